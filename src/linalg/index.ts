@@ -1,0 +1,9 @@
+// Public surface of the numerical core: everything above linalg/ imports from here.
+export * from './matrix.ts';
+export * from './gemm.ts';
+export * from './ops.ts';
+export * from './norms.ts';
+export * from './svd.ts';
+export * from './eig.ts';
+export * from './factor.ts';
+export * from './kron.ts';

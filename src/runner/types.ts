@@ -1,0 +1,99 @@
+// The contract between experiments/ and the runner: an experiment declares its parameters,
+// presets and tables, and computes one grid cell at a time; the runner owns grids, seeds,
+// validation, CSV writing, manifests, resume, sharding and progress (DESIGN.md, "experiments/").
+import type { Rng } from '../random/index.ts';
+
+/**
+ * Kinds of parameter values.
+ * - float / int / string / bool: scalars.
+ * - ints: a list of integers that is ONE value (e.g. hidden widths "400,300,400").
+ */
+export type ParamKind = 'float' | 'int' | 'string' | 'bool' | 'ints';
+export type ParamValue = number | string | boolean | number[];
+
+export interface ParamSpec {
+  /** camelCase key in `params`; the CLI flag is its kebab-case form (gradTol -> --grad-tol). */
+  name: string;
+  kind: ParamKind;
+  help: string;
+  default: ParamValue;
+  /**
+   * Grid axis: the option accepts a list (comma separated; for `ints`, lists separated by ';')
+   * and every combination of grid values is one cell.
+   */
+  grid?: boolean;
+  /** Inclusive numeric bounds (for float/int and each entry of ints). */
+  min?: number;
+  max?: number;
+  /** Strictly positive (float/int and each entry of ints). */
+  positive?: boolean;
+  /** Allowed values for string params. */
+  choices?: readonly string[];
+  /** Extra check of one value; return an error text ("must be ...") or undefined. */
+  check?: (value: ParamValue) => string | undefined;
+}
+
+/** Parameters of one cell: every grid axis resolved to a single value. */
+export type CellParams = Record<string, ParamValue>;
+
+export type Row = Record<string, string | number | boolean | null | undefined>;
+
+/** How a cell ended. Anything but 'ok' is recorded and the sweep goes on. */
+export type CellStatus = 'ok' | 'not_converged' | 'diverged' | 'failed';
+
+export interface CellContext<P extends CellParams = CellParams> {
+  params: P;
+  /** The user-facing seed of this cell (written to the `seed` column). */
+  seed: number;
+  /** Stream for every random draw of the cell, derived from (seed, cell parameters). */
+  rng: Rng;
+  /** Canonical text of the cell's parameters (stable across grids and shards). */
+  cellKey: string;
+  /** Directory of the run (for extra files such as .npy dumps). */
+  outDir: string;
+  /** Report progress inside the cell (fraction in [0, 1]) with a short message. */
+  progress(fraction: number, message?: string): void;
+  /** A line for the log (stderr unless --quiet). */
+  log(message: string): void;
+  /** Set when the user pressed Ctrl-C: long loops should check it and stop early. */
+  signal: AbortSignal;
+}
+
+export interface CellResult {
+  status: CellStatus;
+  /** Rows per table (table names as declared in `tables`). */
+  rows: Record<string, Row[]>;
+  /** Optional note stored in the manifest (e.g. why a cell did not converge). */
+  message?: string;
+}
+
+export type Preset = Record<string, ParamValue | ParamValue[]>;
+
+export interface Experiment<P extends CellParams = CellParams> {
+  name: string;
+  /** One line for `nrc list`. */
+  summary: string;
+  /** Longer text for `nrc run NAME --help` (paper, section, what is measured). */
+  description: string;
+  params: ParamSpec[];
+  /** `default` is what `nrc run NAME` uses with no flags; presets only override listed params. */
+  presets: { quick: Preset; default: Preset; paper: Preset } & Record<string, Preset>;
+  /**
+   * Tables and their column order. Row keys that are missing are filled from the cell's
+   * parameters (snake_case names) and `seed`/`status`, so every row carries its parameters.
+   */
+  tables: Record<string, readonly string[]>;
+  /** Cross-parameter checks on one cell (e.g. rank <= dim); return an error text or undefined. */
+  validate?(params: P): string | undefined;
+  /** Compute one cell. Must draw randomness only from ctx.rng. */
+  runCell(ctx: CellContext<P>): Promise<CellResult> | CellResult;
+  /** Tables computed from all cells' rows once the grid is done (e.g. slopes across sigma). */
+  finalize?(tables: Record<string, Row[]>, params: { grid: Record<string, ParamValue[]> }): Record<string, Row[]>;
+  /** Extra tables that finalize writes (name -> columns). */
+  finalTables?: Record<string, readonly string[]>;
+}
+
+/** Identity helper that keeps the parameter type of an experiment. */
+export function defineExperiment<P extends CellParams>(e: Experiment<P>): Experiment<P> {
+  return e;
+}
