@@ -91,6 +91,8 @@ export interface Experiment<P extends CellParams = CellParams> {
   finalize?(tables: Record<string, Row[]>, params: { grid: Record<string, ParamValue[]> }): Record<string, Row[]>;
   /** Extra tables that finalize writes (name -> columns). */
   finalTables?: Record<string, readonly string[]>;
+  /** Rough peak memory of one cell in bytes; the runner refuses a grid whose largest cell exceeds the machine. */
+  estimateBytes?(params: P): number;
 }
 
 /** Identity helper that keeps the parameter type of an experiment. */

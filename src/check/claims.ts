@@ -1,0 +1,12 @@
+// The list `nrc check` runs: each paper's claims on small configurations, then reference outputs.
+import type { Claim } from './types.ts';
+import { referenceClaim, type ReferenceRun } from './reference.ts';
+
+/** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
+export const referenceRuns: ReferenceRun[] = [
+  { name: 'svd-demo', experiment: 'svd-demo', args: { preset: 'quick' }, tables: ['singular_values', 'summary'], rtol: 1e-9 },
+];
+
+export const claims: Claim[] = [
+  ...referenceRuns.map(referenceClaim),
+];

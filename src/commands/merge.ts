@@ -1,0 +1,110 @@
+// `nrc merge DIR... --out DIR`: combine the shard directories of one sweep into the directory a
+// single process would have written (rows in grid order), refusing mismatched configurations and
+// reporting missing or duplicated cells (issue: sweeps that survive).
+import { Command } from '@commander-js/extra-typings';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findExperiment } from '../../experiments/index.ts';
+import { parseCsv } from '../io/csv-read.ts';
+import { expandGrid, type ResolvedParams } from '../runner/params.ts';
+import { drawFiguresSafely, finalizeRun } from '../runner/finalize.ts';
+import { ResultStore, readManifest, type CellRecord, type Manifest } from '../runner/store.ts';
+import { UsageError } from './errors.ts';
+
+interface ShardData { dir: string; manifest: Manifest; rows: Map<string, Record<string, string[][]>> }
+
+/** Split each table of a directory into the rows each committed cell wrote (commit order). */
+function loadShard(dir: string): ShardData {
+  const manifest = readManifest(dir);
+  if (!manifest) throw new UsageError(`nrc merge: ${dir} has no manifest.json (not an nrc results directory)`);
+  const rows = new Map<string, Record<string, string[][]>>();
+  const offsets: Record<string, number> = {};
+  const bodies: Record<string, string[][]> = {};
+  for (const [name, columns] of Object.entries(manifest.tables)) {
+    const path = join(dir, `${name}.csv`);
+    if (!existsSync(path)) throw new UsageError(`nrc merge: ${path} is missing`);
+    const text = readFileSync(path).subarray(0, manifest.committed_bytes[name]).toString('utf8');
+    const [header, ...body] = parseCsv(text);
+    if (!header || header.join(',') !== columns.join(',')) throw new UsageError(`nrc merge: ${path} has columns that differ from its manifest`);
+    bodies[name] = body;
+    offsets[name] = 0;
+  }
+  for (const cell of manifest.cells) {
+    const mine: Record<string, string[][]> = {};
+    for (const name of Object.keys(manifest.tables)) {
+      const n = cell.rows[name] ?? 0;
+      mine[name] = bodies[name].slice(offsets[name], offsets[name] + n);
+      if (mine[name].length !== n) throw new UsageError(`nrc merge: ${dir}/${name}.csv holds fewer rows than its manifest records`);
+      offsets[name] += n;
+    }
+    rows.set(cell.key, mine);
+  }
+  return { dir, manifest, rows };
+}
+
+export async function mergeDirectories(dirs: string[], out: string, opts: { plot: boolean; quiet: boolean }): Promise<Manifest> {
+  if (dirs.length === 0) throw new UsageError('nrc merge: give at least one results directory');
+  const shards = dirs.map(loadShard);
+  const first = shards[0].manifest;
+  for (const s of shards) {
+    if (s.manifest.experiment !== first.experiment || s.manifest.config_hash !== first.config_hash) {
+      throw new UsageError(`nrc merge: ${s.dir} holds a different configuration (${s.manifest.experiment}, hash ${s.manifest.config_hash}) than ${shards[0].dir} (${first.experiment}, hash ${first.config_hash})`);
+    }
+  }
+  const exp = findExperiment(first.experiment);
+  if (!exp) throw new UsageError(`nrc merge: unknown experiment ${first.experiment} in ${shards[0].dir}`);
+  const cells = expandGrid(exp, first.params as ResolvedParams, first.seeds);
+  const owner = new Map<string, { shard: ShardData; record: CellRecord }>();
+  for (const s of shards) {
+    for (const record of s.manifest.cells) {
+      const prev = owner.get(record.key);
+      if (prev) throw new UsageError(`nrc merge: cell ${record.key} is in both ${prev.shard.dir} and ${s.dir}`);
+      owner.set(record.key, { shard: s, record });
+    }
+  }
+  const missing = cells.filter((c) => !owner.has(c.key));
+  if (missing.length) {
+    throw new UsageError(`nrc merge: ${missing.length} of ${cells.length} cells are missing (first: ${missing[0].key}); run the missing shards (or --resume them) first`);
+  }
+  if (existsSync(join(out, 'manifest.json'))) throw new UsageError(`nrc merge: --out ${out} already holds results; choose a new directory`);
+  const fresh: Manifest = {
+    ...first,
+    command: ['nrc', 'merge', ...dirs, '--out', out],
+    shard: null,
+    started_at: shards.map((s) => s.manifest.started_at).sort()[0],
+    finished_at: null,
+    status: 'running',
+    cells_total: cells.length,
+    committed_bytes: {},
+    cells: [],
+  };
+  const store = ResultStore.open(out, fresh);
+  for (const cell of cells) {
+    const { shard, record } = owner.get(cell.key)!;
+    const tables = shard.rows.get(cell.key)!;
+    const rows: Record<string, Record<string, string>[]> = {};
+    for (const [name, columns] of Object.entries(first.tables)) {
+      rows[name] = tables[name].map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+    }
+    const { rows: _counts, ...rest } = record;
+    store.commitCell(rest, rows);
+  }
+  const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
+  await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
+  store.finish(failures ? 'complete_with_failures' : 'complete');
+  if (opts.plot) await drawFiguresSafely(out, opts.quiet);
+  return store.manifest;
+}
+
+export function registerMerge(program: Command): void {
+  program.command('merge')
+    .description('combine shard directories of one sweep (nrc run ... --shard i/n) into one results directory')
+    .argument('<dirs...>', 'shard results directories')
+    .requiredOption('--out <dir>', 'directory for the merged results (must not hold results yet)')
+    .option('--no-plot', 'do not draw figures')
+    .option('-q, --quiet', 'no progress output', false)
+    .action(async (dirs, opts) => {
+      const m = await mergeDirectories(dirs, opts.out, { plot: opts.plot, quiet: opts.quiet });
+      if (!opts.quiet) process.stderr.write(`merged ${dirs.length} directories: ${m.cells.length} cells of ${m.experiment} in ${opts.out}\n`);
+    });
+}

@@ -1,0 +1,196 @@
+// Experiment parameters: CLI text -> validated values (zod schemas built from the declarations),
+// presets, and the grid of cells (DESIGN.md, "CLI": list-valued options form a grid).
+import { z } from 'zod';
+import { UsageError } from '../commands/errors.ts';
+import type { CellParams, Experiment, ParamSpec, ParamValue } from './types.ts';
+
+/** gradTol -> grad-tol */
+export function flagName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** grad_tol column name of a parameter. */
+export function columnName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** What a parameter accepts, in words, for error messages and --help. */
+export function accepted(spec: ParamSpec): string {
+  const bounds: string[] = [];
+  if (spec.positive) bounds.push('> 0');
+  if (spec.min !== undefined) bounds.push(`>= ${spec.min}`);
+  if (spec.max !== undefined) bounds.push(`<= ${spec.max}`);
+  const b = bounds.length ? ` ${bounds.join(' and ')}` : '';
+  switch (spec.kind) {
+    case 'float': return `a number${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
+    case 'int': return `an integer${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
+    case 'bool': return 'true or false';
+    case 'string': return spec.choices ? `one of ${spec.choices.join(', ')}${spec.grid ? ' (or a comma-separated list)' : ''}` : 'a text';
+    case 'ints': return `comma-separated integers${b}${spec.grid ? " (several lists separated by ';')" : ''}`;
+  }
+}
+
+const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function numberSchema(spec: ParamSpec, integer: boolean) {
+  let s = z.number().finite();
+  if (integer) s = s.int();
+  if (spec.positive) s = s.positive();
+  if (spec.min !== undefined) s = s.min(spec.min);
+  if (spec.max !== undefined) s = s.max(spec.max);
+  return s;
+}
+
+/** zod schema of ONE value of a parameter (a grid axis is an array of these). */
+export function valueSchema(spec: ParamSpec): z.ZodType<ParamValue> {
+  let base: z.ZodType<ParamValue>;
+  switch (spec.kind) {
+    case 'float': base = numberSchema(spec, false); break;
+    case 'int': base = numberSchema(spec, true); break;
+    case 'bool': base = z.boolean(); break;
+    case 'string': base = spec.choices ? z.enum(spec.choices as [string, ...string[]]) : z.string().min(1); break;
+    case 'ints': base = z.array(numberSchema(spec, true)).min(1); break;
+  }
+  const check = spec.check;
+  return check ? base.superRefine((v, ctx) => { const msg = check(v); if (msg) ctx.addIssue({ code: 'custom', message: msg }); }) : base;
+}
+
+function bad(spec: ParamSpec, text: string, why?: string): UsageError {
+  return new UsageError(`--${flagName(spec.name)} ${JSON.stringify(text)}: ${why ?? `expected ${accepted(spec)}`}`);
+}
+
+/** Parse one value's text (no grid splitting). */
+function parseScalar(spec: ParamSpec, text: string): ParamValue {
+  const t = text.trim();
+  switch (spec.kind) {
+    case 'float':
+    case 'int':
+      if (!numberText.test(t)) throw bad(spec, text);
+      return Number(t);
+    case 'bool':
+      if (/^(true|1|yes)$/i.test(t)) return true;
+      if (/^(false|0|no)$/i.test(t)) return false;
+      throw bad(spec, text);
+    case 'string':
+      return t;
+    case 'ints': {
+      const parts = t.split(/[,x]/).map((p) => p.trim());
+      if (parts.some((p) => !/^[+-]?\d+$/.test(p))) throw bad(spec, text);
+      return parts.map(Number);
+    }
+  }
+}
+
+/** Validate one value against the declaration; throws UsageError naming the option. */
+export function checkValue(spec: ParamSpec, value: ParamValue, text = String(value)): ParamValue {
+  const r = valueSchema(spec).safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const custom = issue?.code === 'custom' ? issue.message : undefined;
+    throw bad(spec, text, custom ? custom : `expected ${accepted(spec)}`);
+  }
+  return r.data;
+}
+
+/** Parse the option text into the list of values it stands for (one value unless it is a grid axis). */
+export function parseOption(spec: ParamSpec, text: string): ParamValue[] {
+  if (text.trim() === '') throw bad(spec, text);
+  const sep = spec.kind === 'ints' ? ';' : ',';
+  const pieces = spec.grid ? text.split(sep) : [text];
+  if (!spec.grid && spec.kind !== 'ints' && spec.kind !== 'string' && text.includes(',')) {
+    throw bad(spec, text, `expected ${accepted(spec)}; this option does not take a list`);
+  }
+  const values = pieces.map((p) => checkValue(spec, parseScalar(spec, p), p));
+  const keys = values.map((v) => JSON.stringify(v));
+  if (new Set(keys).size !== keys.length) throw bad(spec, text, 'the list repeats a value');
+  return values;
+}
+
+/** Resolved parameters: every parameter as a list of values (length 1 unless it is a grid axis). */
+export type ResolvedParams = Record<string, ParamValue[]>;
+
+/** Defaults, then the preset, then the options the user gave (texts as typed). */
+export function resolveParams(exp: Experiment, preset: string, given: Record<string, string | boolean | undefined>): ResolvedParams {
+  const presetValues = exp.presets[preset];
+  if (!presetValues) {
+    throw new UsageError(`--preset ${JSON.stringify(preset)}: expected one of ${Object.keys(exp.presets).join(', ')}`);
+  }
+  const out: ResolvedParams = {};
+  for (const spec of exp.params) {
+    const raw = spec.name in presetValues ? presetValues[spec.name] : spec.default;
+    const list = spec.kind === 'ints'
+      ? (Array.isArray(raw) && Array.isArray(raw[0]) ? raw as ParamValue[] : [raw as ParamValue])
+      : (Array.isArray(raw) ? raw as ParamValue[] : [raw as ParamValue]);
+    out[spec.name] = list.map((v) => checkValue(spec, v));
+  }
+  for (const unknown of Object.keys(presetValues)) {
+    if (!exp.params.some((s) => s.name === unknown)) throw new Error(`preset ${preset} of ${exp.name} sets unknown parameter ${unknown}`);
+  }
+  for (const spec of exp.params) {
+    const text = given[spec.name];
+    if (text === undefined) continue;
+    out[spec.name] = typeof text === 'boolean' ? [text] : parseOption(spec, text);
+  }
+  return out;
+}
+
+/** One cell of the grid. */
+export interface Cell {
+  index: number;
+  seed: number;
+  params: CellParams;
+  /** Canonical text of (params, seed): identifies the cell across runs, shards and merges. */
+  key: string;
+}
+
+/** Every combination of grid values (declaration order, first parameter slowest), seeds innermost. */
+export function expandGrid(exp: Experiment, resolved: ResolvedParams, seeds: number[]): Cell[] {
+  let combos: CellParams[] = [{}];
+  for (const spec of exp.params) {
+    const values = resolved[spec.name];
+    const next: CellParams[] = [];
+    for (const c of combos) for (const v of values) next.push({ ...c, [spec.name]: v });
+    combos = next;
+  }
+  const cells: Cell[] = [];
+  for (const params of combos) {
+    for (const seed of seeds) {
+      cells.push({ index: cells.length, seed, params, key: cellKey(exp, params, seed) });
+    }
+  }
+  return cells;
+}
+
+export function cellKey(exp: Experiment, params: CellParams, seed: number): string {
+  const parts = exp.params.map((s) => `${s.name}=${JSON.stringify(params[s.name])}`);
+  parts.push(`seed=${seed}`);
+  return parts.join(';');
+}
+
+/** Cross-parameter checks of every cell, before any work starts. */
+export function validateCells(exp: Experiment, cells: Cell[]): void {
+  if (!exp.validate) return;
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    const msg = exp.validate(cell.params);
+    if (msg && !seen.has(msg)) throw new UsageError(msg);
+    if (msg) seen.add(msg);
+  }
+}
+
+/** Parse --seed (list) and --seeds (repeats): seeds s, s+1, ..., s+repeats-1 for each listed s. */
+export function parseSeeds(seedText: string, repeatsText: string): number[] {
+  const seeds: number[] = [];
+  const repeats = Number(repeatsText);
+  if (!/^\d+$/.test(repeatsText.trim()) || repeats < 1) {
+    throw new UsageError(`--seeds ${JSON.stringify(repeatsText)}: expected a whole number >= 1 (how many seeds from --seed on)`);
+  }
+  for (const part of seedText.split(',')) {
+    if (!/^\d+$/.test(part.trim()) || Number(part) > 2 ** 31) {
+      throw new UsageError(`--seed ${JSON.stringify(seedText)}: expected a whole number >= 0 (or a comma-separated list)`);
+    }
+    for (let r = 0; r < repeats; r++) seeds.push(Number(part) + r);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seed ${seedText} with --seeds ${repeatsText} repeats a seed`);
+  return seeds;
+}

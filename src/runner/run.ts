@@ -1,0 +1,236 @@
+// `nrc run`: resolve and validate parameters, expand the grid, run each cell (or this shard's
+// share) with its own seed, commit finished cells atomically, and report (DESIGN.md, "CLI").
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { EXIT, UsageError } from '../commands/errors.ts';
+import { Rng } from '../random/index.ts';
+import { columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
+import { makeProgress } from './progress.ts';
+import { configHash, gitCommit, packageVersion } from './meta.ts';
+import { readManifest, ResultStore, type Manifest } from './store.ts';
+import type { CellResult, Experiment, Row } from './types.ts';
+import { finalizeRun } from './finalize.ts';
+
+export interface RunOptions {
+  preset: string;
+  /** Experiment parameters as typed on the command line (undefined = not given). */
+  given: Record<string, string | boolean | undefined>;
+  seed: string;
+  seeds: string;
+  out?: string;
+  resume: boolean;
+  overwrite: boolean;
+  shard?: string;
+  quiet: boolean;
+  plot: boolean;
+  threads: number;
+  /** argv as typed, for the manifest and the resume hint. */
+  command: string[];
+}
+
+export interface Shard { index: number; count: number }
+
+export function parseShard(text: string | undefined): Shard | null {
+  if (text === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new UsageError(`--shard ${JSON.stringify(text)}: expected i/n with 0 <= i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-(n-1))`);
+  }
+  return { index, count };
+}
+
+/** Cells of one shard: every n-th cell of the grid, starting at i (each cell in exactly one shard). */
+export function shardCells(cells: Cell[], shard: Shard | null): Cell[] {
+  return shard ? cells.filter((c) => c.index % shard.count === shard.index) : cells;
+}
+
+/** Everything that fixes a configuration (what a results directory holds and a resume must match). */
+export function configOf(exp: Experiment, resolved: ResolvedParams, seeds: number[]): string {
+  return configHash({ experiment: exp.name, params: exp.params.map((s) => [s.name, resolved[s.name]]), seeds });
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+}
+
+/** The newest directory under results/<experiment>/ that holds this configuration (for --resume without --out). */
+function findResumable(base: string, hash: string, shard: Shard | null): string | undefined {
+  if (!existsSync(base)) return undefined;
+  const dirs = readdirSync(base).map((d) => join(base, d)).filter((d) => statSync(d).isDirectory())
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return dirs.find((d) => {
+    const m = readManifest(d);
+    return m && m.config_hash === hash && JSON.stringify(m.shard) === JSON.stringify(shard);
+  });
+}
+
+/** Fill the columns a row leaves out from the cell: seed, status and its parameters (snake_case). */
+export function completeRow(row: Row, columns: readonly string[], cell: Cell, status: string): Row {
+  const out: Row = {};
+  const byColumn = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(cell.params)) byColumn.set(columnName(k), Array.isArray(v) ? v.join('x') : v);
+  for (const c of columns) {
+    if (c in row) out[c] = row[c];
+    else if (c === 'seed') out[c] = cell.seed;
+    else if (c === 'status') out[c] = status;
+    else if (byColumn.has(c)) out[c] = byColumn.get(c) as Row[string];
+    else out[c] = undefined;
+  }
+  return out;
+}
+
+function checkMemory(exp: Experiment, cells: Cell[]): void {
+  if (!exp.estimateBytes) return;
+  let worst = 0;
+  let worstCell: Cell | undefined;
+  for (const c of cells) {
+    const b = exp.estimateBytes(c.params);
+    if (b > worst) { worst = b; worstCell = c; }
+  }
+  const limit = 0.8 * totalmem();
+  if (worstCell && worst > limit) {
+    const gib = (x: number) => (x / 2 ** 30).toFixed(1);
+    throw new UsageError(`a cell would need about ${gib(worst)} GiB of memory (${worstCell.key}); this machine has ${gib(totalmem())} GiB (${gib(freemem())} free): reduce --n, --dim or the widths`);
+  }
+}
+
+export interface RunSummary {
+  exitCode: number;
+  outDir: string;
+  manifest: Manifest;
+}
+
+export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunSummary> {
+  // 1. Everything is checked before any work starts.
+  const resolved = resolveParams(exp, opts.preset, opts.given);
+  const seeds = parseSeeds(opts.seed, opts.seeds);
+  const cells = expandGrid(exp, resolved, seeds);
+  validateCells(exp, cells);
+  checkMemory(exp, cells);
+  const shard = parseShard(opts.shard);
+  const mine = shardCells(cells, shard);
+  const hash = configOf(exp, resolved, seeds);
+
+  const base = join('results', exp.name);
+  let outDir = opts.out;
+  if (!outDir && opts.resume) outDir = findResumable(base, hash, shard);
+  if (!outDir && opts.resume) throw new UsageError(`--resume: no directory under ${base}/ holds this configuration; give --out DIR of the run to resume`);
+  outDir ??= join(base, shard ? `${timestamp()}-shard${shard.index}of${shard.count}` : timestamp());
+  if (opts.overwrite && existsSync(join(outDir, 'manifest.json'))) {
+    for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { recursive: true, force: true });
+  }
+
+  const fresh: Manifest = {
+    nrc_version: packageVersion(),
+    experiment: exp.name,
+    command: opts.command,
+    preset: opts.preset,
+    params: Object.fromEntries(exp.params.map((s) => [s.name, resolved[s.name]])),
+    seeds,
+    config_hash: hash,
+    shard,
+    git_commit: gitCommit(),
+    node_version: process.version,
+    threads: opts.threads,
+    started_at: new Date().toISOString(),
+    finished_at: null,
+    status: 'running',
+    cells_total: mine.length,
+    tables: exp.tables,
+    committed_bytes: {},
+    cells: [],
+  };
+  const store = ResultStore.open(outDir, fresh);
+  const done = store.doneKeys();
+  const todo = mine.filter((c) => !done.has(c.key));
+  const progress = makeProgress(mine.length, opts.quiet);
+  if (done.size > 0) progress.log(`Resuming ${outDir}: ${done.size} of ${mine.length} cells already done.`);
+
+  // 2. Ctrl-C: stop after (or inside) the running cell, keep every committed cell; twice quits at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    controller.abort();
+    process.stderr.write('\nInterrupted: finishing nothing half-way (Ctrl-C again quits now; committed cells are safe).\n');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  for (let i = 0; i < done.size; i++) progress.endCell();
+  const failures: string[] = [];
+  try {
+    for (const cell of todo) {
+      if (controller.signal.aborted) break;
+      const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
+      progress.startCell(label);
+      const started = new Date();
+      let result: CellResult;
+      try {
+        result = await exp.runCell({
+          params: cell.params,
+          seed: cell.seed,
+          rng: new Rng(cell.key),
+          cellKey: cell.key,
+          outDir,
+          progress: (f, m) => progress.cellProgress(f, m),
+          log: (m) => progress.log(m),
+          signal: controller.signal,
+        });
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
+      }
+      if (controller.signal.aborted) break; // a cell cut short is not committed
+      const finished = new Date();
+      const rows: Record<string, Row[]> = {};
+      for (const [name, columns] of Object.entries(exp.tables)) {
+        rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
+      }
+      for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
+      store.commitCell({
+        index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
+        ...(result.message ? { message: result.message.split('\n')[0] } : {}),
+        seconds: (finished.getTime() - started.getTime()) / 1000,
+        started_at: started.toISOString(), finished_at: finished.toISOString(),
+      }, rows);
+      if (result.status !== 'ok') {
+        failures.push(`${cell.key}: ${result.status}${result.message ? ` (${result.message.split('\n')[0]})` : ''}`);
+        progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
+      }
+      progress.endCell();
+    }
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+
+  const m = store.manifest;
+  const committed = m.cells.length;
+  if (controller.signal.aborted && committed < mine.length) {
+    store.finish('interrupted');
+    const hint = opts.command.includes('--out') ? opts.command : [...opts.command, '--out', outDir];
+    process.stderr.write(`Stopped with ${committed} of ${mine.length} cells done; every finished cell is kept in ${outDir}.\nResume with: ${hint.filter((a) => a !== '--overwrite').join(' ')}\n`);
+    return { exitCode: EXIT.interrupted, outDir, manifest: m };
+  }
+
+  const allFailures = m.cells.filter((c) => c.status !== 'ok');
+  if (!shard) await finalizeRun(exp, store, { plot: opts.plot, quiet: opts.quiet });
+  store.finish(allFailures.length ? 'complete_with_failures' : 'complete');
+  if (!opts.quiet) {
+    const counts = new Map<string, number>();
+    for (const c of m.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+    const parts = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+    process.stderr.write(`${exp.name}: ${committed} cells (${parts}); results in ${relative(process.cwd(), outDir) || '.'}\n`);
+    if (allFailures.length) {
+      process.stderr.write(`Cells that did not finish ok (exit code ${EXIT.cellsFailed}):\n${allFailures.map((c) => `  ${c.key}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('\n')}\n`);
+    }
+    if (shard) process.stderr.write(`Shard ${shard.index}/${shard.count} done; combine the shards with: nrc merge DIR... --out DIR\n`);
+  }
+  return { exitCode: allFailures.length ? EXIT.cellsFailed : EXIT.ok, outDir, manifest: m };
+}

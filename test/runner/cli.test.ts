@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-cli-'));
+
+describe('nrc list / help / version', () => {
+  it('lists every experiment with a summary', async () => {
+    const r = await runCli(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^svd-demo\s+Singular values/m);
+  });
+  it('prints the version and help with exit code 0', async () => {
+    expect((await runCli(['--version'])).code).toBe(0);
+    const help = await runCli(['run', 'svd-demo', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--m <value>/);
+    expect(help.stdout).toMatch(/Presets/);
+  });
+});
+
+describe('bad input is refused before any work, with exit code 2 and one line naming the option', () => {
+  const out = tmp();
+  const blocker = join(out, 'a-file');
+  writeFileSync(blocker, 'x');
+  const readonlyDir = join(out, 'ro');
+  mkdirSync(readonlyDir);
+  chmodSync(readonlyDir, 0o500);
+  const table: [string[], RegExp][] = [
+    [['run', 'no-such-experiment'], /unknown command 'no-such-experiment'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', 'svd-demo', '--bogus', '1'], /unknown option '--bogus'/],
+    [['run', 'svd-demo', '--m'], /argument missing/],
+    [['run', 'svd-demo', '--m', 'abc'], /--m "abc": expected an integer > 0/],
+    [['run', 'svd-demo', '--m', 'NaN'], /--m "NaN"/],
+    [['run', 'svd-demo', '--m', '-3'], /--m "-3"/],
+    [['run', 'svd-demo', '--m', '0'], /--m "0"/],
+    [['run', 'svd-demo', '--m', '2.5'], /--m "2.5"/],
+    [['run', 'svd-demo', '--m', '1e9'], /--m "1e9": expected an integer > 0 and <= 4000/],
+    [['run', 'svd-demo', '--m', '10,10'], /--m "10,10": the list repeats a value/],
+    [['run', 'svd-demo', '--m', '10,,20'], /--m "10,,20"/],
+    [['run', 'svd-demo', '--n', ''], /--n ""/],
+    [['run', 'svd-demo', '--preset', 'huge'], /--preset "huge": expected one of quick, default, paper/],
+    [['run', 'svd-demo', '--seed', 'x'], /--seed "x"/],
+    [['run', 'svd-demo', '--seed', '-1'], /--seed "-1"/],
+    [['run', 'svd-demo', '--seeds', '0'], /--seeds "0"/],
+    [['run', 'svd-demo', '--seeds', 'two'], /--seeds "two"/],
+    [['run', 'svd-demo', '--shard', '3/3'], /--shard "3\/3": expected i\/n with 0 <= i < n/],
+    [['run', 'svd-demo', '--shard', 'a/b'], /--shard "a\/b"/],
+    [['run', 'svd-demo', '--shard', '1/0'], /--shard "1\/0"/],
+    [['run', 'svd-demo', '--threads', '0'], /--threads "0"/],
+    [['run', 'svd-demo', '--out', join(blocker, 'sub')], /--out ".*a-file\/sub": cannot write there/],
+    [['run', 'svd-demo', '--resume', '--preset', 'paper', '--seed', '987654'], /--resume: no directory/],
+    [['merge', '--out', join(out, 'm')], /missing required argument 'dirs'/],
+    [['merge', out, '--out', join(out, 'm')], /has no manifest.json/],
+  ];
+  if (process.getuid?.() !== 0) table.push([['run', 'svd-demo', '--out', join(readonlyDir, 'x')], /cannot write there/]);
+  it.each(table)('nrc %j', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('nrc run svd-demo end to end', () => {
+  it('writes tidy CSVs and a manifest, and the same seed gives the same bytes', async () => {
+    const a = tmp();
+    const b = tmp();
+    const args = ['run', 'svd-demo', '--m', '12,7', '--n', '5', '--seeds', '2', '--quiet', '--no-plot'];
+    expect((await runCli([...args, '--out', a])).code).toBe(0);
+    expect((await runCli([...args, '--out', b])).code).toBe(0);
+    for (const t of ['singular_values.csv', 'summary.csv']) expect(readFileSync(join(a, t), 'utf8')).toBe(readFileSync(join(b, t), 'utf8'));
+    const summary = readFileSync(join(a, 'summary.csv'), 'utf8').trim().split('\n');
+    expect(summary[0]).toBe('m,n,seed,status,s_max,s_min,mp_upper,mp_lower,frobenius_identity_error');
+    expect(summary).toHaveLength(1 + 4);
+    for (const line of summary.slice(1)) expect(Number(line.split(',')[8])).toBeLessThan(1e-12);
+    const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8'));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.cells).toHaveLength(4);
+    expect(manifest.params.m).toEqual([12, 7]);
+    // One cell alone, re-run with its own values, gives the same rows as inside the grid.
+    const c = tmp();
+    expect((await runCli(['run', 'svd-demo', '--m', '7', '--n', '5', '--seed', '1', '--quiet', '--no-plot', '--out', c])).code).toBe(0);
+    const alone = readFileSync(join(c, 'singular_values.csv'), 'utf8').trim().split('\n').slice(1);
+    const inGrid = readFileSync(join(a, 'singular_values.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('7,5,1,'));
+    expect(alone).toEqual(inGrid);
+  });
+  it('refuses to mix configurations in one directory', async () => {
+    const a = tmp();
+    expect((await runCli(['run', 'svd-demo', '--preset', 'quick', '-q', '--no-plot', '--out', a])).code).toBe(0);
+    const r = await runCli(['run', 'svd-demo', '--m', '30', '-q', '--no-plot', '--out', a]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/holds a different configuration/);
+  });
+});
