@@ -1,0 +1,142 @@
+// Regularised training objective L_lambda (NRC Eq. 3) and its exact gradient by backpropagation.
+import type { Matrix } from '../linalg/index.ts';
+import { type LossKind, type Target, lossValueAndGrad, targetRows } from './losses.ts';
+import type { MLP, Mode } from './mlp.ts';
+import { type LayerViews, sumSquares } from './params.ts';
+
+/**
+ * Weight decay lambda * sum_l (||W_l||_F^2 + ||b_l||^2) (NRC Eq. 3), added to the loss.
+ * A number applies to every layer; `feature` covers layers 1..L-1 and `last` layer L (perturbation
+ * paper: lambda_H and lambda_W). `batchnorm` (default true) also decays gamma, beta with `feature`.
+ * Note PyTorch's `weight_decay=wd` corresponds to lambda = wd / 2 here.
+ */
+export type WeightDecay = number | { feature: number; last: number; batchnorm?: boolean };
+
+export function layerLambdas(weightDecay: WeightDecay | undefined, depth: number): Float64Array {
+  const out = new Float64Array(depth);
+  for (let l = 0; l < depth; l++) {
+    if (weightDecay === undefined) out[l] = 0;
+    else if (typeof weightDecay === 'number') out[l] = weightDecay;
+    else out[l] = l === depth - 1 ? weightDecay.last : weightDecay.feature;
+    if (!(out[l] >= 0)) throw new RangeError(`weight decay must be >= 0, got ${out[l]} for layer ${l + 1}`);
+  }
+  return out;
+}
+
+function decayBatchnorm(weightDecay: WeightDecay | undefined): boolean {
+  return typeof weightDecay === 'object' ? weightDecay.batchnorm ?? true : true;
+}
+
+export interface ObjectiveOptions {
+  loss: LossKind;
+  weightDecay?: WeightDecay;
+  /** Per-sample weights replacing 1/N (e.g. pi_k for the centroid loss, NRC Eq. 8). */
+  sampleWeights?: Float64Array;
+  /** Batchnorm mode; default 'train'. */
+  mode?: Mode;
+  /** Sub-network starting at layer j: X is then z^j; layers < j are constants (no gradient, no weight decay). */
+  from?: number;
+  /** With from > 0: still decay the layers before j (NRC Eq. 8 keeps lambda ||Theta||^2 of all layers). Default false. */
+  decayAll?: boolean;
+  /** Update batchnorm running statistics on each evaluation (default true in train mode). */
+  updateRunning?: boolean;
+}
+
+/** L_lambda(Theta) = data loss + lambda * ||Theta||^2 on a fixed data set, as a function of model.params. */
+export class Objective {
+  readonly model: MLP;
+  X: Matrix;
+  Y: Target;
+  readonly opts: ObjectiveOptions;
+  readonly lambdas: Float64Array;
+  private readonly gradViewsCache = new WeakMap<Float64Array, LayerViews[]>();
+
+  constructor(model: MLP, X: Matrix, Y: Target, opts: ObjectiveOptions) {
+    if (X.rows !== targetRows(Y)) throw new RangeError(`Objective: X has ${X.rows} rows, targets ${targetRows(Y)}`);
+    this.model = model;
+    this.X = X;
+    this.Y = Y;
+    this.opts = opts;
+    this.lambdas = layerLambdas(opts.weightDecay, model.depth);
+  }
+
+  get size(): number {
+    return this.model.params.length;
+  }
+
+  /** lambda * ||Theta||^2 over the decayed parameters. */
+  penalty(): number {
+    const bn = decayBatchnorm(this.opts.weightDecay);
+    let s = 0;
+    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    this.model.layers.forEach((layer, l) => {
+      const lam = this.lambdas[l];
+      if (lam === 0 || l < from) return;
+      let q = sumSquares(layer.W.data);
+      if (layer.b) q += sumSquares(layer.b);
+      if (bn && layer.gamma) q += sumSquares(layer.gamma) + sumSquares(layer.beta!);
+      s += lam * q;
+    });
+    return s;
+  }
+
+  /** Data loss only (L_0), no gradient. */
+  dataLoss(): number {
+    const ws = this.model.ensureWorkspace(this.X.rows);
+    const mode = this.opts.mode ?? 'train';
+    const out = this.model.run(ws, this.X, this.opts.from ?? 0, mode, false);
+    return lossValueAndGrad(this.opts.loss, out, this.Y, null, this.opts.sampleWeights);
+  }
+
+  /**
+   * L_lambda at x (copied into model.params unless x is model.params), gradient written into g when given.
+   * Returns NaN/Infinity as is; callers check.
+   */
+  valueAndGrad(x: Float64Array | null, g: Float64Array | null): number {
+    const model = this.model;
+    if (x && x !== model.params) model.params.set(x);
+    const mode = this.opts.mode ?? 'train';
+    const from = this.opts.from ?? 0;
+    const ws = model.ensureWorkspace(this.X.rows);
+    const out = model.run(ws, this.X, from, mode, this.opts.updateRunning ?? true);
+    const L = model.depth;
+    const data = lossValueAndGrad(this.opts.loss, out, this.Y, g ? ws.delta[L - 1] : null, this.opts.sampleWeights);
+    const pen = this.penalty();
+    if (!g) return data + pen;
+    let views = this.gradViewsCache.get(g);
+    if (!views) { views = model.viewsOf(g); this.gradViewsCache.set(g, views); }
+    for (let l = 0; l < from; l++) g.fill(0, model.offsets[l].W, model.offsets[l].end);
+    model.backprop(ws, from, mode, views, false);
+    this.addPenaltyGradient(g);
+    return data + pen;
+  }
+
+  /** g += 2 lambda_l Theta_l (gradient of the weight decay term). */
+  addPenaltyGradient(g: Float64Array): void {
+    const bn = decayBatchnorm(this.opts.weightDecay);
+    const p = this.model.params;
+    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    this.model.offsets.forEach((o, l) => {
+      const lam2 = 2 * this.lambdas[l];
+      if (lam2 === 0 || l < from) return;
+      const end = bn || o.gamma < 0 ? o.end : o.gamma;
+      for (let i = o.W; i < end; i++) g[i] += lam2 * p[i];
+    });
+  }
+
+  /**
+   * Stationarity residual per layer, ||grad_W L_0 + 2 lambda W||_F / ||2 lambda W||_F (NRC Eq. 4),
+   * from a gradient g of L_lambda at the current parameters (grad_W L_lambda = grad_W L_0 + 2 lambda W).
+   * NaN for a layer with lambda = 0.
+   */
+  stationarity(g: Float64Array): Float64Array {
+    const model = this.model;
+    const out = new Float64Array(model.depth);
+    model.offsets.forEach((o, l) => {
+      const n = model.layers[l].W.data.length;
+      const lam2 = 2 * this.lambdas[l];
+      out[l] = lam2 === 0 ? NaN : Math.sqrt(sumSquares(g.subarray(o.W, o.W + n))) / (lam2 * Math.sqrt(sumSquares(model.layers[l].W.data)));
+    });
+    return out;
+  }
+}

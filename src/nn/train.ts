@@ -1,0 +1,236 @@
+// Training loops: full-batch GD and L-BFGS to a gradient-norm tolerance, mini-batch SGD/Adam by epochs.
+import { Matrix } from '../linalg/index.ts';
+import type { Rng } from '../random/index.ts';
+import { strongWolfe } from './linesearch.ts';
+import { type LossKind, type Target, selectTargetRows, targetRows } from './losses.ts';
+import type { MLP, Mode } from './mlp.ts';
+import { Objective, type WeightDecay } from './objective.ts';
+import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
+import { allFinite, dotVec, norm2 } from './params.ts';
+
+export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'aborted' | 'stalled';
+
+/** What a training run reports per step (full batch) or per epoch (mini-batch). */
+export interface StepReport {
+  /** Steps taken (full batch) or epochs completed (mini-batch); 0 = initial point. */
+  iter: number;
+  /** L_lambda on the full training set (NaN for mini-batch runs with fullGradient: false: then the mean batch loss). */
+  loss: number;
+  /** ||grad L_lambda|| on the full training set (NaN when not computed). */
+  gradNorm: number;
+  /** Per layer ||grad_W L_0 + 2 lambda W||_F / ||2 lambda W||_F (NRC Eq. 4); NaN where lambda = 0. */
+  stationarity: Float64Array;
+  lr: number;
+}
+
+export interface TrainOptions {
+  loss: LossKind;
+  weightDecay?: WeightDecay;
+  optimizer: OptimizerSpec;
+  /** Maximum steps (gd, lbfgs) or epochs (sgd, adam). */
+  maxIters: number;
+  /** Stop with 'converged' when ||grad L_lambda|| < tol (full gradient; checked at reports for mini-batch). Default 0. */
+  tol?: number;
+  schedule?: StepSchedule;
+  /** Needed by mini-batch optimisers for the per-epoch shuffles. */
+  rng?: Rng;
+  signal?: AbortSignal;
+  /** Called at iter 0 and every `reportEvery` steps/epochs and at the end. */
+  onStep?: (report: StepReport) => void;
+  reportEvery?: number;
+  /** Keep every report in result.history. */
+  history?: boolean;
+  /** Batchnorm mode of the training forward passes (default 'train'). */
+  mode?: Mode;
+  /** Mini-batch runs: evaluate the full-batch loss and gradient at each report (default true). */
+  fullGradient?: boolean;
+  /** Per-sample weights replacing 1/N (full batch only). */
+  sampleWeights?: Float64Array;
+  /** Train only the sub-network from layer j on X = z^j (layers < j are frozen). */
+  from?: number;
+}
+
+export interface TrainResult {
+  status: TrainStatus;
+  /** Steps (full batch) or epochs (mini-batch) completed. */
+  iters: number;
+  loss: number;
+  gradNorm: number;
+  stationarity: Float64Array;
+  /** Objective evaluations (forward + backward passes over the full batch or a mini-batch). */
+  evaluations: number;
+  message?: string;
+  history?: StepReport[];
+}
+
+/** Train `model` in place on (X, Y). */
+export function train(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+  if (X.rows !== targetRows(Y)) throw new RangeError(`train: X has ${X.rows} rows, targets ${targetRows(Y)}`);
+  if (!(opts.maxIters >= 0)) throw new RangeError(`train: maxIters must be >= 0`);
+  const kind = opts.optimizer.kind;
+  if (kind === 'sgd' || kind === 'adam') return trainMiniBatch(model, X, Y, opts);
+  return trainFullBatch(model, X, Y, opts);
+}
+
+class Reporter {
+  readonly history: StepReport[] = [];
+  constructor(readonly opts: TrainOptions, private readonly objective: Objective) {}
+  make(iter: number, loss: number, g: Float64Array | null, lr: number): StepReport {
+    return {
+      iter, loss, gradNorm: g ? norm2(g) : NaN,
+      stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN), lr,
+    };
+  }
+  emit(r: StepReport): void {
+    if (this.opts.history) this.history.push(r);
+    this.opts.onStep?.(r);
+  }
+  due(iter: number): boolean {
+    return iter % (this.opts.reportEvery ?? 1) === 0;
+  }
+}
+
+function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string): TrainResult {
+  if (emitLast) rep.emit(last);
+  return {
+    status, iters: last.iter, loss: last.loss, gradNorm: last.gradNorm, stationarity: last.stationarity, evaluations,
+    ...(message ? { message } : {}), ...(rep.history.length || rep.opts.history ? { history: rep.history } : {}),
+  };
+}
+
+function trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+  const objective = new Objective(model, X, Y, {
+    loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, sampleWeights: opts.sampleWeights, from: opts.from,
+  });
+  const rep = new Reporter(opts, objective);
+  const n = model.params.length;
+  const tol = opts.tol ?? 0;
+  const x = model.params.slice();
+  const g = new Float64Array(n);
+  let evaluations = 0;
+  const fg = (xv: Float64Array, gv: Float64Array): number => { evaluations++; return objective.valueAndGrad(xv, gv); };
+  let f = fg(x, g);
+  let iter = 0;
+  let lr = opts.optimizer.kind === 'gd' ? opts.optimizer.lr : NaN;
+  const lbfgs = opts.optimizer.kind === 'lbfgs' ? opts.optimizer : null;
+  const memory = lbfgs ? new LbfgsMemory(n, lbfgs.memory ?? 10) : null;
+  const d = lbfgs ? new Float64Array(n) : null;
+  const xNew = lbfgs ? new Float64Array(n) : null;
+  const gNew = lbfgs ? new Float64Array(n) : null;
+  const s = lbfgs ? new Float64Array(n) : null;
+  const yv = lbfgs ? new Float64Array(n) : null;
+  for (;;) {
+    const finite = Number.isFinite(f) && allFinite(g);
+    const report = rep.make(iter, f, g, lr);
+    const emitted = rep.due(iter);
+    if (emitted) rep.emit(report);
+    const end = (status: TrainStatus, message?: string): TrainResult => {
+      model.params.set(x);
+      return finish(rep, report, status, evaluations, !emitted, message);
+    };
+    if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
+    if (report.gradNorm < tol) return end('converged');
+    if (iter >= opts.maxIters) return end('max_iters');
+    if (opts.signal?.aborted) return end('aborted');
+    if (!lbfgs) {
+      lr = scheduledLr((opts.optimizer as { lr: number }).lr, iter, opts.schedule);
+      for (let i = 0; i < n; i++) x[i] -= lr * g[i];
+      f = fg(x, g);
+    } else {
+      let result;
+      let fresh = memory!.length === 0;
+      for (;;) {
+        memory!.direction(g, d!);
+        if (!(dotVec(g, d!) < 0)) { memory!.reset(); memory!.direction(g, d!); fresh = true; }
+        const alpha0 = fresh ? Math.min(1, 1 / norm2(g)) : 1;
+        result = strongWolfe(fg, x, f, g, d!, alpha0, xNew!, gNew!, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
+        if (result.ok || fresh) break;
+        memory!.reset();
+        fresh = true;
+      }
+      if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
+      for (let i = 0; i < n; i++) { s![i] = xNew![i] - x[i]; yv![i] = gNew![i] - g[i]; }
+      memory!.push(s!, yv!);
+      x.set(xNew!);
+      g.set(gNew!);
+      f = result.f;
+    }
+    iter++;
+  }
+}
+
+function trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+  const spec = opts.optimizer as Extract<OptimizerSpec, { batchSize: number }>;
+  if (!opts.rng) throw new Error(`train: optimizer '${spec.kind}' needs opts.rng for the mini-batch shuffles`);
+  if (opts.from) throw new Error(`train: 'from' is supported only by full-batch optimisers`);
+  const N = X.rows;
+  const B = Math.min(spec.batchSize, N);
+  if (!(B >= 1)) throw new RangeError(`train: batchSize must be >= 1`);
+  const full = new Objective(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, updateRunning: false });
+  const rep = new Reporter(opts, full);
+  const n = model.params.length;
+  const g = new Float64Array(n);
+  const gFull = new Float64Array(n);
+  const useFull = opts.fullGradient ?? true;
+  const tol = opts.tol ?? 0;
+  let evaluations = 0;
+  const update = spec.kind === 'sgd'
+    ? new SgdState(n, spec.momentum ?? 0, spec.nesterov ?? false)
+    : new AdamState(n, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.eps ?? 1e-8);
+  const d = X.cols;
+  const batches = new Map<number, { X: Matrix; Y: Target; obj: Objective }>();
+  const batchOf = (size: number) => {
+    let b = batches.get(size);
+    if (!b) {
+      const Xb = new Matrix(size, d);
+      const Yb = Y instanceof Matrix ? new Matrix(size, Y.cols) : new Int32Array(size);
+      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode }) };
+      batches.set(size, b);
+    }
+    return b;
+  };
+  const measure = (epoch: number, meanBatchLoss: number, lr: number): StepReport => {
+    if (!useFull) return rep.make(epoch, meanBatchLoss, null, lr);
+    evaluations++;
+    const f = full.valueAndGrad(null, gFull);
+    return rep.make(epoch, f, gFull, lr);
+  };
+  let lr = scheduledLr(spec.lr, 0, opts.schedule);
+  let report = measure(0, NaN, lr);
+  let measured = useFull;
+  rep.emit(report);
+  const shuffleRng = opts.rng.child('minibatch');
+  for (let epoch = 0; ; epoch++) {
+    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => finish(rep, r, status, evaluations, emitLast, message);
+    if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm))) return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
+    if (measured && report.gradNorm < tol) return endWith('converged', report, false);
+    if (epoch >= opts.maxIters) return endWith('max_iters', report, false);
+    lr = scheduledLr(spec.lr, epoch, opts.schedule);
+    const perm = shuffleRng.permutation(N);
+    let lossSum = 0;
+    for (let start = 0; start < N; start += B) {
+      if (opts.signal?.aborted) return endWith('aborted', rep.make(epoch, NaN, null, lr), true);
+      const size = Math.min(B, N - start);
+      const idx = perm.subarray(start, start + size);
+      const b = batchOf(size);
+      for (let r = 0; r < size; r++) b.X.data.set(X.data.subarray(idx[r] * d, idx[r] * d + d), r * d);
+      selectTargetRows(Y, idx, b.Y);
+      evaluations++;
+      const f = b.obj.valueAndGrad(null, g);
+      if (!Number.isFinite(f) || !allFinite(g)) {
+        return endWith('diverged', rep.make(epoch, f, null, lr), true, `non-finite mini-batch loss or gradient in epoch ${epoch + 1}`);
+      }
+      lossSum += f * size;
+      update.step(model.params, g, lr);
+    }
+    const due = rep.due(epoch + 1);
+    if (due || epoch + 1 >= opts.maxIters || tol > 0) {
+      report = measure(epoch + 1, lossSum / N, lr);
+      measured = useFull;
+      if (due || epoch + 1 >= opts.maxIters) rep.emit(report);
+    } else {
+      report = rep.make(epoch + 1, lossSum / N, null, lr);
+      measured = false;
+    }
+  }
+}
