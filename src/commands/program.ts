@@ -6,6 +6,7 @@ import { experiments } from '../../experiments/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { registerMerge } from './merge.ts';
 import { registerCheck } from './check.ts';
+import { registerAnalyze } from './analyze.ts';
 import { accepted, flagName } from '../runner/params.ts';
 import { packageVersion } from '../runner/meta.ts';
 import { runExperiment } from '../runner/run.ts';
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
   for (const exp of experiments) addRunCommand(run as unknown as Command, exp);
   registerMerge(program as unknown as Command);
   registerCheck(program as unknown as Command);
+  registerAnalyze(program as unknown as Command);
   return program as unknown as Command;
 }
 
