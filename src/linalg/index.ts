@@ -7,3 +7,5 @@ export * from './svd.ts';
 export * from './eig.ts';
 export * from './factor.ts';
 export * from './kron.ts';
+export * from './triangular.ts';
+export * from './qr.ts';

@@ -1,0 +1,112 @@
+// Householder QR factorisation (DESIGN.md, "src/linalg/"), row-major with contiguous row updates.
+import { Matrix } from './matrix.ts';
+import { gemm } from './gemm.ts';
+
+/** Householder vector in place: v := (1, v1/(x0-alpha), ...) with (I - beta v v^T) x = alpha e1; returns [beta, alpha]. */
+export function householder(v: Float64Array): [number, number] {
+  const L = v.length;
+  let scale = 0;
+  for (let i = 0; i < L; i++) { const t = Math.abs(v[i]); if (t > scale) scale = t; }
+  let sigma = 0;
+  if (scale > 0) for (let i = 1; i < L; i++) { const t = v[i] / scale; sigma += t * t; }
+  const x0 = v[0];
+  if (sigma === 0) { v[0] = 1; return [0, x0]; }
+  const x0s = x0 / scale;
+  const norm = scale * Math.sqrt(x0s * x0s + sigma);
+  const alpha = x0 >= 0 ? -norm : norm;
+  const inv = 1 / (x0 - alpha);
+  v[0] = 1;
+  for (let i = 1; i < L; i++) v[i] *= inv;
+  return [(alpha - x0) / alpha, alpha];
+}
+
+const PANEL = 32;
+
+/** Copy of a[r0.., c0..c1-1] (row-major with n columns) as a compact Matrix. */
+function block(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Matrix {
+  const w = c1 - c0;
+  const out = new Matrix(r1 - r0, w);
+  for (let i = r0; i < r1; i++) out.data.set(a.subarray(i * n + c0, i * n + c1), (i - r0) * w);
+  return out;
+}
+function putBlock(a: Float64Array, n: number, r0: number, c0: number, B: Matrix): void {
+  for (let i = 0; i < B.rows; i++) a.set(B.data.subarray(i * B.cols, (i + 1) * B.cols), (r0 + i) * n + c0);
+}
+
+/** In place: B := B - V (T' (V^T B)) with T' = T or T^T; the block reflector I - V T V^T (or its transpose) applied from the left. */
+function applyBlockReflector(V: Matrix, T: Matrix, B: Matrix, transT: boolean): void {
+  if (B.cols === 0) return;
+  const W = gemm(V, B, { transA: true }); // kb x nc
+  const kb = T.rows, nc = B.cols, t = T.data, w = W.data;
+  const Y = new Matrix(kb, nc);
+  const y = Y.data;
+  // Y = op(T) W with T upper triangular.
+  for (let i = 0; i < kb; i++) {
+    const oi = i * nc;
+    if (!transT) {
+      for (let j = i; j < kb; j++) { const tij = t[i * kb + j]; if (tij === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tij * w[oj + c]; }
+    } else {
+      for (let j = 0; j <= i; j++) { const tji = t[j * kb + i]; if (tji === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tji * w[oj + c]; }
+    }
+  }
+  gemm(V, Y, { alpha: -1, beta: 1, C: B });
+}
+
+/**
+ * Thin QR of A (m x n, m >= n): A = Q R, Q m x n with orthonormal columns, R n x n upper triangular.
+ * Blocked Householder (compact WY, I - V T V^T per panel of 32 columns): the trailing updates and the
+ * formation of Q are GEMMs. Q is skipped (0 columns) when wantQ is false.
+ */
+export function qr(A: Matrix, wantQ = true): { Q: Matrix; R: Matrix } {
+  const m = A.rows, n = A.cols;
+  if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m}x${n}`);
+  const a = A.data.slice();
+  const R = new Matrix(n, n);
+  const panels: { k0: number; V: Matrix; T: Matrix }[] = [];
+  const w = new Float64Array(PANEL);
+  for (let k0 = 0; k0 < n; k0 += PANEL) {
+    const kb = Math.min(PANEL, n - k0), k1 = k0 + kb, L0 = m - k0;
+    const V = new Matrix(L0, kb), T = new Matrix(kb, kb);
+    const vd = V.data, td = T.data;
+    for (let k = k0; k < k1; k++) {
+      const L = m - k, jj = k - k0;
+      const v = new Float64Array(L);
+      for (let i = 0; i < L; i++) v[i] = a[(k + i) * n + k];
+      const [beta, alpha] = householder(v);
+      // apply to the rest of the panel
+      const c0 = k + 1, W = k1 - c0;
+      if (beta !== 0 && W > 0) {
+        w.fill(0, 0, W);
+        for (let i = 0; i < L; i++) { const vi = v[i], oi = (k + i) * n + c0; for (let j = 0; j < W; j++) w[j] += vi * a[oi + j]; }
+        for (let i = 0; i < L; i++) { const f = beta * v[i], oi = (k + i) * n + c0; for (let j = 0; j < W; j++) a[oi + j] -= f * w[j]; }
+      }
+      a[k * n + k] = alpha;
+      for (let i = 0; i < L; i++) vd[(i + jj) * kb + jj] = v[i];
+      // T[0:jj, jj] = -beta T[0:jj, 0:jj] (V[:, 0:jj]^T v)
+      td[jj * kb + jj] = beta;
+      if (jj > 0 && beta !== 0) {
+        const z = new Float64Array(jj);
+        for (let i = 0; i < L; i++) { const vi = v[i], oi = (i + jj) * kb; for (let c = 0; c < jj; c++) z[c] += vd[oi + c] * vi; }
+        for (let r = 0; r < jj; r++) { let s = 0; for (let c = r; c < jj; c++) s += td[r * kb + c] * z[c]; td[r * kb + jj] = -beta * s; }
+      }
+    }
+    panels.push({ k0, V, T });
+    if (k1 < n) {
+      const B = block(a, n, k0, m, k1, n);
+      applyBlockReflector(V, T, B, true);
+      putBlock(a, n, k0, k1, B);
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R.data[i * n + j] = a[i * n + j];
+  if (!wantQ) return { Q: new Matrix(m, 0), R };
+  const Q = new Matrix(m, n);
+  const q = Q.data;
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let p = panels.length - 1; p >= 0; p--) {
+    const { k0, V, T } = panels[p];
+    const B = block(q, n, k0, m, k0, n);
+    applyBlockReflector(V, T, B, false);
+    putBlock(q, n, k0, k0, B);
+  }
+  return { Q, R };
+}
