@@ -100,7 +100,14 @@ export function parseOption(spec: ParamSpec, text: string): ParamValue[] {
   if (!spec.grid && spec.kind !== 'ints' && spec.kind !== 'string' && text.includes(',')) {
     throw bad(spec, text, `expected ${accepted(spec)}; this option does not take a list`);
   }
-  const values = pieces.map((p) => checkValue(spec, parseScalar(spec, p), p));
+  const values = pieces.map((p) => {
+    try {
+      return checkValue(spec, parseScalar(spec, p), p);
+    } catch (e) {
+      if (pieces.length === 1) throw e;
+      throw bad(spec, text, `item ${JSON.stringify(p)} is not accepted: expected ${accepted(spec)}`);
+    }
+  });
   const keys = values.map((v) => JSON.stringify(v));
   if (new Set(keys).size !== keys.length) throw bad(spec, text, 'the list repeats a value');
   return values;
