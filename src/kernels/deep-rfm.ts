@@ -1,7 +1,7 @@
 // Deep Recursive Feature Machine (AGOP paper, Algorithm 1): per layer normalise, kernel ridge regression,
 // AGOP M_l, X_{l+1} = Phi_l(M_l^{1/2} X_l); a final KRR readout on X_{L+1}. Samples are rows, so
 // M^{1/2} x for every sample is the product X M^{1/2} (M symmetric).
-import { Matrix, gemm, sqrtPSD, svd } from '../linalg/index.ts';
+import { Matrix, gemm, sqrtPSD } from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
 import { type Dataset, normalizeRows, oneHot } from '../data/dataset.ts';
 import { kernelAgop, normalizeByMaxEntry } from './agop.ts';
@@ -87,7 +87,7 @@ export function deepRfm(
     opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
     let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, onBatch: () => opts.signal?.aborted === true });
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
-    const Mh = psdSquareRoot(M);
+    const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);
     const Tt = Tn ? gemm(Tn, Mh) : undefined;
     const phi = randomFeatureMap(opts.featureMap, Xt.cols, opts.width, rng.child(`layer-${l}`), opts.featureBandwidth ?? 1);
@@ -100,19 +100,3 @@ export function deepRfm(
   }
 }
 
-/**
- * M^{1/2} of a symmetric PSD AGOP: linalg's sqrtPSD (eigendecomposition); if its eigensolver does not
- * converge, from the SVD M = V S V' (for PSD M the right singular vectors are eigenvectors).
- */
-export function psdSquareRoot(M: Matrix): Matrix {
-  try {
-    return sqrtPSD(M);
-  } catch {
-    const { S, V } = svd(M);
-    const d = M.rows;
-    const r = S.length;
-    const VS = new Matrix(d, r);
-    for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) VS.data[i * r + j] = V.data[i * V.cols + j] * Math.sqrt(Math.max(S[j], 0));
-    return gemm(VS, V, { transB: true });
-  }
-}

@@ -94,13 +94,19 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, Z?: Matrix): void {
   ee.set(e);
   const cs = new Float64Array(n), sn = new Float64Array(n);
   const z = Z?.data;
+  // Deflation threshold: relative to the neighbouring diagonal, or absolute at eps * ||T|| (backward
+  // stable). The relative test alone never fires inside a cluster of (near-)zero eigenvalues, as in
+  // singular PSD matrices such as an AGOP.
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(ee[i]) + (i > 0 ? Math.abs(ee[i - 1]) : 0));
+  const floor = Number.EPSILON * tnorm;
   for (let l = 0; l < n; l++) {
     let iter = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(ee[m]) <= Number.EPSILON * dd) break;
+        if (Math.abs(ee[m]) <= Number.EPSILON * dd || Math.abs(ee[m]) <= floor) break;
       }
       if (m === l) break;
       if (++iter > 60) throw new Error('eigSym: QL iteration did not converge');

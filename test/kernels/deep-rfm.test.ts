@@ -13,7 +13,6 @@ import { cellParams, makeCellContext } from '../helpers/context.ts';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../src/io/npy.ts';
-import { psdSquareRoot } from '../../src/kernels/deep-rfm.ts';
 
 describe('kernel ridge regression', () => {
   for (const name of ['laplace', 'gaussian'] as const) {
@@ -116,14 +115,6 @@ describe('deep-rfm experiment', () => {
     expect(res.status).toBe('ok');
     expect(res.rows.layers.length).toBe(4);
     expect(res.rows.accuracy[0].train_acc).toBe(1);
-  });
-
-  it('M^{1/2} squares back to M', () => {
-    const B = new Matrix(6, 4, new Rng('sq').normals(24));
-    const M = gemm(B, B, { transB: true }); // rank 4, PSD
-    const R = psdSquareRoot(M);
-    const RR = gemm(R, R);
-    for (let t = 0; t < 36; t++) expect(RR.data[t]).toBeCloseTo(M.data[t], 10);
   });
 
   it('quick preset on a Gaussian mixture writes all tables', async () => {

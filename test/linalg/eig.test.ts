@@ -50,3 +50,27 @@ describe('eigSym', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(v[i] - s[i] * s[i])).toBeLessThan(1e-13);
   });
 });
+
+describe('eigSym on singular PSD matrices (AGOP-like: a large cluster of zero eigenvalues)', () => {
+  it('converges and is accurate; sqrtPSD squares back', async () => {
+    const { Rng } = await import('../../src/random/index.ts');
+    const { Matrix, gemm, eigSym, sqrtPSD } = await import('../../src/linalg/index.ts');
+    for (const [n, r] of [[60, 5], [120, 3], [200, 30]] as const) {
+      const rng = new Rng(`psd-${n}-${r}`);
+      const B = new Matrix(n, r, rng.normals(n * r));
+      const M = gemm(B, B, { transB: true }); // rank r, n - r zero eigenvalues
+      const { values, vectors } = eigSym(M);
+      const scale = values[0];
+      for (let j = r; j < n; j++) expect(Math.abs(values[j])).toBeLessThan(1e-13 * scale);
+      const AV = gemm(M, vectors);
+      let worst = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(AV.get(i, j) - values[j] * vectors.get(i, j)));
+      expect(worst).toBeLessThan(1e-13 * scale);
+      const R = sqrtPSD(M);
+      const RR = gemm(R, R);
+      let err = 0;
+      for (let t = 0; t < n * n; t++) err = Math.max(err, Math.abs(RR.data[t] - M.data[t]));
+      expect(err).toBeLessThan(1e-12 * scale);
+    }
+  });
+});
