@@ -1,6 +1,7 @@
 // The list `nrc check` runs: each paper's claims on small configurations, then reference outputs.
 import type { Claim } from './types.ts';
 import { referenceClaim, type ReferenceRun } from './reference.ts';
+import { theoryClaims } from './claims-theory.ts';
 
 /** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
 export const referenceRuns: ReferenceRun[] = [
@@ -8,5 +9,6 @@ export const referenceRuns: ReferenceRun[] = [
 ];
 
 export const claims: Claim[] = [
+  ...theoryClaims,
   ...referenceRuns.map(referenceClaim),
 ];
