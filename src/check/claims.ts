@@ -2,6 +2,7 @@
 import type { Claim } from './types.ts';
 import { referenceClaim, type ReferenceRun } from './reference.ts';
 import { theoryClaims } from './claims-theory.ts';
+import { nrcClaims } from './claims-nrc.ts';
 
 /** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
 export const referenceRuns: ReferenceRun[] = [
@@ -10,5 +11,6 @@ export const referenceRuns: ReferenceRun[] = [
 
 export const claims: Claim[] = [
   ...theoryClaims,
+  ...nrcClaims,
   ...referenceRuns.map(referenceClaim),
 ];

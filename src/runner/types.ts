@@ -45,7 +45,12 @@ export interface CellContext<P extends CellParams = CellParams> {
   params: P;
   /** The user-facing seed of this cell (written to the `seed` column). */
   seed: number;
-  /** Stream for every random draw of the cell, derived from (seed, cell parameters). */
+  /**
+   * Stream for the random draws of the cell, derived from (seed, cell parameters). An experiment may
+   * instead derive a stream from (seed, a subset of the parameters), e.g. `new Rng(`${seed}/data/...`)`,
+   * so that cells differing only in lambda share data and initial weights (common random numbers);
+   * every draw must still descend from `seed`.
+   */
   rng: Rng;
   /** Canonical text of the cell's parameters (stable across grids and shards). */
   cellKey: string;
@@ -85,7 +90,7 @@ export interface Experiment<P extends CellParams = CellParams> {
   tables: Record<string, readonly string[]>;
   /** Cross-parameter checks on one cell (e.g. rank <= dim); return an error text or undefined. */
   validate?(params: P): string | undefined;
-  /** Compute one cell. Must draw randomness only from ctx.rng. */
+  /** Compute one cell. Every random draw descends from ctx.seed (through ctx.rng or a stream derived from the seed). */
   runCell(ctx: CellContext<P>): Promise<CellResult> | CellResult;
   /** Tables computed from all cells' rows once the grid is done (e.g. slopes across sigma). */
   finalize?(tables: Record<string, Row[]>, params: { grid: Record<string, ParamValue[]> }): Record<string, Row[]>;

@@ -1,0 +1,211 @@
+// Shared parts of the Gaussian-mixture autoencoder experiments of Neural Rank Collapse (Sec. 4, 6.1, 6.2):
+// data from parameters, the autoencoder d -> hidden -> d, full-batch training with progress/abort and
+// the mapping to cell statuses, per-layer spectra rows, and .npy dumps. Used by gaussian-mixture,
+// gradient-rank and the deep-linear experiment (same data and widths, identity activations).
+import { join } from 'node:path';
+import { gaussianMixture, type GaussianMixture } from '../../src/data/gaussian-mixture.ts';
+import { writeNpy } from '../../src/io/npy.ts';
+import type { Matrix } from '../../src/linalg/index.ts';
+import { distToRank, relTail, softRank, spectrum } from '../../src/metrics/index.ts';
+import { type Activation, MLP, type OptimizerSpec, type TrainResult, train } from '../../src/nn/index.ts';
+import { Rng, cellSeed } from '../../src/random/index.ts';
+import type { CellContext, CellStatus, ParamSpec, Row } from '../../src/runner/types.ts';
+
+/** Parameters every autoencoder experiment shares (camelCase keys, as in ParamSpec). */
+export type AutoencoderParams = {
+  lambda: number;
+  sigma: number;
+  k: number;
+  n: number;
+  dim: number;
+  hidden: number[];
+  radius: number;
+  optimizer: string;
+  lr: number;
+  gradTol: number;
+  maxIters: number;
+};
+
+/** eps of the soft rank rk(eps) reported per layer (NRC Sec. 6.4 uses rk(0.1)). */
+export const SOFT_RANK_EPS = 0.1;
+
+/**
+ * ParamSpecs of the data, model and training options, shared by the experiments. `defaults` replaces the
+ * built-in defaults (the paper's sizes, NRC Sec. 6.1) so that an experiment's `--help` shows what its
+ * `default` preset runs. `grid` marks the options that form a grid.
+ */
+export function autoencoderParamSpecs(defaults: Partial<AutoencoderParams> = {}): ParamSpec[] {
+  const specs: ParamSpec[] = [
+    { name: 'lambda', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'weight decay lambda on all weights and biases (NRC Eq. 3)' },
+    { name: 'sigma', kind: 'float', grid: true, min: 0, default: 0.1, help: 'within-component standard deviation per coordinate (x = mu_k + sigma v)' },
+    { name: 'k', kind: 'int', grid: true, positive: true, max: 10000, default: 10, help: 'number of mixture components K' },
+    { name: 'n', kind: 'int', grid: true, positive: true, max: 1_000_000, default: 10000, help: 'number of samples N (balanced: N/K per component)' },
+    { name: 'dim', kind: 'int', grid: true, positive: true, max: 100_000, default: 784, help: 'input dimension d' },
+    { name: 'hidden', kind: 'ints', grid: true, positive: true, max: 100_000, default: [400, 300, 400], help: 'hidden widths of the autoencoder d -> hidden -> d' },
+    { name: 'radius', kind: 'float', grid: true, min: 0, default: 1, help: 'norm of every component mean mu_k (i.i.d. Gaussian directions)' },
+    { name: 'optimizer', kind: 'string', grid: true, choices: ['lbfgs', 'gd'], default: 'lbfgs', help: 'full-batch optimiser: L-BFGS (strong Wolfe) or gradient descent with --lr' },
+    { name: 'lr', kind: 'float', grid: true, positive: true, default: 0.1, help: 'step size of gradient descent (--optimizer gd only)' },
+    { name: 'gradTol', kind: 'float', grid: true, positive: true, default: 1e-6, help: 'stop when ||grad L_lambda|| is below this ("until convergence, by monitoring the norm of the gradient")' },
+    { name: 'maxIters', kind: 'int', grid: true, positive: true, max: 10_000_000, default: 20000, help: 'maximum optimiser steps; a cell that reaches it is recorded as not_converged' },
+  ];
+  return specs.map((spec) => (spec.name in defaults ? { ...spec, default: (defaults as Record<string, ParamSpec['default']>)[spec.name] } : spec));
+}
+
+/** Widths d, hidden..., d of the autoencoder. */
+export function autoencoderWidths(p: Pick<AutoencoderParams, 'dim' | 'hidden'>): number[] {
+  return [p.dim, ...p.hidden, p.dim];
+}
+
+/** Cross-parameter checks (rank <= min width, N >= K, hidden non-empty); an error text or undefined. */
+export function validateAutoencoder(p: AutoencoderParams & { rank?: number }): string | undefined {
+  if (!Array.isArray(p.hidden) || p.hidden.length === 0) return '--hidden must list at least one width (e.g. 400,300,400)';
+  if (p.n < p.k) return `--n ${p.n} must be at least --k ${p.k} (every component needs a sample)`;
+  if (p.rank !== undefined && p.rank > 0) {
+    const minWidth = Math.min(...autoencoderWidths(p));
+    if (p.rank > minWidth) return `--rank ${p.rank} exceeds the smallest layer width ${minWidth} (a rank must be <= min(rows, cols))`;
+  }
+  return undefined;
+}
+
+/**
+ * Rough peak bytes of one cell: data and targets, forward/backward buffers per layer (about five N x width
+ * matrices), L-BFGS memory (2 x 10 parameter vectors + work), and the SVD of the largest layer.
+ */
+export function estimateAutoencoderBytes(p: Pick<AutoencoderParams, 'n' | 'dim' | 'hidden'>): number {
+  const widths = autoencoderWidths(p);
+  let params = 0;
+  for (let l = 0; l + 1 < widths.length; l++) params += widths[l] * widths[l + 1] + widths[l + 1];
+  let activations = 0;
+  for (const w of widths) activations += w;
+  const maxLayer = Math.max(...widths.slice(1).map((w, l) => w * widths[l]));
+  return 8 * (4 * p.n * p.dim + 6 * p.n * activations + 30 * params + 4 * maxLayer);
+}
+
+/**
+ * The Gaussian mixture of NRC Sec. 4: K balanced blobs x = mu_k + sigma v, v ~ N(0, I_d), means i.i.d.
+ * Gaussian directions scaled to norm `radius`. The stream depends only on (seed, k, n, dim, radius), so all
+ * (lambda, sigma) cells of a seed share the means and the noise directions v (common random numbers).
+ */
+export function mixtureData(p: Pick<AutoencoderParams, 'k' | 'n' | 'dim' | 'sigma' | 'radius'>, seed: number): GaussianMixture {
+  const rng = new Rng(cellSeed(seed, `mixture k=${p.k} n=${p.n} dim=${p.dim} radius=${p.radius}`));
+  return gaussianMixture({ k: p.k, n: p.n, dim: p.dim, sigma: p.sigma, radius: p.radius }, rng);
+}
+
+/**
+ * The autoencoder d -> hidden -> d (NRC Eq. 1) with biases, `activation` on hidden layers (tanh in Sec. 6.1,
+ * identity for the deep linear network of Sec. 6.2) and a linear output; PyTorch-default initialisation from a
+ * stream that depends only on (seed, widths, activation), so cells that differ in lambda or sigma start alike.
+ */
+export function buildAutoencoder(p: Pick<AutoencoderParams, 'dim' | 'hidden'>, seed: number, activation: Activation = 'tanh', bias = true): MLP {
+  const widths = autoencoderWidths(p);
+  const rng = new Rng(cellSeed(seed, `autoencoder widths=${widths.join('x')} activation=${activation} bias=${bias}`));
+  return new MLP({ widths, activation, outputActivation: 'identity', bias }, rng);
+}
+
+/** Optimiser specification from the string options. */
+export function optimizerSpec(p: Pick<AutoencoderParams, 'optimizer' | 'lr'>): OptimizerSpec {
+  return p.optimizer === 'gd' ? { kind: 'gd', lr: p.lr } : { kind: 'lbfgs' };
+}
+
+export interface TrainedAutoencoder {
+  result: TrainResult;
+  status: CellStatus;
+  seconds: number;
+  /** Why the cell is not 'ok' (undefined when it is). */
+  message?: string;
+}
+
+/** Trainer status -> cell status: converged = ok, max_iters/stalled = not_converged, diverged, aborted = failed. */
+export function cellStatusOf(result: TrainResult, maxIters: number): { status: CellStatus; message?: string } {
+  switch (result.status) {
+    case 'converged': return { status: 'ok' };
+    case 'max_iters': return { status: 'not_converged', message: `reached --max-iters ${maxIters} with ||grad|| = ${result.gradNorm.toExponential(3)}` };
+    case 'stalled': return { status: 'not_converged', message: result.message ?? 'line search stalled' };
+    case 'diverged': return { status: 'diverged', message: result.message ?? 'non-finite loss' };
+    case 'aborted': return { status: 'failed', message: 'interrupted' };
+  }
+}
+
+/**
+ * Full-batch training of L_lambda (NRC Eq. 3, squared loss) on (X, Y) to ||grad|| < gradTol or maxIters,
+ * reporting progress through ctx (fraction of maxIters, iteration, loss, gradient norm) and stopping on
+ * ctx.signal. `sampleWeights` replaces 1/N (pi_k for the centroid-based loss, NRC Eq. 8).
+ */
+export function trainAutoencoder(
+  model: MLP, X: Matrix, Y: Matrix,
+  p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'>,
+  ctx: Pick<CellContext, 'progress' | 'signal'>,
+  opts: { sampleWeights?: Float64Array; label?: string } = {},
+): TrainedAutoencoder {
+  const t0 = performance.now();
+  const label = opts.label ? `${opts.label} ` : '';
+  const reportEvery = Math.max(1, Math.min(50, Math.floor(p.maxIters / 100)));
+  const result = train(model, X, Y, {
+    loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
+    signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights,
+    onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters), `${label}iter ${r.iter} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return { result, seconds, ...cellStatusOf(result, p.maxIters) };
+}
+
+/** Singular values and low-rank measures of one layer (1-based `layer`, the paper's W_l). */
+export interface LayerSpectrum {
+  layer: number;
+  rows: number;
+  cols: number;
+  singularValues: Float64Array;
+}
+
+/** Singular values of every weight matrix W_1..W_L (descending). */
+export function layerSpectra(model: MLP): LayerSpectrum[] {
+  return model.layers.map((l, i) => ({ layer: i + 1, rows: l.W.rows, cols: l.W.cols, singularValues: spectrum(l.W) }));
+}
+
+/**
+ * Rows of layers.csv and singular_values.csv: per layer rows, cols, rel_tail(r) (NRC Fig. 1), the distance
+ * to rank r (Thm 3.4, Eckart-Young), rk(0.1) (Eq. 22, Sec. 6.4) and the stationarity residual
+ * ||grad_W L_0 + 2 lambda W|| / ||2 lambda W|| (Eq. 4 with Eq. 3's factor 2).
+ */
+export function spectraRows(spectra: LayerSpectrum[], rank: number, stationarity?: ArrayLike<number>): { layers: Row[]; singularValues: Row[] } {
+  const layers: Row[] = [];
+  const singularValues: Row[] = [];
+  for (const s of spectra) {
+    const st = stationarity ? stationarity[s.layer - 1] : NaN;
+    layers.push({
+      layer: s.layer, rows: s.rows, cols: s.cols,
+      rel_tail: relTail(s.singularValues, rank), dist_rank: distToRank(s.singularValues, rank),
+      soft_rank: softRank(s.singularValues, SOFT_RANK_EPS), stationarity: Number.isFinite(st) ? st : null,
+    });
+    s.singularValues.forEach((value, i) => singularValues.push({ layer: s.layer, index: i + 1, value }));
+  }
+  return { layers, singularValues };
+}
+
+/** A file-name-safe tag of a cell: `seed0_lambda0.001_sigma0.1_...` from the listed parameters (arrays joined with x). */
+export function cellTag(params: Record<string, unknown>, seed: number, names: string[]): string {
+  const parts = [`seed${seed}`];
+  for (const name of names) {
+    const v = params[name];
+    if (v === undefined) continue;
+    parts.push(`${name}${Array.isArray(v) ? v.join('x') : String(v)}`);
+  }
+  return parts.join('_').replace(/[^A-Za-z0-9_.+-]/g, '-');
+}
+
+/** Write X (N x d, float64) and labels (N, int32) as `<prefix>_X.npy` and `<prefix>_labels.npy`; returns the paths. */
+export function saveDataNpy(dir: string, prefix: string, X: Matrix, labels: Int32Array): { X: string; labels: string } {
+  const paths = { X: join(dir, `${prefix}_X.npy`), labels: join(dir, `${prefix}_labels.npy`) };
+  writeNpy(paths.X, { shape: [X.rows, X.cols], data: X.data });
+  writeNpy(paths.labels, { shape: [labels.length], data: labels }, { dtype: 'i4' });
+  return paths;
+}
+
+/** Write every W_l (out x in, float64) as `<prefix>_W<l>.npy` (l = 1..L, the paper's numbering); returns the paths. */
+export function saveWeightsNpy(dir: string, prefix: string, model: MLP): string[] {
+  return model.layers.map((layer, l) => {
+    const path = join(dir, `${prefix}_W${l + 1}.npy`);
+    writeNpy(path, { shape: [layer.W.rows, layer.W.cols], data: layer.W.data });
+    return path;
+  });
+}
