@@ -1,0 +1,92 @@
+// width-depth: soft rank rk(eps) of every layer at the end of training vs width and vs depth (NRC,
+// Zangrando et al., Sec. 6.4, Figures 4-5): (a) 4 hidden tanh layers of width n over --widths,
+// (b) hidden width 2 x input dimension over --depths, for each --lambda. One cell per (lambda, sweep)
+// trains one network per entry of the swept list, so the two lists never form a product.
+import { softRank } from '../src/metrics/index.ts';
+import { defineExperiment, type Row } from '../src/runner/types.ts';
+import {
+  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
+  mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
+} from './shared/mnist-training.ts';
+
+export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
+  lambda: number; sweep: string; widths: number[]; depths: number[]; widthSweepDepth: number; depthSweepWidth: number; eps: number;
+};
+
+/** Hidden widths of every network a cell trains, with the swept value (width or depth) it reports. */
+export function networks(p: WidthDepthParams): { value: number; hidden: number[] }[] {
+  if (p.sweep === 'width') return p.widths.map((w) => ({ value: w, hidden: Array<number>(p.widthSweepDepth).fill(w) }));
+  const w = p.depthSweepWidth > 0 ? p.depthSweepWidth : 2 * inputDim(p.pool); // paper: twice the input dimension
+  return p.depths.map((depth) => ({ value: depth, hidden: Array<number>(depth).fill(w) }));
+}
+
+export default defineExperiment<WidthDepthParams>({
+  name: 'width-depth',
+  summary: 'Soft rank rk(0.1) of each layer after training vs width and vs depth on MNIST (NRC Sec. 6.4, Figs. 4-5)',
+  description: 'Neural Rank Collapse (Zangrando et al.), Section 6.4, Figures 4 and 5. Fully connected tanh networks '
+    + '(biases, identity output, PyTorch default init) are trained on MNIST by mini-batch SGD with momentum (or Adam) on '
+    + 'L_lambda (Eq. 3, squared loss on one-hot labels by default) for --epochs; then rk(eps) = min{r : e(r) <= eps} '
+    + '(Sec. 6.4, e(r) of Eq. 22) of every weight matrix W_l (layer l = 1..L) is written. Grid cells are (lambda, sweep): '
+    + 'sweep=width trains, for each n in --widths, a network with --width-sweep-depth (paper: 4) hidden layers of width n '
+    + '(width.csv); sweep=depth trains, for each D in --depths, D hidden layers of width --depth-sweep-width '
+    + '(0 = twice the input dimension, as in the paper) (depth.csv). Figure 4 plots the intermediate (hidden-to-hidden) '
+    + 'layers, Figure 5 the average over layers: both can be formed from the per-layer rows. Paper shape: rk depends only '
+    + 'mildly on width and not on depth at fixed lambda (for large enough lambda), and decreases with lambda.',
+  params: [
+    { name: 'lambda', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'weight decay lambda (NRC Eq. 3); a list is a grid' },
+    { name: 'sweep', kind: 'string', grid: true, choices: ['width', 'depth'], default: 'width', help: 'which sweep a cell runs: width (Fig. 4) or depth (Fig. 5); width,depth runs both' },
+    { name: 'widths', kind: 'ints', positive: true, max: 8192, default: [16, 32, 64, 128], help: 'hidden widths n of the width sweep' },
+    { name: 'depths', kind: 'ints', positive: true, max: 64, default: [1, 2, 3], help: 'numbers of hidden layers of the depth sweep' },
+    { name: 'widthSweepDepth', kind: 'int', positive: true, max: 64, default: 4, help: 'hidden layers of the width sweep (paper: 4)' },
+    { name: 'depthSweepWidth', kind: 'int', min: 0, max: 8192, default: 0, help: 'hidden width of the depth sweep; 0 = 2 x input dimension (paper)' },
+    { name: 'eps', kind: 'float', min: 0, max: 1, default: 0.1, help: 'tolerance of the soft rank rk(eps) (paper: 0.1)' },
+    ...mnistTrainingParams({ epochs: 40, lr: 0.05, batchSize: 64 }),
+    ...mnistDataParams({ n: 1000, nTest: 500, pool: 4 }),
+  ],
+  presets: {
+    quick: { lambda: [1e-3], sweep: ['width', 'depth'], widths: [12, 24], depths: [1, 2], epochs: 3, n: 200, nTest: 100, pool: 7 },
+    default: { lambda: [1e-3, 3e-3, 1e-2], sweep: ['width', 'depth'] },
+    paper: {
+      lambda: [1e-3, 3e-3, 1e-2], sweep: ['width', 'depth'], widths: [64, 128, 256, 512, 1024], depths: [1, 2, 3, 4, 5, 6],
+      pool: 1, n: 9000, nTest: 1000, epochs: 1000,
+    },
+  },
+  tables: {
+    width: ['lambda', 'seed', 'width', 'layer', 'soft_rank'],
+    depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank'],
+  },
+  validate: (p) => validateMnistData(p),
+  estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...net.hidden, 10]))),
+  async runCell(ctx) {
+    const p = ctx.params;
+    const data = loadMnistData(p, ctx.rng);
+    const nets = networks(p);
+    const cost = nets.map((net) => [inputDim(p.pool), ...net.hidden, 10].reduce((s, w, i, a) => s + (i ? w * a[i - 1] : 0), 0));
+    const total = cost.reduce((a, b) => a + b, 0);
+    const rows: Row[] = [];
+    const failed: string[] = [];
+    let doneCost = 0;
+    for (let k = 0; k < nets.length; k++) {
+      const net = nets[k];
+      const rng = ctx.rng.child(`${p.sweep}-${net.value}`);
+      const model = tanhMlp(data.train.X.cols, net.hidden, data.classes, rng);
+      const res = await trainEpochs(ctx, model, data.train, {
+        lambda: p.lambda, training: p, every: Math.max(p.epochs, 1), rng,
+        progress: (f, m) => ctx.progress((doneCost + f * cost[k]) / total, `${p.sweep} ${net.value}: ${m}`),
+      });
+      doneCost += cost[k];
+      if (res.status === 'failed') return { status: 'failed', rows: {}, message: res.message };
+      if (res.status !== 'ok') { failed.push(`${p.sweep} ${net.value}: ${res.message}`); continue; }
+      model.layers.forEach((layer, l) => {
+        rows.push({ [p.sweep]: net.value, layer: l + 1, soft_rank: softRank(layer.W, p.eps) }); // rk(eps), NRC Sec. 6.4
+      });
+      ctx.log(`lambda ${p.lambda} ${p.sweep} ${net.value}: loss ${res.loss.toPrecision(4)}, train acc ${accuracy(model, data.train).toFixed(3)}, `
+        + `test acc ${accuracy(model, data.test).toFixed(3)}`);
+    }
+    return {
+      status: failed.length ? 'diverged' : 'ok',
+      rows: { [p.sweep]: rows },
+      ...(failed.length ? { message: failed.join('; ') } : {}),
+    };
+  },
+});
