@@ -63,13 +63,40 @@ export interface TrainResult {
   history?: StepReport[];
 }
 
-/** Train `model` in place on (X, Y). */
-export function train(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+/** The training loop as a generator: it yields after every step (or mini-batch) and returns the result. */
+function trainSteps(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   if (X.rows !== targetRows(Y)) throw new RangeError(`train: X has ${X.rows} rows, targets ${targetRows(Y)}`);
   if (!(opts.maxIters >= 0)) throw new RangeError(`train: maxIters must be >= 0`);
   const kind = opts.optimizer.kind;
   if (kind === 'sgd' || kind === 'adam') return trainMiniBatch(model, X, Y, opts);
   return trainFullBatch(model, X, Y, opts);
+}
+
+/** Train `model` in place on (X, Y), synchronously. */
+export function train(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+  const steps = trainSteps(model, X, Y, opts);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Train like `train`, but give the event loop a turn every `yieldMs` milliseconds, so a Ctrl-C
+ * (which sets opts.signal) is seen within a step instead of at the end of training. Same result.
+ */
+export async function trainAsync(model: MLP, X: Matrix, Y: Target, opts: TrainOptions & { yieldMs?: number }): Promise<TrainResult> {
+  const steps = trainSteps(model, X, Y, opts);
+  const every = opts.yieldMs ?? 50;
+  let last = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - last >= every) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
 }
 
 class Reporter {
@@ -98,7 +125,7 @@ function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluation
   };
 }
 
-function trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   const objective = new Objective(model, X, Y, {
     loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, sampleWeights: opts.sampleWeights, from: opts.from,
   });
@@ -156,10 +183,11 @@ function trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): T
       f = result.f;
     }
     iter++;
+    yield;
   }
 }
 
-function trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
+function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   const spec = opts.optimizer as Extract<OptimizerSpec, { batchSize: number }>;
   if (!opts.rng) throw new Error(`train: optimizer '${spec.kind}' needs opts.rng for the mini-batch shuffles`);
   if (opts.from) throw new Error(`train: 'from' is supported only by full-batch optimisers`);
@@ -222,6 +250,7 @@ function trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): T
       }
       lossSum += f * size;
       update.step(model.params, g, lr);
+      yield;
     }
     const due = rep.due(epoch + 1);
     if (due || epoch + 1 >= opts.maxIters || tol > 0) {

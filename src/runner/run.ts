@@ -162,9 +162,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   process.on('SIGTERM', onSigint);
 
   for (let i = 0; i < done.size; i++) progress.endCell();
-  const failures: string[] = [];
   try {
     for (const cell of todo) {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
       if (controller.signal.aborted) break;
       const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
       progress.startCell(label);
@@ -199,7 +199,6 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         started_at: started.toISOString(), finished_at: finished.toISOString(),
       }, rows);
       if (result.status !== 'ok') {
-        failures.push(`${cell.key}: ${result.status}${result.message ? ` (${result.message.split('\n')[0]})` : ''}`);
         progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
       }
       progress.endCell();

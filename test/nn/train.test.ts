@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, gemm, solveSPD } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
-import { MLP, type OptimizerSpec, type StepReport, scheduledLr, train } from '../../src/nn/index.ts';
+import { MLP, type OptimizerSpec, type StepReport, scheduledLr, train, trainAsync } from '../../src/nn/index.ts';
 
 const randn = (rng: Rng, r: number, c: number, s = 1) => new Matrix(r, c, rng.normals(r * c, s));
 
@@ -131,5 +131,32 @@ describe('stochastic optimisers, schedules, divergence, abort', () => {
     expect(res.status).toBe('aborted');
     expect(res.iters).toBe(5);
     expect(steps).toBe(6);
+  });
+});
+
+describe('trainAsync', () => {
+  const setup = () => {
+    const rng = new Rng('async');
+    const X = new Matrix(40, 5, rng.normals(200));
+    const model = new MLP({ widths: [5, 6, 5], activation: 'tanh' }, rng.child('m'));
+    return { X, model };
+  };
+  it('gives bit-identical parameters and result to train', async () => {
+    const a = setup();
+    const b = setup();
+    const opts = { loss: 'squared' as const, weightDecay: 1e-2, optimizer: { kind: 'lbfgs' as const }, maxIters: 200, tol: 1e-10 };
+    const ra = train(a.model, a.X, a.X, opts);
+    const rb = await trainAsync(b.model, b.X, b.X, { ...opts, yieldMs: 0 });
+    expect(rb.iters).toBe(ra.iters);
+    expect(rb.loss).toBe(ra.loss);
+    expect(Array.from(b.model.params)).toEqual(Array.from(a.model.params));
+  });
+  it('sees an abort raised by the event loop while it trains (Ctrl-C mid-cell)', async () => {
+    const { X, model } = setup();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const r = await trainAsync(model, X, X, { loss: 'squared', weightDecay: 1e-6, optimizer: { kind: 'gd', lr: 1e-3 }, maxIters: 1e9, signal: controller.signal, yieldMs: 5 });
+    expect(r.status).toBe('aborted');
+    expect(r.iters).toBeGreaterThan(0);
   });
 });
