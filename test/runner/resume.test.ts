@@ -22,8 +22,10 @@ describe('crash-safe resumable results', () => {
     expect((await runCli([...grid, '--out', reference])).code).toBe(0);
     const dir = tmp();
     const rng = new Rng('kill-points');
+    const committedAfterKill: number[] = [];
     for (let k = 0; k < 4; k++) {
       await spawnAndKill([...grid, '--out', dir], 900 + rng.int(1500));
+      try { committedAfterKill.push(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length); } catch { committedAfterKill.push(0); }
       // After every kill, each CSV is parseable: whole rows only, no duplicate row.
       for (const t of tables) {
         const lines = csvLinesOf(dir, t);
@@ -32,6 +34,8 @@ describe('crash-safe resumable results', () => {
         for (const l of lines.slice(1, -1)) expect(l.split(',').length).toBe(cols);
       }
     }
+    // At least one kill landed in the middle of the sweep (not before the first or after the last cell).
+    expect(committedAfterKill.some((n) => n > 0 && n < 24)).toBe(true);
     const resumed = spawnCli([...grid, '--out', dir]);
     expect(resumed.code).toBe(0);
     for (const t of tables) {
@@ -61,5 +65,34 @@ describe('crash-safe resumable results', () => {
     expect(m.code).toBe(0);
     for (const t of tables) expect(readFileSync(join(merged, t), 'utf8')).toBe(readFileSync(join(reference, t), 'utf8'));
     expect(readdirSync(merged)).toContain('manifest.json');
+  }, 120_000);
+});
+
+describe('Ctrl-C', () => {
+  it('stops with exit code 130, keeps committed cells, prints how to resume; the resume completes the grid', async () => {
+    const dir = tmp();
+    const args = ['run', 'svd-demo', '--m', '500,520,540,560,580,600,620,640', '--n', '400', '--no-plot', '--out', dir];
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '1' } });
+      let err = '';
+      child.stderr.on('data', (d) => { err += String(d); });
+      // Interrupt once the first cell is committed.
+      const poll = setInterval(() => {
+        try {
+          if (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length >= 1) { clearInterval(poll); child.kill('SIGINT'); }
+        } catch { /* not written yet */ }
+      }, 50);
+      child.on('exit', (c) => { clearInterval(poll); resolve({ code: c, stderr: err }); });
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/Resume with: nrc run svd-demo .*--out/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.status).toBe('interrupted');
+    expect(manifest.cells.length).toBeGreaterThanOrEqual(1);
+    expect(manifest.cells.length).toBeLessThan(8);
+    const resumed = spawnCli([...args, '--quiet']);
+    expect(resumed.code).toBe(0);
+    const done = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(done.cells.map((c: { index: number }) => c.index).sort((a: number, b: number) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   }, 120_000);
 });
