@@ -1,13 +1,14 @@
 // The nrc program: `list`, `run <experiment>` (options built from each experiment's
 // declarations), and the analysis commands. Nothing about an experiment lives here (DESIGN.md).
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { availableParallelism } from 'node:os';
 import { experiments } from '../../experiments/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { registerMerge } from './merge.ts';
 import { registerCheck } from './check.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerPlot } from './plot.ts';
 import { accepted, flagName } from '../runner/params.ts';
+import { getThreads, setThreads } from '../linalg/index.ts';
 import { packageVersion } from '../runner/meta.ts';
 import { runExperiment } from '../runner/run.ts';
 import type { Experiment, ParamSpec, ParamValue } from '../runner/types.ts';
@@ -46,7 +47,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
     .option('--resume', 'continue an interrupted run of the same configuration (default when --out holds it)', false)
     .option('--overwrite', 'discard what --out holds and start again', false)
     .option('--shard <i/n>', 'run only shard i of n (0-based) of the grid, e.g. for a Slurm job array')
-    .option('--threads <n>', 'worker threads for matrix products', String(availableParallelism()))
+    .option('--threads <n>', 'threads for matrix products (results are identical for any count) [default: all cores, or NRC_THREADS]')
     .option('--no-plot', 'do not draw figures at the end')
     .option('-q, --quiet', 'no progress output', false)
     .addHelpText('after', presetTable(exp))
@@ -57,8 +58,12 @@ function addRunCommand(run: Command, exp: Experiment): void {
         const source = cmd.getOptionValueSource(spec.name);
         if (source === 'cli' || source === 'env') given[spec.name] = all[spec.name] as string | boolean;
       }
-      const threads = Number(opts.threads);
-      if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
+      if (opts.threads !== undefined) {
+        const n = Number(opts.threads);
+        if (!/^\d+$/.test(opts.threads.trim()) || n < 1 || n > 256) throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
+        setThreads(n);
+      }
+      const threads = getThreads();
       const summary = await runExperiment(exp, {
         preset: opts.preset,
         given,
@@ -96,6 +101,7 @@ export function buildProgram(): Command {
   registerMerge(program as unknown as Command);
   registerCheck(program as unknown as Command);
   registerAnalyze(program as unknown as Command);
+  registerPlot(program as unknown as Command);
   return program as unknown as Command;
 }
 

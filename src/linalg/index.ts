@@ -9,3 +9,4 @@ export * from './factor.ts';
 export * from './kron.ts';
 export * from './triangular.ts';
 export * from './qr.ts';
+export * from './fast.ts';

@@ -1,0 +1,28 @@
+// `nrc plot RESULTS_DIR [--format png|svg|both]`: redraw every figure of a run from its CSVs and
+// manifest, and rewrite its index.html (so figures can be remade after a sweep or a merge).
+import { Command, Option } from '@commander-js/extra-typings';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { drawFigures, FIGURE_FORMATS, type FigureFormat } from '../plot/index.ts';
+import { UsageError } from './errors.ts';
+
+export function registerPlot(program: Command): void {
+  program
+    .command('plot')
+    .summary('redraw the figures of a results directory')
+    .description('Redraw every figure of a run (figures/*.png, *.svg) from its CSVs and manifest.json, and rewrite its index.html.')
+    .argument('<results-dir>', 'directory written by nrc run (holds manifest.json and the CSVs)')
+    .addOption(new Option('--format <format>', 'image format').choices(FIGURE_FORMATS).default('png' as FigureFormat))
+    .option('-q, --quiet', 'no summary line', false)
+    .action(async (dir, opts) => {
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`nrc plot: ${dir} is not a directory (give a results directory written by nrc run)`);
+      if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`nrc plot: ${dir} has no manifest.json (not an nrc results directory)`);
+      let files: string[];
+      try {
+        files = await drawFigures(dir, { format: opts.format as FigureFormat });
+      } catch (e) {
+        throw new UsageError(`nrc plot: ${(e as Error).message}`);
+      }
+      if (!opts.quiet) process.stderr.write(`figures: ${files.length} files written; open ${join(dir, 'index.html')}\n`);
+    });
+}

@@ -1,0 +1,74 @@
+// Installs the WebAssembly SIMD GEMM (src/linalg/wasm/) as the kernel behind gemm() and
+// gemmF32() when imported. src/linalg/index.ts imports this module, so every product in nrc
+// goes through it; the blocked TypeScript kernel (gemm.ts) remains the fallback whenever the
+// WebAssembly path is unavailable (no SIMD, kernels not built, NRC_WASM=0) and serves tiny
+// products, where copying into wasm memory costs more than it saves.
+import {
+  setGemmKernel, setGemmF32Kernel, gemmTypeScript, gemmF32Reference, scaleInPlace,
+  type GemmKernel, type GemmF32Kernel,
+} from './gemm.ts';
+import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming } from './wasm/engine.ts';
+import { getThreads, setThreads } from './threads.ts';
+
+/** Products with m*n*k below this run in TypeScript (call + copy overhead dominates). */
+const WASM_MIN_WORK = 512;
+
+/** float64 kernel: WebAssembly SIMD on worker threads, TypeScript fallback. */
+export const gemmWasm: GemmKernel = (m, n, k, alpha, a, transA, b, transB, beta, c) => {
+  if (k === 0 || alpha === 0) {
+    scaleInPlace(c, m * n, beta);
+    return;
+  }
+  if (m * n * k >= WASM_MIN_WORK) {
+    const e = getEngine();
+    if (e && e.dgemm(m, n, k, alpha, a, transA, b, transB, beta, c)) return;
+  }
+  gemmTypeScript(m, n, k, alpha, a, transA, b, transB, beta, c);
+};
+
+/** float32 kernel: WebAssembly SIMD (4x8 tile), TypeScript fallback. */
+export const gemmF32Wasm: GemmF32Kernel = (m, n, k, alpha, a, transA, b, transB, beta, c) => {
+  if (k === 0 || alpha === 0) {
+    scaleInPlace(c, m * n, beta);
+    return;
+  }
+  if (m * n * k >= WASM_MIN_WORK) {
+    const e = getEngine();
+    if (e && e.sgemm(m, n, k, alpha, a, transA, b, transB, beta, c)) return;
+  }
+  gemmF32Reference(m, n, k, alpha, a, transA, b, transB, beta, c);
+};
+
+function kernelName(): string {
+  const e = getEngine();
+  return e ? `wasm-${e.variant}` : 'typescript';
+}
+Object.defineProperty(gemmWasm, 'kernelName', { get: kernelName });
+Object.defineProperty(gemmF32Wasm, 'kernelName', { get: kernelName });
+
+/** Route gemm()/gemmF32() through WebAssembly (the default once this module is imported). */
+export function enableFastGemm(): void {
+  setGemmKernel(gemmWasm);
+  setGemmF32Kernel(gemmF32Wasm);
+}
+
+/** Route gemm()/gemmF32() through the TypeScript kernels. */
+export function disableFastGemm(): void {
+  setGemmKernel(undefined);
+  setGemmF32Kernel(undefined);
+}
+
+/** What the fast path is doing: kernel variant (or why it is off) and thread count. */
+export function fastGemmStatus(): { kernel: string; threads: number; workers: number; error?: string } {
+  const e = getEngine();
+  return { kernel: kernelName(), threads: getThreads(), workers: e?.workerCount ?? 0, ...(e ? {} : { error: wasmLoadError() }) };
+}
+
+/** Stop the GEMM worker threads now (optional: they never keep the process alive). */
+export async function shutdownGemmThreads(): Promise<void> {
+  await getEngine()?.shutdown();
+}
+
+export { setThreads, getThreads, wasmStats, resetWasmStats, setWasmTiming };
+
+enableFastGemm();

@@ -1,0 +1,342 @@
+// The WebAssembly GEMM engine: loads the kernels compiled from ./assembly/gemm.ts, keeps one
+// shared WebAssembly.Memory (a growable arena the operands are copied into), and splits C by
+// rows across the calling thread and a pool of worker_threads (./worker.mjs). Every call is
+// synchronous: the calling thread computes its share and then waits with Atomics.wait.
+//
+// Memory layout (byte offsets): [0, 64 KiB) reserved | per-thread packing work areas |
+// A | B | C, each 64-byte aligned. The arena only grows (shared memory cannot shrink).
+import v8 from 'node:v8';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { getThreads } from '../threads.ts';
+
+interface KernelExports {
+  dgemm(m: number, n: number, k: number, alpha: number, a: number, transA: number, b: number, transB: number,
+    beta: number, c: number, r0: number, r1: number, work: number): void;
+  sgemm(m: number, n: number, k: number, alpha: number, a: number, transA: number, b: number, transB: number,
+    beta: number, c: number, r0: number, r1: number, work: number): void;
+  workBytes64(): number;
+  workBytes32(): number;
+}
+
+// Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
+interface WasmModule { readonly __brand?: 'WasmModule' }
+interface WasmMemory { readonly buffer: ArrayBufferLike; grow(deltaPages: number): number }
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Instance: new (m: WasmModule, imports: object) => { exports: object };
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+export type WasmVariant = 'relaxed-simd' | 'simd';
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+const RESERVED = 65536;
+const MR = 4;
+/** Products below this many flops (2mnk) run on the calling thread only. */
+const PARALLEL_MIN_FLOPS = 4e6;
+/** Each thread gets at least this many rows of C. */
+const MIN_ROWS_PER_THREAD = 8;
+const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
+
+const buildDir = fileURLToPath(new URL('./build/', import.meta.url));
+const buildScript = fileURLToPath(new URL('./build.mjs', import.meta.url));
+const workerUrl = new URL('./worker.mjs', import.meta.url);
+
+function warn(msg: string): void {
+  process.stderr.write(`nrc: WARNING: ${msg}\n`);
+}
+
+/** V8 flags this process set (passed on to workers for symmetry; V8 flags are process-wide). */
+const flagsSet: string[] = [];
+function setFlag(flag: string): void {
+  v8.setFlagsFromString(flag);
+  flagsSet.push(flag);
+}
+
+let loadError: string | undefined;
+let engine: Engine | undefined;
+let tried = false;
+
+/** Copy and compute time accounting (seconds), for the benchmarks. */
+export const wasmStats = { calls: 0, copyInSeconds: 0, copyOutSeconds: 0, computeSeconds: 0, parallelCalls: 0 };
+export function resetWasmStats(): void {
+  wasmStats.calls = 0; wasmStats.copyInSeconds = 0; wasmStats.copyOutSeconds = 0;
+  wasmStats.computeSeconds = 0; wasmStats.parallelCalls = 0;
+}
+let timing = false;
+/** Turn per-call copy/compute timing on (benchmarks only; costs a few clock reads per call). */
+export function setWasmTiming(on: boolean): void { timing = on; }
+
+function readKernels(): { relaxed?: Uint8Array; simd?: Uint8Array } {
+  const rel = `${buildDir}gemm-relaxed.wasm`;
+  const sim = `${buildDir}gemm-simd.wasm`;
+  if (!existsSync(sim) || !existsSync(rel)) {
+    if (process.env.NRC_WASM_BUILD !== '0') {
+      warn('WebAssembly GEMM kernels not built yet; building them now (npm run build:wasm)...');
+      const r = spawnSync(process.execPath, [buildScript, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (r.status !== 0) warn('the build of the WebAssembly kernels failed');
+    }
+  }
+  return {
+    relaxed: existsSync(rel) ? readFileSync(rel) : undefined,
+    simd: existsSync(sim) ? readFileSync(sim) : undefined,
+  };
+}
+
+function chooseVariant(bins: { relaxed?: Uint8Array; simd?: Uint8Array }): { variant: WasmVariant; bytes: Uint8Array } | undefined {
+  const want = process.env.NRC_WASM_SIMD; // 'relaxed' | 'simd' (testing and benchmarks)
+  if (bins.relaxed && want !== 'simd') {
+    let ok = WA!.validate(bins.relaxed);
+    if (!ok) {
+      // Node 20 (V8 11.3) ships relaxed SIMD behind a flag; it can be enabled before the first compile.
+      try { setFlag(FLAGS_RELAXED); ok = WA!.validate(bins.relaxed); } catch { ok = false; }
+    }
+    if (ok) return { variant: 'relaxed-simd', bytes: bins.relaxed };
+  }
+  if (bins.simd && WA!.validate(bins.simd)) return { variant: 'simd', bytes: bins.simd };
+  return undefined;
+}
+
+class Engine {
+  readonly variant: WasmVariant;
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly ex: KernelExports;
+  readonly workStride: number;
+  private readonly ctl: Int32Array;
+  private readonly par: Float64Array;
+  private workers: Worker[] = [];
+  private threadsBroken = false;
+  private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+
+  constructor(variant: WasmVariant, bytes: Uint8Array) {
+    this.variant = variant;
+    // Compile with the optimizing tier straight away: the first long product would otherwise
+    // run in the baseline (Liftoff) tier. Restored afterwards so other modules are unaffected.
+    let noLiftoff = false;
+    try { v8.setFlagsFromString('--no-liftoff'); noLiftoff = true; } catch { /* ignore */ }
+    try {
+      this.module = new WA!.Module(bytes);
+    } finally {
+      if (noLiftoff) v8.setFlagsFromString('--liftoff');
+    }
+    this.memory = new WA!.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    this.ex = new WA!.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    this.workStride = Math.ceil(Math.max(this.ex.workBytes64(), this.ex.workBytes32()) / 64) * 64;
+    this.ctl = new Int32Array(new SharedArrayBuffer(16 * 4 * 260));
+    this.par = new Float64Array(new SharedArrayBuffer(8 * 16));
+  }
+
+  /** Make sure `bytes` of memory exist; false if that exceeds the wasm32 limit. */
+  private ensure(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const needPages = Math.ceil(bytes / PAGE);
+      if (needPages > MAX_PAGES) return false;
+      const target = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil((have / PAGE) * 1.25)));
+      try {
+        this.memory.grow(target - have / PAGE);
+      } catch {
+        try { this.memory.grow(needPages - have / PAGE); } catch { return false; }
+      }
+    }
+    const buf = this.memory.buffer;
+    if (this.f64.buffer !== buf || this.f64.length * 8 !== buf.byteLength) {
+      this.f64 = new Float64Array(buf);
+      this.f32 = new Float32Array(buf);
+    }
+    return true;
+  }
+
+  /** Start workers 1..count-1 (synchronously: waits until each has instantiated). */
+  private ensureWorkers(count: number): number {
+    if (this.threadsBroken) return 1;
+    while (this.workers.length < count - 1) {
+      const index = this.workers.length + 1;
+      const slot = 16 + index * 16;
+      Atomics.store(this.ctl, slot, 0);
+      Atomics.store(this.ctl, slot + 3, 0);
+      let w: Worker;
+      try {
+        w = new Worker(workerUrl, {
+          workerData: { module: this.module, memory: this.memory, ctlBuf: this.ctl.buffer, parBuf: this.par.buffer, index, flags: flagsSet },
+          execArgv: [],
+          stdout: false,
+          stderr: false,
+        });
+      } catch (e) {
+        warn(`could not start GEMM worker threads (${(e as Error).message}); using one thread`);
+        this.threadsBroken = true;
+        return 1;
+      }
+      w.unref();
+      w.on('error', (e) => {
+        warn(`GEMM worker ${index} failed: ${e.message}`);
+        this.threadsBroken = true;
+      });
+      // Wait (at most 20 s) for the worker to instantiate the module.
+      const t0 = Date.now();
+      while (Atomics.load(this.ctl, slot + 3) === 0 && Date.now() - t0 < 20000) Atomics.wait(this.ctl, slot + 3, 0, 100);
+      if (Atomics.load(this.ctl, slot + 3) !== 1) {
+        warn('a GEMM worker thread did not start; using one thread');
+        void w.terminate();
+        this.threadsBroken = true;
+        return 1;
+      }
+      this.workers.push(w);
+    }
+    return count;
+  }
+
+  private alloc(threads: number, sizes: number[]): number[] | undefined {
+    let off = RESERVED + threads * this.workStride;
+    const out: number[] = [];
+    for (const s of sizes) {
+      out.push(off);
+      off += Math.ceil(s / 64) * 64;
+    }
+    return this.ensure(off) ? out : undefined;
+  }
+
+  private threadsFor(m: number, n: number, k: number): number {
+    const want = getThreads();
+    if (want <= 1 || 2 * m * n * k < PARALLEL_MIN_FLOPS) return 1;
+    return Math.max(1, Math.min(want, Math.floor(m / MIN_ROWS_PER_THREAD)));
+  }
+
+  /** Run op (0 = f64, 1 = f32) on rows split across `threads`; C already in place. */
+  private run(op: 0 | 1, m: number, n: number, k: number, alpha: number, pa: number, transA: boolean,
+    pb: number, transB: boolean, beta: number, pc: number, threads: number): void {
+    const fn = op === 0 ? this.ex.dgemm : this.ex.sgemm;
+    const ta = transA ? 1 : 0, tb = transB ? 1 : 0;
+    if (threads > 1) threads = this.ensureWorkers(threads);
+    if (threads <= 1) {
+      fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, m, RESERVED);
+      return;
+    }
+    wasmStats.parallelCalls++;
+    const chunk = Math.ceil(m / threads / MR) * MR;
+    const par = this.par, ctl = this.ctl;
+    par[0] = op; par[1] = m; par[2] = n; par[3] = k; par[4] = alpha; par[5] = pa; par[6] = ta;
+    par[7] = pb; par[8] = tb; par[9] = beta; par[10] = pc; par[11] = RESERVED; par[12] = this.workStride;
+    let started = 0;
+    Atomics.store(ctl, 1, 0);
+    const jobs: number[] = [];
+    for (let t = 1; t < threads; t++) {
+      const r0 = t * chunk, r1 = Math.min(m, r0 + chunk);
+      if (r0 >= r1) break;
+      jobs.push(t, r0, r1);
+      started++;
+    }
+    Atomics.store(ctl, 0, started);
+    for (let j = 0; j < jobs.length; j += 3) {
+      const slot = 16 + jobs[j] * 16;
+      Atomics.store(ctl, slot + 1, jobs[j + 1]);
+      Atomics.store(ctl, slot + 2, jobs[j + 2]);
+      Atomics.add(ctl, slot, 1);
+      Atomics.notify(ctl, slot);
+    }
+    fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, Math.min(m, chunk), RESERVED);
+    for (;;) {
+      const left = Atomics.load(ctl, 0);
+      if (left === 0) break;
+      Atomics.wait(ctl, 0, left, 1000);
+    }
+    if (Atomics.load(ctl, 1) !== 0) throw new Error('gemm: a WebAssembly worker thread failed');
+  }
+
+  /** float64 product; false when the operands do not fit the wasm32 arena (caller falls back). */
+  dgemm(m: number, n: number, k: number, alpha: number, a: Float64Array, transA: boolean,
+    b: Float64Array, transB: boolean, beta: number, c: Float64Array): boolean {
+    const threads = this.threadsFor(m, n, k);
+    const spawned = Math.max(threads, this.workers.length + 1);
+    const offs = this.alloc(spawned, [m * k * 8, k * n * 8, m * n * 8]);
+    if (!offs) return false;
+    const [pa, pb, pc] = offs;
+    const f = this.f64;
+    const t0 = timing ? performance.now() : 0;
+    f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> 3);
+    f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> 3);
+    if (beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> 3);
+    const t1 = timing ? performance.now() : 0;
+    this.run(0, m, n, k, alpha, pa, transA, pb, transB, beta, pc, threads);
+    const t2 = timing ? performance.now() : 0;
+    c.set(f.subarray(pc >> 3, (pc >> 3) + m * n));
+    if (timing) {
+      const t3 = performance.now();
+      wasmStats.copyInSeconds += (t1 - t0) / 1000;
+      wasmStats.computeSeconds += (t2 - t1) / 1000;
+      wasmStats.copyOutSeconds += (t3 - t2) / 1000;
+    }
+    wasmStats.calls++;
+    return true;
+  }
+
+  /** float32 product (see dgemm). */
+  sgemm(m: number, n: number, k: number, alpha: number, a: Float32Array, transA: boolean,
+    b: Float32Array, transB: boolean, beta: number, c: Float32Array): boolean {
+    const threads = this.threadsFor(m, n, k);
+    const spawned = Math.max(threads, this.workers.length + 1);
+    const offs = this.alloc(spawned, [m * k * 4, k * n * 4, m * n * 4]);
+    if (!offs) return false;
+    const [pa, pb, pc] = offs;
+    const f = this.f32;
+    f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> 2);
+    f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> 2);
+    if (beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> 2);
+    this.run(1, m, n, k, Math.fround(alpha), pa, transA, pb, transB, Math.fround(beta), pc, threads);
+    c.set(f.subarray(pc >> 2, (pc >> 2) + m * n));
+    wasmStats.calls++;
+    return true;
+  }
+
+  /** Stop the worker threads (they are unref'd, so this is only needed to free them early). */
+  async shutdown(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    for (let i = 0; i < ws.length; i++) {
+      const slot = 16 + (i + 1) * 16;
+      Atomics.store(this.ctl, slot, -1);
+      Atomics.notify(this.ctl, slot);
+    }
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
+  }
+}
+
+/** The engine, loaded on first use; undefined (with wasmLoadError()) when WebAssembly is unavailable. */
+export function getEngine(): Engine | undefined {
+  if (tried) return engine;
+  tried = true;
+  if (process.env.NRC_WASM === '0') {
+    loadError = 'disabled by NRC_WASM=0';
+    return undefined;
+  }
+  try {
+    if (WA === undefined || typeof SharedArrayBuffer !== 'function') throw new Error('no WebAssembly or SharedArrayBuffer');
+    const chosen = chooseVariant(readKernels());
+    if (!chosen) throw new Error('no kernel build validates on this engine (SIMD unsupported or kernels not built)');
+    engine = new Engine(chosen.variant, chosen.bytes);
+  } catch (e) {
+    loadError = (e as Error).message;
+    warn(`WebAssembly GEMM unavailable (${loadError}); the fast path is off, using the TypeScript kernel.`);
+    engine = undefined;
+  }
+  return engine;
+}
+
+export function wasmLoadError(): string | undefined {
+  return loadError;
+}
+
+export type { Engine };

@@ -1,0 +1,45 @@
+// GEMM worker thread (plain JavaScript: started without tsx). It instantiates the compiled
+// kernel module on the shared WebAssembly.Memory and then serves jobs posted through a small
+// SharedArrayBuffer control block, blocking in Atomics.wait between jobs (no event loop use,
+// so the main thread can wait synchronously). Layout: see src/linalg/wasm/engine.ts.
+import { workerData } from 'node:worker_threads';
+import v8 from 'node:v8';
+
+const { module, memory, ctlBuf, parBuf, index, flags } = workerData;
+for (const f of flags ?? []) {
+  try { v8.setFlagsFromString(f); } catch { /* process-wide already */ }
+}
+const ctl = new Int32Array(ctlBuf);
+const par = new Float64Array(parBuf);
+const SLOT = 16 + index * 16; // [gen, r0, r1, ready]
+const PENDING = 0;
+const ERROR = 1;
+
+let ex;
+try {
+  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.store(ctl, SLOT + 3, 1);
+} catch (e) {
+  Atomics.store(ctl, SLOT + 3, -1);
+}
+Atomics.notify(ctl, SLOT + 3);
+
+let gen = 0;
+while (ex) {
+  Atomics.wait(ctl, SLOT, gen);
+  const g = Atomics.load(ctl, SLOT);
+  if (g === gen) continue;
+  gen = g;
+  if (g < 0) break;
+  try {
+    const r0 = Atomics.load(ctl, SLOT + 1);
+    const r1 = Atomics.load(ctl, SLOT + 2);
+    // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
+    const work = par[11] + index * par[12];
+    const fn = par[0] === 0 ? ex.dgemm : ex.sgemm;
+    fn(par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], r0, r1, work);
+  } catch (e) {
+    Atomics.store(ctl, ERROR, 1);
+  }
+  if (Atomics.sub(ctl, PENDING, 1) === 1) Atomics.notify(ctl, PENDING);
+}

@@ -1,0 +1,223 @@
+// Reading a run's tables for figures: a missing file or column skips that figure (MissingData),
+// numbers are parsed, seeds are averaged, and grid values get short labels (1e-4, 0.05, 10).
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsvTable, type CsvTable } from '../io/csv-read.ts';
+
+/** A figure cannot be drawn from what the directory holds (a table or column is missing or empty). */
+export class MissingData extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingData';
+  }
+}
+
+export type Value = number | string;
+export type Rec = Record<string, Value>;
+
+/** Parse a CSV field: numbers (and NaN/Infinity spelled out) become numbers, anything else stays text. */
+export function fieldValue(text: string): Value {
+  if (text === '') return NaN;
+  if (text === 'NaN') return NaN;
+  if (text === 'Infinity' || text === 'inf') return Infinity;
+  if (text === '-Infinity' || text === '-inf') return -Infinity;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+const tableCache = new Map<string, CsvTable | null>();
+
+/** Forget cached tables (a redraw after the files changed). */
+export function clearTableCache(): void {
+  tableCache.clear();
+}
+
+function readTableCached(path: string): CsvTable | null {
+  if (!tableCache.has(path)) tableCache.set(path, existsSync(path) ? readCsvTable(path) : null);
+  return tableCache.get(path) ?? null;
+}
+
+/**
+ * Column wishes: 'name' (required), 'name?' (optional), 'a|b|c' (the first that exists; the row
+ * key is the first alternative). Names match case-insensitively (lambda_H finds lambda_h).
+ */
+function resolveColumns(columns: string[], wanted: string[], file: string): Map<string, string> {
+  const lower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  const out = new Map<string, string>();
+  for (const w of wanted) {
+    const optional = w.endsWith('?');
+    const alternatives = (optional ? w.slice(0, -1) : w).split('|');
+    const found = alternatives.map((a) => lower.get(a.toLowerCase())).find((c) => c !== undefined);
+    if (found !== undefined) out.set(alternatives[0], found);
+    else if (!optional) throw new MissingData(`${file} has no column ${alternatives.join(' or ')}`);
+  }
+  return out;
+}
+
+/** Does a table of this directory have these columns (same wishes as loadRows)? */
+export function hasColumns(dir: string, file: string, wanted: string[]): boolean {
+  const t = readTableCached(join(dir, file));
+  if (!t) return false;
+  try {
+    resolveColumns(t.columns, wanted, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Rows of `file` (in dir) with the wanted columns, renamed to the first alternative and parsed.
+ * `file` may be a list of candidate names: the first that exists with the columns is used; with
+ * `anyCsv`, any other CSV of the directory holding the columns is accepted too.
+ */
+export function loadRows(dir: string, file: string | string[], wanted: string[], opts: { anyCsv?: boolean } = {}): Rec[] {
+  const names = Array.isArray(file) ? [...file] : [file];
+  if (opts.anyCsv && existsSync(dir)) {
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.csv') && !names.includes(f)) names.push(f);
+  }
+  let firstError: MissingData | undefined;
+  for (const name of names) {
+    const t = readTableCached(join(dir, name));
+    if (!t) continue;
+    let map: Map<string, string>;
+    try {
+      map = resolveColumns(t.columns, wanted, name);
+    } catch (e) {
+      firstError ??= e as MissingData;
+      continue;
+    }
+    if (t.rows.length === 0) {
+      firstError ??= new MissingData(`${name} has no rows`);
+      continue;
+    }
+    return t.rows.map((r) => {
+      const rec: Rec = {};
+      for (const [key, col] of map) rec[key] = fieldValue(r[col]);
+      return rec;
+    });
+  }
+  const list = Array.isArray(file) ? file.join(' or ') : file;
+  throw firstError ?? new MissingData(`${list} not found`);
+}
+
+export function num(v: Value | undefined): number {
+  return typeof v === 'number' ? v : NaN;
+}
+
+/** Keep rows whose listed fields are finite numbers, and whose `positive` fields (log axes) are > 0. */
+export function finiteRows(rows: Rec[], fields: string[], positive: string[] = []): Rec[] {
+  return rows.filter((r) => [...fields, ...positive].every((f) => {
+    const v = r[f];
+    return typeof v === 'number' && Number.isFinite(v) && (!positive.includes(f) || v > 0);
+  }));
+}
+
+/** Rows whose `status` (if present) is ok-like. */
+export function okRows(rows: Rec[]): Rec[] {
+  return rows.filter((r) => r.status === undefined || typeof r.status === 'number' || r.status === 'ok' || r.status === 'not_converged');
+}
+
+/** Sorted distinct values of a field. */
+export function distinct(rows: Rec[], field: string): Value[] {
+  const set = new Set(rows.map((r) => r[field]));
+  return [...set].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en', { numeric: true })));
+}
+
+/**
+ * Mean over the rows sharing `keys` of each value field, with the standard deviation over them
+ * (`<field>_sd`, 0 for one row), `<field>_lo`/`<field>_hi` = mean -/+ sd, and the count `n`.
+ * Non-finite values are left out of a mean; a group with none gives NaN.
+ */
+export function meanBy(rows: Rec[], keys: string[], fields: string[]): Rec[] {
+  const groups = new Map<string, { key: Rec; values: number[][] }>();
+  for (const r of rows) {
+    const id = JSON.stringify(keys.map((k) => r[k]));
+    let g = groups.get(id);
+    if (!g) {
+      g = { key: Object.fromEntries(keys.map((k) => [k, r[k]])), values: fields.map(() => []) };
+      groups.set(id, g);
+    }
+    fields.forEach((f, j) => {
+      const v = r[f];
+      if (typeof v === 'number' && Number.isFinite(v)) g.values[j].push(v);
+    });
+  }
+  return [...groups.values()].map(({ key, values }) => {
+    const out: Rec = { ...key };
+    let n = 0;
+    fields.forEach((f, j) => {
+      const xs = values[j];
+      n = Math.max(n, xs.length);
+      const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+      out[f] = mean;
+      out[`${f}_sd`] = sd;
+      out[`${f}_lo`] = mean - sd;
+      out[`${f}_hi`] = mean + sd;
+    });
+    out.n = n;
+    return out;
+  });
+}
+
+/** Short label of a grid value: 1e-4, 2.5e-3, 0.05, 1, 300, 1e+5 -> 1e5. */
+export function formatValue(v: Value): string {
+  if (typeof v !== 'number') return v;
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 0.01 && a < 1e4) return String(Number(v.toPrecision(3)));
+  const [mant, exp] = v.toExponential(2).split('e');
+  return `${Number(mant)}e${Number(exp)}`;
+}
+
+/** Number of seeds behind the means (for captions). */
+export function seedCount(rows: Rec[]): number {
+  return rows.length && 'seed' in rows[0] ? distinct(rows, 'seed').length : 1;
+}
+
+/** Keep at most `max` points of a curve: all when few, otherwise evenly spread indices plus the ends. */
+export function thin<T>(xs: T[], max: number): T[] {
+  if (xs.length <= max) return xs;
+  const out: T[] = [];
+  const step = (xs.length - 1) / (max - 1);
+  let last = -1;
+  for (let i = 0; i < max; i++) {
+    const k = Math.round(i * step);
+    if (k !== last) out.push(xs[k]);
+    last = k;
+  }
+  return out;
+}
+
+/** Column names of a table of the directory (null when the file is absent). */
+export function columnsOf(dir: string, file: string): string[] | null {
+  return readTableCached(join(dir, file))?.columns ?? null;
+}
+
+/**
+ * The first CSV (candidates first, then any other CSV of the directory) that has a column for
+ * each pattern; returns the file and the matching column per pattern (first match wins).
+ */
+export function findColumns(dir: string, candidates: string[], patterns: RegExp[]): { file: string; columns: string[] } {
+  const names = [...candidates];
+  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.csv') && !names.includes(f)) names.push(f);
+  for (const file of names) {
+    const cols = columnsOf(dir, file);
+    if (!cols) continue;
+    const found = patterns.map((p) => cols.find((c) => p.test(c)));
+    if (found.every((c) => c !== undefined)) return { file, columns: found as string[] };
+  }
+  throw new MissingData(`no table with columns matching ${patterns.map(String).join(', ')} (looked at ${candidates.join(', ')} and the other CSVs)`);
+}
+
+/** The finite numbers of some fields over rows (for axis ticks). */
+export function values(rows: Rec[], ...fields: string[]): number[] {
+  const out: number[] = [];
+  for (const r of rows) for (const f of fields) {
+    const v = r[f];
+    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}

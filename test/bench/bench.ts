@@ -1,0 +1,226 @@
+// nrc benchmarks: `npm run bench` (table) or `npm run bench -- --json` (one JSON object per
+// line: {"name", "gflops", "seconds", ...}). Optional filter: `npm run bench -- gemm_f64`.
+// Each benchmark is one entry in BENCHES below: a name, a nominal flop count (or null), the
+// timed function, and optional baselines (the plain TypeScript kernel, ml-matrix) measured in
+// the same run; ratios are baseline seconds / our seconds (higher is better).
+import os from 'node:os';
+import { Matrix as MlMatrix, CholeskyDecomposition, SingularValueDecomposition } from 'ml-matrix';
+import { Matrix } from '../../src/linalg/matrix.ts';
+import { gemmTypeScript, gemmF32 } from '../../src/linalg/gemm.ts';
+import {
+  gemmWasm, gemmF32Wasm, enableFastGemm, disableFastGemm, fastGemmStatus, setThreads, getThreads,
+  wasmStats, resetWasmStats, setWasmTiming,
+} from '../../src/linalg/fast.ts';
+import * as linalg from '../../src/linalg/index.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+// ---- helpers -------------------------------------------------------------------------------
+let seed = 42;
+function rand(n: number): Float64Array {
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) { seed = (seed * 16807) % 2147483647; a[i] = seed / 2147483647 - 0.5; }
+  return a;
+}
+const cache = new Map<string, unknown>();
+function memo<T>(key: string, make: () => T): T {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key) as T;
+}
+const randMatrix = (m: number, n: number) => memo(`M${m}x${n}`, () => new Matrix(m, n, rand(m * n)));
+const randF32 = (n: number) => memo(`F${n}`, () => Float32Array.from(rand(n)));
+const toMl = (A: Matrix) => memo(`ml:${A.rows}x${A.cols}`, () => {
+  const rows: number[][] = [];
+  for (let i = 0; i < A.rows; i++) rows.push(Array.from(A.row(i)));
+  return new MlMatrix(rows);
+});
+function spd(n: number): Matrix {
+  return memo(`spd${n}`, () => {
+    const X = randMatrix(n, n);
+    const S = gemmWithKernel(true, X, X);
+    for (let i = 0; i < n; i++) S.data[i * n + i] += n;
+    return S;
+  });
+}
+function gemmWithKernel(fast: boolean, A: Matrix, B: Matrix): Matrix {
+  const C = new Matrix(A.cols, B.cols);
+  (fast ? gemmWasm : gemmTypeScript)(A.cols, B.cols, A.rows, 1, A.data, true, B.data, false, 0, C.data);
+  return C;
+}
+/** Run fn after one warm-up until maxReps runs or minSeconds elapsed; best time in seconds. */
+function time(fn: () => void, opts: { warmup?: boolean; minSeconds?: number; maxReps?: number } = {}): number {
+  if (opts.warmup ?? true) fn();
+  const minS = opts.minSeconds ?? 0.6, maxReps = opts.maxReps ?? 5;
+  let best = Infinity, total = 0, reps = 0;
+  while (reps < maxReps && (reps === 0 || total < minS)) {
+    const t0 = performance.now();
+    fn();
+    const s = (performance.now() - t0) / 1000;
+    best = Math.min(best, s); total += s; reps++;
+  }
+  return best;
+}
+function isNotImplemented(e: unknown): boolean {
+  return /not implemented/i.test(String((e as Error)?.message ?? e));
+}
+
+// ---- the list ------------------------------------------------------------------------------
+interface Baseline {
+  /** Time one run of the baseline (seconds), or undefined to skip. */
+  seconds: () => number | undefined;
+  /** When the baseline runs a different size, the flops it did (ratio is then by GFLOP/s). */
+  flops?: number;
+  note?: string;
+}
+interface Bench {
+  name: string;
+  flops: number | null;
+  threads?: number;
+  run: () => void;
+  setup?: () => void;
+  ts?: Baseline;
+  mlmatrix?: Baseline;
+  extra?: () => Record<string, unknown>;
+  timing?: { warmup?: boolean; minSeconds?: number; maxReps?: number };
+}
+
+const BENCHES: Bench[] = [];
+
+// GEMM float64 / float32 at the two hot sizes, 1 and 2 threads.
+const GEMM_SIZES: [number, number, number][] = [[2000, 784, 400], [10000, 784, 400]];
+const tsRate = new Map<string, number>();
+for (const [m, k, n] of GEMM_SIZES) {
+  const flops = 2 * m * n * k;
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const t of [1, 2]) {
+      const key = `${m}x${k}x${n}`;
+      BENCHES.push({
+        name: `gemm_${dtype}_${key}_t${t}`,
+        flops,
+        threads: t,
+        run: dtype === 'f64'
+          ? () => { const A = randMatrix(m, k), B = randMatrix(k, n); const C = memo(`C${m}x${n}`, () => new Float64Array(m * n)); gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C); }
+          : () => { const a = randF32(m * k), b = randF32(k * n); const c = memo(`c32${m}x${n}`, () => new Float32Array(m * n)); gemmF32(m, n, k, 1, a, false, b, false, 0, c); },
+        ts: {
+          // the TypeScript kernel is single-threaded; timed once per size (f64) and reused
+          seconds: () => {
+            if (!tsRate.has(key)) {
+              const A = randMatrix(m, k), B = randMatrix(k, n), C = new Float64Array(m * n);
+              tsRate.set(key, time(() => gemmTypeScript(m, n, k, 1, A.data, false, B.data, false, 0, C), { warmup: m <= 2000, maxReps: 1 }));
+            }
+            return tsRate.get(key);
+          },
+          note: 'TypeScript kernel, float64, 1 thread',
+        },
+        mlmatrix: {
+          // ml-matrix runs ~1 GFLOP/s: timed at 1000 rows, compared by GFLOP/s
+          seconds: () => memo('mlgemm', () => { const A = toMl(randMatrix(1000, k)), B = toMl(randMatrix(k, n)); return time(() => A.mmul(B), { maxReps: 1 }); }),
+          flops: 2 * 1000 * n * k,
+          note: 'ml-matrix mmul (float64, 1 thread) at 1000x784x400, ratio by GFLOP/s',
+        },
+        extra: () => {
+          if (dtype !== 'f64') return {};
+          // copy cost of the JS <-> wasm memory round trip at this size
+          setWasmTiming(true); resetWasmStats();
+          const A = randMatrix(m, k), B = randMatrix(k, n), C = new Float64Array(m * n);
+          gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C);
+          setWasmTiming(false);
+          const tot = wasmStats.copyInSeconds + wasmStats.copyOutSeconds + wasmStats.computeSeconds;
+          return { copy_in_s: +wasmStats.copyInSeconds.toFixed(5), copy_out_s: +wasmStats.copyOutSeconds.toFixed(5), copy_fraction: +((wasmStats.copyInSeconds + wasmStats.copyOutSeconds) / tot).toFixed(4) };
+        },
+      });
+    }
+  }
+}
+
+// SVD (the linalg engineer's functions; cost should be dominated by GEMM).
+function svdEntry(name: string, m: number, n: number, valuesOnly: boolean, baselines: boolean): Bench {
+  const run = () => { const A = randMatrix(m, n); if (valuesOnly) linalg.singularValues(A); else linalg.svd(A); };
+  return {
+    name, flops: null, run,
+    // large ones: a single cold run, no baselines (keeps `npm run bench` within ~2 minutes)
+    timing: baselines ? { maxReps: 3 } : { warmup: false, maxReps: 1 },
+    ts: !baselines ? undefined : { seconds: () => { disableFastGemm(); try { return time(run, { warmup: false, maxReps: 1 }); } finally { enableFastGemm(); } }, note: 'same function, TypeScript GEMM' },
+    mlmatrix: baselines ? {
+      seconds: () => { const A = toMl(randMatrix(m, n)); return time(() => new SingularValueDecomposition(A, { computeLeftSingularVectors: !valuesOnly, computeRightSingularVectors: !valuesOnly, autoTranspose: true }), { warmup: false, maxReps: 1 }); },
+      note: 'ml-matrix SingularValueDecomposition',
+    } : undefined,
+  };
+}
+BENCHES.push(
+  svdEntry('svd_values_784x400', 784, 400, true, true),
+  svdEntry('svd_thin_784x400', 784, 400, false, true),
+  svdEntry('svd_values_1000x1000', 1000, 1000, true, false),
+  svdEntry('svd_thin_1000x1000', 1000, 1000, false, false),
+);
+
+// Cholesky 4000 (blocked around GEMM).
+{
+  const n = 4000;
+  const run = () => { linalg.cholesky(spd(n)); };
+  BENCHES.push({
+    name: `cholesky_f64_${n}`, flops: n ** 3 / 3, run,
+    timing: { maxReps: 2, minSeconds: 0 },
+    setup: () => { spd(n); },
+    ts: { seconds: () => { disableFastGemm(); try { return time(run, { warmup: false, maxReps: 1 }); } finally { enableFastGemm(); } }, note: 'same function, TypeScript GEMM' },
+    mlmatrix: {
+      seconds: () => { const A = toMl(spd(1000)); return time(() => new CholeskyDecomposition(A), { warmup: false, maxReps: 1 }); },
+      flops: 1000 ** 3 / 3,
+      note: 'ml-matrix CholeskyDecomposition at n=1000, ratio by GFLOP/s',
+    },
+  });
+}
+
+// ---- runner --------------------------------------------------------------------------------
+function fmt(x: number | null | undefined, d = 2): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d);
+}
+
+async function main(): Promise<void> {
+  const status = fastGemmStatus();
+  const load = os.loadavg()[0];
+  const header = { name: '_environment', node: process.version, cpus: os.availableParallelism(), loadavg1: +load.toFixed(2), kernel: status.kernel, threads_default: getThreads() };
+  if (json) console.log(JSON.stringify(header));
+  else {
+    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}`);
+    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)}  notes`);
+  }
+  const defaultThreads = getThreads();
+  const start = performance.now();
+  for (const b of BENCHES) {
+    if (filters.length && !filters.some((f) => b.name.includes(f))) continue;
+    setThreads(b.threads ?? defaultThreads);
+    const rec: Record<string, unknown> = { name: b.name };
+    try {
+      b.setup?.();
+      const seconds = time(b.run, b.timing);
+      const gflops = b.flops === null ? null : b.flops / seconds / 1e9;
+      Object.assign(rec, { gflops: gflops === null ? null : +gflops.toFixed(3), seconds: +seconds.toFixed(5), threads: b.threads ?? defaultThreads });
+      for (const [key, base] of [['ts', b.ts], ['mlmatrix', b.mlmatrix]] as const) {
+        if (!base) continue;
+        const s = base.seconds();
+        if (s === undefined) continue;
+        const ratio = base.flops !== undefined && b.flops !== null ? (b.flops / seconds) / (base.flops / s) : s / seconds;
+        rec[`vs_${key}`] = +ratio.toFixed(3);
+        rec[`${key}_seconds`] = +s.toFixed(4);
+        if (base.note) rec[`${key}_note`] = base.note;
+      }
+      if (b.extra) Object.assign(rec, b.extra());
+    } catch (e) {
+      rec.skipped = true;
+      rec.note = isNotImplemented(e) ? 'not implemented yet' : `error: ${(e as Error).message}`;
+    }
+    rec.loadavg1 = +os.loadavg()[0].toFixed(2);
+    if (json) console.log(JSON.stringify(rec));
+    else {
+      const notes = rec.skipped ? String(rec.note) : rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '';
+      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)}  ${notes}`);
+    }
+  }
+  setThreads(defaultThreads);
+  if (!json) console.log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);
+}
+
+await main();
