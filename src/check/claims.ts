@@ -3,6 +3,7 @@ import type { Claim } from './types.ts';
 import { referenceClaim, type ReferenceRun } from './reference.ts';
 import { theoryClaims } from './claims-theory.ts';
 import { nrcClaims } from './claims-nrc.ts';
+import { ufmClaims } from './claims-ufm.ts';
 
 /** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
 export const referenceRuns: ReferenceRun[] = [
@@ -12,5 +13,6 @@ export const referenceRuns: ReferenceRun[] = [
 export const claims: Claim[] = [
   ...theoryClaims,
   ...nrcClaims,
+  ...ufmClaims,
   ...referenceRuns.map(referenceClaim),
 ];
