@@ -32,11 +32,18 @@ export function spawnCli(args: string[], cwd = repoRoot): CliResult {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Start the real bin and kill it with SIGKILL after `ms` milliseconds; resolves when it has exited. */
-export function spawnAndKill(args: string[], ms: number, cwd = repoRoot): Promise<void> {
+/**
+ * Start the real bin and kill it with SIGKILL once `ready()` is true (polled every 10 ms), after a
+ * further `delayMs`; resolves when it has exited (also if it finished first).
+ */
+export function spawnAndKillWhen(args: string[], ready: () => boolean, delayMs: number, cwd = repoRoot): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [binPath, ...args], { cwd, stdio: 'ignore', env: { ...process.env, NRC_THREADS: '1' } });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', () => { clearTimeout(timer); resolve(); });
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    }, 10);
+    child.on('exit', () => { clearInterval(poll); resolve(); });
   });
 }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.ts';
-import { binPath, runCli, spawnAndKill, spawnCli } from '../helpers/cli.ts';
+import { binPath, runCli, spawnAndKillWhen, spawnCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-resume-'));
-const grid = ['run', 'svd-demo', '--m', '150,160,170,180,190,200', '--n', '100,120', '--seeds', '2', '--quiet', '--no-plot'];
+const grid = ['run', 'svd-demo', '--m', '200,210,220,230,240,250', '--n', '150,160', '--seeds', '2', '--quiet', '--no-plot'];
 const tables = ['singular_values.csv', 'summary.csv'];
 
 function csvLinesOf(dir: string, table: string): string[] {
@@ -23,9 +23,11 @@ describe('crash-safe resumable results', () => {
     const dir = tmp();
     const rng = new Rng('kill-points');
     const committedAfterKill: number[] = [];
-    for (let k = 0; k < 4; k++) {
-      await spawnAndKill([...grid, '--out', dir], 900 + rng.int(1500));
-      try { committedAfterKill.push(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length); } catch { committedAfterKill.push(0); }
+    const committed = () => { try { return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length as number; } catch { return 0; } };
+    for (const target of [2, 7, 13, 19]) {
+      // Kill once `target` cells are committed, at a random moment inside the next cell or its commit.
+      await spawnAndKillWhen([...grid, '--out', dir], () => committed() >= target, rng.int(60));
+      committedAfterKill.push(committed());
       // After every kill, each CSV is parseable: whole rows only, no duplicate row.
       for (const t of tables) {
         const lines = csvLinesOf(dir, t);
@@ -71,7 +73,7 @@ describe('crash-safe resumable results', () => {
 describe('Ctrl-C', () => {
   it('stops with exit code 130, keeps committed cells, prints how to resume; the resume completes the grid', async () => {
     const dir = tmp();
-    const args = ['run', 'svd-demo', '--m', '500,520,540,560,580,600,620,640', '--n', '400', '--no-plot', '--out', dir];
+    const args = ['run', 'svd-demo', '--m', '400,420,440,460,480,500,520,540', '--n', '300', '--no-plot', '--out', dir];
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '1' } });
       let err = '';
