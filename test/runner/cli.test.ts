@@ -96,3 +96,16 @@ describe('nrc run svd-demo end to end', () => {
     expect(r.stderr).toMatch(/holds a different configuration/);
   });
 });
+
+describe('determinism across thread counts', () => {
+  it('gives the same CSV bytes with 1 and 2 threads (products large enough to split across workers)', async () => {
+    const outs = [tmp(), tmp()];
+    for (const [i, threads] of ['1', '2'].entries()) {
+      const r = await runCli(['run', 'svd-demo', '--m', '600', '--n', '400', '--threads', threads, '-q', '--no-plot', '--out', outs[i]]);
+      expect(r.code).toBe(0);
+    }
+    for (const t of ['singular_values.csv', 'summary.csv']) expect(readFileSync(join(outs[1], t), 'utf8')).toBe(readFileSync(join(outs[0], t), 'utf8'));
+    const m = JSON.parse(readFileSync(join(outs[1], 'manifest.json'), 'utf8'));
+    expect(m.threads).toBe(2);
+  }, 60_000);
+});
