@@ -188,4 +188,17 @@ describe('gaussian-mixture: runCell', () => {
     expect(meanTail(lo)).toBeGreaterThan(0.01);
     expect(meanTail(hi)).toBeLessThan(1e-6);
   });
+
+  it('default preset: its grid avoids lambda < 1e-3, and its slowest cell (sigma 0.2, lambda 3e-3) converges within --max-iters', { timeout: 30000 }, async () => {
+    const d = gaussianMixture.presets.default;
+    expect(d).toMatchObject({ lambda: [1e-3, 3e-3, 1e-2, 3e-2], sigma: [0.05, 0.1, 0.2, 0.4], maxIters: 20000, gradTol: 1e-5 });
+    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'default', { lambda: 3e-3, sigma: 0.2 });
+    const r = await gaussianMixture.runCell(makeCellContext(p, 0));
+    expect(r.status).toBe('ok');
+    const cell = r.rows.cells[0];
+    expect(cell.grad_norm as number).toBeLessThan(1e-5);
+    expect(cell.iters as number).toBeGreaterThan(5000); // the badly conditioned corner: needs far more than the old 4000 steps
+    // unclustered for this lambda (Figure 1: above the diagonal), every layer far from rank K
+    for (const l of r.rows.layers) expect(l.rel_tail as number).toBeGreaterThan(0.3);
+  });
 });
