@@ -144,7 +144,7 @@ export default defineExperiment<DeepLinearParams>({
     return undefined;
   },
   estimateBytes: (p) => estimateAutoencoderBytes(p),
-  runCell(ctx): CellResult {
+  async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const t0 = performance.now();
     const { X, labels } = mixtureData(p, ctx.seed);
@@ -155,10 +155,10 @@ export default defineExperiment<DeepLinearParams>({
     const tcv = tcvUpper(X, null, labels, { rng: ctx.rng.child('kmeans'), K: p.k }); // TCV_K(Y), Y = X: components vs k-means
     // Deep linear network (Eq. 14) from the same initial weights on the full loss (Eq. 3) and the centroid loss (Eq. 8, j = 0).
     const full = buildAutoencoder(p, ctx.seed, 'identity', false);
-    const trainedFull = trainAutoencoder(full, X, X, p, ctx, { label: 'full' });
+    const trainedFull = await trainAutoencoder(full, X, X, p, ctx, { label: 'full' });
     const { centroids, pi } = partitionCentroids(X, labels, p.k);
     const centroid = buildAutoencoder(p, ctx.seed, 'identity', false);
-    const trainedCentroid = trainAutoencoder(centroid, centroids, centroids, p, ctx, { label: 'centroid', sampleWeights: pi });
+    const trainedCentroid = await trainAutoencoder(centroid, centroids, centroids, p, ctx, { label: 'centroid', sampleWeights: pi });
     const status = worse(trainedFull.status, trainedCentroid.status);
     const rf = trainedFull.result;
     const rc = trainedCentroid.result;

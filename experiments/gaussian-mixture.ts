@@ -116,7 +116,7 @@ export default defineExperiment<GaussianMixtureParams>({
   },
   validate: (p) => validateAutoencoder(p),
   estimateBytes: (p) => estimateAutoencoderBytes(p),
-  runCell(ctx): CellResult {
+  async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const r = p.rank > 0 ? p.rank : p.k;
     const data = mixtureData(p, ctx.seed);
@@ -124,7 +124,7 @@ export default defineExperiment<GaussianMixtureParams>({
     if (p.saveData) saveDataNpy(ctx.outDir, `data_${cellTag(p, ctx.seed, DATA_TAG)}`, X, labels);
     const prop41 = prop41Row(X, labels, p, ctx.rng.child('kmeans'));
     const model = buildAutoencoder(p, ctx.seed, 'tanh');
-    const trained = trainAutoencoder(model, X, X, p, ctx);
+    const trained = await trainAutoencoder(model, X, X, p, ctx);
     const res = trained.result;
     const cell: Row = {
       converged: res.status === 'converged', iters: res.iters, seconds: trained.seconds, loss: res.loss, grad_norm: res.gradNorm, ...prop41,

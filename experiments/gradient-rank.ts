@@ -55,7 +55,7 @@ export default defineExperiment<GradientRankParams>({
     return undefined;
   },
   estimateBytes: (p) => estimateAutoencoderBytes(p),
-  runCell(ctx): CellResult {
+  async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     // Prop. 3.1 at the initial network on the mixture with --sigma.
     const data = mixtureData(p, ctx.seed);
@@ -76,7 +76,7 @@ export default defineExperiment<GradientRankParams>({
     // Degenerate data (sigma = 0): K distinct points; train to a stationary point of L_lambda.
     const degenerate = mixtureData({ ...p, sigma: 0 }, ctx.seed);
     const trainedModel = buildAutoencoder(p, ctx.seed, 'tanh');
-    const trained = trainAutoencoder(trainedModel, degenerate.X, degenerate.X, p, {
+    const trained = await trainAutoencoder(trainedModel, degenerate.X, degenerate.X, p, {
       signal: ctx.signal, progress: (f, m) => ctx.progress(0.2 + 0.8 * f, `degenerate data: ${m ?? ''}`),
     });
     const res = trained.result;

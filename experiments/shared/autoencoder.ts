@@ -7,7 +7,7 @@ import { gaussianMixture, type GaussianMixture } from '../../src/data/gaussian-m
 import { writeNpy } from '../../src/io/npy.ts';
 import type { Matrix } from '../../src/linalg/index.ts';
 import { distToRank, relTail, softRank, spectrum } from '../../src/metrics/index.ts';
-import { type Activation, MLP, type OptimizerSpec, type TrainResult, train } from '../../src/nn/index.ts';
+import { type Activation, MLP, type OptimizerSpec, type TrainResult, trainAsync } from '../../src/nn/index.ts';
 import { Rng, cellSeed } from '../../src/random/index.ts';
 import type { CellContext, CellStatus, ParamSpec, Row } from '../../src/runner/types.ts';
 
@@ -129,18 +129,19 @@ export function cellStatusOf(result: TrainResult, maxIters: number): { status: C
 /**
  * Full-batch training of L_lambda (NRC Eq. 3, squared loss) on (X, Y) to ||grad|| < gradTol or maxIters,
  * reporting progress through ctx (fraction of maxIters, iteration, loss, gradient norm) and stopping on
- * ctx.signal. `sampleWeights` replaces 1/N (pi_k for the centroid-based loss, NRC Eq. 8).
+ * ctx.signal (training yields to the event loop, so a Ctrl-C is seen within a step). `sampleWeights`
+ * replaces 1/N (pi_k for the centroid-based loss, NRC Eq. 8).
  */
-export function trainAutoencoder(
+export async function trainAutoencoder(
   model: MLP, X: Matrix, Y: Matrix,
   p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'>,
   ctx: Pick<CellContext, 'progress' | 'signal'>,
   opts: { sampleWeights?: Float64Array; label?: string } = {},
-): TrainedAutoencoder {
+): Promise<TrainedAutoencoder> {
   const t0 = performance.now();
   const label = opts.label ? `${opts.label} ` : '';
   const reportEvery = Math.max(1, Math.min(50, Math.floor(p.maxIters / 100)));
-  const result = train(model, X, Y, {
+  const result = await trainAsync(model, X, Y, {
     loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
     signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights,
     onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters), `${label}iter ${r.iter} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),

@@ -54,11 +54,11 @@ export const nrcClaims: Claim[] = [
   {
     // Eq. 4: at convergence grad_W L_0 = -2 lambda W, i.e. a small stationarity residual in every layer.
     id: 'nrc-stationarity',
-    run(): CheckRow[] {
+    async run(): Promise<CheckRow[]> {
       const p = { ...SMALL, sigma: 0.05 };
       const { X } = mixtureData(p, 0);
       const model = buildAutoencoder(p, 0, 'tanh');
-      const trained = trainAutoencoder(model, X, X, p, noProgress);
+      const trained = await trainAutoencoder(model, X, X, p, noProgress);
       const worst = Math.max(...trained.result.stationarity);
       return [checkRow('NRC Eq. 4 stationarity', `${describe(p)} seed=0 (${trained.result.status}, ${trained.result.iters} steps; max over layers)`, worst, '<=', 1e-3, 0)];
     },
@@ -66,11 +66,11 @@ export const nrcClaims: Claim[] = [
   {
     // Sec. 3 after Prop 3.1: on K distinct points every layer of a stationary point has rank <= K.
     id: 'nrc-degenerate-rank',
-    run(): CheckRow[] {
+    async run(): Promise<CheckRow[]> {
       const p = { ...SMALL, sigma: 0 };
       const { X } = mixtureData(p, 0);
       const model = buildAutoencoder(p, 0, 'tanh');
-      const trained = trainAutoencoder(model, X, X, p, noProgress);
+      const trained = await trainAutoencoder(model, X, X, p, noProgress);
       return model.layers.map((layer, l) => {
         const s = spectrum(layer.W);
         const r = rank(layer.W, 1e-6 * s[0]);
