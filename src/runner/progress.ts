@@ -6,26 +6,34 @@ export interface Progress {
   startCell(label: string): void;
   cellProgress(fraction: number, message?: string): void;
   endCell(): void;
+  /** A cell finished in an earlier run (resume): counted, but not in the time estimate. */
+  skipCell(): void;
   log(message: string): void;
   stop(): void;
 }
 
 export function makeProgress(total: number, quiet: boolean): Progress {
   if (quiet) {
-    return { startCell() {}, cellProgress() {}, endCell() {}, log() {}, stop() {} };
+    return { startCell() {}, cellProgress() {}, endCell() {}, skipCell() {}, log() {}, stop() {} };
   }
   const bar = new cliProgress.SingleBar({
-    format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed, eta {eta_formatted}',
+    format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed{eta}',
     stream: process.stderr,
     noTTYOutput: true,
     notTTYSchedule: 10000,
     hideCursor: true,
-    etaBuffer: 20,
     fps: 5,
   }, cliProgress.Presets.shades_classic);
   let done = 0;
+  let ranHere = 0;
   let lastInner = 0;
-  bar.start(total, 0, { cell: '', inner: '' });
+  const started = Date.now();
+  const eta = (): string => {
+    if (ranHere === 0 || done >= total) return '';
+    const seconds = ((Date.now() - started) / 1000 / ranHere) * (total - done);
+    return seconds < 90 ? `, about ${Math.ceil(seconds)} s left` : seconds < 5400 ? `, about ${Math.round(seconds / 60)} min left` : `, about ${(seconds / 3600).toFixed(1)} h left`;
+  };
+  bar.start(total, 0, { cell: '', inner: '', eta: '' });
   return {
     startCell(label) {
       lastInner = -1;
@@ -39,7 +47,12 @@ export function makeProgress(total: number, quiet: boolean): Progress {
     },
     endCell() {
       done += 1;
-      bar.update(done, { inner: '' });
+      ranHere += 1;
+      bar.update(done, { inner: '', eta: eta() });
+    },
+    skipCell() {
+      done += 1;
+      bar.update(done);
     },
     log(message) {
       process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`);

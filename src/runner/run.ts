@@ -161,7 +161,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
-  for (let i = 0; i < done.size; i++) progress.endCell();
+  for (let i = 0; i < done.size; i++) progress.skipCell();
   try {
     for (const cell of todo) {
       await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
