@@ -17,7 +17,7 @@ export function makeProgress(total: number, quiet: boolean): Progress {
     return { startCell() {}, cellProgress() {}, endCell() {}, skipCell() {}, log() {}, stop() {} };
   }
   const bar = new cliProgress.SingleBar({
-    format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed{eta}',
+    format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed{remaining}',
     stream: process.stderr,
     noTTYOutput: true,
     notTTYSchedule: 10000,
@@ -33,7 +33,7 @@ export function makeProgress(total: number, quiet: boolean): Progress {
     const seconds = ((Date.now() - started) / 1000 / ranHere) * (total - done);
     return seconds < 90 ? `, about ${Math.ceil(seconds)} s left` : seconds < 5400 ? `, about ${Math.round(seconds / 60)} min left` : `, about ${(seconds / 3600).toFixed(1)} h left`;
   };
-  bar.start(total, 0, { cell: '', inner: '', eta: '' });
+  bar.start(total, 0, { cell: '', inner: '', remaining: '' });
   return {
     startCell(label) {
       lastInner = -1;
@@ -48,7 +48,7 @@ export function makeProgress(total: number, quiet: boolean): Progress {
     endCell() {
       done += 1;
       ranHere += 1;
-      bar.update(done, { inner: '', eta: eta() });
+      bar.update(done, { inner: '', remaining: eta() });
     },
     skipCell() {
       done += 1;
