@@ -7,7 +7,8 @@ import { checkIdxDir } from '../../src/data/idx.ts';
 import { MNIST_CLASSES, MNIST_SIDE, mnistSplit } from '../../src/data/mnist.ts';
 import { Matrix } from '../../src/linalg/index.ts';
 import {
-  AdamState, type LossKind, MLP, Objective, SgdState, allFinite, selectTargetRows,
+  AdamState, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
+  selectTargetRows,
 } from '../../src/nn/index.ts';
 import type { Rng } from '../../src/random/index.ts';
 import type { CellContext, CellStatus, ParamSpec } from '../../src/runner/types.ts';
@@ -116,7 +117,14 @@ export function accuracy(model: MLP, ds: Dataset): number {
 }
 
 export interface EpochLoopOptions {
-  lambda: number;
+  /** lambda of NRC Eq. 3: one number for every layer, or { feature, last } (see nn/objective WeightDecay). */
+  lambda: WeightDecay;
+  /** Batchnorm mode of the mini-batch passes (default 'eval'; 'train' = batch statistics, running ones updated). Recording is always 'eval'. */
+  mode?: Mode;
+  /** Step learning-rate schedule per epoch: lr * gamma^floor(epoch / stepSize). */
+  schedule?: StepSchedule;
+  /** Train only layers >= from; `train.X` is then z^from (the frozen layers' output), layers < from get no update and no decay. */
+  from?: number;
   training: MnistTrainingParams;
   /** Call onRecord at epoch 0, every `every` epochs and at the last epoch. */
   every: number;
@@ -149,7 +157,8 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
   const N = X.rows;
   const d = X.cols;
   const B = Math.min(t.batchSize, N);
-  const full = new Objective(model, X, Y, { loss, weightDecay: opts.lambda, mode: 'eval' });
+  const from = opts.from ?? 0;
+  const full = new Objective(model, X, Y, { loss, weightDecay: opts.lambda, mode: 'eval', from });
   const n = model.params.length;
   const g = new Float64Array(n);
   const update = t.optimizer === 'adam' ? new AdamState(n, 0.9, 0.999, 1e-8) : new SgdState(n, t.momentum, false);
@@ -159,7 +168,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
     if (!b) {
       const Xb = new Matrix(size, d);
       const Yb = new Int32Array(size);
-      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss, weightDecay: opts.lambda, mode: 'eval' }) };
+      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from }) };
       batches.set(size, b);
     }
     return b;
@@ -179,6 +188,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
     await nextTick();
     if (ctx.signal.aborted) return { status: 'failed', epochs: epoch, loss: NaN, message: 'aborted' };
     const perm = shuffles.permutation(N);
+    const lr = scheduledLr(t.lr, epoch, opts.schedule);
     let batchLoss = 0;
     for (let start = 0; start < N; start += B) {
       const size = Math.min(B, N - start);
@@ -188,10 +198,10 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
       selectTargetRows(Y, idx, b.Y);
       const f = b.obj.valueAndGrad(null, g);
       if (!Number.isFinite(f) || !allFinite(g)) {
-        return { status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${opts.lambda}, lr ${t.lr})` };
+        return { status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})` };
       }
       batchLoss += f * size;
-      update.step(model.params, g, t.lr);
+      update.step(model.params, g, lr);
     }
     const done = epoch + 1;
     if (done % opts.every === 0 || done === t.epochs) {

@@ -42,7 +42,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
   cmd
     .option('--preset <name>', `parameter set: ${Object.keys(exp.presets).join(', ')}`, 'default')
     .option('--seed <seeds>', 'seed of every random draw (a list forms a grid axis)', '0')
-    .option('--seeds <count>', 'repeat each cell with this many consecutive seeds from --seed', '1')
+    .option('--seeds <count>', 'repeat each cell with this many consecutive seeds from --seed', String(exp.defaultSeeds ?? 1))
     .option('--out <dir>', `results directory [default results/${exp.name}/<timestamp>]`)
     .option('--resume', 'continue an interrupted run of the same configuration (default when --out holds it)', false)
     .option('--overwrite', 'discard what --out holds and start again', false)
@@ -88,7 +88,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.interrupted} interrupted.`);
+    .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.interrupted} interrupted.`);
 
   program.command('list').description('list the experiments with a one-line summary').action(() => {
     const width = Math.max(...experiments.map((e) => e.name.length));
@@ -135,6 +135,6 @@ export async function main(argv: string[]): Promise<number> {
       return exitCode;
     }
     process.stderr.write(`nrc: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return 4;
+    return EXIT.internal;
   }
 }

@@ -96,6 +96,8 @@ export interface Experiment<P extends CellParams = CellParams> {
   finalize?(tables: Record<string, Row[]>, params: { grid: Record<string, ParamValue[]> }): Record<string, Row[]>;
   /** Extra tables that finalize writes (name -> columns). */
   finalTables?: Record<string, readonly string[]>;
+  /** How many seeds `--seeds` repeats each cell with when the user does not say (default 1). */
+  defaultSeeds?: number;
   /** Rough peak memory of one cell in bytes; the runner refuses a grid whose largest cell exceeds the machine. */
   estimateBytes?(params: P): number;
 }
