@@ -97,7 +97,7 @@ export default defineExperiment<WdAblationParams>({
     + 'all other layers including biases and batchnorm ("for H"). --loss (a grid axis): mse = PyTorch MSELoss on one-hot '
     + 'targets with no classifier bias, cross-entropy with bias (--classifier-bias auto). SGD with momentum 0.9, lr 0.05 '
     + 'divided by 10 every --lr-step epochs (paper: every 40, Table 1 read at epoch 100; default 60 epochs with the step scaled to 24; mini-batch 64 instead of 256 so the 2,000-digit subset still gets ~1,900 steps). Seeds come '
-    + 'from --seed/--seeds (Table 1: 3 seeds, give --seeds 3); all configurations of one seed share data, initial weights '
+    + 'from --seed/--seeds (Table 1: 3 seeds, the default here); all configurations of one seed share data, initial weights '
     + 'and mini-batch order. Per cell (metrics.csv): NC1 = (1/K) tr(Sigma_W Sigma_B^+), NC1~, NC2 (nc2_etf) and NC3 of the '
     + 'deepest features on the training set at the end, train / test accuracy; per_class.csv: NC1^(k) (App. E.2); '
     + 'table1.csv: mean and SD (n-1) over seeds per (config, loss, metric). Paper: more decay on the feature layers brings '

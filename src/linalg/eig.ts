@@ -1,6 +1,7 @@
 // Symmetric eigendecomposition (DESIGN.md, "src/linalg/"): Householder tridiagonalisation, then
 // implicit QL with Wilkinson-type shifts (Golub & Van Loan 8.3), rotations applied row by row.
 import { Matrix } from './matrix.ts';
+import { householder } from './reflector.ts';
 
 /** A = V diag(values) V^T for symmetric A; values descending, eigenvectors are the columns of `vectors`. */
 export interface EigSym { values: Float64Array; vectors: Matrix }
@@ -22,21 +23,10 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   for (let k = 0; k < n - 2; k++) {
     const L = n - k - 1, c0 = k + 1;
     const v = a.slice(k * n + c0, k * n + n); // x = A[k+1:, k] = A[k, k+1:]
-    let scale = 0;
-    for (let i = 0; i < L; i++) scale = Math.max(scale, Math.abs(v[i]));
-    let sigma = 0;
-    if (scale > 0) for (let i = 1; i < L; i++) { const t = v[i] / scale; sigma += t * t; }
-    const x0 = v[0];
-    if (sigma === 0) {
-      e[k] = x0; betas[k] = 0; vs.push(v); continue;
+    const [beta, alpha] = householder(v);
+    if (beta === 0) {
+      e[k] = alpha; betas[k] = 0; vs.push(v); continue;
     }
-    const x0s = x0 / scale;
-    const norm = scale * Math.sqrt(x0s * x0s + sigma);
-    const alpha = x0 >= 0 ? -norm : norm;
-    const beta = (alpha - x0) / alpha;
-    const inv = 1 / (x0 - alpha);
-    v[0] = 1;
-    for (let i = 1; i < L; i++) v[i] *= inv;
     e[k] = alpha; betas[k] = beta; vs.push(v);
     // p = beta A22 v; w = p - (beta/2)(p.v) v; A22 -= v w^T + w v^T
     let pv = 0;

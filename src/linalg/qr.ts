@@ -1,24 +1,9 @@
 // Householder QR factorisation (DESIGN.md, "src/linalg/"), row-major with contiguous row updates.
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
+import { householder } from './reflector.ts';
 
-/** Householder vector in place: v := (1, v1/(x0-alpha), ...) with (I - beta v v^T) x = alpha e1; returns [beta, alpha]. */
-export function householder(v: Float64Array): [number, number] {
-  const L = v.length;
-  let scale = 0;
-  for (let i = 0; i < L; i++) { const t = Math.abs(v[i]); if (t > scale) scale = t; }
-  let sigma = 0;
-  if (scale > 0) for (let i = 1; i < L; i++) { const t = v[i] / scale; sigma += t * t; }
-  const x0 = v[0];
-  if (sigma === 0) { v[0] = 1; return [0, x0]; }
-  const x0s = x0 / scale;
-  const norm = scale * Math.sqrt(x0s * x0s + sigma);
-  const alpha = x0 >= 0 ? -norm : norm;
-  const inv = 1 / (x0 - alpha);
-  v[0] = 1;
-  for (let i = 1; i < L; i++) v[i] *= inv;
-  return [(alpha - x0) / alpha, alpha];
-}
+export { householder };
 
 const PANEL = 32;
 

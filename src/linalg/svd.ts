@@ -6,7 +6,8 @@
 import { Matrix } from './matrix.ts';
 import { matmul } from './gemm.ts';
 import { transpose } from './ops.ts';
-import { householder as house, qr } from './qr.ts';
+import { qr } from './qr.ts';
+import { householder as house, formReflectorProduct } from './reflector.ts';
 
 /** Tall inputs with rows >= QR_RATIO * cols are first reduced to R by a blocked QR (GEMM-heavy). */
 const QR_RATIO = 1.5;
@@ -20,7 +21,13 @@ interface Bidiagonal {
   UQ?: Matrix; P?: Matrix;
 }
 
-/** Householder bidiagonalisation of A (m x n, m >= n): A = UQ B P^T with B upper bidiagonal (d, e). */
+/**
+ * Householder bidiagonalisation of A (m x n, m >= n): A = UQ B P^T with B upper bidiagonal (d, e).
+ * Step k forms the left reflector of column k, w = v^T A[k:, k+1:] (one read pass), the right reflector
+ * from row k after the left update (row k is a[k, :] - beta w, no pass needed), then one fused read-write
+ * pass applies both reflectors to each remaining row while it is in cache (the left update, then the right).
+ * The factors UQ and P are formed from the reflectors in blocks of 32 with GEMM (compact WY).
+ */
 function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
   const m = A.rows, n = A.cols;
   const a = A.data.slice();
@@ -36,28 +43,31 @@ function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
     const [beta, alpha] = house(v);
     d[k] = alpha; lb[k] = beta; lv.push(v);
     const c0 = k + 1, W = n - c0;
-    if (beta !== 0 && W > 0) {
+    if (W <= 0) { rv.push(new Float64Array(0)); continue; }
+    const leftActive = beta !== 0;
+    if (leftActive) {
       w.fill(0, 0, W);
       for (let i = 0; i < L; i++) {
         const vi = v[i], oi = (k + i) * n + c0;
         if (vi === 0) continue;
         for (let j = 0; j < W; j++) w[j] += vi * a[oi + j];
       }
-      for (let i = 0; i < L; i++) {
-        const f = beta * v[i], oi = (k + i) * n + c0;
-        if (f === 0) continue;
-        for (let j = 0; j < W; j++) a[oi + j] -= f * w[j];
-      }
     }
-    if (W <= 0) { rv.push(new Float64Array(0)); continue; }
-    // Right reflector zeroes A[k, k+2:].
+    // Row k after the left update; the right reflector zeroes its entries k+2.. .
     const r = a.slice(k * n + c0, k * n + n);
-    if (W === 1) { e[k] = r[0]; rb[k] = 0; rv.push(r); continue; }
-    const [rbeta, ralpha] = house(r);
-    e[k] = ralpha; rb[k] = rbeta; rv.push(r);
-    if (rbeta !== 0) {
-      for (let i = k + 1; i < m; i++) {
-        const oi = i * n + c0;
+    if (leftActive) { const f = beta * v[0]; for (let j = 0; j < W; j++) r[j] -= f * w[j]; }
+    let rbeta = 0;
+    if (W === 1) { e[k] = r[0]; }
+    else { const [rbt, ralpha] = house(r); rbeta = rbt; e[k] = ralpha; }
+    rb[k] = rbeta; rv.push(r);
+    if (!leftActive && rbeta === 0) continue;
+    for (let i = 1; i < L; i++) {
+      const oi = (k + i) * n + c0;
+      if (leftActive) {
+        const f = beta * v[i];
+        if (f !== 0) for (let j = 0; j < W; j++) a[oi + j] -= f * w[j];
+      }
+      if (rbeta !== 0) {
         let s = 0;
         for (let j = 0; j < W; j++) s += a[oi + j] * r[j];
         s *= rbeta;
@@ -67,44 +77,12 @@ function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
     }
   }
   if (!wantVectors) return { d, e };
-  // UQ = H_0 ... H_{n-1} [I; 0], backward accumulation on the trailing block.
-  const UQ = new Matrix(m, n);
-  const u = UQ.data;
-  for (let i = 0; i < n; i++) u[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
-    const beta = lb[k];
-    if (beta === 0) continue;
-    const v = lv[k], L = m - k, W = n - k;
-    w.fill(0, 0, W);
-    for (let i = 0; i < L; i++) {
-      const vi = v[i], oi = (k + i) * n + k;
-      if (vi === 0) continue;
-      for (let j = 0; j < W; j++) w[j] += vi * u[oi + j];
-    }
-    for (let i = 0; i < L; i++) {
-      const f = beta * v[i], oi = (k + i) * n + k;
-      if (f === 0) continue;
-      for (let j = 0; j < W; j++) u[oi + j] -= f * w[j];
-    }
-  }
-  // P = G_0 ... G_{n-3}, reflector k acting on coordinates k+1..n-1.
+  // UQ = H_0 ... H_{n-1} [I; 0]; P = G_0 ... G_{n-3}, reflector k acting on coordinates k+1..n-1.
+  const UQ = formReflectorProduct(m, n, lv, lb, n);
   const P = Matrix.eye(n);
-  const p = P.data;
-  for (let k = n - 3; k >= 0; k--) {
-    const beta = rb[k];
-    if (beta === 0) continue;
-    const v = rv[k], c0 = k + 1, L = n - c0;
-    w.fill(0, 0, L);
-    for (let i = 0; i < L; i++) {
-      const vi = v[i], oi = (c0 + i) * n + c0;
-      if (vi === 0) continue;
-      for (let j = 0; j < L; j++) w[j] += vi * p[oi + j];
-    }
-    for (let i = 0; i < L; i++) {
-      const f = beta * v[i], oi = (c0 + i) * n + c0;
-      if (f === 0) continue;
-      for (let j = 0; j < L; j++) p[oi + j] -= f * w[j];
-    }
+  if (n > 2) {
+    const P1 = formReflectorProduct(n - 1, n - 1, rv, rb, n - 2);
+    for (let i = 0; i < n - 1; i++) P.data.set(P1.data.subarray(i * (n - 1), (i + 1) * (n - 1)), (i + 1) * n + 1);
   }
   return { d, e, UQ, P };
 }
@@ -122,7 +100,22 @@ function rot(f: number, g: number, out: Float64Array): void {
  * col_i := c_i col_i + s_i col_{i+1}, col_{i+1} := -s_i col_i + c_i col_{i+1}. One pass over each row.
  */
 function applyChain(Z: Float64Array, rows: number, n: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
-  for (let k = 0; k < rows; k++) {
+  // Two rows at a time: the chain within one row is a serial dependency, two rows interleave to hide latency.
+  let k = 0;
+  for (; k + 1 < rows; k += 2) {
+    const o = k * n, p = o + n;
+    let cur = Z[o + lo], cur2 = Z[p + lo];
+    for (let i = lo; i < hi; i++) {
+      const ci = c[i], si = s[i];
+      const nx = Z[o + i + 1], nx2 = Z[p + i + 1];
+      Z[o + i] = ci * cur + si * nx;
+      Z[p + i] = ci * cur2 + si * nx2;
+      cur = ci * nx - si * cur;
+      cur2 = ci * nx2 - si * cur2;
+    }
+    Z[o + hi] = cur; Z[p + hi] = cur2;
+  }
+  for (; k < rows; k++) {
     const o = k * n;
     let cur = Z[o + lo];
     for (let i = lo; i < hi; i++) {

@@ -1,6 +1,6 @@
 // The perturbation matrix F of Eq. 5 and the exact linear operator of Theorem 4.1 (Tirer et al., Sec. 4, App. C).
 // vec is column stacking of the paper's d x Kn H; with nrc's Kn x d storage, vec(H_paper) = H.data.
-import { Matrix, addScaled, gemm, inverse, kron, sliceCols, sliceRows, solveSPD, svd, transpose } from '../linalg/index.ts';
+import { Matrix, addScaled, gemm, inverse, kron, sliceCols, sliceRows, singularValues, solveSPD, transpose } from '../linalg/index.ts';
 import type { UfmConfig } from './model.ts';
 
 /**
@@ -71,12 +71,9 @@ export function block(F: Matrix, d: number, n: number, k: number, kp: number): M
   return sliceCols(sliceRows(F, k * b, (k + 1) * b), kp * b, (kp + 1) * b);
 }
 
-/**
- * Singular values (descending) of block F_{k,k'}. Uses svd(): linalg's singularValues() returned NaN on a
- * numerically rank-1 inter-class block of the exact operator (reported to the linalg owner).
- */
+/** Singular values (descending) of block F_{k,k'}. */
 export function blockSingularValues(F: Matrix, d: number, n: number, k: number, kp: number): Float64Array {
-  return Float64Array.from(svd(block(F, d, n, k, kp)).S).sort().reverse();
+  return singularValues(block(F, d, n, k, kp));
 }
 
 /** F vec(dH0) with dH0 stored like H (Kn x d); returns dH in the same storage. */
