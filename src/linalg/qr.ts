@@ -1,41 +1,10 @@
 // Householder QR factorisation (DESIGN.md, "src/linalg/"), row-major with contiguous row updates.
 import { Matrix } from './matrix.ts';
-import { gemm } from './gemm.ts';
-import { householder } from './reflector.ts';
+import { applyBlockReflector, copyBlock as block, householder, putBlock } from './reflector.ts';
 
 export { householder };
 
 const PANEL = 32;
-
-/** Copy of a[r0.., c0..c1-1] (row-major with n columns) as a compact Matrix. */
-function block(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Matrix {
-  const w = c1 - c0;
-  const out = new Matrix(r1 - r0, w);
-  for (let i = r0; i < r1; i++) out.data.set(a.subarray(i * n + c0, i * n + c1), (i - r0) * w);
-  return out;
-}
-function putBlock(a: Float64Array, n: number, r0: number, c0: number, B: Matrix): void {
-  for (let i = 0; i < B.rows; i++) a.set(B.data.subarray(i * B.cols, (i + 1) * B.cols), (r0 + i) * n + c0);
-}
-
-/** In place: B := B - V (T' (V^T B)) with T' = T or T^T; the block reflector I - V T V^T (or its transpose) applied from the left. */
-function applyBlockReflector(V: Matrix, T: Matrix, B: Matrix, transT: boolean): void {
-  if (B.cols === 0) return;
-  const W = gemm(V, B, { transA: true }); // kb x nc
-  const kb = T.rows, nc = B.cols, t = T.data, w = W.data;
-  const Y = new Matrix(kb, nc);
-  const y = Y.data;
-  // Y = op(T) W with T upper triangular.
-  for (let i = 0; i < kb; i++) {
-    const oi = i * nc;
-    if (!transT) {
-      for (let j = i; j < kb; j++) { const tij = t[i * kb + j]; if (tij === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tij * w[oj + c]; }
-    } else {
-      for (let j = 0; j <= i; j++) { const tji = t[j * kb + i]; if (tji === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tji * w[oj + c]; }
-    }
-  }
-  gemm(V, Y, { alpha: -1, beta: 1, C: B });
-}
 
 /**
  * Thin QR of A (m x n, m >= n): A = Q R, Q m x n with orthonormal columns, R n x n upper triangular.

@@ -5,6 +5,7 @@ export * from './params.ts';
 export * from './losses.ts';
 export * from './batchnorm.ts';
 export * from './mlp.ts';
+export * from './precision.ts';
 export * from './objective.ts';
 export * from './optimizers.ts';
 export * from './linesearch.ts';

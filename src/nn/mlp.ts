@@ -1,10 +1,11 @@
 // Multilayer perceptron z_out = act(BN?(z_in W^T + b)) with one flat parameter vector and reusable workspaces.
-import { Matrix, gemm } from '../linalg/index.ts';
+import { Matrix } from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
 import { type Activation, applyActivation, multiplyActivationDerivative } from './activations.ts';
 import { type BatchnormCache, type BatchnormState, batchnormBackward, batchnormForward } from './batchnorm.ts';
 import { type InitSpec, initializeLayers } from './init.ts';
 import { type LayerOffsets, type LayerViews, layerLayout, makeViews } from './params.ts';
+import { type Dtype, gemmDtype } from './precision.ts';
 
 export interface MLPOptions {
   /** d_0, d_1, ..., d_L: input width, hidden widths, output width. */
@@ -21,6 +22,8 @@ export interface MLPOptions {
   init?: InitSpec;
   bnMomentum?: number;
   bnEps?: number;
+  /** Precision of the forward/backward products ('f32': float32 GEMM, float64 elsewhere). Default 'f64'. */
+  dtype?: Dtype;
 }
 
 export type Mode = 'train' | 'eval';
@@ -66,6 +69,8 @@ export class MLP {
   readonly bnState: readonly (BatchnormState | null)[];
   readonly bnMomentum: number;
   readonly bnEps: number;
+  /** Precision of the forward/backward products (src/nn/precision.ts). */
+  readonly dtype: Dtype;
   private workspaces = new Map<number, Workspace>();
 
   constructor(opts: MLPOptions, rng: Rng) {
@@ -86,6 +91,8 @@ export class MLP {
     this.batchnorm = perLayer(opts.batchnorm, (l) => ((opts.batchnorm as boolean | undefined) ?? false) && l < L - 1, 'batchnorm');
     this.bnMomentum = opts.bnMomentum ?? 0.1;
     this.bnEps = opts.bnEps ?? 1e-5;
+    this.dtype = opts.dtype ?? 'f64';
+    if (this.dtype !== 'f64' && this.dtype !== 'f32') throw new RangeError(`MLP: dtype must be 'f64' or 'f32', got '${String(this.dtype)}'`);
     const { offsets, size } = layerLayout(this.widths, this.bias, this.batchnorm);
     this.offsets = offsets;
     this.params = new Float64Array(size);
@@ -111,7 +118,7 @@ export class MLP {
       widths: this.widths, activations: this.activations, bias: this.bias, batchnorm: this.batchnorm,
       offsets: this.offsets, params, layers: makeViews(params, this.widths, this.offsets),
       bnState: this.bnState.map((s) => (s ? { runningMean: s.runningMean.slice(), runningVar: s.runningVar.slice() } : null)),
-      bnMomentum: this.bnMomentum, bnEps: this.bnEps, workspaces: new Map(),
+      bnMomentum: this.bnMomentum, bnEps: this.bnEps, dtype: this.dtype, workspaces: new Map(),
     });
     return copy;
   }
@@ -209,7 +216,7 @@ export class MLP {
       ws.inputs[l] = z;
       const { W, b, gamma, beta } = this.layers[l];
       const lin = ws.linear[l];
-      gemm(z, W, { transB: true, C: lin }); // z W^T
+      gemmDtype(this.dtype, z, W, { transB: true, C: lin }); // z W^T
       const d = W.rows;
       const a = lin.data;
       if (b) for (let i = 0; i < a.length; i += d) for (let j = 0; j < d; j++) a[i + j] += b[j];
@@ -239,7 +246,7 @@ export class MLP {
           g ? g.gamma : null, g ? g.beta : null, mode === 'train', ws.scratch);
       }
       if (g) {
-        gemm(dz, ws.inputs[l], { transA: true, C: g.W }); // dZ^T z_in (out x in)
+        gemmDtype(this.dtype, dz, ws.inputs[l], { transA: true, C: g.W }); // dZ^T z_in (out x in)
         if (g.b) {
           const gb = g.b.fill(0);
           const d = gb.length;
@@ -248,11 +255,11 @@ export class MLP {
         }
       }
       if (l > from) {
-        gemm(dz, this.layers[l].W, { C: ws.delta[l - 1] }); // dZ W
+        gemmDtype(this.dtype, dz, this.layers[l].W, { C: ws.delta[l - 1] }); // dZ W
       } else if (inputGrad) {
         let buf = ws.dInput.get(l);
         if (!buf) { buf = new Matrix(ws.n, this.widths[l]); ws.dInput.set(l, buf); }
-        gemm(dz, this.layers[l].W, { C: buf });
+        gemmDtype(this.dtype, dz, this.layers[l].W, { C: buf });
         dIn = buf;
       }
     }

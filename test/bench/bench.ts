@@ -12,6 +12,12 @@ import {
   wasmStats, resetWasmStats, setWasmTiming,
 } from '../../src/linalg/fast.ts';
 import * as linalg from '../../src/linalg/index.ts';
+import { Objective } from '../../src/nn/objective.ts';
+import { MLP } from '../../src/nn/mlp.ts';
+import { train } from '../../src/nn/train.ts';
+import { Rng } from '../../src/random/index.ts';
+import { mnistDataset, mnistSubset } from '../../src/data/mnist.ts';
+import { deepRfm } from '../../src/kernels/deep-rfm.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -83,6 +89,8 @@ interface Bench {
   ts?: Baseline;
   mlmatrix?: Baseline;
   extra?: () => Record<string, unknown>;
+  /** Run only when a filter argument names it (keeps the default `npm run bench` within ~3 minutes). */
+  optIn?: boolean;
   timing?: { warmup?: boolean; minSeconds?: number; maxReps?: number };
 }
 
@@ -173,6 +181,73 @@ BENCHES.push(
   });
 }
 
+// Training and Deep RFM workloads (issue 5), float64, 1 and 2 threads. Single timed runs after one warm-up
+// (they take seconds each); times are noisy on a shared machine.
+{
+  // One full-batch loss + gradient of the paper's autoencoder 784-400-300-400-784 (tanh) on N = 10000,
+  // float64 and float32 products (MLP dtype, src/nn/precision.ts).
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const t of [1, 2]) {
+      const widths = [784, 400, 300, 400, 784], n = 10000;
+      let flops = 0;
+      for (let l = 0; l + 1 < widths.length; l++) flops += 3 * 2 * n * widths[l] * widths[l + 1]; // forward + two backward GEMMs
+      // Same set-up as src/nn/bench.ts secondsPerGradientStep (random X, Y; squared loss; weight decay 1e-3), built once.
+      const step = () => memo(`ae_step_${dtype}`, () => {
+        const rng = new Rng('bench');
+        const X = new Matrix(n, widths[0], rng.normals(n * widths[0]));
+        const Y = new Matrix(n, widths[4], rng.normals(n * widths[4]));
+        const obj = new Objective(new MLP({ widths, activation: 'tanh', dtype }, rng.child('model')), X, Y, { loss: 'squared', weightDecay: 1e-3 });
+        const g = new Float64Array(obj.size);
+        return () => obj.valueAndGrad(null, g);
+      });
+      BENCHES.push({
+        name: `autoencoder_step_n10000_${dtype}_t${t}`, flops, threads: t,
+        setup: () => { step(); },
+        run: () => { step()(); },
+        timing: { warmup: true, maxReps: 2, minSeconds: 0 },
+      });
+    }
+  }
+  // One SGD epoch (batch 128, momentum 0.9) of the AGOP paper's MLP: 5 hidden layers of width 512, ReLU, no bias, MSE,
+  // on the 10,000 MNIST digits of the mnist package.
+  const mnist = () => memo('mnist', () => mnistDataset());
+  for (const [dtype, t] of [['f64', 1], ['f64', 2], ['f32', 1], ['f32', 2]] as const) {
+    BENCHES.push({
+      name: `mlp_sgd_epoch_mnist10000_${dtype}_t${t}`, flops: null, threads: t,
+      setup: () => { mnist(); },
+      run: () => {
+        const data = mnist();
+        const rng = new Rng('bench-mlp');
+        const model = new MLP({ widths: [784, 512, 512, 512, 512, 512, 10], activation: 'relu', bias: false, dtype }, rng.child('model'));
+        train(model, data.X, data.labels, {
+          loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 128 }, maxIters: 1, rng: rng.child('sgd'), fullGradient: false,
+        });
+      },
+      timing: { warmup: false, maxReps: 1, minSeconds: 0 },
+    });
+  }
+  // One Deep RFM layer on 5000 digits (Laplace kernel, bandwidth 2, ridge 1e-3, 1024 ReLU features): kernel matrix,
+  // KRR solve (N = 5000), AGOP, M^{1/2}, features. Timed up to the end of layer 1 (the readout is not run).
+  // Mostly GEMM (the AGOP); ~45 s on 2 threads, so the 1-thread run is opt-in: `npm run bench -- deep_rfm_layer_n5000_t1`.
+  for (const t of [2, 1]) {
+    BENCHES.push({
+      name: `deep_rfm_layer_n5000_t${t}`, flops: null, threads: t, optIn: t === 1,
+      run: () => {
+        const train5000 = memo('mnist5000', () => mnistSubset(5000, new Rng('bench-rfm-data')));
+        const ac = new AbortController();
+        try {
+          deepRfm(train5000, undefined, {
+            depth: 1, kernel: 'laplace', bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 1024, signal: ac.signal,
+          }, new Rng('bench-rfm'), (layer) => { if (layer.layer === 1) ac.abort(); });
+        } catch (e) {
+          if (!ac.signal.aborted) throw e;
+        }
+      },
+      timing: { warmup: false, maxReps: 1, minSeconds: 0 },
+    });
+  }
+}
+
 // ---- runner --------------------------------------------------------------------------------
 function fmt(x: number | null | undefined, d = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d);
@@ -191,6 +266,7 @@ async function main(): Promise<void> {
   const start = performance.now();
   for (const b of BENCHES) {
     if (filters.length && !filters.some((f) => b.name.includes(f))) continue;
+    if (b.optIn && !filters.some((f) => b.name.includes(f))) continue;
     setThreads(b.threads ?? defaultThreads);
     const rec: Record<string, unknown> = { name: b.name };
     try {

@@ -1,0 +1,34 @@
+// Arithmetic precision of the MLP's products (issue 5, `--dtype f32`): 'f64' (default) runs every GEMM in
+// float64; 'f32' rounds both operands to float32, multiplies with the float32 kernel (float32 accumulation,
+// twice the SIMD width) and widens the result back. Everything else (parameters, activations, losses,
+// optimiser state, metrics) stays float64.
+import { type GemmOptions, Matrix, gemm, gemmF32 } from '../linalg/index.ts';
+
+export type Dtype = 'f64' | 'f32';
+export const DTYPES: readonly Dtype[] = ['f64', 'f32'];
+
+/** Reused float32 staging buffers (grown on demand; one set per process, products run one at a time). */
+const scratch: Float32Array[] = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
+function buffer(slot: number, n: number): Float32Array {
+  if (scratch[slot].length < n) scratch[slot] = new Float32Array(Math.max(n, Math.ceil(scratch[slot].length * 1.25)));
+  return scratch[slot].subarray(0, n);
+}
+
+/** gemm(A, B, opts) in the given precision; same contract as linalg's gemm (C written, read when beta != 0). */
+export function gemmDtype(dtype: Dtype, A: Matrix, B: Matrix, opts: GemmOptions = {}): Matrix {
+  if (dtype === 'f64') return gemm(A, B, opts);
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const alpha = opts.alpha ?? 1, beta = opts.C ? opts.beta ?? 0 : 0;
+  const m = transA ? A.cols : A.rows, k = transA ? A.rows : A.cols;
+  const kb = transB ? B.cols : B.rows, n = transB ? B.rows : B.cols;
+  if (k !== kb) throw new RangeError(`gemmDtype: inner dimensions differ: op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
+  const C = opts.C ?? new Matrix(m, n);
+  if (C.rows !== m || C.cols !== n) throw new RangeError(`gemmDtype: C is ${C.rows}x${C.cols}, expected ${m}x${n}`);
+  if (m === 0 || n === 0) return C;
+  const a = buffer(0, A.data.length), b = buffer(1, B.data.length), c = buffer(2, m * n);
+  a.set(A.data); b.set(B.data);
+  if (beta !== 0) c.set(C.data);
+  gemmF32(m, n, k, alpha, a, transA, b, transB, beta, c);
+  C.data.set(c);
+  return C;
+}

@@ -1,0 +1,49 @@
+// MLP with dtype 'f32' (src/nn/precision.ts): float32 GEMMs in forward/backward, float64 elsewhere.
+// (Placed under test/linalg/ because it exercises gemmF32 through the MLP; move to test/nn/ if preferred.)
+import { describe, expect, it } from 'vitest';
+import { Matrix, gemm, maxAbsDiff } from '../../src/linalg/index.ts';
+import { MLP, Objective, gemmDtype, train } from '../../src/nn/index.ts';
+import { Rng } from '../../src/random/index.ts';
+
+function norm(v: Float64Array): number { let s = 0; for (const x of v) s += x * x; return Math.sqrt(s); }
+
+describe("MLP dtype 'f32'", () => {
+  it('gemmDtype f32 agrees with float64 GEMM to float32 accuracy, all transpose flags, beta', () => {
+    const rng = new Rng('gemm-dtype');
+    const A = new Matrix(70, 50, rng.normals(3500)), B = new Matrix(50, 40, rng.normals(2000));
+    const ref = gemm(A, B);
+    const got = gemmDtype('f32', A, B);
+    expect(maxAbsDiff(got, ref)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(got, ref)).toBeGreaterThan(0);
+    const At = new Matrix(50, 70), Bt = new Matrix(40, 50);
+    for (let i = 0; i < 70; i++) for (let j = 0; j < 50; j++) At.data[j * 70 + i] = A.data[i * 50 + j];
+    for (let i = 0; i < 50; i++) for (let j = 0; j < 40; j++) Bt.data[j * 50 + i] = B.data[i * 40 + j];
+    expect(maxAbsDiff(gemmDtype('f32', At, Bt, { transA: true, transB: true }), ref)).toBeLessThan(1e-4);
+    const C = Matrix.fill(70, 40, 1);
+    gemmDtype('f32', A, B, { C, alpha: 2, beta: -1 });
+    for (let i = 0; i < C.data.length; i++) expect(Math.abs(C.data[i] - (2 * ref.data[i] - 1))).toBeLessThan(2e-4);
+    expect(gemmDtype('f64', A, B).data).toEqual(ref.data);
+  });
+
+  it('loss and gradient match float64 to ~1e-5 relative; clone keeps the dtype; training runs', () => {
+    const rng = new Rng('mlp-f32');
+    const X = new Matrix(200, 30, rng.normals(6000)), Y = new Matrix(200, 5, rng.normals(1000));
+    const m64 = new MLP({ widths: [30, 40, 40, 5], activation: 'tanh' }, rng.child('init'));
+    const m32 = m64.clone();
+    (m32 as { dtype: string }).dtype = 'f32';
+    const m32b = new MLP({ widths: [30, 40, 40, 5], activation: 'tanh', dtype: 'f32' }, new Rng('x'));
+    expect(m32b.dtype).toBe('f32');
+    expect(m32b.clone().dtype).toBe('f32');
+    const o64 = new Objective(m64, X, Y, { loss: 'squared', weightDecay: 1e-3 });
+    const o32 = new Objective(m32, X, Y, { loss: 'squared', weightDecay: 1e-3 });
+    const g64 = new Float64Array(o64.size), g32 = new Float64Array(o32.size);
+    const l64 = o64.valueAndGrad(null, g64), l32 = o32.valueAndGrad(null, g32);
+    expect(Math.abs(l32 - l64)).toBeLessThan(1e-5 * Math.abs(l64));
+    const diff = g64.map((x, i) => x - g32[i]);
+    expect(norm(diff)).toBeLessThan(1e-5 * norm(g64));
+    expect(norm(diff)).toBeGreaterThan(0);
+    const r = train(m32, X, Y, { loss: 'squared', optimizer: { kind: 'gd', lr: 0.05 }, maxIters: 20 });
+    expect(r.loss).toBeLessThan(l32);
+    expect(() => new MLP({ widths: [3, 2], dtype: 'f16' as never }, rng)).toThrow(RangeError);
+  });
+});
