@@ -44,7 +44,7 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
   const data = loadMnistData(p, ctx.rng);
   const { train, test } = data;
   const decay = pytorchWeightDecay(p.wd, p.wd);
-  let model = classifierMlp({ input: train.X.cols, hidden: [p.width], classes: data.classes, batchnorm: p.batchnorm, classifierBias: true }, ctx.rng.child('init'));
+  let model = classifierMlp({ input: train.X.cols, hidden: [p.width], classes: data.classes, batchnorm: p.batchnorm, classifierBias: true, dtype: p.dtype }, ctx.rng.child('init'));
   let Z: Matrix = train.X; // z^j, input of the layer being trained
   let Zt: Matrix = test.X;
   const results: RoundResult[] = [];

@@ -48,7 +48,7 @@ export default defineExperiment<MnistCollapseParams>({
     const p = ctx.params;
     const data = loadMnistData(p, ctx.rng);
     const { train, test } = data;
-    const model = tanhMlp(train.X.cols, p.hidden, data.classes, ctx.rng);
+    const model = tanhMlp(train.X.cols, p.hidden, data.classes, ctx.rng, p.dtype);
     const Y = oneHot(train.labels, data.classes);
     const tails: Row[] = [];
     const tcv: Row[] = [];

@@ -7,7 +7,7 @@ import { applyStandardizer, fitStandardizer } from '../src/data/dataset.ts';
 import { Matrix, gemm, sqrtPSD, sub } from '../src/linalg/index.ts';
 import { nc1Trace, nfaCorrelation } from '../src/metrics/index.ts';
 import { layerAgops, rightSingularProjection, varianceRatios } from '../src/metrics/decomposition.ts';
-import { MLP, applyActivation } from '../src/nn/index.ts';
+import { type Dtype, MLP, applyActivation } from '../src/nn/index.ts';
 import type { Rng } from '../src/random/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
@@ -25,9 +25,9 @@ export type NnDecompositionParams = MnistDataParams & MnistTrainingParams & {
 };
 
 /** Hidden layers (ReLU, no bias) of width `width`, linear readout; hidden weights re-drawn per `init`, readout PyTorch default (App. C). */
-export function buildNetwork(p: Pick<NnDecompositionParams, 'depth' | 'width' | 'initScale' | 'init'>, input: number, classes: number, rng: Rng): MLP {
+export function buildNetwork(p: Pick<NnDecompositionParams, 'depth' | 'width' | 'initScale' | 'init'> & { dtype?: Dtype }, input: number, classes: number, rng: Rng): MLP {
   const widths = [input, ...Array.from({ length: p.depth }, () => p.width), classes];
-  const model = new MLP({ widths, activation: 'relu', outputActivation: 'identity', bias: false, init: { kind: 'pytorch' } }, rng.child('init'));
+  const model = new MLP({ widths, activation: 'relu', outputActivation: 'identity', bias: false, init: { kind: 'pytorch' }, dtype: p.dtype ?? 'f64' }, rng.child('init'));
   const r = rng.child('hidden-init');
   for (let l = 0; l < p.depth; l++) {
     const W = model.layers[l].W;

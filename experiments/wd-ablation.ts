@@ -135,7 +135,7 @@ export default defineExperiment<WdAblationParams>({
     const data = loadMnistData(p, rng.child('data'));
     const { train, test } = data;
     const model = classifierMlp({
-      input: train.X.cols, hidden: p.hidden, classes: data.classes, batchnorm: p.batchnorm, classifierBias: classifierBiasOf(p),
+      input: train.X.cols, hidden: p.hidden, classes: data.classes, batchnorm: p.batchnorm, classifierBias: classifierBiasOf(p), dtype: p.dtype,
     }, rng.child('init'));
     const wd = configWeightDecay(p.config, p.wd);
     const res = await trainEpochs(ctx, model, train, {

@@ -69,7 +69,7 @@ export default defineExperiment<WidthDepthParams>({
     for (let k = 0; k < nets.length; k++) {
       const net = nets[k];
       const rng = ctx.rng.child(`${p.sweep}-${net.value}`);
-      const model = tanhMlp(data.train.X.cols, net.hidden, data.classes, rng);
+      const model = tanhMlp(data.train.X.cols, net.hidden, data.classes, rng, p.dtype);
       const res = await trainEpochs(ctx, model, data.train, {
         lambda: p.lambda, training: p, every: Math.max(p.epochs, 1), rng,
         progress: (f, m) => ctx.progress((doneCost + f * cost[k]) / total, `${p.sweep} ${net.value}: ${m}`),

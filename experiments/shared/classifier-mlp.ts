@@ -3,7 +3,7 @@
 // weight-decay convention mapped onto nn/'s lambda, and the NC metrics of the deepest features (Sec. 5, App. E.2).
 import { Matrix } from '../../src/linalg/index.ts';
 import { collapseMetrics } from '../../src/metrics/index.ts';
-import { MLP, type WeightDecay } from '../../src/nn/index.ts';
+import { type Dtype, MLP, type WeightDecay } from '../../src/nn/index.ts';
 import type { Rng } from '../../src/random/index.ts';
 
 export interface ClassifierMlpOptions {
@@ -14,6 +14,8 @@ export interface ClassifierMlpOptions {
   batchnorm: boolean;
   /** Bias of the last (classification) layer; hidden layers always have biases (PyTorch nn.Linear default). */
   classifierBias: boolean;
+  /** Precision of the matrix products (src/nn/precision.ts). */
+  dtype?: Dtype;
 }
 
 /** input -> [Linear + (BN) + ReLU] x hidden -> Linear classifier, PyTorch default init (uniform +-1/sqrt(fan_in)). */
@@ -26,6 +28,7 @@ export function classifierMlp(o: ClassifierMlpOptions, rng: Rng): MLP {
     bias: Array.from({ length: L }, (_, l) => (l === L - 1 ? o.classifierBias : true)),
     batchnorm: o.batchnorm,
     init: { kind: 'pytorch' },
+    dtype: o.dtype ?? 'f64',
   }, rng);
 }
 

@@ -38,6 +38,7 @@ export function insertHiddenLayer(model: MLP, rng: Rng, opts: NewLayerOptions = 
     init: opts.init ?? { kind: 'pytorch' },
     bnMomentum: model.bnMomentum,
     bnEps: model.bnEps,
+    dtype: model.dtype,
   }, rng);
   const copyLayer = (from: number, to: number) => {
     const a = model.offsets[from];
