@@ -79,6 +79,26 @@ async function loadData(p: DeepRfmParams, rng: Rng): Promise<{ train: Dataset; t
   return trainTestSplit(ds, { nTrain: p.n, nTest: p.nTest }, rng.child('split'));
 }
 
+const checkedUserData = new Map<string, string | undefined>();
+
+/** The user's files are read before any work: unreadable, malformed or mismatched files are bad input (exit 2). */
+function checkUserData(features: string, labels: string, needed: number): string | undefined {
+  const key = `${features}\n${labels}\n${needed}`;
+  if (!checkedUserData.has(key)) {
+    let msg: string | undefined;
+    try {
+      const rows = loadMatrix(features).rows;
+      const count = loadLabels(labels).length;
+      if (count !== rows) msg = `--labels ${labels}: ${count} labels for the ${rows} rows of --features ${features}`;
+      else if (needed > rows) msg = `--n + --n-test = ${needed} exceed the ${rows} samples in ${features}`;
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    checkedUserData.set(key, msg);
+  }
+  return checkedUserData.get(key);
+}
+
 export default defineExperiment<DeepRfmParams>({
   name: 'deep-rfm',
   summary: 'Deep RFM (AGOP paper, Algorithm 1): NC1/NC2 per layer and stage, KRR accuracy, linearised Gram recursion',
@@ -132,6 +152,10 @@ export default defineExperiment<DeepRfmParams>({
   },
   validate(p) {
     if (p.dataset === 'npy' && (p.features === 'none' || p.labels === 'none')) return '--dataset npy needs --features FILE.npy and --labels FILE.npy';
+    if (p.dataset === 'npy') {
+      const bad = checkUserData(p.features, p.labels, p.n + p.nTest);
+      if (bad) return bad;
+    }
     if (p.dataset === 'mnist' && p.n + p.nTest > 10000) return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
     if (p.linN > p.n) return `--lin-n ${p.linN} exceeds --n ${p.n}`;
     if (parseLayerList(p.saveGram).length > 0 && p.gramN > p.n) return `--gram-n ${p.gramN} exceeds --n ${p.n}`;

@@ -2,8 +2,14 @@
 // line: {"name", "gflops", "seconds", ...}). Optional filter: `npm run bench -- gemm_f64`.
 // Each benchmark is one entry in BENCHES below: a name, a nominal flop count (or null), the
 // timed function, and optional baselines (the plain TypeScript kernel, ml-matrix) measured in
-// the same run; ratios are baseline seconds / our seconds (higher is better).
+// the same run; ratios are baseline seconds / our seconds (higher is better). When a python3 with
+// numpy is on the machine (Debian: apt-get install python3-numpy libopenblas0-pthread), the same
+// operations are timed in numpy side by side (test/bench/numpy-reference.py) and a `vs numpy`
+// column is added; --no-numpy skips it.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Matrix as MlMatrix, CholeskyDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { Matrix } from '../../src/linalg/matrix.ts';
 import { gemmTypeScript, gemmF32 } from '../../src/linalg/gemm.ts';
@@ -248,6 +254,32 @@ BENCHES.push(
   }
 }
 
+// ---- numpy side by side --------------------------------------------------------------------
+/** numpy seconds by benchmark name (with a _t1/_t2 suffix), or an empty map when numpy is not available. */
+function numpyReference(): { seconds: Map<string, number>; note: string } {
+  const seconds = new Map<string, number>();
+  if (args.includes('--no-numpy')) return { seconds, note: 'numpy: skipped (--no-numpy)' };
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'numpy-reference.py');
+  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+  if (!python) return { seconds, note: 'numpy: not available (no vs-numpy column)' };
+  for (const t of [1, 2]) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
+    const r = spawnSync(python, [script, String(t)], { env, encoding: 'utf8' });
+    for (const line of (r.stdout ?? '').split('\n')) {
+      if (!line.trim()) continue;
+      const row = JSON.parse(line) as { name: string; seconds: number };
+      seconds.set(row.name, row.seconds);
+    }
+  }
+  const version = spawnSync(python, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  return { seconds, note: `numpy ${version} (${python}) timed side by side` };
+}
+
+/** numpy's time for the same operation, dtype and thread count as an nrc benchmark. */
+function numpySecondsFor(ref: Map<string, number>, name: string, threads: number): number | undefined {
+  return ref.get(/_t\d+$/.test(name) ? name : `${name}_t${threads}`);
+}
+
 // ---- runner --------------------------------------------------------------------------------
 function fmt(x: number | null | undefined, d = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d);
@@ -257,10 +289,11 @@ async function main(): Promise<void> {
   const status = fastGemmStatus();
   const load = os.loadavg()[0];
   const header = { name: '_environment', node: process.version, cpus: os.availableParallelism(), loadavg1: +load.toFixed(2), kernel: status.kernel, threads_default: getThreads() };
-  if (json) console.log(JSON.stringify(header));
+  const numpy = numpyReference();
+  if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note }));
   else {
-    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}`);
-    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)}  notes`);
+    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}; ${numpy.note}`);
+    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)}  notes`);
   }
   const defaultThreads = getThreads();
   const start = performance.now();
@@ -283,6 +316,11 @@ async function main(): Promise<void> {
         rec[`${key}_seconds`] = +s.toFixed(4);
         if (base.note) rec[`${key}_note`] = base.note;
       }
+      const np = numpySecondsFor(numpy.seconds, b.name, b.threads ?? defaultThreads);
+      if (np !== undefined) {
+        rec.vs_numpy = +(np / seconds).toFixed(3);
+        rec.numpy_seconds = +np.toFixed(5);
+      }
       if (b.extra) Object.assign(rec, b.extra());
     } catch (e) {
       rec.skipped = true;
@@ -292,7 +330,7 @@ async function main(): Promise<void> {
     if (json) console.log(JSON.stringify(rec));
     else {
       const notes = rec.skipped ? String(rec.note) : rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '';
-      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)}  ${notes}`);
+      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)}  ${notes}`);
     }
   }
   setThreads(defaultThreads);

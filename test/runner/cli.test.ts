@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { writeNpy } from '../../src/io/npy.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-cli-'));
 
@@ -28,6 +29,15 @@ describe('bad input is refused before any work, with exit code 2 and one line na
   const readonlyDir = join(out, 'ro');
   mkdirSync(readonlyDir);
   chmodSync(readonlyDir, 0o500);
+  const feats = join(out, 'feats.npy');
+  const labels = join(out, 'labels.npy');
+  const shortLabels = join(out, 'short-labels.npy');
+  const truncated = join(out, 'truncated.npy');
+  writeNpy(feats, { shape: [40, 3], data: new Float64Array(120).fill(1) });
+  writeNpy(labels, { shape: [40], data: new Float64Array(40).fill(0) }, { dtype: 'i8' });
+  writeNpy(shortLabels, { shape: [30], data: new Float64Array(30).fill(0) }, { dtype: 'i8' });
+  writeFileSync(truncated, readFileSync(feats).subarray(0, 200));
+  const npyRun = ['run', 'deep-rfm', '--dataset', 'npy', '--n', '20', '--n-test', '10'];
   const table: [string[], RegExp][] = [
     [['run', 'no-such-experiment'], /unknown command 'no-such-experiment'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -55,6 +65,22 @@ describe('bad input is refused before any work, with exit code 2 and one line na
     [['run', 'svd-demo', '--resume', '--preset', 'paper', '--seed', '987654'], /--resume: no directory/],
     [['merge', '--out', join(out, 'm')], /missing required argument 'dirs'/],
     [['merge', out, '--out', join(out, 'm')], /has no manifest.json/],
+    [['run', 'gaussian-mixture', '--rank', '99'], /--rank 99 exceeds the smallest layer width/],
+    [['run', 'gaussian-mixture', '--hidden', ''], /--hidden "": expected comma-separated integers/],
+    [['run', 'gaussian-mixture', '--optimizer', 'bfgs'], /--optimizer "bfgs": expected one of lbfgs, gd/],
+    [['run', 'gaussian-mixture', '--sigma', '-0.1'], /--sigma "-0.1": expected a number >= 0/],
+    [['run', 'gaussian-mixture', '--lambda', '1e-3,abc'], /--lambda "1e-3,abc": item "abc" is not accepted/],
+    [['run', 'gaussian-mixture', '--n', '1000000', '--dim', '4000', '--hidden', '4000'], /a cell would need about [\d.]+ GiB of memory.*this machine has/],
+    [['run', 'deep-rfm', '--dataset', 'npy'], /--dataset npy needs --features FILE.npy and --labels FILE.npy/],
+    [[...npyRun, '--features', join(out, 'missing.npy'), '--labels', labels], /missing.npy: cannot read \(no such file\)/],
+    [[...npyRun, '--features', truncated, '--labels', labels], /truncated.npy: .*(truncated|expected)/],
+    [[...npyRun, '--features', feats, '--labels', shortLabels], /30 labels for the 40 rows of --features/],
+    [[...npyRun, '--n', '35', '--features', feats, '--labels', labels], /exceed the 40 samples/],
+    [['run', 'mnist-collapse', '--data-dir', join(out, 'no-such-dir')], /--data-dir: .*does not exist/],
+    [['run', 'perturbation', '--n', '60', '--dim', '60', '--k', '10'], /too large to build F explicitly/],
+    [['run', 'wd-ablation', '--config', 'nonsense'], /--config "nonsense": expected one of baseline/],
+    [['analyze', join(out, 'missing.npy'), '--labels', labels], /missing.npy: cannot read/],
+    [['analyze', feats, '--labels', shortLabels], /short-labels.npy/],
   ];
   if (process.getuid?.() !== 0) table.push([['run', 'svd-demo', '--out', join(readonlyDir, 'x')], /cannot write there/]);
   it.each(table)('nrc %j', async (args, message) => {
