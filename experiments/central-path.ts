@@ -50,6 +50,8 @@ export default defineExperiment<CentralPathParams>({
     corollary: ['lambda_H', 'lambda_W', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
       'distance_to_flow', 'grad_norm', 'iters', 'status', 'seed'],
   },
+  // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
+  estimateBytes: (p) => 8 * 30 * (p.k * p.n * p.dim + p.k * p.dim),
   validate(p) {
     if (p.k * p.n * p.dim > 200_000) return `K n d = ${p.k * p.n * p.dim} is too large (at most 200000)`;
     return undefined;

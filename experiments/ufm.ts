@@ -43,6 +43,8 @@ export default defineExperiment<UfmParams>({
     ufm: ['lambda_H', 'lambda_W', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
       'trace_sigma_w', 'nc1', 'nc1_trace', 'nc1_trace_h0', 'distance_to_h0', 'objective', 'objective_closed_form', 'grad_norm', 'iters', 'status', 'seed'],
   },
+  // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
+  estimateBytes: (p) => 8 * 30 * (p.k * p.n * p.dim + p.k * p.dim),
   validate(p) {
     if (p.dim < p.k) return `--dim ${p.dim} must be >= --k ${p.k} (Theorem 2.1 assumes d >= K)`;
     if (p.k * p.n * p.dim > 200_000) return `K n d = ${p.k * p.n * p.dim} is too large for this solver (at most 200000)`;
