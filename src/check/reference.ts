@@ -1,6 +1,6 @@
 // Reference outputs: small deterministic runs whose CSVs are kept in results/reference/, so a change
 // that silently shifts a number fails `nrc check` (values within a stated relative tolerance).
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExperiment } from '../../experiments/index.ts';
@@ -94,8 +94,4 @@ export async function updateReference(refs: ReferenceRun[]): Promise<string[]> {
     rmSync(out, { recursive: true, force: true });
   }
   return written;
-}
-
-export function readReferenceText(name: string, table: string): string {
-  return readFileSync(join(referenceDir, `${name}.${table}.csv`), 'utf8');
 }
