@@ -1,4 +1,4 @@
-// nrc benchmarks: `npm run bench` (table) or `npm run bench -- --json` (one JSON object per
+// nrc benchmarks: `npm run bench` (table) or `npm run -s bench -- --json` (one JSON object per
 // line: {"name", "gflops", "seconds", ...}). Optional filter: `npm run bench -- gemm_f64`.
 // Each benchmark is one entry in BENCHES below: a name, a nominal flop count (or null), the
 // timed function, and optional baselines (the plain TypeScript kernel, ml-matrix) measured in
