@@ -17,7 +17,7 @@ const QR_RATIO = 1.5;
 /** Thin SVD A = U diag(S) V^T; r = min(m, n); U is m x r, V is n x r, S descending. */
 export interface SVD { U: Matrix; S: Float64Array; V: Matrix }
 
-interface Bidiagonal {
+export interface Bidiagonal {
   d: Float64Array; e: Float64Array;
   /** m x n left factor with orthonormal columns, n x n right factor: A = UQ B P^T. */
   UQ?: Matrix; P?: Matrix;
@@ -408,21 +408,30 @@ function bidiagonalQR(d: Float64Array, e: Float64Array, Ub?: Float64Array, Vb?: 
   for (let i = 0; i < n; i++) d[i] *= bmax;
 }
 
+/** The two stages an SVD is built from: bidiagonal reduction and the bidiagonal QR iteration (vectors optional). */
+export interface SvdStages {
+  bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal;
+  bidiagonalQR(d: Float64Array, e: Float64Array, Ub?: Float64Array, Vb?: Float64Array): void;
+}
+
+/** nrc's stages: blocked panel reduction (GEMM updates) and blocked rotation application. */
+const blockedStages: SvdStages = { bidiagonalize, bidiagonalQR };
+
 function emptySVD(m: number, n: number): SVD {
   return { U: new Matrix(m, 0), S: new Float64Array(0), V: new Matrix(n, 0) };
 }
 
 /** Thin SVD of a tall (m >= n) matrix; very tall ones go through A = Q R, SVD of R, U = Q U_R. */
-function svdTall(A: Matrix): SVD {
+function svdTall(A: Matrix, stages: SvdStages): SVD {
   const n = A.cols;
   if (A.rows >= QR_RATIO * n && n > 1) {
     const { Q, R } = qr(A, true);
-    const r = svdTall(R);
+    const r = svdTall(R, stages);
     return { U: matmul(Q, r.U), S: r.S, V: r.V };
   }
-  const { d, e, UQ, P } = bidiagonalize(A, true);
+  const { d, e, UQ, P } = stages.bidiagonalize(A, true);
   const Ub = Matrix.eye(n), Vb = Matrix.eye(n);
-  bidiagonalQR(d, e, Ub.data, Vb.data);
+  stages.bidiagonalQR(d, e, Ub.data, Vb.data);
   const order = Array.from(d.keys()).sort((x, y) => Math.abs(d[y]) - Math.abs(d[x]));
   const S = new Float64Array(n);
   const Up = new Matrix(n, n), Vp = new Matrix(n, n);
@@ -438,22 +447,33 @@ function svdTall(A: Matrix): SVD {
   return { U: matmul(UQ!, Up), S, V: matmul(P!, Vp) };
 }
 
-/** Thin SVD A = U diag(S) V^T (m < n handled through A^T). */
-export function svd(A: Matrix): SVD {
+/** Thin SVD from the given stages (m < n handled through A^T); tests pass simpler reference stages. */
+export function svdWith(A: Matrix, stages: SvdStages): SVD {
   const m = A.rows, n = A.cols;
   if (m === 0 || n === 0) return emptySVD(m, n);
-  if (m >= n) return svdTall(A);
-  const t = svdTall(transpose(A));
+  if (m >= n) return svdTall(A, stages);
+  const t = svdTall(transpose(A), stages);
   return { U: t.V, S: t.S, V: t.U };
 }
-/** Singular values only, descending, length min(m, n). */
-export function singularValues(A: Matrix): Float64Array {
+
+/** Singular values only from the given stages, descending, length min(m, n). */
+export function singularValuesWith(A: Matrix, stages: SvdStages): Float64Array {
   const m = A.rows, n = A.cols;
   if (m === 0 || n === 0) return new Float64Array(0);
   let T = m >= n ? A : transpose(A);
   if (T.rows >= QR_RATIO * T.cols && T.cols > 1) T = qr(T, false).R;
-  const { d, e } = bidiagonalize(T, false);
-  bidiagonalQR(d, e);
+  const { d, e } = stages.bidiagonalize(T, false);
+  stages.bidiagonalQR(d, e);
   for (let i = 0; i < d.length; i++) d[i] = Math.abs(d[i]);
   return d.sort().reverse();
+}
+
+/** Thin SVD A = U diag(S) V^T (m < n handled through A^T). */
+export function svd(A: Matrix): SVD {
+  return svdWith(A, blockedStages);
+}
+
+/** Singular values only, descending, length min(m, n). */
+export function singularValues(A: Matrix): Float64Array {
+  return singularValuesWith(A, blockedStages);
 }

@@ -1,22 +1,9 @@
 // Reference SVD for the tests: the unblocked Golub-Kahan bidiagonalisation + implicit-shift bidiagonal QR that
 // src/linalg/svd.ts used before it was blocked (kept verbatim, with the subnormal-safe Householder of reflector.ts),
-// so the fast path can be checked against it.
+// so the fast path's two stages can be checked against these (the assembly around them is shared: svdWith).
 import { Matrix } from '../../src/linalg/matrix.ts';
-import { matmul } from '../../src/linalg/gemm.ts';
-import { transpose } from '../../src/linalg/ops.ts';
-import { householder as house, qr } from '../../src/linalg/qr.ts';
-
-/** Tall inputs with rows >= QR_RATIO * cols are first reduced to R by a blocked QR (GEMM-heavy). */
-const QR_RATIO = 1.5;
-
-/** Thin SVD A = U diag(S) V^T; r = min(m, n); U is m x r, V is n x r, S descending. */
-export interface SVD { U: Matrix; S: Float64Array; V: Matrix }
-
-interface Bidiagonal {
-  d: Float64Array; e: Float64Array;
-  /** m x n left factor with orthonormal columns, n x n right factor: A = UQ B P^T. */
-  UQ?: Matrix; P?: Matrix;
-}
+import { householder as house } from '../../src/linalg/qr.ts';
+import { type Bidiagonal, type SVD, type SvdStages, singularValuesWith, svdWith } from '../../src/linalg/svd.ts';
 
 /** Householder bidiagonalisation of A (m x n, m >= n): A = UQ B P^T with B upper bidiagonal (d, e). */
 function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
@@ -252,52 +239,15 @@ function bidiagonalQR(d: Float64Array, e: Float64Array, Ub?: Float64Array, Vb?: 
   for (let i = 0; i < n; i++) d[i] *= bmax;
 }
 
-function emptySVD(m: number, n: number): SVD {
-  return { U: new Matrix(m, 0), S: new Float64Array(0), V: new Matrix(n, 0) };
-}
+/** The previous unblocked stages, assembled exactly as the fast path assembles its own. */
+const referenceStages: SvdStages = { bidiagonalize, bidiagonalQR };
 
-/** Thin SVD of a tall (m >= n) matrix; very tall ones go through A = Q R, SVD of R, U = Q U_R. */
-function svdTall(A: Matrix): SVD {
-  const n = A.cols;
-  if (A.rows >= QR_RATIO * n && n > 1) {
-    const { Q, R } = qr(A, true);
-    const r = svdTall(R);
-    return { U: matmul(Q, r.U), S: r.S, V: r.V };
-  }
-  const { d, e, UQ, P } = bidiagonalize(A, true);
-  const Ub = Matrix.eye(n), Vb = Matrix.eye(n);
-  bidiagonalQR(d, e, Ub.data, Vb.data);
-  const order = Array.from(d.keys()).sort((x, y) => Math.abs(d[y]) - Math.abs(d[x]));
-  const S = new Float64Array(n);
-  const Up = new Matrix(n, n), Vp = new Matrix(n, n);
-  for (let j = 0; j < n; j++) {
-    const src = order[j];
-    const sign = d[src] < 0 ? -1 : 1;
-    S[j] = Math.abs(d[src]);
-    for (let i = 0; i < n; i++) {
-      Up.data[i * n + j] = Ub.data[i * n + src];
-      Vp.data[i * n + j] = sign * Vb.data[i * n + src];
-    }
-  }
-  return { U: matmul(UQ!, Up), S, V: matmul(P!, Vp) };
-}
-
-/** Thin SVD A = U diag(S) V^T (m < n handled through A^T). */
+/** Thin SVD A = U diag(S) V^T with the reference stages. */
 export function svdReference(A: Matrix): SVD {
-  const m = A.rows, n = A.cols;
-  if (m === 0 || n === 0) return emptySVD(m, n);
-  if (m >= n) return svdTall(A);
-  const t = svdTall(transpose(A));
-  return { U: t.V, S: t.S, V: t.U };
+  return svdWith(A, referenceStages);
 }
-/** Singular values only, descending, length min(m, n). */
+
+/** Singular values only, descending, with the reference stages. */
 export function singularValuesReference(A: Matrix): Float64Array {
-  const m = A.rows, n = A.cols;
-  if (m === 0 || n === 0) return new Float64Array(0);
-  let T = m >= n ? A : transpose(A);
-  if (T.rows >= QR_RATIO * T.cols && T.cols > 1) T = qr(T, false).R;
-  const { d, e } = bidiagonalize(T, false);
-  bidiagonalQR(d, e);
-  for (let i = 0; i < d.length; i++) d[i] = Math.abs(d[i]);
-  return d.sort().reverse();
+  return singularValuesWith(A, referenceStages);
 }
