@@ -9,6 +9,7 @@ import {
 } from './gemm.ts';
 import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming } from './wasm/engine.ts';
 import { getThreads, setThreads } from './threads.ts';
+import { setLevel2Backend, type Level2Backend } from './level2.ts';
 
 /** Products with m*n*k below this run in TypeScript (call + copy overhead dominates). */
 const WASM_MIN_WORK = 512;
@@ -46,16 +47,28 @@ function kernelName(): string {
 Object.defineProperty(gemmWasm, 'kernelName', { get: kernelName });
 Object.defineProperty(gemmF32Wasm, 'kernelName', { get: kernelName });
 
-/** Route gemm()/gemmF32() through WebAssembly (the default once this module is imported). */
+/** The SVD's level-2 kernels and resident workspaces in WebAssembly (declines when the engine is unavailable). */
+const level2Wasm: Level2Backend = {
+  pin: (length) => getEngine()?.pin(length),
+  unpin: (x) => getEngine()?.unpin(x),
+  isResident: (x) => getEngine()?.isResident(x) ?? false,
+  dgemvT: (a, at, lda, h, w, v, y) => getEngine()?.dgemvT(a, at, lda, h, w, v, y) ?? false,
+  dgemvN: (a, at, lda, h, w, u, x) => getEngine()?.dgemvN(a, at, lda, h, w, u, x) ?? false,
+  rotations: (zt, ld, ops, cs, js) => getEngine()?.rotations(zt, ld, ops, cs, js) ?? false,
+};
+
+/** Route gemm()/gemmF32() and the SVD's level-2 work through WebAssembly (the default once this module is imported). */
 export function enableFastGemm(): void {
   setGemmKernel(gemmWasm);
   setGemmF32Kernel(gemmF32Wasm);
+  setLevel2Backend(level2Wasm);
 }
 
-/** Route gemm()/gemmF32() through the TypeScript kernels. */
+/** Route gemm()/gemmF32() and the level-2 work through the TypeScript kernels. */
 export function disableFastGemm(): void {
   setGemmKernel(undefined);
   setGemmF32Kernel(undefined);
+  setLevel2Backend(undefined);
 }
 
 /** What the fast path is doing: kernel variant (or why it is off) and thread count. */

@@ -10,6 +10,8 @@ import { gemm, matmul } from './gemm.ts';
 import { transpose } from './ops.ts';
 import { qr } from './qr.ts';
 import { householder as house, copyBlock, formReflectorProduct, putBlock } from './reflector.ts';
+import { RotationLog } from './rotations.ts';
+import { gemvN, gemvT, releaseWorkspace, workspace } from './level2.ts';
 
 /** Tall inputs with rows >= QR_RATIO * cols are first reduced to R by a blocked QR (GEMM-heavy). */
 const QR_RATIO = 1.5;
@@ -86,106 +88,94 @@ function bidiagonalizeUnblocked(a: Float64Array, m: number, n: number, k0: numbe
 /**
  * One panel of the blocked reduction (LAPACK dlabrd's scheme, written for row-major storage): steps
  * k = p..p+nb-1 leave a itself untouched and keep the transformed matrix as A - V Y^T - X U^T (V, U the left
- * and right reflector vectors; Y, X the products they generate), so each step costs two passes over the
- * trailing matrix that only read it (Y's row sweep A^T v as row axpys, X's as row dot products); the trailing
- * block a[p+nb:, p+nb:] is then updated by one GEMM, A -= [V X] [Y U]^T.
+ * and right reflector vectors; Y, X the products they generate). The four families are stored as rows of one
+ * workspace (V^T, X^T nb x m; Y^T, U^T nb x n; zeros outside each vector's support), so every step is a handful
+ * of matrix-vector products (level2.ts): two passes over the trailing matrix that only read it, y = A^T v and
+ * x = A u, and skinny ones with the panel. The trailing block a[p+nb:, p+nb:] is then updated by one GEMM,
+ * A -= [V X] [Y U]^T.
  */
 function bidiagonalizePanel(a: Float64Array, m: number, n: number, p: number, nb: number, f: Reflectors): void {
-  const { d, e, lv, lb, rv, rb } = f;
-  // Full-length (global index) columns of V, X (length m) and Y, U (length n); zeros outside their support.
-  const V: Float64Array[] = [], X: Float64Array[] = [], Y: Float64Array[] = [], U: Float64Array[] = [];
-  const dv = new Float64Array(nb), dx = new Float64Array(nb);
-  for (let i = 0; i < nb; i++) {
-    const k = p + i, L = m - k, c0 = k + 1, W = n - c0;
-    // Column k of the transformed matrix, rows k..m-1.
-    const v = new Float64Array(L);
-    for (let r = 0; r < L; r++) v[r] = a[(k + r) * n + k];
-    for (let j = 0; j < i; j++) {
-      const yk = Y[j][k], uk = U[j][k], Vj = V[j], Xj = X[j];
-      if (yk !== 0) for (let r = 0; r < L; r++) v[r] -= Vj[k + r] * yk;
-      if (uk !== 0) for (let r = 0; r < L; r++) v[r] -= Xj[k + r] * uk;
-    }
-    const [tauq, alpha] = house(v);
-    d[k] = alpha; lb[k] = tauq; lv[k] = v;
-    const vf = new Float64Array(m); vf.set(v, k); V.push(vf);
-    // y = tauq (A - V Y^T - X U^T)[k:, k+1:]^T v, columns k+1..n-1.
-    const y = new Float64Array(n);
-    if (tauq !== 0) {
-      // Two rows per sweep of y: half the loads and stores of y.
-      let r = 0;
-      for (; r + 1 < L; r += 2) {
-        const v0 = v[r], v1 = v[r + 1], o0 = (k + r) * n, o1 = o0 + n;
-        for (let c = c0; c < n; c++) y[c] += v0 * a[o0 + c] + v1 * a[o1 + c];
-      }
-      if (r < L) { const vr = v[r], o = (k + r) * n; for (let c = c0; c < n; c++) y[c] += vr * a[o + c]; }
-      for (let j = 0; j < i; j++) {
-        let s1 = 0, s2 = 0;
-        const Vj = V[j], Xj = X[j];
-        for (let r = 0; r < L; r++) { s1 += Vj[k + r] * v[r]; s2 += Xj[k + r] * v[r]; }
-        dv[j] = s1; dx[j] = s2;
-      }
-      for (let j = 0; j < i; j++) {
-        const s1 = dv[j], s2 = dx[j], Yj = Y[j], Uj = U[j];
-        if (s1 !== 0) for (let c = c0; c < n; c++) y[c] -= Yj[c] * s1;
-        if (s2 !== 0) for (let c = c0; c < n; c++) y[c] -= Uj[c] * s2;
-      }
-      for (let c = c0; c < n; c++) y[c] *= tauq;
-    }
-    Y.push(y);
-    // Row k after the left update of step i: columns k+1..n-1.
-    const row = a.slice(k * n + c0, k * n + n);
-    for (let j = 0; j < i; j++) {
-      const vk = V[j][k], xk = X[j][k], Yj = Y[j], Uj = U[j];
-      if (vk !== 0) for (let c = 0; c < W; c++) row[c] -= vk * Yj[c0 + c];
-      if (xk !== 0) for (let c = 0; c < W; c++) row[c] -= xk * Uj[c0 + c];
-    }
-    for (let c = 0; c < W; c++) row[c] -= y[c0 + c];
-    let taup = 0;
-    if (W === 1) e[k] = row[0];
-    else { const [tp, ralpha] = house(row); taup = tp; e[k] = ralpha; }
-    rb[k] = taup; rv[k] = row;
-    const uf = new Float64Array(n); uf.set(row, c0); U.push(uf);
-    // x = taup (A - V Y^T - X U^T)[k+1:, k+1:] u (V, Y including step i), rows k+1..m-1.
-    const x = new Float64Array(m);
-    if (taup !== 0) {
-      // Two rows per sweep of u: half the loads of u, two independent sums.
-      let r = c0;
-      for (; r + 1 < m; r += 2) {
-        const o0 = r * n + c0, o1 = o0 + n;
-        let s0 = 0, s1 = 0;
-        for (let c = 0; c < W; c++) { const uc = row[c]; s0 += a[o0 + c] * uc; s1 += a[o1 + c] * uc; }
-        x[r] = s0; x[r + 1] = s1;
-      }
-      if (r < m) { const o = r * n + c0; let sum = 0; for (let c = 0; c < W; c++) sum += a[o + c] * row[c]; x[r] = sum; }
-      for (let j = 0; j <= i; j++) {
-        let s1 = 0, s2 = 0;
-        const Yj = Y[j], Uj = U[j];
-        for (let c = 0; c < W; c++) { s1 += Yj[c0 + c] * row[c]; s2 += Uj[c0 + c] * row[c]; }
-        dv[j] = s1; dx[j] = s2;
-      }
-      for (let j = 0; j <= i; j++) {
-        const s1 = dv[j], s2 = j < i ? dx[j] : 0, Vj = V[j], Xj = X[j];
-        if (s1 !== 0) for (let r = c0; r < m; r++) x[r] -= Vj[r] * s1;
-        if (s2 !== 0) for (let r = c0; r < m; r++) x[r] -= Xj[r] * s2;
-      }
-      for (let r = c0; r < m; r++) x[r] *= taup;
-    }
-    X.push(x);
+  const ws = workspace(2 * nb * (m + n));
+  try {
+    const Vt = ws.subarray(0, nb * m), Xt = ws.subarray(nb * m, 2 * nb * m);
+    const Yt = ws.subarray(2 * nb * m, 2 * nb * m + nb * n), Ut = ws.subarray(2 * nb * m + nb * n);
+    for (let i = 0; i < nb; i++) panelStep(a, m, n, p, i, { Vt, Xt, Yt, Ut }, f);
+    trailingUpdate(a, m, n, p + nb, nb, { Vt, Xt, Yt, Ut });
+  } finally {
+    releaseWorkspace(ws);
   }
-  // Trailing update A[q:, q:] -= [V X][Y U]^T, q = p + nb.
-  const q = p + nb, mt = m - q, nt = n - q, kk = 2 * nb;
+}
+
+/** The panel's vectors as rows: V^T, X^T (nb x m) and Y^T, U^T (nb x n). */
+interface PanelRows { Vt: Float64Array; Xt: Float64Array; Yt: Float64Array; Ut: Float64Array }
+
+/** c[j] = -z[j * ld + at] for j < count: minus one column of a panel family, as coefficients. */
+function negColumn(z: Float64Array, ld: number, at: number, count: number, c: Float64Array): Float64Array {
+  for (let j = 0; j < count; j++) c[j] = -z[j * ld + at];
+  return c;
+}
+
+/** Step i (k = p + i) of a panel: left reflector of column k, y, right reflector of row k, x. */
+function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, P: PanelRows, f: Reflectors): void {
+  const { Vt, Xt, Yt, Ut } = P;
+  const k = p + i, L = m - k, c0 = k + 1, W = n - c0;
+  const coef = new Float64Array(i + 1), dv = new Float64Array(i + 1), dx = new Float64Array(i + 1);
+  // Column k of the transformed matrix, rows k..m-1: v = A[k:, k] - V[k:, :i] Y[k, :i]^T - X[k:, :i] U[k, :i]^T.
+  const v = new Float64Array(L);
+  for (let r = 0; r < L; r++) v[r] = a[(k + r) * n + k];
+  gemvT(Vt, k, m, i, L, negColumn(Yt, n, k, i, coef), v);
+  gemvT(Xt, k, m, i, L, negColumn(Ut, n, k, i, coef), v);
+  const [tauq, alpha] = house(v);
+  f.d[k] = alpha; f.lb[k] = tauq; f.lv[k] = v;
+  Vt.set(v, i * m + k);
+  // y = tauq (A - V Y^T - X U^T)[k:, k+1:]^T v, columns k+1..n-1.
+  const y = new Float64Array(W);
+  if (tauq !== 0) {
+    gemvT(a, k * n + c0, n, L, W, v, y);
+    gemvN(Vt, k, m, i, L, v, dv);
+    gemvN(Xt, k, m, i, L, v, dx);
+    for (let j = 0; j < i; j++) { dv[j] = -dv[j]; dx[j] = -dx[j]; }
+    gemvT(Yt, c0, n, i, W, dv, y);
+    gemvT(Ut, c0, n, i, W, dx, y);
+    for (let c = 0; c < W; c++) y[c] *= tauq;
+  }
+  Yt.set(y, i * n + c0);
+  // Row k after the left update of step i (Y including step i, whose V coefficient is v[0] = 1).
+  const row = a.slice(k * n + c0, k * n + n);
+  gemvT(Yt, c0, n, i + 1, W, negColumn(Vt, m, k, i + 1, coef), row);
+  gemvT(Ut, c0, n, i, W, negColumn(Xt, m, k, i, coef), row);
+  let taup = 0;
+  if (W === 1) f.e[k] = row[0];
+  else { const [tp, ralpha] = house(row); taup = tp; f.e[k] = ralpha; }
+  f.rb[k] = taup; f.rv[k] = row;
+  Ut.set(row, i * n + c0);
+  // x = taup (A - V Y^T - X U^T)[k+1:, k+1:] u (V, Y including step i), rows k+1..m-1.
+  const x = new Float64Array(m - c0);
+  if (taup !== 0) {
+    gemvN(a, c0 * n + c0, n, m - c0, W, row, x);
+    gemvN(Yt, c0, n, i + 1, W, row, dv);
+    gemvN(Ut, c0, n, i, W, row, dx);
+    for (let j = 0; j <= i; j++) { dv[j] = -dv[j]; dx[j] = -dx[j]; }
+    gemvT(Vt, c0, m, i + 1, m - c0, dv, x);
+    gemvT(Xt, c0, m, i, m - c0, dx, x);
+    for (let r = 0; r < x.length; r++) x[r] *= taup;
+  }
+  Xt.set(x, i * m + c0);
+}
+
+/** A[q:, q:] -= [V X][Y U]^T over the panel's nb steps: one GEMM. */
+function trailingUpdate(a: Float64Array, m: number, n: number, q: number, nb: number, P: PanelRows): void {
+  const mt = m - q, nt = n - q;
   if (mt <= 0 || nt <= 0) return;
-  const VX = new Matrix(mt, kk), YU = new Matrix(nt, kk);
-  for (let r = 0; r < mt; r++) {
-    const o = r * kk;
-    for (let j = 0; j < nb; j++) { VX.data[o + j] = V[j][q + r]; VX.data[o + nb + j] = X[j][q + r]; }
-  }
-  for (let c = 0; c < nt; c++) {
-    const o = c * kk;
-    for (let j = 0; j < nb; j++) { YU.data[o + j] = Y[j][q + c]; YU.data[o + nb + j] = U[j][q + c]; }
+  const VXt = new Matrix(2 * nb, mt), YUt = new Matrix(2 * nb, nt);
+  for (let j = 0; j < nb; j++) {
+    VXt.data.set(P.Vt.subarray(j * m + q, (j + 1) * m), j * mt);
+    VXt.data.set(P.Xt.subarray(j * m + q, (j + 1) * m), (nb + j) * mt);
+    YUt.data.set(P.Yt.subarray(j * n + q, (j + 1) * n), j * nt);
+    YUt.data.set(P.Ut.subarray(j * n + q, (j + 1) * n), (nb + j) * nt);
   }
   const C = copyBlock(a, n, q, m, q, n);
-  gemm(VX, YU, { transB: true, alpha: -1, beta: 1, C });
+  gemm(VXt, YUt, { transA: true, alpha: -1, beta: 1, C });
   putBlock(a, n, q, q, C);
 }
 
@@ -196,14 +186,20 @@ function bidiagonalizePanel(a: Float64Array, m: number, n: number, p: number, nb
  */
 function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
   const m = A.rows, n = A.cols;
-  const a = A.data.slice();
+  // The working copy lives in wasm memory when the fast path is on (the panels' matrix-vector products run there).
+  const a = workspace(m * n);
+  a.set(A.data);
   const f: Reflectors = {
     d: new Float64Array(n), e: new Float64Array(Math.max(n - 1, 0)),
     lv: new Array<Float64Array>(n), lb: new Float64Array(n), rv: new Array<Float64Array>(n), rb: new Float64Array(n),
   };
-  let p = 0;
-  for (; n - p > BRD_MIN; p += BRD_NB) bidiagonalizePanel(a, m, n, p, BRD_NB, f);
-  bidiagonalizeUnblocked(a, m, n, p, f);
+  try {
+    let p = 0;
+    for (; n - p > BRD_MIN; p += BRD_NB) bidiagonalizePanel(a, m, n, p, BRD_NB, f);
+    bidiagonalizeUnblocked(a, m, n, p, f);
+  } finally {
+    releaseWorkspace(a);
+  }
   const { d, e, lv, lb, rv, rb } = f;
   if (!wantVectors) return { d, e };
   // UQ = H_0 ... H_{n-1} [I; 0]; P = G_0 ... G_{n-3}, reflector k acting on coordinates k+1..n-1.
@@ -220,87 +216,10 @@ function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
 function rot(f: number, g: number, out: Float64Array): void {
   if (g === 0) { out[0] = 1; out[1] = 0; out[2] = f; return; }
   if (f === 0) { out[0] = 0; out[1] = 1; out[2] = g; return; }
-  const r = Math.hypot(f, g);
+  // sqrt(f^2 + g^2) directly when it cannot over- or underflow (Math.hypot is several times slower).
+  const t = f * f + g * g;
+  const r = t > 1e-290 && t < 1e290 ? Math.sqrt(t) : Math.hypot(f, g);
   out[0] = f / r; out[1] = g / r; out[2] = r;
-}
-
-/**
- * The rotations of the bidiagonal QR iteration, recorded in order and applied to the n x n factor afterwards
- * 64 rows at a time (rows of the factor are independent under column rotations): a row block (512 KB at
- * n = 1000) stays in L2 while the log streams past it once; within a chain four rows interleave to hide the
- * latency of the serial dependency along a row. Per element the arithmetic is that of applying each sweep at
- * once. (Measured, noisy: 4-row blocks were slower at n = 1000, the log streaming dominated; 64 was best.)
- */
-class RotationLog {
-  /** kind 0: chain on columns lo..hi (c[i - lo], s[i - lo]); kind 1: fan of columns js against column f. */
-  readonly ops: { kind: 0 | 1; lo: number; hi: number; js?: Int32Array; c: Float64Array; s: Float64Array }[] = [];
-  chain(lo: number, hi: number, c: Float64Array, s: Float64Array): void {
-    this.ops.push({ kind: 0, lo, hi, c: c.slice(lo, hi), s: s.slice(lo, hi) });
-  }
-  fan(f: number, js: number[], c: number[], s: number[]): void {
-    this.ops.push({ kind: 1, lo: f, hi: f, js: Int32Array.from(js), c: Float64Array.from(c), s: Float64Array.from(s) });
-  }
-  /** Apply every recorded rotation, in order, to the columns of Z (rows x n, row-major). */
-  apply(Z: Float64Array, rows: number, n: number): void {
-    const RB = 64;
-    for (let r0 = 0; r0 < rows; r0 += RB) {
-      const r1 = Math.min(r0 + RB, rows);
-      for (const op of this.ops) {
-        if (op.kind === 0) applyChain(Z, r0, r1, n, op.lo, op.hi, op.c, op.s);
-        else applyFan(Z, r0, r1, n, op.lo, op.js!, op.c, op.s);
-      }
-    }
-  }
-}
-
-/**
- * Rows r0..r1-1 of row-major Z (n columns), columns lo..hi rotated in sequence i = lo..hi-1:
- * col_i := c col_i + s col_{i+1}, col_{i+1} := -s col_i + c col_{i+1} (c, s indexed from lo).
- */
-function applyChain(Z: Float64Array, r0: number, r1: number, n: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
-  const w = hi - lo;
-  let k = r0;
-  for (; k + 3 < r1; k += 4) {
-    const o0 = k * n + lo, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    let x0 = Z[o0], x1 = Z[o1], x2 = Z[o2], x3 = Z[o3];
-    for (let i = 0; i < w; i++) {
-      const ci = c[i], si = s[i];
-      const y0 = Z[o0 + i + 1], y1 = Z[o1 + i + 1], y2 = Z[o2 + i + 1], y3 = Z[o3 + i + 1];
-      Z[o0 + i] = ci * x0 + si * y0; x0 = ci * y0 - si * x0;
-      Z[o1 + i] = ci * x1 + si * y1; x1 = ci * y1 - si * x1;
-      Z[o2 + i] = ci * x2 + si * y2; x2 = ci * y2 - si * x2;
-      Z[o3 + i] = ci * x3 + si * y3; x3 = ci * y3 - si * x3;
-    }
-    Z[o0 + w] = x0; Z[o1 + w] = x1; Z[o2 + w] = x2; Z[o3 + w] = x3;
-  }
-  for (; k < r1; k++) {
-    const o = k * n + lo;
-    let cur = Z[o];
-    for (let i = 0; i < w; i++) {
-      const nx = Z[o + i + 1];
-      const ci = c[i], si = s[i];
-      Z[o + i] = ci * cur + si * nx;
-      cur = ci * nx - si * cur;
-    }
-    Z[o + w] = cur;
-  }
-}
-
-/**
- * Rows r0..r1-1 of Z: columns j rotated against one fixed column f, in the order given:
- * col_j := c col_j + s col_f, col_f := -s col_j + c col_f.
- */
-function applyFan(Z: Float64Array, r0: number, r1: number, n: number, f: number, js: Int32Array, c: Float64Array, s: Float64Array): void {
-  for (let k = r0; k < r1; k++) {
-    const o = k * n;
-    let cf = Z[o + f];
-    for (let t = 0; t < js.length; t++) {
-      const cj = Z[o + js[t]];
-      Z[o + js[t]] = c[t] * cj + s[t] * cf;
-      cf = c[t] * cf - s[t] * cj;
-    }
-    Z[o + f] = cf;
-  }
 }
 
 /**
@@ -415,7 +334,7 @@ export interface SvdStages {
 }
 
 /** nrc's stages: blocked panel reduction (GEMM updates) and blocked rotation application. */
-const blockedStages: SvdStages = { bidiagonalize, bidiagonalQR };
+export const blockedStages: SvdStages = { bidiagonalize, bidiagonalQR };
 
 function emptySVD(m: number, n: number): SVD {
   return { U: new Matrix(m, 0), S: new Float64Array(0), V: new Matrix(n, 0) };

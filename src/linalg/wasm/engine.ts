@@ -3,8 +3,10 @@
 // rows across the calling thread and a pool of worker_threads (./worker.mjs). Every call is
 // synchronous: the calling thread computes its share and then waits with Atomics.wait.
 //
-// Memory layout (byte offsets): [0, 64 KiB) reserved | per-thread packing work areas |
-// A | B | C, each 64-byte aligned. The arena only grows (shared memory cannot shrink).
+// Memory layout (byte offsets): [0, 64 KiB) reserved | pinned arrays (a LIFO stack: matrices that
+// live in wasm memory across many calls, e.g. the matrix being bidiagonalised) | per-thread packing
+// work areas | A | B | C (each call's operands), each 64-byte aligned. The arena only grows
+// (shared memory cannot shrink); views into it stay valid when it grows.
 import v8 from 'node:v8';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +21,9 @@ interface KernelExports {
     beta: number, c: number, r0: number, r1: number, work: number): void;
   workBytes64(): number;
   workBytes32(): number;
+  dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
+  dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
+  rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
@@ -115,6 +120,11 @@ class Engine {
   private threadsBroken = false;
   private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Bytes of pinned arrays above RESERVED; the work areas start after them. */
+  private pinnedTop = 0;
+  /** Every buffer object the memory has had (one per growth), to recognise wasm-resident arrays. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(variant: WasmVariant, bytes: Uint8Array) {
     this.variant = variant;
@@ -151,6 +161,8 @@ class Engine {
     if (this.f64.buffer !== buf || this.f64.length * 8 !== buf.byteLength) {
       this.f64 = new Float64Array(buf);
       this.f32 = new Float32Array(buf);
+      this.i32 = new Int32Array(buf);
+      this.buffers.add(buf);
     }
     return true;
   }
@@ -195,8 +207,35 @@ class Engine {
     return count;
   }
 
+  /** Start of the per-thread work areas (just above the pinned arrays). */
+  private get workBase(): number {
+    return RESERVED + this.pinnedTop;
+  }
+
+  /**
+   * A float64 array of `length` in wasm memory that stays put until `unpin` (LIFO order), so kernels
+   * can work on it in place across calls; undefined when it would exceed the wasm32 limit.
+   */
+  pin(length: number): Float64Array | undefined {
+    const off = RESERVED + this.pinnedTop, bytes = Math.ceil((length * 8) / 64) * 64;
+    if (!this.ensure(off + bytes + (this.workers.length + 1) * this.workStride)) return undefined;
+    this.pinnedTop += bytes;
+    return new Float64Array(this.memory.buffer, off, length);
+  }
+
+  /** Release a pinned array (and every array pinned after it). */
+  unpin(x: Float64Array): void {
+    if (!this.isResident(x)) throw new Error('unpin: not a pinned array');
+    this.pinnedTop = Math.min(this.pinnedTop, x.byteOffset - RESERVED);
+  }
+
+  /** Whether x is a view of wasm memory (so kernels can address it without a copy). */
+  isResident(x: Float64Array): boolean {
+    return this.buffers.has(x.buffer) && x.byteOffset >= RESERVED;
+  }
+
   private alloc(threads: number, sizes: number[]): number[] | undefined {
-    let off = RESERVED + threads * this.workStride;
+    let off = this.workBase + threads * this.workStride;
     const out: number[] = [];
     for (const s of sizes) {
       out.push(off);
@@ -218,14 +257,14 @@ class Engine {
     const ta = transA ? 1 : 0, tb = transB ? 1 : 0;
     if (threads > 1) threads = this.ensureWorkers(threads);
     if (threads <= 1) {
-      fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, m, RESERVED);
+      fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, m, this.workBase);
       return;
     }
     wasmStats.parallelCalls++;
     const chunk = Math.ceil(m / threads / MR) * MR;
     const par = this.par, ctl = this.ctl;
     par[0] = op; par[1] = m; par[2] = n; par[3] = k; par[4] = alpha; par[5] = pa; par[6] = ta;
-    par[7] = pb; par[8] = tb; par[9] = beta; par[10] = pc; par[11] = RESERVED; par[12] = this.workStride;
+    par[7] = pb; par[8] = tb; par[9] = beta; par[10] = pc; par[11] = this.workBase; par[12] = this.workStride;
     let started = 0;
     Atomics.store(ctl, 1, 0);
     const jobs: number[] = [];
@@ -236,20 +275,90 @@ class Engine {
       started++;
     }
     Atomics.store(ctl, 0, started);
-    for (let j = 0; j < jobs.length; j += 3) {
-      const slot = 16 + jobs[j] * 16;
-      Atomics.store(ctl, slot + 1, jobs[j + 1]);
-      Atomics.store(ctl, slot + 2, jobs[j + 2]);
-      Atomics.add(ctl, slot, 1);
-      Atomics.notify(ctl, slot);
-    }
-    fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, Math.min(m, chunk), RESERVED);
+    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, Math.min(m, chunk), this.workBase);
+    this.join();
+  }
+
+  /** Post rows [r0, r1) of the current job to worker t. */
+  private post(t: number, r0: number, r1: number): void {
+    const slot = 16 + t * 16;
+    Atomics.store(this.ctl, slot + 1, r0);
+    Atomics.store(this.ctl, slot + 2, r1);
+    Atomics.add(this.ctl, slot, 1);
+    Atomics.notify(this.ctl, slot);
+  }
+
+  /** Wait until every posted job is done. */
+  private join(): void {
+    const ctl = this.ctl;
     for (;;) {
       const left = Atomics.load(ctl, 0);
       if (left === 0) break;
       Atomics.wait(ctl, 0, left, 1000);
     }
-    if (Atomics.load(ctl, 1) !== 0) throw new Error('gemm: a WebAssembly worker thread failed');
+    if (Atomics.load(ctl, 1) !== 0) throw new Error('linalg: a WebAssembly worker thread failed');
+  }
+
+  /** Copy small float64 vectors into the operand arena; their offsets (undefined if memory is exhausted). */
+  private stage(arrays: Float64Array[]): number[] | undefined {
+    const offs = this.alloc(this.workers.length + 1, arrays.map((x) => x.length * 8));
+    if (!offs) return undefined;
+    arrays.forEach((x, i) => this.f64.set(x, offs[i] >> 3));
+    return offs;
+  }
+
+  /** y[0:w] += sum_r v[r] A[r, 0:w] for the h x w block of a resident array at element offset `at` (row stride lda). */
+  dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean {
+    const offs = this.stage([v.subarray(0, h), y.subarray(0, w)]);
+    if (!offs) return false;
+    this.ex.dgemvT(h, w, a.byteOffset + at * 8, lda, offs[0], offs[1]);
+    y.set(this.f64.subarray(offs[1] >> 3, (offs[1] >> 3) + w));
+    return true;
+  }
+
+  /** x[r] = A[r, 0:w] . u for the h x w block of a resident array at element offset `at` (row stride lda). */
+  dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean {
+    const offs = this.stage([u.subarray(0, w), x.subarray(0, h)]);
+    if (!offs) return false;
+    this.ex.dgemvN(h, w, a.byteOffset + at * 8, lda, offs[0], offs[1]);
+    x.set(this.f64.subarray(offs[1] >> 3, (offs[1] >> 3) + h), 0);
+    return true;
+  }
+
+  /**
+   * Apply logged plane rotations to the resident zt (rows x ld, rotations combine rows; see
+   * assembly/level2.ts for the log format), columns split across threads in blocks of 8.
+   */
+  rotations(zt: Float64Array, ld: number, ops: Int32Array, cs: Float64Array, js: Int32Array): boolean {
+    const threads0 = Math.min(getThreads(), Math.floor(ld / 64));
+    const offs = this.alloc(Math.max(threads0, this.workers.length + 1), [ops.length * 4, cs.length * 8, Math.max(js.length, 1) * 4]);
+    if (!offs) return false;
+    const [po, pcs, pjs] = offs;
+    this.i32.set(ops, po >> 2);
+    this.f64.set(cs, pcs >> 3);
+    this.i32.set(js, pjs >> 2);
+    const nops = ops.length / 5, pz = zt.byteOffset;
+    const threads = threads0 > 1 ? this.ensureWorkers(threads0) : 1;
+    if (threads <= 1) {
+      this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, 0, ld);
+      return true;
+    }
+    wasmStats.parallelCalls++;
+    const chunk = Math.ceil(ld / threads / 8) * 8;
+    const par = this.par;
+    par[0] = 2; par[1] = pz; par[2] = ld; par[3] = po; par[4] = nops; par[5] = pcs; par[6] = pjs;
+    Atomics.store(this.ctl, 1, 0);
+    const jobs: number[] = [];
+    for (let t = 1; t < threads; t++) {
+      const c0 = t * chunk, c1 = Math.min(ld, c0 + chunk);
+      if (c0 < c1) jobs.push(t, c0, c1);
+    }
+    Atomics.store(this.ctl, 0, jobs.length / 3);
+    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, 0, Math.min(ld, chunk));
+    this.join();
+    return true;
   }
 
   /** float64 product; false when the operands do not fit the wasm32 arena (caller falls back). */

@@ -34,10 +34,15 @@ while (ex) {
   try {
     const r0 = Atomics.load(ctl, SLOT + 1);
     const r1 = Atomics.load(ctl, SLOT + 2);
-    // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
-    const work = par[11] + index * par[12];
-    const fn = par[0] === 0 ? ex.dgemm : ex.sgemm;
-    fn(par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], r0, r1, work);
+    if (par[0] === 2) {
+      // par: [2, zt, ld, ops, nops, cs, js]; [r0, r1) are columns of zt
+      ex.rotationsApply(par[1], par[2], par[3], par[4], par[5], par[6], r0, r1);
+    } else {
+      // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
+      const work = par[11] + index * par[12];
+      const fn = par[0] === 0 ? ex.dgemm : ex.sgemm;
+      fn(par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], r0, r1, work);
+    }
   } catch (e) {
     Atomics.store(ctl, ERROR, 1);
   }

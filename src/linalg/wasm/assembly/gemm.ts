@@ -10,7 +10,10 @@
 // result is bit-identical for any thread count.
 //
 // All memory is owned by the JavaScript side: pointers are byte offsets into the (shared,
-// imported) memory. No allocation happens here.
+// imported) memory. No allocation happens here. The level-2 kernels of the SVD (./level2.ts)
+// are compiled into the same module.
+import { madd64, madd32 } from './simd';
+export { dgemvT, dgemvN, rotationsApply } from './level2';
 
 // ---- float64: 4x4 tile, 8 f64x2 accumulators ----
 const MR: i32 = 4;
@@ -25,16 +28,6 @@ const NR32: i32 = 8;
 const MC32: i32 = 96;
 const KC32: i32 = 384;
 const NC32: i32 = 2048;
-
-@inline function madd64(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(f64x2.mul(a, b), c);
-}
-
-@inline function madd32(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
 
 /** Depth of a K slice: k split into equal slices of at most KC (depends on k only). */
 function sliceDepth(k: i32, kcMax: i32): i32 {
