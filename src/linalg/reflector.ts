@@ -37,7 +37,8 @@ export function householder(v: Float64Array): [number, number] {
   return [(alpha - x0) / alpha, alpha * unscale];
 }
 
-const PANEL = 32;
+/** Reflectors per compact WY block when a product of reflectors is formed (formReflectorProduct; 64 measured best of 32-192). */
+const FORM_BLOCK = 64;
 
 /** Copy of a[r0..r1-1, c0..c1-1] (row-major with n columns) as a compact Matrix. */
 export function copyBlock(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Matrix {
@@ -51,64 +52,144 @@ export function putBlock(a: Float64Array, n: number, r0: number, c0: number, B: 
   for (let i = 0; i < B.rows; i++) a.set(B.data.subarray(i * B.cols, (i + 1) * B.cols), (r0 + i) * n + c0);
 }
 
+/** Rows r0..r1-1 of M as a Matrix sharing M's storage (a contiguous block, so no copy). */
+export function rowBlock(M: Matrix, r0: number, r1: number): Matrix {
+  return new Matrix(r1 - r0, M.cols, M.data.subarray(r0 * M.cols, r1 * M.cols));
+}
+
+/**
+ * A block reflector I - V T V^T (compact WY) acting on coordinates k0..m-1: V (m-k0) x kb unit lower
+ * trapezoidal (column j is reflector j: zero above its leading 1 in row j), T kb x kb upper triangular.
+ */
+export interface BlockReflector { k0: number; V: Matrix; T: Matrix }
+
 /** In place: B := B - V (T' (V^T B)) with T' = T or T^T; the block reflector I - V T V^T (or its transpose) applied from the left. */
 export function applyBlockReflector(V: Matrix, T: Matrix, B: Matrix, transT: boolean): void {
   if (B.cols === 0) return;
-  const W = gemm(V, B, { transA: true }); // kb x nc
-  const kb = T.rows, nc = B.cols, t = T.data, w = W.data;
-  const Y = new Matrix(kb, nc);
-  const y = Y.data;
-  // Y = op(T) W with T upper triangular.
-  for (let i = 0; i < kb; i++) {
-    const oi = i * nc;
-    if (!transT) {
-      for (let j = i; j < kb; j++) { const tij = t[i * kb + j]; if (tij === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tij * w[oj + c]; }
-    } else {
-      for (let j = 0; j <= i; j++) { const tji = t[j * kb + i]; if (tji === 0) continue; const oj = j * nc; for (let c = 0; c < nc; c++) y[oi + c] += tji * w[oj + c]; }
+  const W = gemm(V, B, { transA: true }); // W = V^T B
+  const Y = gemm(T, W, { transA: transT }); // Y = T' W (T triangular, multiplied as a full matrix: a GEMM beats a triangular loop)
+  gemm(V, Y, { alpha: -1, beta: 1, C: B }); // B -= V Y
+}
+
+/**
+ * The same operator as applyBlockReflector, on B stored transposed and V given as Vt = V^T:
+ * Bt := Bt - ((Bt V) T'^T) V^T, i.e. B := (I - V T' V^T) B with B = Bt^T.
+ */
+export function applyBlockReflectorTransposed(Vt: Matrix, T: Matrix, Bt: Matrix, transT: boolean): void {
+  if (Bt.rows === 0) return;
+  const W = gemm(Bt, Vt, { transB: true }); // W = Bt V
+  const Y = gemm(W, T, { transB: !transT }); // Y = W T'^T
+  gemm(Y, Vt, { alpha: -1, beta: 1, C: Bt }); // Bt -= Y V^T
+}
+
+/**
+ * T of I - V T V^T = H_0 ... H_{kb-1} (H_j = I - beta_j v_j v_j^T) from the Gram matrix S = V^T V (one GEMM):
+ * T[j, j] = beta_j, T[0:j, j] = -beta_j T[0:j, 0:j] S[0:j, j] (Schreiber & Van Loan's forward recurrence, LAPACK dlarft).
+ */
+export function triangularFactor(S: Matrix, betas: ArrayLike<number>): Matrix {
+  const kb = S.rows, s = S.data;
+  const T = new Matrix(kb, kb);
+  const t = T.data;
+  for (let j = 0; j < kb; j++) {
+    const beta = betas[j];
+    t[j * kb + j] = beta;
+    if (beta === 0) continue;
+    for (let r = 0; r < j; r++) {
+      let x = 0;
+      for (let c = r; c < j; c++) x += t[r * kb + c] * s[c * kb + j];
+      t[r * kb + j] = -beta * x;
     }
   }
-  gemm(V, Y, { alpha: -1, beta: 1, C: B });
+  return T;
+}
+
+/** T of [V1 V2] from T1, T2 and G = V1^T V2: [T1, -T1 G T2; 0, T2] (Elmroth & Gustavson's recursive QR). */
+export function joinTriangularFactors(T1: Matrix, T2: Matrix, G: Matrix): Matrix {
+  const k1 = T1.rows, k2 = T2.rows, kb = k1 + k2;
+  const T12 = gemm(T1, gemm(G, T2), { alpha: -1 }); // T12 = -T1 (G T2)
+  const T = new Matrix(kb, kb);
+  const t = T.data;
+  for (let i = 0; i < k1; i++) {
+    t.set(T1.data.subarray(i * k1, (i + 1) * k1), i * kb);
+    t.set(T12.data.subarray(i * k2, (i + 1) * k2), i * kb + k1);
+  }
+  for (let i = 0; i < k2; i++) t.set(T2.data.subarray(i * k2, (i + 1) * k2), (k1 + i) * kb + k1);
+  return T;
 }
 
 /**
  * Compact WY form of H_{k0} ... H_{k1-1}, H_k = I - betas[k] v_k v_k^T with vs[k] (length m - k, vs[k][0] = 1)
  * acting on coordinates k..m-1: I - V T V^T on coordinates k0..m-1, V (m-k0) x kb unit lower trapezoidal,
- * T kb x kb upper triangular (Schreiber & Van Loan's forward recurrence).
+ * T kb x kb upper triangular (Schreiber & Van Loan, T from V^T V).
  */
 export function compactWY(m: number, vs: Float64Array[], betas: ArrayLike<number>, k0: number, k1: number): { V: Matrix; T: Matrix } {
   const kb = k1 - k0, L0 = m - k0;
-  const V = new Matrix(L0, kb), T = new Matrix(kb, kb);
-  const vd = V.data, td = T.data;
-  const z = new Float64Array(kb);
-  for (let k = k0; k < k1; k++) {
-    const jj = k - k0, v = vs[k], L = m - k, beta = betas[k];
-    for (let i = 0; i < L; i++) vd[(i + jj) * kb + jj] = v[i];
-    td[jj * kb + jj] = beta;
-    if (jj > 0 && beta !== 0) {
-      z.fill(0, 0, jj);
-      for (let i = 0; i < L; i++) { const vi = v[i], oi = (i + jj) * kb; for (let c = 0; c < jj; c++) z[c] += vd[oi + c] * vi; }
-      for (let r = 0; r < jj; r++) { let s = 0; for (let c = r; c < jj; c++) s += td[r * kb + c] * z[c]; td[r * kb + jj] = -beta * s; }
-    }
+  const V = new Matrix(L0, kb), v = V.data;
+  for (let i = 0; i < L0; i++) { // row by row: contiguous writes
+    const o = i * kb, j1 = Math.min(i + 1, kb);
+    for (let j = 0; j < j1; j++) v[o + j] = vs[k0 + j][i - j];
   }
-  return { V, T };
+  const b = Float64Array.from({ length: kb }, (_, j) => betas[k0 + j]);
+  return { V, T: triangularFactor(gemm(V, V, { transA: true }), b) }; // T from S = V^T V
+}
+
+/**
+ * (B_0 B_1 ... B_{p-1}) [I_ncols; 0] (m x ncols) for block reflectors B_i = I - V_i T_i V_i^T (increasing k0) by
+ * backward accumulation (LAPACK dorgqr): before block i, Q[k0:, k0:] = diag(I_d, Q[k:, k:]) (the columns before k
+ * are still e_j, zero in rows k..), so V^T Q[k0:, k0:] = [V[0:d]^T, V[d:]^T Q[k:, k:]] costs no product for the
+ * identity part. The trailing block is kept compact at the end of Q's storage and grown in place.
+ */
+export function accumulateBlockReflectors(m: number, ncols: number, blocks: BlockReflector[]): Matrix {
+  const q = new Float64Array(m * ncols);
+  let k = Math.min(m, ncols);
+  let B = new Matrix(m - k, ncols - k, q.subarray(q.length - (m - k) * (ncols - k))); // Q[k:, k:]: empty
+  for (let p = blocks.length - 1; p >= 0; p--) {
+    const { k0, V, T } = blocks[p];
+    if (k0 >= k) continue;
+    const d = k - k0;
+    const W = identityThenProduct(V, d, B); // W = V^T diag(I_d, B)
+    B = growTrailingBlock(q, B, d);
+    k = k0;
+    gemm(V, gemm(T, W), { alpha: -1, beta: 1, C: B }); // Q[k0:, k0:] -= V (T W)
+  }
+  return new Matrix(m, ncols, growTrailingBlock(q, B, k).data);
+}
+
+/** [V[0:d]^T, V[d:]^T B] (kb x (d + B.cols)): V^T diag(I_d, B), one GEMM for the second part. */
+function identityThenProduct(V: Matrix, d: number, B: Matrix): Matrix {
+  const kb = V.cols, c = B.cols, w = d + c;
+  const W = new Matrix(kb, w), x = W.data, v = V.data;
+  for (let i = 0; i < d; i++) for (let j = 0; j < kb; j++) x[j * w + i] = v[i * kb + j];
+  if (c > 0) {
+    const P = gemm(rowBlock(V, d, V.rows), B, { transA: true }); // V[d:]^T B
+    for (let j = 0; j < kb; j++) x.set(P.data.subarray(j * c, (j + 1) * c), j * w + d);
+  }
+  return W;
+}
+
+/**
+ * diag(I_d, B) for B stored compactly at the end of q, written in place at the end of q. Every row moves towards
+ * the front and ends before the next source row starts, so rows are moved first to last, then padded.
+ */
+function growTrailingBlock(q: Float64Array, B: Matrix, d: number): Matrix {
+  if (d === 0) return B;
+  const r = B.rows, c = B.cols, c1 = c + d, from = q.length - r * c, to = q.length - (r + d) * c1;
+  for (let i = 0; i < r; i++) {
+    const row = to + (i + d) * c1;
+    q.copyWithin(row + d, from + i * c, from + (i + 1) * c);
+    q.fill(0, row, row + d);
+  }
+  q.fill(0, to, to + d * c1);
+  for (let i = 0; i < d; i++) q[to + i * c1 + i] = 1;
+  return new Matrix(r + d, c1, q.subarray(to));
 }
 
 /**
  * H_0 H_1 ... H_{count-1} [I_ncols; 0] (m x ncols) for reflectors as in compactWY, by backward accumulation
- * of blocks of 32 reflectors with GEMM.
+ * of compact WY blocks of 64 reflectors with GEMM.
  */
 export function formReflectorProduct(m: number, ncols: number, vs: Float64Array[], betas: ArrayLike<number>, count: number): Matrix {
-  const Q = new Matrix(m, ncols);
-  const q = Q.data;
-  for (let i = 0; i < Math.min(m, ncols); i++) q[i * ncols + i] = 1;
-  const starts: number[] = [];
-  for (let k0 = 0; k0 < count; k0 += PANEL) starts.push(k0);
-  for (let p = starts.length - 1; p >= 0; p--) {
-    const k0 = starts[p], k1 = Math.min(k0 + PANEL, count);
-    const { V, T } = compactWY(m, vs, betas, k0, k1);
-    const B = copyBlock(q, ncols, k0, m, k0, ncols);
-    applyBlockReflector(V, T, B, false);
-    putBlock(q, ncols, k0, k0, B);
-  }
-  return Q;
+  const blocks: BlockReflector[] = [];
+  for (let k0 = 0; k0 < count; k0 += FORM_BLOCK) blocks.push({ k0, ...compactWY(m, vs, betas, k0, Math.min(k0 + FORM_BLOCK, count)) });
+  return accumulateBlockReflectors(m, ncols, blocks);
 }
