@@ -2,7 +2,7 @@
 import { Matrix } from './matrix.ts';
 import { gemm, matmul, matmulNT } from './gemm.ts';
 import { transpose } from './ops.ts';
-import { triangularSolve } from './triangular.ts';
+import { triangularSolve, solveTriangularInPlace } from './triangular.ts';
 import { svd, singularValues } from './svd.ts';
 import { eigSym } from './eig.ts';
 
@@ -17,72 +17,149 @@ function assertSquare(A: Matrix, what: string): void {
   if (A.rows !== A.cols) throw new RangeError(`${what}: matrix is ${A.rows}x${A.cols}, not square`);
 }
 
-const CHOL_BASE = 64;
+/** Diagonal blocks up to this size are factored in TypeScript (measured). */
+const CHOL_BASE = 96;
+/** Diagonal blocks of the trailing update up to this size are one GEMM that also computes their upper half (measured). */
+const SYRK_BASE = 128;
 
-/** Unblocked Cholesky-Crout on a small block (row dots over contiguous memory); reads the lower triangle. */
-function choleskyUnblocked(A: Matrix, offset: number): Matrix {
-  const n = A.rows, a = A.data;
-  const L = new Matrix(n, n);
-  const l = L.data;
-  for (let i = 0; i < n; i++) {
-    const oi = i * n;
-    for (let j = 0; j < i; j++) {
-      const oj = j * n;
-      let s = a[oi + j];
-      for (let k = 0; k < j; k++) s -= l[oi + k] * l[oj + k];
-      l[oi + j] = s / l[oj + j];
-    }
-    let d = a[oi + i];
-    for (let k = 0; k < i; k++) d -= l[oi + k] * l[oi + k];
-    if (!(d > 0)) {
-      throw new NotPositiveDefiniteError(`cholesky: matrix is not positive definite (pivot ${i + offset} is ${d})`);
-    }
-    l[oi + i] = Math.sqrt(d);
-  }
-  return L;
-}
-
-/** Recursive Cholesky: L11 = chol(A11), L21 = A21 L11^{-T}, L22 = chol(A22 - L21 L21^T); the work is GEMM. */
-function choleskyRecursive(A: Matrix, offset: number): Matrix {
-  const n = A.rows;
-  if (n <= CHOL_BASE) return choleskyUnblocked(A, offset);
-  const n1 = n >> 1, n2 = n - n1;
-  const a = A.data;
-  const A11 = new Matrix(n1, n1);
-  for (let i = 0; i < n1; i++) A11.data.set(a.subarray(i * n + 0, i * n + n1), i * n1);
-  const L11 = choleskyRecursive(A11, offset);
-  // A21^T (n1 x n2): column block of the upper triangle would be A12, but read the lower triangle only.
-  const A21t = new Matrix(n1, n2);
-  for (let i = 0; i < n2; i++) {
-    const off = (n1 + i) * n;
-    for (let j = 0; j < n1; j++) A21t.data[j * n2 + i] = a[off + j];
-  }
-  const L21t = triangularSolve(L11, A21t, true, false); // L11 L21^T = A21^T
-  const A22 = new Matrix(n2, n2);
-  for (let i = 0; i < n2; i++) A22.data.set(a.subarray((n1 + i) * n + n1, (n1 + i) * n + n), i * n2);
-  gemm(L21t, L21t, { transA: true, alpha: -1, beta: 1, C: A22 });
-  const L22 = choleskyRecursive(A22, offset + n1);
-  const L = new Matrix(n, n);
-  const l = L.data;
-  for (let i = 0; i < n1; i++) l.set(L11.data.subarray(i * n1, (i + 1) * n1), i * n);
-  for (let i = 0; i < n2; i++) {
-    const off = (n1 + i) * n;
-    for (let j = 0; j < n1; j++) l[off + j] = L21t.data[j * n2 + i];
-    l.set(L22.data.subarray(i * n2, (i + 1) * n2), off + n1);
-  }
-  return L;
-}
-
-/** Lower-triangular L with A = L L^T (recursive blocked, reads the lower triangle); throws NotPositiveDefiniteError. */
+/**
+ * Lower-triangular L with A = L L^T (reads the lower triangle); throws NotPositiveDefiniteError.
+ * One working copy of A is factored in place by the recursive algorithm (Gustavson 1997; Ahmed and
+ * Pingali 2000): L11 = chol(A11), L21 = A21 L11^{-T}, L22 = chol(A22 - L21 L21^T), the last two as GEMMs.
+ */
 export function cholesky(A: Matrix): Matrix {
   assertSquare(A, 'cholesky');
-  return choleskyRecursive(A, 0);
+  const n = A.rows;
+  const L = new Matrix(n, n);
+  for (let i = 0; i < n; i++) L.data.set(A.data.subarray(i * n, i * n + i + 1), i * n);
+  // The first split has the largest panel (n1 x n2), TRSM block (<= n1^2 / 4) and update block (<= n2^2 / 4, or a leaf).
+  const n1 = n >> 1, n2 = n - n1, leaf = Math.min(n2, SYRK_BASE);
+  const size = Math.max(n1 * n2, leaf * leaf);
+  factorInPlace({ w: L.data, n, scratch: [new Float64Array(size), new Float64Array(size)] }, 0, n);
+  return L;
 }
-/** Solve (L L^T) X = B given the Cholesky factor L. */
+
+/**
+ * The working copy (n x n, row-major: L on and below the diagonal, zeros above) and two scratch
+ * buffers reused down the recursion, each large enough for the first split's panel: one step uses
+ * them for L21^T and TRSM blocks, the next for L21 and blocks of the trailing update.
+ */
+interface CholeskyWork {
+  readonly w: Float64Array;
+  readonly n: number;
+  readonly scratch: readonly [Float64Array, Float64Array];
+}
+
+/** Factor the diagonal block W[o : o+m, o : o+m] in place (lower triangle), recursively. */
+function factorInPlace(work: CholeskyWork, o: number, m: number): void {
+  if (m <= CHOL_BASE) {
+    factorUnblocked(work, o, m);
+    return;
+  }
+  const n1 = m >> 1, n2 = m - n1;
+  factorInPlace(work, o, n1);
+  const [a, b] = work.scratch;
+  const L21 = solvePanel(work, o, n1, n2, a, b); // L21 lands in b
+  subtractGramLower(work, o + n1, L21, a);
+  factorInPlace(work, o + n1, n2);
+}
+
+/** Unblocked Cholesky-Crout on W[o : o+m, o : o+m] in place (row dots over contiguous memory). */
+function factorUnblocked(work: CholeskyWork, o: number, m: number): void {
+  const { w, n } = work;
+  for (let i = 0; i < m; i++) {
+    const oi = (o + i) * n + o;
+    for (let j = 0; j < i; j++) {
+      const oj = (o + j) * n + o;
+      let s = w[oi + j];
+      for (let k = 0; k < j; k++) s -= w[oi + k] * w[oj + k];
+      w[oi + j] = s / w[oj + j];
+    }
+    let d = w[oi + i];
+    for (let k = 0; k < i; k++) d -= w[oi + k] * w[oi + k];
+    if (!(d > 0)) {
+      throw new NotPositiveDefiniteError(`cholesky: matrix is not positive definite (pivot ${o + i} is ${d})`);
+    }
+    w[oi + i] = Math.sqrt(d);
+  }
+}
+
+/**
+ * L21 = A21 L11^{-T} for the n2 x n1 block below L11 = W[o : o+n1, o : o+n1], solved as L11 L21^T = A21^T
+ * (recursive TRSM on a transposed copy, in `a`; `b` is the TRSM's scratch); writes L21 into W and
+ * returns it as a contiguous n2 x n1 matrix in `b`.
+ */
+function solvePanel(work: CholeskyWork, o: number, n1: number, n2: number, a: Float64Array, b: Float64Array): Matrix {
+  const { w, n } = work;
+  const at = (o + n1) * n + o; // W[o + n1, o]
+  const L21t = new Matrix(n1, n2, a.subarray(0, n1 * n2));
+  transposeInto(w, at, n, n2, n1, L21t.data, n2);
+  solveTriangularInPlace({ t: w, ld: n, off: o * n + o, n: n1 }, L21t, true, false, false, b);
+  const L21 = new Matrix(n2, n1, b.subarray(0, n1 * n2));
+  transposeInto(L21t.data, 0, n2, n1, n2, L21.data, n1);
+  for (let i = 0; i < n2; i++) w.set(L21.data.subarray(i * n1, (i + 1) * n1), at + i * n);
+  return L21;
+}
+
+/**
+ * Lower triangle of W[c : c+m, c : c+m] -= P P^T for P (m x k, contiguous): recursive SYRK, each
+ * off-diagonal block one GEMM, so only about half of the full product's flops are spent.
+ */
+function subtractGramLower(work: CholeskyWork, c: number, P: Matrix, scratch: Float64Array, r0 = 0, m = P.rows): void {
+  if (m <= SYRK_BASE) {
+    subtractProductBlock(work, c, P, scratch, r0, m, r0, m);
+    return;
+  }
+  const h = m >> 1;
+  subtractGramLower(work, c, P, scratch, r0, h);
+  subtractProductBlock(work, c, P, scratch, r0 + h, m - h, r0, h);
+  subtractGramLower(work, c, P, scratch, r0 + h, m - h);
+}
+
+/**
+ * W[c+i0 : c+i0+mi, c+j0 : c+j0+mj] -= P[i0 : i0+mi] P[j0 : j0+mj]^T as one GEMM on a contiguous copy of
+ * the W block (in `scratch`); on a diagonal block (i0 = j0) only the lower triangle is written back.
+ */
+function subtractProductBlock(
+  work: CholeskyWork, c: number, P: Matrix, scratch: Float64Array, i0: number, mi: number, j0: number, mj: number,
+): void {
+  const { w, n } = work;
+  const k = P.cols;
+  const at = (c + i0) * n + c + j0;
+  const C = new Matrix(mi, mj, scratch.subarray(0, mi * mj));
+  for (let i = 0; i < mi; i++) C.data.set(w.subarray(at + i * n, at + i * n + mj), i * mj);
+  const Pi = new Matrix(mi, k, P.data.subarray(i0 * k, (i0 + mi) * k));
+  const Pj = new Matrix(mj, k, P.data.subarray(j0 * k, (j0 + mj) * k));
+  gemm(Pi, Pj, { transB: true, alpha: -1, beta: 1, C });
+  const diagonal = i0 === j0;
+  for (let i = 0; i < mi; i++) w.set(C.data.subarray(i * mj, i * mj + (diagonal ? i + 1 : mj)), at + i * n);
+}
+
+/** dst[j * ldd + i] = src[at + i * lds + j] for an r x c block (cache-blocked transpose). */
+function transposeInto(src: Float64Array, at: number, lds: number, r: number, c: number, dst: Float64Array, ldd: number): void {
+  const BS = 16;
+  for (let ii = 0; ii < r; ii += BS) {
+    const iEnd = Math.min(ii + BS, r);
+    for (let jj = 0; jj < c; jj += BS) {
+      const jEnd = Math.min(jj + BS, c);
+      for (let i = ii; i < iEnd; i++) {
+        const from = at + i * lds;
+        for (let j = jj; j < jEnd; j++) dst[j * ldd + i] = src[from + j];
+      }
+    }
+  }
+}
+
+/** Solve (L L^T) X = B given the Cholesky factor L: L Y = B, then L^T X = Y, in place on one copy of B. */
 export function choleskySolve(L: Matrix, B: Matrix): Matrix {
   assertSquare(L, 'choleskySolve');
-  const Y = triangularSolve(L, B, true, false);
-  return triangularSolve(L, Y, true, true);
+  const n = L.rows;
+  if (B.rows !== n) throw new RangeError(`choleskySolve: B has ${B.rows} rows, expected ${n}`);
+  const X = B.clone();
+  const T = { t: L.data, ld: n, off: 0, n };
+  solveTriangularInPlace(T, X, true, false);
+  solveTriangularInPlace(T, X, true, true);
+  return X;
 }
 /** Solve A X = B for symmetric positive definite A. */
 export function solveSPD(A: Matrix, B: Matrix): Matrix {

@@ -1,24 +1,16 @@
-// Triangular solves, blocked so that most of the work is one GEMM per block row (DESIGN.md, "src/linalg/").
+// Triangular solves, recursive so that almost all the work is GEMM (DESIGN.md, "src/linalg/"):
+// solve one half of the diagonal, update the other half of the right-hand side with one GEMM,
+// solve the other half (the recursive TRSM of Elmroth, Gustavson, Jonsson and Kagstrom, SIAM
+// Review 2004). Only blocks of at most `substitutionRows(k)` rows are solved in TypeScript.
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 
-const BLOCK = 64;
-
-/** Entries of op(T)[rows s..e-1, cols c0..c1-1] as a compact (e-s) x (c1-c0) matrix, op = transpose when trans. */
-function opBlock(T: Matrix, trans: boolean, s: number, e: number, c0: number, c1: number): Matrix {
-  const n = T.cols, t = T.data;
-  const out = new Matrix(e - s, c1 - c0);
-  const o = out.data, w = c1 - c0;
-  if (!trans) {
-    for (let i = s; i < e; i++) o.set(t.subarray(i * n + c0, i * n + c1), (i - s) * w);
-  } else {
-    // op(T)[i, j] = T[j, i]: walk T row by row, scatter into columns of out.
-    for (let j = c0; j < c1; j++) {
-      const off = j * n;
-      for (let i = s; i < e; i++) o[(i - s) * w + (j - c0)] = t[off + i];
-    }
-  }
-  return out;
+/** A square triangular block read in place: entry (i, j) is t[off + i * ld + j], i, j < n. */
+export interface TriangularView {
+  readonly t: Float64Array;
+  readonly ld: number;
+  readonly off: number;
+  readonly n: number;
 }
 
 /**
@@ -30,54 +22,117 @@ export function triangularSolve(T: Matrix, B: Matrix, lower: boolean, trans = fa
   const n = T.rows;
   if (T.cols !== n) throw new RangeError(`triangularSolve: T is ${T.rows}x${T.cols}, not square`);
   if (B.rows !== n) throw new RangeError(`triangularSolve: B has ${B.rows} rows, expected ${n}`);
-  const k = B.cols;
   const X = B.clone();
-  const x = X.data, t = T.data;
-  const forward = lower !== trans; // op(T) lower triangular
-  // op(T)[i, j]
-  const at = trans ? (i: number, j: number) => t[j * n + i] : (i: number, j: number) => t[i * n + j];
-  if (forward) {
-    for (let s = 0; s < n; s += BLOCK) {
-      const e = Math.min(s + BLOCK, n);
-      if (s > 0 && k > 0) {
-        const P = opBlock(T, trans, s, e, 0, s);
-        gemm(P, new Matrix(s, k, x.subarray(0, s * k)), { alpha: -1, beta: 1, C: new Matrix(e - s, k, x.subarray(s * k, e * k)) });
-      }
-      for (let i = s; i < e; i++) {
-        const oi = i * k;
-        for (let j = s; j < i; j++) {
-          const l = at(i, j);
-          if (l === 0) continue;
-          const oj = j * k;
-          for (let c = 0; c < k; c++) x[oi + c] -= l * x[oj + c];
-        }
-        if (!unit) {
-          const inv = 1 / at(i, i);
-          for (let c = 0; c < k; c++) x[oi + c] *= inv;
-        }
-      }
-    }
+  solveTriangularInPlace({ t: T.data, ld: n, off: 0, n }, X, lower, trans, unit);
+  return X;
+}
+
+/**
+ * Overwrite X (n x k) with op(T)^{-1} X, T a triangular view (see triangularSolve for the flags).
+ * `scratch`, if long enough, holds the copied blocks of T (at most n^2 / 4 entries) instead of a new array.
+ */
+export function solveTriangularInPlace(
+  T: TriangularView, X: Matrix, lower: boolean, trans = false, unit = false, scratch?: Float64Array,
+): void {
+  if (X.rows !== T.n) throw new RangeError(`solveTriangularInPlace: X has ${X.rows} rows, expected ${T.n}`);
+  if (T.n === 0 || X.cols === 0) return;
+  const base = substitutionRows(X.cols);
+  const h = T.n > base ? T.n >> 1 : 0, blockSize = h * (T.n - h); // the first split's block is the largest
+  const s: Solve = {
+    T, x: X.data, k: X.cols, trans, unit, forward: lower !== trans, base,
+    block: scratch && scratch.length >= blockSize ? scratch : new Float64Array(blockSize),
+    coef: new Float64Array(Math.min(base, T.n)),
+  };
+  solveRows(s, 0, T.n);
+}
+
+interface Solve {
+  readonly T: TriangularView;
+  readonly x: Float64Array;
+  readonly k: number;
+  readonly trans: boolean;
+  readonly unit: boolean;
+  /** op(T) is lower triangular: rows are solved top to bottom. */
+  readonly forward: boolean;
+  readonly base: number;
+  /** Scratch for one off-diagonal block of T (the largest is the first split). */
+  readonly block: Float64Array;
+  /** Scratch for one row of op(T) inside a diagonal block. */
+  readonly coef: Float64Array;
+}
+
+/** Largest diagonal block solved by substitution: big enough that the GEMMs below it pay for their call (measured). */
+function substitutionRows(k: number): number {
+  return k >= 32 ? 16 : 32;
+}
+
+/** Solve rows r0..r0+m-1 of X against the diagonal block op(T)[r0.., r0..] (recursive halving). */
+function solveRows(s: Solve, r0: number, m: number): void {
+  if (m <= s.base) {
+    substitute(s, r0, m);
+    return;
+  }
+  const h = m >> 1, r1 = r0 + h;
+  if (s.forward) {
+    solveRows(s, r0, h);
+    subtractProduct(s, r1, m - h, r0, h);
+    solveRows(s, r1, m - h);
   } else {
-    for (let e = n; e > 0; e -= BLOCK) {
-      const s = Math.max(e - BLOCK, 0);
-      if (e < n && k > 0) {
-        const P = opBlock(T, trans, s, e, e, n);
-        gemm(P, new Matrix(n - e, k, x.subarray(e * k, n * k)), { alpha: -1, beta: 1, C: new Matrix(e - s, k, x.subarray(s * k, e * k)) });
-      }
-      for (let i = e - 1; i >= s; i--) {
-        const oi = i * k;
-        for (let j = i + 1; j < e; j++) {
-          const u = at(i, j);
-          if (u === 0) continue;
-          const oj = j * k;
-          for (let c = 0; c < k; c++) x[oi + c] -= u * x[oj + c];
-        }
-        if (!unit) {
-          const inv = 1 / at(i, i);
-          for (let c = 0; c < k; c++) x[oi + c] *= inv;
-        }
-      }
+    solveRows(s, r1, m - h);
+    subtractProduct(s, r0, h, r1, m - h);
+    solveRows(s, r0, h);
+  }
+}
+
+/** X[d0 : d0+dm] -= op(T)[d0 : d0+dm, s0 : s0+sm] X[s0 : s0+sm] as one GEMM on a contiguous copy of the T block. */
+function subtractProduct(s: Solve, d0: number, dm: number, s0: number, sm: number): void {
+  const { T, x, k } = s;
+  // op(T)[d, s] = T[d, s], or T[s, d]^T: copy the stored block and let GEMM transpose it.
+  const [r0, rows, c0, cols] = s.trans ? [s0, sm, d0, dm] : [d0, dm, s0, sm];
+  const P = new Matrix(rows, cols, s.block.subarray(0, rows * cols));
+  for (let i = 0; i < rows; i++) {
+    const from = T.off + (r0 + i) * T.ld + c0;
+    P.data.set(T.t.subarray(from, from + cols), i * cols);
+  }
+  const src = new Matrix(sm, k, x.subarray(s0 * k, (s0 + sm) * k));
+  const dst = new Matrix(dm, k, x.subarray(d0 * k, (d0 + dm) * k));
+  gemm(P, src, { transA: s.trans, alpha: -1, beta: 1, C: dst });
+}
+
+/** Row-oriented substitution on a small diagonal block: x_i = (x_i - sum_j op(T)[i, j] x_j) / op(T)[i, i]. */
+function substitute(s: Solve, r0: number, m: number): void {
+  const { T, x, k, coef } = s;
+  const t = T.t;
+  // op(T)[i, j] = t[T.off + i * ri + j * rj]
+  const ri = s.trans ? 1 : T.ld, rj = s.trans ? T.ld : 1;
+  for (let step = 0; step < m; step++) {
+    const i = s.forward ? r0 + step : r0 + m - 1 - step;
+    const j0 = s.forward ? r0 : i + 1, j1 = s.forward ? i : r0 + m;
+    const at = T.off + i * ri;
+    for (let j = j0; j < j1; j++) coef[j - j0] = t[at + j * rj];
+    subtractCombination(x, k, i, j0, j1 - j0, coef);
+    if (!s.unit) {
+      const inv = 1 / t[at + i * rj];
+      const oi = i * k;
+      for (let c = 0; c < k; c++) x[oi + c] *= inv;
     }
   }
-  return X;
+}
+
+/**
+ * Row i of x (rows of length k) -= sum_q coef[q] * row (j0 + q), q < count, subtracting in order of q (the
+ * rounding of plain substitution) but four rows per pass over row i.
+ */
+function subtractCombination(x: Float64Array, k: number, i: number, j0: number, count: number, coef: Float64Array): void {
+  const oi = i * k;
+  let q = 0;
+  for (; q + 4 <= count; q += 4) {
+    const c0 = coef[q], c1 = coef[q + 1], c2 = coef[q + 2], c3 = coef[q + 3];
+    const o0 = (j0 + q) * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+    for (let c = 0; c < k; c++) x[oi + c] = x[oi + c] - c0 * x[o0 + c] - c1 * x[o1 + c] - c2 * x[o2 + c] - c3 * x[o3 + c];
+  }
+  for (; q < count; q++) {
+    const c0 = coef[q], o0 = (j0 + q) * k;
+    for (let c = 0; c < k; c++) x[oi + c] -= c0 * x[o0 + c];
+  }
 }
