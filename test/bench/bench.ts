@@ -3,7 +3,7 @@
 // Each benchmark is one entry in BENCHES below: a name, a nominal flop count (or null), the
 // timed function, and optional baselines (the plain TypeScript kernel, ml-matrix) measured in
 // the same run; ratios are baseline seconds / our seconds (higher is better). When a python3 with
-// numpy is on the machine (Debian: apt-get install python3-numpy libopenblas0-pthread), the same
+// numpy is on the machine (any; on Debian: apt-get install python3-numpy libopenblas0-pthread), the same
 // operations are timed in numpy side by side (test/bench/numpy-reference.py) and a `vs numpy`
 // column is added; --no-numpy skips it.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Matrix as MlMatrix, CholeskyDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { Matrix } from '../../src/linalg/matrix.ts';
+import { getEngine } from '../../src/linalg/wasm/engine.ts';
 import { gemmTypeScript, gemmF32 } from '../../src/linalg/gemm.ts';
 import {
   gemmWasm, gemmF32Wasm, enableFastGemm, disableFastGemm, fastGemmStatus, setThreads, getThreads,
@@ -271,7 +272,9 @@ function numpyReference(): { seconds: Map<string, number>; note: string } {
       seconds.set(row.name, row.seconds);
     }
   }
-  const version = spawnSync(python, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  // numpy's version and, where numpy reports it (>= 1.25), its BLAS build: it decides what "vs numpy" means.
+  const probe = 'import numpy as np\ntry:\n  b = np.show_config(mode="dicts")["Build Dependencies"]["blas"]\n  print(np.__version__, "with", b.get("name"), b.get("version"))\nexcept Exception:\n  print(np.__version__)';
+  const version = spawnSync(python, ['-c', probe], { encoding: 'utf8' }).stdout.trim();
   return { seconds, note: `numpy ${version} (${python}) timed side by side` };
 }
 
@@ -288,11 +291,16 @@ function fmt(x: number | null | undefined, d = 2): string {
 async function main(): Promise<void> {
   const status = fastGemmStatus();
   const load = os.loadavg()[0];
-  const header = { name: '_environment', node: process.version, cpus: os.availableParallelism(), loadavg1: +load.toFixed(2), kernel: status.kernel, threads_default: getThreads() };
+  // The 128-bit multiply-add ceiling per thread: what the f64 GEMM is reported against (of_fma_peak).
+  const peak = getEngine()?.fmaPeakGflops();
+  const header = {
+    name: '_environment', node: process.version, cpus: os.availableParallelism(), loadavg1: +load.toFixed(2),
+    kernel: status.kernel, threads_default: getThreads(), ...(peak ? { wasm_f64_fma_peak_gflops_t1: +peak.toFixed(1) } : {}),
+  };
   const numpy = numpyReference();
   if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note }));
   else {
-    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}; ${numpy.note}`);
+    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}`);
     console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)}  notes`);
   }
   const defaultThreads = getThreads();
@@ -321,6 +329,7 @@ async function main(): Promise<void> {
         rec.vs_numpy = +(np / seconds).toFixed(3);
         rec.numpy_seconds = +np.toFixed(5);
       }
+      if (peak && gflops !== null && b.name.startsWith('gemm_f64')) rec.of_fma_peak = +(gflops / (peak * (b.threads ?? defaultThreads))).toFixed(3);
       if (b.extra) Object.assign(rec, b.extra());
     } catch (e) {
       rec.skipped = true;
@@ -329,7 +338,10 @@ async function main(): Promise<void> {
     rec.loadavg1 = +os.loadavg()[0].toFixed(2);
     if (json) console.log(JSON.stringify(rec));
     else {
-      const notes = rec.skipped ? String(rec.note) : rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '';
+      const notes = rec.skipped ? String(rec.note) : [
+        rec.of_fma_peak !== undefined ? `${(100 * (rec.of_fma_peak as number)).toFixed(0)}% of FMA ceiling` : '',
+        rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '',
+      ].filter(Boolean).join(', ');
       console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)}  ${notes}`);
     }
   }

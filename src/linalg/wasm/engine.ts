@@ -24,6 +24,7 @@ interface KernelExports {
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
+  fmaPeak64(iters: number, x: number): number;
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
@@ -404,6 +405,18 @@ class Engine {
     c.set(f.subarray(pc >> 2, (pc >> 2) + m * n));
     wasmStats.calls++;
     return true;
+  }
+
+  /** GFLOP/s of the f64x2 multiply-add ceiling on the calling thread (benchmarks: the GEMM's reference point). */
+  fmaPeakGflops(): number {
+    this.ex.fmaPeak64(1e6, 1);
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      this.ex.fmaPeak64(5e7, 1);
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    return (5e7 * 10 * 4) / best / 1e9;
   }
 
   /** Stop the worker threads (they are unref'd, so this is only needed to free them early). */

@@ -29,6 +29,24 @@ const MC32: i32 = 96;
 const KC32: i32 = 384;
 const NC32: i32 = 2048;
 
+/**
+ * The f64x2 multiply-add ceiling of this engine and CPU (for `npm run bench`, which reports the GEMM
+ * against it): 10 independent accumulator chains, 2 iters x 10 x 4 flops; returns a checksum.
+ */
+export function fmaPeak64(iters: i32, x: f64): f64 {
+  let a0 = f64x2.splat(x), a1 = f64x2.splat(x + 1), a2 = f64x2.splat(x + 2), a3 = f64x2.splat(x + 3);
+  let a4 = f64x2.splat(x + 4), a5 = f64x2.splat(x + 5), a6 = f64x2.splat(x + 6), a7 = f64x2.splat(x + 7);
+  let a8 = f64x2.splat(x + 8), a9 = f64x2.splat(x + 9);
+  const b = f64x2.splat(0.999999), c = f64x2.splat(1e-9);
+  for (let i = 0; i < iters; i++) {
+    a0 = madd64(a0, b, c); a1 = madd64(a1, b, c); a2 = madd64(a2, b, c); a3 = madd64(a3, b, c);
+    a4 = madd64(a4, b, c); a5 = madd64(a5, b, c); a6 = madd64(a6, b, c); a7 = madd64(a7, b, c);
+    a8 = madd64(a8, b, c); a9 = madd64(a9, b, c);
+  }
+  const s = f64x2.add(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)), f64x2.add(f64x2.add(a4, a5), f64x2.add(f64x2.add(a6, a7), f64x2.add(a8, a9))));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
 /** Depth of a K slice: k split into equal slices of at most KC (depends on k only). */
 function sliceDepth(k: i32, kcMax: i32): i32 {
   const nb = (k + kcMax - 1) / kcMax;
