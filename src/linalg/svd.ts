@@ -340,6 +340,18 @@ function emptySVD(m: number, n: number): SVD {
   return { U: new Matrix(m, 0), S: new Float64Array(0), V: new Matrix(n, 0) };
 }
 
+/** Whether A holds a NaN or an infinity: its SVD is then undefined and comes out as all NaN (not garbage). */
+function hasNonFinite(A: Matrix): boolean {
+  const a = A.data;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return true;
+  return false;
+}
+
+function nanSVD(m: number, n: number): SVD {
+  const r = Math.min(m, n);
+  return { U: Matrix.fill(m, r, NaN), S: new Float64Array(r).fill(NaN), V: Matrix.fill(n, r, NaN) };
+}
+
 /** Thin SVD of a tall (m >= n) matrix; very tall ones go through A = Q R, SVD of R, U = Q U_R. */
 function svdTall(A: Matrix, stages: SvdStages): SVD {
   const n = A.cols;
@@ -370,6 +382,7 @@ function svdTall(A: Matrix, stages: SvdStages): SVD {
 export function svdWith(A: Matrix, stages: SvdStages): SVD {
   const m = A.rows, n = A.cols;
   if (m === 0 || n === 0) return emptySVD(m, n);
+  if (hasNonFinite(A)) return nanSVD(m, n);
   if (m >= n) return svdTall(A, stages);
   const t = svdTall(transpose(A), stages);
   return { U: t.V, S: t.S, V: t.U };
@@ -379,6 +392,7 @@ export function svdWith(A: Matrix, stages: SvdStages): SVD {
 export function singularValuesWith(A: Matrix, stages: SvdStages): Float64Array {
   const m = A.rows, n = A.cols;
   if (m === 0 || n === 0) return new Float64Array(0);
+  if (hasNonFinite(A)) return new Float64Array(Math.min(m, n)).fill(NaN);
   let T = m >= n ? A : transpose(A);
   if (T.rows >= QR_RATIO * T.cols && T.cols > 1) T = qr(T, false).R;
   const { d, e } = stages.bidiagonalize(T, false);

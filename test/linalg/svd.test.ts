@@ -123,3 +123,20 @@ describe('svd', () => {
     expect(orthError(z.V)).toBe(0);
   });
 });
+
+describe('non-finite input', () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    it(`an entry ${bad}: every singular value and vector entry is NaN (tall and wide), no garbage`, () => {
+      for (const [m, n] of [[40, 30], [30, 40]]) {
+        const A = new Matrix(m, n, new Rng(m).normals(m * n));
+        A.data[17] = bad;
+        const { U, S, V } = svd(A);
+        expect(U.rows).toBe(m); expect(U.cols).toBe(30); expect(V.rows).toBe(n); expect(V.cols).toBe(30);
+        for (const x of [S, U.data, V.data]) expect(Array.from(x).every(Number.isNaN)).toBe(true);
+        const vals = singularValues(A);
+        expect(vals.length).toBe(30);
+        expect(Array.from(vals).every(Number.isNaN)).toBe(true);
+      }
+    });
+  }
+});
