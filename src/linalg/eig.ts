@@ -1,8 +1,10 @@
 // Symmetric eigendecomposition (DESIGN.md, "src/linalg/"): Householder tridiagonalisation, then
-// implicit QL with Wilkinson-type shifts (Golub & Van Loan 8.3), rotations applied row by row.
+// implicit QL with Wilkinson-type shifts (Golub & Van Loan 8.3), rotations logged and applied at the end.
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { copyBlock, formReflectorProduct, householder, putBlock } from './reflector.ts';
+import { RotationLog } from './rotations.ts';
+import { gemvN, gemvT, releaseWorkspace, workspace } from './level2.ts';
 
 /** A = V diag(values) V^T for symmetric A; values descending, eigenvectors are the columns of `vectors`. */
 export interface EigSym { values: Float64Array; vectors: Matrix }
@@ -53,69 +55,70 @@ function tridiagonalizeUnblocked(a: Float64Array, n: number, k0: number, f: Trid
 /**
  * One panel of the blocked reduction (LAPACK dlatrd's scheme, row-major): steps k = p0..p0+nb-1 leave a
  * untouched and keep the reduced matrix as A - V W^T - W V^T, so each step reads the trailing matrix once
- * (A v, as row dot products, two rows at a time); the trailing block is then updated by one GEMM,
- * A -= [V W] [W V]^T.
+ * (A v, a matrix-vector product in wasm memory when the fast path is on); the trailing block is then
+ * updated by one GEMM, A -= [V W] [W V]^T.
  */
 function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number, f: TridiagonalReflectors): void {
-  const { d, e, vs, betas } = f;
-  const V: Float64Array[] = [], W: Float64Array[] = []; // global-index columns, zeros outside their support
-  const cv = new Float64Array(nb), cw = new Float64Array(nb);
-  for (let i = 0; i < nb; i++) {
-    const k = p0 + i, c0 = k + 1, L = n - c0;
-    let dk = a[k * n + k];
-    for (let j = 0; j < i; j++) dk -= 2 * V[j][k] * W[j][k];
-    d[k] = dk;
-    // Row k of the reduced matrix, columns k+1..n-1.
-    const v = a.slice(k * n + c0, k * n + n);
-    for (let j = 0; j < i; j++) {
-      const vk = V[j][k], wk = W[j][k], Vj = V[j], Wj = W[j];
-      if (vk !== 0) for (let c = 0; c < L; c++) v[c] -= vk * Wj[c0 + c];
-      if (wk !== 0) for (let c = 0; c < L; c++) v[c] -= wk * Vj[c0 + c];
-    }
-    const [beta, alpha] = householder(v);
-    e[k] = alpha; betas[k] = beta; vs[k] = v;
-    const vf = new Float64Array(n), wf = new Float64Array(n);
-    vf.set(v, c0);
-    V.push(vf); W.push(wf);
-    if (beta === 0) continue;
-    // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v
-    let r = c0;
-    for (; r + 1 < n; r += 2) {
-      const o0 = r * n + c0, o1 = o0 + n;
-      let s0 = 0, s1 = 0;
-      for (let c = 0; c < L; c++) { const vc = v[c]; s0 += a[o0 + c] * vc; s1 += a[o1 + c] * vc; }
-      wf[r] = s0; wf[r + 1] = s1;
-    }
-    if (r < n) { const o = r * n + c0; let s0 = 0; for (let c = 0; c < L; c++) s0 += a[o + c] * v[c]; wf[r] = s0; }
-    for (let j = 0; j < i; j++) {
-      let sw = 0, sv = 0;
-      const Vj = V[j], Wj = W[j];
-      for (let c = 0; c < L; c++) { sw += Wj[c0 + c] * v[c]; sv += Vj[c0 + c] * v[c]; }
-      cw[j] = sw; cv[j] = sv;
-    }
-    for (let j = 0; j < i; j++) {
-      const sw = cw[j], sv = cv[j], Vj = V[j], Wj = W[j];
-      if (sw !== 0) for (let c = c0; c < n; c++) wf[c] -= Vj[c] * sw;
-      if (sv !== 0) for (let c = c0; c < n; c++) wf[c] -= Wj[c] * sv;
-    }
-    let pv = 0;
-    for (let c = c0; c < n; c++) { wf[c] *= beta; pv += wf[c] * vf[c]; }
-    const h = 0.5 * beta * pv;
-    for (let c = c0; c < n; c++) wf[c] -= h * vf[c];
-  }
-  const q = p0 + nb, nt = n - q, kk = 2 * nb;
-  if (nt <= 0) return;
-  const VW = new Matrix(nt, kk), WV = new Matrix(nt, kk);
-  for (let r = 0; r < nt; r++) {
-    const o = r * kk;
+  // V and W as rows (nb x n each, zeros outside their support), resident with `a` when the fast path is on.
+  const ws = workspace(2 * nb * n);
+  try {
+    const Vt = ws.subarray(0, nb * n), Wt = ws.subarray(nb * n);
+    for (let i = 0; i < nb; i++) tridiagonalizeStep(a, n, p0 + i, i, Vt, Wt, f);
+    // A[q:, q:] -= V W^T + W V^T = [V W] [W V]^T, one GEMM.
+    const q = p0 + nb, nt = n - q;
+    if (nt <= 0) return;
+    const VWt = new Matrix(2 * nb, nt), WVt = new Matrix(2 * nb, nt);
     for (let j = 0; j < nb; j++) {
-      VW.data[o + j] = V[j][q + r]; VW.data[o + nb + j] = W[j][q + r];
-      WV.data[o + j] = W[j][q + r]; WV.data[o + nb + j] = V[j][q + r];
+      const vq = Vt.subarray(j * n + q, (j + 1) * n), wq = Wt.subarray(j * n + q, (j + 1) * n);
+      VWt.data.set(vq, j * nt); VWt.data.set(wq, (nb + j) * nt);
+      WVt.data.set(wq, j * nt); WVt.data.set(vq, (nb + j) * nt);
     }
+    const C = copyBlock(a, n, q, n, q, n);
+    gemm(VWt, WVt, { transA: true, alpha: -1, beta: 1, C });
+    putBlock(a, n, q, q, C);
+  } finally {
+    releaseWorkspace(ws);
   }
-  const C = copyBlock(a, n, q, n, q, n);
-  gemm(VW, WV, { transB: true, alpha: -1, beta: 1, C });
-  putBlock(a, n, q, q, C);
+}
+
+/** c[j] = -z[j * n + k] for j < count: minus column k of a panel family, as coefficients. */
+function negColumn(z: Float64Array, n: number, k: number, count: number, c: Float64Array): Float64Array {
+  for (let j = 0; j < count; j++) c[j] = -z[j * n + k];
+  return c;
+}
+
+/**
+ * Step i (k = p0 + i) of a panel (LAPACK dlatrd's scheme): the reduced matrix is A - V W^T - W V^T; reflector
+ * v of its row k, then w = beta (A - V W^T - W V^T) v - (beta^2/2)(v^T p) v, by matrix-vector products (level2.ts).
+ */
+function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64Array, Wt: Float64Array, f: TridiagonalReflectors): void {
+  const c0 = k + 1, L = n - c0;
+  let dk = a[k * n + k];
+  for (let j = 0; j < i; j++) dk -= 2 * Vt[j * n + k] * Wt[j * n + k];
+  f.d[k] = dk;
+  const coef = new Float64Array(i), cv = new Float64Array(i), cw = new Float64Array(i);
+  // Row k of the reduced matrix, columns k+1..n-1.
+  const v = a.slice(k * n + c0, k * n + n);
+  gemvT(Wt, c0, n, i, L, negColumn(Vt, n, k, i, coef), v);
+  gemvT(Vt, c0, n, i, L, negColumn(Wt, n, k, i, coef), v);
+  const [beta, alpha] = householder(v);
+  f.e[k] = alpha; f.betas[k] = beta; f.vs[k] = v;
+  Vt.set(v, i * n + c0);
+  if (beta === 0) return;
+  // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v
+  const w = new Float64Array(L);
+  gemvN(a, c0 * n + c0, n, L, L, v, w);
+  gemvN(Wt, c0, n, i, L, v, cw);
+  gemvN(Vt, c0, n, i, L, v, cv);
+  for (let j = 0; j < i; j++) { cw[j] = -cw[j]; cv[j] = -cv[j]; }
+  gemvT(Vt, c0, n, i, L, cw, w);
+  gemvT(Wt, c0, n, i, L, cv, w);
+  // w = p - (beta/2)(p . v) v
+  let pv = 0;
+  for (let c = 0; c < L; c++) { w[c] *= beta; pv += w[c] * v[c]; }
+  const h = 0.5 * beta * pv;
+  for (let c = 0; c < L; c++) w[c] -= h * v[c];
+  Wt.set(w, i * n + c0);
 }
 
 /**
@@ -125,13 +128,19 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
  */
 function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   const n = A.rows;
-  const a = A.data.slice();
+  // The working copy lives in wasm memory when the fast path is on (the panels' matrix-vector products run there).
+  const a = workspace(n * n);
+  a.set(A.data);
   const f: TridiagonalReflectors = {
     d: new Float64Array(n), e: new Float64Array(Math.max(n - 1, 0)), vs: new Array<Float64Array>(Math.max(n - 2, 0)), betas: new Float64Array(n),
   };
-  let p0 = 0;
-  for (; n - p0 > TRD_MIN; p0 += TRD_NB) tridiagonalizePanel(a, n, p0, TRD_NB, f);
-  tridiagonalizeUnblocked(a, n, p0, f);
+  try {
+    let p0 = 0;
+    for (; n - p0 > TRD_MIN; p0 += TRD_NB) tridiagonalizePanel(a, n, p0, TRD_NB, f);
+    tridiagonalizeUnblocked(a, n, p0, f);
+  } finally {
+    releaseWorkspace(a);
+  }
   const { d, e, vs, betas } = f;
   if (!wantQ) return { d, e };
   // Q = H_0 H_1 ... H_{n-3}, reflector k acting on coordinates k+1..n-1.
@@ -153,7 +162,9 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, Z?: Matrix): void {
   const ee = new Float64Array(n); // ee[n-1] = 0 sentinel
   ee.set(e);
   const cs = new Float64Array(n), sn = new Float64Array(n);
-  const z = Z?.data;
+  // The rotations are logged and applied to Z at the end (rotations.ts: cache-blocked, WebAssembly on threads).
+  const log = Z ? new RotationLog() : undefined;
+  const cr = new Float64Array(n), sr = new Float64Array(n);
   // Deflation threshold: relative to the neighbouring diagonal, or absolute at eps * ||T|| (backward
   // stable). The relative test alone never fires inside a cluster of (near-)zero eigenvalues, as in
   // singular PSD matrices such as an AGOP.
@@ -189,41 +200,29 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, Z?: Matrix): void {
         g = c * r - b;
         cs[i] = c; sn[i] = s;
       }
-      if (z) {
-        // Columns i, i+1 for i = m-1 down to (i+1 or l): f = z[k][i+1]; z[k][i+1] = s z[k][i] + c f; z[k][i] = c z[k][i] - s f
+      if (log) {
+        // Columns (j, j+1), j = m-1 down to `stop` (or l): col_{j+1} := s col_j + c h, h := c col_j - s h with h
+        // carried from column m. With the columns in reverse order (j -> n-1-j) this is an ascending chain
+        // of the log on columns n-1-m .. n-1-stop with the same (c, s).
         const stop = underflow ? i + 1 : l;
-        // Four rows at a time (same arithmetic per element): the chain along one row is a serial dependency,
-        // interleaved rows hide its latency.
-        let k = 0;
-        for (; k + 3 < n; k += 4) {
-          const o0 = k * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-          let h0 = z[o0 + m], h1 = z[o1 + m], h2 = z[o2 + m], h3 = z[o3 + m];
-          for (let j = m - 1; j >= stop; j--) {
-            const cj = cs[j], sj = sn[j];
-            const l0 = z[o0 + j], l1 = z[o1 + j], l2 = z[o2 + j], l3 = z[o3 + j];
-            z[o0 + j + 1] = sj * l0 + cj * h0; h0 = cj * l0 - sj * h0;
-            z[o1 + j + 1] = sj * l1 + cj * h1; h1 = cj * l1 - sj * h1;
-            z[o2 + j + 1] = sj * l2 + cj * h2; h2 = cj * l2 - sj * h2;
-            z[o3 + j + 1] = sj * l3 + cj * h3; h3 = cj * l3 - sj * h3;
-          }
-          z[o0 + stop] = h0; z[o1 + stop] = h1; z[o2 + stop] = h2; z[o3 + stop] = h3;
-        }
-        for (; k < n; k++) {
-          const o = k * n;
-          let hi = z[o + m];
-          for (let j = m - 1; j >= stop; j--) {
-            const lo = z[o + j];
-            const cj = cs[j], sj = sn[j];
-            z[o + j + 1] = sj * lo + cj * hi;
-            hi = cj * lo - sj * hi;
-          }
-          z[o + stop] = hi;
-        }
+        for (let j = m - 1; j >= stop; j--) { cr[n - 2 - j] = cs[j]; sr[n - 2 - j] = sn[j]; }
+        log.chain(n - 1 - m, n - 1 - stop, cr, sr);
       }
       if (underflow) continue;
       d[l] -= p; ee[l] = g; ee[m] = 0;
     }
   }
+  if (Z && log) {
+    reverseColumns(Z);
+    log.apply(Z.data, n, n);
+    reverseColumns(Z);
+  }
+}
+
+/** Z's columns in reverse order, in place. */
+function reverseColumns(Z: Matrix): void {
+  const z = Z.data, n = Z.cols;
+  for (let r = 0; r < Z.rows; r++) z.subarray(r * n, (r + 1) * n).reverse();
 }
 
 function descendingOrder(values: Float64Array): Int32Array {

@@ -1,7 +1,7 @@
 // The SVD's level-2 path: WebAssembly matrix-vector products on resident arrays, the rotation kernel,
 // pinned workspaces; each against the TypeScript loops it replaces (the fallback).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Matrix, getThreads, gemm, setThreads, singularValues, svd } from '../../src/linalg/index.ts';
+import { Matrix, eigSym, eigValuesSym, getThreads, gemm, matmulNT, setThreads, singularValues, svd } from '../../src/linalg/index.ts';
 import { gemvN, gemvT, level2Backend, releaseWorkspace, setLevel2Backend, workspace } from '../../src/linalg/level2.ts';
 import { RotationLog } from '../../src/linalg/rotations.ts';
 import { Rng } from '../../src/random/index.ts';
@@ -139,6 +139,29 @@ describe('SVD with and without the WebAssembly level-2 path', () => {
         expect(Math.abs(f.S[i] - s.S[i])).toBeLessThan(1e-13 * s.S[0]);
         expect(Math.abs(vf[i] - vs[i])).toBeLessThan(1e-13 * s.S[0]);
         expect(Math.abs(vf[i] - f.S[i])).toBeLessThan(1e-13 * s.S[0]);
+      }
+    });
+  }
+});
+
+describe('symmetric eigendecomposition with and without the WebAssembly level-2 path', () => {
+  for (const n of [150, 333]) {
+    it(`n = ${n}: same eigenvalues to 1e-13 |lambda|_max, both reconstruct with orthonormal vectors`, () => {
+      const X = gaussian(new Rng(n), n, n);
+      const A = matmulNT(X, X);
+      for (let i = 0; i < n; i++) A.data[i * n + i] -= n; // indefinite
+      const f = eigSym(A), s = slow(() => eigSym(A));
+      const vf = eigValuesSym(A);
+      const lmax = Math.max(Math.abs(s.values[0]), Math.abs(s.values[n - 1]));
+      for (const r of [f, s]) {
+        const VL = new Matrix(n, n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) VL.data[i * n + j] = r.vectors.data[i * n + j] * r.values[j];
+        expect(relErr(matmulNT(VL, r.vectors), A)).toBeLessThan(1e-13);
+        expect(orthError(r.vectors)).toBeLessThan(1e-13);
+      }
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(f.values[i] - s.values[i])).toBeLessThan(1e-13 * lmax);
+        expect(Math.abs(vf[i] - s.values[i])).toBeLessThan(1e-13 * lmax);
       }
     });
   }
