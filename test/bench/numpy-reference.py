@@ -45,6 +45,9 @@ emit(f"svd_thin_784x400_t{threads}", best(lambda: np.linalg.svd(a, full_matrices
 c = rng.standard_normal((1000, 1000))
 emit(f"svd_values_1000x1000_t{threads}", best(lambda: np.linalg.svd(c, compute_uv=False), 2))
 emit(f"svd_thin_1000x1000_t{threads}", best(lambda: np.linalg.svd(c, full_matrices=False), 2))
+e = rng.standard_normal((1000, 1000))
+sym = e + e.T
+emit(f"eig_sym_1000_t{threads}", best(lambda: np.linalg.eigh(sym), 2))
 g = rng.standard_normal((4000, 4000))
 spd = g @ g.T + 4000 * np.eye(4000)
 emit(f"cholesky_f64_4000_t{threads}", best(lambda: np.linalg.cholesky(spd), 2), 4000 ** 3 / 3)
