@@ -240,7 +240,7 @@ function bidiagonalQR(d: Float64Array, e: Float64Array, Ub?: Float64Array, Vb?: 
 }
 
 /** The previous unblocked stages, assembled exactly as the fast path assembles its own. */
-const referenceStages: SvdStages = { bidiagonalize, bidiagonalQR };
+const referenceStages: SvdStages = { bidiagonalize, bidiagonalSvd: bidiagonalQR };
 
 /** Thin SVD A = U diag(S) V^T with the reference stages. */
 export function svdReference(A: Matrix): SVD {
