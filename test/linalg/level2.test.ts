@@ -59,6 +59,30 @@ describe('level-2 kernels', () => {
     });
   }
 
+  it('large products (split across threads) give the same bits on 1 and 2 threads and match the TypeScript loops', () => {
+    const rng = new Rng(99);
+    const h = 613, w = 517, lda = 520, at = 3; // h * w above the threading threshold; odd sizes and offsets
+    const a = workspace(at + h * lda);
+    try {
+      a.set(rng.normals(a.length));
+      const v = rng.normals(h), u = rng.normals(w);
+      const run = (t: number) => {
+        setThreads(t);
+        const y = new Float64Array(w), x = new Float64Array(h);
+        gemvT(a, at, lda, h, w, v, y);
+        gemvN(a, at, lda, h, w, u, x);
+        return { y, x };
+      };
+      const one = run(1), two = run(2);
+      expect(two.y).toEqual(one.y);
+      expect(two.x).toEqual(one.x);
+      const ySlow = new Float64Array(w), xSlow = new Float64Array(h);
+      slow(() => { gemvT(a, at, lda, h, w, v, ySlow); gemvN(a, at, lda, h, w, u, xSlow); });
+      expect(maxRel(two.y, ySlow)).toBeLessThan(1e-13);
+      expect(maxRel(two.x, xSlow)).toBeLessThan(1e-13);
+    } finally { releaseWorkspace(a); }
+  });
+
   it('a pinned workspace survives GEMMs that grow the wasm memory, and is released last-in first-out', () => {
     const rng = new Rng(7);
     const w1 = workspace(1000);

@@ -46,6 +46,8 @@ const RESERVED = 65536;
 const MR = 4;
 /** Products below this many flops (2mnk) run on the calling thread only. */
 const PARALLEL_MIN_FLOPS = 4e6;
+/** Matrix-vector products over at least this many elements (2 MB, beyond one core's L2) use all threads. */
+const GEMV_PARALLEL_MIN = 1 << 18;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
 const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
@@ -313,8 +315,10 @@ class Engine {
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean {
     const offs = this.stage([v.subarray(0, h), y.subarray(0, w)]);
     if (!offs) return false;
-    this.ex.dgemvT(h, w, a.byteOffset + at * 8, lda, offs[0], offs[1]);
-    y.set(this.f64.subarray(offs[1] >> 3, (offs[1] >> 3) + w));
+    const pa = a.byteOffset + at * 8, [pv, py] = offs;
+    // Columns split across threads at even offsets (the kernel's f64x2 pairs stay the same: same bits).
+    this.split(3, [h, w, pa, lda, pv, py], w, 2, h * w >= GEMV_PARALLEL_MIN, (c0, c1) => this.ex.dgemvT(h, c1 - c0, pa + c0 * 8, lda, pv, py + c0 * 8));
+    y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
     return true;
   }
 
@@ -322,9 +326,35 @@ class Engine {
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean {
     const offs = this.stage([u.subarray(0, w), x.subarray(0, h)]);
     if (!offs) return false;
-    this.ex.dgemvN(h, w, a.byteOffset + at * 8, lda, offs[0], offs[1]);
-    x.set(this.f64.subarray(offs[1] >> 3, (offs[1] >> 3) + h), 0);
+    const pa = a.byteOffset + at * 8, [pu, px] = offs;
+    // Rows split across threads (rows are independent: same bits).
+    this.split(4, [h, w, pa, lda, pu, px], h, 4, h * w >= GEMV_PARALLEL_MIN, (r0, r1) => this.ex.dgemvN(r1 - r0, w, pa + r0 * lda * 8, lda, pu, px + r0 * 8));
+    x.set(this.f64.subarray(px >> 3, (px >> 3) + h), 0);
     return true;
+  }
+
+  /**
+   * Run a level-2 op over [0, total) split into chunks (multiples of `align`) across the threads when `parallel`:
+   * workers get op code and params through `par` (see worker.mjs), the calling thread runs `local` on the first chunk.
+   */
+  private split(op: number, params: number[], total: number, align: number, parallel: boolean, local: (r0: number, r1: number) => void): void {
+    let threads = parallel ? Math.min(getThreads(), Math.floor(total / (4 * align))) : 1;
+    if (threads > 1) threads = this.ensureWorkers(threads);
+    if (threads <= 1) { local(0, total); return; }
+    wasmStats.parallelCalls++;
+    const chunk = Math.ceil(total / threads / align) * align;
+    this.par[0] = op;
+    params.forEach((p, i) => { this.par[i + 1] = p; });
+    Atomics.store(this.ctl, 1, 0);
+    const jobs: number[] = [];
+    for (let t = 1; t < threads; t++) {
+      const r0 = t * chunk, r1 = Math.min(total, r0 + chunk);
+      if (r0 < r1) jobs.push(t, r0, r1);
+    }
+    Atomics.store(this.ctl, 0, jobs.length / 3);
+    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    local(0, Math.min(total, chunk));
+    this.join();
   }
 
   /**
@@ -340,25 +370,7 @@ class Engine {
     this.f64.set(cs, pcs >> 3);
     this.i32.set(js, pjs >> 2);
     const nops = ops.length / 5, pz = zt.byteOffset;
-    const threads = threads0 > 1 ? this.ensureWorkers(threads0) : 1;
-    if (threads <= 1) {
-      this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, 0, ld);
-      return true;
-    }
-    wasmStats.parallelCalls++;
-    const chunk = Math.ceil(ld / threads / 8) * 8;
-    const par = this.par;
-    par[0] = 2; par[1] = pz; par[2] = ld; par[3] = po; par[4] = nops; par[5] = pcs; par[6] = pjs;
-    Atomics.store(this.ctl, 1, 0);
-    const jobs: number[] = [];
-    for (let t = 1; t < threads; t++) {
-      const c0 = t * chunk, c1 = Math.min(ld, c0 + chunk);
-      if (c0 < c1) jobs.push(t, c0, c1);
-    }
-    Atomics.store(this.ctl, 0, jobs.length / 3);
-    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
-    this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, 0, Math.min(ld, chunk));
-    this.join();
+    this.split(2, [pz, ld, po, nops, pcs, pjs], ld, 8, threads0 > 1, (c0, c1) => this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, c0, c1));
     return true;
   }
 

@@ -37,6 +37,12 @@ while (ex) {
     if (par[0] === 2) {
       // par: [2, zt, ld, ops, nops, cs, js]; [r0, r1) are columns of zt
       ex.rotationsApply(par[1], par[2], par[3], par[4], par[5], par[6], r0, r1);
+    } else if (par[0] === 3) {
+      // par: [3, h, w, a, lda, v, y]; [r0, r1) are columns: y[r0:r1] += A[:, r0:r1]^T v
+      ex.dgemvT(par[1], r1 - r0, par[3] + r0 * 8, par[4], par[5], par[6] + r0 * 8);
+    } else if (par[0] === 4) {
+      // par: [4, h, w, a, lda, u, x]; [r0, r1) are rows: x[r0:r1] = A[r0:r1, :] u
+      ex.dgemvN(r1 - r0, par[2], par[3] + r0 * par[4] * 8, par[4], par[5], par[6] + r0 * 8);
     } else {
       // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
       const work = par[11] + index * par[12];
