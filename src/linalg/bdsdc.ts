@@ -29,6 +29,7 @@
 // implicit-shift QR iteration (bdqr.ts).
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
+import { transposeBlock } from './ops.ts';
 import { bidiagonalQR } from './bdqr.ts';
 
 const EPS = Number.EPSILON;
@@ -65,28 +66,14 @@ export function bidiagonalSvdDC(d: Float64Array, e: Float64Array, Ub: Float64Arr
     const nb = i - start + 1;
     const r = solve(dd, ee, start, nb, 0);
     for (let j = 0; j < nb; j++) d[start + j] = r.s[j] * bmax;
-    transposeInto(r.UT, nb, U, n, start);
-    transposeInto(r.WT, nb, V, n, start);
+    transposeBlock(r.UT, 0, nb, nb, nb, U, start * n + start, n); // U[start + r, start + c] = UT[c, r]
+    transposeBlock(r.WT, 0, nb, nb, nb, V, start * n + start, n);
     start = i + 1;
   }
   applyFactor(Ub, U, n);
   applyFactor(Vb, V, n);
 }
 
-/** X[off + r, off + c] = S[c, r] for the nb x nb array S (row length ld of X), in cache-friendly tiles. */
-function transposeInto(S: Float64Array, nb: number, X: Float64Array, ld: number, off: number): void {
-  const T = 32;
-  for (let r0 = 0; r0 < nb; r0 += T) {
-    const r1 = Math.min(nb, r0 + T);
-    for (let c0 = 0; c0 < nb; c0 += T) {
-      const c1 = Math.min(nb, c0 + T);
-      for (let r = r0; r < r1; r++) {
-        const o = (off + r) * ld + off;
-        for (let c = c0; c < c1; c++) X[o + c] = S[c * nb + r];
-      }
-    }
-  }
-}
 
 /** X := X F, with a shortcut when X is the identity (the documented use). */
 function applyFactor(X: Float64Array, F: Float64Array, n: number): void {

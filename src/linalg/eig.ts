@@ -4,7 +4,7 @@ import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { copyBlock, formReflectorProduct, householder, putBlock } from './reflector.ts';
 import { RotationLog } from './rotations.ts';
-import { gemvN, gemvT, releaseWorkspace, workspace } from './level2.ts';
+import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
 
 /** A = V diag(values) V^T for symmetric A; values descending, eigenvectors are the columns of `vectors`. */
 export interface EigSym { values: Float64Array; vectors: Matrix }
@@ -81,12 +81,6 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
   }
 }
 
-/** c[j] = -z[j * n + k] for j < count: minus column k of a panel family, as coefficients. */
-function negColumn(z: Float64Array, n: number, k: number, count: number, c: Float64Array): Float64Array {
-  for (let j = 0; j < count; j++) c[j] = -z[j * n + k];
-  return c;
-}
-
 /**
  * Step i (k = p0 + i) of a panel (LAPACK dlatrd's scheme): the reduced matrix is A - V W^T - W V^T; reflector
  * v of its row k, then w = beta (A - V W^T - W V^T) v - (beta^2/2)(v^T p) v, by matrix-vector products (level2.ts).
@@ -96,7 +90,7 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
   let dk = a[k * n + k];
   for (let j = 0; j < i; j++) dk -= 2 * Vt[j * n + k] * Wt[j * n + k];
   f.d[k] = dk;
-  const coef = new Float64Array(i), cv = new Float64Array(i), cw = new Float64Array(i);
+  const coef = new Float64Array(i);
   // Row k of the reduced matrix, columns k+1..n-1.
   const v = a.slice(k * n + c0, k * n + n);
   gemvT(Wt, c0, n, i, L, negColumn(Vt, n, k, i, coef), v);
@@ -108,11 +102,8 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
   // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v
   const w = new Float64Array(L);
   gemvN(a, c0 * n + c0, n, L, L, v, w);
-  gemvN(Wt, c0, n, i, L, v, cw);
-  gemvN(Vt, c0, n, i, L, v, cv);
-  for (let j = 0; j < i; j++) { cw[j] = -cw[j]; cv[j] = -cv[j]; }
-  gemvT(Vt, c0, n, i, L, cw, w);
-  gemvT(Wt, c0, n, i, L, cv, w);
+  gemvLowRankSub(Vt, c0, n, Wt, c0, n, i, L, L, v, w); // - V W^T v
+  gemvLowRankSub(Wt, c0, n, Vt, c0, n, i, L, L, v, w); // - W V^T v
   // w = p - (beta/2)(p . v) v
   let pv = 0;
   for (let c = 0; c < L; c++) { w[c] *= beta; pv += w[c] * v[c]; }

@@ -1,7 +1,7 @@
 // Cholesky, LU solves, inverse, pseudo-inverse, PSD square roots, Woodbury (DESIGN.md, "src/linalg/").
 import { Matrix } from './matrix.ts';
 import { gemm, matmul, matmulNT } from './gemm.ts';
-import { transpose } from './ops.ts';
+import { transpose, transposeBlock } from './ops.ts';
 import { triangularSolve, solveTriangularInPlace } from './triangular.ts';
 import { svd, singularValues } from './svd.ts';
 import { eigSym } from './eig.ts';
@@ -93,10 +93,10 @@ function solvePanel(work: CholeskyWork, o: number, n1: number, n2: number, a: Fl
   const { w, n } = work;
   const at = (o + n1) * n + o; // W[o + n1, o]
   const L21t = new Matrix(n1, n2, a.subarray(0, n1 * n2));
-  transposeInto(w, at, n, n2, n1, L21t.data, n2);
+  transposeBlock(w, at, n, n2, n1, L21t.data, 0, n2);
   solveTriangularInPlace({ t: w, ld: n, off: o * n + o, n: n1 }, L21t, true, false, false, b);
   const L21 = new Matrix(n2, n1, b.subarray(0, n1 * n2));
-  transposeInto(L21t.data, 0, n2, n1, n2, L21.data, n1);
+  transposeBlock(L21t.data, 0, n2, n1, n2, L21.data, 0, n1);
   for (let i = 0; i < n2; i++) w.set(L21.data.subarray(i * n1, (i + 1) * n1), at + i * n);
   return L21;
 }
@@ -135,20 +135,6 @@ function subtractProductBlock(
   for (let i = 0; i < mi; i++) w.set(C.data.subarray(i * mj, i * mj + (diagonal ? i + 1 : mj)), at + i * n);
 }
 
-/** dst[j * ldd + i] = src[at + i * lds + j] for an r x c block (cache-blocked transpose). */
-function transposeInto(src: Float64Array, at: number, lds: number, r: number, c: number, dst: Float64Array, ldd: number): void {
-  const BS = 16;
-  for (let ii = 0; ii < r; ii += BS) {
-    const iEnd = Math.min(ii + BS, r);
-    for (let jj = 0; jj < c; jj += BS) {
-      const jEnd = Math.min(jj + BS, c);
-      for (let i = ii; i < iEnd; i++) {
-        const from = at + i * lds;
-        for (let j = jj; j < jEnd; j++) dst[j * ldd + i] = src[from + j];
-      }
-    }
-  }
-}
 
 /** Solve (L L^T) X = B given the Cholesky factor L: L Y = B, then L^T X = Y, in place on one copy of B. */
 export function choleskySolve(L: Matrix, B: Matrix): Matrix {

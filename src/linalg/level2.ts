@@ -41,6 +41,28 @@ export function releaseWorkspace(x: Float64Array): void {
   if (backend?.isResident(x)) backend.unpin(x);
 }
 
+/** c[j] = -z[j * ld + at] for j < count: minus one column of a row-stored panel family, as coefficients. */
+export function negColumn(z: Float64Array, ld: number, at: number, count: number, c: Float64Array): Float64Array {
+  for (let j = 0; j < count; j++) c[j] = -z[j * ld + at];
+  return c;
+}
+
+/**
+ * y -= P^T (Q v) with P, Q panel families stored as rows (`count` rows each; the blocks start at column pAt of P
+ * and qAt of Q, Q's block is count x h, P's count x w): the low-rank part A - P Q^T of a product in a blocked
+ * reduction (LAPACK dlabrd / dlatrd), applied to v.
+ */
+export function gemvLowRankSub(
+  P: Float64Array, pAt: number, pLd: number, Q: Float64Array, qAt: number, qLd: number,
+  count: number, h: number, w: number, v: Float64Array, y: Float64Array,
+): void {
+  if (count <= 0) return;
+  const t = new Float64Array(count);
+  gemvN(Q, qAt, qLd, count, h, v, t);
+  for (let j = 0; j < count; j++) t[j] = -t[j];
+  gemvT(P, pAt, pLd, count, w, t, y);
+}
+
 /** y[0:w] += sum_{r<h} v[r] a[at + r lda + (0:w)]: y += A^T v for the h x w block of a at `at`. */
 export function gemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): void {
   if (h <= 0 || w <= 0) return;

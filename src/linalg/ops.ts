@@ -54,20 +54,29 @@ export function map(A: Matrix, f: (x: number, i: number, j: number) => number): 
 /** A^T (cache-blocked copy). */
 export function transpose(A: Matrix): Matrix {
   const { rows: m, cols: n } = A;
-  const a = A.data;
   const out = new Float64Array(m * n);
+  transposeBlock(A.data, 0, n, m, n, out, 0, m);
+  return new Matrix(n, m, out);
+}
+
+/**
+ * dst[dstAt + j * ldd + i] = src[at + i * lds + j] for i < r, j < c: the transpose of an r x c block of a row-major
+ * array (row length lds) into another (row length ldd), in 32 x 32 tiles so both sides stay in cache.
+ */
+export function transposeBlock(
+  src: Float64Array, at: number, lds: number, r: number, c: number, dst: Float64Array, dstAt: number, ldd: number,
+): void {
   const BS = 32;
-  for (let ii = 0; ii < m; ii += BS) {
-    const iEnd = Math.min(ii + BS, m);
-    for (let jj = 0; jj < n; jj += BS) {
-      const jEnd = Math.min(jj + BS, n);
+  for (let ii = 0; ii < r; ii += BS) {
+    const iEnd = Math.min(ii + BS, r);
+    for (let jj = 0; jj < c; jj += BS) {
+      const jEnd = Math.min(jj + BS, c);
       for (let i = ii; i < iEnd; i++) {
-        const off = i * n;
-        for (let j = jj; j < jEnd; j++) out[j * m + i] = a[off + j];
+        const from = at + i * lds;
+        for (let j = jj; j < jEnd; j++) dst[dstAt + j * ldd + i] = src[from + j];
       }
     }
   }
-  return new Matrix(n, m, out);
 }
 /** Sum of each row (length rows). */
 export function rowSums(A: Matrix): Float64Array {

@@ -13,7 +13,7 @@ import { qr } from './qr.ts';
 import { householder as house, copyBlock, formReflectorProduct, putBlock } from './reflector.ts';
 import { bidiagonalQR } from './bdqr.ts';
 import { bidiagonalSvdDC } from './bdsdc.ts';
-import { gemvN, gemvT, releaseWorkspace, workspace } from './level2.ts';
+import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
 
 /** Tall inputs with rows >= QR_RATIO * cols are first reduced to R by a blocked QR (GEMM-heavy). */
 const QR_RATIO = 1.5;
@@ -111,17 +111,11 @@ function bidiagonalizePanel(a: Float64Array, m: number, n: number, p: number, nb
 /** The panel's vectors as rows: V^T, X^T (nb x m) and Y^T, U^T (nb x n). */
 interface PanelRows { Vt: Float64Array; Xt: Float64Array; Yt: Float64Array; Ut: Float64Array }
 
-/** c[j] = -z[j * ld + at] for j < count: minus one column of a panel family, as coefficients. */
-function negColumn(z: Float64Array, ld: number, at: number, count: number, c: Float64Array): Float64Array {
-  for (let j = 0; j < count; j++) c[j] = -z[j * ld + at];
-  return c;
-}
-
 /** Step i (k = p + i) of a panel: left reflector of column k, y, right reflector of row k, x. */
 function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, P: PanelRows, f: Reflectors): void {
   const { Vt, Xt, Yt, Ut } = P;
   const k = p + i, L = m - k, c0 = k + 1, W = n - c0;
-  const coef = new Float64Array(i + 1), dv = new Float64Array(i + 1), dx = new Float64Array(i + 1);
+  const coef = new Float64Array(i + 1);
   // Column k of the transformed matrix, rows k..m-1: v = A[k:, k] - V[k:, :i] Y[k, :i]^T - X[k:, :i] U[k, :i]^T.
   const v = new Float64Array(L);
   for (let r = 0; r < L; r++) v[r] = a[(k + r) * n + k];
@@ -134,11 +128,8 @@ function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, 
   const y = new Float64Array(W);
   if (tauq !== 0) {
     gemvT(a, k * n + c0, n, L, W, v, y);
-    gemvN(Vt, k, m, i, L, v, dv);
-    gemvN(Xt, k, m, i, L, v, dx);
-    for (let j = 0; j < i; j++) { dv[j] = -dv[j]; dx[j] = -dx[j]; }
-    gemvT(Yt, c0, n, i, W, dv, y);
-    gemvT(Ut, c0, n, i, W, dx, y);
+    gemvLowRankSub(Yt, c0, n, Vt, k, m, i, L, W, v, y); // - Y V^T v
+    gemvLowRankSub(Ut, c0, n, Xt, k, m, i, L, W, v, y); // - U X^T v
     for (let c = 0; c < W; c++) y[c] *= tauq;
   }
   Yt.set(y, i * n + c0);
@@ -155,11 +146,8 @@ function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, 
   const x = new Float64Array(m - c0);
   if (taup !== 0) {
     gemvN(a, c0 * n + c0, n, m - c0, W, row, x);
-    gemvN(Yt, c0, n, i + 1, W, row, dv);
-    gemvN(Ut, c0, n, i, W, row, dx);
-    for (let j = 0; j <= i; j++) { dv[j] = -dv[j]; dx[j] = -dx[j]; }
-    gemvT(Vt, c0, m, i + 1, m - c0, dv, x);
-    gemvT(Xt, c0, m, i, m - c0, dx, x);
+    gemvLowRankSub(Vt, c0, m, Yt, c0, n, i + 1, W, m - c0, row, x); // - V Y^T u
+    gemvLowRankSub(Xt, c0, m, Ut, c0, n, i, W, m - c0, row, x); // - X U^T u
     for (let r = 0; r < x.length; r++) x[r] *= taup;
   }
   Xt.set(x, i * m + c0);
