@@ -7,7 +7,7 @@ import { errorTailCurve, oneHot, wcss } from '../src/metrics/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
-  mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
+  commonStreams, mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
 } from './shared/mnist-training.ts';
 
 export type MnistCollapseParams = MnistDataParams & MnistTrainingParams & { lambda: number; hidden: number[]; every: number };
@@ -18,7 +18,8 @@ export default defineExperiment<MnistCollapseParams>({
   description: 'Neural Rank Collapse (Zangrando et al.), Section 6.3 and Figure 3. A fully connected tanh network '
     + '(input -> --hidden -> 10, biases, PyTorch default init; the paper gives no widths, three hidden layers here) is trained '
     + 'on MNIST by mini-batch SGD with momentum (or Adam) on L_lambda = (1/N) sum ||f(x) - y||^2 + lambda sum_l (||W_l||^2 + ||b_l||^2) '
-    + '(Eq. 3, one-hot y), once per --lambda. At epoch 0, every --every epochs and at the end it records: tails.csv, '
+    + '(Eq. 3, one-hot y; --targets pm1 for +-1), once per --lambda; all cells of a seed share the data subset, initial '
+    + 'weights and mini-batch order (common random numbers), so their epoch-0 rows are equal. At epoch 0 (initialisation), every --every epochs and at the end it records: tails.csv, '
     + 'e(r) = sum_{i>=r} s_i / sum_i s_i (Eq. 22) of each W_l (layer l = 1..L, r = 1..min(rows, cols)); tcv.csv, the WCSS of '
     + 'the class partition (Eq. 6) of z^j on the training set, j = 0 (the input) .. L-1 (the last hidden layer): the paper\'s '
     + 'TCV estimate (labels are constant within a class, so the label part of Eq. 6 is zero); train.csv, L_lambda on the '
@@ -46,9 +47,10 @@ export default defineExperiment<MnistCollapseParams>({
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...p.hidden, 10]),
   async runCell(ctx) {
     const p = ctx.params;
-    const data = loadMnistData(p, ctx.rng);
+    const streams = commonStreams('mnist-collapse', ctx.seed); // the same digits, weights and batches for every lambda
+    const data = loadMnistData(p, streams.data);
     const { train, test } = data;
-    const model = tanhMlp(train.X.cols, p.hidden, data.classes, ctx.rng, p.dtype);
+    const model = tanhMlp(train.X.cols, p.hidden, data.classes, streams.init(p.hidden), p.dtype);
     const Y = oneHot(train.labels, data.classes);
     const tails: Row[] = [];
     const tcv: Row[] = [];
@@ -65,7 +67,7 @@ export default defineExperiment<MnistCollapseParams>({
       trainRows.push({ epoch, loss, train_acc: accuracy(model, train), test_acc: accuracy(model, test) });
     };
     const res = await trainEpochs(ctx, model, train, {
-      lambda: p.lambda, training: p, every: p.every, onRecord, rng: ctx.rng,
+      lambda: p.lambda, training: p, every: p.every, onRecord, rng: streams.train,
       progress: (f, m) => ctx.progress(f, m),
     });
     return { status: res.status, rows: { tails, tcv, train: trainRows }, ...(res.message ? { message: res.message } : {}) };

@@ -73,9 +73,9 @@ export function measureLayers(
   return { decomposition, variance, nfa };
 }
 
-const training = mnistTrainingParams({ epochs: 60, lr: 0.5, batchSize: 128 }).map((s) => {
+const training = mnistTrainingParams({ epochs: 60, lr: 0.5, batchSize: 128, targets: 'pm1' }).map((s) => {
   if (s.name === 'momentum') return { ...s, default: 0, help: 'SGD momentum (App. C: none for MLPs)' };
-  if (s.name === 'loss') return { ...s, default: 'mse', help: 'data loss on one-hot targets: mse = PyTorch MSELoss (App. C), squared, or cross-entropy' };
+  if (s.name === 'loss') return { ...s, default: 'mse', help: 'data loss on the --targets encoding: mse = PyTorch MSELoss (App. C), squared, or cross-entropy' };
   if (s.name === 'lr') return { ...s, grid: true, help: 'learning rate (paper 0.05; default 0.5 so the small run leaves the initial plateau); a list is a grid' };
   if (s.name === 'epochs') return { ...s, help: 'training epochs (paper 500)' };
   return s;
@@ -84,8 +84,9 @@ const training = mnistTrainingParams({ epochs: 60, lr: 0.5, batchSize: 128 }).ma
 export default defineExperiment<NnDecompositionParams>({
   name: 'nn-decomposition',
   summary: 'AGOP paper Sec. 5: NC1 of layer input, S V^T x and relu(U S V^T x) per layer of a trained MLP; Neural Feature Ansatz',
-  description: 'Trains a bias-free ReLU MLP (App. C: 5 hidden layers of width 512, MSE on one-hot targets, SGD batch 128, '
-    + 'lr 0.05, no momentum, hidden init scale 0.2, 500 epochs) on MNIST and every --every epochs measures, per hidden layer '
+  description: 'Trains a bias-free ReLU MLP (App. C: 5 hidden layers of width 512, MSE on +-1 targets (+1 for the class, -1 elsewhere, '
+    + 'as the authors\' code; --targets onehot for 0/1), SGD batch 128, '
+    + 'lr 0.05, no momentum, hidden init scale 0.2, 500 epochs) on MNIST and every --every epochs measures (epoch 0 = at initialisation, before any step), per hidden layer '
     + 'l with W_l = U S V^T: NC1 = tr Sigma_W / tr Sigma_B of the layer input, of S V^T x, and of relu(U S V^T x) (Figures 2, 7); '
     + 'tr Sigma_W / tr Sigma_T and tr Sigma_B / tr Sigma_T of the output, Sigma_T = Sigma_W + Sigma_B (Fig. 10); and the '
     + 'NFA correlation (Pearson of the entries, each matrix minus its mean) of W_l^T W_l with AGOP_l^{1/2} (Fig. 10), with AGOP_l '

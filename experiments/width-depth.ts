@@ -6,11 +6,12 @@ import { softRank } from '../src/metrics/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
-  mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
+  commonStreams, mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
 } from './shared/mnist-training.ts';
 
 export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
   lambda: number; sweep: string; widths: number[]; depths: number[]; widthSweepDepth: number; depthSweepWidth: number; eps: number;
+  plateauWindow: number; plateauTol: number;
 };
 
 /** Hidden widths of every network a cell trains, with the swept value (width or depth) it reports. */
@@ -25,7 +26,9 @@ export default defineExperiment<WidthDepthParams>({
   summary: 'Soft rank rk(0.1) of each layer after training vs width and vs depth on MNIST (NRC Sec. 6.4, Figs. 4-5)',
   description: 'Neural Rank Collapse (Zangrando et al.), Section 6.4, Figures 4 and 5. Fully connected tanh networks '
     + '(biases, identity output, PyTorch default init) are trained on MNIST by mini-batch SGD with momentum (or Adam) on '
-    + 'L_lambda (Eq. 3, squared loss on one-hot labels by default) for --epochs; then rk(eps) = min{r : e(r) <= eps} '
+    + 'L_lambda (Eq. 3, squared loss on one-hot labels by default) until the stopping rule, a train-loss plateau (L_lambda fell '
+    + 'by less than --plateau-tol, relative, over the last --plateau-window epochs), or at most --epochs; the reached_rule '
+    + 'column is false (and the cell status not_converged) for a network that hit the cap first. Then rk(eps) = min{r : e(r) <= eps} '
     + '(Sec. 6.4, e(r) of Eq. 22) of every weight matrix W_l (layer l = 1..L) is written. Grid cells are (lambda, sweep): '
     + 'sweep=width trains, for each n in --widths, a network with --width-sweep-depth (paper: 4) hidden layers of width n '
     + '(width.csv); sweep=depth trains, for each D in --depths, D hidden layers of width --depth-sweep-width '
@@ -40,7 +43,12 @@ export default defineExperiment<WidthDepthParams>({
     { name: 'widthSweepDepth', kind: 'int', positive: true, max: 64, default: 4, help: 'hidden layers of the width sweep (paper: 4)' },
     { name: 'depthSweepWidth', kind: 'int', min: 0, max: 8192, default: 0, help: 'hidden width of the depth sweep; 0 = 2 x input dimension (paper)' },
     { name: 'eps', kind: 'float', min: 0, max: 1, default: 0.1, help: 'tolerance of the soft rank rk(eps) (paper: 0.1)' },
-    ...mnistTrainingParams({ epochs: 40, lr: 0.05, batchSize: 64 }),
+    ...mnistTrainingParams({ epochs: 1000, lr: 0.05, batchSize: 64 }).map((s) => (s.name === 'epochs' ? { ...s, help: 'most training epochs (the cap of the plateau rule)' } : s)),
+    {
+      name: 'plateauWindow', kind: 'int', min: 0, max: 1e5, default: 20,
+      help: 'stopping rule: stop when L_lambda fell by less than --plateau-tol (relative) over this many epochs; 0 = train all --epochs',
+    },
+    { name: 'plateauTol', kind: 'float', min: 0, max: 1, default: 1e-3, help: 'relative fall of L_lambda over --plateau-window epochs below which training stops' },
     ...mnistDataParams({ n: 1000, nTest: 500, pool: 4 }),
   ],
   presets: {
@@ -52,41 +60,50 @@ export default defineExperiment<WidthDepthParams>({
     },
   },
   tables: {
-    width: ['lambda', 'seed', 'width', 'layer', 'soft_rank'],
-    depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank'],
+    width: ['lambda', 'seed', 'width', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
+    depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
   },
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...net.hidden, 10]))),
   async runCell(ctx) {
     const p = ctx.params;
-    const data = loadMnistData(p, ctx.rng);
+    const streams = commonStreams('width-depth', ctx.seed); // common random numbers: the same digits and per-architecture weights for every lambda
+    const data = loadMnistData(p, streams.data);
     const nets = networks(p);
     const cost = nets.map((net) => [inputDim(p.pool), ...net.hidden, 10].reduce((s, w, i, a) => s + (i ? w * a[i - 1] : 0), 0));
     const total = cost.reduce((a, b) => a + b, 0);
     const rows: Row[] = [];
     const failed: string[] = [];
+    const unreached: string[] = [];
+    const plateau = p.plateauWindow > 0 ? { window: p.plateauWindow, tol: p.plateauTol } : undefined;
     let doneCost = 0;
     for (let k = 0; k < nets.length; k++) {
       const net = nets[k];
-      const rng = ctx.rng.child(`${p.sweep}-${net.value}`);
-      const model = tanhMlp(data.train.X.cols, net.hidden, data.classes, rng, p.dtype);
+      const model = tanhMlp(data.train.X.cols, net.hidden, data.classes, streams.init(net.hidden), p.dtype);
       const res = await trainEpochs(ctx, model, data.train, {
-        lambda: p.lambda, training: p, every: Math.max(p.epochs, 1), rng,
+        lambda: p.lambda, training: p, every: Math.max(p.epochs, 1), rng: streams.train, ...(plateau ? { plateau } : {}),
         progress: (f, m) => ctx.progress((doneCost + f * cost[k]) / total, `${p.sweep} ${net.value}: ${m}`),
       });
       doneCost += cost[k];
       if (res.status === 'failed') return { status: 'failed', rows: {}, message: res.message };
       if (res.status !== 'ok') { failed.push(`${p.sweep} ${net.value}: ${res.message}`); continue; }
+      const reached = plateau ? res.reachedRule === true : true; // without a rule, the fixed epochs are the rule
+      if (!reached) unreached.push(`${p.sweep} ${net.value}`);
+      const fit = { epochs: res.epochs, reached_rule: reached, train_loss: res.loss, train_acc: accuracy(model, data.train), test_acc: accuracy(model, data.test) };
       model.layers.forEach((layer, l) => {
-        rows.push({ [p.sweep]: net.value, layer: l + 1, soft_rank: softRank(layer.W, p.eps) }); // rk(eps), NRC Sec. 6.4
+        rows.push({ [p.sweep]: net.value, layer: l + 1, soft_rank: softRank(layer.W, p.eps), ...fit }); // rk(eps), NRC Sec. 6.4
       });
-      ctx.log(`lambda ${p.lambda} ${p.sweep} ${net.value}: loss ${res.loss.toPrecision(4)}, train acc ${accuracy(model, data.train).toFixed(3)}, `
-        + `test acc ${accuracy(model, data.test).toFixed(3)}`);
+      ctx.log(`lambda ${p.lambda} ${p.sweep} ${net.value}: ${res.epochs} epochs${reached ? '' : ' (no plateau)'}, loss ${res.loss.toPrecision(4)}, `
+        + `train acc ${fit.train_acc.toFixed(3)}, test acc ${fit.test_acc.toFixed(3)}`);
     }
+    const message = [
+      ...failed,
+      ...(unreached.length ? [`no loss plateau (rel. fall < ${p.plateauTol} over ${p.plateauWindow} epochs) within ${p.epochs} epochs: ${unreached.join(', ')}`] : []),
+    ].join('; ');
     return {
-      status: failed.length ? 'diverged' : 'ok',
+      status: failed.length ? 'diverged' : unreached.length ? 'not_converged' : 'ok',
       rows: { [p.sweep]: rows },
-      ...(failed.length ? { message: failed.join('; ') } : {}),
+      ...(message ? { message } : {}),
     };
   },
 });

