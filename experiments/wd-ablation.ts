@@ -56,17 +56,33 @@ export function meanSd(values: number[]): { mean: number; sd: number } {
   return { mean, sd };
 }
 
-/** Table 1: mean and SD over the seeds of every metric, per (config, loss); only cells with status ok count. */
+/** Welch's t of mean a against mean b: (mean_a - mean_b) / sqrt(sd_a^2/n_a + sd_b^2/n_b) (NaN without spread). */
+export function welchT(a: number[], b: number[]): number {
+  const x = meanSd(a);
+  const y = meanSd(b);
+  const se = Math.sqrt(x.sd ** 2 / a.length + y.sd ** 2 / b.length);
+  return se > 0 ? (x.mean - y.mean) / se : NaN;
+}
+
+/**
+ * Table 1: mean and SD over the seeds of every metric, per (config, loss), and Welch's t of the config's mean against
+ * the baseline's of the same loss (t_vs_baseline; empty for the baseline); only cells with status ok count.
+ */
 export function table1(metrics: Row[]): Row[] {
   const out: Row[] = [];
+  const values = (config: string, loss: string, metric: string) => metrics
+    .filter((r) => r.config === config && r.loss === loss && (r.status ?? 'ok') === 'ok').map((r) => Number(r[metric]));
   const configs = [...CONFIG_NAMES, ...new Set(metrics.map((r) => String(r.config)).filter((c) => !(c in WD_CONFIGS)))];
   for (const config of configs) {
     for (const loss of LOSSES) {
       const rows = metrics.filter((r) => r.config === config && r.loss === loss && (r.status ?? 'ok') === 'ok');
       if (rows.length === 0) continue;
       for (const metric of TABLE1_METRICS) {
-        const { mean, sd } = meanSd(rows.map((r) => Number(r[metric])));
-        out.push({ config, loss, metric, mean, sd, seeds: rows.length });
+        const v = values(config, loss, metric);
+        const { mean, sd } = meanSd(v);
+        const base = values('baseline', loss, metric);
+        const t = config === 'baseline' || base.length === 0 ? null : welchT(v, base);
+        out.push({ config, loss, metric, mean, sd, seeds: rows.length, t_vs_baseline: t });
       }
     }
   }
@@ -100,7 +116,8 @@ export default defineExperiment<WdAblationParams>({
     + 'from --seed/--seeds (Table 1: 3 seeds, the default here); all configurations of one seed share data, initial weights '
     + 'and mini-batch order. Per cell (metrics.csv): NC1 = (1/K) tr(Sigma_W Sigma_B^+), NC1~, NC2 (nc2_etf) and NC3 of the '
     + 'deepest features on the training set at the end, train / test accuracy; per_class.csv: NC1^(k) (App. E.2); '
-    + 'table1.csv: mean and SD (n-1) over seeds per (config, loss, metric). Paper: more decay on the feature layers brings '
+    + 'table1.csv: mean and SD (n-1) over seeds per (config, loss, metric) and Welch\'s t against the baseline of the same loss '
+    + '(|t| > 3: the effect is resolved by the seeds). Paper: more decay on the feature layers brings '
     + 'the features closer to collapse, and changing it moves the metrics more than changing the last layer\'s decay.',
   params: [
     { name: 'config', kind: 'string', grid: true, choices: CONFIG_NAMES, default: 'baseline', help: 'weight-decay configuration (Table 1 rows); a list is a grid' },
@@ -124,7 +141,7 @@ export default defineExperiment<WdAblationParams>({
     metrics: ['config', 'loss', 'seed', 'nc1', 'nc1_trace', 'nc2_etf', 'nc3', 'train_acc', 'test_acc', 'train_loss', 'status'],
     per_class: ['config', 'loss', 'seed', 'class', 'nc1'],
   },
-  finalTables: { table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds'] },
+  finalTables: { table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds', 't_vs_baseline'] },
   finalize: (tables) => ({ table1: table1(tables.metrics ?? []) }),
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...p.hidden, 10]),

@@ -26,8 +26,8 @@ export default defineExperiment<WidthDepthParams>({
   summary: 'Soft rank rk(0.1) of each layer after training vs width and vs depth on MNIST (NRC Sec. 6.4, Figs. 4-5)',
   description: 'Neural Rank Collapse (Zangrando et al.), Section 6.4, Figures 4 and 5. Fully connected tanh networks '
     + '(biases, identity output, PyTorch default init) are trained on MNIST by mini-batch SGD with momentum (or Adam) on '
-    + 'L_lambda (Eq. 3, squared loss on one-hot labels by default) until the stopping rule, a train-loss plateau (L_lambda fell '
-    + 'by less than --plateau-tol, relative, over the last --plateau-window epochs), or at most --epochs; the reached_rule '
+    + 'L_lambda (Eq. 3, squared loss on one-hot labels by default) until the stopping rule, a train-loss plateau (the best L_lambda of the last '
+    + '--plateau-window epochs is not --plateau-tol, relative, below the best before them), or at most --epochs; the reached_rule '
     + 'column is false (and the cell status not_converged) for a network that hit the cap first. Then rk(eps) = min{r : e(r) <= eps} '
     + '(Sec. 6.4, e(r) of Eq. 22) of every weight matrix W_l (layer l = 1..L) is written. Grid cells are (lambda, sweep): '
     + 'sweep=width trains, for each n in --widths, a network with --width-sweep-depth (paper: 4) hidden layers of width n '
@@ -46,7 +46,7 @@ export default defineExperiment<WidthDepthParams>({
     ...mnistTrainingParams({ epochs: 1000, lr: 0.05, batchSize: 64 }).map((s) => (s.name === 'epochs' ? { ...s, help: 'most training epochs (the cap of the plateau rule)' } : s)),
     {
       name: 'plateauWindow', kind: 'int', min: 0, max: 1e5, default: 20,
-      help: 'stopping rule: stop when L_lambda fell by less than --plateau-tol (relative) over this many epochs; 0 = train all --epochs',
+      help: 'stopping rule: stop when the best L_lambda of the last this many epochs is not --plateau-tol (relative) below the best before them; 0 = train all --epochs',
     },
     { name: 'plateauTol', kind: 'float', min: 0, max: 1, default: 1e-3, help: 'relative fall of L_lambda over --plateau-window epochs below which training stops' },
     ...mnistDataParams({ n: 1000, nTest: 500, pool: 4 }),
@@ -98,7 +98,7 @@ export default defineExperiment<WidthDepthParams>({
     }
     const message = [
       ...failed,
-      ...(unreached.length ? [`no loss plateau (rel. fall < ${p.plateauTol} over ${p.plateauWindow} epochs) within ${p.epochs} epochs: ${unreached.join(', ')}`] : []),
+      ...(unreached.length ? [`no loss plateau (best L_lambda not ${p.plateauTol} lower over ${p.plateauWindow} epochs) within ${p.epochs} epochs: ${unreached.join(', ')}`] : []),
     ].join('; ');
     return {
       status: failed.length ? 'diverged' : unreached.length ? 'not_converged' : 'ok',

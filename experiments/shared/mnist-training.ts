@@ -166,8 +166,8 @@ export interface EpochLoopOptions {
   progress?: (fraction: number, message: string) => void;
   rng: Rng;
   /**
-   * Stopping rule (train-loss plateau): stop once the full-batch L_lambda has fallen by less than a fraction `tol` over
-   * the last `window` epochs, i.e. L(e - window) - L(e) < tol * L(e - window); `training.epochs` is then the cap.
+   * Stopping rule (train-loss plateau): stop once the best full-batch L_lambda of the last `window` epochs is less than a
+   * fraction `tol` below the best one before them (see plateauReached); `training.epochs` is then the cap.
    */
   plateau?: { window: number; tol: number };
 }
@@ -182,12 +182,16 @@ export interface EpochLoopResult {
   message?: string;
 }
 
-/** The plateau rule of EpochLoopOptions on a history of full-batch losses (index = epoch). */
+/**
+ * The plateau rule of EpochLoopOptions on a history of full-batch losses (index = epoch): the best loss of the last
+ * `window` epochs is not below (1 - tol) times the best loss before them (patience, robust to SGD noise).
+ */
 export function plateauReached(losses: readonly number[], window: number, tol: number): boolean {
   const e = losses.length - 1;
   if (window < 1 || e < window) return false;
-  const before = losses[e - window];
-  return before - losses[e] < tol * Math.abs(before);
+  const bestBefore = Math.min(...losses.slice(0, e - window + 1));
+  const bestRecent = Math.min(...losses.slice(e - window + 1));
+  return bestRecent > (1 - tol) * bestBefore;
 }
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -23,7 +23,7 @@ describe('wd-ablation (Tirer et al. Sec. 5, App. E.2, Table 1)', () => {
       metrics: ['config', 'loss', 'seed', 'nc1', 'nc1_trace', 'nc2_etf', 'nc3', 'train_acc', 'test_acc', 'train_loss', 'status'],
       per_class: ['config', 'loss', 'seed', 'class', 'nc1'],
     });
-    expect(wdAblation.finalTables).toEqual({ table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds'] });
+    expect(wdAblation.finalTables).toEqual({ table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds', 't_vs_baseline'] });
     const p = { ...params, config: 'baseline', loss: 'cross-entropy' };
     const a = await wdAblation.runCell(makeCellContext(p, 2));
     expect(a.status).toBe('ok');
@@ -106,6 +106,16 @@ describe('wd-ablation (Tirer et al. Sec. 5, App. E.2, Table 1)', () => {
     const nc2 = t.find((r) => r.config === 'features-0' && r.metric === 'nc2_etf')!;
     expect(nc2.mean as number).toBeCloseTo(7 / 3, 14);
     expect(nc2.sd as number).toBeCloseTo(Math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2), 14);
+    expect(base.t_vs_baseline).toBeNull(); // the baseline row has no t
+  });
+
+  it('table1 reports Welch t of each configuration against the baseline of the same loss', () => {
+    const row = (config: string, seed: number, nc1: number): Row => ({ config, loss: 'mse', seed, nc1, nc1_trace: 1, nc2_etf: 1, nc3: 1, train_acc: 1, test_acc: 1, status: 'ok' });
+    const metrics = [row('baseline', 0, 1), row('baseline', 1, 2), row('baseline', 2, 3), row('features-x2', 0, 0.2), row('features-x2', 1, 0.4)];
+    const t = table1(metrics).find((r) => r.config === 'features-x2' && r.metric === 'nc1')!;
+    // means 0.3 and 2, variances 0.02 and 1: t = (0.3 - 2) / sqrt(0.02/2 + 1/3)
+    expect(t.t_vs_baseline as number).toBeCloseTo(-1.7 / Math.sqrt(0.01 + 1 / 3), 13);
+    expect(table1(metrics).find((r) => r.config === 'features-x2' && r.metric === 'nc3')!.t_vs_baseline).toBeNaN(); // no spread
   });
 
   it('a run with two seeds writes table1.csv whose means and SDs match metrics.csv', { timeout: 30000 }, async () => {
@@ -116,7 +126,7 @@ describe('wd-ablation (Tirer et al. Sec. 5, App. E.2, Table 1)', () => {
     const metrics = readTable(join(out, 'metrics.csv'));
     expect(metrics).toHaveLength(4);
     const t = readTable(join(out, 'table1.csv'));
-    expect(readFileSync(join(out, 'table1.csv'), 'utf8').split('\n')[0]).toBe('config,loss,metric,mean,sd,seeds');
+    expect(readFileSync(join(out, 'table1.csv'), 'utf8').split('\n')[0]).toBe('config,loss,metric,mean,sd,seeds,t_vs_baseline');
     expect(t).toHaveLength(2 * 6);
     for (const row of t) {
       const xs = metrics.filter((m) => m.config === row.config && m.loss === row.loss).map((m) => m[row.metric as string] as number);
