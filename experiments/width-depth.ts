@@ -45,7 +45,7 @@ export default defineExperiment<WidthDepthParams>({
     { name: 'eps', kind: 'float', min: 0, max: 1, default: 0.1, help: 'tolerance of the soft rank rk(eps) (paper: 0.1)' },
     ...mnistTrainingParams({ epochs: 1000, lr: 0.05, batchSize: 64 }).map((s) => (s.name === 'epochs' ? { ...s, help: 'most training epochs (the cap of the plateau rule)' } : s)),
     {
-      name: 'plateauWindow', kind: 'int', min: 0, max: 1e5, default: 20,
+      name: 'plateauWindow', kind: 'int', min: 0, max: 1e5, default: 50,
       help: 'stopping rule: stop when the best L_lambda of the last this many epochs is not --plateau-tol (relative) below the best before them; 0 = train all --epochs',
     },
     { name: 'plateauTol', kind: 'float', min: 0, max: 1, default: 1e-3, help: 'relative fall of L_lambda over --plateau-window epochs below which training stops' },

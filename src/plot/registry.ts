@@ -29,14 +29,43 @@ export function buildFigures(dir: string, manifest: RunManifest, warn: (message:
   }
   const ctx: FigureContext = { dir, manifest, warn };
   const out: Figure[] = [];
+  const note = unfinishedNote(manifest);
   for (const def of defs) {
     try {
       const built = def.build(ctx);
-      out.push(...(Array.isArray(built) ? built : [built]));
+      out.push(...(Array.isArray(built) ? built : [built]).map((f) => (note ? markUnfinished(f, note) : f)));
     } catch (e) {
       const reason = e instanceof MissingData ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
       warn(`figure ${def.name} skipped: ${reason}`);
     }
   }
   return out;
+}
+
+/** Cells of the run that did not end ok, e.g. "2 of 6 cells not ok (not_converged: lambda=0.01 sweep=width; ...)"; undefined when all are ok. */
+export function unfinishedNote(manifest: RunManifest): string | undefined {
+  const cells = Array.isArray(manifest.cells) ? manifest.cells as { status?: string; params?: Record<string, unknown>; seed?: number; key?: string }[] : [];
+  const bad = cells.filter((c) => c.status !== undefined && c.status !== 'ok');
+  if (!bad.length) return undefined;
+  const grid = Object.entries(manifest.params ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 1).map(([k]) => k);
+  const label = (c: (typeof bad)[number]) => [...grid.map((k) => `${k}=${String(c.params?.[k])}`), ...(new Set(cells.map((x) => x.seed)).size > 1 ? [`seed=${c.seed}`] : [])].join(' ') || c.key || 'cell';
+  const shown = bad.slice(0, 6).map((c) => `${c.status}: ${label(c)}`);
+  return `${bad.length} of ${cells.length} cells did not end ok (${shown.join('; ')}${bad.length > 6 ? '; ...' : ''})`;
+}
+
+/** Mark a figure drawn from a run with unfinished cells: a warning in its caption and, for charts, in the subtitle. */
+export function markUnfinished(fig: Figure, note: string): Figure {
+  const caption = `WARNING: ${note}; their values are not at convergence.${fig.caption ? ` ${fig.caption}` : ''}`;
+  if (fig.kind === 'markdown') return { ...fig, caption, text: `> **Warning:** ${note}.\n\n${fig.text}` };
+  const spec = { ...fig.spec } as Record<string, unknown>;
+  const title = spec.title;
+  const warnLine = `not converged: ${note}`;
+  if (title && typeof title === 'object' && !Array.isArray(title)) {
+    const t = title as { subtitle?: string | string[]; subtitleColor?: string };
+    const sub = t.subtitle === undefined ? [] : Array.isArray(t.subtitle) ? t.subtitle : [t.subtitle];
+    spec.title = { ...t, subtitle: [...sub, warnLine], subtitleColor: '#a05000' };
+  } else {
+    spec.title = { text: typeof title === 'string' ? title : fig.title, subtitle: warnLine, subtitleColor: '#a05000' };
+  }
+  return { ...fig, caption, spec: spec as typeof fig.spec };
 }

@@ -10,7 +10,7 @@ import { makeProgress } from './progress.ts';
 import { configHash, gitCommit, packageVersion } from './meta.ts';
 import { readManifest, ResultStore, type Manifest } from './store.ts';
 import type { CellResult, Experiment, Row } from './types.ts';
-import { finalizeRun } from './finalize.ts';
+import { drawFiguresSafely, finalizeRun } from './finalize.ts';
 
 export interface RunOptions {
   preset: string;
@@ -219,8 +219,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   }
 
   const allFailures = m.cells.filter((c) => c.status !== 'ok');
-  if (!shard) await finalizeRun(exp, store, { plot: opts.plot, quiet: opts.quiet });
+  if (!shard) await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
   store.finish(allFailures.length ? 'complete_with_failures' : 'complete');
+  if (!shard && opts.plot) await drawFiguresSafely(store.dir, opts.quiet); // after finish: index.html shows the final status
   if (!opts.quiet) {
     const counts = new Map<string, number>();
     for (const c of m.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);

@@ -40,17 +40,22 @@ const figure1: FigureDef = {
     const hi = Math.max(...values);
     const log = lo > 0 && hi / lo > 100;
     const small = xs.length * ys.length <= 49;
+    // cells some seed of which did not converge: '*' after the value, and named in the subtitle
+    const key = (r: Rec) => `${r._config}|${r.lambda}|${r.sigma}`;
+    const unconverged = new Set(rows.filter((r) => r.status === 'not_converged').map(key));
     for (const r of mean) {
       const v = num(r.rel_tail);
       const t = log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1) : (v - Math.min(0, lo)) / ((hi - Math.min(0, lo)) || 1);
       r._dark = t < 0.55 ? 1 : 0; // viridis is dark at the low end
-      r._text = v < 0.001 ? v.toExponential(0).replace('e-', 'e-') : v.toFixed(3).replace(/^0\./, '.');
+      r._text = (v < 0.001 ? v.toExponential(0).replace('e-', 'e-') : v.toFixed(3).replace(/^0\./, '.')) + (unconverged.has(key(r)) ? '*' : '');
     }
+    const notAt = [...new Set(rows.filter((x) => unconverged.has(key(x))).map((x) => `λ=${x.lambda} σ=${x.sigma}`))];
     const ranks = distinct(rows.filter((r) => typeof r.rank === 'number'), 'rank');
     const r = ranks.length === 1 ? String(ranks[0]) : 'r';
     const spec = figureSpec(
       `Figure 1: relative distance of each weight matrix to rank ${r}`,
-      [`rel_tail(${r}) = Σ_{j>${r}} s_j² / Σ_j s_j² at convergence; ${SEEDS(seedCount(rows))}; colour ${log ? 'log scale, ' : ''}shared by all panels`],
+      [`rel_tail(${r}) = Σ_{j>${r}} s_j² / Σ_j s_j² at convergence; ${SEEDS(seedCount(rows))}; colour ${log ? 'log scale, ' : ''}shared by all panels`,
+        ...(notAt.length ? [`* not converged (gradient tolerance not reached): ${notAt.slice(0, 8).join(', ')}${notAt.length > 8 ? ', ...' : ''}`] : [])],
       heatmap({
         values: mean,
         x: { field: 'lambda_label', title: 'weight decay λ', order: xs },

@@ -177,13 +177,13 @@ const layerwise: FigureDef = {
 
 // ---------------------------------------------------------------- wd-ablation
 
-const ABLATION_FILES = ['ablation.csv', 'wd_ablation.csv', 'runs.csv', 'results.csv', 'cells.csv'];
+const ABLATION_FILES = ['metrics.csv', 'ablation.csv', 'wd_ablation.csv', 'runs.csv', 'results.csv', 'cells.csv'];
 
 function ablationRows(dir: string): { rows: Rec[]; metrics: string[] } {
-  const { file } = findColumns(dir, ABLATION_FILES, [/^(setting|wd_setting|variant|config|ablation|wd|weight_decay_setting)$/i, /^nc1$/i, /^nc2$/i]);
-  const rows = loadRows(dir, file, ['setting|wd_setting|variant|config|ablation|wd|weight_decay_setting', 'loss_type|loss_fn|loss|objective?', 'bias?', 'nc1', 'nc2', 'nc3?', 'seed?']);
-  // Per-seed rows only (a table that also holds mean/SD rows marks them in the seed column).
-  const perSeed = rows.filter((r) => r.seed === undefined || typeof r.seed === 'number');
+  const { file } = findColumns(dir, ABLATION_FILES, [/^(setting|wd_setting|variant|config|ablation|wd|weight_decay_setting)$/i, /^nc1$/i, /^nc2(_etf)?$/i]);
+  const rows = loadRows(dir, file, ['setting|wd_setting|variant|config|ablation|wd|weight_decay_setting', 'loss_type|loss_fn|loss|objective?', 'bias?', 'nc1', 'nc2|nc2_etf', 'nc3?', 'seed?', 'status?']);
+  // Per-seed rows only (a table that also holds mean/SD rows marks them in the seed column); cells that did not end ok are left out.
+  const perSeed = rows.filter((r) => (r.seed === undefined || typeof r.seed === 'number') && (r.status === undefined || r.status === 'ok'));
   for (const r of perSeed) {
     const loss = typeof r.loss_type === 'string' ? r.loss_type.toUpperCase() : '';
     r.loss_label = loss ? `${loss} loss` : 'all';
