@@ -13,7 +13,7 @@ import {
   type Dataset, applyStandardizer, checkDataset, fitStandardizer, normalizeRows, selectSamples, sortByClass, subset, trainTestSplit,
 } from '../src/data/dataset.ts';
 import { gaussianMixture } from '../src/data/gaussian-mixture.ts';
-import { mnistSplit } from '../src/data/mnist.ts';
+import { checkImageDir, imageInputDim, mnistSplit } from '../src/data/mnist.ts';
 import { deepRfm, type DeepRfmLayer } from '../src/kernels/deep-rfm.ts';
 import { FEATURE_MAP_NAMES, type FeatureMapName } from '../src/kernels/features.ts';
 import { KERNEL_NAMES, type KernelName } from '../src/kernels/kernel.ts';
@@ -25,6 +25,7 @@ export type DeepRfmParams = {
   n: number;
   nTest: number;
   pool: number;
+  dataDir: string;
   features: string;
   labels: string;
   k: number;
@@ -61,9 +62,14 @@ function shortHash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** --data-dir names a directory (IDX MNIST / Fashion-MNIST or CIFAR-10 batches) instead of the package's digits. */
+function hasImageDir(p: DeepRfmParams): boolean {
+  return p.dataDir !== '' && p.dataDir !== 'none';
+}
+
 async function loadData(p: DeepRfmParams, rng: Rng): Promise<{ train: Dataset; test: Dataset }> {
   if (p.dataset === 'mnist') {
-    return mnistSplit({ nTrain: p.n, nTest: p.nTest, pool: p.pool }, rng.child('split'));
+    return mnistSplit({ nTrain: p.n, nTest: p.nTest, pool: p.pool, ...(hasImageDir(p) ? { dataDir: p.dataDir } : {}) }, rng.child('split'));
   }
   if (p.dataset === 'gaussian') {
     const ds = gaussianMixture({ k: p.k, n: p.n + p.nTest, dim: p.dim, sigma: p.sigma, radius: p.radius }, rng.child('data'));
@@ -117,7 +123,11 @@ export default defineExperiment<DeepRfmParams>({
     { name: 'dataset', kind: 'string', choices: ['mnist', 'gaussian', 'npy'], default: 'mnist', help: 'data source' },
     { name: 'n', kind: 'int', grid: true, positive: true, max: 10000, default: 1000, help: 'training samples' },
     { name: 'nTest', kind: 'int', min: 0, max: 10000, default: 500, help: 'test samples (disjoint from training)' },
-    { name: 'pool', kind: 'int', check: (v) => ([1, 2, 4, 7, 14].includes(v as number) ? undefined : 'must be one of 1, 2, 4, 7, 14'), default: 2, help: 'MNIST average pooling (2 gives 14x14 inputs)' },
+    { name: 'pool', kind: 'int', check: (v) => ([1, 2, 4, 7, 8, 14, 16].includes(v as number) ? undefined : 'must be one of 1, 2, 4, 7, 14 (MNIST) or 1, 2, 4, 8, 16 (CIFAR-10)'), default: 2, help: 'average pooling of --dataset mnist images (2 gives 14x14 MNIST inputs; CIFAR-10: per channel)' },
+    {
+      name: 'dataDir', kind: 'string', default: 'none',
+      help: 'for --dataset mnist: a directory with the four MNIST / Fashion-MNIST IDX files or the CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin); none = the mnist package',
+    },
     { name: 'features', kind: 'string', default: 'none', help: '.npy features (N x d) for --dataset npy' },
     { name: 'labels', kind: 'string', default: 'none', help: '.npy integer labels (N) for --dataset npy' },
     { name: 'k', kind: 'int', min: 2, max: 1000, default: 10, help: 'Gaussian mixture: classes' },
@@ -156,7 +166,11 @@ export default defineExperiment<DeepRfmParams>({
       const bad = checkUserData(p.features, p.labels, p.n + p.nTest);
       if (bad) return bad;
     }
-    if (p.dataset === 'mnist' && p.n + p.nTest > 10000) return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
+    if (p.dataset === 'mnist' && hasImageDir(p)) {
+      const bad = checkImageDir(p.dataDir, { nTrain: p.n, nTest: p.nTest, pool: p.pool });
+      if (bad) return `--data-dir: ${bad}`;
+    } else if (p.dataset === 'mnist' && 28 % p.pool !== 0) return `--pool ${p.pool} must divide 28 for MNIST (1, 2, 4, 7, 14)`;
+    if (p.dataset === 'mnist' && !hasImageDir(p) && p.n + p.nTest > 10000) return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
     if (p.linN > p.n) return `--lin-n ${p.linN} exceeds --n ${p.n}`;
     if (parseLayerList(p.saveGram).length > 0 && p.gramN > p.n) return `--gram-n ${p.gramN} exceeds --n ${p.n}`;
     const over = parseLayerList(p.saveGram).find((l) => l > p.depth);
@@ -165,7 +179,7 @@ export default defineExperiment<DeepRfmParams>({
     return undefined;
   },
   estimateBytes: (p) => {
-    const d = Math.max(p.width, p.dataset === 'mnist' ? (28 / p.pool) ** 2 : p.dim);
+    const d = Math.max(p.width, p.dataset === 'mnist' ? imageInputDim(p.pool, hasImageDir(p) ? p.dataDir : undefined) : p.dim);
     return 8 * (6 * p.n * p.n + 8 * (p.n + p.nTest) * d + 4 * d * d + 4 * p.linN * p.linN);
   },
   async runCell(ctx): Promise<CellResult> {

@@ -109,7 +109,7 @@ export default defineExperiment<LayerwiseParams>({
     layerwise: ['seed', 'layers', 'nc1', 'nc1_trace', 'train_loss', 'train_acc', 'test_acc'],
   },
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...Array.from({ length: p.layers }, () => p.width), 10]),
+  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.layers }, () => p.width), 10]),
   async runCell(ctx) {
     const rounds = await trainLayerwise(ctx);
     const last = rounds[rounds.length - 1];

@@ -44,7 +44,7 @@ export default defineExperiment<MnistCollapseParams>({
     train: ['lambda', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
   },
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...p.hidden, 10]),
+  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
   async runCell(ctx) {
     const p = ctx.params;
     const streams = commonStreams('mnist-collapse', ctx.seed); // the same digits, weights and batches for every lambda

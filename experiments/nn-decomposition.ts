@@ -118,8 +118,8 @@ export default defineExperiment<NnDecompositionParams>({
     train: ['init_scale', 'lr', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
   },
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...Array.from({ length: p.depth }, () => p.width), 10])
-    + 8 * (p.depth + 2) * (4 * inputDim(p.pool) ** 2 + 2 * p.n * Math.max(inputDim(p.pool), p.width)),
+  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.depth }, () => p.width), 10])
+    + 8 * (p.depth + 2) * (4 * inputDim(p) ** 2 + 2 * p.n * Math.max(inputDim(p), p.width)),
   async runCell(ctx) {
     const p = ctx.params;
     const data = loadMnistData(p, ctx.rng);

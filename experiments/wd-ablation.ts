@@ -144,7 +144,7 @@ export default defineExperiment<WdAblationParams>({
   finalTables: { table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds', 't_vs_baseline'] },
   finalize: (tables) => ({ table1: table1(tables.metrics ?? []) }),
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...p.hidden, 10]),
+  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
   async runCell(ctx) {
     const p = ctx.params;
     // common random numbers: data, initial weights and batch order depend on the seed only, not on config or loss

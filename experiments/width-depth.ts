@@ -17,7 +17,7 @@ export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
 /** Hidden widths of every network a cell trains, with the swept value (width or depth) it reports. */
 export function networks(p: WidthDepthParams): { value: number; hidden: number[] }[] {
   if (p.sweep === 'width') return p.widths.map((w) => ({ value: w, hidden: Array<number>(p.widthSweepDepth).fill(w) }));
-  const w = p.depthSweepWidth > 0 ? p.depthSweepWidth : 2 * inputDim(p.pool); // paper: twice the input dimension
+  const w = p.depthSweepWidth > 0 ? p.depthSweepWidth : 2 * inputDim(p); // paper: twice the input dimension
   return p.depths.map((depth) => ({ value: depth, hidden: Array<number>(depth).fill(w) }));
 }
 
@@ -64,13 +64,13 @@ export default defineExperiment<WidthDepthParams>({
     depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
   },
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p.pool), ...net.hidden, 10]))),
+  estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...net.hidden, 10]))),
   async runCell(ctx) {
     const p = ctx.params;
     const streams = commonStreams('width-depth', ctx.seed); // common random numbers: the same digits and per-architecture weights for every lambda
     const data = loadMnistData(p, streams.data);
     const nets = networks(p);
-    const cost = nets.map((net) => [inputDim(p.pool), ...net.hidden, 10].reduce((s, w, i, a) => s + (i ? w * a[i - 1] : 0), 0));
+    const cost = nets.map((net) => [inputDim(p), ...net.hidden, 10].reduce((s, w, i, a) => s + (i ? w * a[i - 1] : 0), 0));
     const total = cost.reduce((a, b) => a + b, 0);
     const rows: Row[] = [];
     const failed: string[] = [];

@@ -3,8 +3,7 @@
 // L_lambda (NRC Eq. 3) that reports progress, yields to the event loop each epoch so Ctrl-C (ctx.signal)
 // is honoured, records every `every` epochs, and maps divergence to the cell status 'diverged'.
 import { type Dataset } from '../../src/data/dataset.ts';
-import { checkIdxDir } from '../../src/data/idx.ts';
-import { MNIST_CLASSES, MNIST_SIDE, mnistSplit } from '../../src/data/mnist.ts';
+import { MNIST_CLASSES, checkImageDir, imageInputDim, mnistSplit } from '../../src/data/mnist.ts';
 import { Matrix } from '../../src/linalg/index.ts';
 import {
   AdamState, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
@@ -44,7 +43,7 @@ export function commonStreams(experiment: string, seed: number): { data: Rng; in
   return { data: root.child('data'), init: (widths) => root.child(`init ${widths.join('x')}`), train: root.child('train') };
 }
 
-const POOLS = [1, 2, 4, 7, 14, 28];
+const POOLS = [1, 2, 4, 7, 8, 14, 16, 28, 32]; // divisors of 28 (MNIST) or of 32 (CIFAR-10), checked against the data in validate
 
 /** --n, --n-test, --pool, --data-dir (defaults are the experiment's; override per experiment through presets). */
 export function mnistDataParams(defaults: { n: number; nTest: number; pool: number }): ParamSpec[] {
@@ -52,13 +51,14 @@ export function mnistDataParams(defaults: { n: number; nTest: number; pool: numb
     { name: 'n', kind: 'int', positive: true, max: 60000, default: defaults.n, help: 'training samples (stratified subset)' },
     { name: 'nTest', kind: 'int', min: 0, max: 10000, default: defaults.nTest, help: 'test samples (disjoint from the training ones)' },
     {
-      name: 'pool', kind: 'int', default: defaults.pool, help: 'average-pooling window: 1 = 28x28 = 784 inputs, 2 = 14x14 = 196, 4 = 7x7 = 49',
-      check: (v) => (POOLS.includes(v as number) ? undefined : `must divide 28 (one of ${POOLS.join(', ')})`),
+      name: 'pool', kind: 'int', default: defaults.pool, help: 'average-pooling window: 1 = 28x28 = 784 inputs, 2 = 14x14 = 196, 4 = 7x7 = 49 (CIFAR-10: per channel, 3 x (32/pool)^2 inputs)',
+      check: (v) => (POOLS.includes(v as number) ? undefined : `must divide 28 or 32 (one of ${POOLS.join(', ')})`),
     },
     {
       name: 'dataDir', kind: 'string', default: 'none',
       help: 'directory with the four MNIST / Fashion-MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, '
-        + 't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be .gz); none = the 10,000 digits of the mnist package',
+        + 't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be .gz) or the CIFAR-10 binary batches (data_batch_1..5.bin, '
+        + 'test_batch.bin); none = the 10,000 digits of the mnist package',
     },
   ];
 }
@@ -90,10 +90,11 @@ export function mnistTrainingParams(defaults: { epochs: number; lr: number; batc
 export function validateMnistData(p: MnistDataParams & Partial<MnistTrainingParams>): string | undefined {
   if (p.targets === 'pm1' && p.loss === 'cross-entropy') return '--targets pm1 needs a squared loss (--loss mse or squared); cross-entropy takes class labels';
   if (hasDataDir(p)) {
-    const bad = checkIdxDir(p.dataDir);
+    const bad = checkImageDir(p.dataDir, { nTrain: p.n, nTest: p.nTest, pool: p.pool });
     if (bad) return `--data-dir: ${bad}`;
     return undefined;
   }
+  if (28 % p.pool !== 0) return `--pool ${p.pool} must divide 28 for MNIST (1, 2, 4, 7, 14, 28)`;
   if (p.n + p.nTest > MNIST_PACKAGE_SAMPLES) {
     return `--n ${p.n} + --n-test ${p.nTest} exceed the ${MNIST_PACKAGE_SAMPLES} digits of the mnist package (give --data-dir with the full MNIST IDX files for more)`;
   }
@@ -105,9 +106,9 @@ export function hasDataDir(p: MnistDataParams): boolean {
   return p.dataDir !== '' && p.dataDir !== 'none';
 }
 
-/** Input dimension after pooling (28x28 images; IDX MNIST/Fashion-MNIST are 28x28 too). */
-export function inputDim(pool: number): number {
-  return (MNIST_SIDE / pool) ** 2;
+/** Input dimension after pooling: (28/pool)^2 (package digits, IDX MNIST / Fashion-MNIST) or 3 (32/pool)^2 (CIFAR-10). */
+export function inputDim(p: Pick<MnistDataParams, 'pool'> & Partial<MnistDataParams>): number {
+  return imageInputDim(p.pool, p.dataDir && hasDataDir(p as MnistDataParams) ? p.dataDir : undefined);
 }
 
 export interface MnistData {

