@@ -115,7 +115,8 @@ export default defineExperiment<DeepRfmParams>({
     + 'Data are standardised per feature (fitted on the training set) and sorted by class first. '
     + 'layers.csv: nc1 = tr(Sigma_W)/tr(Sigma_B), nc2_gram (normalised class-mean Gram vs Sigma_ETF), nc1_pinv, nc2_etf '
     + 'for stage input (X_l after normalisation), agop (M_l^{1/2} X_l) and features (Phi(M_l^{1/2} X_l)). '
-    + 'accuracy.csv: KRR train/test accuracy at each layer (layer L+1 = readout). '
+    + 'accuracy.csv: KRR train/test accuracy at each layer (layer L+1 = readout), and refit_test_acc, the test accuracy of '
+    + 'KRR refitted on X_l with the Mahalanobis kernel k_M(x, z) = k(||x - z||_M) of that layer\'s M_l (empty for the readout). '
     + 'linearized.csv: Sec. 4.2 / Thm 4.3 recursion on the Gram matrix of --lin-n training samples, '
     + '||Xtilde_l\' Xtilde_l - y y\'||_2 per layer (layer 0 = input Gram). '
     + '--save-gram 1,5,10 writes the centred-normalised Gram of the agop stage (class-sorted subsample of --gram-n) as .npy.',
@@ -157,7 +158,7 @@ export default defineExperiment<DeepRfmParams>({
   },
   tables: {
     layers: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'stage', 'nc1', 'nc2_gram', 'nc1_pinv', 'nc2_etf'],
-    accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'krr_method'],
+    accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'refit_test_acc', 'krr_method'],
     linearized: ['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'],
   },
   validate(p) {
@@ -222,7 +223,9 @@ export default defineExperiment<DeepRfmParams>({
         agopNormalization: p.agopNorm as 'max' | 'none', signal: ctx.signal,
         onProgress: (f, m) => ctx.progress(f, m),
       }, ctx.rng.child('deep-rfm'), (layer: DeepRfmLayer) => {
-        rows.accuracy.push({ layer: layer.layer, train_acc: layer.trainAccuracy, test_acc: layer.testAccuracy, krr_method: layer.krrMethod });
+        rows.accuracy.push({
+          layer: layer.layer, train_acc: layer.trainAccuracy, test_acc: layer.testAccuracy, refit_test_acc: layer.refitTestAccuracy, krr_method: layer.krrMethod,
+        });
         const stages: [string, Matrix | undefined][] = [['input', layer.input], ['agop', layer.agop], ['features', layer.features]];
         for (const [stage, X] of stages) {
           if (!X) continue;

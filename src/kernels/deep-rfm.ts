@@ -54,6 +54,11 @@ export interface DeepRfmLayer {
   /** KRR at this layer: accuracy on its training data and on the test set (NaN without one). */
   trainAccuracy: number;
   testAccuracy: number;
+  /**
+   * Test accuracy of KRR refitted with the Mahalanobis kernel k_M(x, z) = k(||x - z||_M), ||v||_M^2 = v' M_l v, on
+   * X_l (the authors' per-layer report; = KRR on M_l^{1/2} X_l); NaN for the readout or without a test set.
+   */
+  refitTestAccuracy: number;
   krrMethod: string;
 }
 
@@ -80,7 +85,7 @@ export function deepRfm(
     const trainAccuracy = accuracy(gemm(Kxx, sol.alpha), train.labels);
     const testAccuracy = Tn && test ? accuracy(gemm(kernelMatrix(Tn, Xn, spec), sol.alpha), test.labels) : NaN;
     if (l === L + 1) {
-      onLayer({ layer: l, input: Xn, testInput: Tn, trainAccuracy, testAccuracy, krrMethod: sol.method });
+      onLayer({ layer: l, input: Xn, testInput: Tn, trainAccuracy, testAccuracy, refitTestAccuracy: NaN, krrMethod: sol.method });
       opts.onProgress?.(1, `readout: train acc ${trainAccuracy.toFixed(3)}`);
       break;
     }
@@ -90,10 +95,16 @@ export function deepRfm(
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);
     const Tt = Tn ? gemm(Tn, Mh) : undefined;
+    // refit with k_M: ||x - z||_M = ||M^{1/2} x - M^{1/2} z||, so the kernel of the agop stage (AGOP paper, Sec. 3.3)
+    let refitTestAccuracy = NaN;
+    if (Tt && test) {
+      const solM = krrSolve(kernelFromSquaredDistances(squaredDistances(Xt, Xt), spec.name, spec.bandwidth), Y, opts.ridge);
+      refitTestAccuracy = accuracy(gemm(kernelMatrix(Tt, Xt, spec), solM.alpha), test.labels);
+    }
     const phi = randomFeatureMap(opts.featureMap, Xt.cols, opts.width, rng.child(`layer-${l}`), opts.featureBandwidth ?? 1);
     const Xnext = phi.apply(Xt);
     const Tnext = Tt ? phi.apply(Tt) : undefined;
-    onLayer({ layer: l, input: Xn, agop: Xt, features: Xnext, testInput: Tn, testAgop: Tt, M, trainAccuracy, testAccuracy, krrMethod: sol.method });
+    onLayer({ layer: l, input: Xn, agop: Xt, features: Xnext, testInput: Tn, testAgop: Tt, M, trainAccuracy, testAccuracy, refitTestAccuracy, krrMethod: sol.method });
     opts.onProgress?.(l / (L + 1), `layer ${l} done`);
     X = Xnext;
     T = Tnext;

@@ -7,7 +7,7 @@ import { deepRfm, type DeepRfmLayer } from '../../src/kernels/deep-rfm.ts';
 import { linearizedDeepRfm, linearizedKappa } from '../../src/kernels/linearized.ts';
 import { collapseMetrics } from '../../src/metrics/collapse.ts';
 import { gaussianMixture } from '../../src/data/gaussian-mixture.ts';
-import { normalizeRows } from '../../src/data/dataset.ts';
+import { normalizeRows, trainTestSplit } from '../../src/data/dataset.ts';
 import deepRfmExperiment from '../../experiments/deep-rfm.ts';
 import { cellParams, makeCellContext } from '../helpers/context.ts';
 import { readdirSync } from 'node:fs';
@@ -73,6 +73,53 @@ describe('Deep RFM', () => {
     });
     expect(nc1.length).toBe(4);
     expect(nc1[3]).toBeLessThan(nc1[0] / 10);
+  });
+});
+
+describe('Deep RFM refit with k_M (issue 19 item 12)', () => {
+  it('refit_test_acc is the test accuracy of KRR with the Mahalanobis kernel ||x - z||_M of the layer\'s M', () => {
+    const g = gaussianMixture({ k: 3, n: 90, dim: 12, sigma: 0.25, radius: 1 }, new Rng('refit'));
+    const { train, test } = trainTestSplit(g, { nTrain: 60, nTest: 30 }, new Rng('refit-split'));
+    const layers: DeepRfmLayer[] = [];
+    const opts = { depth: 2, kernel: 'laplace' as const, bandwidth: 2, ridge: 1e-3, featureMap: 'relu' as const, width: 64 };
+    deepRfm(train, test, opts, new Rng('rfm'), (l) => layers.push(l));
+    const l1 = layers[0];
+    // independent: k_M(x, z) = exp(-sqrt((x - z)' M (x - z)) / L) on the normalised inputs
+    const Xn = l1.input;
+    const Tn = l1.testInput!;
+    const M = l1.M!;
+    const kM = (A: Matrix, B: Matrix) => {
+      const out = new Matrix(A.rows, B.rows);
+      for (let i = 0; i < A.rows; i++) for (let j = 0; j < B.rows; j++) {
+        const v = Array.from({ length: 12 }, (_, a) => A.get(i, a) - B.get(j, a));
+        let q = 0;
+        for (let a = 0; a < 12; a++) for (let b = 0; b < 12; b++) q += v[a] * M.get(a, b) * v[b];
+        out.set(i, j, Math.exp(-Math.sqrt(Math.max(q, 0)) / 2));
+      }
+      return out;
+    };
+    const Y = new Matrix(60, 3);
+    Y.data.fill(-1);
+    train.labels.forEach((k, i) => Y.set(i, k, 1));
+    const alpha = krrSolve(kM(Xn, Xn), Y, 1e-3).alpha;
+    const pred = gemm(kM(Tn, Xn), alpha);
+    let hit = 0;
+    for (let i = 0; i < 30; i++) {
+      let best = 0;
+      for (let k = 1; k < 3; k++) if (pred.get(i, k) > pred.get(i, best)) best = k;
+      if (best === test.labels[i]) hit++;
+    }
+    expect(l1.refitTestAccuracy).toBeCloseTo(hit / 30, 12);
+    expect(l1.refitTestAccuracy).toBeGreaterThan(0.8);
+    expect(layers[layers.length - 1].refitTestAccuracy).toBeNaN(); // the readout has no M
+  });
+
+  it('the experiment writes refit_test_acc per layer', async () => {
+    const res = await deepRfmExperiment.runCell(makeCellContext(cellParams(deepRfmExperiment, 'quick', { dataset: 'gaussian', depth: 2 }), 0));
+    expect(deepRfmExperiment.tables.accuracy).toContain('refit_test_acc');
+    const acc = res.rows.accuracy;
+    expect(acc.slice(0, 2).every((r) => (r.refit_test_acc as number) > 0.3 && (r.refit_test_acc as number) <= 1)).toBe(true);
+    expect(acc[2].refit_test_acc).toBeNaN();
   });
 });
 
