@@ -42,4 +42,16 @@ describe('nrc check', () => {
     expect(ref.code).toBe(0);
     expect(ref.stdout).toMatch(/PASS/);
   });
+
+  it('fidelity claims: common random numbers across lambda and the +-1 targets pass', { timeout: 30000 }, async () => {
+    const r = await runCli(['check', '--json', '--only', 'fidelity']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.claim)).toEqual([
+      'Common random numbers across lambda (mnist-collapse)', 'Common random numbers across lambda (width-depth)',
+      'AGOP App. C +-1 targets (nn-decomposition default)', 'AGOP App. C +-1 targets (nn-decomposition default)',
+    ]);
+    expect(rows.map((x) => x.measured)).toEqual([0, 0, -8, -1]);
+    for (const row of rows) expect(row.pass).toBe(true);
+  });
 });
