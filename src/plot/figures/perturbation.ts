@@ -1,7 +1,7 @@
 // Figures of "Perturbation analysis of neural collapse" (Tirer et al.): UFM closed form (Thm 2.1),
 // central-path flow (Thm 3.1), spectrum of F_kk (Figure 1), layer-wise training (Figure 2) and the
 // weight-decay ablation (Table 1 as Markdown plus a bar chart).
-import { columnsOf, distinct, finiteRows, findColumns, values, formatValue, loadRows, meanBy, MissingData, num, seedCount, type Rec } from '../data.ts';
+import { columnsOf, distinct, finiteRows, findColumns, hasColumns, values, formatValue, loadRows, meanBy, MissingData, num, seedCount, type Rec } from '../data.ts';
 import { errorBarLayer, figureSpec, labelField, logAxis, orderedColor } from '../style.ts';
 import type { Spec } from '../render.ts';
 import type { ChartFigure, Figure, FigureDef } from '../types.ts';
@@ -216,11 +216,19 @@ const table1: FigureDef = {
     const losses = order(rows, 'loss_label');
     const mean = meanBy(rows, ['setting', 'loss_label'], metrics);
     const get = (s: string, l: string): Rec | undefined => mean.find((r) => r.setting === s && r.loss_label === l);
+    // Welch t against the baseline from wd-ablation's table1.csv, when present (nc2 is its nc2_etf)
+    const tWish = ['config', 'loss', 'metric', 't_vs_baseline'];
+    const tRows = hasColumns(dir, 'table1.csv', tWish) ? loadRows(dir, 'table1.csv', tWish) : [];
+    const tOf = (s: string, l: string, m: string): string => {
+      const r = tRows.find((x) => x.config === s && `${String(x.loss).toUpperCase()} loss` === l && (x.metric === m || (m === 'nc2' && x.metric === 'nc2_etf')));
+      const t = r ? num(r.t_vs_baseline) : NaN;
+      return Number.isFinite(t) ? ` (t ${t.toFixed(1)})` : '';
+    };
     const head = ['WD setting', ...losses.flatMap((l) => metrics.map((m) => `${l === 'all' ? '' : l + ' '}${m.toUpperCase()}`))];
     const lines = [
       '# Table 1: effect of modifying the weight decay on NC metrics of the deepest features',
       '',
-      `Mean ± SD over ${seedCount(rows)} seed(s) (sample SD). Perturbation paper, Table 1 (MLP on MNIST here).`,
+      `Mean ± SD over ${seedCount(rows)} seed(s) (sample SD)${tRows.length ? '; (t ...) = Welch t against the baseline of the same loss, |t| > 3 resolved' : ''}. Perturbation paper, Table 1 (MLP on MNIST here).`,
       '',
       `| ${head.join(' | ')} |`,
       `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
@@ -228,7 +236,7 @@ const table1: FigureDef = {
     for (const s of settings) {
       const cells = losses.flatMap((l) => metrics.map((m) => {
         const r = get(s, l);
-        return r ? meanSd(num(r[m]), num(r[`${m}_sd`]), num(r.n)) : '—';
+        return r ? meanSd(num(r[m]), num(r[`${m}_sd`]), num(r.n)) + tOf(s, l, m) : '—';
       }));
       lines.push(`| ${s} | ${cells.join(' | ')} |`);
     }
