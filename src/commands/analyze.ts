@@ -9,8 +9,8 @@ import { stringify } from 'csv-stringify/sync';
 import { Matrix } from '../linalg/index.ts';
 import { DataFileError, loadLabels, loadMatrix, loadWeights, type NamedMatrix } from '../io/load.ts';
 import { classIndex, oneHot } from '../metrics/classes.ts';
-import { tcvUpper } from '../metrics/clusters.ts';
-import { collapseMetrics } from '../metrics/collapse.ts';
+import { tcvUpper, wcss } from '../metrics/clusters.ts';
+import { collapseMetrics, globalMeanConventions, type GlobalMean } from '../metrics/collapse.ts';
 import { lowRankSummary } from '../metrics/lowrank.ts';
 import { Rng } from '../random/index.ts';
 import { UsageError } from './errors.ts';
@@ -41,10 +41,36 @@ export interface FeatureAnalysis {
   class_labels: number[];
   class_sizes: number[];
   nc1_per_class: number[];
+  /** mu_G used by the dispersion metrics (nc1, nc1_trace, nc1_per_class) and by the geometry metrics (nc2_*, nc3, ...). */
+  global_mean: { dispersion: 'samples' | 'class-means'; geometry: 'samples' | 'class-means' };
+  /** How tcv_upper was bounded: the class partition only ('classes') or also k-means++ ('kmeans'). */
+  tcv: TcvMethod;
+  /** How the classifier file was read (null without one). */
+  classifier_layout: ClassifierLayoutReport | null;
+}
+
+/** 'classes': tcv_upper = WCSS of the class partition (one pass); 'kmeans': also the best of k-means++ restarts. */
+export type TcvMethod = 'classes' | 'kmeans';
+
+export interface ClassifierLayoutReport {
+  /** 'out_in': rows are classes (PyTorch nn.Linear.weight); 'in_out': columns are classes (transposed on reading). */
+  layout: 'out_in' | 'in_out';
+  /** 'option': --classifier-layout; 'shape': only one orientation fits; 'square': d = K, read as out x in (PyTorch Linear). */
+  reason: 'option' | 'shape' | 'square';
+  rows: number;
+  cols: number;
 }
 
 export interface FeatureOptions {
   classifier?: Matrix;
+  /** Reported in the JSON: how the classifier was oriented. */
+  classifierLayout?: ClassifierLayoutReport;
+  /** mu_G convention forced on every metric (default: samples for dispersion, class means for geometry). */
+  globalMean?: GlobalMean;
+  /** tcv_upper method (default 'classes'). */
+  tcv?: TcvMethod;
+  /** Progress lines for k-means (stderr). */
+  progress?: (msg: string) => void;
   /** Seed of the k-means++ restarts (default 0). */
   seed?: number | string;
   /** k-means++ restarts (default 4). */
@@ -55,9 +81,18 @@ export interface FeatureOptions {
 export function analyzeFeatures(features: Matrix, labels: ArrayLike<number>, opts: FeatureOptions = {}): FeatureAnalysis {
   if (labels.length !== features.rows) throw new RangeError(`${labels.length} labels for ${features.rows} feature rows`);
   const ci = classIndex(labels);
-  const m = collapseMetrics(features, ci.labels, { classifier: opts.classifier ? selectClassifierRows(opts.classifier, ci.values, features.cols) : undefined });
+  const m = collapseMetrics(features, ci.labels, {
+    classifier: opts.classifier ? selectClassifierRows(opts.classifier, ci.values, features.cols) : undefined,
+    globalMean: opts.globalMean,
+  });
   const Y = oneHot(ci.labels, ci.classes);
-  const t = tcvUpper(features, Y, ci.labels, { rng: new Rng(opts.seed ?? 0).child('analyze/kmeans'), restarts: opts.restarts ?? 4 });
+  const method = opts.tcv ?? 'classes';
+  const t = method === 'kmeans'
+    ? tcvUpper(features, Y, ci.labels, { rng: new Rng(opts.seed ?? 0).child('analyze/kmeans'), restarts: opts.restarts ?? 4, progress: opts.progress })
+    : { classWcss: wcss(features, Y, ci.labels), kmeansWcss: NaN, tcvUpper: NaN };
+  if (method === 'classes') t.tcvUpper = t.classWcss;
+  const conv = globalMeanConventions({ globalMean: opts.globalMean });
+  const cli = (g: GlobalMean) => (g === 'classMeans' ? 'class-means' as const : 'samples' as const);
   return {
     nc1: m.nc1,
     nc1_trace: m.nc1Trace,
@@ -75,6 +110,9 @@ export function analyzeFeatures(features: Matrix, labels: ArrayLike<number>, opt
     class_labels: ci.values,
     class_sizes: Array.from(ci.counts),
     nc1_per_class: Array.from(m.nc1PerClass),
+    global_mean: { dispersion: cli(conv.dispersion), geometry: cli(conv.geometry) },
+    tcv: method,
+    classifier_layout: opts.classifierLayout ?? null,
   };
 }
 
@@ -171,6 +209,44 @@ interface AnalyzeOpts {
   eps?: string;
   json?: boolean;
   out?: string;
+  globalMean?: string;
+  classifierLayout?: string;
+  tcv?: string;
+  restarts?: string;
+  quiet?: boolean;
+}
+
+function choice<T extends string>(flag: string, value: string | undefined, accepted: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(accepted as readonly string[]).includes(value)) throw new UsageError(`analyze: ${flag} ${JSON.stringify(value)}: expected one of ${accepted.join(', ')}`);
+  return value as T;
+}
+
+/**
+ * Orient a classifier for features of dimension d and the classes present: 'out-in' (classes x d, PyTorch
+ * nn.Linear.weight), 'in-out' (d x classes) or 'auto' (whichever fits; a square matrix, d = K, is read as out x in).
+ */
+export function orientClassifier(W: Matrix, d: number, classes: number, maxLabel: number, layout: 'auto' | 'out-in' | 'in-out', file: string): { W: Matrix; report: ClassifierLayoutReport } {
+  const fits = (M: Matrix) => M.cols === d && (M.rows === classes || M.rows > maxLabel);
+  const T = () => Matrix.fromFunction(W.cols, W.rows, (i, j) => W.get(j, i));
+  const expected = `expected classes x ${d} (out x in) or ${d} x classes (in x out), ${classes} classes`;
+  const base = { rows: W.rows, cols: W.cols };
+  if (layout === 'out-in') {
+    if (!fits(W)) throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout out-in needs classes x ${d} (${classes} classes)`);
+    return { W, report: { layout: 'out_in', reason: 'option', ...base } };
+  }
+  if (layout === 'in-out') {
+    const t = T();
+    if (!fits(t)) throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout in-out needs ${d} x classes (${classes} classes)`);
+    return { W: t, report: { layout: 'in_out', reason: 'option', ...base } };
+  }
+  const a = fits(W);
+  const t = T();
+  const b = fits(t);
+  if (a && b) return { W, report: { layout: 'out_in', reason: 'square', ...base } };
+  if (a) return { W, report: { layout: 'out_in', reason: 'shape', ...base } };
+  if (b) return { W: t, report: { layout: 'in_out', reason: 'shape', ...base } };
+  throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, ${expected}`);
 }
 
 /** Run `nrc analyze` with parsed arguments; returns the text for stdout. Throws UsageError on bad input. */
@@ -208,6 +284,17 @@ export function runAnalyze(featuresPath: string | undefined, opts: AnalyzeOpts):
     return `${lines.join('\n')}\n`;
   }
   if (opts.rank !== undefined || opts.eps !== undefined) throw new UsageError('analyze: --rank and --eps apply to --weights');
+  const gm = choice('--global-mean', opts.globalMean, ['samples', 'class-means'] as const);
+  const globalMean: GlobalMean | undefined = gm === undefined ? undefined : gm === 'samples' ? 'samples' : 'classMeans';
+  const layout = choice('--classifier-layout', opts.classifierLayout, ['auto', 'out-in', 'in-out'] as const) ?? 'auto';
+  const tcv = choice('--tcv', opts.tcv, ['classes', 'kmeans'] as const) ?? 'classes';
+  let restarts: number | undefined;
+  if (opts.restarts !== undefined) {
+    restarts = Number(opts.restarts);
+    if (!Number.isInteger(restarts) || restarts < 1) throw new UsageError(`analyze: --restarts ${JSON.stringify(opts.restarts)}: expected a positive integer`);
+    if (tcv !== 'kmeans') throw new UsageError('analyze: --restarts applies to --tcv kmeans');
+  }
+  const progress = opts.quiet ? undefined : (msg: string) => process.stderr.write(`analyze: ${msg}\n`);
   if (opts.labels === undefined) throw new UsageError(`analyze: --labels LABELS is required with FEATURES (${featuresPath})`);
   const X = guarded('FEATURES', () => loadMatrix(featuresPath!));
   const bad = firstNonFinite(X);
@@ -217,17 +304,12 @@ export function runAnalyze(featuresPath: string | undefined, opts: AnalyzeOpts):
   const ci = classIndex(labels);
   if (ci.classes < 2) throw new UsageError(`analyze: --labels ${opts.labels} holds ${ci.classes} class; at least 2 are needed`);
   let W: Matrix | undefined;
+  let layoutReport: ClassifierLayoutReport | undefined;
   if (opts.classifier !== undefined) {
-    W = guarded('--classifier', () => loadMatrix(opts.classifier!));
-    const maxLabel = ci.values[ci.classes - 1];
-    const fits = (M: Matrix) => M.cols === X.cols && (M.rows === ci.classes || M.rows > maxLabel);
-    if (!fits(W)) {
-      const T = Matrix.fromFunction(W.cols, W.rows, (i, j) => W!.get(j, i));
-      if (fits(T)) W = T; // stored in x out (d x classes): use its transpose
-      else throw new UsageError(`analyze: --classifier ${opts.classifier} is ${W.rows}x${W.cols}, expected classes x ${X.cols} (out x in, ${ci.classes} classes)`);
-    }
+    const raw = guarded('--classifier', () => loadMatrix(opts.classifier!));
+    ({ W, report: layoutReport } = orientClassifier(raw, X.cols, ci.classes, ci.values[ci.classes - 1], layout, opts.classifier));
   }
-  const result = analyzeFeatures(X, labels, { classifier: W });
+  const result = analyzeFeatures(X, labels, { classifier: W, classifierLayout: layoutReport, globalMean, tcv, restarts, progress });
   if (opts.out) writeFeaturesCsv(opts.out, result, featuresPath!, opts.labels);
   if (opts.json) return `${JSON.stringify(result)}\n`;
   const rows: [string, number | null][] = [
@@ -290,6 +372,11 @@ export function registerAnalyze(program: Command): void {
     .option('--weights <files...>', 'weight matrices to analyse (.safetensors: every 2-D tensor)')
     .option('--rank <r>', 'r of rel_tail(r) and the distance to rank r [default min(10, rows, cols)]')
     .option('--eps <e>', 'eps of the soft rank rk(eps), between 0 and 1 [default 0.1]')
+    .option('--global-mean <kind>', 'mu_G of every metric: samples | class-means [default: samples for nc1/nc1_trace, class-means for nc2/nc3]')
+    .option('--classifier-layout <layout>', 'auto | out-in (classes x d, PyTorch Linear) | in-out (d x classes) [default auto; square = out-in]')
+    .option('--tcv <method>', 'tcv_upper from the class partition (classes, one pass) or also k-means++ (kmeans, slow) [default classes]')
+    .option('--restarts <n>', 'k-means++ restarts for --tcv kmeans [default 4]')
+    .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--out <dir>', 'also write CSV tables into this directory')
     .action((features, opts) => {
