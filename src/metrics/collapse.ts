@@ -109,8 +109,10 @@ export interface ClassStats {
   geometryGlobalMean: Float64Array;
   /** mu_k - geometryGlobalMean as rows (K x d). */
   geometryCenteredMeans: Matrix;
-  /** x_i - mu_{y_i} as rows (N x d). */
+  /** x_i - mu_{y_i} as rows (N x d); 0 x d when the samples were streamed (then `moments` holds what is needed). */
   within: Matrix;
+  /** Streamed statistics instead of `within`: Sigma_W (d x d) and V_k = tr Sigma_W^(k). Per-class NC1 is then NaN. */
+  moments?: { sigmaW: Matrix; classVariance: Float64Array };
 }
 
 /** mu_G under a convention, from class sums / means: (1/N) sum_i x_i or (1/K) sum_k mu_k. */
@@ -209,6 +211,7 @@ function sumSquares(A: Matrix): number {
 
 /** tr Sigma_W = (1/N) ||X - class means||_F^2. */
 export function traceSigmaW(s: ClassStats): number {
+  if (s.moments) { let t = 0; for (let j = 0; j < s.d; j++) t += s.moments.sigmaW.data[j * s.d + j]; return t; }
   return sumSquares(s.within) / s.N;
 }
 
@@ -259,6 +262,7 @@ function projectedWithin(s: ClassStats, eig: BetweenEigen): Float64Array[] {
 function perClassFromStats(s: ClassStats): Float64Array {
   const eig = betweenClassEigen(s);
   const out = new Float64Array(s.K);
+  if (s.moments) return out.fill(NaN);
   if (eig.values.length === 0) return out.fill(traceSigmaW(s) > 0 ? Infinity : NaN);
   const q = projectedWithin(s, eig);
   for (let k = 0; k < s.K; k++) {
@@ -269,7 +273,23 @@ function perClassFromStats(s: ClassStats): Float64Array {
   return out;
 }
 
+/** nc1 from streamed moments: (1/K) sum_j v_j^T Sigma_W v_j / lambda_j over the kept eigenpairs of Sigma_B. */
+function nc1FromMoments(s: ClassStats): number {
+  const eig = betweenClassEigen(s);
+  if (eig.values.length === 0) return traceSigmaW(s) > 0 ? Infinity : NaN;
+  const SV = gemm(s.moments!.sigmaW, eig.vectors);
+  const r = eig.values.length;
+  let t = 0;
+  for (let j = 0; j < r; j++) {
+    let q = 0;
+    for (let i = 0; i < s.d; i++) q += eig.vectors.data[i * r + j] * SV.data[i * r + j];
+    t += Math.max(0, q) / eig.values[j];
+  }
+  return t / s.K;
+}
+
 function nc1FromStats(s: ClassStats): number {
+  if (s.moments) return nc1FromMoments(s);
   const per = perClassFromStats(s);
   let t = 0;
   for (let k = 0; k < s.K; k++) t += (s.counts[k] / s.N) * per[k];
@@ -299,6 +319,7 @@ export function nc1Trace(features: Matrix, labels: ArrayLike<number>, opts: Coll
 
 /** V_k = tr Sigma_W^(k) = (1/N_k) sum_{i in k} ||x_i - mu_k||^2, compensated per class. */
 function classVariances(s: ClassStats): Float64Array {
+  if (s.moments) return s.moments.classVariance;
   const acc = new CompensatedSums(s.K);
   for (let i = 0; i < s.N; i++) acc.add(s.labels[i], pairwiseSumSquares(s.within.data, i * s.d, (i + 1) * s.d));
   const V = acc.values();
@@ -455,10 +476,15 @@ export interface CollapseMetrics {
 }
 
 export function collapseMetrics(features: Matrix, labels: ArrayLike<number>, opts: CollapseOptions & { classifier?: Matrix } = {}): CollapseMetrics {
-  const s = classStats(features, labels, opts);
+  return collapseMetricsFromStats(classStats(features, labels, opts), opts.classifier);
+}
+
+/** collapseMetrics from class statistics computed once (e.g. shared with geometry.ts). */
+export function collapseMetricsFromStats(s: ClassStats, classifier?: Matrix): CollapseMetrics {
   const per = perClassFromStats(s);
   let n1 = 0;
   for (let k = 0; k < s.K; k++) n1 += (s.counts[k] / s.N) * per[k];
+  if (s.moments) n1 = nc1FromMoments(s);
   const out: CollapseMetrics = {
     samples: s.N,
     classes: s.K,
@@ -474,6 +500,6 @@ export function collapseMetrics(features: Matrix, labels: ArrayLike<number>, opt
     traceSigmaW: traceSigmaW(s),
     traceSigmaB: traceSigmaB(s),
   };
-  if (opts.classifier) out.nc3 = nc3FromStats(s, opts.classifier);
+  if (classifier) out.nc3 = nc3FromStats(s, classifier);
   return out;
 }
