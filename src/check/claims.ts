@@ -5,6 +5,7 @@ import { theoryClaims } from './claims-theory.ts';
 import { nrcClaims } from './claims-nrc.ts';
 import { deepLinearClaims } from './claims-deep-linear.ts';
 import { ufmClaims } from './claims-ufm.ts';
+import { metricClaims } from './claims-metrics.ts';
 
 /** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
 export const referenceRuns: ReferenceRun[] = [
@@ -22,5 +23,6 @@ export const claims: Claim[] = [
   ...nrcClaims,
   ...deepLinearClaims,
   ...ufmClaims,
+  ...metricClaims,
   ...referenceRuns.map(referenceClaim),
 ];
