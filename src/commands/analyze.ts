@@ -540,7 +540,20 @@ export function registerAnalyze(program: Command): void {
     .option('--json', 'print one JSON object per input instead of a table', false)
     .option('--out <dir>', 'also write CSV tables into this directory (refuses to overwrite)')
     .option('--overwrite', 'replace the CSV tables of an earlier run in --out', false)
-    .action((features, opts) => {
+    .option('--no-plot', 'with --out, do not draw figures')
+    .action(async (features, opts) => {
+      const started = new Date().toISOString();
       process.stdout.write(runAnalyze(features, opts));
+      if (opts.out && opts.plot) await drawAnalyzeFigures(opts.out, started, opts.quiet);
     });
+}
+
+/** manifest.json (experiment 'analyze') and the figures of an --out directory; a figure without data is skipped silently. */
+export async function drawAnalyzeFigures(dir: string, started: string, quiet?: boolean): Promise<string[]> {
+  const manifest = { experiment: 'analyze', command: ['nrc', ...process.argv.slice(2)], status: 'finished', started_at: started, finished_at: new Date().toISOString() };
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const { drawFigures } = await import('../plot/index.ts');
+  const written = await drawFigures(dir, { warn: (m) => { if (!quiet && !/skipped/.test(m)) process.stderr.write(`warning: ${m}\n`); } });
+  if (!quiet) process.stderr.write(`analyze: ${written.filter((f) => f.endsWith('.png')).length} figures in ${join(dir, 'figures')}\n`);
+  return written;
 }

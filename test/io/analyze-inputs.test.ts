@@ -1,6 +1,6 @@
 // nrc analyze on real-model inputs (issue 20): torch checkpoints, .npz, sharded safetensors, many inputs, streaming.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -124,6 +124,17 @@ describe('many feature inputs in one call', () => {
     expect(() => runAnalyze([epochs], { labels: [join(dir, 'ep-labels.npy'), join(dir, 'ep-labels.npy')] })).toThrow(/2 --labels files for 4 FEATURES inputs/);
     expect(() => runAnalyze([join(epochs, 'nothing*.npy')], { labels: join(dir, 'ep-labels.npy') })).toThrow(UsageError);
   });
+
+  it('--out draws one figure per metric across the inputs (CLI)', async () => {
+    const out = join(dir, 'ep-fig');
+    const r = await runCli(['analyze', epochs, '--labels', join(dir, 'ep-labels.npy'), '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    for (const m of ['nc1', 'nc1_trace', 'nc2_etf', 'ncc_accuracy', 'equinorm', 'gnc2']) expect(existsSync(join(out, 'figures', `analyze_${m}.png`))).toBe(true);
+    expect(existsSync(join(out, 'figures', 'analyze_nc3.png'))).toBe(false); // no classifier: no data, no figure
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).experiment).toBe('analyze');
+    const again = await runCli(['analyze', epochs, '--labels', join(dir, 'ep-labels.npy'), '--out', out, '--quiet']);
+    expect(again.code).toBe(2);
+  }, 60000);
 });
 
 describe('--stream: blocked one-pass statistics', () => {
