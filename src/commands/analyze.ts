@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { Matrix } from '../linalg/index.ts';
-import { ACCEPTED, DataFileError, globToRegExp, isDataFile, loadLabels, loadMatrix, loadWeights, type NamedMatrix } from '../io/load.ts';
+import { ACCEPTED, DataFileError, globToRegExp, isDataFile, loadLabels, loadMatrix, loadTensors, loadWeights, type NamedMatrix } from '../io/load.ts';
 import { streamClassStats } from '../metrics/stream.ts';
 import { classIndex, oneHot } from '../metrics/classes.ts';
 import { tcvUpper } from '../metrics/clusters.ts';
@@ -298,6 +298,23 @@ export function orientClassifier(W: Matrix, d: number, classes: number, maxLabel
   throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, ${expected}`);
 }
 
+/** FILE or FILE:TENSOR (a tensor of a checkpoint, .npz or .safetensors), when FILE:TENSOR is not itself a file. */
+function fileAndTensor(spec: string): [string, string | undefined] {
+  const i = spec.lastIndexOf(':');
+  if (existsSync(spec) || i <= 0) return [spec, undefined];
+  return [spec.slice(0, i), spec.slice(i + 1)];
+}
+
+/** A 1-D tensor (or N x 1 / 1 x N matrix) of a file, e.g. a bias. */
+function loadVector(file: string, tensor?: string): Float64Array {
+  const all = loadTensors(file).tensors;
+  const c = tensor !== undefined ? all.filter((t) => t.name === tensor) : all.length === 1 ? all : all.filter((t) => t.shape.length === 1);
+  if (c.length !== 1) throw new DataFileError(file, `expected one 1-D tensor${tensor ? ` named '${tensor}'` : ''}, found ${c.length} (${all.map((t) => `${t.name} (${t.shape.join('x')})`).join(', ')})`);
+  const sh = c[0].shape.filter((n) => n !== 1);
+  if (sh.length > 1) throw new DataFileError(file, `bad shape ${c[0].shape.join('x')}: expected a vector`);
+  return c[0].data;
+}
+
 /** Natural order: "epoch2" before "epoch10". */
 export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0);
@@ -320,7 +337,10 @@ export function expandInputs(list: string[], flag: string): string[] {
       const files = existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort(naturalCompare) : [];
       if (files.length === 0) throw new UsageError(`analyze: ${flag} ${item}: no file matches`);
       for (const f of files) out.push(join(dir, f));
-    } else out.push(item);
+    } else {
+      if (!existsSync(item)) throw new UsageError(`analyze: ${flag} ${item}: cannot read (no such file)`);
+      out.push(item);
+    }
   }
   return out;
 }
@@ -435,12 +455,11 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   const labelFiles = expandInputs(labelList, '--labels');
   if (labelFiles.length !== 1 && labelFiles.length !== inputs.length) throw new UsageError(`analyze: ${labelFiles.length} --labels files for ${inputs.length} FEATURES inputs; give one for all or one per input`);
   checkOut(opts.out, ['features.csv', 'classes.csv'], opts.overwrite);
-  const classifier = opts.classifier !== undefined ? guarded('--classifier', () => loadMatrix(opts.classifier!)) : undefined;
+  const classifier = opts.classifier !== undefined ? guarded('--classifier', () => { const [f, t] = fileAndTensor(opts.classifier!); return loadMatrix(f, { tensor: t }); }) : undefined;
   let bias: Float64Array | undefined;
   if (opts.bias !== undefined) {
     if (!classifier) throw new UsageError('analyze: --bias needs --classifier');
-    const bm = guarded('--bias', () => loadMatrix(opts.bias!.toLowerCase().endsWith('.npy') || opts.bias!.toLowerCase().endsWith('.csv') ? opts.bias! : opts.bias!));
-    bias = bm.data;
+    bias = guarded('--bias', () => loadVector(...fileAndTensor(opts.bias!)));
   }
   let test: FeatureOptions['test'];
   if ((opts.testFeatures === undefined) !== (opts.testLabels === undefined)) throw new UsageError('analyze: --test-features and --test-labels go together');
@@ -521,8 +540,8 @@ export function registerAnalyze(program: Command): void {
     )
     .argument('[features...]', 'feature matrices, N x d (one sample per row): files, directories or globs')
     .option('--labels <files...>', 'class label of every row of FEATURES (integers): one file, or one per input')
-    .option('--classifier <file>', 'last-layer weights, classes x d (out x in), for NC3, NC4 and the duality metrics')
-    .option('--bias <file>', 'last-layer bias (one per class), for NC4 and bias collapse')
+    .option('--classifier <file>', 'last-layer weights, classes x d (out x in), for NC3, NC4 and the duality metrics; FILE:TENSOR picks a tensor (e.g. model.pt:fc.weight)')
+    .option('--bias <file>', 'last-layer bias (one per class), for NC4 and bias collapse; FILE:TENSOR as for --classifier')
     .option('--test-features <file>', 'held-out features for ncc_test_accuracy')
     .option('--test-labels <file>', 'labels of --test-features')
     .option('--weights <files...>', 'weight files to analyse (files, directories or globs)')

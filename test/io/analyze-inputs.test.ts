@@ -96,6 +96,25 @@ describe('--weights on torch checkpoints, .npz and sharded safetensors', () => {
   });
 });
 
+describe('--classifier FILE:TENSOR and --bias from a torch checkpoint', () => {
+  it('the last Linear layer of mlp.pt (3 x 5) and its bias: NC4 and bias collapse use them', () => {
+    const W = expected['mlp.pt']['2.weight'].data as number[];
+    const b = expected['mlp.pt']['2.bias'].data as number[];
+    const labels = labelsWithCounts([10, 10, 10]);
+    const X = samplesAround(randn(3, 5, rng, 2), labels, randn(30, 5, rng, 0.5));
+    writeNpy(join(dir, 'f5.npy'), { shape: [30, 5], data: X.data });
+    writeNpy(join(dir, 'f5-labels.npy'), { shape: [30], data: labels }, { dtype: 'i4' });
+    const r = JSON.parse(runAnalyze(join(dir, 'f5.npy'), { labels: join(dir, 'f5-labels.npy'), classifier: `${join(fx, 'mlp.pt')}:2.weight`, bias: `${join(fx, 'mlp.pt')}:2.bias`, json: true, quiet: true }));
+    // bias collapse ||W mu_G + b|| with mu_G the mean of the class means (balanced: the sample mean)
+    const mu = Array.from({ length: 5 }, (_, j) => X.col(j).reduce((a, v) => a + v, 0) / 30);
+    const z = [0, 1, 2].map((k) => W.slice(k * 5, k * 5 + 5).reduce((a, w, j) => a + w * mu[j], 0) + b[k]);
+    expect(r.bias_collapse).toBeCloseTo(Math.hypot(...z), 12);
+    expect(r.classifier_layout).toMatchObject({ layout: 'out_in', reason: 'shape' });
+    expect(typeof r.nc4).toBe('number');
+    expect(() => runAnalyze(join(dir, 'f5.npy'), { labels: join(dir, 'f5-labels.npy'), classifier: `${join(fx, 'mlp.pt')}:fc.weight` })).toThrow(/no tensor named 'fc\.weight'/);
+  });
+});
+
 describe('many feature inputs in one call', () => {
   const epochs = join(dir, 'epochs');
   mkdirSync(epochs);
