@@ -539,7 +539,7 @@ export function registerAnalyze(program: Command): void {
       `Files: ${ACCEPTED}. FEATURES is N x d, one sample per row.`,
     )
     .argument('[features...]', 'feature matrices, N x d (one sample per row): files, directories or globs')
-    .option('--labels <files...>', 'class label of every row of FEATURES (integers): one file, or one per input')
+    .option('--labels <file>', 'class label of every row of FEATURES (integers): one file for all inputs, or repeat --labels once per input (or give a directory)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--classifier <file>', 'last-layer weights, classes x d (out x in), for NC3, NC4 and the duality metrics; FILE:TENSOR picks a tensor (e.g. model.pt:fc.weight)')
     .option('--bias <file>', 'last-layer bias (one per class), for NC4 and bias collapse; FILE:TENSOR as for --classifier')
     .option('--test-features <file>', 'held-out features for ncc_test_accuracy')
