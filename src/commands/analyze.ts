@@ -4,7 +4,7 @@
 //   nrc analyze --weights FILE... [--rank r] [--eps e] [--json] [--out DIR]
 import { Command } from '@commander-js/extra-typings';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { Matrix } from '../linalg/index.ts';
 import { ACCEPTED, DataFileError, globToRegExp, isDataFile, loadLabels, loadMatrix, loadTensors, loadWeights, type NamedMatrix } from '../io/load.ts';
@@ -450,9 +450,12 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
     if (tcv !== 'kmeans') throw new UsageError('analyze: --restarts applies to --tcv kmeans');
   }
   const progress = opts.quiet ? undefined : (msg: string) => process.stderr.write(`analyze: ${msg}\n`);
-  const inputs = expandInputs(featureList, 'FEATURES');
-  if (labelList === undefined) throw new UsageError(`analyze: --labels LABELS is required with FEATURES (${inputs[0]})`);
+  if (labelList === undefined) throw new UsageError(`analyze: --labels LABELS is required with FEATURES (${featureList[0]})`);
   const labelFiles = expandInputs(labelList, '--labels');
+  // a labels file inside a FEATURES directory is not a feature input
+  const labelSet = new Set(labelFiles.map((f) => resolve(f)));
+  const inputs = expandInputs(featureList, 'FEATURES').filter((f) => !labelSet.has(resolve(f)));
+  if (inputs.length === 0) throw new UsageError(`analyze: FEATURES ${featureList.join(' ')}: no feature file besides the labels`);
   if (labelFiles.length !== 1 && labelFiles.length !== inputs.length) throw new UsageError(`analyze: ${labelFiles.length} --labels files for ${inputs.length} FEATURES inputs; give one for all or one per input`);
   checkOut(opts.out, ['features.csv', 'classes.csv'], opts.overwrite);
   const classifier = opts.classifier !== undefined ? guarded('--classifier', () => { const [f, t] = fileAndTensor(opts.classifier!); return loadMatrix(f, { tensor: t }); }) : undefined;

@@ -142,16 +142,20 @@ describe('many feature inputs in one call', () => {
     expect(glob).toHaveLength(3);
     expect(() => runAnalyze([epochs], { labels: [join(dir, 'ep-labels.npy'), join(dir, 'ep-labels.npy')] })).toThrow(/2 --labels files for 4 FEATURES inputs/);
     expect(() => runAnalyze([join(epochs, 'nothing*.npy')], { labels: join(dir, 'ep-labels.npy') })).toThrow(UsageError);
+    // labels kept inside the dumps directory are not taken for features
+    writeNpy(join(epochs, 'labels.npy'), { shape: [60], data: labels }, { dtype: 'i8' });
+    const withLabels = runAnalyze([epochs], { labels: join(epochs, 'labels.npy'), json: true, quiet: true }).trim().split('\n');
+    expect(withLabels).toHaveLength(4);
   });
 
   it('--out draws one figure per metric across the inputs (CLI)', async () => {
     const out = join(dir, 'ep-fig');
-    const r = await runCli(['analyze', epochs, '--labels', join(dir, 'ep-labels.npy'), '--out', out, '--quiet']);
+    const r = await runCli(['analyze', epochs, '--labels', join(epochs, 'labels.npy'), '--out', out, '--quiet']);
     expect(r.code).toBe(0);
     for (const m of ['nc1', 'nc1_trace', 'nc2_etf', 'ncc_accuracy', 'equinorm', 'gnc2']) expect(existsSync(join(out, 'figures', `analyze_${m}.png`))).toBe(true);
     expect(existsSync(join(out, 'figures', 'analyze_nc3.png'))).toBe(false); // no classifier: no data, no figure
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).experiment).toBe('analyze');
-    const again = await runCli(['analyze', epochs, '--labels', join(dir, 'ep-labels.npy'), '--out', out, '--quiet']);
+    const again = await runCli(['analyze', epochs, '--labels', join(epochs, 'labels.npy'), '--out', out, '--quiet']);
     expect(again.code).toBe(2);
   }, 60000);
 });
