@@ -375,7 +375,7 @@ function runWeights(opts: AnalyzeOpts): string {
   checkOut(opts.out, ['weights.csv', 'singular_values.csv'], opts.overwrite);
   const mats: (NamedMatrix & { file: string })[] = [];
   for (const file of files) {
-    for (const m of guarded('--weights', () => loadWeights(file, { select: opts.select, key: opts.key }))) {
+    for (const m of guarded('--weights', () => loadWeights(file, { select: opts.select, key: opts.key, allowEmpty: files.length > 1 }))) {
       const bad = firstNonFinite(m.matrix);
       if (bad >= 0) throw new UsageError(`analyze: --weights ${file}: ${m.name} holds a non-finite value at entry ${bad}`);
       if (rank !== undefined && rank > Math.min(m.matrix.rows, m.matrix.cols)) {
@@ -384,6 +384,7 @@ function runWeights(opts: AnalyzeOpts): string {
       mats.push({ ...m, file });
     }
   }
+  if (mats.length === 0) throw new UsageError(`analyze: --select ${opts.select} matches no tensor in the ${files.length} --weights files`);
   const result = analyzeWeights(mats, { rank, eps });
   if (opts.out) writeWeightsCsv(opts.out, result);
   if (opts.json) return `${JSON.stringify(result)}\n`;

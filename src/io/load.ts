@@ -97,10 +97,11 @@ export interface NamedMatrix { name: string; matrix: Matrix; shape?: number[] }
  * as out x (in * kh * kw), the usual matricisation; tensors of rank 0 or 1 (biases, counters) are skipped.
  * `select` keeps only tensor names matching the glob; `key` picks a nested torch checkpoint entry.
  */
-export function loadWeights(path: string, opts: { select?: string; key?: string } = {}): NamedMatrix[] {
+export function loadWeights(path: string, opts: { select?: string; key?: string; allowEmpty?: boolean } = {}): NamedMatrix[] {
   const { tensors } = loadTensors(path, { key: opts.key });
   const re = opts.select !== undefined ? globToRegExp(opts.select) : null;
   const chosen = re ? tensors.filter((t) => re.test(t.name)) : tensors;
+  if (re && chosen.length === 0 && opts.allowEmpty) return [];
   if (re && chosen.length === 0) throw new DataFileError(path, `--select ${opts.select} matches no tensor (found ${tensors.map((t) => t.name).join(', ')})`);
   const out: NamedMatrix[] = [];
   for (const t of chosen) {

@@ -65,6 +65,9 @@ describe('--weights on torch checkpoints, .npz and sharded safetensors', () => {
     const sel = JSON.parse(runAnalyze(undefined, { weights: [join(fx, 'nested.pt')], key: 'model', select: '2.*', json: true }));
     expect(sel.weights.map((w: { name: string }) => w.name)).toEqual(['2.weight']);
     expect(() => runAnalyze(undefined, { weights: [join(fx, 'nested.pt')], select: 'fc*' })).toThrow(/--select fc\* matches no tensor \(found 0\.weight, 0\.bias/);
+    const multi = JSON.parse(runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'dtypes.pt'), join(fx, 'cnn.pt')], select: '*.weight', json: true }));
+    expect(multi.weights.map((w: { file: string; name: string }) => `${w.file.split('/').pop()}:${w.name}`)).toEqual(['mlp.pt:0.weight', 'mlp.pt:2.weight', 'cnn.pt:0.weight', 'cnn.pt:3.weight']);
+    expect(() => runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'cnn.pt')], select: 'fc*' })).toThrow(/--select fc\* matches no tensor in the 2 --weights files/);
     const evil = await runCli(['analyze', '--weights', join(fx, 'evil.pt')]);
     expect(evil.code).toBe(2);
     expect(evil.stderr).toMatch(/evil\.pt: refused: the pickle references the global 'posix\.system'/);
