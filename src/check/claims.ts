@@ -6,6 +6,7 @@ import { nrcClaims } from './claims-nrc.ts';
 import { deepLinearClaims } from './claims-deep-linear.ts';
 import { ufmClaims } from './claims-ufm.ts';
 import { fidelityClaims } from './claims-fidelity.ts';
+import { metricClaims } from './claims-metrics.ts';
 
 /** Small deterministic runs compared with results/reference/ (regenerate: nrc check --update-reference). */
 export const referenceRuns: ReferenceRun[] = [
@@ -24,5 +25,6 @@ export const claims: Claim[] = [
   ...deepLinearClaims,
   ...ufmClaims,
   ...fidelityClaims,
+  ...metricClaims,
   ...referenceRuns.map(referenceClaim),
 ];

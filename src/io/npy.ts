@@ -2,7 +2,7 @@
 // numpy.lib.format — magic "\x93NUMPY", major, minor, header length (uint16 for v1, uint32 for
 // v2/v3), a Python-literal dict {'descr', 'fortran_order', 'shape'} padded so the data starts at a
 // multiple of 64 bytes, then the raw array (C or Fortran order).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 
 /** A data file that cannot be used: names the file and what is wrong. Bad input, so exit code 2. */
 export class DataFileError extends Error {
@@ -232,4 +232,61 @@ export function readNpy(path: string): NpyArray {
 /** Write a .npy file (values given in C order). */
 export function writeNpy(path: string, array: { shape: number[]; data: ArrayLike<number> }, opts: NpyWriteOptions = {}): void {
   writeFileSync(path, encodeNpy(array, opts));
+}
+
+/** The header of a .npy file and where its data start, read without the data (for streaming). */
+export interface NpyHeader { shape: number[]; dtype: NpyDtype; byteOrder: '<' | '>' | '|'; fortranOrder: boolean; size: number; dataStart: number }
+
+/** Read only the header of a .npy file (the first 64 kB at most), checking that the data length matches the shape. */
+export function readNpyHeader(path: string): NpyHeader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new DataFileError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const head = Buffer.alloc(65536 + 12);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const total = fstatSync(fd).size;
+    const bytes = head.subarray(0, n);
+    if (bytes.length < 10) throw new DataFileError(path, `truncated: ${bytes.length} bytes, too short for a .npy header`);
+    for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw new DataFileError(path, 'not a .npy file (bad magic string)');
+    const major = bytes[6];
+    if (major !== 1 && major !== 2 && major !== 3) throw new DataFileError(path, `unsupported .npy format version ${major}.${bytes[7]} (accepted: 1.0, 2.0, 3.0)`);
+    const start = major === 1 ? 10 : 12;
+    const hlen = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+    if (start + hlen > bytes.length) throw new DataFileError(path, 'truncated or oversized .npy header');
+    const text = bytes.subarray(start, start + hlen).toString(major === 3 ? 'utf8' : 'latin1');
+    const { descr, fortranOrder, shape } = parseHeader(text, path);
+    const { dtype, byteOrder, size } = parseDescr(descr, path);
+    const need = shape.reduce((a, b) => a * b, 1) * size;
+    const have = total - start - hlen;
+    if (have < need) throw new DataFileError(path, `truncated: the shape needs ${need} data bytes, the file has ${have}`);
+    if (have > need) throw new DataFileError(path, `bad shape: the header's shape needs ${need} data bytes but ${have} follow`);
+    return { shape, dtype, byteOrder, fortranOrder, size, dataStart: start + hlen };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rows [row0, row0 + rows) of a C-order 2-D .npy as float64 (one read). */
+export function readNpyRows(fd: number, h: NpyHeader, row0: number, rows: number, buf?: Buffer): Float64Array {
+  const cols = h.shape[1];
+  const bytes = rows * cols * h.size;
+  const b = buf && buf.length >= bytes ? buf : Buffer.alloc(bytes);
+  let got = 0;
+  while (got < bytes) {
+    const n = readSync(fd, b, got, bytes - got, h.dataStart + row0 * cols * h.size + got);
+    if (n <= 0) throw new DataFileError(`fd ${fd}`, 'truncated while streaming');
+    got += n;
+  }
+  const view = new DataView(b.buffer, b.byteOffset, bytes);
+  const out = new Float64Array(rows * cols);
+  const little = h.byteOrder !== '>';
+  if (h.dtype === 'f4' && little) { const f = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes)); out.set(f); return out; }
+  if (h.dtype === 'f8' && little) { out.set(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes))); return out; }
+  const read = reader(h.dtype, little);
+  for (let k = 0; k < out.length; k++) out[k] = read(view, k * h.size);
+  return out;
 }

@@ -10,3 +10,4 @@ export * from './kron.ts';
 export * from './triangular.ts';
 export * from './qr.ts';
 export * from './fast.ts';
+export * from './reduce.ts';

@@ -97,6 +97,8 @@ export interface KMeansOptions {
   maxIter?: number;
   /** Extra runs started from these partitions (e.g. the class partition); values in 0..K-1. */
   starts?: ArrayLike<number>[];
+  /** Called after every Lloyd run with a one-line progress message (e.g. for stderr). */
+  progress?: (msg: string) => void;
 }
 
 /** Squared distances ||p_i - c_k||^2 (N x K) through one GEMM: ||p||^2 - 2 p.c + ||c||^2, clipped at 0. */
@@ -235,14 +237,21 @@ export function kmeans(points: Matrix, K: number, opts: KMeansOptions): KMeansRe
     allConverged &&= r.converged;
     if (!best || r.wcss < best.wcss) best = r;
   };
+  const runs = (opts.starts?.length ?? 0) + restarts;
+  let done = 0;
+  const report = (r: KMeansResult, what: string) => {
+    consider(r);
+    done++;
+    opts.progress?.(`k-means ${done}/${runs} (${what}): ${r.iterations} Lloyd iterations, wcss ${r.wcss.toPrecision(6)}, best ${best!.wcss.toPrecision(6)}`);
+  };
   for (const start of opts.starts ?? []) {
     const a = Int32Array.from(start);
     const { centroids: C0 } = centroids(points, a, Keff);
-    consider(lloyd(points, pNorm, C0, maxIter, a));
+    report(lloyd(points, pNorm, C0, maxIter, a), 'from the given partition');
   }
   for (let r = 0; r < restarts; r++) {
     const C0 = kmeansPlusPlus(points, pNorm, Keff, opts.rng.child(`kmeans++/${r}`));
-    consider(lloyd(points, pNorm, C0, maxIter));
+    report(lloyd(points, pNorm, C0, maxIter), `k-means++ restart ${r + 1}`);
   }
   best!.converged = allConverged;
   return best!;
@@ -266,6 +275,7 @@ export interface TcvOptions {
   K?: number;
   restarts?: number;
   maxIter?: number;
+  progress?: (msg: string) => void;
 }
 
 /**
@@ -278,7 +288,7 @@ export function tcvUpper(Z: Matrix, Y: Matrix | null | undefined, labels: ArrayL
   const classWcss = wcss(Z, Y, ci.labels);
   const P = Y ? hconcat(Z, Y) : Z;
   const starts = ci.classes <= K ? [ci.labels] : [];
-  const km = kmeans(P, K, { rng: opts.rng, restarts: opts.restarts, maxIter: opts.maxIter, starts });
+  const km = kmeans(P, K, { rng: opts.rng, restarts: opts.restarts, maxIter: opts.maxIter, starts, progress: opts.progress });
   return { classWcss, kmeansWcss: km.wcss, tcvUpper: Math.min(classWcss, km.wcss), kmeansAssignment: km.assignment };
 }
 

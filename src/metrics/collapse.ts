@@ -3,9 +3,14 @@
  *
  * Data are N x d with one sample per row (the papers use columns). Notation: K classes (the
  * non-empty ones among the labels), class k has N_k samples, pi_k = N_k / N, class means mu_k,
- * global mean mu_G. By default mu_G is the mean of all samples (DESIGN.md, AGOP Sec. 2 "global
- * feature mean"); `globalMean: 'classMeans'` uses (1/K) sum_k mu_k instead (the "average of the
- * class means" of AGOP Fig. 1). The two coincide for balanced classes.
+ * global mean mu_G. Two conventions (they coincide for balanced classes), chosen per metric family:
+ *   dispersion (Sigma_B, nc1, nc1_trace, nc1_class): mu_G = mean of all samples (DESIGN.md, AGOP Sec. 2
+ *     "global feature mean", Tirer et al. Sec. 3);
+ *   geometry (nc2_etf, nc2_gram, nc3, and the duality / angle metrics of geometry.ts): mu_G = (1/K) sum_k mu_k
+ *     (the "average of the class means" of AGOP Fig. 1, as the AGOP code and rhubarbwu/neural-collapse do), so an
+ *     exact simplex ETF scores 0 for any class sizes (issue 19 item 6).
+ * `globalMean: 'samples' | 'classMeans'` forces one convention on every metric.
+ * Reductions over samples use compensated (class sums) or pairwise (sums of squares) summation (issue 19 item 8).
  *
  *   Sigma_W       = (1/N) sum_i (x_i - mu_{y_i})(x_i - mu_{y_i})^T = sum_k pi_k Sigma_W^(k),
  *                   Sigma_W^(k) = (1/N_k) sum_{i in k} (x_i - mu_k)(x_i - mu_k)^T
@@ -58,19 +63,29 @@
  *   R7  Orthogonal class means of equal norm (balanced): centring turns them into a simplex ETF, so
  *       nc2_etf = nc2_gram = nc2_orthogonal = 0; the uncentred Gram I_K measured against the ETF is at
  *       distance sqrt(2 - 2 sqrt((K-1)/K)).
- *   R8  K = 2: nc2_gram = 0 for any two distinct means (centred means are antipodal); nc2_etf = 0 only for balanced
- *       classes or with globalMean 'classMeans'.
+ *   R8  K = 2: nc2_gram = 0 for any two distinct means (centred means are antipodal); nc2_etf = 0 with the default
+ *       geometry centring (class means), with globalMean 'samples' only for balanced classes.
  *   R9  All variants are invariant under an orthogonal change of feature coordinates x -> Q x (rows: X -> X Q^T,
  *       classifier W -> W Q^T), and nc1, nc1_trace, cdnv, nc2_*, nc3 under a global scaling of the features.
  */
-import { Matrix, eigSym, gemm } from '../linalg/index.ts';
+import { CompensatedSums, Matrix, eigSym, gemm, pairwiseSumSquares } from '../linalg/index.ts';
 import { classIndex } from './classes.ts';
 
 export type GlobalMean = 'samples' | 'classMeans';
 
 export interface CollapseOptions {
-  /** mu_G: mean of all samples (default, DESIGN.md) or mean of the class means. */
+  /**
+   * mu_G for every metric. Unset: the dispersion metrics (Sigma_B in nc1, nc1_trace, nc1_class) centre on the
+   * mean of all samples (DESIGN.md; both papers' Sigma_B), the geometry metrics (nc2_etf, nc2_gram, nc3 and the
+   * other duality / angle metrics) on the mean of the class means, so that an exact simplex ETF scores 0 whatever
+   * the class sizes (issue 19 item 6; the AGOP authors' code and rhubarbwu/neural-collapse centre this way).
+   */
   globalMean?: GlobalMean;
+}
+
+/** The mu_G convention each metric family uses under the given options. */
+export function globalMeanConventions(opts: CollapseOptions = {}): { dispersion: GlobalMean; geometry: GlobalMean } {
+  return { dispersion: opts.globalMean ?? 'samples', geometry: opts.globalMean ?? 'classMeans' };
 }
 
 /** Everything the NC metrics need, computed once: means, centred means, within-class residuals. */
@@ -86,12 +101,50 @@ export interface ClassStats {
   values: number[];
   /** Class means mu_k as rows (K x d). */
   means: Matrix;
-  /** mu_G (length d). */
+  /** mu_G of the dispersion metrics (Sigma_B, nc1, nc1_trace; length d). */
   globalMean: Float64Array;
-  /** mu_k - mu_G as rows (K x d). */
+  /** mu_k - mu_G as rows (K x d), mu_G = globalMean. */
   centeredMeans: Matrix;
-  /** x_i - mu_{y_i} as rows (N x d). */
+  /** mu_G of the geometry metrics (nc2_*, nc3, duality, angles). */
+  geometryGlobalMean: Float64Array;
+  /** mu_k - geometryGlobalMean as rows (K x d). */
+  geometryCenteredMeans: Matrix;
+  /** x_i - mu_{y_i} as rows (N x d); 0 x d when the samples were streamed (then `moments` holds what is needed). */
   within: Matrix;
+  /** Streamed statistics instead of `within`: Sigma_W (d x d) and V_k = tr Sigma_W^(k). Per-class NC1 is then NaN. */
+  moments?: { sigmaW: Matrix; classVariance: Float64Array };
+}
+
+/** mu_G under a convention, from class sums / means: (1/N) sum_i x_i or (1/K) sum_k mu_k. */
+function globalMeanOf(kind: GlobalMean, means: Matrix, counts: Int32Array, N: number): Float64Array {
+  const { rows: K, cols: d } = means;
+  const acc = new CompensatedSums(d);
+  for (let k = 0; k < K; k++) acc.addVector(means.row(k), 0, kind === 'samples' ? counts[k] / N : 1 / K);
+  return acc.values();
+}
+
+function centerRows(means: Matrix, mu: Float64Array): Matrix {
+  const { rows: K, cols: d } = means;
+  const out = new Matrix(K, d);
+  for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) out.data[k * d + j] = means.data[k * d + j] - mu[j];
+  return out;
+}
+
+/**
+ * Statistics from class means that were accumulated elsewhere (e.g. a streaming pass): the centred means of both
+ * conventions. `within` is left empty (0 x d) when the samples are not at hand.
+ */
+export function statsFromMeans(means: Matrix, counts: Int32Array, labels: Int32Array, values: number[], within: Matrix, opts: CollapseOptions = {}): ClassStats {
+  const K = means.rows;
+  const d = means.cols;
+  let N = 0;
+  for (let k = 0; k < K; k++) N += counts[k];
+  const conv = globalMeanConventions(opts);
+  const mu = globalMeanOf(conv.dispersion, means, counts, N);
+  const muGeo = conv.geometry === conv.dispersion ? mu : globalMeanOf(conv.geometry, means, counts, N);
+  const centeredMeans = centerRows(means, mu);
+  const geometryCenteredMeans = muGeo === mu ? centeredMeans : centerRows(means, muGeo);
+  return { N, d, K, counts, labels, values, means, globalMean: mu, centeredMeans, geometryGlobalMean: muGeo, geometryCenteredMeans, within };
 }
 
 /** Class means, centred means and within-class residuals of features (N x d) with labels (length N). */
@@ -101,34 +154,18 @@ export function classStats(features: Matrix, labels: ArrayLike<number>, opts: Co
   if (labels.length !== N) throw new RangeError(`classStats: ${labels.length} labels for ${N} samples`);
   const ci = classIndex(labels);
   const K = ci.classes;
-  const means = new Matrix(K, d);
-  for (let i = 0; i < N; i++) {
-    const off = ci.labels[i] * d;
-    const r = features.row(i);
-    for (let j = 0; j < d; j++) means.data[off + j] += r[j];
-  }
-  const mu = new Float64Array(d);
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < d; j++) {
-      mu[j] += means.data[k * d + j];
-      means.data[k * d + j] /= ci.counts[k];
-    }
-  }
-  if ((opts.globalMean ?? 'samples') === 'samples') {
-    for (let j = 0; j < d; j++) mu[j] /= N;
-  } else {
-    mu.fill(0);
-    for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) mu[j] += means.data[k * d + j] / K;
-  }
-  const centeredMeans = new Matrix(K, d);
-  for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) centeredMeans.data[k * d + j] = means.data[k * d + j] - mu[j];
+  // compensated class sums: the means are correctly rounded up to O(eps^2) terms whatever N (issue 19 item 8)
+  const sums = new CompensatedSums(K * d);
+  for (let i = 0; i < N; i++) sums.addVector(features.row(i), ci.labels[i] * d);
+  const means = new Matrix(K, d, sums.values());
+  for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) means.data[k * d + j] /= ci.counts[k];
   const within = new Matrix(N, d);
   for (let i = 0; i < N; i++) {
     const off = ci.labels[i] * d;
     const r = features.row(i);
     for (let j = 0; j < d; j++) within.data[i * d + j] = r[j] - means.data[off + j];
   }
-  return { N, d, K, counts: ci.counts, labels: ci.labels, values: ci.values, means, globalMean: mu, centeredMeans, within };
+  return statsFromMeans(means, ci.counts, ci.labels, ci.values, within, opts);
 }
 
 /** Class means mu_k as rows (K x d), classes in increasing label order. */
@@ -152,21 +189,29 @@ export function sigmaB(features: Matrix, labels: ArrayLike<number>, opts: Collap
 export function sigmaT(features: Matrix): Matrix {
   const N = features.rows;
   const d = features.cols;
-  const mu = new Float64Array(d);
-  for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) mu[j] += r[j] / N; }
+  const mu = columnMeans(features);
   const C = new Matrix(N, d);
   for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j]; }
   return gemm(C, C, { transA: true, alpha: 1 / N });
 }
 
+/** Column means by compensated summation. */
+function columnMeans(features: Matrix): Float64Array {
+  const acc = new CompensatedSums(features.cols);
+  for (let i = 0; i < features.rows; i++) acc.addVector(features.row(i));
+  const mu = acc.values();
+  for (let j = 0; j < mu.length; j++) mu[j] /= features.rows;
+  return mu;
+}
+
+/** ||A||_F^2 by pairwise summation. */
 function sumSquares(A: Matrix): number {
-  let s = 0;
-  for (const v of A.data) s += v * v;
-  return s;
+  return pairwiseSumSquares(A.data);
 }
 
 /** tr Sigma_W = (1/N) ||X - class means||_F^2. */
 export function traceSigmaW(s: ClassStats): number {
+  if (s.moments) { let t = 0; for (let j = 0; j < s.d; j++) t += s.moments.sigmaW.data[j * s.d + j]; return t; }
   return sumSquares(s.within) / s.N;
 }
 
@@ -203,19 +248,21 @@ export function betweenClassEigen(s: ClassStats): BetweenEigen {
 function projectedWithin(s: ClassStats, eig: BetweenEigen): Float64Array[] {
   const r = eig.values.length;
   const P = gemm(s.within, eig.vectors);
-  const q: Float64Array[] = [];
-  for (let k = 0; k < s.K; k++) q.push(new Float64Array(r));
+  const acc = new CompensatedSums(s.K * r);
   for (let i = 0; i < s.N; i++) {
-    const qk = q[s.labels[i]];
-    for (let j = 0; j < r; j++) { const t = P.data[i * r + j]; qk[j] += t * t; }
+    const off = s.labels[i] * r;
+    for (let j = 0; j < r; j++) { const t = P.data[i * r + j]; acc.add(off + j, t * t); }
   }
-  for (let k = 0; k < s.K; k++) for (let j = 0; j < r; j++) q[k][j] /= s.counts[k];
+  const all = acc.values();
+  const q: Float64Array[] = [];
+  for (let k = 0; k < s.K; k++) q.push(all.subarray(k * r, (k + 1) * r).map((v) => v / s.counts[k]));
   return q;
 }
 
 function perClassFromStats(s: ClassStats): Float64Array {
   const eig = betweenClassEigen(s);
   const out = new Float64Array(s.K);
+  if (s.moments) return out.fill(NaN);
   if (eig.values.length === 0) return out.fill(traceSigmaW(s) > 0 ? Infinity : NaN);
   const q = projectedWithin(s, eig);
   for (let k = 0; k < s.K; k++) {
@@ -226,7 +273,23 @@ function perClassFromStats(s: ClassStats): Float64Array {
   return out;
 }
 
+/** nc1 from streamed moments: (1/K) sum_j v_j^T Sigma_W v_j / lambda_j over the kept eigenpairs of Sigma_B. */
+function nc1FromMoments(s: ClassStats): number {
+  const eig = betweenClassEigen(s);
+  if (eig.values.length === 0) return traceSigmaW(s) > 0 ? Infinity : NaN;
+  const SV = gemm(s.moments!.sigmaW, eig.vectors);
+  const r = eig.values.length;
+  let t = 0;
+  for (let j = 0; j < r; j++) {
+    let q = 0;
+    for (let i = 0; i < s.d; i++) q += eig.vectors.data[i * r + j] * SV.data[i * r + j];
+    t += Math.max(0, q) / eig.values[j];
+  }
+  return t / s.K;
+}
+
 function nc1FromStats(s: ClassStats): number {
+  if (s.moments) return nc1FromMoments(s);
   const per = perClassFromStats(s);
   let t = 0;
   for (let k = 0; k < s.K; k++) t += (s.counts[k] / s.N) * per[k];
@@ -254,15 +317,18 @@ export function nc1Trace(features: Matrix, labels: ArrayLike<number>, opts: Coll
   return nc1TraceFromStats(classStats(features, labels, opts));
 }
 
-function cdnvFromStats(s: ClassStats): number {
-  const V = new Float64Array(s.K);
-  for (let i = 0; i < s.N; i++) {
-    const r = s.within.row(i);
-    let t = 0;
-    for (let j = 0; j < r.length; j++) t += r[j] * r[j];
-    V[s.labels[i]] += t;
-  }
+/** V_k = tr Sigma_W^(k) = (1/N_k) sum_{i in k} ||x_i - mu_k||^2, compensated per class. */
+function classVariances(s: ClassStats): Float64Array {
+  if (s.moments) return s.moments.classVariance;
+  const acc = new CompensatedSums(s.K);
+  for (let i = 0; i < s.N; i++) acc.add(s.labels[i], pairwiseSumSquares(s.within.data, i * s.d, (i + 1) * s.d));
+  const V = acc.values();
   for (let k = 0; k < s.K; k++) V[k] /= s.counts[k];
+  return V;
+}
+
+function cdnvFromStats(s: ClassStats): number {
+  const V = classVariances(s);
   let total = 0;
   let pairs = 0;
   for (let k = 0; k < s.K; k++) for (let l = k + 1; l < s.K; l++) {
@@ -300,7 +366,7 @@ export function sigmaETF(K: number): Matrix {
 }
 
 function nc2EtfFromStats(s: ClassStats): number {
-  const G = gemm(s.centeredMeans, s.centeredMeans, { transB: true });
+  const G = gemm(s.geometryCenteredMeans, s.geometryCenteredMeans, { transB: true });
   return normalizedDistance(G, centeringMatrix(s.K));
 }
 
@@ -322,7 +388,7 @@ function unitRows(A: Matrix): Matrix {
 }
 
 function nc2GramFromStats(s: ClassStats): number {
-  const U = unitRows(s.centeredMeans);
+  const U = unitRows(s.geometryCenteredMeans);
   const G = gemm(U, U, { transB: true });
   const E = sigmaETF(s.K);
   let t = 0;
@@ -360,7 +426,7 @@ function classifierRows(W: Matrix, s: ClassStats): Matrix {
 
 function nc3FromStats(s: ClassStats, W: Matrix): number {
   const Wk = classifierRows(W, s);
-  const WM = gemm(Wk, s.centeredMeans, { transB: true });
+  const WM = gemm(Wk, s.geometryCenteredMeans, { transB: true });
   return normalizedDistance(WM, centeringMatrix(s.K));
 }
 
@@ -382,8 +448,7 @@ export function centeredNormalizedGram(features: Matrix, labels?: ArrayLike<numb
   let mu: Float64Array;
   if (labels) mu = classStats(features, labels, { globalMean: 'classMeans' }).globalMean;
   else {
-    mu = new Float64Array(d);
-    for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) mu[j] += r[j] / N; }
+    mu = columnMeans(features);
   }
   const C = new Matrix(N, d);
   for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j]; }
@@ -411,10 +476,15 @@ export interface CollapseMetrics {
 }
 
 export function collapseMetrics(features: Matrix, labels: ArrayLike<number>, opts: CollapseOptions & { classifier?: Matrix } = {}): CollapseMetrics {
-  const s = classStats(features, labels, opts);
+  return collapseMetricsFromStats(classStats(features, labels, opts), opts.classifier);
+}
+
+/** collapseMetrics from class statistics computed once (e.g. shared with geometry.ts). */
+export function collapseMetricsFromStats(s: ClassStats, classifier?: Matrix): CollapseMetrics {
   const per = perClassFromStats(s);
   let n1 = 0;
   for (let k = 0; k < s.K; k++) n1 += (s.counts[k] / s.N) * per[k];
+  if (s.moments) n1 = nc1FromMoments(s);
   const out: CollapseMetrics = {
     samples: s.N,
     classes: s.K,
@@ -430,6 +500,6 @@ export function collapseMetrics(features: Matrix, labels: ArrayLike<number>, opt
     traceSigmaW: traceSigmaW(s),
     traceSigmaB: traceSigmaB(s),
   };
-  if (opts.classifier) out.nc3 = nc3FromStats(s, opts.classifier);
+  if (classifier) out.nc3 = nc3FromStats(s, classifier);
   return out;
 }

@@ -4,12 +4,14 @@ import { MissingData } from './data.ts';
 import { AGOP_FIGURES } from './figures/agop.ts';
 import { NRC_FIGURES } from './figures/nrc.ts';
 import { PERTURBATION_FIGURES } from './figures/perturbation.ts';
+import { ANALYZE_FIGURES } from './figures/analyze.ts';
 import type { Figure, FigureContext, FigureDef, RunManifest } from './types.ts';
 
 export const FIGURES: Record<string, FigureDef[]> = {
   ...NRC_FIGURES,
   ...AGOP_FIGURES,
   ...PERTURBATION_FIGURES,
+  ...ANALYZE_FIGURES,
 };
 
 /** Register (or replace) the figures of an experiment at run time. */

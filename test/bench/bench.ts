@@ -25,6 +25,7 @@ import { train } from '../../src/nn/train.ts';
 import { Rng } from '../../src/random/index.ts';
 import { mnistDataset, mnistSubset } from '../../src/data/mnist.ts';
 import { deepRfm } from '../../src/kernels/deep-rfm.ts';
+import { analyzeFeatures } from '../../src/commands/analyze.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -267,6 +268,30 @@ BENCHES.push(
   }
 }
 
+// `nrc analyze --tcv classes` on 50,000 x 512 float32 features, K = 10 and 100, with a classifier and bias: every NC
+// metric (nc1, nc1_trace, cdnv, nc2_*, nc3, NCC, NC4, duality, angles, GNC2, UNC3, subspace alignment); numpy times
+// the same formulas (test/bench/numpy-reference.py, analyze()).
+for (const K of [10, 100]) {
+  const N = 50000;
+  const d = 512;
+  BENCHES.push({
+    name: `analyze_n50000_d512_k${K}_t2`, flops: null, threads: 2,
+    run: () => {
+      const { X, labels, W, b } = memo(`analyze${K}`, () => {
+        const r = new Rng(`bench-analyze-${K}`);
+        const lab = Int32Array.from({ length: N }, () => r.int(K));
+        const M = r.normals(K * d);
+        const noise = r.normals(N * d);
+        const data = new Float64Array(N * d);
+        for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) data[i * d + j] = Math.fround(M[lab[i] * d + j] + noise[i * d + j]);
+        return { X: new Matrix(N, d, data), labels: lab, W: new Matrix(K, d, r.normals(K * d)), b: r.normals(K) };
+      });
+      analyzeFeatures(X, labels, { classifier: W, bias: b });
+    },
+    timing: { warmup: false, maxReps: 2, minSeconds: 0 },
+  });
+}
+
 // ---- numpy side by side --------------------------------------------------------------------
 /** numpy seconds by benchmark name (with a _t1/_t2 suffix), or an empty map when numpy is not available. */
 function numpyReference(): { seconds: Map<string, number>; note: string } {
@@ -277,7 +302,7 @@ function numpyReference(): { seconds: Map<string, number>; note: string } {
   if (!python) return { seconds, note: 'numpy: not available (no vs-numpy column)' };
   for (const t of [1, 2]) {
     const env = { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
-    const r = spawnSync(python, [script, String(t)], { env, encoding: 'utf8' });
+    const r = spawnSync(python, [script, String(t), ...filters], { env, encoding: 'utf8' });
     for (const line of (r.stdout ?? '').split('\n')) {
       if (!line.trim()) continue;
       const row = JSON.parse(line) as { name: string; seconds: number };

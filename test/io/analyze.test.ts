@@ -77,8 +77,9 @@ describe('nrc analyze FEATURES --labels LABELS', () => {
     expect(text).toMatch(/^samples\s+15$/m);
     expect(text).toMatch(/^nc1_trace\s+\d/m);
     const csv = readFileSync(join(out, 'features.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('features,labels,samples,classes,dim,nc1,nc1_trace,nc2_etf,nc2_gram,nc3,cdnv,nc2_orthogonal,wcss,kmeans_wcss,tcv_upper');
-    expect(readFileSync(join(out, 'classes.csv'), 'utf8').split('\n')[0]).toBe('class,count,nc1_class');
+    expect(csv[0]).toMatch(/^file,labels,samples,classes,dim,nc1,nc1_trace,nc2_etf,nc2_gram,nc3,cdnv,nc2_orthogonal,wcss,kmeans_wcss,tcv_upper,ncc_accuracy,/);
+    expect(csv[1]).toMatch(/feats\.npy,.*labels\.npy,15,3,4,/);
+    expect(readFileSync(join(out, 'classes.csv'), 'utf8').split('\n')[0]).toBe('file,class,count,nc1_class');
   });
 
   it('bad input: exit code 2 with a message naming the file or option', () => {
@@ -118,7 +119,7 @@ describe('nrc analyze --weights', () => {
     expect(r.weights[0].soft_rank).toBe(5); // flat spectrum: e(4) = 1/4 > 0.1, e(5) = 0
     const out = join(dir, 'out-weights');
     runAnalyze(undefined, { weights: [join(dir, 'model.safetensors')], out });
-    expect(readFileSync(join(out, 'weights.csv'), 'utf8').split('\n')[0]).toBe('file,name,rows,cols,rank,rel_tail,dist_rank,eps,soft_rank,stable_rank,effective_rank');
+    expect(readFileSync(join(out, 'weights.csv'), 'utf8').split('\n')[0]).toBe('file,tensor,rows,cols,tensor_shape,rank,rel_tail,dist_rank,eps,soft_rank,stable_rank,effective_rank');
     expect(readFileSync(join(out, 'singular_values.csv'), 'utf8').split('\n').length).toBe(1 + 5 + 3 + 1);
   });
 

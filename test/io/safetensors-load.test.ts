@@ -98,8 +98,10 @@ describe('matrix CSV and loaders', () => {
   });
 
   it('loader errors name the file: extension, shape, dtype of labels, missing', () => {
+    writeFileSync(join(dir, 'x.dat'), 'abc');
+    expect(() => loadMatrix(join(dir, 'x.dat'))).toThrow(/x\.dat: unsupported file type '\.dat'/);
     writeFileSync(join(dir, 'x.bin'), 'abc');
-    expect(() => loadMatrix(join(dir, 'x.bin'))).toThrow(/x\.bin: unsupported file type '\.bin'/);
+    expect(() => loadMatrix(join(dir, 'x.bin'))).toThrow(/x\.bin: not a torch.save zip archive/);
     writeNpy(join(dir, 'v.npy'), { shape: [4], data: [1, 2, 3, 4] });
     expect(() => loadMatrix(join(dir, 'v.npy'))).toThrow(/v\.npy: bad shape \(4,\): expected a 2-D array/);
     writeNpy(join(dir, 'lf.npy'), { shape: [2], data: [0.5, 1] });

@@ -137,7 +137,8 @@ describe('relations between NC variants', () => {
     const unb = labelsWithCounts([3, 9]);
     const X = samplesAround(randn(2, 3, rng), unb, randn(12, 3, rng, 0.4));
     expect(nc2Gram(X, unb)).toBeLessThan(1e-12);
-    expect(nc2Etf(X, unb)).toBeGreaterThan(0.1);
+    expect(nc2Etf(X, unb, { globalMean: 'samples' })).toBeGreaterThan(0.1);
+    expect(nc2Etf(X, unb)).toBeLessThan(1e-12); // default geometry centring: mean of the class means
     expect(nc2Etf(X, unb, { globalMean: 'classMeans' })).toBeLessThan(1e-12);
     const bal = labelsWithCounts([6, 6]);
     expect(nc2Etf(samplesAround(randn(2, 3, rng), bal, randn(12, 3, rng)), bal)).toBeLessThan(1e-12);
