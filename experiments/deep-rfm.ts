@@ -18,9 +18,11 @@ import { deepRfm, type DeepRfmLayer } from '../src/kernels/deep-rfm.ts';
 import { FEATURE_MAP_NAMES, type FeatureMapName } from '../src/kernels/features.ts';
 import { KERNEL_NAMES, type KernelName } from '../src/kernels/kernel.ts';
 import { linearizedDeepRfm } from '../src/kernels/linearized.ts';
-import { centeredNormalizedGram, collapseMetrics } from '../src/metrics/collapse.ts';
+import { centeredNormalizedGram, collapseMetrics, globalMeanFromChoice, type GlobalMeanChoice } from '../src/metrics/collapse.ts';
+import { globalMeanParam } from './shared/collapse-params.ts';
 
 export type DeepRfmParams = {
+  globalMean: GlobalMeanChoice;
   dataset: string;
   n: number;
   nTest: number;
@@ -142,6 +144,7 @@ export default defineExperiment<DeepRfmParams>({
     { name: 'width', kind: 'int', grid: true, positive: true, max: 16384, default: 512, help: 'random-feature width D (paper: 1024 ReLU, 4096 cosine)' },
     { name: 'featureBandwidth', kind: 'float', positive: true, default: 1, help: 'bandwidth s of cosine random features, frequencies ~ 1/s (the paper quotes 0.05 for its l1-Laplace features; in this convention 0.05 makes features of unit-norm inputs near-orthogonal, and s ~ 1-20 works)' },
     { name: 'agopNorm', kind: 'string', choices: ['max', 'none'], default: 'max', help: 'divide each AGOP by its largest entry (reference code) or not' },
+    globalMeanParam,
     { name: 'depth', kind: 'int', positive: true, max: 100, default: 8, help: 'Deep RFM layers L (paper: 18), plus a readout' },
     { name: 'linN', kind: 'int', min: 0, max: 3000, default: 300, help: 'training samples for the linearised recursion (0 = skip)' },
     { name: 'lambdaK', kind: 'float', positive: true, default: 1e-3, help: 'linearised recursion: kernel deviation lambda_k' },
@@ -229,7 +232,7 @@ export default defineExperiment<DeepRfmParams>({
         const stages: [string, Matrix | undefined][] = [['input', layer.input], ['agop', layer.agop], ['features', layer.features]];
         for (const [stage, X] of stages) {
           if (!X) continue;
-          const m = collapseMetrics(X, train.labels);
+          const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
           if (![m.nc1Trace, m.nc2Gram].every(Number.isFinite)) status = 'diverged';
           // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
           rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });

@@ -9,12 +9,14 @@ import { lossValueAndGrad, type LossKind, type MLP } from '../src/nn/index.ts';
 import { insertHiddenLayer } from '../src/nn/grow.ts';
 import { defineExperiment, type CellContext, type CellStatus, type Row } from '../src/runner/types.ts';
 import { accuracyOf, classifierMlp, deepestCollapse, pytorchWeightDecay } from './shared/classifier-mlp.ts';
+import { globalMeanParam } from './shared/collapse-params.ts';
+import type { GlobalMeanChoice } from '../src/metrics/index.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, mnistDataParams,
   mnistTrainingParams, trainEpochs, validateMnistData,
 } from './shared/mnist-training.ts';
 
-export type LayerwiseParams = MnistDataParams & MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean };
+export type LayerwiseParams = MnistDataParams & MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean; globalMean: GlobalMeanChoice };
 
 const training = mnistTrainingParams({ epochs: 3, lr: 1e-4, batchSize: 256 }).map((s) => {
   if (s.name === 'epochs') return { ...s, help: 'epochs per round, i.e. per added layer (App. E.1: 3)' };
@@ -64,7 +66,7 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
     }
     const rec = model.forward(Z, { from, mode: 'eval', record: true });
     const H = rec.layers![from].output; // deepest features z^{round} (train set, eval mode)
-    const c = deepestCollapse(H, train.labels, model.layers[model.depth - 1].W);
+    const c = deepestCollapse(H, train.labels, model.layers[model.depth - 1].W, p.globalMean);
     const trainLoss = lossValueAndGrad(p.loss as LossKind, rec.output, train.labels, null); // data loss, no weight decay
     const recT = Zt.rows > 0 ? model.forward(Zt, { from, mode: 'eval', record: true }) : null;
     const row: Row = {
@@ -98,6 +100,7 @@ export default defineExperiment<LayerwiseParams>({
     { name: 'batchnorm', kind: 'bool', default: true, help: 'batchnorm after each hidden linear map (App. E.1: yes)' },
     { name: 'wd', kind: 'float', min: 0, default: 0, help: 'weight decay in PyTorch convention (lambda = wd/2 in NRC Eq. 3) on the trained layers (App. E.1: none)' },
     ...training,
+    globalMeanParam,
     ...mnistDataParams({ n: 8000, nTest: 2000, pool: 2 }),
   ],
   presets: {

@@ -7,6 +7,8 @@ import { type LossKind, lossValueAndGrad } from '../src/nn/index.ts';
 import { Rng } from '../src/random/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import { accuracyOf, classifierMlp, deepestCollapse, deepestFeatures, pytorchWeightDecay } from './shared/classifier-mlp.ts';
+import { globalMeanParam } from './shared/collapse-params.ts';
+import type { GlobalMeanChoice } from '../src/metrics/index.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, mnistDataParams,
   mnistTrainingParams, trainEpochs, validateMnistData,
@@ -27,6 +29,7 @@ const LOSSES = ['mse', 'cross-entropy'] as const;
 export const TABLE1_METRICS = ['nc1', 'nc1_trace', 'nc2_etf', 'nc3', 'train_acc', 'test_acc'] as const;
 
 export type WdAblationParams = MnistDataParams & MnistTrainingParams & {
+  globalMean: GlobalMeanChoice;
   config: string;
   wd: number;
   hidden: number[];
@@ -128,6 +131,7 @@ export default defineExperiment<WdAblationParams>({
     { name: 'classifierBias', kind: 'string', choices: ['auto', 'true', 'false'], default: 'auto', help: 'bias of the last layer: auto = none with mse, one with cross-entropy (App. E.2)' },
     { name: 'lrStep', kind: 'int', positive: true, default: 24, help: 'divide the learning rate by --lr-gamma every this many epochs (paper: 40)' },
     { name: 'lrGamma', kind: 'float', positive: true, max: 1, default: 0.1, help: 'learning-rate factor per step (paper: 0.1)' },
+    globalMeanParam,
     ...mnistDataParams({ n: 2000, nTest: 1000, pool: 2 }),
   ],
   defaultSeeds: 3, // Table 1 reports mean and SD over 3 seeds
@@ -163,7 +167,7 @@ export default defineExperiment<WdAblationParams>({
       return { status: res.status, rows: { metrics: [{ status: res.status }], per_class: [] }, ...(res.message ? { message: res.message } : {}) };
     }
     const { features, outputs } = deepestFeatures(model, train.X);
-    const c = deepestCollapse(features, train.labels, model.layers[model.depth - 1].W);
+    const c = deepestCollapse(features, train.labels, model.layers[model.depth - 1].W, p.globalMean);
     const metrics: Row = {
       nc1: c.nc1, nc1_trace: c.nc1Trace, nc2_etf: c.nc2Etf, nc3: c.nc3,
       train_acc: accuracyOf(outputs, train.labels), test_acc: test.X.rows ? accuracyOf(model.predict(test.X), test.labels) : NaN,

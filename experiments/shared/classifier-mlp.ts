@@ -2,7 +2,7 @@
 // batchnorm as in App. E.1 (Linear + BN + ReLU hidden layers, linear classifier with or without bias), PyTorch's
 // weight-decay convention mapped onto nn/'s lambda, and the NC metrics of the deepest features (Sec. 5, App. E.2).
 import { Matrix } from '../../src/linalg/index.ts';
-import { collapseMetrics } from '../../src/metrics/index.ts';
+import { collapseMetrics, globalMeanFromChoice, type GlobalMeanChoice } from '../../src/metrics/index.ts';
 import { type Dtype, MLP, type WeightDecay } from '../../src/nn/index.ts';
 import type { Rng } from '../../src/random/index.ts';
 
@@ -73,7 +73,7 @@ export interface DeepestCollapse {
  * NC1 = (1/K) tr(Sigma_W Sigma_B^+), NC1~ = tr Sigma_W / tr Sigma_B (Eq. 3), NC2 and NC3 (Sec. 5, App. E.2) and the
  * per-class NC1^(k) (App. E.2) of features H (N x d) with the classifier W (K x d, out x in).
  */
-export function deepestCollapse(features: Matrix, labels: ArrayLike<number>, classifier: Matrix): DeepestCollapse {
-  const m = collapseMetrics(features, labels, { classifier });
+export function deepestCollapse(features: Matrix, labels: ArrayLike<number>, classifier: Matrix, globalMean?: GlobalMeanChoice): DeepestCollapse {
+  const m = collapseMetrics(features, labels, { classifier, globalMean: globalMeanFromChoice(globalMean) });
   return { nc1: m.nc1, nc1Trace: m.nc1Trace, nc2Etf: m.nc2Etf, nc3: m.nc3 ?? NaN, nc1PerClass: m.nc1PerClass };
 }

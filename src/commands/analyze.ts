@@ -11,7 +11,7 @@ import { ACCEPTED, DataFileError, globToRegExp, isDataFile, loadLabels, loadMatr
 import { streamClassStats } from '../metrics/stream.ts';
 import { classIndex, oneHot } from '../metrics/classes.ts';
 import { tcvUpper } from '../metrics/clusters.ts';
-import { classStats, collapseMetricsFromStats, globalMeanConventions, type ClassStats, type GlobalMean } from '../metrics/collapse.ts';
+import { classStats, collapseMetricsFromStats, globalMeanConventions, globalMeanFromChoice, type ClassStats, type GlobalMean } from '../metrics/collapse.ts';
 import { geometryMetrics, nccAccuracy, type GeometryMetrics } from '../metrics/geometry.ts';
 import { lowRankSummary } from '../metrics/lowrank.ts';
 import { Rng } from '../random/index.ts';
@@ -441,7 +441,7 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   if (opts.rank !== undefined || opts.eps !== undefined) throw new UsageError('analyze: --rank and --eps apply to --weights');
   if (opts.select !== undefined || opts.key !== undefined) throw new UsageError('analyze: --select and --key apply to --weights');
   const gm = choice('--global-mean', opts.globalMean, ['samples', 'class-means'] as const);
-  const globalMean: GlobalMean | undefined = gm === undefined ? undefined : gm === 'samples' ? 'samples' : 'classMeans';
+  const globalMean = globalMeanFromChoice(gm);
   const layout = choice('--classifier-layout', opts.classifierLayout, ['auto', 'out-in', 'in-out'] as const) ?? 'auto';
   const tcv = choice('--tcv', opts.tcv, ['classes', 'kmeans'] as const) ?? 'classes';
   let restarts: number | undefined;

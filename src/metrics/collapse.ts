@@ -73,6 +73,15 @@ import { classIndex } from './classes.ts';
 
 export type GlobalMean = 'samples' | 'classMeans';
 
+/** The command-line spelling of the mu_G convention: auto = per metric family (see CollapseOptions.globalMean). */
+export const GLOBAL_MEAN_CHOICES = ['auto', 'samples', 'class-means'] as const;
+export type GlobalMeanChoice = (typeof GLOBAL_MEAN_CHOICES)[number];
+
+/** CollapseOptions.globalMean for a command-line choice (auto leaves each metric family its own convention). */
+export function globalMeanFromChoice(choice: GlobalMeanChoice | undefined): GlobalMean | undefined {
+  return choice === 'samples' ? 'samples' : choice === 'class-means' ? 'classMeans' : undefined;
+}
+
 export interface CollapseOptions {
   /**
    * mu_G for every metric. Unset: the dispersion metrics (Sigma_B in nc1, nc1_trace, nc1_class) centre on the
