@@ -8,14 +8,14 @@ import { findExperiment } from '../../experiments/index.ts';
 import { parseCsv } from '../io/csv-read.ts';
 import { expandGrid, type ResolvedParams } from '../runner/params.ts';
 import { drawFiguresSafely, finalizeRun } from '../runner/finalize.ts';
-import { ResultStore, readManifest, type CellRecord, type Manifest } from '../runner/store.ts';
+import { ResultStore, loadCommitted, type CellRecord, type Manifest } from '../runner/store.ts';
 import { UsageError } from './errors.ts';
 
 interface ShardData { dir: string; manifest: Manifest; rows: Map<string, Record<string, string[][]>> }
 
 /** Split each table of a directory into the rows each committed cell wrote (commit order). */
 function loadShard(dir: string): ShardData {
-  const manifest = readManifest(dir);
+  const manifest = loadCommitted(dir); // validated, and its journal proven against the tables
   if (!manifest) throw new UsageError(`nrc merge: ${dir} has no manifest.json (not an nrc results directory)`);
   const rows = new Map<string, Record<string, string[][]>>();
   const offsets: Record<string, number> = {};
@@ -79,6 +79,19 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
     cells: [],
   };
   const store = ResultStore.open(out, fresh);
+  try {
+    await commitMerged(store, cells, owner, first);
+    const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
+    await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
+    store.finish(failures ? 'complete_with_failures' : 'complete');
+  } finally {
+    store.close();
+  }
+  if (opts.plot) await drawFiguresSafely(out, opts.quiet);
+  return store.manifest;
+}
+
+async function commitMerged(store: ResultStore, cells: { key: string }[], owner: Map<string, { shard: ShardData; record: CellRecord }>, first: Manifest): Promise<void> {
   for (const cell of cells) {
     const { shard, record } = owner.get(cell.key)!;
     const tables = shard.rows.get(cell.key)!;
@@ -89,11 +102,6 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
     const { rows: _counts, ...rest } = record;
     store.commitCell(rest, rows);
   }
-  const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
-  await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
-  store.finish(failures ? 'complete_with_failures' : 'complete');
-  if (opts.plot) await drawFiguresSafely(out, opts.quiet);
-  return store.manifest;
 }
 
 export function registerMerge(program: Command): void {

@@ -6,7 +6,7 @@ import { formatField, ResultStore, type Manifest } from '../../src/runner/store.
 
 function manifest(hash = 'h1'): Manifest {
   return {
-    nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: hash,
+    store_format: 2, nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: hash,
     shard: null, git_commit: null, node_version: process.version, threads: 1, started_at: '', finished_at: null,
     status: 'running', cells_total: 3, tables: { a: ['x', 'y'], b: ['z'] }, committed_bytes: {}, cells: [],
   };
