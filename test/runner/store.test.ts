@@ -31,6 +31,7 @@ describe('ResultStore', () => {
     expect(committedA).toBe('x,y\n1,"q,""r"""\n2,3\n');
     // A crash after appending part of the next cell's rows, before its manifest commit:
     appendFileSync(join(dir, 'a.csv'), '9,9\n9,');
+    s.close();
     const reopened = ResultStore.open(dir, manifest());
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe(committedA);
     expect(reopened.doneKeys()).toEqual(new Set(['k0']));
@@ -41,7 +42,7 @@ describe('ResultStore', () => {
   });
   it('refuses a directory holding another configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
-    ResultStore.open(dir, manifest('h1'));
+    ResultStore.open(dir, manifest('h1')).close();
     expect(() => ResultStore.open(dir, manifest('h2'))).toThrow(/holds a different configuration/);
   });
 });
