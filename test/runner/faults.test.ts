@@ -178,9 +178,8 @@ describe('two concurrent writers', () => {
     expect((await runCli([...sweep, '--out', reference])).code).toBe(0);
     const results = await Promise.all([start([...sweep, '--out', dir]), new Promise((r) => setTimeout(r, 300)).then(() => start([...sweep, '--out', dir]))]);
     const codes = results.map((r) => r.code).sort();
-    // Either the second started while the first held the lock (0 and 2), or after it finished (0 and 0: a resume of a complete run).
-    if (codes[0] === 0 && codes[1] === 2) expect(results.find((r) => r.code === 2)!.stderr).toMatch(/in use by nrc pid \d+ on /);
-    else expect(codes).toEqual([0, 0]);
+    expect(codes).toEqual([0, 2]);
+    expect(results[1].stderr).toMatch(/in use by nrc pid \d+ on /);
     for (const t of ['summary.csv', 'singular_values.csv']) {
       const rows = dataRows(dir, t);
       expect(new Set(rows).size).toBe(rows.length); // 0 duplicated
