@@ -1,7 +1,7 @@
 // Load matrices and labels that users bring, dispatching on the file extension:
 // .npy (NumPy), .safetensors, .csv / .tsv / .txt (numeric text). Errors are DataFileError
 // (exit code 2) naming the file and what is wrong.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Matrix } from '../linalg/index.ts';
 import { DataFileError, readNpy } from './npy.ts';
@@ -12,8 +12,14 @@ export { DataFileError } from './npy.ts';
 
 type Kind = 'npy' | 'safetensors' | 'csv';
 
+/** A FIFO, device or directory as a data file would block or fail late: refuse it at once. */
+export function requireRegularFile(path: string): void {
+  if (!statSync(path).isFile()) throw new DataFileError(path, 'not a regular file (a FIFO, device or directory); give a .npy, .safetensors or .csv file');
+}
+
 function kindOf(path: string): Kind {
   if (!existsSync(path)) throw new DataFileError(path, 'cannot read (no such file)');
+  requireRegularFile(path);
   const ext = extname(path).toLowerCase();
   if (ext === '.npy') return 'npy';
   if (ext === '.safetensors') return 'safetensors';

@@ -9,7 +9,7 @@
 // A failed write (ENOSPC, EDQUOT, EIO, ...) cuts the tables back and ends the sweep with
 // EXIT.storage; the same command resumes once the fault is gone.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { EXIT, UsageError } from '../commands/errors.ts';
@@ -106,8 +106,31 @@ export function removeStrayTemporaries(dir: string): void {
   }
 }
 
+/**
+ * Refuse at once an output path nrc cannot make a results directory of: under /proc, /sys or /dev,
+ * or one whose nearest existing ancestor (or itself) is not a directory (a FIFO, device or file).
+ */
+export function checkOutPath(dir: string, option = '--out'): void {
+  const abs = resolve(dir);
+  const refuse = (why: string) => new UsageError(`${option} ${JSON.stringify(dir)}: ${why}; give a directory on a disk`);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(abs)) throw refuse(`is under /${abs.split('/')[1]}, which holds no files of yours`);
+  for (let p = abs; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') { if (p === dirname(p)) return; continue; }
+      throw refuse(`cannot be checked (${code})`);
+    }
+    if (!st.isDirectory()) throw refuse(p === abs ? 'exists and is not a directory' : `${p} is not a directory`);
+    return;
+  }
+}
+
 /** Make sure `dir` exists and can be written; UsageError otherwise. */
 export function ensureWritableDir(dir: string, option = '--out'): void {
+  checkOutPath(dir, option);
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
