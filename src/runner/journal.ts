@@ -43,11 +43,15 @@ export function journalPath(dir: string): string {
   return join(dir, JOURNAL_FILE);
 }
 
-/** Append one record and fsync: the cell is committed when this returns. */
-export function appendJournal(dir: string, record: JournalRecord): void {
-  const fd = openSync(journalPath(dir), 'a');
+/** Append one record: the cell is committed (for any later reader, and across a kill) when this returns. */
+export function appendJournal(fd: number, record: JournalRecord): void {
+  writeFully(fd, Buffer.from(`${JSON.stringify(record)}\n`));
+}
+
+/** fsync a file by path (data on the device, not only in the page cache). */
+export function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
   try {
-    writeFully(fd, Buffer.from(`${JSON.stringify(record)}\n`));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,8 +1,8 @@
 // A run's results directory (DESIGN.md, "io/": append-as-you-go, crash-safe; issue #17).
 //
 // One writer at a time (lock.ts). Commit protocol for one cell: (1) append the cell's rows to every
-// table, each write completed and fsynced, (2) append one record to journal.jsonl (journal.ts) with
-// the byte ranges and checksums of those rows, fsynced: the cell is committed. manifest.json is a
+// table, each write completed, (2) append one record to journal.jsonl (journal.ts) with the byte
+// ranges and checksums of those rows: the cell is committed. fsync is grouped (SYNC_INTERVAL_MS). manifest.json is a
 // readable summary rewritten atomically at most every MANIFEST_INTERVAL_MS and at the end. Opening
 // a directory again validates manifest and journal, proves the journal against the tables and cuts
 // every table back to its committed length: no half row, no duplicate, no committed row lost.
@@ -20,6 +20,12 @@ import type { Row } from './types.ts';
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
 export const MANIFEST_INTERVAL_MS = 2000;
+/**
+ * Group commit: tables and journal are fsynced (tables first) at most this often and when the
+ * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
+ * cut may lose the cells of the last interval, which the next open reports as a table cut short.
+ */
+export const SYNC_INTERVAL_MS = 1000;
 
 export type CellRecord = z.infer<typeof CellRecordSchema>;
 
@@ -120,7 +126,7 @@ export function checkOutPath(dir: string, option = '--out'): void {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') { if (p === dirname(p)) return; continue; }
+      if (code === 'ENOENT' || code === 'ENOTDIR') { if (p === dirname(p)) return; continue; }
       throw refuse(`cannot be checked (${code})`);
     }
     if (!st.isDirectory()) throw refuse(p === abs ? 'exists and is not a directory' : `${p} is not a directory`);
@@ -201,6 +207,10 @@ export class ResultStore {
   readonly manifest: Manifest;
   private readonly lock: DirLock;
   private lastManifestWrite = 0;
+  private lastSync = Date.now();
+  private readonly unsynced = new Set<string>();
+  /** Append-mode descriptors of the tables and the journal, opened on first use. */
+  private readonly appendFds = new Map<string, number>();
 
   private constructor(dir: string, manifest: Manifest, lock: DirLock) {
     this.dir = dir;
@@ -292,7 +302,8 @@ export class ResultStore {
         if (bytes.length === 0) continue;
         this.appendBytes(name, bytes);
       }
-      appendJournal(this.dir, { cell: { ...record, rows: counts }, ranges, sha256: digests });
+      appendJournal(this.appendFd(journalPath(this.dir)), { cell: { ...record, rows: counts }, ranges, sha256: digests });
+      if (Date.now() - this.lastSync >= SYNC_INTERVAL_MS) this.sync();
     } catch (e) {
       this.rollBack();
       if (e instanceof StoreWriteError) throw e;
@@ -303,14 +314,26 @@ export class ResultStore {
     if (Date.now() - this.lastManifestWrite >= MANIFEST_INTERVAL_MS) this.writeManifest();
   }
 
-  private appendBytes(name: string, bytes: Buffer): void {
-    const fd = openSync(this.tablePath(name), 'a');
-    try {
-      writeFully(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  private appendFd(path: string): number {
+    let fd = this.appendFds.get(path);
+    if (fd === undefined) {
+      fd = openSync(path, 'a');
+      this.appendFds.set(path, fd);
     }
+    return fd;
+  }
+
+  private appendBytes(name: string, bytes: Buffer): void {
+    writeFully(this.appendFd(this.tablePath(name)), bytes);
+    this.unsynced.add(this.tablePath(name));
+  }
+
+  /** fsync the tables written since the last sync, then the journal. */
+  private sync(): void {
+    for (const p of this.unsynced) fsyncSync(this.appendFd(p));
+    this.unsynced.clear();
+    fsyncSync(this.appendFd(journalPath(this.dir)));
+    this.lastSync = Date.now();
   }
 
   /** After a failed commit: tables back to their committed length, a partial journal line removed. */
@@ -327,6 +350,11 @@ export class ResultStore {
   }
 
   finish(status: Manifest['status']): void {
+    try {
+      this.sync();
+    } catch (e) {
+      throw new StoreWriteError(this.dir, 'its tables (fsync)', e, 0);
+    }
     this.manifest.status = status;
     this.manifest.finished_at = new Date().toISOString();
     this.writeManifest();
@@ -334,6 +362,9 @@ export class ResultStore {
 
   /** Release the directory's lock (idempotent; also done at process exit). */
   close(): void {
+    try { this.sync(); } catch { /* reported by finish or the next open */ }
+    for (const fd of this.appendFds.values()) closeSync(fd);
+    this.appendFds.clear();
     this.lock.release();
   }
 

@@ -171,15 +171,21 @@ function dataRows(dir: string, table: string): string[] {
   return readFileSync(join(dir, table), 'utf8').split('\n').slice(1, -1);
 }
 
+const slow = ['run', 'svd-demo', '--m', '600,601,602,603,604', '--n', '400', '--seeds', '8', '--quiet', '--no-plot'];
+
 describe('two concurrent writers', () => {
   it('the second is refused (exit 2 naming the holder); the directory holds every cell once', async () => {
     const dir = tmp();
     const reference = tmp();
-    expect((await runCli([...sweep, '--out', reference])).code).toBe(0);
-    const results = await Promise.all([start([...sweep, '--out', dir]), new Promise((r) => setTimeout(r, 300)).then(() => start([...sweep, '--out', dir]))]);
+    expect((await runCli([...slow, '--out', reference])).code).toBe(0);
+    // The second writer starts once the first has committed its first cell (it is mid-sweep).
+    const firstCommitted = new Promise<void>((resolve) => {
+      const poll = setInterval(() => { if (existsSync(join(dir, 'journal.jsonl')) && readFileSync(join(dir, 'journal.jsonl'), 'utf8').length > 0) { clearInterval(poll); resolve(); } }, 5);
+    });
+    const results = await Promise.all([start([...slow, '--out', dir]), firstCommitted.then(() => start([...slow, '--out', dir]))]);
     const codes = results.map((r) => r.code).sort();
     expect(codes).toEqual([0, 2]);
-    expect(results[1].stderr).toMatch(/in use by nrc pid \d+ on /);
+    expect(results.find((r) => r.code === 2)!.stderr).toMatch(/in use by nrc pid \d+ on /);
     for (const t of ['summary.csv', 'singular_values.csv']) {
       const rows = dataRows(dir, t);
       expect(new Set(rows).size).toBe(rows.length); // 0 duplicated
