@@ -178,10 +178,15 @@ function packageVersionOf(): string {
 
 /** The committed state of a directory, proven against its tables (read only): manifest with cells and committed bytes from the journal. */
 export function loadCommitted(dir: string): Manifest | undefined {
+  return loadJournalled(dir)?.manifest;
+}
+
+/** As loadCommitted, with the journal records (each cell's byte ranges in every table). */
+export function loadJournalled(dir: string): { manifest: Manifest; records: JournalRecord[] } | undefined {
   const m = readManifest(dir);
   if (!m) return undefined;
   const records = readJournal(dir, false);
-  return withJournal(dir, m, records);
+  return { manifest: withJournal(dir, m, records), records };
 }
 
 function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manifest {
@@ -286,28 +291,38 @@ export class ResultStore {
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
     }
+    const added: Record<string, { rows: number; bytes: Buffer }> = {};
+    for (const [name, columns] of Object.entries(this.manifest.tables)) {
+      const tableRows = rows[name] ?? [];
+      added[name] = { rows: tableRows.length, bytes: Buffer.from(csvLines(columns, tableRows)) };
+    }
+    this.commitBytes(record, added);
+  }
+
+  /** Commit a cell given the exact CSV bytes (whole rows) it adds to each table (merge copies them from a shard). */
+  commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Buffer }>): void {
     const counts: Record<string, number> = {};
     const ranges: JournalRecord['ranges'] = {};
     const digests: JournalRecord['sha256'] = {};
     const next: Record<string, number> = {};
+    let total = 0;
     try {
-      for (const [name, columns] of Object.entries(this.manifest.tables)) {
-        const tableRows = rows[name] ?? [];
-        const bytes = Buffer.from(csvLines(columns, tableRows));
+      for (const name of Object.keys(this.manifest.tables)) {
+        const { rows, bytes } = added[name] ?? { rows: 0, bytes: Buffer.alloc(0) };
         const start = this.manifest.committed_bytes[name];
-        counts[name] = tableRows.length;
+        counts[name] = rows;
         ranges[name] = [start, start + bytes.length];
         digests[name] = sha256(bytes);
         next[name] = start + bytes.length;
-        if (bytes.length === 0) continue;
-        this.appendBytes(name, bytes);
+        total += bytes.length;
+        if (bytes.length > 0) this.appendBytes(name, bytes);
       }
       appendJournal(this.appendFd(journalPath(this.dir)), { cell: { ...record, rows: counts }, ranges, sha256: digests });
       if (Date.now() - this.lastSync >= SYNC_INTERVAL_MS) this.sync();
     } catch (e) {
       this.rollBack();
       if (e instanceof StoreWriteError) throw e;
-      throw new StoreWriteError(this.dir, `the rows of cell ${record.key}`, e, Object.values(next).reduce((a, b) => a + b, 0));
+      throw new StoreWriteError(this.dir, `the rows of cell ${record.key}`, e, total);
     }
     Object.assign(this.manifest.committed_bytes, next);
     this.manifest.cells.push({ ...record, rows: counts });
