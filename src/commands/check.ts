@@ -4,7 +4,7 @@ import { Command } from '@commander-js/extra-typings';
 import { claims, referenceRuns } from '../check/claims.ts';
 import { updateReference } from '../check/reference.ts';
 import type { CheckRow } from '../check/types.ts';
-import { EXIT } from './errors.ts';
+import { EXIT, UsageError } from './errors.ts';
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
@@ -42,6 +42,11 @@ export function registerCheck(program: Command): void {
         const files = await updateReference(referenceRuns);
         process.stdout.write(`${files.join('\n')}\n`);
         return;
+      }
+      if (opts.only !== undefined) {
+        const only = opts.only;
+        const ids = claims.filter((c) => opts.full || !c.full).map((c) => c.id);
+        if (!ids.some((id) => id.includes(only))) throw new UsageError(`--only ${JSON.stringify(only)}: matches no claim; the ids are: ${ids.join(', ')}`);
       }
       const started = Date.now();
       const rows = await runChecks({ full: opts.full, only: opts.only });

@@ -5,39 +5,37 @@ import { Command } from '@commander-js/extra-typings';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExperiment } from '../../experiments/index.ts';
-import { parseCsv } from '../io/csv-read.ts';
 import { expandGrid, type ResolvedParams } from '../runner/params.ts';
 import { drawFiguresSafely, finalizeRun } from '../runner/finalize.ts';
-import { ResultStore, readManifest, type CellRecord, type Manifest } from '../runner/store.ts';
+import { ResultStore, loadJournalled, type CellRecord, type Manifest } from '../runner/store.ts';
 import { UsageError } from './errors.ts';
 
-interface ShardData { dir: string; manifest: Manifest; rows: Map<string, Record<string, string[][]>> }
+/** Each committed cell's exact bytes in every table of a shard. */
+type CellBytes = Record<string, { rows: number; bytes: Buffer }>;
+interface ShardData { dir: string; manifest: Manifest; rows: Map<string, CellBytes> }
 
-/** Split each table of a directory into the rows each committed cell wrote (commit order). */
+/**
+ * The committed cells of a directory with the bytes each added to every table, as its journal
+ * records them (validated, and proven against the tables by checksum, before use).
+ */
 function loadShard(dir: string): ShardData {
-  const manifest = readManifest(dir);
-  if (!manifest) throw new UsageError(`nrc merge: ${dir} has no manifest.json (not an nrc results directory)`);
-  const rows = new Map<string, Record<string, string[][]>>();
-  const offsets: Record<string, number> = {};
-  const bodies: Record<string, string[][]> = {};
-  for (const [name, columns] of Object.entries(manifest.tables)) {
+  const loaded = loadJournalled(dir);
+  if (!loaded) throw new UsageError(`nrc merge: ${dir} has no manifest.json (not an nrc results directory)`);
+  const { manifest, records } = loaded;
+  const tables: Record<string, Buffer> = {};
+  for (const name of Object.keys(manifest.tables)) {
     const path = join(dir, `${name}.csv`);
     if (!existsSync(path)) throw new UsageError(`nrc merge: ${path} is missing`);
-    const text = readFileSync(path).subarray(0, manifest.committed_bytes[name]).toString('utf8');
-    const [header, ...body] = parseCsv(text);
-    if (!header || header.join(',') !== columns.join(',')) throw new UsageError(`nrc merge: ${path} has columns that differ from its manifest`);
-    bodies[name] = body;
-    offsets[name] = 0;
+    tables[name] = readFileSync(path);
   }
-  for (const cell of manifest.cells) {
-    const mine: Record<string, string[][]> = {};
+  const rows = new Map<string, CellBytes>();
+  for (const r of records) {
+    const mine: CellBytes = {};
     for (const name of Object.keys(manifest.tables)) {
-      const n = cell.rows[name] ?? 0;
-      mine[name] = bodies[name].slice(offsets[name], offsets[name] + n);
-      if (mine[name].length !== n) throw new UsageError(`nrc merge: ${dir}/${name}.csv holds fewer rows than its manifest records`);
-      offsets[name] += n;
+      const [start, end] = r.ranges[name];
+      mine[name] = { rows: r.cell.rows[name] ?? 0, bytes: tables[name].subarray(start, end) };
     }
-    rows.set(cell.key, mine);
+    rows.set(r.cell.key, mine);
   }
   return { dir, manifest, rows };
 }
@@ -79,21 +77,24 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
     cells: [],
   };
   const store = ResultStore.open(out, fresh);
-  for (const cell of cells) {
-    const { shard, record } = owner.get(cell.key)!;
-    const tables = shard.rows.get(cell.key)!;
-    const rows: Record<string, Record<string, string>[]> = {};
-    for (const [name, columns] of Object.entries(first.tables)) {
-      rows[name] = tables[name].map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
-    }
-    const { rows: _counts, ...rest } = record;
-    store.commitCell(rest, rows);
+  try {
+    await commitMerged(store, cells, owner, first);
+    const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
+    await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
+    store.finish(failures ? 'complete_with_failures' : 'complete');
+  } finally {
+    store.close();
   }
-  const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
-  await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
-  store.finish(failures ? 'complete_with_failures' : 'complete');
   if (opts.plot) await drawFiguresSafely(out, opts.quiet);
   return store.manifest;
+}
+
+async function commitMerged(store: ResultStore, cells: { key: string }[], owner: Map<string, { shard: ShardData; record: CellRecord }>, first: Manifest): Promise<void> {
+  for (const cell of cells) {
+    const { shard, record } = owner.get(cell.key)!;
+    const { rows: _counts, ...rest } = record;
+    store.commitBytes(rest, shard.rows.get(cell.key)!);
+  }
 }
 
 export function registerMerge(program: Command): void {

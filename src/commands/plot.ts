@@ -4,6 +4,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { drawFigures, FIGURE_FORMATS, type FigureFormat } from '../plot/index.ts';
+import { loadCommitted } from '../runner/store.ts';
 import { UsageError } from './errors.ts';
 
 export function registerPlot(program: Command): void {
@@ -17,6 +18,7 @@ export function registerPlot(program: Command): void {
     .action(async (dir, opts) => {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`nrc plot: ${dir} is not a directory (give a results directory written by nrc run)`);
       if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`nrc plot: ${dir} has no manifest.json (not an nrc results directory)`);
+      loadCommitted(dir); // refuses (exit 2) a manifest or journal that does not match the tables
       let files: string[];
       try {
         files = await drawFigures(dir, { format: opts.format as FigureFormat });

@@ -88,7 +88,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.interrupted} interrupted.`);
+    .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.storage} a write failed (disk full, quota, I/O error: free space and run the same command to resume), ${EXIT.interrupted} interrupted.`);
 
   program.command('list').description('list the experiments with a one-line summary').action(() => {
     const width = Math.max(...experiments.map((e) => e.name.length));

@@ -2,7 +2,7 @@
 // --data-dir with the four standard file names, gzipped or not (DESIGN.md, "src/data/").
 // Format: 2 zero bytes, a type byte, a dimension count, each dimension as a big-endian uint32,
 // then the values in row-major order (big-endian for the multi-byte types).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Matrix } from '../linalg/index.ts';
@@ -100,6 +100,7 @@ export function encodeIdx(type: IdxTypeCode, dims: number[], values: ArrayLike<n
 export function readIdx(path: string): IdxArray {
   let raw: Uint8Array;
   try {
+    if (!statSync(path).isFile()) throw new Error('not a regular file (a FIFO, device or directory)');
     raw = readFileSync(path);
   } catch (e) {
     throw new Error(`idx: cannot read ${path}: ${(e as Error).message}`);

@@ -1,6 +1,7 @@
 // A strict RFC 4180 CSV reader: the counterpart of the tables the runner writes
 // (header line, comma separated, fields quoted with "..." when they hold a comma, a quote or a
 // line break, quotes doubled inside a quoted field). CRLF and LF line ends are both accepted.
+import { parseDecimal } from './number.ts';
 import { readFileSync } from 'node:fs';
 
 /** A malformed CSV text: the message names the line and column (1-based) of the problem. */
@@ -120,11 +121,12 @@ export function readCsvTable(path: string): CsvTable {
   return parseCsvTable(readFileSync(path, 'utf8'), path);
 }
 
-/** A CSV field as a number: '' and unparseable text give NaN; NaN/Infinity spelled out are accepted. */
+/** A CSV field as a number (io/number.ts grammar): '', `0x3` and other text give NaN; NaN/Infinity spelled out are accepted. */
 export function toNumber(field: string | undefined): number {
   if (field === undefined || field === '') return NaN;
   if (field === 'Infinity' || field === 'inf') return Infinity;
   if (field === '-Infinity' || field === '-inf') return -Infinity;
-  const v = Number(field);
-  return v;
+  if (field === 'NaN') return NaN;
+  const n = parseDecimal(field);
+  return n.ok ? n.value : NaN;
 }

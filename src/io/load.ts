@@ -2,7 +2,7 @@
 // .npy / .npz (NumPy), .safetensors and Hugging Face sharded *.safetensors.index.json, torch.save checkpoints
 // (.pt, .pth, .bin, .ckpt; zip format), .csv / .tsv / .txt (numeric text). Errors are DataFileError
 // (exit code 2) naming the file and what is wrong.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Matrix } from '../linalg/index.ts';
 import { DataFileError, decodeNpy, readNpy } from './npy.ts';
@@ -17,8 +17,14 @@ type Kind = 'npy' | 'npz' | 'safetensors' | 'index' | 'torch' | 'csv';
 
 export const ACCEPTED = '.npy, .npz, .safetensors, .safetensors.index.json, .pt/.pth/.bin/.ckpt (torch.save), .csv';
 
+/** A FIFO, device or directory as a data file would block or fail late: refuse it at once. */
+export function requireRegularFile(path: string): void {
+  if (!statSync(path).isFile()) throw new DataFileError(path, `not a regular file (a FIFO, device or directory); give a file (${ACCEPTED})`);
+}
+
 function kindOf(path: string): Kind {
   if (!existsSync(path)) throw new DataFileError(path, 'cannot read (no such file)');
+  requireRegularFile(path);
   const lower = path.toLowerCase();
   if (lower.endsWith('.index.json')) return 'index';
   const ext = extname(lower);

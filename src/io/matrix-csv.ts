@@ -1,5 +1,6 @@
 // Numeric matrices as CSV: one row per line, comma-separated (tab, semicolon or whitespace also
 // detected), an optional header line (detected when its fields are not all numbers).
+import { parseDecimal } from './number.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { Matrix } from '../linalg/index.ts';
@@ -19,14 +20,15 @@ function unquote(s: string): string {
 
 function isNumber(s: string): boolean {
   const t = unquote(s);
-  return t.length > 0 && (!Number.isNaN(Number(t)) || /^[+-]?(nan|inf|infinity)$/i.test(t));
+  return parseDecimal(t).ok || /^[+-]?(nan|inf|infinity)$/i.test(t);
 }
 
 function toNumber(s: string): number {
   const t = unquote(s);
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
-  return Number(t);
+  const n = parseDecimal(t);
+  return n.ok ? n.value : NaN;
 }
 
 /** Parse numeric CSV text; returns the matrix and the header (if the first line is not numeric). */

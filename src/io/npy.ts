@@ -2,6 +2,7 @@
 // numpy.lib.format — magic "\x93NUMPY", major, minor, header length (uint16 for v1, uint32 for
 // v2/v3), a Python-literal dict {'descr', 'fortran_order', 'shape'} padded so the data starts at a
 // multiple of 64 bytes, then the raw array (C or Fortran order).
+import { isIntegerText } from './number.ts';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 
 /** A data file that cannot be used: names the file and what is wrong. Bad input, so exit code 2. */
@@ -55,8 +56,9 @@ function parseHeader(text: string, file: string): { descr: string; fortranOrder:
   if (!sh) throw new DataFileError(file, "bad .npy header: no 'shape' entry");
   const parts = sh[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const shape = parts.map((p) => {
-    const n = Number(p.replace(/L$/, ''));
-    if (!Number.isInteger(n) || n < 0) throw new DataFileError(file, `bad shape: dimension '${p}' is not a non-negative integer`);
+    const digits = p.replace(/L$/, '');
+    const n = Number(digits);
+    if (!isIntegerText(digits) || !Number.isSafeInteger(n)) throw new DataFileError(file, `bad shape: dimension '${p}' is not a non-negative integer`);
     return n;
   });
   return { descr: descrMatch[2], fortranOrder: fo[1] === 'True', shape };

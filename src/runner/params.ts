@@ -1,6 +1,7 @@
 // Experiment parameters: CLI text -> validated values (zod schemas built from the declarations),
 // presets, and the grid of cells (DESIGN.md, "CLI": list-valued options form a grid).
 import { z } from 'zod';
+import { isIntegerText, parseDecimal } from '../io/number.ts';
 import { UsageError } from '../commands/errors.ts';
 import type { CellParams, Experiment, ParamSpec, ParamValue } from './types.ts';
 
@@ -30,7 +31,6 @@ export function accepted(spec: ParamSpec): string {
   }
 }
 
-const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function numberSchema(spec: ParamSpec, integer: boolean) {
   let s = z.number().finite();
@@ -65,8 +65,11 @@ function parseScalar(spec: ParamSpec, text: string): ParamValue {
   switch (spec.kind) {
     case 'float':
     case 'int':
-      if (!numberText.test(t)) throw bad(spec, text);
-      return Number(t);
+    {
+      const n = parseDecimal(t);
+      if (!n.ok) throw bad(spec, text, n.why === 'not a decimal number' ? undefined : `${n.why}; expected ${accepted(spec)}`);
+      return n.value;
+    }
     case 'bool':
       if (/^(true|1|yes)$/i.test(t)) return true;
       if (/^(false|0|no)$/i.test(t)) return false;
@@ -118,13 +121,13 @@ export type ResolvedParams = Record<string, ParamValue[]>;
 
 /** Defaults, then the preset, then the options the user gave (texts as typed). */
 export function resolveParams(exp: Experiment, preset: string, given: Record<string, string | boolean | undefined>): ResolvedParams {
-  const presetValues = exp.presets[preset];
+  const presetValues = Object.hasOwn(exp.presets, preset) ? exp.presets[preset] : undefined;
   if (!presetValues) {
     throw new UsageError(`--preset ${JSON.stringify(preset)}: expected one of ${Object.keys(exp.presets).join(', ')}`);
   }
   const out: ResolvedParams = {};
   for (const spec of exp.params) {
-    const raw = spec.name in presetValues ? presetValues[spec.name] : spec.default;
+    const raw = Object.hasOwn(presetValues, spec.name) ? presetValues[spec.name] : spec.default;
     const list = spec.kind === 'ints'
       ? (Array.isArray(raw) && Array.isArray(raw[0]) ? raw as ParamValue[] : [raw as ParamValue])
       : (Array.isArray(raw) ? raw as ParamValue[] : [raw as ParamValue]);
@@ -152,6 +155,7 @@ export interface Cell {
 
 /** Every combination of grid values (declaration order, first parameter slowest), seeds innermost. */
 export function expandGrid(exp: Experiment, resolved: ResolvedParams, seeds: number[]): Cell[] {
+  checkGridSize(exp, resolved, seeds.length);
   let combos: CellParams[] = [{}];
   for (const spec of exp.params) {
     const values = resolved[spec.name];
@@ -166,6 +170,18 @@ export function expandGrid(exp: Experiment, resolved: ResolvedParams, seeds: num
     }
   }
   return cells;
+}
+
+/** Most cells (grid combinations x seeds) one sweep may have: beyond it, the plan alone would exhaust memory. */
+export const MAX_CELLS = 1_000_000;
+
+export function checkGridSize(exp: Experiment, resolved: ResolvedParams, seeds: number): void {
+  const axes = exp.params.filter((s) => resolved[s.name].length > 1);
+  const total = axes.reduce((n, s) => n * resolved[s.name].length, 1) * seeds;
+  if (total > MAX_CELLS) {
+    const sizes = axes.map((s) => `--${flagName(s.name)} ${resolved[s.name].length}`).concat(seeds > 1 ? [`seeds ${seeds}`] : []);
+    throw new UsageError(`the grid has ${total} cells (${sizes.join(' x ')}); at most ${MAX_CELLS} are accepted: split it with --shard or fewer values`);
+  }
 }
 
 export function cellKey(exp: Experiment, params: CellParams, seed: number): string {
@@ -189,11 +205,12 @@ export function validateCells(exp: Experiment, cells: Cell[]): void {
 export function parseSeeds(seedText: string, repeatsText: string): number[] {
   const seeds: number[] = [];
   const repeats = Number(repeatsText);
-  if (!/^\d+$/.test(repeatsText.trim()) || repeats < 1) {
+  if (!isIntegerText(repeatsText) || repeats < 1) {
     throw new UsageError(`--seeds ${JSON.stringify(repeatsText)}: expected a whole number >= 1 (how many seeds from --seed on)`);
   }
+  if (repeats > MAX_CELLS) throw new UsageError(`--seeds ${repeatsText}: at most ${MAX_CELLS} seeds are accepted`);
   for (const part of seedText.split(',')) {
-    if (!/^\d+$/.test(part.trim()) || Number(part) > 2 ** 31) {
+    if (!isIntegerText(part) || Number(part) > 2 ** 31) {
       throw new UsageError(`--seed ${JSON.stringify(seedText)}: expected a whole number >= 0 (or a comma-separated list)`);
     }
     for (let r = 0; r < repeats; r++) seeds.push(Number(part) + r);

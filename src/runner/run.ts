@@ -8,7 +8,8 @@ import { Rng } from '../random/index.ts';
 import { columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
 import { makeProgress } from './progress.ts';
 import { configHash, gitCommit, packageVersion } from './meta.ts';
-import { readManifest, ResultStore, type Manifest } from './store.ts';
+import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, type Manifest } from './store.ts';
+import { shellQuote } from './quote.ts';
 import type { CellResult, Experiment, Row } from './types.ts';
 import { drawFiguresSafely, finalizeRun } from './finalize.ts';
 
@@ -97,6 +98,27 @@ function checkMemory(exp: Experiment, cells: Cell[]): void {
   }
 }
 
+/**
+ * --overwrite: remove what nrc wrote in `dir`, as a valid manifest and journal list it; a directory
+ * holding anything else (or no valid nrc results) is refused, so no user file is ever deleted.
+ */
+export function removeNrcOutput(dir: string, extraTables: readonly string[]): void {
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return;
+  let m: Manifest | undefined;
+  try {
+    m = loadCommitted(dir);
+  } catch (e) {
+    throw new UsageError(`--overwrite: ${dir} is not a valid nrc results directory (${(e as Error).message}); remove it yourself or choose another --out`);
+  }
+  if (!m) throw new UsageError(`--overwrite: ${dir} holds files but no nrc manifest.json; nrc removes only what it wrote: choose another --out`);
+  const ours = nrcEntries(m, extraTables);
+  const foreign = entries.filter((f) => !ours.has(f) && !/\.tmp-\d+$/.test(f));
+  if (foreign.length) throw new UsageError(`--overwrite: ${dir} holds files nrc did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); nrc removes only what it wrote: move them or choose another --out`);
+  for (const f of entries) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
 export interface RunSummary {
   exitCode: number;
   outDir: string;
@@ -119,11 +141,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   if (!outDir && opts.resume) outDir = findResumable(base, hash, shard);
   if (!outDir && opts.resume) throw new UsageError(`--resume: no directory under ${base}/ holds this configuration; give --out DIR of the run to resume`);
   outDir ??= join(base, shard ? `${timestamp()}-shard${shard.index}of${shard.count}` : timestamp());
-  if (opts.overwrite && existsSync(join(outDir, 'manifest.json'))) {
-    for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { recursive: true, force: true });
-  }
+  if (opts.overwrite) removeNrcOutput(outDir, Object.keys(exp.finalTables ?? {}));
 
   const fresh: Manifest = {
+    store_format: STORE_FORMAT,
     nrc_version: packageVersion(),
     experiment: exp.name,
     command: opts.command,
@@ -163,58 +184,66 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
 
   for (let i = 0; i < done.size; i++) progress.skipCell();
   try {
-    for (const cell of todo) {
-      await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
-      if (controller.signal.aborted) break;
-      const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
-      progress.startCell(label);
-      const started = new Date();
-      let result: CellResult;
-      try {
-        result = await exp.runCell({
-          params: cell.params,
-          seed: cell.seed,
-          rng: new Rng(cell.key),
-          cellKey: cell.key,
-          outDir,
-          progress: (f, m) => progress.cellProgress(f, m),
-          log: (m) => progress.log(m),
-          signal: controller.signal,
-        });
-      } catch (e) {
-        if (e instanceof UsageError) throw e;
-        result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
+    try {
+      for (const cell of todo) {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
+        if (controller.signal.aborted) break;
+        const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
+        progress.startCell(label);
+        const started = new Date();
+        let result: CellResult;
+        try {
+          result = await exp.runCell({
+            params: cell.params,
+            seed: cell.seed,
+            rng: new Rng(cell.key),
+            cellKey: cell.key,
+            outDir,
+            progress: (f, m) => progress.cellProgress(f, m),
+            log: (m) => progress.log(m),
+            signal: controller.signal,
+          });
+        } catch (e) {
+          if (e instanceof UsageError) throw e;
+          result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
+        }
+        if (controller.signal.aborted) break; // a cell cut short is not committed
+        const finished = new Date();
+        const rows: Record<string, Row[]> = {};
+        for (const [name, columns] of Object.entries(exp.tables)) {
+          rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
+        }
+        for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
+        store.commitCell({
+          index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
+          ...(result.message ? { message: result.message.split('\n')[0] } : {}),
+          seconds: (finished.getTime() - started.getTime()) / 1000,
+          started_at: started.toISOString(), finished_at: finished.toISOString(),
+        }, rows);
+        if (result.status !== 'ok') {
+          progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
+        }
+        progress.endCell();
       }
-      if (controller.signal.aborted) break; // a cell cut short is not committed
-      const finished = new Date();
-      const rows: Record<string, Row[]> = {};
-      for (const [name, columns] of Object.entries(exp.tables)) {
-        rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
-      }
-      for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
-      store.commitCell({
-        index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
-        ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-        seconds: (finished.getTime() - started.getTime()) / 1000,
-        started_at: started.toISOString(), finished_at: finished.toISOString(),
-      }, rows);
-      if (result.status !== 'ok') {
-        progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
-      }
-      progress.endCell();
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
     }
+    return await concludeRun(exp, opts, store, mine.length, outDir, controller.signal.aborted, shard);
   } finally {
-    progress.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    store.close();
   }
+}
+
+async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore, total: number, outDir: string, aborted: boolean, shard: Shard | null): Promise<RunSummary> {
 
   const m = store.manifest;
   const committed = m.cells.length;
-  if (controller.signal.aborted && committed < mine.length) {
+  if (aborted && committed < total) {
     store.finish('interrupted');
     const hint = opts.command.includes('--out') ? opts.command : [...opts.command, '--out', outDir];
-    process.stderr.write(`Stopped with ${committed} of ${mine.length} cells done; every finished cell is kept in ${outDir}.\nResume with: ${hint.filter((a) => a !== '--overwrite').join(' ')}\n`);
+    process.stderr.write(`Stopped with ${committed} of ${total} cells done; every finished cell is kept in ${outDir}.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`);
     return { exitCode: EXIT.interrupted, outDir, manifest: m };
   }
 

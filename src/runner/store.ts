@@ -1,53 +1,69 @@
-// A run's results directory: CSV tables appended cell by cell and a manifest.json that commits
-// each finished cell atomically (DESIGN.md, "io/": append-as-you-go, crash-safe).
+// A run's results directory (DESIGN.md, "io/": append-as-you-go, crash-safe; issue #17).
 //
-// Commit protocol for one cell: (1) append the cell's rows to every table with one write each and
-// fsync, (2) write the manifest (cell entry + each table's new byte length) to a temporary file and
-// rename it over manifest.json. A kill between (1) and (2) leaves whole rows past the committed
-// length; opening the directory again truncates every table to its committed length, so no row is
-// ever half-written or duplicated, and no committed row is lost.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync, accessSync, constants, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+// One writer at a time (lock.ts). Commit protocol for one cell: (1) append the cell's rows to every
+// table, each write completed, (2) append one record to journal.jsonl (journal.ts) with the byte
+// ranges and checksums of those rows: the cell is committed. fsync is grouped (SYNC_INTERVAL_MS). manifest.json is a
+// readable summary rewritten atomically at most every MANIFEST_INTERVAL_MS and at the end. Opening
+// a directory again validates manifest and journal, proves the journal against the tables and cuts
+// every table back to its committed length: no half row, no duplicate, no committed row lost.
+// A failed write (ENOSPC, EDQUOT, EIO, ...) cuts the tables back and ends the sweep with
+// EXIT.storage; the same command resumes once the fault is gone.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { UsageError } from '../commands/errors.ts';
-import type { CellStatus, Row } from './types.ts';
+import { z } from 'zod';
+import { EXIT, UsageError } from '../commands/errors.ts';
+import { acquireLock, processAlive, type DirLock } from './lock.ts';
+import { appendJournal, CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
+import type { Row } from './types.ts';
 
-export interface CellRecord {
-  index: number;
-  key: string;
-  seed: number;
-  params: Record<string, unknown>;
-  status: CellStatus;
-  message?: string;
-  seconds: number;
-  started_at: string;
-  finished_at: string;
-  /** Rows this cell added to each table, in commit order. */
-  rows: Record<string, number>;
-}
+/** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
+export const STORE_FORMAT = 2;
+export const MANIFEST_INTERVAL_MS = 2000;
+/**
+ * Group commit: tables and journal are fsynced (tables first) at most this often and when the
+ * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
+ * cut may lose the cells of the last interval, which the next open reports as a table cut short.
+ */
+export const SYNC_INTERVAL_MS = 1000;
 
-export interface Manifest {
-  nrc_version: string;
-  experiment: string;
-  command: string[];
-  preset: string;
-  /** Resolved parameters: each a list of values (grid axes have several). */
-  params: Record<string, unknown[]>;
-  seeds: number[];
-  /** Hash of (experiment, params, seeds): the configuration a directory holds. */
-  config_hash: string;
-  shard: { index: number; count: number } | null;
-  git_commit: string | null;
-  node_version: string;
-  threads: number;
-  started_at: string;
-  finished_at: string | null;
-  status: 'running' | 'complete' | 'complete_with_failures' | 'interrupted' | 'failed';
-  cells_total: number;
-  tables: Record<string, readonly string[]>;
-  /** Committed byte length of each table's CSV. */
-  committed_bytes: Record<string, number>;
-  cells: CellRecord[];
+export type CellRecord = z.infer<typeof CellRecordSchema>;
+
+const nonNegInt = z.number().int().nonnegative();
+export const ManifestSchema = z.object({
+  store_format: z.literal(STORE_FORMAT),
+  nrc_version: z.string(),
+  experiment: z.string().min(1),
+  command: z.array(z.string()),
+  preset: z.string(),
+  params: z.record(z.string(), z.array(z.unknown())),
+  seeds: z.array(z.number().int()),
+  config_hash: z.string().min(1),
+  shard: z.object({ index: nonNegInt, count: z.number().int().positive() }).nullable(),
+  git_commit: z.string().nullable(),
+  node_version: z.string(),
+  threads: z.number(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  status: z.enum(['running', 'complete', 'complete_with_failures', 'interrupted', 'failed']),
+  cells_total: nonNegInt,
+  tables: z.record(z.string(), z.array(z.string()).readonly()),
+  committed_bytes: z.record(z.string(), nonNegInt),
+  cells: z.array(CellRecordSchema),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A write that failed for want of space or a device error: the sweep stops, the directory stays consistent. */
+export class StoreWriteError extends Error {
+  readonly exitCode = EXIT.storage;
+  constructor(dir: string, what: string, e: unknown, bytes: number) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const advice = code === 'ENOSPC' || code === 'EDQUOT'
+      ? `free at least ${Math.max(bytes, 4096)} bytes (more for the cells still to run)`
+      : 'fix the device';
+    super(`${dir}: cannot write ${what} (${code}); every committed cell is kept: ${advice} and run the same command again to resume`);
+    this.name = 'StoreWriteError';
+  }
 }
 
 /** Text of one CSV field: numbers in shortest round-trip form, booleans as true/false, missing as empty. */
@@ -67,20 +83,60 @@ export function csvHeader(columns: readonly string[]): string {
   return stringify([columns as string[]], { eof: true, record_delimiter: 'unix' });
 }
 
-function writeAtomic(path: string, text: string): void {
+/** Write `text` to a temporary file, completed and fsynced, and rename it over `path` (never a partial file in place). */
+function writeAtomic(path: string, text: string, dir: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const bytes = Buffer.from(text);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFully(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* not created */ }
+    throw new StoreWriteError(dir, path, e, bytes.length);
   }
-  renameSync(tmp, path);
+}
+
+/** Remove `*.tmp-PID` files left by processes that are gone. */
+export function removeStrayTemporaries(dir: string): void {
+  for (const f of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)$/.exec(f);
+    if (m && (Number(m[1]) === process.pid || !processAlive(Number(m[1])))) {
+      try { unlinkSync(join(dir, f)); } catch { /* raced */ }
+    }
+  }
+}
+
+/**
+ * Refuse at once an output path nrc cannot make a results directory of: under /proc, /sys or /dev,
+ * or one whose nearest existing ancestor (or itself) is not a directory (a FIFO, device or file).
+ */
+export function checkOutPath(dir: string, option = '--out'): void {
+  const abs = resolve(dir);
+  const refuse = (why: string) => new UsageError(`${option} ${JSON.stringify(dir)}: ${why}; give a directory on a disk`);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(abs)) throw refuse(`is under /${abs.split('/')[1]}, which holds no files of yours`);
+  for (let p = abs; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') { if (p === dirname(p)) return; continue; }
+      throw refuse(`cannot be checked (${code})`);
+    }
+    if (!st.isDirectory()) throw refuse(p === abs ? 'exists and is not a directory' : `${p} is not a directory`);
+    return;
+  }
 }
 
 /** Make sure `dir` exists and can be written; UsageError otherwise. */
 export function ensureWritableDir(dir: string, option = '--out'): void {
+  checkOutPath(dir, option);
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
@@ -92,28 +148,95 @@ export function ensureWritableDir(dir: string, option = '--out'): void {
   }
 }
 
+/** Read and validate manifest.json (undefined if there is none); UsageError on anything but a valid manifest of this format. */
 export function readManifest(dir: string): Manifest | undefined {
   const p = join(dir, 'manifest.json');
   if (!existsSync(p)) return undefined;
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+    raw = JSON.parse(readFileSync(p, 'utf8'));
   } catch (e) {
     throw new UsageError(`${p}: not a readable nrc manifest (${(e as Error).message})`);
   }
+  const obj = (raw ?? {}) as Record<string, unknown>;
+  if (typeof raw === 'object' && obj.store_format !== STORE_FORMAT && typeof obj.nrc_version === 'string') {
+    throw new UsageError(`${p}: written by nrc ${obj.nrc_version} (store format ${String(obj.store_format ?? 1)}); this is nrc ${packageVersionOf()} (store format ${STORE_FORMAT}), which cannot resume, merge or plot it: use that nrc version or run again with another --out`);
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${p}: not a valid nrc manifest (${issue.path.join('.') || 'manifest'}: ${issue.message})`);
+  }
+  return parsed.data;
+}
+
+let versionCache: string | undefined;
+function packageVersionOf(): string {
+  versionCache ??= (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return versionCache;
+}
+
+/** The committed state of a directory, proven against its tables (read only): manifest with cells and committed bytes from the journal. */
+export function loadCommitted(dir: string): Manifest | undefined {
+  return loadJournalled(dir)?.manifest;
+}
+
+/** As loadCommitted, with the journal records (each cell's byte ranges in every table). */
+export function loadJournalled(dir: string): { manifest: Manifest; records: JournalRecord[] } | undefined {
+  const m = readManifest(dir);
+  if (!m) return undefined;
+  const records = readJournal(dir, false);
+  return { manifest: withJournal(dir, m, records), records };
+}
+
+function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manifest {
+  for (const [name, columns] of Object.entries(m.tables)) {
+    const p = join(dir, `${name}.csv`);
+    if (!existsSync(p)) continue;
+    const header = Buffer.from(csvHeader(columns));
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(header.length);
+      const n = readSync(fd, buf, 0, header.length, 0);
+      if (n !== header.length || !buf.equals(header)) throw new UsageError(`${p}: its header differs from the columns in manifest.json (the table was edited or damaged)`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const committed = verifyJournal(dir, m.tables, (name) => Buffer.byteLength(csvHeader(m.tables[name])), records);
+  return { ...m, committed_bytes: committed, cells: records.map((r) => r.cell) };
 }
 
 export class ResultStore {
   readonly dir: string;
   readonly manifest: Manifest;
+  private readonly lock: DirLock;
+  private lastManifestWrite = 0;
+  private lastSync = Date.now();
+  private readonly unsynced = new Set<string>();
+  /** Append-mode descriptors of the tables and the journal, opened on first use. */
+  private readonly appendFds = new Map<string, number>();
 
-  private constructor(dir: string, manifest: Manifest) {
+  private constructor(dir: string, manifest: Manifest, lock: DirLock) {
     this.dir = dir;
     this.manifest = manifest;
+    this.lock = lock;
   }
 
   /** Start a new directory (tables get their header) or reopen one holding the same configuration. */
   static open(dir: string, fresh: Manifest): ResultStore {
     ensureWritableDir(dir);
+    const lock = acquireLock(dir);
+    try {
+      removeStrayTemporaries(dir);
+      return ResultStore.openLocked(dir, fresh, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static openLocked(dir: string, fresh: Manifest, lock: DirLock): ResultStore {
     const old = readManifest(dir);
     if (old) {
       if (old.experiment !== fresh.experiment || old.config_hash !== fresh.config_hash) {
@@ -123,17 +246,20 @@ export class ResultStore {
       if (!sameShard) {
         throw new UsageError(`--shard: ${dir} holds shard ${old.shard ? `${old.shard.index}/${old.shard.count}` : 'none'}; use the same --shard or another --out`);
       }
-      const store = new ResultStore(dir, { ...old, command: fresh.command, status: 'running', finished_at: null, threads: fresh.threads });
+      const state = withJournal(dir, old, readJournal(dir, true));
+      const store = new ResultStore(dir, { ...state, command: fresh.command, status: 'running', finished_at: null, threads: fresh.threads }, lock);
       store.truncateToCommitted();
       store.writeManifest();
       return store;
     }
-    const store = new ResultStore(dir, fresh);
+    if (existsSync(journalPath(dir))) throw new UsageError(`${journalPath(dir)}: a commit journal without manifest.json; the directory is damaged (remove it or choose another --out)`);
+    const store = new ResultStore(dir, { ...fresh, committed_bytes: {}, cells: [] }, lock);
     for (const [name, columns] of Object.entries(fresh.tables)) {
       const header = csvHeader(columns);
-      writeAtomic(store.tablePath(name), header);
+      writeAtomic(store.tablePath(name), header, dir);
       store.manifest.committed_bytes[name] = Buffer.byteLength(header);
     }
+    writeAtomic(journalPath(dir), '', dir);
     store.writeManifest();
     return store;
   }
@@ -147,58 +273,123 @@ export class ResultStore {
     return new Set(this.manifest.cells.map((c) => c.key));
   }
 
+  /** Cut every table back to its committed length (rows of a cell whose commit did not finish). */
   private truncateToCommitted(): void {
     for (const [name, columns] of Object.entries(this.manifest.tables)) {
       const p = this.tablePath(name);
-      const committed = this.manifest.committed_bytes[name] ?? 0;
+      const committed = this.manifest.committed_bytes[name];
       if (!existsSync(p)) {
-        if (committed > 0 && this.manifest.cells.length > 0) throw new UsageError(`${p}: missing, but the manifest says it holds committed rows; the directory is damaged`);
-        writeAtomic(p, csvHeader(columns));
-        this.manifest.committed_bytes[name] = Buffer.byteLength(csvHeader(columns));
+        writeAtomic(p, csvHeader(columns), this.dir);
         continue;
       }
-      const size = statSync(p).size;
-      if (size < committed) throw new UsageError(`${p}: shorter than its committed length (${size} < ${committed} bytes); the directory is damaged`);
-      if (size > committed) truncateSync(p, committed);
+      if (statSync(p).size > committed) truncateSync(p, committed);
     }
   }
 
-  /** Append a finished cell's rows to every table and commit it in the manifest. */
+  /** Append a finished cell's rows to every table and commit it in the journal. */
   commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, Row[]>): void {
-    const counts: Record<string, number> = {};
-    for (const [name, columns] of Object.entries(this.manifest.tables)) {
-      const tableRows = rows[name] ?? [];
-      counts[name] = tableRows.length;
-      if (tableRows.length === 0) continue;
-      const text = csvLines(columns, tableRows);
-      const fd = openSync(this.tablePath(name), 'a');
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      this.manifest.committed_bytes[name] += Buffer.byteLength(text);
-    }
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
     }
+    const added: Record<string, { rows: number; bytes: Buffer }> = {};
+    for (const [name, columns] of Object.entries(this.manifest.tables)) {
+      const tableRows = rows[name] ?? [];
+      added[name] = { rows: tableRows.length, bytes: Buffer.from(csvLines(columns, tableRows)) };
+    }
+    this.commitBytes(record, added);
+  }
+
+  /** Commit a cell given the exact CSV bytes (whole rows) it adds to each table (merge copies them from a shard). */
+  commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Buffer }>): void {
+    const counts: Record<string, number> = {};
+    const ranges: JournalRecord['ranges'] = {};
+    const digests: JournalRecord['sha256'] = {};
+    const next: Record<string, number> = {};
+    let total = 0;
+    try {
+      for (const name of Object.keys(this.manifest.tables)) {
+        const { rows, bytes } = added[name] ?? { rows: 0, bytes: Buffer.alloc(0) };
+        const start = this.manifest.committed_bytes[name];
+        counts[name] = rows;
+        ranges[name] = [start, start + bytes.length];
+        digests[name] = sha256(bytes);
+        next[name] = start + bytes.length;
+        total += bytes.length;
+        if (bytes.length > 0) this.appendBytes(name, bytes);
+      }
+      appendJournal(this.appendFd(journalPath(this.dir)), { cell: { ...record, rows: counts }, ranges, sha256: digests });
+      if (Date.now() - this.lastSync >= SYNC_INTERVAL_MS) this.sync();
+    } catch (e) {
+      this.rollBack();
+      if (e instanceof StoreWriteError) throw e;
+      throw new StoreWriteError(this.dir, `the rows of cell ${record.key}`, e, total);
+    }
+    Object.assign(this.manifest.committed_bytes, next);
     this.manifest.cells.push({ ...record, rows: counts });
-    this.writeManifest();
+    if (Date.now() - this.lastManifestWrite >= MANIFEST_INTERVAL_MS) this.writeManifest();
+  }
+
+  private appendFd(path: string): number {
+    let fd = this.appendFds.get(path);
+    if (fd === undefined) {
+      fd = openSync(path, 'a');
+      this.appendFds.set(path, fd);
+    }
+    return fd;
+  }
+
+  private appendBytes(name: string, bytes: Buffer): void {
+    writeFully(this.appendFd(this.tablePath(name)), bytes);
+    this.unsynced.add(this.tablePath(name));
+  }
+
+  /** fsync the tables written since the last sync, then the journal. */
+  private sync(): void {
+    for (const p of this.unsynced) fsyncSync(this.appendFd(p));
+    this.unsynced.clear();
+    fsyncSync(this.appendFd(journalPath(this.dir)));
+    this.lastSync = Date.now();
+  }
+
+  /** After a failed commit: tables back to their committed length, a partial journal line removed. */
+  private rollBack(): void {
+    try {
+      this.truncateToCommitted();
+      readJournal(this.dir, true);
+    } catch { /* the next open repairs the rest */ }
   }
 
   /** Write a table computed after the grid (finalize) in one atomic step. */
   writeTable(name: string, columns: readonly string[], rows: Row[]): void {
-    writeAtomic(this.tablePath(name), csvHeader(columns) + csvLines(columns, rows));
+    writeAtomic(this.tablePath(name), csvHeader(columns) + csvLines(columns, rows), this.dir);
   }
 
   finish(status: Manifest['status']): void {
+    try {
+      this.sync();
+    } catch (e) {
+      throw new StoreWriteError(this.dir, 'its tables (fsync)', e, 0);
+    }
     this.manifest.status = status;
     this.manifest.finished_at = new Date().toISOString();
     this.writeManifest();
   }
 
-  writeManifest(): void {
-    writeAtomic(join(this.dir, 'manifest.json'), `${JSON.stringify(this.manifest, null, 2)}\n`);
+  /** Release the directory's lock (idempotent; also done at process exit). */
+  close(): void {
+    try { this.sync(); } catch { /* reported by finish or the next open */ }
+    for (const fd of this.appendFds.values()) closeSync(fd);
+    this.appendFds.clear();
+    this.lock.release();
   }
+
+  writeManifest(): void {
+    writeAtomic(join(this.dir, 'manifest.json'), `${JSON.stringify(this.manifest, null, 2)}\n`, this.dir);
+    this.lastManifestWrite = Date.now();
+  }
+}
+
+/** Names nrc writes in a results directory (what --overwrite may remove). */
+export function nrcEntries(m: Manifest, extraTables: readonly string[]): Set<string> {
+  return new Set(['manifest.json', JOURNAL_FILE, '.nrc.lock', 'figures', 'index.html', ...[...Object.keys(m.tables), ...extraTables].map((t) => `${t}.csv`)]);
 }

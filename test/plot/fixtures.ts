@@ -1,5 +1,6 @@
 // Small results directories for the figure tests: CSVs shaped like each experiment's tables
 // (column names from the experiment issues), with values that look like real runs.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,16 +24,37 @@ function lcg(seed: number): () => number {
 export function makeRunDir(experiment: string, files: Record<string, string | Uint8Array>): string {
   const dir = mkdtempSync(join(tmpdir(), `nrc-plot-${experiment}-`));
   mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  // A valid results store around the files: each CSV a table, all its rows committed by one cell.
+  const tables: Record<string, string[]> = {};
+  const ranges: Record<string, [number, number]> = {};
+  const digests: Record<string, string> = {};
+  const rows: Record<string, number> = {};
+  for (const [name, content] of Object.entries(files)) {
+    if (!name.endsWith('.csv')) continue;
+    const bytes = Buffer.from(content);
+    const headerEnd = bytes.indexOf(10) + 1;
+    const table = name.slice(0, -4);
+    tables[table] = bytes.subarray(0, headerEnd - 1).toString('utf8').split(',');
+    ranges[table] = [headerEnd, bytes.length];
+    digests[table] = createHash('sha256').update(bytes.subarray(headerEnd)).digest('hex');
+    rows[table] = bytes.subarray(headerEnd).toString('utf8').split('\n').length - 1;
+  }
+  const cell = { index: 0, key: 'fixture', seed: 0, params: {}, status: 'ok', seconds: 0, started_at: '', finished_at: '', rows };
+  writeFileSync(join(dir, 'journal.jsonl'), `${JSON.stringify({ cell, ranges, sha256: digests })}\n`);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    store_format: 2,
     experiment,
     command: ['nrc', 'run', experiment, '--preset', 'quick'],
+    preset: 'quick',
     status: 'complete',
     started_at: '2025-01-01T00:00:00.000Z',
     finished_at: '2025-01-01T00:01:00.000Z',
     nrc_version: '0.1.0',
     params: { lambda: [1e-4, 1e-3] },
+    seeds: [0], config_hash: 'fixture', shard: null, git_commit: null, node_version: process.version, threads: 1,
+    cells_total: 1, tables, committed_bytes: Object.fromEntries(Object.entries(ranges).map(([t, r]) => [t, r[1]])), cells: [cell],
   }, null, 2));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
 

@@ -12,6 +12,11 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-resume-'));
 const grid = ['run', 'svd-demo', '--m', '200,210,220,230,240,250', '--n', '150,160', '--seeds', '2', '--quiet', '--no-plot'];
 const tables = ['singular_values.csv', 'summary.csv'];
 
+/** Cells committed in `dir`: complete lines of its commit journal. */
+export function committedCells(dir: string): number {
+  try { return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1; } catch { return 0; }
+}
+
 function csvLinesOf(dir: string, table: string): string[] {
   return readFileSync(join(dir, table), 'utf8').split('\n');
 }
@@ -23,7 +28,7 @@ describe('crash-safe resumable results', () => {
     const dir = tmp();
     const rng = new Rng('kill-points');
     const committedAfterKill: number[] = [];
-    const committed = () => { try { return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length as number; } catch { return 0; } };
+    const committed = () => committedCells(dir);
     for (const target of [2, 7, 13, 19]) {
       // Kill once `target` cells are committed, at a random moment inside the next cell or its commit.
       await spawnAndKillWhen([...grid, '--out', dir], () => committed() >= target, rng.int(60));
@@ -81,7 +86,7 @@ describe('Ctrl-C', () => {
       // Interrupt once the first cell is committed.
       const poll = setInterval(() => {
         try {
-          if (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cells.length >= 1) { clearInterval(poll); child.kill('SIGINT'); }
+          if (committedCells(dir) >= 1) { clearInterval(poll); child.kill('SIGINT'); }
         } catch { /* not written yet */ }
       }, 50);
       child.on('exit', (c) => { clearInterval(poll); resolve({ code: c, stderr: err }); });

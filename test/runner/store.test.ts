@@ -6,7 +6,7 @@ import { formatField, ResultStore, type Manifest } from '../../src/runner/store.
 
 function manifest(hash = 'h1'): Manifest {
   return {
-    nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: hash,
+    store_format: 2, nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: hash,
     shard: null, git_commit: null, node_version: process.version, threads: 1, started_at: '', finished_at: null,
     status: 'running', cells_total: 3, tables: { a: ['x', 'y'], b: ['z'] }, committed_bytes: {}, cells: [],
   };
@@ -31,6 +31,7 @@ describe('ResultStore', () => {
     expect(committedA).toBe('x,y\n1,"q,""r"""\n2,3\n');
     // A crash after appending part of the next cell's rows, before its manifest commit:
     appendFileSync(join(dir, 'a.csv'), '9,9\n9,');
+    s.close();
     const reopened = ResultStore.open(dir, manifest());
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe(committedA);
     expect(reopened.doneKeys()).toEqual(new Set(['k0']));
@@ -41,7 +42,7 @@ describe('ResultStore', () => {
   });
   it('refuses a directory holding another configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
-    ResultStore.open(dir, manifest('h1'));
+    ResultStore.open(dir, manifest('h1')).close();
     expect(() => ResultStore.open(dir, manifest('h2'))).toThrow(/holds a different configuration/);
   });
 });
