@@ -301,7 +301,9 @@ function numpyReference(): { seconds: Map<string, number>; note: string } {
 }
 /** PyTorch (CPU) seconds under the same names (test/bench/torch-reference.py), or an empty map without torch. */
 function torchReference(): { seconds: Map<string, number>; note: string } {
-  const probe = 'import torch\nprint(torch.__version__, "blas:", "mkl" if torch.backends.mkl.is_available() else "system BLAS (libblas.so.3: OpenBLAS when libopenblas0-pthread is installed)")';
+  // Debian's torch calls the system libblas.so.3: name the library the alternatives system resolves it to
+  // (the reference BLAS runs ~3 GFLOP/s; `npm run bench:deps` installs the threaded OpenBLAS).
+  const probe = 'import torch, os, glob\nif torch.backends.mkl.is_available():\n  b = "MKL"\nelse:\n  p = glob.glob("/etc/alternatives/libblas.so.3*")\n  b = os.path.realpath(p[0]) if p else "system BLAS"\nprint(torch.__version__, "with", b)';
   return pythonReference('torch', 'torch', 'torch-reference.py', '--no-torch', true, probe);
 }
 
