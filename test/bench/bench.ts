@@ -5,7 +5,9 @@
 // the same run; ratios are baseline seconds / our seconds (higher is better). When a python3 with
 // numpy is on the machine (any; on Debian: apt-get install python3-numpy libopenblas0-pthread), the same
 // operations are timed in numpy side by side (test/bench/numpy-reference.py) and a `vs numpy`
-// column is added; --no-numpy skips it.
+// column is added; --no-numpy skips it. Likewise, when /usr/bin/python3 (or python3) can import torch,
+// test/bench/torch-reference.py times the same names in PyTorch (CPU) and a `vs torch` column is added;
+// --no-torch skips it. `npm run bench:deps` (scripts/bench-deps.sh, Debian, root) installs both baselines.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -292,14 +294,17 @@ for (const K of [10, 100]) {
   });
 }
 
-// ---- numpy side by side --------------------------------------------------------------------
-/** numpy seconds by benchmark name (with a _t1/_t2 suffix), or an empty map when numpy is not available. */
-function numpyReference(): { seconds: Map<string, number>; note: string } {
+// ---- numpy and PyTorch side by side ----------------------------------------------------------
+/**
+ * Baseline seconds by benchmark name (with a _t1/_t2 suffix) from a reference script run once per thread
+ * count, or an empty map when the python module is not importable. `npm run bench:deps` installs both on Debian.
+ */
+function pythonReference(label: string, module: string, scriptName: string, skipFlag: string, versionProbe: string): { seconds: Map<string, number>; note: string } {
   const seconds = new Map<string, number>();
-  if (args.includes('--no-numpy')) return { seconds, note: 'numpy: skipped (--no-numpy)' };
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'numpy-reference.py');
-  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
-  if (!python) return { seconds, note: 'numpy: not available (no vs-numpy column)' };
+  if (args.includes(skipFlag)) return { seconds, note: `${label}: skipped (${skipFlag})` };
+  const script = join(dirname(fileURLToPath(import.meta.url)), scriptName);
+  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0);
+  if (!python) return { seconds, note: `${label}: not available (no vs-${label} column)` };
   for (const t of [1, 2]) {
     const env = { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
     const r = spawnSync(python, [script, String(t), ...filters], { env, encoding: 'utf8' });
@@ -309,13 +314,24 @@ function numpyReference(): { seconds: Map<string, number>; note: string } {
       seconds.set(row.name, row.seconds);
     }
   }
+  const version = spawnSync(python, ['-c', versionProbe], { encoding: 'utf8' }).stdout.trim();
+  return { seconds, note: `${label} ${version} (${python}) timed side by side` };
+}
+/** numpy seconds by benchmark name (with a _t1/_t2 suffix), or an empty map when numpy is not available. */
+function numpyReference(): { seconds: Map<string, number>; note: string } {
   // numpy's version and, where numpy reports it (>= 1.25), its BLAS build: it decides what "vs numpy" means.
   const probe = 'import numpy as np\ntry:\n  b = np.show_config(mode="dicts")["Build Dependencies"]["blas"]\n  print(np.__version__, "with", b.get("name"), b.get("version"))\nexcept Exception:\n  print(np.__version__)';
-  const version = spawnSync(python, ['-c', probe], { encoding: 'utf8' }).stdout.trim();
-  return { seconds, note: `numpy ${version} (${python}) timed side by side` };
+  return pythonReference('numpy', 'numpy', 'numpy-reference.py', '--no-numpy', probe);
+}
+/** PyTorch (CPU) seconds under the same names (test/bench/torch-reference.py), or an empty map without torch. */
+function torchReference(): { seconds: Map<string, number>; note: string } {
+  // Debian's torch calls the system libblas.so.3: name the library the alternatives system resolves it to
+  // (the reference BLAS runs ~3 GFLOP/s; `npm run bench:deps` installs the threaded OpenBLAS).
+  const probe = 'import torch, os, glob\nif torch.backends.mkl.is_available():\n  b = "MKL"\nelse:\n  p = glob.glob("/etc/alternatives/libblas.so.3*")\n  b = os.path.realpath(p[0]) if p else "system BLAS"\nprint(torch.__version__, "with", b)';
+  return pythonReference('torch', 'torch', 'torch-reference.py', '--no-torch', probe);
 }
 
-/** numpy's time for the same operation, dtype and thread count as an nrc benchmark. */
+/** A baseline's (numpy's, PyTorch's) time for the same operation, dtype and thread count as an nrc benchmark. */
 function numpySecondsFor(ref: Map<string, number>, name: string, threads: number): number | undefined {
   return ref.get(/_t\d+$/.test(name) ? name : `${name}_t${threads}`);
 }
@@ -335,10 +351,11 @@ async function main(): Promise<void> {
     kernel: status.kernel, threads_default: getThreads(), ...(peak ? { wasm_f64_fma_peak_gflops_t1: +peak.toFixed(1) } : {}),
   };
   const numpy = numpyReference();
-  if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note }));
+  const torch = torchReference();
+  if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note, torch: torch.note }));
   else {
-    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}`);
-    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)}  notes`);
+    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}; ${torch.note}`);
+    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`);
   }
   const defaultThreads = getThreads();
   const start = performance.now();
@@ -366,6 +383,11 @@ async function main(): Promise<void> {
         rec.vs_numpy = +(np / seconds).toFixed(3);
         rec.numpy_seconds = +np.toFixed(5);
       }
+      const pt = numpySecondsFor(torch.seconds, b.name, b.threads ?? defaultThreads);
+      if (pt !== undefined) {
+        rec.vs_torch = +(pt / seconds).toFixed(3);
+        rec.torch_seconds = +pt.toFixed(5);
+      }
       if (peak && gflops !== null && b.name.startsWith('gemm_f64')) rec.of_fma_peak = +(gflops / (peak * (b.threads ?? defaultThreads))).toFixed(3);
       if (b.extra) Object.assign(rec, b.extra());
     } catch (e) {
@@ -379,7 +401,7 @@ async function main(): Promise<void> {
         rec.of_fma_peak !== undefined ? `${(100 * (rec.of_fma_peak as number)).toFixed(0)}% of FMA ceiling` : '',
         rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '',
       ].filter(Boolean).join(', ');
-      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)}  ${notes}`);
+      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)} ${fmt(rec.vs_torch as number).padStart(8)}  ${notes}`);
     }
   }
   setThreads(defaultThreads);
