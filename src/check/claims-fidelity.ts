@@ -1,4 +1,4 @@
-// `nrc check` claims of the experiments' fidelity to the papers' protocols (issue 19): common random numbers across
+// `nrc check` claims of the experiments' fidelity to the papers' protocols: common random numbers across
 // lambda (NRC Sec. 6.3-6.4 vary lambda alone, so cells differing only in lambda start from the same digits and
 // weights), and the AGOP paper's +-1 targets (App. C: +1 for the class, -1 elsewhere) in nn-decomposition.
 import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';

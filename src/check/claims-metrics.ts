@@ -1,4 +1,4 @@
-// Metric claims (issue 19 item 6): an exact simplex ETF has NC2 = NC3 = 0 whatever the class sizes, with the
+// Metric claims: an exact simplex ETF has NC2 = NC3 = 0 whatever the class sizes, with the
 // geometry metrics centred on the mean of the class means (collapse.ts); and the geometry metrics of geometry.ts.
 import { Matrix } from '../linalg/index.ts';
 import { classStats, collapseMetricsFromStats } from '../metrics/collapse.ts';

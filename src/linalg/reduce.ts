@@ -1,4 +1,4 @@
-// Accurate reductions (sums, sums of squares, column sums) for the metrics (issue 19 item 8).
+// Accurate reductions (sums, sums of squares, column sums) for the metrics.
 // Pairwise summation has error O(eps log n) instead of the O(eps n) worst case / O(eps sqrt n) typical
 // of a running sum (Higham, "Accuracy and Stability of Numerical Algorithms", Sec. 4.2); blocks of
 // BLOCK entries are summed directly, which keeps the speed of a plain loop. Neumaier's variant of

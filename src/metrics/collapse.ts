@@ -8,9 +8,9 @@
  *     "global feature mean", Tirer et al. Sec. 3);
  *   geometry (nc2_etf, nc2_gram, nc3, and the duality / angle metrics of geometry.ts): mu_G = (1/K) sum_k mu_k
  *     (the "average of the class means" of AGOP Fig. 1, as the AGOP code and rhubarbwu/neural-collapse do), so an
- *     exact simplex ETF scores 0 for any class sizes (issue 19 item 6).
+ *     exact simplex ETF scores 0 for any class sizes.
  * `globalMean: 'samples' | 'classMeans'` forces one convention on every metric.
- * Reductions over samples use compensated (class sums) or pairwise (sums of squares) summation (issue 19 item 8).
+ * Reductions over samples use compensated (class sums) or pairwise (sums of squares) summation.
  *
  *   Sigma_W       = (1/N) sum_i (x_i - mu_{y_i})(x_i - mu_{y_i})^T = sum_k pi_k Sigma_W^(k),
  *                   Sigma_W^(k) = (1/N_k) sum_{i in k} (x_i - mu_k)(x_i - mu_k)^T
@@ -87,7 +87,7 @@ export interface CollapseOptions {
    * mu_G for every metric. Unset: the dispersion metrics (Sigma_B in nc1, nc1_trace, nc1_class) centre on the
    * mean of all samples (DESIGN.md; both papers' Sigma_B), the geometry metrics (nc2_etf, nc2_gram, nc3 and the
    * other duality / angle metrics) on the mean of the class means, so that an exact simplex ETF scores 0 whatever
-   * the class sizes (issue 19 item 6; the AGOP authors' code and rhubarbwu/neural-collapse centre this way).
+   * the class sizes (the AGOP authors' code and rhubarbwu/neural-collapse centre this way).
    */
   globalMean?: GlobalMean;
 }
@@ -163,7 +163,7 @@ export function classStats(features: Matrix, labels: ArrayLike<number>, opts: Co
   if (labels.length !== N) throw new RangeError(`classStats: ${labels.length} labels for ${N} samples`);
   const ci = classIndex(labels);
   const K = ci.classes;
-  // compensated class sums: the means are correctly rounded up to O(eps^2) terms whatever N (issue 19 item 8)
+  // compensated class sums: the means are correctly rounded up to O(eps^2) terms whatever N
   const sums = new CompensatedSums(K * d);
   for (let i = 0; i < N; i++) sums.addVector(features.row(i), ci.labels[i] * d);
   const means = new Matrix(K, d, sums.values());

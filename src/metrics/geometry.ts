@@ -1,5 +1,5 @@
 /*
- * The other neural-collapse libraries' metrics (issue 20): classifier geometry, duality, norms and angles of the
+ * The other neural-collapse libraries' metrics: classifier geometry, duality, norms and angles of the
  * class means, nearest-class-centre behaviour. Data N x d (samples as rows); W the classifier K x d (out x in);
  * centred means mu_k - mu_G with the geometry convention of collapse.ts (mu_G = mean of the class means unless
  * `globalMean` says otherwise), so an exact simplex ETF scores 0 whatever the class sizes.

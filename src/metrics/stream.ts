@@ -1,4 +1,4 @@
-// Class statistics of a .npy feature file too large for memory (issue 20): one pass over blocks of rows, memory
+// Class statistics of a .npy feature file too large for memory: one pass over blocks of rows, memory
 // O(K d + d^2) independent of N. Every class is shifted by its first sample c_k (a per-class shift keeps the
 // accumulated second moments at the scale of the within-class spread, so the final subtraction does not cancel):
 //   r_i = x_i - c_{y_i},  s_k = sum_{i in k} r_i,  S = sum_i r_i r_i^T (one GEMM per block),  q_k = sum_{i in k} ||r_i||^2

@@ -1,4 +1,4 @@
-// nrc analyze on real-model inputs (issue 20): torch checkpoints, .npz, sharded safetensors, many inputs, streaming.
+// nrc analyze on real-model inputs: torch checkpoints, .npz, sharded safetensors, many inputs, streaming.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// nrc analyze options of issue 19 items 6-7 and issue 20 (--tcv): global mean, classifier layout, k-means.
+// nrc analyze options: global mean, classifier layout, --tcv and k-means.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { labelsWithCounts, randn, randomOrthogonal, samplesAround, simplexMeans,
 const dir = mkdtempSync(join(tmpdir(), 'nrc-analyze-opts-'));
 const rng = new Rng('analyze-options');
 
-describe('--global-mean and unbalanced classes (issue 19 item 6)', () => {
+describe('--global-mean and unbalanced classes', () => {
   const K = 6;
   const d = 8;
   const counts = Array.from({ length: K }, (_, k) => Math.round(1000 * 0.6 ** k));
@@ -41,7 +41,7 @@ describe('--global-mean and unbalanced classes (issue 19 item 6)', () => {
   });
 });
 
-describe('square classifiers (issue 19 item 7)', () => {
+describe('square classifiers', () => {
   const K = 4;
   const labels = labelsWithCounts([5, 5, 5, 5]);
   const X = samplesAround(randn(K, K, rng, 3), labels, randn(20, K, rng, 0.3));
@@ -77,7 +77,7 @@ describe('square classifiers (issue 19 item 7)', () => {
   });
 });
 
-describe('--tcv classes | kmeans (issue 20)', () => {
+describe('--tcv classes | kmeans', () => {
   it('classes (default) = class WCSS without k-means; kmeans <= it, with progress and a restart count', () => {
     const labels = labelsWithCounts([30, 30, 30]);
     const X = samplesAround(randn(3, 5, rng, 1), labels, randn(90, 5, rng, 1));

@@ -1,4 +1,4 @@
-// torch.save checkpoints read without Python (issue 20); fixtures made once by test/fixtures/torch/make.py.
+// torch.save checkpoints read without Python; fixtures made once by test/fixtures/torch/make.py.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

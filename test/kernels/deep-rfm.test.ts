@@ -76,7 +76,7 @@ describe('Deep RFM', () => {
   });
 });
 
-describe('Deep RFM refit with k_M (issue 19 item 12)', () => {
+describe('Deep RFM refit with k_M', () => {
   it('refit_test_acc is the test accuracy of KRR with the Mahalanobis kernel ||x - z||_M of the layer\'s M', () => {
     const g = gaussianMixture({ k: 3, n: 90, dim: 12, sigma: 0.25, radius: 1 }, new Rng('refit'));
     const { train, test } = trainTestSplit(g, { nTrain: 60, nTest: 30 }, new Rng('refit-split'));

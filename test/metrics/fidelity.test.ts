@@ -33,7 +33,7 @@ function traceSigmaWReference(X: Matrix, labels: Int32Array, K: number): number 
   return ddDiv(total, N)[0] + ddDiv(total, N)[1];
 }
 
-describe('issue 19 item 6: unbalanced classes at an exact simplex ETF', () => {
+describe('unbalanced classes at an exact simplex ETF', () => {
   const K = 10;
   const d = 16;
   const counts = Array.from({ length: K }, (_, k) => Math.round(1000 * 0.6 ** k));
@@ -76,7 +76,7 @@ describe('issue 19 item 6: unbalanced classes at an exact simplex ETF', () => {
   });
 });
 
-describe('issue 19 item 8: accurate reductions', () => {
+describe('accurate reductions', () => {
   it('pairwise and compensated sums against exact integer sums', () => {
     // 0.1 repeated: the running sum drifts, pairwise / compensated stay within a few ulps
     const n = 1_000_000;

@@ -1,4 +1,4 @@
-// The peers' metrics (issue 20): known cases and an independent straightforward computation to 1e-12.
+// The peers' metrics: known cases and an independent straightforward computation to 1e-12.
 import { describe, expect, it } from 'vitest';
 import { Matrix, eigSym } from '../../src/linalg/index.ts';
 import { classStats } from '../../src/metrics/collapse.ts';
