@@ -6,11 +6,10 @@ python3-numpy libopenblas0-pthread), once per thread count because OpenBLAS read
 count at import:  OPENBLAS_NUM_THREADS=2 python3 test/bench/numpy-reference.py 2
 Prints one JSON object per line: {"name", "seconds", "gflops"}.
 """
-import json
 import sys
-import time
 
 import numpy as np
+from bench_common import best, emit
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 filters = sys.argv[2:]  # the bench's name filters: only matching sections run
@@ -21,21 +20,6 @@ def want(prefix):
     return not filters or any(f.startswith(prefix) or prefix.startswith(f) or f in prefix for f in filters)
 
 
-def best(f, reps):
-    f()  # warm-up
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def emit(name, seconds, flops=None):
-    row = {"name": name, "seconds": seconds}
-    if flops is not None:
-        row["gflops"] = flops / seconds / 1e9
-    print(json.dumps(row), flush=True)
 
 
 for dtype, tag in ((np.float64, "f64"), (np.float32, "f32")) if want("gemm_") else ():

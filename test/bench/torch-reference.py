@@ -7,11 +7,10 @@ Run by test/bench/bench.ts when /usr/bin/python3 (or python3) can `import torch`
     python3 test/bench/torch-reference.py 2
 Prints one JSON object per line: {"name", "seconds", "gflops"}.  --no-torch in the bench skips it.
 """
-import json
 import sys
-import time
 
 import torch
+from bench_common import best, emit
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 only = set(sys.argv[2:]) or None  # the bench's name filters, as numpy-reference.py takes them
@@ -23,21 +22,6 @@ def want(name):
     return only is None or any(f in name for f in only)
 
 
-def best(f, reps):
-    f()  # warm-up
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def emit(name, seconds, flops=None):
-    row = {"name": name, "seconds": seconds}
-    if flops is not None:
-        row["gflops"] = flops / seconds / 1e9
-    print(json.dumps(row), flush=True)
 
 
 DT = {"f64": torch.float64, "f32": torch.float32}
