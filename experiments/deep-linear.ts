@@ -9,9 +9,10 @@ import { tcvUpper } from '../src/metrics/index.ts';
 import { partitionCentroids, productMatrix } from '../src/nn/index.ts';
 import { type CellResult, type CellStatus, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, autoencoderParamSpecs, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, saveDataNpy,
-  trainAutoencoder, validateAutoencoder,
-} from './shared/autoencoder.ts';
+  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, saveDataNpy, trainAutoencoder,
+  validateAutoencoder,
+} from '../src/nn/autoencoder.ts';
+import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 
 export type DeepLinearParams = AutoencoderParams & { saveData: boolean; saveWeights: boolean };
 

@@ -6,9 +6,9 @@ import { relTail, spectrum } from '../src/metrics/index.ts';
 import { batchGradient, lossGradient } from '../src/nn/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, autoencoderParamSpecs, buildAutoencoder, estimateAutoencoderBytes, mixtureData, trainAutoencoder,
-  validateAutoencoder,
-} from './shared/autoencoder.ts';
+  type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, trainAutoencoder, validateAutoencoder,
+} from '../src/nn/autoencoder.ts';
+import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 
 export type GradientRankParams = AutoencoderParams & { batch: number; rankRtol: number };
 

@@ -8,13 +8,13 @@ import type { Matrix } from '../src/linalg/index.ts';
 import { lossValueAndGrad, type LossKind, type MLP } from '../src/nn/index.ts';
 import { insertHiddenLayer } from '../src/nn/grow.ts';
 import { defineExperiment, type CellContext, type CellStatus, type Row } from '../src/runner/types.ts';
-import { accuracyOf, classifierMlp, deepestCollapse, pytorchWeightDecay } from './shared/classifier-mlp.ts';
+import { accuracyOf, classifierMlp, deepestCollapse, pytorchWeightDecay } from '../src/nn/classifier.ts';
 import { globalMeanParam } from './shared/collapse-params.ts';
 import type { GlobalMeanChoice } from '../src/metrics/index.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, mnistDataParams,
-  mnistTrainingParams, trainEpochs, validateMnistData,
-} from './shared/mnist-training.ts';
+  type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs, validateMnistData,
+} from '../src/nn/mnist-training.ts';
+import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 
 export type LayerwiseParams = MnistDataParams & MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean; globalMean: GlobalMeanChoice };
 

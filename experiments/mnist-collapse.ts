@@ -6,9 +6,10 @@ import { singularValues } from '../src/linalg/index.ts';
 import { errorTailCurve, oneHot, wcss } from '../src/metrics/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
-  commonStreams, mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
-} from './shared/mnist-training.ts';
+  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, commonStreams,
+  tanhMlp, trainEpochs, validateMnistData,
+} from '../src/nn/mnist-training.ts';
+import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 
 export type MnistCollapseParams = MnistDataParams & MnistTrainingParams & { lambda: number; hidden: number[]; every: number };
 

@@ -11,9 +11,10 @@ import { type Dtype, MLP, applyActivation } from '../src/nn/index.ts';
 import type { Rng } from '../src/random/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
-  mnistDataParams, mnistTrainingParams, trainEpochs, validateMnistData,
-} from './shared/mnist-training.ts';
+  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs,
+  validateMnistData,
+} from '../src/nn/mnist-training.ts';
+import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 
 export type NnDecompositionParams = MnistDataParams & MnistTrainingParams & {
   depth: number;

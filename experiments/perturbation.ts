@@ -3,7 +3,8 @@
 import {
   collapsedMinimiser, interBlockSpectrum, interBlockSpectrumExact, intraBlockSpectrum, intraBlockSpectrumExact, theorem42,
 } from '../src/bounds/ufm.ts';
-import { blockSingularValues, linearisation, perturbationMatrix, perturbationMatrixExact, randomOrthonormal } from '../src/ufm/index.ts';
+import { blockSingularValues, perturbationMatrix, perturbationMatrixExact, randomOrthonormal } from '../src/ufm/index.ts';
+import { linearisation } from '../src/check/ufm-checks.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 
 export type PerturbationParams = {

@@ -3,7 +3,8 @@
 import { Matrix, frobeniusNorm, sub } from '../src/linalg/index.ts';
 import { nc1, nc1Trace } from '../src/metrics/index.ts';
 import { collapsedMinimiser, theorem21 } from '../src/bounds/ufm.ts';
-import { checkTheorem21, randomFeatures, randomOrthonormal, solveUfm, ufmLabels } from '../src/ufm/index.ts';
+import { randomFeatures, randomOrthonormal, solveUfm, ufmLabels } from '../src/ufm/index.ts';
+import { checkTheorem21 } from '../src/check/ufm-checks.ts';
 import { type CellResult, defineExperiment } from '../src/runner/types.ts';
 
 export type UfmParams = {

@@ -6,13 +6,13 @@
 import { type LossKind, lossValueAndGrad } from '../src/nn/index.ts';
 import { Rng } from '../src/random/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
-import { accuracyOf, classifierMlp, deepestCollapse, deepestFeatures, pytorchWeightDecay } from './shared/classifier-mlp.ts';
+import { accuracyOf, classifierMlp, deepestCollapse, deepestFeatures, pytorchWeightDecay } from '../src/nn/classifier.ts';
 import { globalMeanParam } from './shared/collapse-params.ts';
 import type { GlobalMeanChoice } from '../src/metrics/index.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, mnistDataParams,
-  mnistTrainingParams, trainEpochs, validateMnistData,
-} from './shared/mnist-training.ts';
+  type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs, validateMnistData,
+} from '../src/nn/mnist-training.ts';
+import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 
 /** Table 1's rows, in its order: name -> (feature-layer, last-layer) multiplier of --wd. */
 export const WD_CONFIGS = {

@@ -5,9 +5,10 @@
 import { softRank } from '../src/metrics/index.ts';
 import { defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData,
-  commonStreams, mnistDataParams, mnistTrainingParams, tanhMlp, trainEpochs, validateMnistData,
-} from './shared/mnist-training.ts';
+  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, commonStreams,
+  tanhMlp, trainEpochs, validateMnistData,
+} from '../src/nn/mnist-training.ts';
+import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 
 export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
   lambda: number; sweep: string; widths: number[]; depths: number[]; widthSweepDepth: number; depthSweepWidth: number; eps: number;

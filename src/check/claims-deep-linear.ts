@@ -4,10 +4,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import deepLinear, { type DeepLinearParams, slopeRows } from '../../experiments/deep-linear.ts';
 import { Rng, cellSeed } from '../random/index.ts';
-import type { Row } from '../runner/types.ts';
-import { checkRow, type CheckRow, type Claim } from './types.ts';
+import type { CellParams, Row } from '../runner/types.ts';
+import { checkRow, type CheckEnv, type CheckRow, type Claim } from './types.ts';
+
+/** The parameters of the deep-linear experiment (experiments/deep-linear.ts), as its cells take them. */
+type DeepLinearParams = {
+  lambda: number; sigma: number; k: number; n: number; dim: number; hidden: number[]; radius: number; optimizer: string; lr: number;
+  gradTol: number; maxIters: number; saveData: boolean; saveWeights: boolean;
+};
 
 /** The quick preset's configuration (K 3, N 30, d 8, hidden 8,6,8, lambda 1e-2). */
 const SMALL: Omit<DeepLinearParams, 'sigma'> = {
@@ -16,12 +21,12 @@ const SMALL: Omit<DeepLinearParams, 'sigma'> = {
 };
 
 /** One deep-linear cell run directly (no files), as the runner would: its cells.csv row with parameters and status. */
-async function runCell(p: DeepLinearParams, seed = 0): Promise<Row> {
+async function runCell(env: CheckEnv, p: DeepLinearParams, seed = 0): Promise<Row> {
   const key = JSON.stringify(p);
   const outDir = mkdtempSync(join(tmpdir(), 'nrc-check-deep-linear-'));
   try {
-    const result = await deepLinear.runCell({
-      params: p, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir,
+    const result = await env.experiment('deep-linear').runCell({
+      params: p as unknown as CellParams, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir,
       progress: () => {}, log: () => {}, signal: new AbortController().signal,
     });
     return { ...p, hidden: p.hidden.join('x'), grad_tol: p.gradTol, max_iters: p.maxIters, seed, status: result.status, ...result.rows.cells[0] };
@@ -36,10 +41,11 @@ export const deepLinearClaims: Claim[] = [
   {
     // Sec. 6.2, Figure 2 (right): ||Theta*_C - Theta*|| grows with sigma (the paper reports quadratic growth): log-log slope > 1.
     id: 'nrc-deep-linear-slope',
-    async run(): Promise<CheckRow[]> {
+    async run(env): Promise<CheckRow[]> {
       const sigmas = [0.05, 0.1, 0.2];
-      const cells = await Promise.all(sigmas.map((sigma) => runCell({ ...SMALL, sigma })));
-      const [slopes] = slopeRows(cells);
+      const cells = await Promise.all(sigmas.map((sigma) => runCell(env, { ...SMALL, sigma })));
+      const finalize = env.experiment('deep-linear').finalize;
+      const [slopes] = finalize ? finalize({ cells }, { grid: {} }).slopes : [];
       const statuses = cells.map((c) => c.status).join(',');
       return [
         checkRow('NRC Sec. 6.2 deep linear: slope of log ||Theta*_C - Theta*|| vs log sigma', `${describe(SMALL)} sigma=${sigmas.join(',')} seed=0 (${statuses})`,
@@ -50,8 +56,8 @@ export const deepLinearClaims: Claim[] = [
   {
     // Eq. 8: for sigma = 0 the centroid loss is the full loss, so both trainings (same initial weights) end at the same product.
     id: 'nrc-deep-linear-degenerate',
-    async run(): Promise<CheckRow[]> {
-      const cell = await runCell({ ...SMALL, sigma: 0 });
+    async run(env): Promise<CheckRow[]> {
+      const cell = await runCell(env, { ...SMALL, sigma: 0 });
       return [
         checkRow('NRC Eq. 8 deep linear, sigma = 0: ||Theta*_C - Theta*|| / ||Theta*||', `${describe(SMALL)} sigma=0 seed=0 (${cell.status})`,
           cell.status === 'ok' ? Number(cell.dist_trained) / Number(cell.norm_trained) : NaN, '~=', 0, 1e-6),

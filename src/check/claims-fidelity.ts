@@ -1,24 +1,21 @@
 // `nrc check` claims of the experiments' fidelity to the papers' protocols: common random numbers across
 // lambda (NRC Sec. 6.3-6.4 vary lambda alone, so cells differing only in lambda start from the same digits and
 // weights), and the AGOP paper's +-1 targets (App. C: +1 for the class, -1 elsewhere) in nn-decomposition.
-import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';
-import nnDecomposition from '../../experiments/nn-decomposition.ts';
-import widthDepth, { type WidthDepthParams } from '../../experiments/width-depth.ts';
-import { encodeTargets } from '../../experiments/shared/mnist-training.ts';
+import { encodeTargets } from '../nn/mnist-training.ts';
 import { Matrix } from '../linalg/index.ts';
 import { Rng, cellSeed } from '../random/index.ts';
 import type { CellParams, CellResult, Experiment, Row } from '../runner/types.ts';
 import { checkRow, type CheckRow, type Claim } from './types.ts';
 
 /** Defaults of an experiment overridden by `over` (grid parameters as scalars). */
-function paramsOf<P extends CellParams>(exp: Experiment<P>, over: Partial<P>): P {
+function paramsOf(exp: Experiment, over: CellParams): CellParams {
   const p: CellParams = {};
   for (const s of exp.params) p[s.name] = s.default;
-  return { ...p, ...over } as P;
+  return { ...p, ...over };
 }
 
 /** One cell run directly, as the runner would (the cell stream keyed by all parameters; files go nowhere). */
-async function runCell<P extends CellParams>(exp: Experiment<P>, p: P, seed: number): Promise<CellResult> {
+async function runCell(exp: Experiment, p: CellParams, seed: number): Promise<CellResult> {
   const key = JSON.stringify(p);
   return exp.runCell({
     params: p, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir: '/nonexistent',
@@ -38,8 +35,9 @@ export const fidelityClaims: Claim[] = [
   {
     // NRC Sec. 6.3: the epoch-0 WCSS (Eq. 6) of every layer's input is the same for every lambda of a seed.
     id: 'fidelity:crn-mnist-collapse',
-    async run(): Promise<CheckRow[]> {
-      const base = paramsOf<MnistCollapseParams>(mnistCollapse, { n: 200, nTest: 50, pool: 4, hidden: [16, 16], epochs: 0, every: 1 });
+    async run(env): Promise<CheckRow[]> {
+      const mnistCollapse = env.experiment('mnist-collapse');
+      const base = paramsOf(mnistCollapse, { n: 200, nTest: 50, pool: 4, hidden: [16, 16], epochs: 0, every: 1 });
       const [a, b] = await Promise.all(LAMBDAS.map((lambda) => runCell(mnistCollapse, { ...base, lambda }, 0)));
       const config = `n=200 pool=4 hidden=16x16 seed=0 lambda=${LAMBDAS.join(' vs ')} (max |diff| of epoch-0 WCSS over layers)`;
       return [checkRow('Common random numbers across lambda (mnist-collapse)', config, maxDiff(a.rows.tcv, b.rows.tcv, 'wcss'), '~=', 0, 0)];
@@ -48,8 +46,9 @@ export const fidelityClaims: Claim[] = [
   {
     // NRC Sec. 6.4: networks of one architecture start from the same weights for every lambda (equal accuracy at init).
     id: 'fidelity:crn-width-depth',
-    async run(): Promise<CheckRow[]> {
-      const base = paramsOf<WidthDepthParams>(widthDepth, { n: 200, nTest: 50, pool: 7, sweep: 'width', widths: [12, 24], epochs: 0 });
+    async run(env): Promise<CheckRow[]> {
+      const widthDepth = env.experiment('width-depth');
+      const base = paramsOf(widthDepth, { n: 200, nTest: 50, pool: 7, sweep: 'width', widths: [12, 24], epochs: 0 });
       const [a, b] = await Promise.all(LAMBDAS.map((lambda) => runCell(widthDepth, { ...base, lambda }, 0)));
       const config = `n=200 pool=7 widths=12,24 seed=0 lambda=${LAMBDAS.join(' vs ')} (max |diff| of initial train accuracy and rk(0.1))`;
       const d = Math.max(maxDiff(a.rows.width, b.rows.width, 'train_acc'), maxDiff(a.rows.width, b.rows.width, 'soft_rank'));
@@ -59,8 +58,8 @@ export const fidelityClaims: Claim[] = [
   {
     // AGOP App. C: targets +1 for the class and -1 elsewhere, so each target row sums to 2 - K and has entries +-1.
     id: 'fidelity:pm1-targets',
-    run(): CheckRow[] {
-      const encoding = String(nnDecomposition.params.find((s) => s.name === 'targets')?.default);
+    run(env): CheckRow[] {
+      const encoding = String(env.experiment('nn-decomposition').params.find((s) => s.name === 'targets')?.default);
       const K = 10;
       const labels = Int32Array.from({ length: K }, (_, k) => k);
       const Y = encodeTargets(labels, K, encoding);

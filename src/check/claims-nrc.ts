@@ -2,9 +2,9 @@
 // Prop. 4.1 (WCSS of the blobs below the isotropic bound), Prop. 3.1 (batch-gradient rank <= batch size),
 // Eq. 4 (stationarity at convergence), Sec. 3 (degenerate data: layers of rank <= K) and the Lemma 3.3 /
 // Thm 3.4 distance bound. Each runs in well under a second.
-import { theorem34Rows } from '../../experiments/gaussian-mixture.ts';
-import { buildAutoencoder, mixtureData, trainAutoencoder } from '../../experiments/shared/autoencoder.ts';
+import { buildAutoencoder, mixtureData, trainAutoencoder } from '../nn/autoencoder.ts';
 import { prop41BoundIsotropic } from '../bounds/nrc.ts';
+import { theorem34Rows } from '../bounds/theorem34.ts';
 import { rank } from '../linalg/index.ts';
 import { spectrum, wcssX } from '../metrics/index.ts';
 import { batchGradient } from '../nn/index.ts';

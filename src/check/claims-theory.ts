@@ -2,7 +2,7 @@
 // model on Gaussian-mixture data), AGOP paper Prop. A.1 and the AGOP of a linear map.
 import { theorem53, theorem54 } from '../bounds/nrc.ts';
 import { gaussianMixture } from '../data/gaussian-mixture.ts';
-import { checkAgopLinear, checkPropA1 } from '../kernels/checks.ts';
+import { checkAgopLinear, checkPropA1 } from './kernel-checks.ts';
 import { Rng } from '../random/index.ts';
 import { checkRow, type CheckRow, type Claim } from './types.ts';
 

@@ -1,6 +1,6 @@
 // Perturbation-paper claims on small exact cases: Theorem 2.1 (UFM minimiser), Theorem 3.1 (central
 // path monotonicity), Corollary 3.2, Theorem 4.1 (F against finite differences), Theorem 4.2 / App. D.
-import { checkCorollary32, checkTheorem21, checkTheorem31, checkTheorem41, checkTheorem42 } from '../ufm/checks.ts';
+import { checkCorollary32, checkTheorem21, checkTheorem31, checkTheorem41, checkTheorem42 } from './ufm-checks.ts';
 import { checkRow, type CheckRow, type Claim } from './types.ts';
 
 const theorem21: Claim = {

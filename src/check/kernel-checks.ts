@@ -2,7 +2,7 @@
 import { Matrix, gemm } from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
 import { reluFeatureInnerProduct } from '../bounds/agop.ts';
-import { agopFromJacobians } from './agop.ts';
+import { agopFromJacobians } from '../kernels/agop.ts';
 
 export interface CheckResult {
   measured: number;

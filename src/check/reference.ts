@@ -3,11 +3,10 @@
 import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExperiment } from '../../experiments/index.ts';
 import { runExperiment } from '../runner/run.ts';
 import { readTable } from '../runner/finalize.ts';
 import { packageRoot } from '../runner/meta.ts';
-import { checkRow, type CheckRow, type Claim } from './types.ts';
+import { checkRow, type CheckEnv, type CheckRow, type Claim } from './types.ts';
 
 export interface ReferenceRun {
   /** File stem under results/reference/: <name>.<table>.csv */
@@ -23,9 +22,8 @@ export interface ReferenceRun {
 
 export const referenceDir = join(packageRoot, 'results', 'reference');
 
-async function runReference(ref: ReferenceRun): Promise<string> {
-  const exp = findExperiment(ref.experiment);
-  if (!exp) throw new Error(`reference ${ref.name}: unknown experiment ${ref.experiment}`);
+async function runReference(ref: ReferenceRun, env: CheckEnv): Promise<string> {
+  const exp = env.experiment(ref.experiment);
   const out = mkdtempSync(join(tmpdir(), `nrc-ref-${ref.name}-`));
   const given: Record<string, string> = { ...ref.args };
   delete given.preset;
@@ -63,8 +61,8 @@ export function compareTables(a: Record<string, unknown>[], b: Record<string, un
 export function referenceClaim(ref: ReferenceRun): Claim {
   return {
     id: `reference:${ref.name}`,
-    async run(): Promise<CheckRow[]> {
-      const out = await runReference(ref);
+    async run(env): Promise<CheckRow[]> {
+      const out = await runReference(ref, env);
       try {
         return ref.tables.map((table) => {
           const path = join(referenceDir, `${ref.name}.${table}.csv`);
@@ -81,11 +79,11 @@ export function referenceClaim(ref: ReferenceRun): Claim {
 }
 
 /** Regenerate the reference CSVs (nrc check --update-reference). */
-export async function updateReference(refs: ReferenceRun[]): Promise<string[]> {
+export async function updateReference(refs: ReferenceRun[], env: CheckEnv): Promise<string[]> {
   mkdirSync(referenceDir, { recursive: true });
   const written: string[] = [];
   for (const ref of refs) {
-    const out = await runReference(ref);
+    const out = await runReference(ref, env);
     for (const table of ref.tables) {
       const dest = join(referenceDir, `${ref.name}.${table}.csv`);
       copyFileSync(join(out, `${table}.csv`), dest);

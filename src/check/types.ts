@@ -1,4 +1,6 @@
 // One row of `nrc check`: a claim of a paper measured on one small configuration.
+import type { Experiment } from '../runner/types.ts';
+
 export interface CheckRow {
   /** Short name of the claim, e.g. "NRC Thm 5.3". */
   claim: string;
@@ -13,11 +15,20 @@ export interface CheckRow {
   pass: boolean;
 }
 
+/**
+ * What a claim may use beyond src/: the experiments, looked up by name. The CLI (src/commands/check.ts) passes the
+ * registry of experiments/, so src/check never imports experiments/ (layers point one way).
+ */
+export interface CheckEnv {
+  /** The experiment named `name`; throws if there is none. */
+  experiment(name: string): Experiment;
+}
+
 export interface Claim {
   id: string;
   /** Runs only with --full. */
   full?: boolean;
-  run(): CheckRow[] | Promise<CheckRow[]>;
+  run(env: CheckEnv): CheckRow[] | Promise<CheckRow[]>;
 }
 
 /** Build a row, deciding pass/fail from the relation. */

@@ -6,10 +6,10 @@ import { Rng } from '../random/index.ts';
 import {
   collapsedMinimiser, interBlockSpectrum, interBlockSpectrumExact, intraBlockSpectrum, intraBlockSpectrumExact, theorem21, theorem42,
 } from '../bounds/ufm.ts';
-import { integrateCentralPath, monotonicityFlags, randomFeatures, randomOrthonormal } from './flow.ts';
-import { type UfmConfig, classMeanRows, ufmLabels } from './model.ts';
-import { applyToFeatures, blockSingularValues, perturbationMatrix, perturbationMatrixExact } from './perturbation.ts';
-import { solveUfm } from './solver.ts';
+import { integrateCentralPath, monotonicityFlags, randomFeatures, randomOrthonormal } from '../ufm/flow.ts';
+import { type UfmConfig, classMeanRows, ufmLabels } from '../ufm/model.ts';
+import { applyToFeatures, blockSingularValues, perturbationMatrix, perturbationMatrixExact } from '../ufm/perturbation.ts';
+import { solveUfm } from '../ufm/solver.ts';
 
 export interface Measured { measured: number; expected: number }
 

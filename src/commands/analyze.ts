@@ -15,7 +15,7 @@ import { classStats, collapseMetricsFromStats, globalMeanConventions, globalMean
 import { geometryMetrics, nccAccuracy, type GeometryMetrics } from '../metrics/geometry.ts';
 import { lowRankSummary } from '../metrics/lowrank.ts';
 import { Rng } from '../random/index.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../runner/errors.ts';
 
 /** The JSON object of `nrc analyze FEATURES --labels LABELS --json`. NaN / infinite values print as null. */
 export interface FeatureAnalysis extends GeometryMetrics {

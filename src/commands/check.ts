@@ -3,10 +3,20 @@
 import { Command } from '@commander-js/extra-typings';
 import { claims, referenceRuns } from '../check/claims.ts';
 import { updateReference } from '../check/reference.ts';
-import type { CheckRow } from '../check/types.ts';
-import { EXIT, UsageError } from './errors.ts';
+import type { CheckEnv, CheckRow } from '../check/types.ts';
+import { findExperiment } from '../../experiments/index.ts';
+import { EXIT, UsageError } from '../runner/errors.ts';
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
+
+/** The experiments of experiments/index.ts, for the claims that run one. */
+export const checkEnv: CheckEnv = {
+  experiment(name) {
+    const exp = findExperiment(name);
+    if (!exp) throw new Error(`no experiment named ${name}`);
+    return exp;
+  },
+};
 
 export async function runChecks(opts: { full: boolean; only?: string }): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
@@ -14,7 +24,7 @@ export async function runChecks(opts: { full: boolean; only?: string }): Promise
     if (claim.full && !opts.full) continue;
     if (opts.only && !claim.id.includes(opts.only)) continue;
     try {
-      rows.push(...(await claim.run()));
+      rows.push(...(await claim.run(checkEnv)));
     } catch (e) {
       rows.push({ claim: claim.id, config: `error: ${(e as Error).message}`, measured: NaN, expected: NaN, relation: '~=', tolerance: 0, pass: false });
     }
@@ -39,7 +49,7 @@ export function registerCheck(program: Command): void {
     .option('--update-reference', 'rewrite results/reference/ from the current code (review the diff before committing)', false)
     .action(async (opts) => {
       if (opts.updateReference) {
-        const files = await updateReference(referenceRuns);
+        const files = await updateReference(referenceRuns, checkEnv);
         process.stdout.write(`${files.join('\n')}\n`);
         return;
       }

@@ -8,7 +8,7 @@ import { findExperiment } from '../../experiments/index.ts';
 import { expandGrid, type ResolvedParams } from '../runner/params.ts';
 import { drawFiguresSafely, finalizeRun } from '../runner/finalize.ts';
 import { ResultStore, loadJournalled, type CellRecord, type Manifest } from '../runner/store.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../runner/errors.ts';
 
 /** Each committed cell's exact bytes in every table of a shard. */
 type CellBytes = Record<string, { rows: number; bytes: Buffer }>;

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { drawFigures, FIGURE_FORMATS, type FigureFormat } from '../plot/index.ts';
 import { loadCommitted } from '../runner/store.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../runner/errors.ts';
 
 export function registerPlot(program: Command): void {
   program

@@ -2,7 +2,7 @@
 // declarations), and the analysis commands. Nothing about an experiment lives here (DESIGN.md).
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { experiments } from '../../experiments/index.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError } from '../runner/errors.ts';
 import { registerMerge } from './merge.ts';
 import { registerCheck } from './check.ts';
 import { registerAnalyze } from './analyze.ts';

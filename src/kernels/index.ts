@@ -5,4 +5,3 @@ export * from './agop.ts';
 export * from './features.ts';
 export * from './deep-rfm.ts';
 export * from './linearized.ts';
-export * from './checks.ts';

@@ -1,15 +1,15 @@
-// Shared parts of the Gaussian-mixture autoencoder experiments of Neural Rank Collapse (Sec. 4, 6.1, 6.2):
-// data from parameters, the autoencoder d -> hidden -> d, full-batch training with progress/abort and
-// the mapping to cell statuses, per-layer spectra rows, and .npy dumps. Used by gaussian-mixture,
+// The Gaussian-mixture autoencoder of Neural Rank Collapse (Sec. 4, 6.1, 6.2): data from parameters, the
+// autoencoder d -> hidden -> d, full-batch training with progress/abort and the mapping to cell statuses,
+// per-layer spectra rows, and .npy dumps (the experiments' options are in experiments/shared/autoencoder-params.ts). Used by gaussian-mixture,
 // gradient-rank and the deep-linear experiment (same data and widths, identity activations).
 import { join } from 'node:path';
-import { gaussianMixture, type GaussianMixture } from '../../src/data/gaussian-mixture.ts';
-import { writeNpy } from '../../src/io/npy.ts';
-import type { Matrix } from '../../src/linalg/index.ts';
-import { distToRank, relTail, softRank, spectrum } from '../../src/metrics/index.ts';
-import { type Activation, MLP, type OptimizerSpec, type TrainResult, trainAsync } from '../../src/nn/index.ts';
-import { Rng, cellSeed } from '../../src/random/index.ts';
-import type { CellContext, CellStatus, ParamSpec, Row } from '../../src/runner/types.ts';
+import { gaussianMixture, type GaussianMixture } from '../data/gaussian-mixture.ts';
+import { writeNpy } from '../io/npy.ts';
+import type { Matrix } from '../linalg/index.ts';
+import { distToRank, relTail, softRank, spectrum } from '../metrics/index.ts';
+import { type Activation, MLP, type OptimizerSpec, type TrainResult, trainAsync } from './index.ts';
+import { Rng, cellSeed } from '../random/index.ts';
+import type { CellContext, CellStatus, Row } from '../runner/types.ts';
 
 /** Parameters every autoencoder experiment shares (camelCase keys, as in ParamSpec). */
 export type AutoencoderParams = {
@@ -28,28 +28,6 @@ export type AutoencoderParams = {
 
 /** eps of the soft rank rk(eps) reported per layer (NRC Sec. 6.4 uses rk(0.1)). */
 export const SOFT_RANK_EPS = 0.1;
-
-/**
- * ParamSpecs of the data, model and training options, shared by the experiments. `defaults` replaces the
- * built-in defaults (the paper's sizes, NRC Sec. 6.1) so that an experiment's `--help` shows what its
- * `default` preset runs. `grid` marks the options that form a grid.
- */
-export function autoencoderParamSpecs(defaults: Partial<AutoencoderParams> = {}): ParamSpec[] {
-  const specs: ParamSpec[] = [
-    { name: 'lambda', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'weight decay lambda on all weights and biases (NRC Eq. 3)' },
-    { name: 'sigma', kind: 'float', grid: true, min: 0, default: 0.1, help: 'within-component standard deviation per coordinate (x = mu_k + sigma v)' },
-    { name: 'k', kind: 'int', grid: true, positive: true, max: 10000, default: 10, help: 'number of mixture components K' },
-    { name: 'n', kind: 'int', grid: true, positive: true, max: 1_000_000, default: 10000, help: 'number of samples N (balanced: N/K per component)' },
-    { name: 'dim', kind: 'int', grid: true, positive: true, max: 100_000, default: 784, help: 'input dimension d' },
-    { name: 'hidden', kind: 'ints', grid: true, positive: true, max: 100_000, default: [400, 300, 400], help: 'hidden widths of the autoencoder d -> hidden -> d' },
-    { name: 'radius', kind: 'float', grid: true, min: 0, default: 1, help: 'norm of every component mean mu_k (i.i.d. Gaussian directions)' },
-    { name: 'optimizer', kind: 'string', grid: true, choices: ['lbfgs', 'gd'], default: 'lbfgs', help: 'full-batch optimiser: L-BFGS (strong Wolfe) or gradient descent with --lr' },
-    { name: 'lr', kind: 'float', grid: true, positive: true, default: 0.1, help: 'step size of gradient descent (--optimizer gd only)' },
-    { name: 'gradTol', kind: 'float', grid: true, positive: true, default: 1e-6, help: 'stop when ||grad L_lambda|| is below this ("until convergence, by monitoring the norm of the gradient")' },
-    { name: 'maxIters', kind: 'int', grid: true, positive: true, max: 10_000_000, default: 20000, help: 'maximum optimiser steps; a cell that reaches it is recorded as not_converged' },
-  ];
-  return specs.map((spec) => (spec.name in defaults ? { ...spec, default: (defaults as Record<string, ParamSpec['default']>)[spec.name] } : spec));
-}
 
 /** Widths d, hidden..., d of the autoencoder. */
 export function autoencoderWidths(p: Pick<AutoencoderParams, 'dim' | 'hidden'>): number[] {

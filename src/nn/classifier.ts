@@ -1,10 +1,10 @@
 // Shared pieces of the perturbation-paper network experiments (Tirer et al. Sec. 5, App. E): a ReLU MLP with
 // batchnorm as in App. E.1 (Linear + BN + ReLU hidden layers, linear classifier with or without bias), PyTorch's
 // weight-decay convention mapped onto nn/'s lambda, and the NC metrics of the deepest features (Sec. 5, App. E.2).
-import { Matrix } from '../../src/linalg/index.ts';
-import { collapseMetrics, globalMeanFromChoice, type GlobalMeanChoice } from '../../src/metrics/index.ts';
-import { type Dtype, MLP, type WeightDecay } from '../../src/nn/index.ts';
-import type { Rng } from '../../src/random/index.ts';
+import { Matrix } from '../linalg/index.ts';
+import { collapseMetrics, globalMeanFromChoice, type GlobalMeanChoice } from '../metrics/index.ts';
+import { type Dtype, MLP, type WeightDecay } from './index.ts';
+import type { Rng } from '../random/index.ts';
 
 export interface ClassifierMlpOptions {
   input: number;

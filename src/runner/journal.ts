@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../commands/errors.ts';
+import { UsageError } from './errors.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, fsy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../commands/errors.ts';
+import { UsageError } from './errors.ts';
 
 export const LOCK_FILE = '.nrc.lock';
 

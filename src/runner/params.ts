@@ -2,7 +2,7 @@
 // presets, and the grid of cells (DESIGN.md, "CLI": list-valued options form a grid).
 import { z } from 'zod';
 import { isIntegerText, parseDecimal } from '../io/number.ts';
-import { UsageError } from '../commands/errors.ts';
+import { UsageError } from './errors.ts';
 import type { CellParams, Experiment, ParamSpec, ParamValue } from './types.ts';
 
 /** gradTol -> grad-tol */

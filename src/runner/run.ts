@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { EXIT, UsageError } from '../commands/errors.ts';
+import { EXIT, UsageError } from './errors.ts';
 import { Rng } from '../random/index.ts';
 import { columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
 import { makeProgress } from './progress.ts';

@@ -12,7 +12,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { EXIT, UsageError } from '../commands/errors.ts';
+import { EXIT, UsageError } from './errors.ts';
 import { acquireLock, processAlive, type DirLock } from './lock.ts';
 import { appendJournal, CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';

@@ -3,4 +3,3 @@ export * from './model.ts';
 export * from './solver.ts';
 export * from './flow.ts';
 export * from './perturbation.ts';
-export * from './checks.ts';

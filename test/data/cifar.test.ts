@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import deepRfm from '../../experiments/deep-rfm.ts';
 import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';
-import { inputDim, validateMnistData } from '../../experiments/shared/mnist-training.ts';
+import { inputDim, validateMnistData } from '../../src/nn/mnist-training.ts';
 import { CIFAR_RECORD, checkCifarDir, cifarDataset, cifarSplit, loadCifarPart } from '../../src/data/cifar.ts';
 import { Rng } from '../../src/random/index.ts';
 import { cellParams, makeCellContext } from '../helpers/context.ts';

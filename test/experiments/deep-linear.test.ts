@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import deepLinear, { type DeepLinearParams, logLogSlope, slopeRows } from '../../experiments/deep-linear.ts';
-import { cellTag, mixtureData } from '../../experiments/shared/autoencoder.ts';
+import { cellTag, mixtureData } from '../../src/nn/autoencoder.ts';
 import { readCsvTable, toNumber } from '../../src/io/csv-read.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { Matrix, eigSym, gemm } from '../../src/linalg/index.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import gaussianMixture, { type GaussianMixtureParams } from '../../experiments/gaussian-mixture.ts';
-import { autoencoderWidths, cellTag, estimateAutoencoderBytes, mixtureData } from '../../experiments/shared/autoencoder.ts';
+import { autoencoderWidths, cellTag, estimateAutoencoderBytes, mixtureData } from '../../src/nn/autoencoder.ts';
 import { prop41Bound, prop41BoundIsotropic } from '../../src/bounds/nrc.ts';
 import { readCsvTable, toNumber } from '../../src/io/csv-read.ts';
 import { readNpy } from '../../src/io/npy.ts';

@@ -1,7 +1,7 @@
 // Issue 19 item 6: --global-mean reaches the experiments that report NC2/NC3 (layerwise, wd-ablation, deep-rfm).
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../../experiments/index.ts';
-import { deepestCollapse } from '../../experiments/shared/classifier-mlp.ts';
+import { deepestCollapse } from '../../src/nn/classifier.ts';
 import { globalMeanFromChoice } from '../../src/metrics/collapse.ts';
 import { Rng } from '../../src/random/index.ts';
 import { labelsWithCounts, randomOrthogonal, samplesAround, simplexMeans } from '../metrics/helpers.ts';

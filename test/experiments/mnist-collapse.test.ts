@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';
-import { trainEpochs, tanhMlp, loadMnistData } from '../../experiments/shared/mnist-training.ts';
+import { trainEpochs, tanhMlp, loadMnistData } from '../../src/nn/mnist-training.ts';
 import { cellParams, makeCellContext } from '../helpers/context.ts';
 import { Rng } from '../../src/random/index.ts';
 

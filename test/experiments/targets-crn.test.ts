@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';
 import nnDecomposition from '../../experiments/nn-decomposition.ts';
 import widthDepth, { type WidthDepthParams } from '../../experiments/width-depth.ts';
-import { encodeTargets, plateauReached, tanhMlp, trainEpochs, validateMnistData } from '../../experiments/shared/mnist-training.ts';
+import { encodeTargets, plateauReached, tanhMlp, trainEpochs, validateMnistData } from '../../src/nn/mnist-training.ts';
 import { Matrix } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { cellParams, makeCellContext } from '../helpers/context.ts';

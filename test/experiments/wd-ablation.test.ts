@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import wdAblation, {
   type WdAblationParams, classifierBiasOf, configWeightDecay, table1,
 } from '../../experiments/wd-ablation.ts';
-import { classifierMlp, pytorchWeightDecay } from '../../experiments/shared/classifier-mlp.ts';
-import { loadMnistData } from '../../experiments/shared/mnist-training.ts';
+import { classifierMlp, pytorchWeightDecay } from '../../src/nn/classifier.ts';
+import { loadMnistData } from '../../src/nn/mnist-training.ts';
 import { Matrix } from '../../src/linalg/index.ts';
 import { Objective } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { expandInputs, runAnalyze } from '../../src/commands/analyze.ts';
-import { UsageError } from '../../src/commands/errors.ts';
+import { UsageError } from '../../src/runner/errors.ts';
 import { loadWeights } from '../../src/io/load.ts';
 import { encodeNpy, writeNpy } from '../../src/io/npy.ts';
 import { encodeSafetensors, writeSafetensors } from '../../src/io/safetensors.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orientClassifier, runAnalyze } from '../../src/commands/analyze.ts';
-import { UsageError } from '../../src/commands/errors.ts';
+import { UsageError } from '../../src/runner/errors.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { kmeans } from '../../src/metrics/clusters.ts';
 import { Rng } from '../../src/random/index.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { analyzeFeatures, analyzeWeights, registerAnalyze, runAnalyze } from '../../src/commands/analyze.ts';
-import { UsageError } from '../../src/commands/errors.ts';
+import { UsageError } from '../../src/runner/errors.ts';
 import { encodeNpy, writeNpy } from '../../src/io/npy.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
 import { Matrix } from '../../src/linalg/index.ts';

@@ -3,7 +3,7 @@ import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { type KernelName, kernelMatrix, squaredDistances } from '../../src/kernels/kernel.ts';
 import { kernelAgop, kernelPredictorJacobians } from '../../src/kernels/agop.ts';
-import { checkAgopLinear } from '../../src/kernels/checks.ts';
+import { checkAgopLinear } from '../../src/check/kernel-checks.ts';
 
 function randn(rng: Rng, r: number, c: number, std = 1): Matrix {
   return new Matrix(r, c, rng.normals(r * c, std));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { reluFeatureInnerProduct } from '../../src/bounds/agop.ts';
-import { checkPropA1 } from '../../src/kernels/checks.ts';
+import { checkPropA1 } from '../../src/check/kernel-checks.ts';
 import { type FeatureMapName, randomFeatureMap } from '../../src/kernels/features.ts';
 
 describe('Prop. A.1 (ReLU random features)', () => {

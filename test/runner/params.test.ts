@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellKey, columnName, expandGrid, flagName, parseOption, parseSeeds, resolveParams } from '../../src/runner/params.ts';
 import { defineExperiment, type Experiment, type ParamSpec } from '../../src/runner/types.ts';
-import { UsageError } from '../../src/commands/errors.ts';
+import { UsageError } from '../../src/runner/errors.ts';
 
 const lambda: ParamSpec = { name: 'lambda', kind: 'float', grid: true, positive: true, default: 1e-3, help: 'weight decay' };
 const hidden: ParamSpec = { name: 'hidden', kind: 'ints', grid: true, positive: true, default: [4, 3], help: 'widths' };

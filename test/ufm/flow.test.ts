@@ -1,7 +1,8 @@
 // Central-path flow (Eq. 4), Theorem 3.1 flags, Corollary 3.2, and the experiments' runCell.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.ts';
-import { checkCorollary32, checkTheorem31, integrateCentralPath, monotonicityFlags, randomFeatures } from '../../src/ufm/index.ts';
+import { integrateCentralPath, monotonicityFlags, randomFeatures } from '../../src/ufm/index.ts';
+import { checkCorollary32, checkTheorem31 } from '../../src/check/ufm-checks.ts';
 import centralPath from '../../experiments/central-path.ts';
 import perturbation from '../../experiments/perturbation.ts';
 import ufm from '../../experiments/ufm.ts';

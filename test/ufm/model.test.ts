@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Matrix } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { theorem21 } from '../../src/bounds/ufm.ts';
-import { checkTheorem21, optimalW, reducedObjective, ufmObjective } from '../../src/ufm/index.ts';
+import { optimalW, reducedObjective, ufmObjective } from '../../src/ufm/index.ts';
+import { checkTheorem21 } from '../../src/check/ufm-checks.ts';
 
 const rng = new Rng('ufm-model');
 

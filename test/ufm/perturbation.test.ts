@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Matrix, commutation, frobeniusNorm, gemm, kron, maxAbsDiff, sub, transpose } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { collapsedMinimiser, intraBlockSpectrum, theorem21 } from '../../src/bounds/ufm.ts';
-import {
-  checkTheorem41, checkTheorem42, finiteDifferenceJacobian, linearisation, matrixE, perturbationMatrix, perturbationMatrixExact, randomOrthonormal,
-} from '../../src/ufm/index.ts';
+import { matrixE, perturbationMatrix, perturbationMatrixExact, randomOrthonormal } from '../../src/ufm/index.ts';
+import { checkTheorem41, checkTheorem42, finiteDifferenceJacobian, linearisation } from '../../src/check/ufm-checks.ts';
 
 const rng = new Rng('ufm-perturbation');
 
