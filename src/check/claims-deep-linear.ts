@@ -44,8 +44,7 @@ export const deepLinearClaims: Claim[] = [
     async run(env): Promise<CheckRow[]> {
       const sigmas = [0.05, 0.1, 0.2];
       const cells = await Promise.all(sigmas.map((sigma) => runCell(env, { ...SMALL, sigma })));
-      const finalize = env.experiment('deep-linear').finalize;
-      const [slopes] = finalize ? finalize({ cells }, { grid: {} }).slopes : [];
+      const [slopes] = env.experiment('deep-linear').finalize?.({ cells }, { grid: {} }).slopes ?? [];
       const statuses = cells.map((c) => c.status).join(',');
       return [
         checkRow('NRC Sec. 6.2 deep linear: slope of log ||Theta*_C - Theta*|| vs log sigma', `${describe(SMALL)} sigma=${sigmas.join(',')} seed=0 (${statuses})`,

@@ -78,7 +78,7 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   };
   const store = ResultStore.open(out, fresh);
   try {
-    await commitMerged(store, cells, owner, first);
+    await commitMerged(store, cells, owner);
     const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
     await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
     store.finish(failures ? 'complete_with_failures' : 'complete');
@@ -89,7 +89,7 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   return store.manifest;
 }
 
-async function commitMerged(store: ResultStore, cells: { key: string }[], owner: Map<string, { shard: ShardData; record: CellRecord }>, first: Manifest): Promise<void> {
+async function commitMerged(store: ResultStore, cells: { key: string }[], owner: Map<string, { shard: ShardData; record: CellRecord }>): Promise<void> {
   for (const cell of cells) {
     const { shard, record } = owner.get(cell.key)!;
     const { rows: _counts, ...rest } = record;

@@ -1,5 +1,5 @@
 // SVD decomposition of an MLP layer and per-layer AGOPs (AGOP paper, Sec. 5, App. D, Figures 2, 7, 10).
-import { Matrix, gemm, sqrtPSD, svd } from '../linalg/index.ts';
+import { Matrix, gemm, svd } from '../linalg/index.ts';
 import { multiplyActivationDerivative } from '../nn/activations.ts';
 import type { MLP } from '../nn/mlp.ts';
 import { classStats, traceSigmaB, traceSigmaW } from './collapse.ts';

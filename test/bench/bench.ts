@@ -17,7 +17,7 @@ import { Matrix } from '../../src/linalg/matrix.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
 import { gemmTypeScript, gemmF32 } from '../../src/linalg/gemm.ts';
 import {
-  gemmWasm, gemmF32Wasm, enableFastGemm, disableFastGemm, fastGemmStatus, setThreads, getThreads,
+  gemmWasm, enableFastGemm, disableFastGemm, fastGemmStatus, setThreads, getThreads,
   wasmStats, resetWasmStats, setWasmTiming,
 } from '../../src/linalg/fast.ts';
 import * as linalg from '../../src/linalg/index.ts';

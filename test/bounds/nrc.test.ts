@@ -5,7 +5,6 @@ import {
   theorem53, theorem53Bound, theorem54, theorem54Bound,
 } from '../../src/bounds/nrc.ts';
 import { centroids, wcss, wcssX } from '../../src/metrics/clusters.ts';
-import { oneHot } from '../../src/metrics/classes.ts';
 import { Rng } from '../../src/random/index.ts';
 import { labelsWithCounts, mul, randn, samplesAround, transposed } from '../metrics/helpers.ts';
 

@@ -91,7 +91,7 @@ describe('IDX MNIST directory', () => {
     const a = idxSplit(dir, { nTrain: 20, nTest: 10 }, new Rng(5));
     const b = idxSplit(dir, { nTrain: 20, nTest: 10 }, new Rng(5));
     expect(Array.from(a.train.X.data)).toEqual(Array.from(b.train.X.data));
-    expect(Array.from(a.train.labels).sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
+    expect(Array.from(a.train.labels).sort((x, y) => x - y)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
     expect(a.test.X.rows).toBe(10);
     const pooled = mnistSplit({ nTrain: 20, nTest: 10, pool: 2, dataDir: dir }, new Rng(5));
     expect(pooled.train.X.cols).toBe(4);

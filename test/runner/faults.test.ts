@@ -183,7 +183,7 @@ describe('two concurrent writers', () => {
       const poll = setInterval(() => { if (existsSync(join(dir, 'journal.jsonl')) && readFileSync(join(dir, 'journal.jsonl'), 'utf8').length > 0) { clearInterval(poll); resolve(); } }, 5);
     });
     const results = await Promise.all([start([...slow, '--out', dir]), firstCommitted.then(() => start([...slow, '--out', dir]))]);
-    const codes = results.map((r) => r.code).sort();
+    const codes = results.map((r) => r.code).sort((a, b) => (a ?? -1) - (b ?? -1));
     expect(codes).toEqual([0, 2]);
     expect(results.find((r) => r.code === 2)!.stderr).toMatch(/in use by nrc pid \d+ on /);
     for (const t of ['summary.csv', 'singular_values.csv']) {

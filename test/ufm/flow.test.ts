@@ -79,7 +79,7 @@ describe('experiments (quick presets, runCell directly)', () => {
     const res = await perturbation.runCell(makeCellContext(p, 2));
     expect(res.status).toBe('ok');
     const blocks = new Set(res.rows.spectrum.map((r) => r.block));
-    expect([...blocks].sort()).toEqual(['inter', 'inter_exact', 'intra', 'intra_exact']);
+    expect([...blocks].map(String).sort((a, b) => a.localeCompare(b))).toEqual(['inter', 'inter_exact', 'intra', 'intra_exact']);
     for (const r of res.rows.spectrum) expect(Math.abs((r.value as number) - (r.closed_form as number))).toBeLessThan(1e-12);
     expect(res.rows.spectrum.filter((r) => r.block === 'intra').length).toBe(4 * 3);
     for (const b of res.rows.blocks) expect(b.max_block_error as number).toBeLessThan(1e-12);
