@@ -25,7 +25,7 @@ async function runCell(env: CheckEnv, p: DeepLinearParams, seed = 0): Promise<Ro
   const key = JSON.stringify(p);
   const outDir = mkdtempSync(join(tmpdir(), 'nrc-check-deep-linear-'));
   try {
-    const result = await env.experiment('deep-linear').runCell({
+    const result = await (await env.experiment('deep-linear')).runCell({
       params: p as unknown as CellParams, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir,
       progress: () => {}, log: () => {}, signal: new AbortController().signal,
     });
@@ -44,7 +44,7 @@ export const deepLinearClaims: Claim[] = [
     async run(env): Promise<CheckRow[]> {
       const sigmas = [0.05, 0.1, 0.2];
       const cells = await Promise.all(sigmas.map((sigma) => runCell(env, { ...SMALL, sigma })));
-      const [slopes] = env.experiment('deep-linear').finalize?.({ cells }, { grid: {} }).slopes ?? [];
+      const [slopes] = (await env.experiment('deep-linear')).finalize?.({ cells }, { grid: {} }).slopes ?? [];
       const statuses = cells.map((c) => c.status).join(',');
       return [
         checkRow('NRC Sec. 6.2 deep linear: slope of log ||Theta*_C - Theta*|| vs log sigma', `${describe(SMALL)} sigma=${sigmas.join(',')} seed=0 (${statuses})`,

@@ -36,7 +36,7 @@ export const fidelityClaims: Claim[] = [
     // NRC Sec. 6.3: the epoch-0 WCSS (Eq. 6) of every layer's input is the same for every lambda of a seed.
     id: 'fidelity:crn-mnist-collapse',
     async run(env): Promise<CheckRow[]> {
-      const mnistCollapse = env.experiment('mnist-collapse');
+      const mnistCollapse = await env.experiment('mnist-collapse');
       const base = paramsOf(mnistCollapse, { n: 200, nTest: 50, pool: 4, hidden: [16, 16], epochs: 0, every: 1 });
       const [a, b] = await Promise.all(LAMBDAS.map((lambda) => runCell(mnistCollapse, { ...base, lambda }, 0)));
       const config = `n=200 pool=4 hidden=16x16 seed=0 lambda=${LAMBDAS.join(' vs ')} (max |diff| of epoch-0 WCSS over layers)`;
@@ -47,7 +47,7 @@ export const fidelityClaims: Claim[] = [
     // NRC Sec. 6.4: networks of one architecture start from the same weights for every lambda (equal accuracy at init).
     id: 'fidelity:crn-width-depth',
     async run(env): Promise<CheckRow[]> {
-      const widthDepth = env.experiment('width-depth');
+      const widthDepth = await env.experiment('width-depth');
       const base = paramsOf(widthDepth, { n: 200, nTest: 50, pool: 7, sweep: 'width', widths: [12, 24], epochs: 0 });
       const [a, b] = await Promise.all(LAMBDAS.map((lambda) => runCell(widthDepth, { ...base, lambda }, 0)));
       const config = `n=200 pool=7 widths=12,24 seed=0 lambda=${LAMBDAS.join(' vs ')} (max |diff| of initial train accuracy and rk(0.1))`;
@@ -58,8 +58,8 @@ export const fidelityClaims: Claim[] = [
   {
     // AGOP App. C: targets +1 for the class and -1 elsewhere, so each target row sums to 2 - K and has entries +-1.
     id: 'fidelity:pm1-targets',
-    run(env): CheckRow[] {
-      const encoding = String(env.experiment('nn-decomposition').params.find((s) => s.name === 'targets')?.default);
+    async run(env): Promise<CheckRow[]> {
+      const encoding = String((await env.experiment('nn-decomposition')).params.find((s) => s.name === 'targets')?.default);
       const K = 10;
       const labels = Int32Array.from({ length: K }, (_, k) => k);
       const Y = encodeTargets(labels, K, encoding);

@@ -23,7 +23,7 @@ export interface ReferenceRun {
 export const referenceDir = join(packageRoot, 'results', 'reference');
 
 async function runReference(ref: ReferenceRun, env: CheckEnv): Promise<string> {
-  const exp = env.experiment(ref.experiment);
+  const exp = await env.experiment(ref.experiment);
   const out = mkdtempSync(join(tmpdir(), `nrc-ref-${ref.name}-`));
   const given: Record<string, string> = { ...ref.args };
   delete given.preset;

@@ -21,7 +21,7 @@ export interface CheckRow {
  */
 export interface CheckEnv {
   /** The experiment named `name`; throws if there is none. */
-  experiment(name: string): Experiment;
+  experiment(name: string): Promise<Experiment>;
 }
 
 export interface Claim {

@@ -11,8 +11,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
 /** The experiments of experiments/index.ts, for the claims that run one. */
 export const checkEnv: CheckEnv = {
-  experiment(name) {
-    const exp = findExperiment(name);
+  async experiment(name) {
+    const exp = await findExperiment(name);
     if (!exp) throw new Error(`no experiment named ${name}`);
     return exp;
   },

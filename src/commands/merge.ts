@@ -49,7 +49,7 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
       throw new UsageError(`nrc merge: ${s.dir} holds a different configuration (${s.manifest.experiment}, hash ${s.manifest.config_hash}) than ${shards[0].dir} (${first.experiment}, hash ${first.config_hash})`);
     }
   }
-  const exp = findExperiment(first.experiment);
+  const exp = await findExperiment(first.experiment);
   if (!exp) throw new UsageError(`nrc merge: unknown experiment ${first.experiment} in ${shards[0].dir}`);
   const cells = expandGrid(exp, first.params as ResolvedParams, first.seeds);
   const owner = new Map<string, { shard: ShardData; record: CellRecord }>();

@@ -1,16 +1,10 @@
 // The nrc program: `list`, `run <experiment>` (options built from each experiment's
 // declarations), and the analysis commands. Nothing about an experiment lives here (DESIGN.md).
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { experiments } from '../../experiments/index.ts';
+import { catalog, experimentNames, type CatalogEntry } from '../../experiments/index.ts';
 import { EXIT, UsageError } from '../runner/errors.ts';
-import { registerMerge } from './merge.ts';
-import { registerCheck } from './check.ts';
-import { registerAnalyze } from './analyze.ts';
-import { registerPlot } from './plot.ts';
 import { accepted, flagName } from '../runner/params.ts';
-import { getThreads, setThreads } from '../linalg/index.ts';
 import { packageVersion } from '../runner/meta.ts';
-import { runExperiment } from '../runner/run.ts';
 import type { Experiment, ParamSpec, ParamValue } from '../runner/types.ts';
 
 function show(v: ParamValue | ParamValue[]): string {
@@ -27,18 +21,31 @@ function presetTable(exp: Experiment): string {
   return lines.join('\n');
 }
 
-function optionFor(spec: ParamSpec): Option {
+/** What each preset runs for `spec` (the preset's value, or the built-in default where the preset does not set it). */
+export function presetValues(spec: ParamSpec, exp: Experiment): string {
+  const values = Object.entries(exp.presets).map(([name, preset]) => [name, show(preset[spec.name] ?? spec.default)] as const);
+  const byDefault = values.find(([name]) => name === 'default')?.[1] ?? show(spec.default);
+  if (values.every(([, v]) => v === byDefault)) return `default ${byDefault}`;
+  return `default ${byDefault}; ${values.filter(([name]) => name !== 'default').map(([name, v]) => `${name} ${v}`).join('; ')}`;
+}
+
+function optionFor(spec: ParamSpec, exp: Experiment): Option {
   const flag = flagName(spec.name);
-  const help = `${spec.help} [${accepted(spec)}; default ${show(spec.default)}]`;
+  const help = `${spec.help} [${accepted(spec)}; ${presetValues(spec, exp)}]`;
   if (spec.kind === 'bool') {
     return spec.default === true ? new Option(`--no-${flag}`, `turn off: ${help}`) : new Option(`--${flag}`, help);
   }
   return new Option(`--${flag} <value>`, help);
 }
 
+/** `nrc run NAME` for an experiment that the command line does not name: its summary only (the module stays unloaded). */
+function addRunStub(run: Command, entry: CatalogEntry): void {
+  run.command(entry.name).summary(entry.summary).description(entry.summary).allowUnknownOption().allowExcessArguments();
+}
+
 function addRunCommand(run: Command, exp: Experiment): void {
   const cmd = run.command(exp.name).summary(exp.summary).description(`${exp.summary}\n\n${exp.description}`);
-  for (const spec of exp.params) cmd.addOption(optionFor(spec));
+  for (const spec of exp.params) cmd.addOption(optionFor(spec, exp));
   cmd
     .option('--preset <name>', `parameter set: ${Object.keys(exp.presets).join(', ')}`, 'default')
     .option('--seed <seeds>', 'seed of every random draw (a list forms a grid axis)', '0')
@@ -58,6 +65,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
         const source = cmd.getOptionValueSource(spec.name);
         if (source === 'cli' || source === 'env') given[spec.name] = all[spec.name] as string | boolean;
       }
+      const [{ getThreads, setThreads }, { runExperiment }] = await Promise.all([import('../linalg/index.ts'), import('../runner/run.ts')]);
       if (opts.threads !== undefined) {
         const n = Number(opts.threads);
         if (!/^\d+$/.test(opts.threads.trim()) || n < 1 || n > 256) throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
@@ -82,7 +90,20 @@ function addRunCommand(run: Command, exp: Experiment): void {
     });
 }
 
-export function buildProgram(): Command {
+/** The other commands, each from its own module (loaded only when the command line needs them). */
+async function registerOthers(program: Command): Promise<void> {
+  const [merge, check, analyze, plot] = await Promise.all([import('./merge.ts'), import('./check.ts'), import('./analyze.ts'), import('./plot.ts')]);
+  merge.registerMerge(program);
+  check.registerCheck(program);
+  analyze.registerAnalyze(program);
+  plot.registerPlot(program);
+}
+
+/**
+ * The program for `argv`. Only what the command line needs is loaded: `nrc --version`, `nrc list` and `nrc run NAME`
+ * load one experiment at most and none of the other commands; anything else (`nrc --help`, `nrc analyze`, a typo) loads all.
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('nrc')
     .description('Reproduce, check and extend the papers on neural rank collapse, AGOP deep neural collapse and perturbation analysis of neural collapse.')
     .version(packageVersion(), '-V, --version')
@@ -91,18 +112,19 @@ export function buildProgram(): Command {
     .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.storage} a write failed (disk full, quota, I/O error: free space and run the same command to resume), ${EXIT.interrupted} interrupted.`);
 
   program.command('list').description('list the experiments with a one-line summary').action(() => {
-    const width = Math.max(...experiments.map((e) => e.name.length));
-    for (const e of experiments) process.stdout.write(`${e.name.padEnd(width)}  ${e.summary}\n`);
+    const width = Math.max(...catalog.map((e) => e.name.length));
+    for (const e of catalog) process.stdout.write(`${e.name.padEnd(width)}  ${e.summary}\n`);
   });
 
   const run = program.command('run').description('run an experiment: nrc run <experiment> [options] (see nrc list; nrc run <experiment> --help)')
     .exitOverride();
-  for (const exp of experiments) addRunCommand(run as unknown as Command, exp);
-  registerMerge(program as unknown as Command);
-  registerCheck(program as unknown as Command);
-  registerAnalyze(program as unknown as Command);
-  registerPlot(program as unknown as Command);
-  return program as unknown as Command;
+  for (const entry of catalog) {
+    if (argv[0] === 'run' && argv[1] === entry.name) addRunCommand(run, await entry.load());
+    else addRunStub(run, entry);
+  }
+  const lean = argv[0] === 'list' || argv[0] === 'run' || (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V'));
+  if (!lean) await registerOthers(program);
+  return program;
 }
 
 function exitOverrideAll(cmd: Command): void {
@@ -111,7 +133,7 @@ function exitOverrideAll(cmd: Command): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   exitOverrideAll(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -121,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
       if (e.code === 'commander.unknownCommand' && argv[0] === 'run') {
-        process.stderr.write(`nrc: experiments are: ${experiments.map((x) => x.name).join(', ')}\n`);
+        process.stderr.write(`nrc: experiments are: ${experimentNames.join(', ')}\n`);
       }
       return EXIT.usage;
     }

@@ -12,7 +12,7 @@ import { mergeDirectories } from '../../src/commands/merge.ts';
 
 const side = Number(process.argv[2] ?? 100);
 const values = Array.from({ length: side }, (_, i) => 2 + i).join(',');
-const exp = findExperiment('svd-demo')!;
+const exp = (await findExperiment('svd-demo'))!;
 const base = mkdtempSync(join(tmpdir(), 'nrc-store-bench-'));
 
 let commitSeconds = 0;

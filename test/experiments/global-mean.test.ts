@@ -1,6 +1,8 @@
 // Issue 19 item 6: --global-mean reaches the experiments that report NC2/NC3 (layerwise, wd-ablation, deep-rfm).
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../../experiments/index.ts';
+import { loadExperiments } from '../../experiments/index.ts';
+
+const experiments = await loadExperiments();
 import { deepestCollapse } from '../../src/nn/classifier.ts';
 import { globalMeanFromChoice } from '../../src/metrics/collapse.ts';
 import { Rng } from '../../src/random/index.ts';

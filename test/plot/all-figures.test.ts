@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../../experiments/index.ts';
+import { loadExperiments } from '../../experiments/index.ts';
+
+const experiments = await loadExperiments();
 import { clearTableCache } from '../../src/plot/data.ts';
 import { buildFigures, FIGURES } from '../../src/plot/registry.ts';
 import { readRunManifest } from '../../src/plot/index.ts';

@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../../experiments/index.ts';
+import { loadExperiments } from '../../experiments/index.ts';
+
+const experiments = await loadExperiments();
 import { flagName } from '../../src/runner/params.ts';
 import type { ParamSpec } from '../../src/runner/types.ts';
 import { runCli } from '../helpers/cli.ts';
