@@ -131,7 +131,7 @@ export default defineExperiment<DeepLinearParams>({
       'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged',
       'dist_deep_shallow_full', 'dist_deep_shallow_centroid', 'norm_trained', 'norm_closed', 'rank_trained', 'rank_trained_centroid',
       'tcv_kmeans', 'thm54_bound_kmeans', 'thm54_bound_svd', 'loss_full', 'loss_centroid', 'grad_norm_full', 'grad_norm_centroid',
-      'seconds', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
+      'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
   },
   finalTables: {
     slopes: ['lambda', 'seed', 'k', 'n', 'dim', 'sigma_min', 'sigma_max', 'points_trained', 'slope_trained', 'points_closed', 'slope_closed',
@@ -147,7 +147,6 @@ export default defineExperiment<DeepLinearParams>({
   estimateBytes: (p) => estimateAutoencoderBytes(p),
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
-    const t0 = performance.now();
     const { X, labels } = mixtureData(p, ctx.seed);
     if (p.saveData) saveDataNpy(ctx.outDir, `data_${cellTag(p, ctx.seed, DATA_TAG)}`, X, labels);
     // Shallow linear model in closed form, component partition, labels = targets = X (Eq. 21, Thm 5.3, Eq. 35, Thm 5.4).
@@ -197,7 +196,6 @@ export default defineExperiment<DeepLinearParams>({
       loss_centroid: rc.loss,
       grad_norm_full: rf.gradNorm,
       grad_norm_centroid: rc.gradNorm,
-      seconds: (performance.now() - t0) / 1000,
     };
     const messages = [trainedFull.message && `full loss: ${trainedFull.message}`, trainedCentroid.message && `centroid loss: ${trainedCentroid.message}`].filter(Boolean);
     return { status, rows: { cells: [cell] }, ...(messages.length ? { message: messages.join('; ') } : {}) };

@@ -80,7 +80,7 @@ export default defineExperiment<GaussianMixtureParams>({
     },
   },
   tables: {
-    cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'seconds', 'loss', 'grad_norm', 'wcss_x',
+    cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
       'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
     layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank', ...PARAM_COLUMNS],
     singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', ...PARAM_COLUMNS],
@@ -100,7 +100,7 @@ export default defineExperiment<GaussianMixtureParams>({
     const trained = await trainAutoencoder(model, X, X, p, ctx);
     const res = trained.result;
     const cell: Row = {
-      converged: res.status === 'converged', iters: res.iters, seconds: trained.seconds, loss: res.loss, grad_norm: res.gradNorm, ...prop41,
+      converged: res.status === 'converged', iters: res.iters, loss: res.loss, grad_norm: res.gradNorm, ...prop41,
     };
     if (trained.status === 'diverged' || res.status === 'aborted') {
       return { status: trained.status, rows: { cells: [cell] }, ...(trained.message ? { message: trained.message } : {}) };

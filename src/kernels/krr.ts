@@ -53,11 +53,6 @@ export function krrSolve(K: Matrix, Y: Matrix, ridge: number): KrrSolution {
   return { alpha: gemm(V, VtY), ridgeUsed: ridge, method: 'eigen-pinv' };
 }
 
-/** Predictions k(X', X) alpha (N' x K) given the kernel matrix between new and training points. */
-export function krrPredict(Kq: Matrix, alpha: Matrix): Matrix {
-  return gemm(Kq, alpha);
-}
-
 /** Fraction of rows whose arg-max matches the label. */
 export function accuracy(predictions: Matrix, labels: ArrayLike<number>): number {
   const { rows: n, cols: k } = predictions;

@@ -77,11 +77,6 @@ export function fastGemmStatus(): { kernel: string; threads: number; workers: nu
   return { kernel: kernelName(), threads: getThreads(), workers: e?.workerCount ?? 0, ...(e ? {} : { error: wasmLoadError() }) };
 }
 
-/** Stop the GEMM worker threads now (optional: they never keep the process alive). */
-export async function shutdownGemmThreads(): Promise<void> {
-  await getEngine()?.shutdown();
-}
-
 export { setThreads, getThreads, wasmStats, resetWasmStats, setWasmTiming };
 
 enableFastGemm();

@@ -88,7 +88,6 @@ export function optimizerSpec(p: Pick<AutoencoderParams, 'optimizer' | 'lr'>): O
 export interface TrainedAutoencoder {
   result: TrainResult;
   status: CellStatus;
-  seconds: number;
   /** Why the cell is not 'ok' (undefined when it is). */
   message?: string;
 }
@@ -116,7 +115,6 @@ export async function trainAutoencoder(
   ctx: Pick<CellContext, 'progress' | 'signal'>,
   opts: { sampleWeights?: Float64Array; label?: string } = {},
 ): Promise<TrainedAutoencoder> {
-  const t0 = performance.now();
   const label = opts.label ? `${opts.label} ` : '';
   const reportEvery = Math.max(1, Math.min(50, Math.floor(p.maxIters / 100)));
   const result = await trainAsync(model, X, Y, {
@@ -124,8 +122,7 @@ export async function trainAutoencoder(
     signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights,
     onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters), `${label}iter ${r.iter} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
   });
-  const seconds = (performance.now() - t0) / 1000;
-  return { result, seconds, ...cellStatusOf(result, p.maxIters) };
+  return { result, ...cellStatusOf(result, p.maxIters) };
 }
 
 /** Singular values and low-rank measures of one layer (1-based `layer`, the paper's W_l). */

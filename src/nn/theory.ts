@@ -4,7 +4,6 @@ import { Matrix, gemm } from '../linalg/index.ts';
 import { type LossKind, type Target, targetMatrix } from './losses.ts';
 import type { MLP, Mode } from './mlp.ts';
 import { Objective, type WeightDecay } from './objective.ts';
-import { sumSquares } from './params.ts';
 
 export interface GradientOptions {
   loss: LossKind;
@@ -120,9 +119,4 @@ export function batchGradient(model: MLP, X: Matrix, Y: Target, opts: GradientOp
 /** Gradient w.r.t. every W_l of l(f(x_i), y_i) for the single sample i (rank <= 1). */
 export function sampleGradient(model: MLP, X: Matrix, Y: Target, i: number, opts: GradientOptions): Matrix[] {
   return batchGradient(model, X, Y, opts, [i]);
-}
-
-/** ||W||_F of each layer. */
-export function layerNorms(model: MLP): Float64Array {
-  return Float64Array.from(model.layers, (l) => Math.sqrt(sumSquares(l.W.data)));
 }

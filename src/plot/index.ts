@@ -19,7 +19,7 @@ export interface DrawOptions {
   scale?: number;
 }
 
-export { buildFigures, FIGURES, registerFigures } from './registry.ts';
+export { buildFigures, FIGURES } from './registry.ts';
 export { renderSvg, svgToPng, compileSpec, type Spec } from './render.ts';
 export type { Figure, FigureDef, FigureContext, RunManifest, ChartFigure, TextFigure } from './types.ts';
 export { MissingData } from './data.ts';

@@ -14,11 +14,6 @@ export const FIGURES: Record<string, FigureDef[]> = {
   ...ANALYZE_FIGURES,
 };
 
-/** Register (or replace) the figures of an experiment at run time. */
-export function registerFigures(experiment: string, defs: FigureDef[]): void {
-  FIGURES[experiment] = defs;
-}
-
 /**
  * The figures of a results directory: every FigureDef of its experiment, built from its CSVs.
  * A figure whose data are missing (or whose builder fails) is skipped with a warning.

@@ -77,7 +77,7 @@ export function gaussianMixture(): Record<string, string> {
     }
   }
   return {
-    'cells.csv': csv(['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'seconds', 'loss', 'grad_norm', 'wcss_x', 'prop41_bound', 'prop41_holds', 'tcv_upper'], cells),
+    'cells.csv': csv(['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x', 'prop41_bound', 'prop41_holds', 'tcv_upper'], cells),
     'layers.csv': csv(['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank'], layers),
   };
 }
