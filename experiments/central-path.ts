@@ -45,9 +45,9 @@ export default defineExperiment<CentralPathParams>({
     paper: { lambdaH: [0, 0.01, 0.1], lambdaW: [0.1, 1], k: [4], dim: [10], n: [10], tEnd: 50, records: 201, betas: '1,10,100,1000' },
   },
   tables: {
-    flow: ['lambda_H', 'lambda_W', 'k', 'dim', 'n', 'noise', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb', 'loss', 'steps', 'seed'],
-    claims: ['lambda_H', 'lambda_W', 'k', 'dim', 'n', 'noise', 'claim', 'holds', 'worst_relative_step', 'records', 'steps', 'rejected', 'status', 'seed'],
-    corollary: ['lambda_H', 'lambda_W', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
+    flow: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb', 'loss', 'steps', 'seed'],
+    claims: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'claim', 'holds', 'worst_relative_step', 'records', 'steps', 'rejected', 'status', 'seed'],
+    corollary: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
       'distance_to_flow', 'grad_norm', 'iters', 'status', 'seed'],
   },
   // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
@@ -60,7 +60,7 @@ export default defineExperiment<CentralPathParams>({
     const p = ctx.params;
     const K = p.k, n = p.n, d = p.dim;
     const cfg = { K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW };
-    const base = { lambda_H: p.lambdaH, lambda_W: p.lambdaW, k: K, dim: d, n, noise: p.noise };
+    const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, k: K, dim: d, n, noise: p.noise };
     const H0 = randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
     const labels = ufmLabels(K, n);
     // Flow records, plus the times 1/beta of Corollary 3.2 that fall inside [0, tEnd] (one extra short integration each).

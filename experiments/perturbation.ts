@@ -31,7 +31,7 @@ export default defineExperiment<PerturbationParams>({
   ].join(' '),
   params: [
     { name: 'lambdaH', kind: 'float', grid: true, positive: true, default: 0.3, help: 'lambda_H (c = sqrt(lambda_H lambda_W) < 1)' },
-    { name: 'lambdaW', kind: 'float', grid: true, positive: true, default: Math.SQRT2, help: 'lambda_W' },
+    { name: 'lambdaW', kind: 'float', grid: true, positive: true, default: Math.SQRT2, help: 'lambda_w' },
     { name: 'beta', kind: 'float', grid: true, positive: true, default: 100, help: 'beta of Eq. 2 (Theorem 4.2 assumes beta >> max(1, lambda_H))' },
     { name: 'k', kind: 'int', grid: true, positive: true, min: 2, default: 4, help: 'number of classes K' },
     { name: 'dim', kind: 'int', grid: true, positive: true, default: 10, help: 'feature dimension d (> K)' },
@@ -48,10 +48,10 @@ export default defineExperiment<PerturbationParams>({
     paper: { lambdaH: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7], lambdaW: [Math.SQRT2], beta: [100], k: [4], dim: [10], n: [10], deltas: '1e-1,1e-2,1e-3,1e-4' },
   },
   tables: {
-    spectrum: ['lambda_H', 'lambda_W', 'beta', 'block', 'index', 'value', 'closed_form', 'k', 'dim', 'n', 'seed'],
-    blocks: ['lambda_H', 'lambda_W', 'beta', 'k', 'dim', 'n', 'operator', 'sigma_max_intra', 'sigma_max_intra_closed_form', 'sigma_min_intra',
+    spectrum: ['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form', 'k', 'dim', 'n', 'seed'],
+    blocks: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'operator', 'sigma_max_intra', 'sigma_max_intra_closed_form', 'sigma_min_intra',
       'sigma_min_intra_closed_form', 'sigma_max_inter', 'sigma_max_inter_closed_form', 'inter_rank', 'max_block_error', 'seed'],
-    linearisation: ['lambda_H', 'lambda_W', 'beta', 'k', 'dim', 'n', 'delta_rel', 'delta_norm', 'change_norm', 'rel_error_first_order',
+    linearisation: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'delta_rel', 'delta_norm', 'change_norm', 'rel_error_first_order',
       'rel_error_exact', 'grad_norm', 'converged', 'seed'],
   },
   validate(p) {
@@ -64,7 +64,7 @@ export default defineExperiment<PerturbationParams>({
   runCell(ctx): CellResult {
     const p = ctx.params;
     const K = p.k, n = p.n, d = p.dim, beta = p.beta;
-    const base = { lambda_H: p.lambdaH, lambda_W: p.lambdaW, beta, k: K, dim: d, n };
+    const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta, k: K, dim: d, n };
     const R = randomOrthonormal(ctx.rng.child('R'), d, K);
     const { H, W } = collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, R);
     const cfg = { K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta, H0: H };

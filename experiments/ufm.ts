@@ -41,7 +41,7 @@ export default defineExperiment<UfmParams>({
     paper: { lambdaH: [0.01, 0.1, 0.3, 0.5, 0.7, 1], lambdaW: [Math.SQRT2], k: [4], dim: [10], n: [10] },
   },
   tables: {
-    ufm: ['lambda_H', 'lambda_W', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
+    ufm: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
       'trace_sigma_w', 'nc1', 'nc1_trace', 'nc1_trace_h0', 'distance_to_h0', 'objective', 'objective_closed_form', 'grad_norm', 'iters', 'status', 'seed'],
   },
   // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
@@ -54,7 +54,7 @@ export default defineExperiment<UfmParams>({
   runCell(ctx): CellResult {
     const p = ctx.params;
     const K = p.k, n = p.n, d = p.dim;
-    const base = { lambda_H: p.lambdaH, lambda_W: p.lambdaW, beta: p.beta, k: K, dim: d, n, h0: p.beta > 0 ? p.h0 : '' };
+    const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta: p.beta, k: K, dim: d, n, h0: p.beta > 0 ? p.h0 : '' };
     const t = theorem21(p.lambdaH, p.lambdaW);
     const labels = ufmLabels(K, n);
     if (p.beta === 0) {

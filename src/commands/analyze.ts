@@ -1,5 +1,5 @@
 // `nrc analyze`: neural-collapse and low-rank measures of features and weights that users dump from
-// their own models (issue 4).
+// their own models.
 //   nrc analyze FEATURES --labels LABELS [--classifier W] [--json] [--out DIR]
 //   nrc analyze --weights FILE... [--rank r] [--eps e] [--json] [--out DIR]
 import { Command } from '@commander-js/extra-typings';

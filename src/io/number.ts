@@ -1,4 +1,4 @@
-// One number grammar for everything nrc reads (issue #17): the CLI, CSV cells and .npy headers.
+// One number grammar for everything nrc reads: the CLI, CSV cells and .npy headers.
 // A number is a decimal with an optional exponent (`3`, `-0.5`, `.5`, `1e-3`); `0x3`, `0b1`, `1_000`,
 // `Infinity` and empty text are not numbers. A value that over- or underflows a double (`1e400`,
 // `1e-400`) is refused, never silently turned into Infinity or 0.

@@ -1,4 +1,4 @@
-// Timing of one full-batch loss + gradient evaluation (for `npm run bench`; issue 3, "Performance").
+// Timing of one full-batch loss + gradient evaluation (for `npm run bench`).
 import { Matrix } from '../linalg/index.ts';
 import { Rng } from '../random/index.ts';
 import type { Activation } from './activations.ts';

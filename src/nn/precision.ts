@@ -1,4 +1,4 @@
-// Arithmetic precision of the MLP's products (issue 5, `--dtype f32`): 'f64' (default) runs every GEMM in
+// Arithmetic precision of the MLP's products (`--dtype f32`): 'f64' (default) runs every GEMM in
 // float64; 'f32' rounds both operands to float32, multiplies with the float32 kernel (float32 accumulation,
 // twice the SIMD width) and widens the result back. Everything else (parameters, activations, losses,
 // optimiser state, metrics) stays float64.

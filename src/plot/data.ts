@@ -39,15 +39,15 @@ function readTableCached(path: string): CsvTable | null {
 
 /**
  * Column wishes: 'name' (required), 'name?' (optional), 'a|b|c' (the first that exists; the row
- * key is the first alternative). Names match case-insensitively (lambda_H finds lambda_h).
+ * key is the first alternative). Names match exactly (case-sensitive: tables use snake_case).
  */
 function resolveColumns(columns: string[], wanted: string[], file: string): Map<string, string> {
-  const lower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  const present = new Set(columns);
   const out = new Map<string, string>();
   for (const w of wanted) {
     const optional = w.endsWith('?');
     const alternatives = (optional ? w.slice(0, -1) : w).split('|');
-    const found = alternatives.map((a) => lower.get(a.toLowerCase())).find((c) => c !== undefined);
+    const found = alternatives.find((a) => present.has(a));
     if (found !== undefined) out.set(alternatives[0], found);
     else if (!optional) throw new MissingData(`${file} has no column ${alternatives.join(' or ')}`);
   }

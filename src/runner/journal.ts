@@ -1,4 +1,4 @@
-// The commit journal of a results directory (issue #17): `journal.jsonl`, one JSON line appended
+// The commit journal of a results directory: `journal.jsonl`, one JSON line appended
 // (and fsynced) per committed cell, after that cell's rows were appended to the tables. A record
 // holds the cell, the byte range it added to each table and a SHA-256 of those bytes, so
 // committing costs O(that cell's rows) and a reader can prove the tables hold exactly the

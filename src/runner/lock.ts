@@ -1,5 +1,5 @@
 // One writer per results directory: `.nrc.lock`, created with O_EXCL, holds the writer's pid,
-// host and start time (issue #17). A live holder refuses the second writer (exit 2, naming it); a
+// host and start time. A live holder refuses the second writer (exit 2, naming it); a
 // lock left by a dead process on this host is taken over with a notice.
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { hostname } from 'node:os';

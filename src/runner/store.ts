@@ -1,4 +1,4 @@
-// A run's results directory (DESIGN.md, "io/": append-as-you-go, crash-safe; issue #17).
+// A run's results directory (DESIGN.md, "io/": append-as-you-go, crash-safe).
 //
 // One writer at a time (lock.ts). Commit protocol for one cell: (1) append the cell's rows to every
 // table, each write completed, (2) append one record to journal.jsonl (journal.ts) with the byte

@@ -203,7 +203,7 @@ BENCHES.push(
   });
 }
 
-// Training and Deep RFM workloads (issue 5), float64, 1 and 2 threads. Single timed runs after one warm-up
+// Training and Deep RFM workloads, float64, 1 and 2 threads. Single timed runs after one warm-up
 // (they take seconds each); times are noisy on a shared machine.
 {
   // One full-batch loss + gradient of the paper's autoencoder 784-400-300-400-784 (tanh) on N = 10000,

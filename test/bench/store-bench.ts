@@ -1,4 +1,4 @@
-// Benchmark of the results store (issue #17), not a timed test: a 10,000-cell svd-demo sweep
+// Benchmark of the results store, not a timed test: a 10,000-cell svd-demo sweep
 // (100 x 100 grid of small matrices) into a fresh directory, the share of its time spent
 // committing cells (rows appended + journal record, each fsynced), and a merge of its two shards.
 // `npm run bench:store` (optional argument: the grid side, default 100).

@@ -1,4 +1,4 @@
-// Issue 19 item 11: CIFAR-10 binary batches (1 label byte + 3072 pixel bytes per record: R, G, B planes of 32x32)
+// CIFAR-10 binary batches (1 label byte + 3072 pixel bytes per record: R, G, B planes of 32x32)
 // read from --data-dir, validated before any work; tested on small files written in that format here.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Issue 19 item 6: --global-mean reaches the experiments that report NC2/NC3 (layerwise, wd-ablation, deep-rfm).
+// --global-mean reaches the experiments that report NC2/NC3 (layerwise, wd-ablation, deep-rfm).
 import { describe, expect, it } from 'vitest';
 import { loadExperiments } from '../../experiments/index.ts';
 

@@ -1,4 +1,4 @@
-// Issue 19 items 1-3: +-1 targets (AGOP App. C), common random numbers across lambda (NRC Sec. 6.3-6.4 vary lambda
+// +-1 targets (AGOP App. C), common random numbers across lambda (NRC Sec. 6.3-6.4 vary lambda
 // alone), and the train-loss plateau rule of width-depth with its reached_rule flag.
 import { describe, expect, it } from 'vitest';
 import mnistCollapse, { type MnistCollapseParams } from '../../experiments/mnist-collapse.ts';

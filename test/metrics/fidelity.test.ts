@@ -1,4 +1,4 @@
-// Issue 19 items 6 and 8: the global-mean convention under unbalanced classes, and accurate reductions.
+// The global-mean convention under unbalanced classes, and accurate reductions.
 import { describe, expect, it } from 'vitest';
 import { CompensatedSums, Matrix, pairwiseSum, pairwiseSumSquares } from '../../src/linalg/index.ts';
 import { classStats, collapseMetrics, globalMeanConventions, traceSigmaW } from '../../src/metrics/collapse.ts';

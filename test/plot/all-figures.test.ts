@@ -1,4 +1,4 @@
-// Issue 19 items 4-5: every experiment's declared figures are drawn from the CSVs of a real quick run (no figure
+// Every experiment's declared figures are drawn from the CSVs of a real quick run (no figure
 // skipped, so every column a figure asks for exists in its tables), index.html shows the run's final status, and
 // runs with cells that did not end ok are marked in index.html and in every figure.
 import { mkdtempSync, readFileSync } from 'node:fs';

@@ -69,7 +69,7 @@ export function gaussianMixture(): Record<string, string> {
   for (const lambda of LAMBDAS) for (const sigma of SIGMAS) for (const seed of SEEDS) {
     const d = 20;
     const wcss = d * sigma * sigma * (1 + 0.05 * (rnd() - 0.5));
-    cells.push([lambda, sigma, seed, 4, 200, d, 'ok', true, 500, 1.2, 0.01, 1e-6, wcss, Math.sqrt(d) * sigma ** 2 * (Math.sqrt(d) + Math.sqrt(4 / 200)), true, wcss * 0.98]);
+    cells.push([lambda, sigma, seed, 4, 200, d, 'ok', true, 500, 0.01, 1e-6, wcss, Math.sqrt(d) * sigma ** 2 * (Math.sqrt(d) + Math.sqrt(4 / 200)), true, wcss * 0.98]);
     for (let layer = 1; layer <= 4; layer++) {
       const collapse = Math.min(1, sigma * sigma / (lambda * 10)) * (0.5 + 0.1 * layer);
       const rel = Math.min(0.9, 1e-6 + collapse * (1 + 0.1 * rnd()));
@@ -230,7 +230,7 @@ export function perturbation(): Record<string, string> {
     }
     for (let i = 1; i <= 20; i++) rows.push([lh, lw, 100, 'inter', i, i === 1 ? 2 * lh * (1 - Math.sqrt(lh * lw)) / 100 : 0, '']);
   }
-  return { 'spectrum.csv': csv(['lambda_H', 'lambda_W', 'beta', 'block', 'index', 'value', 'closed_form'], rows) };
+  return { 'spectrum.csv': csv(['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form'], rows) };
 }
 
 export function layerwise(): Record<string, string> {

@@ -1,4 +1,4 @@
-// Every bad invocation is refused up front (issue #17): exit 2, one line naming the option or file
+// Every bad invocation is refused up front: exit 2, one line naming the option or file
 // and what is accepted, within 3 s, and nothing created. Table-driven across run (every experiment
 // and every numeric or choice parameter), analyze, merge, plot and check.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Results that survive real faults (issue #17): one writer per directory, a commit journal proven
+// Results that survive real faults: one writer per directory, a commit journal proven
 // against the tables, validated manifests, stray temporaries removed, --overwrite that deletes
 // only nrc's files, two concurrent writers and a full disk with 0 rows lost or duplicated.
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

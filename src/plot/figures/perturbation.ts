@@ -19,7 +19,7 @@ const UFM_FILES = ['ufm.csv', 'cells.csv', 'results.csv'];
 const ufmRho: FigureDef = {
   name: 'ufm_rho',
   build({ dir }) {
-    const { file, columns } = findColumns(dir, UFM_FILES, [/^lambda_h$/i, /^lambda_w$/i, /^(rho|rho_measured|measured_rho|rho_hat)$/i, /^rho_?(closed|closed_form|theory|expected|formula)$|^closed_form_rho$/i]);
+    const { file, columns } = findColumns(dir, UFM_FILES, [/^lambda_h$/, /^lambda_w$/, /^(rho|rho_measured|measured_rho|rho_hat)$/i, /^rho_?(closed|closed_form|theory|expected|formula)$|^closed_form_rho$/i]);
     const [lh, lw, rho, closed] = columns;
     const rows = finiteRows(loadRows(dir, file, [lh, lw, rho, closed]).map((r) => ({ lambda_h: r[lh], lambda_w: r[lw], rho: r[rho], closed: r[closed] })), ['lambda_h', 'lambda_w', 'rho', 'closed']);
     if (!rows.length) throw new MissingData(`${file} has no finite rho`);
@@ -50,7 +50,7 @@ const ufmRho: FigureDef = {
 const ufmNc1: FigureDef = {
   name: 'ufm_nc1',
   build({ dir }) {
-    const { file, columns } = findColumns(dir, UFM_FILES, [/^lambda_h$/i, /^lambda_w$/i, /^nc1(_trace|_tilde)?$/i]);
+    const { file, columns } = findColumns(dir, UFM_FILES, [/^lambda_h$/, /^lambda_w$/, /^nc1(_trace|_tilde)?$/i]);
     const [lh, lw, nc1] = columns;
     const rows = finiteRows(loadRows(dir, file, [lh, lw, nc1]).map((r) => ({ lambda_h: r[lh], lambda_w: r[lw], nc1: r[nc1] })), ['lambda_h', 'lambda_w', 'nc1']);
     for (const r of rows) { r.c = Math.sqrt(num(r.lambda_h) * num(r.lambda_w)); r.nc1_plot = Math.max(num(r.nc1), 1e-18); }
@@ -82,7 +82,7 @@ const centralPath: FigureDef = {
     const pick = (re: RegExp, scaled: RegExp): string | undefined => all.find((c) => re.test(c) && scaled.test(c)) ?? all.find((c) => re.test(c));
     const sw = pick(/sigma_w|(^|_)sw($|_)/i, /exp|scaled|e2|weighted|times/i);
     const sb = pick(/sigma_b|(^|_)sb($|_)/i, /exp|scaled|e2|weighted|times/i);
-    const lh = all.find((c) => /^lambda_h$/i.test(c));
+    const lh = all.find((c) => /^lambda_h$/.test(c));
     const series: [string, string][] = [[nc1, 'NC1~ = tr Σ_W / tr Σ_B']];
     if (sw) series.push([sw, 'e^{2λ_H t} tr Σ_W']);
     if (sb) series.push([sb, 'e^{2λ_H t} tr Σ_B']);
