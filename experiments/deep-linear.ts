@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { theorem53, theorem54, theorem54Bound } from '../src/bounds/nrc.ts';
 import { writeNpy } from '../src/io/npy.ts';
-import { type Matrix, frobeniusNorm, rank } from '../src/linalg/index.ts';
+import { type Matrix, frobeniusDistance, frobeniusNorm, rank } from '../src/linalg/index.ts';
 import { tcvUpper } from '../src/metrics/index.ts';
 import { partitionCentroids, productMatrix } from '../src/nn/index.ts';
 import { type CellResult, type CellStatus, defineExperiment, type Row } from '../src/runner/types.ts';
@@ -22,12 +22,6 @@ const CELL_TAG = ['lambda', 'sigma', 'k', 'n', 'dim', 'hidden', 'radius', 'optim
 
 /** Cell parameters that, with lambda and seed, identify one line of Figure 2 (right): everything but sigma. */
 const LINE_KEYS = ['lambda', 'seed', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'];
-
-function diffNorm(A: Matrix, B: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < A.data.length; i++) { const t = A.data[i] - B.data[i]; s += t * t; }
-  return Math.sqrt(s);
-}
 
 /** Worse of two cell statuses (ok < not_converged < diverged < failed). */
 function worse(a: CellStatus, b: CellStatus): CellStatus {
@@ -171,7 +165,7 @@ export default defineExperiment<DeepLinearParams>({
       writeNpy(`${prefix}_centroid.npy`, { shape: [thetaTrainedC.rows, thetaTrainedC.cols], data: thetaTrainedC.data });
     }
     const cell: Row = {
-      dist_trained: diffNorm(thetaTrainedC, thetaTrained),
+      dist_trained: frobeniusDistance(thetaTrainedC, thetaTrained),
       dist_closed: t53.distance,
       thm53_bound: t53.bound,
       thm53_holds: t53.holds,
@@ -183,8 +177,8 @@ export default defineExperiment<DeepLinearParams>({
       iters_full: rf.iters,
       iters_centroid: rc.iters,
       converged: rf.status === 'converged' && rc.status === 'converged',
-      dist_deep_shallow_full: diffNorm(thetaTrained, t53.thetaStar),
-      dist_deep_shallow_centroid: diffNorm(thetaTrainedC, t53.thetaStarC),
+      dist_deep_shallow_full: frobeniusDistance(thetaTrained, t53.thetaStar),
+      dist_deep_shallow_centroid: frobeniusDistance(thetaTrainedC, t53.thetaStarC),
       norm_trained: frobeniusNorm(thetaTrained),
       norm_closed: frobeniusNorm(t53.thetaStar),
       rank_trained: numericalRank(thetaTrained),

@@ -4,21 +4,9 @@
 //   paper  Y X^T (X X^T + N lambda I)^{-1}   ->   nrc  Y^T X (X^T X + N lambda I)^{-1}.
 // The linear model's parameter theta is c x d (out x in, like every weight matrix in nrc), so a
 // prediction for the rows of X is X theta^T.
-import { Matrix, gemm, invSqrtPSD, solveSPD, svd, transpose } from '../linalg/index.ts';
+import { Matrix, frobeniusDistance, frobeniusNorm, gemm, invSqrtPSD, solveSPD, svd, transpose } from '../linalg/index.ts';
 import { centroids, kmeans, wcss as wcssOf } from '../metrics/clusters.ts';
 import { Rng } from '../random/index.ts';
-
-function frob(A: Matrix): number {
-  let s = 0;
-  for (const v of A.data) s += v * v;
-  return Math.sqrt(s);
-}
-
-function diffFrob(A: Matrix, B: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < A.data.length; i++) { const t = A.data[i] - B.data[i]; s += t * t; }
-  return Math.sqrt(s);
-}
 
 function checkXY(X: Matrix, Y: Matrix, lambda: number, what: string): void {
   if (X.rows !== Y.rows) throw new RangeError(`${what}: X has ${X.rows} rows (samples), Y has ${Y.rows}`);
@@ -38,7 +26,7 @@ export function linearRidgeLoss(theta: Matrix, X: Matrix, Y: Matrix, lambda: num
   const R = gemm(X, theta, { transB: true });
   let s = 0;
   for (let i = 0; i < R.data.length; i++) { const t = Y.data[i] - R.data[i]; s += t * t; }
-  const t = frob(theta);
+  const t = frobeniusNorm(theta);
   return s / X.rows + lambda * t * t;
 }
 
@@ -96,9 +84,9 @@ export function theorem53(X: Matrix, Y: Matrix, assignment: ArrayLike<number>, l
   const thetaStar = ridgeSolution(X, Y, lambda);
   const { Xbar, Ybar } = centroidData(X, Y, assignment);
   const thetaStarC = ridgeSolution(Xbar, Ybar, lambda);
-  const distance = diffFrob(thetaStar, thetaStarC);
+  const distance = frobeniusDistance(thetaStar, thetaStarC);
   const w = wcssOf(X, Y, assignment);
-  const bound = theorem53Bound(w, lambda, X.cols, X.rows, frob(Ybar), frob(Xbar));
+  const bound = theorem53Bound(w, lambda, X.cols, X.rows, frobeniusNorm(Ybar), frobeniusNorm(Xbar));
   return { thetaStar, thetaStarC, distance, wcss: w, bound, holds: distance <= bound * (1 + 1e-12) + 1e-300 };
 }
 
@@ -157,7 +145,7 @@ export function theorem54(X: Matrix, Y: Matrix, K: number, lambda: number, opts:
   const c = Y.cols;
   const thetaStar = ridgeSolution(X, Y, lambda);
   const { thetaStarK, Q } = rankKRidgeSolution(X, Y, K, lambda);
-  const dist = diffFrob(thetaStar, thetaStarK);
+  const dist = frobeniusDistance(thetaStar, thetaStarK);
   let tcv: number;
   if (opts.tcv !== undefined) tcv = opts.tcv;
   else if (opts.assignment) tcv = wcssOf(Y, null, opts.assignment);
@@ -192,7 +180,7 @@ export function prop41Bound(components: GaussianComponent[]): number {
     if (!(count > 0)) throw new RangeError(`prop41Bound: component count ${count}, expected > 0`);
     let tr = 0;
     for (let i = 0; i < S.rows; i++) tr += S.data[i * S.cols + i];
-    total += (count / N) * (tr + frob(S) / Math.sqrt(count));
+    total += (count / N) * (tr + frobeniusNorm(S) / Math.sqrt(count));
   }
   return total;
 }

@@ -250,6 +250,24 @@ export function dot(u: ArrayLike<number>, v: ArrayLike<number>): number {
   for (let i = 0; i < u.length; i++) s += u[i] * v[i];
   return s;
 }
+/** sum_i v_i^2 (a running sum; pairwiseSumSquares in reduce.ts for long vectors that need accuracy). */
+export function sumSquares(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return s;
+}
+/** Euclidean norm ||v||_2 = sqrt(sum_i v_i^2). */
+export function norm2(v: ArrayLike<number>): number {
+  return Math.sqrt(sumSquares(v));
+}
+/** ||A - B||_F without forming A - B. */
+export function frobeniusDistance(A: Matrix, B: Matrix): number {
+  assertSameShape(A, B, 'frobeniusDistance');
+  const a = A.data, b = B.data;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) { const t = a[i] - b[i]; s += t * t; }
+  return Math.sqrt(s);
+}
 /** max |A_ij - B_ij| */
 export function maxAbsDiff(A: Matrix, B: Matrix): number {
   assertSameShape(A, B, 'maxAbsDiff');

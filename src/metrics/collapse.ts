@@ -213,20 +213,15 @@ function columnMeans(features: Matrix): Float64Array {
   return mu;
 }
 
-/** ||A||_F^2 by pairwise summation. */
-function sumSquares(A: Matrix): number {
-  return pairwiseSumSquares(A.data);
-}
-
 /** tr Sigma_W = (1/N) ||X - class means||_F^2. */
 export function traceSigmaW(s: ClassStats): number {
   if (s.moments) { let t = 0; for (let j = 0; j < s.d; j++) t += s.moments.sigmaW.data[j * s.d + j]; return t; }
-  return sumSquares(s.within) / s.N;
+  return pairwiseSumSquares(s.within.data) / s.N;
 }
 
 /** tr Sigma_B = (1/K) sum_k ||mu_k - mu_G||^2. */
 export function traceSigmaB(s: ClassStats): number {
-  return sumSquares(s.centeredMeans) / s.K;
+  return pairwiseSumSquares(s.centeredMeans.data) / s.K;
 }
 
 /** Top eigenpairs of Sigma_B (at most K-1, above a relative cut-off), found through the K x K Gram of the centred means. */
@@ -356,8 +351,8 @@ export function cdnv(features: Matrix, labels: ArrayLike<number>): number {
 
 /** ||A / ||A||_F - B / ||B||_F||_F for K x K matrices. */
 function normalizedDistance(A: Matrix, B: Matrix): number {
-  const a = Math.sqrt(sumSquares(A));
-  const b = Math.sqrt(sumSquares(B));
+  const a = Math.sqrt(pairwiseSumSquares(A.data));
+  const b = Math.sqrt(pairwiseSumSquares(B.data));
   if (a === 0 || b === 0) return NaN;
   let t = 0;
   for (let i = 0; i < A.data.length; i++) { const v = A.data[i] / a - B.data[i] / b; t += v * v; }

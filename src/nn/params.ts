@@ -46,24 +46,7 @@ export function makeViews(buf: Float64Array, widths: readonly number[], offsets:
   });
 }
 
-/** Euclidean norm of a vector. */
-export function norm2(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
-export function sumSquares(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return s;
-}
-
-export function dotVec(u: ArrayLike<number>, v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < u.length; i++) s += u[i] * v[i];
-  return s;
-}
+export { dot as dotVec, norm2, sumSquares } from '../linalg/ops.ts';
 
 export function allFinite(v: ArrayLike<number>): boolean {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;

@@ -10,7 +10,7 @@
  * W is K x d (out x in), as in the paper. Y = I_K (x) 1_n^T is never formed: Y H_paper^T = n Hbar^T is the
  * matrix of class sums.
  */
-import { Matrix, gemm, solveSPD, transpose } from '../linalg/index.ts';
+import { Matrix, gemm, solveSPD, sumSquares, transpose } from '../linalg/index.ts';
 
 /** Sizes and hyperparameters of Eq. 1 / Eq. 2. beta = 0 (or no H0) gives Eq. 1. */
 export interface UfmConfig {
@@ -74,18 +74,12 @@ function residualRows(W: Matrix, H: Matrix, K: number, n: number): Matrix {
   return R;
 }
 
-function sumSquares(A: Matrix): number {
-  let s = 0;
-  for (const v of A.data) s += v * v;
-  return s;
-}
-
 /** f(W, H; H0) of Eq. 2 (Eq. 1 when beta = 0). */
 export function ufmObjective(W: Matrix, H: Matrix, cfg: UfmConfig): number {
   checkShape(H, cfg, 'ufmObjective');
   const Kn = cfg.K * cfg.n;
   const R = residualRows(W, H, cfg.K, cfg.n);
-  let f = sumSquares(R) / (2 * Kn) + (cfg.lambdaW / (2 * cfg.K)) * sumSquares(W) + (cfg.lambdaH / (2 * Kn)) * sumSquares(H);
+  let f = sumSquares(R.data) / (2 * Kn) + (cfg.lambdaW / (2 * cfg.K)) * sumSquares(W.data) + (cfg.lambdaH / (2 * Kn)) * sumSquares(H.data);
   const beta = cfg.beta ?? 0;
   if (beta > 0) f += (beta / (2 * Kn)) * proximitySquared(H, cfg);
   return f;
@@ -122,7 +116,7 @@ export function reducedObjective(H: Matrix, cfg: UfmConfig): ReducedValue {
   const G = gemm(R, W); // rows: (W^T (W h_s - y_s))^T
   const g = G.data, h = H.data;
   for (let i = 0; i < g.length; i++) g[i] += cfg.lambdaH * h[i];
-  let value = sumSquares(R) / (2 * Kn) + (cfg.lambdaW / (2 * cfg.K)) * sumSquares(W) + (cfg.lambdaH / (2 * Kn)) * sumSquares(H);
+  let value = sumSquares(R.data) / (2 * Kn) + (cfg.lambdaW / (2 * cfg.K)) * sumSquares(W.data) + (cfg.lambdaH / (2 * Kn)) * sumSquares(H.data);
   if (beta > 0) {
     value += (beta / (2 * Kn)) * proximitySquared(H, cfg);
     const h0 = cfg.H0!.data;

@@ -1,5 +1,8 @@
-// Minimiser of Eq. 1 / Eq. 2 over H with W = W*(H) (footnote 3): L-BFGS on Kn * f(W*(H), H; H0).
+// Minimiser of Eq. 1 / Eq. 2 over H with W = W*(H) (footnote 3): L-BFGS on Kn * f(W*(H), H; H0), with nn's L-BFGS and line search.
 import { Matrix } from '../linalg/index.ts';
+import { norm2 } from '../linalg/ops.ts';
+import { strongWolfe, type ValueAndGrad } from '../nn/linesearch.ts';
+import { LbfgsMemory } from '../nn/optimizers.ts';
 import { type UfmConfig, reducedObjective } from './model.ts';
 
 export interface SolveOptions {
@@ -23,102 +26,57 @@ export interface SolveResult {
   status: 'ok' | 'not_converged' | 'diverged';
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 /**
- * L-BFGS (two-loop recursion) with a backtracking Armijo line search on phi(H) = Kn f(W*(H), H; H0).
- * Near the optimum the decrease of phi drops below its round-off (|phi| eps); there a step is also
- * accepted when it lowers the gradient norm, so the solver can reach gradient norms near machine precision.
+ * L-BFGS (the two-loop recursion of src/nn/optimizers.ts) with the strong-Wolfe line search of src/nn/linesearch.ts
+ * on phi(H) = Kn f(W*(H), H; H0), whose gradient is Kn grad_H f (reducedObjective). The line search's approximate-Wolfe
+ * test (Hager & Zhang) accepts steps whose decrease is below round-off, so gradient norms near machine precision are reached.
  */
 export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {}): SolveResult {
   const gradTol = opts.gradTol ?? 1e-10;
   const maxIters = opts.maxIters ?? 5000;
-  const m = opts.memory ?? 10;
   const Kn = cfg.K * cfg.n;
-  let H = Hinit.clone();
-  let ev = reducedObjective(H, cfg);
+  const { rows, cols } = Hinit;
+  const size = rows * cols;
+  let ev = reducedObjective(Hinit, cfg);
+  // phi and Kn grad f at x; `ev` keeps the latest evaluation, which the line search leaves at its accepted point.
+  const fg: ValueAndGrad = (x, g) => {
+    ev = reducedObjective(new Matrix(rows, cols, Float64Array.from(x)), cfg);
+    g.set(ev.gradient.data);
+    return Kn * ev.value;
+  };
+  const x = Float64Array.from(Hinit.data);
+  const g = Float64Array.from(ev.gradient.data);
+  let accepted = ev;
   let phi = Kn * ev.value;
-  let g = ev.gradient.data;
-  let gn = Math.sqrt(dot(g, g));
-  const S: Float64Array[] = [];
-  const Yd: Float64Array[] = [];
-  const rho: number[] = [];
+  let gn = norm2(g);
+  const memory = new LbfgsMemory(size, opts.memory ?? 10);
+  const d = new Float64Array(size);
+  const xNew = new Float64Array(size);
+  const gNew = new Float64Array(size);
+  const step = new Float64Array(size);
+  const change = new Float64Array(size);
   let iters = 0;
   let stalls = 0;
   const finish = (status: SolveResult['status']): SolveResult =>
-    ({ H, W: ev.W, value: ev.value, gradNorm: gn, iters, converged: status === 'ok', status });
+    ({ H: new Matrix(rows, cols, x), W: accepted.W, value: accepted.value, gradNorm: gn, iters, converged: status === 'ok', status });
   while (gn > gradTol && iters < maxIters) {
     if (opts.signal?.aborted) break;
     iters++;
-    // Two-loop recursion: p = -H_k g.
-    const q = Float64Array.from(g);
-    const alpha: number[] = new Array(S.length);
-    for (let j = S.length - 1; j >= 0; j--) {
-      alpha[j] = rho[j] * dot(S[j], q);
-      for (let i = 0; i < q.length; i++) q[i] -= alpha[j] * Yd[j][i];
-    }
-    let gamma = 1;
-    if (S.length > 0) {
-      const last = S.length - 1;
-      gamma = dot(S[last], Yd[last]) / dot(Yd[last], Yd[last]);
-    } else {
-      // First step: at most a unit move per sample scale, as the gradient is O(1) per sample.
-      gamma = Math.min(1, 1 / Math.max(gn, 1e-300)) * 0.5;
-    }
-    for (let i = 0; i < q.length; i++) q[i] *= gamma;
-    for (let j = 0; j < S.length; j++) {
-      const b = rho[j] * dot(Yd[j], q);
-      for (let i = 0; i < q.length; i++) q[i] += S[j][i] * (alpha[j] - b);
-    }
-    const p = q;
-    for (let i = 0; i < p.length; i++) p[i] = -p[i];
-    let slope = dot(g, p);
-    if (!(slope < 0)) {
-      // Not a descent direction: reset the memory and use steepest descent.
-      S.length = 0; Yd.length = 0; rho.length = 0;
-      for (let i = 0; i < p.length; i++) p[i] = -g[i] * 0.5 / Math.max(1, gn);
-      slope = dot(g, p);
-    }
-    let t = 1;
-    let accepted = false;
-    let Hn: Matrix = H;
-    let evn = ev;
-    let phin = phi;
-    let gnn = gn;
-    for (let ls = 0; ls < 60; ls++) {
-      Hn = new Matrix(H.rows, H.cols);
-      for (let i = 0; i < p.length; i++) Hn.data[i] = H.data[i] + t * p[i];
-      evn = reducedObjective(Hn, cfg);
-      phin = Kn * evn.value;
-      if (!Number.isFinite(phin)) { t *= 0.5; continue; }
-      const gnew = evn.gradient.data;
-      gnn = Math.sqrt(dot(gnew, gnew));
-      const roundoff = 64 * Number.EPSILON * Math.max(1, Math.abs(phi));
-      if (phin <= phi + 1e-4 * t * slope || (Math.abs(phin - phi) <= roundoff && gnn < gn)) { accepted = true; break; }
-      t *= 0.5;
-    }
-    if (!accepted) {
-      if (!Number.isFinite(phin)) return finish('diverged');
-      // Line search failed: drop the memory once, then give up.
+    memory.direction(g, d);
+    // First step (empty memory): at most half a unit move, as the gradient is O(1) per sample.
+    const alpha0 = memory.length === 0 ? 0.5 * Math.min(1, 1 / Math.max(gn, 1e-300)) : 1;
+    const ls = strongWolfe(fg, x, phi, g, d, alpha0, xNew, gNew, { maxEvals: 60 });
+    if (!ls.ok) {
+      if (!Number.isFinite(ls.f) || !gNew.every(Number.isFinite)) return finish('diverged');
+      // Line search failed: drop the memory and retry along -g, at most twice in a row.
       if (++stalls > 2) break;
-      S.length = 0; Yd.length = 0; rho.length = 0;
+      memory.reset();
       continue;
     }
     stalls = 0;
-    const s = new Float64Array(p.length);
-    const y = new Float64Array(p.length);
-    const gnew = evn.gradient.data;
-    for (let i = 0; i < p.length; i++) { s[i] = t * p[i]; y[i] = gnew[i] - g[i]; }
-    const sy = dot(s, y);
-    if (sy > 1e-16 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      S.push(s); Yd.push(y); rho.push(1 / sy);
-      if (S.length > m) { S.shift(); Yd.shift(); rho.shift(); }
-    }
-    H = Hn; ev = evn; phi = phin; g = gnew; gn = gnn;
+    for (let i = 0; i < size; i++) { step[i] = xNew[i] - x[i]; change[i] = gNew[i] - g[i]; }
+    memory.push(step, change);
+    x.set(xNew); g.set(gNew); phi = ls.f; accepted = ev; gn = norm2(g);
   }
   if (!Number.isFinite(gn)) return finish('diverged');
   return finish(gn <= gradTol ? 'ok' : 'not_converged');

@@ -51,13 +51,15 @@ describe('Corollary 3.2', () => {
 });
 
 describe('experiments (quick presets, runCell directly)', () => {
-  it('ufm: Theorem 2.1 rows for c <= 1 and c > 1', async () => {
-    for (const lambdaH of [0.1, 2]) {
+  it('ufm: Theorem 2.1 rows for c < 1, c = 1 and c > 1', async () => {
+    // lambda_W = 0.5: c = sqrt(lambda_H lambda_W) = 0.22, 1, 1.41. At c = 1 the minimiser 0 is degenerate (the objective is
+    // quartic there), so ||H||^2 ~ ||grad||^{2/3}: at ||grad|| <= 1e-11 rho is only accurate to ~1e-8.
+    for (const [lambdaH, tol] of [[0.1, 1e-9], [2, 1e-7], [4, 1e-9]]) {
       const p = cellParams(ufm, 'quick', { lambdaH });
       const res = await ufm.runCell(makeCellContext(p, 0));
       expect(res.status).toBe('ok');
       const row = res.rows.ufm[0];
-      expect(Math.abs((row.rho as number) - (row.rho_closed_form as number))).toBeLessThan(1e-9);
+      expect(Math.abs((row.rho as number) - (row.rho_closed_form as number))).toBeLessThan(tol);
     }
   });
   it('ufm with beta > 0 and collapsed H0: Corollary 2.2 (minimiser = H0)', async () => {
