@@ -48,13 +48,13 @@ const SIGN32: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
   return f64x2.mul(p, i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52)); // 2^k from its exponent bits
 }
 
-/** tanh, two float64 lanes (NaN stays NaN, -0 stays -0). */
+/** tanh, two float64 lanes: tanh|x| with the sign of x put back (NaN stays NaN, -0 stays -0). */
 @inline export function tanh64(x: v128): v128 {
   const ax = f64x2.abs(x);
   const small = f64x2.lt(ax, sp(SMALL));
-  let ps = x, pl = x;
+  let ps = ax, pl = ax;
   if (v128.any_true(small)) {
-    const u = f64x2.mul(x, x);
+    const u = f64x2.mul(ax, ax);
     let r = sp(R9);
     r = f64x2.add(f64x2.mul(r, u), sp(R8));
     r = f64x2.add(f64x2.mul(r, u), sp(R7));
@@ -65,14 +65,13 @@ const SIGN32: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     r = f64x2.add(f64x2.mul(r, u), sp(R2));
     r = f64x2.add(f64x2.mul(r, u), sp(R1));
     r = f64x2.add(f64x2.mul(r, u), sp(R0));
-    ps = f64x2.add(x, f64x2.mul(f64x2.mul(x, u), r));
+    ps = f64x2.add(ax, f64x2.mul(f64x2.mul(ax, u), r));
   }
   if (!i64x2.all_true(small)) {
     const e = expPos64(f64x2.mul(sp(2), f64x2.min(ax, sp(20))));
-    const t = f64x2.sub(sp(1), f64x2.div(sp(2), f64x2.add(e, sp(1))));
-    pl = v128.or(t, v128.and(x, SIGN64));
+    pl = f64x2.sub(sp(1), f64x2.div(sp(2), f64x2.add(e, sp(1))));
   }
-  return v128.bitselect(ps, pl, small);
+  return v128.or(v128.bitselect(ps, pl, small), v128.and(x, SIGN64));
 }
 
 /** exp(y) for y in [0, 19], four float32 lanes: Taylor series to degree 7 (error < 6e-9). */
@@ -91,26 +90,25 @@ const SIGN32: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
   return f32x4.mul(p, i32x4.shl(i32x4.add(ki, i32x4.splat(127)), 23));
 }
 
-/** tanh, four float32 lanes. */
+/** tanh, four float32 lanes (as tanh64). */
 @inline export function tanh32(x: v128): v128 {
   const ax = f32x4.abs(x);
   const small = f32x4.lt(ax, sp32(<f32>SMALL));
-  let ps = x, pl = x;
+  let ps = ax, pl = ax;
   if (v128.any_true(small)) {
-    const u = f32x4.mul(x, x);
+    const u = f32x4.mul(ax, ax);
     let r = sp32(S4);
     r = f32x4.add(f32x4.mul(r, u), sp32(S3));
     r = f32x4.add(f32x4.mul(r, u), sp32(S2));
     r = f32x4.add(f32x4.mul(r, u), sp32(S1));
     r = f32x4.add(f32x4.mul(r, u), sp32(S0));
-    ps = f32x4.add(x, f32x4.mul(f32x4.mul(x, u), r));
+    ps = f32x4.add(ax, f32x4.mul(f32x4.mul(ax, u), r));
   }
   if (!i32x4.all_true(small)) {
     const e = expPos32(f32x4.mul(sp32(2), f32x4.min(ax, sp32(<f32>9.5))));
-    const t = f32x4.sub(sp32(1), f32x4.div(sp32(2), f32x4.add(e, sp32(1))));
-    pl = v128.or(t, v128.and(x, SIGN32));
+    pl = f32x4.sub(sp32(1), f32x4.div(sp32(2), f32x4.add(e, sp32(1))));
   }
-  return v128.bitselect(ps, pl, small);
+  return v128.or(v128.bitselect(ps, pl, small), v128.and(x, SIGN32));
 }
 
 @inline function act64(act: i32, v: v128): v128 {
