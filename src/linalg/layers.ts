@@ -50,7 +50,7 @@ export function releaseResident(x: Real): void {
 
 const f32 = Math.fround;
 
-/** out = act(x + b) row by row on n x d row-major x (b: length d or null; out may be x), float64. */
+/** x += b (row by row; b: length d or null), then out = act(x) on n x d row-major matrices (out may be x), float64. */
 export function biasActivation(act: LayerActivation, n: number, d: number, x: Float64Array, b: Float64Array | null, out: Float64Array): void {
   if (backend?.biasActivation(0, ACT_CODE[act], n, d, x, b, out)) return;
   biasActivationReference(act, n, d, x, b, out, false);
@@ -67,7 +67,7 @@ export function biasActivationReference(act: LayerActivation, n: number, d: numb
   const r = single ? f32 : (v: number) => v;
   for (let i = 0; i < n * d; i += d) {
     for (let j = 0; j < d; j++) {
-      const v = b ? r(x[i + j] + b[j]) : x[i + j];
+      const v = b ? (x[i + j] = r(x[i + j] + b[j])) : x[i + j];
       out[i + j] = act === 'tanh' ? r(Math.tanh(v)) : act === 'relu' ? (v > 0 ? v : 0) : v;
     }
   }

@@ -500,7 +500,7 @@ class Engine {
   }
 
   /**
-   * out = act(x + b) on an n x d matrix (act 0 identity, 1 tanh, 2 relu; b null: no bias), float64 (op 0)
+   * x += b, out = act(x) on an n x d matrix (act 0 identity, 1 tanh, 2 relu; b null: no bias), float64 (op 0)
    * or float32 (op 1), rows split across threads. x and out must be resident; b is staged. False when not.
    */
   biasActivation(op: 0 | 1, act: number, n: number, d: number, x: Float64Array | Float32Array,

@@ -122,7 +122,7 @@ const SIGN32: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
   return v;
 }
 
-/** out[r, :] = act(x[r, :] + b) for rows [r0, r1) of an n x d float64 matrix (b = 0: no bias; out may be x). */
+/** x[r, :] += b, out[r, :] = act(x[r, :]) for rows [r0, r1) of an n x d float64 matrix (b = 0: no bias; out may be x). */
 export function biasAct64(act: i32, r0: i32, r1: i32, d: i32, x: usize, b: usize, out: usize): void {
   for (let r = r0; r < r1; r++) {
     const row = <usize>r * <usize>d << 3;
@@ -130,13 +130,13 @@ export function biasAct64(act: i32, r0: i32, r1: i32, d: i32, x: usize, b: usize
     for (; j + 2 <= d; j += 2) {
       const o = <usize>j << 3;
       let v = v128.load(x + row + o);
-      if (b) v = f64x2.add(v, v128.load(b + o));
+      if (b) { v = f64x2.add(v, v128.load(b + o)); v128.store(x + row + o, v); }
       v128.store(out + row + o, act64(act, v));
     }
     if (j < d) {
       const o = <usize>j << 3;
       let v = f64x2.splat(load<f64>(x + row + o));
-      if (b) v = f64x2.add(v, f64x2.splat(load<f64>(b + o)));
+      if (b) { v = f64x2.add(v, f64x2.splat(load<f64>(b + o))); store<f64>(x + row + o, f64x2.extract_lane(v, 0)); }
       store<f64>(out + row + o, f64x2.extract_lane(act64(act, v), 0));
     }
   }
@@ -150,13 +150,13 @@ export function biasAct32(act: i32, r0: i32, r1: i32, d: i32, x: usize, b: usize
     for (; j + 4 <= d; j += 4) {
       const o = <usize>j << 2;
       let v = v128.load(x + row + o);
-      if (b) v = f32x4.add(v, v128.load(b + o));
+      if (b) { v = f32x4.add(v, v128.load(b + o)); v128.store(x + row + o, v); }
       v128.store(out + row + o, act32(act, v));
     }
     for (; j < d; j++) {
       const o = <usize>j << 2;
       let v = f32x4.splat(load<f32>(x + row + o));
-      if (b) v = f32x4.add(v, f32x4.splat(load<f32>(b + o)));
+      if (b) { v = f32x4.add(v, f32x4.splat(load<f32>(b + o))); store<f32>(x + row + o, f32x4.extract_lane(v, 0)); }
       store<f32>(out + row + o, f32x4.extract_lane(act32(act, v), 0));
     }
   }
