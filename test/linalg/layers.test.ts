@@ -61,8 +61,8 @@ describe('layer kernels', () => {
     releaseResident(b);
   });
 
-  // 301 x 7 (odd width: scalar tails), 41 x 64, 260 x 130 (above the threads' threshold).
-  for (const [n, d] of [[301, 7], [41, 64], [260, 130]] as const) {
+  // 301 x 7 (odd width: scalar tails), 41 x 64, 260 x 130, 1030 x 259 (above the threads' threshold).
+  for (const [n, d] of [[301, 7], [41, 64], [260, 130], [1030, 259]] as const) {
     for (const act of ACTS) {
       it(`float64 bias + ${act} on ${n} x ${d}: ${act === 'tanh' ? 'within 4.5e-16 relative of Math.tanh' : 'the reference bits'}, same bits on 1 and 2 threads`, () => {
         const x = inputs(n * d, `x${n}${act}`), b = new Rng(`b${d}`).normals(d);

@@ -54,8 +54,8 @@ const PARALLEL_MIN_FLOPS = 4e6;
 const GEMV_PARALLEL_MIN = 1 << 18;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
-/** Elementwise layer kernels over at least this many elements use all threads. */
-const ELEMENTWISE_PARALLEL_MIN = 1 << 15;
+/** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
+const ELEMENTWISE_PARALLEL_MIN = 1 << 18;
 const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
 
 const buildDir = fileURLToPath(new URL('./build/', import.meta.url));
