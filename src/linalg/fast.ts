@@ -10,6 +10,7 @@ import {
 import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming } from './wasm/engine.ts';
 import { getThreads, setThreads } from './threads.ts';
 import { setLevel2Backend, type Level2Backend } from './level2.ts';
+import { setLayerBackend, type LayerBackend } from './layers.ts';
 
 /** Products with m*n*k below this run in TypeScript (call + copy overhead dominates). */
 const WASM_MIN_WORK = 512;
@@ -57,11 +58,21 @@ const level2Wasm: Level2Backend = {
   rotations: (zt, ld, ops, cs, js) => getEngine()?.rotations(zt, ld, ops, cs, js) ?? false,
 };
 
+/** The MLP layers' resident buffers and elementwise kernels in WebAssembly (each call declines when the engine is unavailable). */
+const layerWasm: LayerBackend = {
+  residentF64: (length) => getEngine()?.residentF64(length),
+  residentF32: (length) => getEngine()?.residentF32(length),
+  release: (x) => getEngine()?.release(x),
+  biasActivation: (op, act, n, d, x, b, out) => getEngine()?.biasActivation(op, act, n, d, x, b, out) ?? false,
+  activationBackward: (op, act, n, d, pre, out, delta, gb) => getEngine()?.activationBackward(op, act, n, d, pre, out, delta, gb) ?? false,
+};
+
 /** Route gemm()/gemmF32() and the SVD's level-2 work through WebAssembly (the default once this module is imported). */
 export function enableFastGemm(): void {
   setGemmKernel(gemmWasm);
   setGemmF32Kernel(gemmF32Wasm);
   setLevel2Backend(level2Wasm);
+  setLayerBackend(layerWasm);
 }
 
 /** Route gemm()/gemmF32() and the level-2 work through the TypeScript kernels. */
@@ -69,6 +80,7 @@ export function disableFastGemm(): void {
   setGemmKernel(undefined);
   setGemmF32Kernel(undefined);
   setLevel2Backend(undefined);
+  setLayerBackend(undefined);
 }
 
 /** What the fast path is doing: kernel variant (or why it is off) and thread count. */

@@ -11,3 +11,4 @@ export * from './triangular.ts';
 export * from './qr.ts';
 export * from './fast.ts';
 export * from './reduce.ts';
+export * from './layers.ts';

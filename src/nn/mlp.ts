@@ -1,7 +1,10 @@
 // Multilayer perceptron z_out = act(BN?(z_in W^T + b)) with one flat parameter vector and reusable workspaces.
-import { Matrix } from '../linalg/index.ts';
+import {
+  Matrix, activationBackward, activationBackwardF32, biasActivation, biasActivationF32, gemmF32, releaseResident,
+  residentF32, residentF64,
+} from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
-import { type Activation, applyActivation, multiplyActivationDerivative } from './activations.ts';
+import type { Activation } from './activations.ts';
 import { type BatchnormCache, type BatchnormState, batchnormBackward, batchnormForward } from './batchnorm.ts';
 import { type InitSpec, initializeLayers } from './init.ts';
 import { type LayerOffsets, type LayerViews, layerLayout, makeViews } from './params.ts';
@@ -53,6 +56,24 @@ export interface Workspace {
   bnCache: (BatchnormCache | null)[];
   inputs: Matrix[]; // input of each layer in the last forward
   scratch: Float64Array;
+  /** dtype 'f32' without batchnorm: the step's float32 buffers (the float64 ones then hold only the output). */
+  f32: Float32Workspace | null;
+}
+
+/**
+ * Float32 buffers of a step, resident in wasm memory: the layers' linear maps (= pre-activations), outputs
+ * and deltas, the weights and biases rounded once per forward, the input, a gradient buffer for W_l.
+ */
+interface Float32Workspace {
+  input: Float32Array;
+  linear: Float32Array[];
+  out: Float32Array[];
+  delta: Float32Array[];
+  W: Float32Array[];
+  b: (Float32Array | null)[];
+  gradW: Float32Array;
+  /** dLoss/dz^from (allocated on first use). */
+  dInput: Float32Array | null;
 }
 
 export class MLP {
@@ -125,6 +146,7 @@ export class MLP {
 
   /** Free the cached forward/backward buffers. */
   releaseWorkspaces(): void {
+    for (const ws of this.workspaces.values()) freeWorkspace(ws);
     this.workspaces.clear();
   }
 
@@ -150,6 +172,7 @@ export class MLP {
     const out = this.run(ws, X, from, opts.mode ?? 'eval', opts.updateRunning ?? false);
     const res: ForwardResult = { output: out.clone() };
     if (opts.record) {
+      this.widen(ws, from, this.depth);
       res.layers = [];
       for (let l = from; l < this.depth; l++) {
         res.layers[l] = {
@@ -179,8 +202,16 @@ export class MLP {
   ensureWorkspace(n: number): Workspace {
     const cached = this.workspaces.get(n);
     if (cached) return cached;
-    if (this.workspaces.size >= 3) this.workspaces.delete(this.workspaces.keys().next().value!);
+    if (this.workspaces.size >= 3) {
+      const first = this.workspaces.keys().next().value!;
+      freeWorkspace(this.workspaces.get(first)!);
+      this.workspaces.delete(first);
+    }
     const L = this.depth;
+    // With float32 steps the float64 buffers serve only the output, the loss gradient and recorded copies;
+    // otherwise they are the step's own buffers, resident in wasm memory so products and kernels need no copies.
+    const f32 = this.dtype === 'f32' && !this.batchnorm.some(Boolean);
+    const buf = (rows: number, cols: number) => new Matrix(rows, cols, f32 ? new Float64Array(rows * cols) : residentF64(rows * cols));
     const w = this.widths;
     const linear: Matrix[] = [];
     const xhat: (Matrix | null)[] = [];
@@ -190,44 +221,93 @@ export class MLP {
     const bnCache: (BatchnormCache | null)[] = [];
     for (let l = 0; l < L; l++) {
       const d = w[l + 1];
-      linear.push(new Matrix(n, d));
+      linear.push(buf(n, d));
       if (this.batchnorm[l]) {
-        xhat.push(new Matrix(n, d));
-        pre.push(new Matrix(n, d));
+        xhat.push(buf(n, d));
+        pre.push(buf(n, d));
         bnCache.push({ mean: new Float64Array(d), invStd: new Float64Array(d) });
       } else {
         xhat.push(null);
         pre.push(linear[l]);
         bnCache.push(null);
       }
-      out.push(this.activations[l] === 'identity' ? pre[l] : new Matrix(n, d));
-      delta.push(new Matrix(n, d));
+      out.push(this.activations[l] === 'identity' ? pre[l] : buf(n, d));
+      delta.push(buf(n, d));
     }
-    const ws: Workspace = { n, linear, xhat, pre, out, delta, dInput: new Map(), bnCache, inputs: new Array(L), scratch: new Float64Array(2 * Math.max(...w)) };
+    const ws: Workspace = {
+      n, linear, xhat, pre, out, delta, dInput: new Map(), bnCache, inputs: new Array(L), scratch: new Float64Array(2 * Math.max(...w)),
+      f32: f32 ? this.float32Workspace(n) : null,
+    };
     this.workspaces.set(n, ws);
     return ws;
+  }
+
+  private float32Workspace(n: number): Float32Workspace {
+    const w = this.widths, L = this.depth;
+    const linear: Float32Array[] = [], out: Float32Array[] = [], delta: Float32Array[] = [], W: Float32Array[] = [], b: (Float32Array | null)[] = [];
+    let maxW = 0;
+    for (let l = 0; l < L; l++) {
+      const d = w[l + 1];
+      linear.push(residentF32(n * d));
+      out.push(this.activations[l] === 'identity' ? linear[l] : residentF32(n * d));
+      delta.push(residentF32(n * d));
+      W.push(residentF32(d * w[l]));
+      b.push(this.bias[l] ? residentF32(d) : null);
+      maxW = Math.max(maxW, d * w[l]);
+    }
+    return { input: residentF32(n * Math.max(...w)), linear, out, delta, W, b, gradW: residentF32(maxW), dInput: null };
   }
 
   /** @internal Forward layers from..to-1 on Z (input of layer `from`); returns the last output buffer. */
   run(ws: Workspace, Z: Matrix, from: number, mode: Mode, updateRunning: boolean, to = this.depth): Matrix {
     if (Z.cols !== this.widths[from]) throw new RangeError(`MLP.forward: input has ${Z.cols} columns, layer ${from} expects ${this.widths[from]}`);
+    if (ws.f32) return this.runF32(ws, ws.f32, Z, from, to);
     let z = Z;
     for (let l = from; l < to; l++) {
       ws.inputs[l] = z;
       const { W, b, gamma, beta } = this.layers[l];
       const lin = ws.linear[l];
       gemmDtype(this.dtype, z, W, { transB: true, C: lin }); // z W^T
-      const d = W.rows;
-      const a = lin.data;
-      if (b) for (let i = 0; i < a.length; i += d) for (let j = 0; j < d; j++) a[i + j] += b[j];
+      const d = W.rows, act = this.activations[l];
       if (this.batchnorm[l]) {
-        batchnormForward(a, ws.n, d, gamma!, beta!, this.bnState[l]!, ws.bnCache[l]!, ws.xhat[l]!.data, ws.pre[l].data,
+        if (b) biasActivation('identity', ws.n, d, lin.data, b, lin.data);
+        batchnormForward(lin.data, ws.n, d, gamma!, beta!, this.bnState[l]!, ws.bnCache[l]!, ws.xhat[l]!.data, ws.pre[l].data,
           mode === 'train', this.bnMomentum, this.bnEps, updateRunning && mode === 'train');
+        biasActivation(act, ws.n, d, ws.pre[l].data, null, ws.out[l].data);
+      } else {
+        biasActivation(act, ws.n, d, lin.data, b, ws.out[l].data); // act(z W^T + b)
       }
-      applyActivation(this.activations[l], ws.pre[l].data, ws.out[l].data);
       z = ws.out[l];
     }
     return z;
+  }
+
+  /** Forward in float32 on the resident buffers; the float64 output buffer of layer to-1 receives the result. */
+  private runF32(ws: Workspace, s: Float32Workspace, Z: Matrix, from: number, to: number): Matrix {
+    const n = ws.n;
+    let z = s.input.subarray(0, n * this.widths[from]);
+    z.set(Z.data);
+    for (let l = from; l < to; l++) {
+      ws.inputs[l] = l === from ? Z : ws.out[l - 1];
+      const { W, b } = this.layers[l];
+      const d = W.rows, k = W.cols;
+      s.W[l].set(W.data);
+      if (b) s.b[l]!.set(b);
+      gemmF32(n, d, k, 1, z, false, s.W[l], true, 0, s.linear[l]); // z W^T
+      biasActivationF32(this.activations[l], n, d, s.linear[l], s.b[l], s.out[l]);
+      z = s.out[l];
+    }
+    if (to > from) ws.out[to - 1].data.set(z);
+    return ws.out[to - 1];
+  }
+
+  /** With float32 steps, copy layers from..to-1 of the last forward into the float64 buffers (recorded forwards). */
+  private widen(ws: Workspace, from: number, to: number): void {
+    if (!ws.f32) return;
+    for (let l = from; l < to; l++) {
+      ws.linear[l].data.set(ws.f32.linear[l]);
+      if (ws.out[l] !== ws.linear[l]) ws.out[l].data.set(ws.f32.out[l]);
+    }
   }
 
   /**
@@ -235,25 +315,22 @@ export class MLP {
    * Writes parameter gradients into `grad` views (skipped when null) and, if asked, dLoss/dz^from.
    */
   backprop(ws: Workspace, from: number, mode: Mode, grad: LayerViews[] | null, inputGrad: boolean): Matrix | null {
+    if (ws.f32) return this.backpropF32(ws, ws.f32, from, grad, inputGrad);
     const L = this.depth;
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
       const dz = ws.delta[l];
-      multiplyActivationDerivative(this.activations[l], ws.pre[l].data, ws.out[l].data, dz.data);
       const g = grad ? grad[l] : null;
+      const d = this.widths[l + 1], act = this.activations[l];
       if (this.batchnorm[l]) {
-        batchnormBackward(dz.data, ws.n, this.widths[l + 1], ws.xhat[l]!.data, this.layers[l].gamma!, ws.bnCache[l]!,
+        activationBackward(act, ws.n, d, ws.pre[l].data, ws.out[l].data, dz.data, null);
+        batchnormBackward(dz.data, ws.n, d, ws.xhat[l]!.data, this.layers[l].gamma!, ws.bnCache[l]!,
           g ? g.gamma : null, g ? g.beta : null, mode === 'train', ws.scratch);
+        if (g?.b) activationBackward('identity', ws.n, d, dz.data, dz.data, dz.data, g.b); // column sums of dZ
+      } else {
+        activationBackward(act, ws.n, d, ws.pre[l].data, ws.out[l].data, dz.data, g?.b ?? null); // dZ *= act', g_b = 1^T dZ
       }
-      if (g) {
-        gemmDtype(this.dtype, dz, ws.inputs[l], { transA: true, C: g.W }); // dZ^T z_in (out x in)
-        if (g.b) {
-          const gb = g.b.fill(0);
-          const d = gb.length;
-          const a = dz.data;
-          for (let i = 0; i < a.length; i += d) for (let j = 0; j < d; j++) gb[j] += a[i + j];
-        }
-      }
+      if (g) gemmDtype(this.dtype, dz, ws.inputs[l], { transA: true, C: g.W }); // dZ^T z_in (out x in)
       if (l > from) {
         gemmDtype(this.dtype, dz, this.layers[l].W, { C: ws.delta[l - 1] }); // dZ W
       } else if (inputGrad) {
@@ -265,4 +342,42 @@ export class MLP {
     }
     return dIn;
   }
+
+  /** backprop in float32 on the resident buffers of the last forward; gradients widened into `grad` once per layer. */
+  private backpropF32(ws: Workspace, s: Float32Workspace, from: number, grad: LayerViews[] | null, inputGrad: boolean): Matrix | null {
+    const L = this.depth, n = ws.n;
+    s.delta[L - 1].set(ws.delta[L - 1].data);
+    let dIn: Matrix | null = null;
+    for (let l = L - 1; l >= from; l--) {
+      const dz = s.delta[l], d = this.widths[l + 1], k = this.widths[l];
+      const g = grad ? grad[l] : null;
+      activationBackwardF32(this.activations[l], n, d, s.linear[l], s.out[l], dz, g?.b ?? null); // dZ *= act', g_b = 1^T dZ
+      if (g) {
+        const gW = s.gradW.subarray(0, d * k);
+        gemmF32(d, k, n, 1, dz, true, l === from ? s.input.subarray(0, n * k) : s.out[l - 1], false, 0, gW); // dZ^T z_in
+        g.W.data.set(gW);
+      }
+      if (l > from) {
+        gemmF32(n, k, d, 1, dz, false, s.W[l], false, 0, s.delta[l - 1]); // dZ W
+      } else if (inputGrad) {
+        let buf = ws.dInput.get(l);
+        if (!buf) { buf = new Matrix(n, k); ws.dInput.set(l, buf); }
+        s.dInput ??= residentF32(n * Math.max(...this.widths));
+        const dz0 = s.dInput.subarray(0, n * k);
+        gemmF32(n, k, d, 1, dz, false, s.W[l], false, 0, dz0);
+        buf.data.set(dz0);
+        dIn = buf;
+      }
+    }
+    return dIn;
+  }
+}
+
+/** Give a workspace's resident buffers back to wasm memory. */
+function freeWorkspace(ws: Workspace): void {
+  const all: (Float64Array | Float32Array)[] = [...ws.linear, ...ws.pre, ...ws.out, ...ws.delta].map((m) => m.data);
+  for (const x of ws.xhat) if (x) all.push(x.data);
+  const s = ws.f32;
+  if (s) all.push(s.input, s.gradW, ...(s.dInput ? [s.dInput] : []), ...s.linear, ...s.out, ...s.delta, ...s.W, ...s.b.filter((b): b is Float32Array => b !== null));
+  for (const x of new Set(all)) releaseResident(x);
 }

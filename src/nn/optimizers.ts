@@ -37,9 +37,15 @@ export class SgdState {
       for (let i = 0; i < x.length; i++) x[i] -= lr * g[i];
       return;
     }
-    if (!this.started) { v.set(g); this.started = true; } else for (let i = 0; i < v.length; i++) v[i] = mu * v[i] + g[i];
-    if (this.nesterov) for (let i = 0; i < x.length; i++) x[i] -= lr * (g[i] + mu * v[i]);
-    else for (let i = 0; i < x.length; i++) x[i] -= lr * v[i];
+    // one pass over x, v, g (the arrays exceed the caches: each pass is memory-bound)
+    const first = !this.started;
+    this.started = true;
+    const nest = this.nesterov;
+    for (let i = 0; i < x.length; i++) {
+      const vi = first ? g[i] : mu * v[i] + g[i];
+      v[i] = vi;
+      x[i] -= lr * (nest ? g[i] + mu * vi : vi);
+    }
   }
 }
 

@@ -25,6 +25,10 @@ interface KernelExports {
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
   fmaPeak64(iters: number, x: number): number;
+  biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
+  biasAct32(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
+  actGrad64(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
+  actGrad32(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
@@ -50,6 +54,8 @@ const PARALLEL_MIN_FLOPS = 4e6;
 const GEMV_PARALLEL_MIN = 1 << 18;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
+/** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
+const ELEMENTWISE_PARALLEL_MIN = 1 << 18;
 const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
 
 const buildDir = fileURLToPath(new URL('./build/', import.meta.url));
@@ -126,6 +132,10 @@ class Engine {
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Bytes of pinned arrays above RESERVED; the work areas start after them. */
   private pinnedTop = 0;
+  /** Live resident blocks (offset -> bytes) and freed holes below pinnedTop, for residentF64/residentF32. */
+  private readonly blocks = new Map<number, number>();
+  private holes: { off: number; bytes: number }[] = [];
+  private readonly finalizer = new FinalizationRegistry<number>((off) => this.freeBlock(off));
   /** Every buffer object the memory has had (one per growth), to recognise wasm-resident arrays. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
 
@@ -229,11 +239,78 @@ class Engine {
   /** Release a pinned array (and every array pinned after it). */
   unpin(x: Float64Array): void {
     if (!this.isResident(x)) throw new Error('unpin: not a pinned array');
+    for (const off of this.blocks.keys()) if (off >= x.byteOffset) throw new Error('unpin: a resident block lies above the pinned array');
     this.pinnedTop = Math.min(this.pinnedTop, x.byteOffset - RESERVED);
   }
 
+  /**
+   * A block of `bytes` in wasm memory that lives until freeBlock (or until the view returned for it is
+   * garbage collected): first fit among freed holes, else on top of the pinned stack. Undefined when
+   * memory is exhausted.
+   */
+  private allocBlock(bytes: number): number | undefined {
+    bytes = Math.ceil(bytes / 64) * 64 || 64;
+    const i = this.holes.findIndex((h) => h.bytes >= bytes);
+    let off: number;
+    if (i >= 0) {
+      const h = this.holes[i];
+      off = h.off;
+      if (h.bytes === bytes) this.holes.splice(i, 1);
+      else { h.off += bytes; h.bytes -= bytes; }
+    } else {
+      off = RESERVED + this.pinnedTop;
+      if (!this.ensure(off + bytes + (this.workers.length + 1) * this.workStride)) return undefined;
+      this.pinnedTop += bytes;
+    }
+    this.blocks.set(off, bytes);
+    return off;
+  }
+
+  /** Return a block to the holes (merging neighbours; the top hole shrinks the pinned stack). */
+  freeBlock(off: number): void {
+    const bytes = this.blocks.get(off);
+    if (bytes === undefined) return;
+    this.blocks.delete(off);
+    this.holes.push({ off, bytes });
+    this.holes.sort((a, b) => a.off - b.off);
+    const merged: { off: number; bytes: number }[] = [];
+    for (const h of this.holes) {
+      const last = merged[merged.length - 1];
+      if (last && last.off + last.bytes === h.off) last.bytes += h.bytes;
+      else merged.push({ ...h });
+    }
+    const top = merged[merged.length - 1];
+    if (top && top.off + top.bytes === RESERVED + this.pinnedTop) { this.pinnedTop = top.off - RESERVED; merged.pop(); }
+    this.holes = merged;
+  }
+
+  /** A float64 array in wasm memory that kernels address in place (freed by release() or when collected). */
+  residentF64(length: number): Float64Array | undefined {
+    const off = this.allocBlock(length * 8);
+    if (off === undefined) return undefined;
+    const x = new Float64Array(this.memory.buffer, off, length);
+    this.finalizer.register(x, off, x);
+    return x;
+  }
+
+  /** A float32 array in wasm memory (see residentF64). */
+  residentF32(length: number): Float32Array | undefined {
+    const off = this.allocBlock(length * 4);
+    if (off === undefined) return undefined;
+    const x = new Float32Array(this.memory.buffer, off, length);
+    this.finalizer.register(x, off, x);
+    return x;
+  }
+
+  /** Free a resident array now (no-op for other arrays). */
+  release(x: Float64Array | Float32Array): void {
+    if (!this.blocks.has(x.byteOffset) || !this.buffers.has(x.buffer)) return;
+    this.finalizer.unregister(x);
+    this.freeBlock(x.byteOffset);
+  }
+
   /** Whether x is a view of wasm memory (so kernels can address it without a copy). */
-  isResident(x: Float64Array): boolean {
+  isResident(x: Float64Array | Float32Array): boolean {
     return this.buffers.has(x.buffer) && x.byteOffset >= RESERVED;
   }
 
@@ -377,20 +454,41 @@ class Engine {
   /** float64 product; false when the operands do not fit the wasm32 arena (caller falls back). */
   dgemm(m: number, n: number, k: number, alpha: number, a: Float64Array, transA: boolean,
     b: Float64Array, transB: boolean, beta: number, c: Float64Array): boolean {
+    return this.gemm(0, m, n, k, alpha, a, transA, b, transB, beta, c);
+  }
+
+  /** float32 product (see dgemm). */
+  sgemm(m: number, n: number, k: number, alpha: number, a: Float32Array, transA: boolean,
+    b: Float32Array, transB: boolean, beta: number, c: Float32Array): boolean {
+    return this.gemm(1, m, n, k, Math.fround(alpha), a, transA, b, transB, Math.fround(beta), c);
+  }
+
+  /**
+   * C = alpha op(A) op(B) + beta C in float64 (op 0) or float32 (op 1). Operands already in wasm memory
+   * (residentF64/F32, pin) are used in place; the others are copied into the arena (C back out), and so
+   * is a resident C that overlaps A or B.
+   */
+  private gemm<T extends Float64Array | Float32Array>(op: 0 | 1, m: number, n: number, k: number, alpha: number,
+    a: T, transA: boolean, b: T, transB: boolean, beta: number, c: T): boolean {
     const threads = this.threadsFor(m, n, k);
     const spawned = Math.max(threads, this.workers.length + 1);
-    const offs = this.alloc(spawned, [m * k * 8, k * n * 8, m * n * 8]);
+    const size = op === 0 ? 8 : 4, shift = op === 0 ? 3 : 2;
+    const ra = this.isResident(a), rb = this.isResident(b);
+    const cEnd = c.byteOffset + m * n * size;
+    const overlaps = (x: T, len: number) => x.buffer === c.buffer && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
+    const rc = this.isResident(c) && !overlaps(a, m * k) && !overlaps(b, k * n);
+    const offs = this.alloc(spawned, [ra ? 0 : m * k * size, rb ? 0 : k * n * size, rc ? 0 : m * n * size]);
     if (!offs) return false;
-    const [pa, pb, pc] = offs;
-    const f = this.f64;
+    const f = (op === 0 ? this.f64 : this.f32) as T;
     const t0 = timing ? performance.now() : 0;
-    f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> 3);
-    f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> 3);
-    if (beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> 3);
+    const pa = ra ? a.byteOffset : offs[0], pb = rb ? b.byteOffset : offs[1], pc = rc ? c.byteOffset : offs[2];
+    if (!ra) f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> shift);
+    if (!rb) f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> shift);
+    if (!rc && beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> shift);
     const t1 = timing ? performance.now() : 0;
-    this.run(0, m, n, k, alpha, pa, transA, pb, transB, beta, pc, threads);
+    this.run(op, m, n, k, alpha, pa, transA, pb, transB, beta, pc, threads);
     const t2 = timing ? performance.now() : 0;
-    c.set(f.subarray(pc >> 3, (pc >> 3) + m * n));
+    if (!rc) c.set(f.subarray(pc >> shift, (pc >> shift) + m * n));
     if (timing) {
       const t3 = performance.now();
       wasmStats.copyInSeconds += (t1 - t0) / 1000;
@@ -401,21 +499,46 @@ class Engine {
     return true;
   }
 
-  /** float32 product (see dgemm). */
-  sgemm(m: number, n: number, k: number, alpha: number, a: Float32Array, transA: boolean,
-    b: Float32Array, transB: boolean, beta: number, c: Float32Array): boolean {
-    const threads = this.threadsFor(m, n, k);
-    const spawned = Math.max(threads, this.workers.length + 1);
-    const offs = this.alloc(spawned, [m * k * 4, k * n * 4, m * n * 4]);
-    if (!offs) return false;
-    const [pa, pb, pc] = offs;
-    const f = this.f32;
-    f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> 2);
-    f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> 2);
-    if (beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> 2);
-    this.run(1, m, n, k, Math.fround(alpha), pa, transA, pb, transB, Math.fround(beta), pc, threads);
-    c.set(f.subarray(pc >> 2, (pc >> 2) + m * n));
-    wasmStats.calls++;
+  /**
+   * x += b, out = act(x) on an n x d matrix (act 0 identity, 1 tanh, 2 relu; b null: no bias), float64 (op 0)
+   * or float32 (op 1), rows split across threads. x and out must be resident; b is staged. False when not.
+   */
+  biasActivation(op: 0 | 1, act: number, n: number, d: number, x: Float64Array | Float32Array,
+    b: Float64Array | Float32Array | null, out: Float64Array | Float32Array): boolean {
+    if (!this.isResident(x) || !this.isResident(out)) return false;
+    let pb = 0;
+    if (b) {
+      if (this.isResident(b)) pb = b.byteOffset;
+      else {
+        const offs = this.alloc(this.workers.length + 1, [d * (op === 0 ? 8 : 4)]);
+        if (!offs) return false;
+        pb = offs[0];
+        (op === 0 ? this.f64 : this.f32).set(b.subarray(0, d), pb >> (op === 0 ? 3 : 2));
+      }
+    }
+    const px = x.byteOffset, po = out.byteOffset;
+    const fn = op === 0 ? this.ex.biasAct64 : this.ex.biasAct32;
+    this.split(5, [op, act, d, px, pb, po], n, 1, n * d >= ELEMENTWISE_PARALLEL_MIN, (r0, r1) => fn(act, r0, r1, d, px, pb, po));
+    return true;
+  }
+
+  /**
+   * delta *= act'(pre, out) on n x d resident matrices and, when gb is given, gb[j] = sum_i delta[i, j]
+   * (float64 whatever op; summed over the rows in order), columns split across threads. False when not resident.
+   */
+  activationBackward(op: 0 | 1, act: number, n: number, d: number, pre: Float64Array | Float32Array,
+    out: Float64Array | Float32Array, delta: Float64Array | Float32Array, gb: Float64Array | null): boolean {
+    if (!this.isResident(pre) || !this.isResident(out) || !this.isResident(delta)) return false;
+    let pg = 0;
+    if (gb) {
+      const offs = this.alloc(this.workers.length + 1, [d * 8]);
+      if (!offs) return false;
+      pg = offs[0];
+    }
+    const pp = pre.byteOffset, po = out.byteOffset, pd = delta.byteOffset;
+    const fn = op === 0 ? this.ex.actGrad64 : this.ex.actGrad32;
+    this.split(6, [op, act, n, d, pp, po, pd, pg], d, 4, n * d >= ELEMENTWISE_PARALLEL_MIN, (c0, c1) => fn(act, c0, c1, n, d, pp, po, pd, pg));
+    if (gb) gb.set(this.f64.subarray(pg >> 3, (pg >> 3) + d));
     return true;
   }
 

@@ -43,6 +43,12 @@ while (ex) {
     } else if (par[0] === 4) {
       // par: [4, h, w, a, lda, u, x]; [r0, r1) are rows: x[r0:r1] = A[r0:r1, :] u
       ex.dgemvN(r1 - r0, par[2], par[3] + r0 * par[4] * 8, par[4], par[5], par[6] + r0 * 8);
+    } else if (par[0] === 5) {
+      // par: [5, op, act, d, x, b, out]; [r0, r1) are rows: out = act(x + b)
+      (par[1] === 0 ? ex.biasAct64 : ex.biasAct32)(par[2], r0, r1, par[3], par[4], par[5], par[6]);
+    } else if (par[0] === 6) {
+      // par: [6, op, act, n, d, pre, out, delta, gb]; [r0, r1) are columns: delta *= act', gb = column sums
+      (par[1] === 0 ? ex.actGrad64 : ex.actGrad32)(par[2], r0, r1, par[3], par[4], par[5], par[6], par[7], par[8]);
     } else {
       // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
       const work = par[11] + index * par[12];

@@ -1,0 +1,135 @@
+// The MLP layers' elementwise kernels (src/linalg/layers.ts): the WebAssembly SIMD kernels on resident
+// buffers against the TypeScript loops they replace, and the same bits for any thread count.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type LayerActivation, activationBackward, activationBackwardF32, activationBackwardReference, biasActivation,
+  biasActivationF32, biasActivationReference, getThreads, releaseResident, residentF32, residentF64, setThreads,
+} from '../../src/linalg/index.ts';
+import { getEngine } from '../../src/linalg/wasm/engine.ts';
+import { Rng } from '../../src/random/index.ts';
+
+const threads0 = getThreads();
+afterEach(() => { setThreads(threads0); });
+
+/** Inputs that reach every branch: around 0 and the 0.4 switch of the tanh polynomial, large, signed zeros, NaN, infinities. */
+function inputs(n: number, seed: string): Float64Array {
+  const rng = new Rng(seed);
+  const x = rng.normals(n);
+  for (let i = 0; i < n; i++) {
+    const kind = i % 7;
+    if (kind === 1) x[i] *= 1e-3;
+    else if (kind === 2) x[i] = 0.4 + 1e-3 * x[i];
+    else if (kind === 3) x[i] *= 12;
+    else if (kind === 4) x[i] = 1e-12 * x[i];
+  }
+  const special = [0, -0, NaN, Infinity, -Infinity, 19.5, -40, 0.4, -0.4, 0.39999999999999997, 1e-300, 800];
+  special.forEach((v, i) => { if (i < n) x[i * 3] = v; });
+  return x;
+}
+
+function resident64(values: Float64Array): Float64Array { const r = residentF64(values.length); r.set(values); return r; }
+function resident32(values: ArrayLike<number>): Float32Array { const r = residentF32(values.length); r.set(values); return r; }
+
+/** Largest |a - b| / |b| over entries (NaN only where the reference has NaN; equal infinities and zeros count 0). */
+function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (Number.isNaN(b[i])) { if (!Number.isNaN(a[i])) return Infinity; continue; }
+    if (a[i] === b[i]) { if (Object.is(a[i], b[i])) continue; return Infinity; } // signed zeros must agree
+    e = Math.max(e, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
+  }
+  return e;
+}
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return a.length === b.length;
+}
+
+const ACTS: LayerActivation[] = ['identity', 'tanh', 'relu'];
+
+describe('layer kernels', () => {
+  it('resident buffers live in wasm memory and are reused after release', () => {
+    const e = getEngine();
+    expect(e).toBeDefined();
+    const a = residentF64(1000);
+    expect(e!.isResident(a)).toBe(true);
+    const at = a.byteOffset;
+    releaseResident(a);
+    const b = residentF32(2000);
+    expect(e!.isResident(b)).toBe(true);
+    expect(b.byteOffset).toBe(at);
+    releaseResident(b);
+  });
+
+  // 301 x 7 (odd width: scalar tails), 41 x 64, 260 x 130, 1030 x 259 (above the threads' threshold).
+  for (const [n, d] of [[301, 7], [41, 64], [260, 130], [1030, 259]] as const) {
+    for (const act of ACTS) {
+      it(`float64 bias + ${act} on ${n} x ${d}: ${act === 'tanh' ? 'within 4.5e-16 relative of Math.tanh' : 'the reference bits'}, same bits on 1 and 2 threads`, () => {
+        const x = inputs(n * d, `x${n}${act}`), b = new Rng(`b${d}`).normals(d);
+        const xr = resident64(x), out = residentF64(n * d);
+        const ref = new Float64Array(n * d);
+        biasActivationReference(act, n, d, x, b, ref, false); // x += b, ref = act(x)
+        setThreads(1);
+        biasActivation(act, n, d, xr, b, out);
+        expect(sameBits(xr, x)).toBe(true); // the linear map keeps its bias
+        const one = out.slice();
+        setThreads(2);
+        biasActivation(act, n, d, xr, null, out);
+        expect(sameBits(out, one)).toBe(true);
+        if (act === 'tanh') expect(maxRelative(out, ref)).toBeLessThanOrEqual(4.5e-16);
+        else expect(sameBits(out, ref)).toBe(true);
+        biasActivation(act, n, d, xr, null, xr); // in place
+        expect(sameBits(xr, out)).toBe(true);
+        releaseResident(out); releaseResident(xr);
+      });
+
+      it(`float32 bias + ${act} on ${n} x ${d}: ${act === 'tanh' ? 'within 2^-21 relative of the rounded Math.tanh' : 'the reference bits'}, same bits on 1 and 2 threads`, () => {
+        const x = Float32Array.from(inputs(n * d, `x32${n}${act}`)), b = Float32Array.from(new Rng(`b32${d}`).normals(d));
+        const xr = resident32(x), xr2 = resident32(x), br = resident32(b), out = residentF32(n * d);
+        const ref = new Float32Array(n * d);
+        biasActivationReference(act, n, d, x, b, ref, true);
+        setThreads(1);
+        biasActivationF32(act, n, d, xr, b, out);
+        expect(sameBits(xr, x)).toBe(true);
+        const one = out.slice();
+        setThreads(2);
+        biasActivationF32(act, n, d, xr2, br, out);
+        expect(sameBits(xr2, x)).toBe(true);
+        expect(sameBits(out, one)).toBe(true);
+        if (act === 'tanh') expect(maxRelative(out, ref)).toBeLessThanOrEqual(2 ** -21);
+        else expect(sameBits(out, ref)).toBe(true);
+        releaseResident(out); releaseResident(br); releaseResident(xr2); releaseResident(xr);
+      });
+
+      for (const single of [false, true]) {
+        it(`${single ? 'float32' : 'float64'} ${act} derivative and bias gradient on ${n} x ${d}: the reference bits on 1 and 2 threads`, () => {
+          const rng = new Rng(`g${n}${d}${act}${single}`);
+          const pre = inputs(n * d, `p${n}`), delta = rng.normals(n * d);
+          const out = pre.map((v) => (act === 'tanh' ? Math.tanh(v) : act === 'relu' ? Math.max(v, 0) : v));
+          const mk = (v: Float64Array) => (single ? resident32(v) : resident64(v));
+          const P = mk(pre), O = mk(out);
+          const refDelta = single ? Float32Array.from(delta) : delta.slice(), refGb = new Float64Array(d);
+          activationBackwardReference(act, n, d, single ? Float32Array.from(pre) : pre, single ? Float32Array.from(out) : out, refDelta, refGb, single);
+          for (const t of [1, 2]) {
+            setThreads(t);
+            const D = mk(delta), gb = new Float64Array(d).fill(7);
+            if (single) activationBackwardF32(act, n, d, P as Float32Array, O as Float32Array, D as Float32Array, gb);
+            else activationBackward(act, n, d, P as Float64Array, O as Float64Array, D as Float64Array, gb);
+            expect(sameBits(D, refDelta)).toBe(true);
+            expect(sameBits(gb, refGb)).toBe(true);
+            releaseResident(D);
+          }
+          releaseResident(O); releaseResident(P);
+        });
+      }
+    }
+  }
+
+  it('tanh of ±0.4 ± 1 ulp, tiny and huge arguments follows Math.tanh to 4.5e-16 (float64)', () => {
+    const vals = Float64Array.from([0.4, -0.4, 0.39999999999999997, 0.4000000000000001, 5e-324, -1e-200, 1e-8, 3, 18.9, 19.1, 20, 25, 700, 1e308]);
+    const x = resident64(vals), out = residentF64(vals.length);
+    biasActivation('tanh', 1, vals.length, x, null, out);
+    expect(maxRelative(out, vals.map(Math.tanh))).toBeLessThanOrEqual(4.5e-16);
+    releaseResident(out); releaseResident(x);
+  });
+});
