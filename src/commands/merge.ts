@@ -79,6 +79,7 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   const store = ResultStore.open(out, fresh);
   try {
     await commitMerged(store, cells, owner);
+    store.flush();
     const failures = store.manifest.cells.filter((c) => c.status !== 'ok').length;
     await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
     store.finish(failures ? 'complete_with_failures' : 'complete');

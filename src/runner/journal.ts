@@ -1,9 +1,10 @@
-// The commit journal of a results directory: `journal.jsonl`, one JSON line appended
-// (and fsynced) per committed cell, after that cell's rows were appended to the tables. A record
+// The commit journal of a results directory: `journal.jsonl`, one JSON line per committed cell,
+// appended (with those of the cells committed in the same group) after their rows were appended
+// to the tables. A record
 // holds the cell, the byte range it added to each table and a SHA-256 of those bytes, so
 // committing costs O(that cell's rows) and a reader can prove the tables hold exactly the
 // committed cells. manifest.json is only a summary, rewritten now and then.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -35,17 +36,20 @@ export const JournalRecordSchema = z.object({
 });
 export type JournalRecord = z.infer<typeof JournalRecordSchema>;
 
+/** One-shot crypto.hash where Node has it (20.12+), else a Hash object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: 'hex') => string }).hash;
+
 export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return oneShot ? oneShot('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 export function journalPath(dir: string): string {
   return join(dir, JOURNAL_FILE);
 }
 
-/** Append one record: the cell is committed (for any later reader, and across a kill) when this returns. */
-export function appendJournal(fd: number, record: JournalRecord): void {
-  writeFully(fd, Buffer.from(`${JSON.stringify(record)}\n`));
+/** The journal line of one record; the cell is committed (for any later reader, and across a kill) once the line is written whole. */
+export function journalLine(record: JournalRecord): string {
+  return `${JSON.stringify(record)}\n`;
 }
 
 /** fsync a file by path (data on the device, not only in the page cache). */
@@ -93,15 +97,28 @@ export function readJournal(dir: string, repair: boolean): JournalRecord[] {
   });
 }
 
-function readRange(fd: number, start: number, end: number): Buffer {
-  const buf = Buffer.alloc(end - start);
-  let done = 0;
-  while (done < buf.length) {
-    const n = readSync(fd, buf, done, buf.length - done, start + done);
-    if (n === 0) break;
-    done += n;
+/** Reads a file front to back in large chunks: each range asked for starts where the previous one ended (memory O(chunk), one read per chunk). */
+class SequentialReader {
+  private buf = Buffer.alloc(0);
+  private bufStart = 0;
+  constructor(private readonly fd: number, private readonly chunk = 4 << 20) {}
+
+  /** Bytes [start, end) of the file (fewer when the file ends first). */
+  read(start: number, end: number): Buffer {
+    const bufEnd = this.bufStart + this.buf.length;
+    if (start >= this.bufStart && end <= bufEnd) return this.buf.subarray(start - this.bufStart, end - this.bufStart);
+    const size = Math.max(this.chunk, end - start);
+    const next = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(this.fd, next, done, size - done, start + done);
+      if (n === 0) break;
+      done += n;
+    }
+    this.buf = next.subarray(0, done);
+    this.bufStart = start;
+    return this.buf.subarray(0, Math.min(done, end - start));
   }
-  return buf.subarray(0, done);
 }
 
 /**
@@ -121,6 +138,7 @@ export function verifyJournal(dir: string, tables: Record<string, readonly strin
     }
     const size = statSync(path).size;
     const fd = openSync(path, 'r');
+    const reader = new SequentialReader(fd);
     try {
       for (const r of records) {
         const range = r.ranges[name];
@@ -129,7 +147,7 @@ export function verifyJournal(dir: string, tables: Record<string, readonly strin
         const [start, stop] = range;
         if (start !== end || stop < start) throw new UsageError(`${path}: cell ${r.cell.key} is recorded at bytes ${start}-${stop}, but the previous commit ends at byte ${end} (records removed, reordered or edited); the directory is damaged`);
         if (stop > size) throw new UsageError(`${path}: cut short: cell ${r.cell.key} is committed up to byte ${stop}, the file has ${size} bytes; the directory is damaged`);
-        if (sha256(readRange(fd, start, stop)) !== digest) throw new UsageError(`${path}: bytes ${start}-${stop} of cell ${r.cell.key} differ from what was committed (checksum mismatch: the table was edited or damaged)`);
+        if (sha256(reader.read(start, stop)) !== digest) throw new UsageError(`${path}: bytes ${start}-${stop} of cell ${r.cell.key} differ from what was committed (checksum mismatch: the table was edited or damaged)`);
         end = stop;
       }
     } finally {

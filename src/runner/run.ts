@@ -237,7 +237,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
 }
 
 async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore, total: number, outDir: string, aborted: boolean, shard: Shard | null): Promise<RunSummary> {
-
+  store.flush(); // every finished cell committed before counting and finalizing
   const m = store.manifest;
   const committed = m.cells.length;
   if (aborted && committed < total) {

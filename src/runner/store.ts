@@ -1,25 +1,38 @@
 // A run's results directory (DESIGN.md, "io/": append-as-you-go, crash-safe).
 //
-// One writer at a time (lock.ts). Commit protocol for one cell: (1) append the cell's rows to every
-// table, each write completed, (2) append one record to journal.jsonl (journal.ts) with the byte
-// ranges and checksums of those rows: the cell is committed. fsync is grouped (SYNC_INTERVAL_MS). manifest.json is a
-// readable summary rewritten atomically at most every MANIFEST_INTERVAL_MS and at the end. Opening
+// One writer at a time (lock.ts). Commit protocol for a group of finished cells: (1) append their
+// rows to every table, each write completed, (2) append one record per cell to journal.jsonl
+// (journal.ts) with the byte ranges and checksums of its rows: the cells are committed. Cells that
+// finish quickly are grouped (at most FLUSH_INTERVAL_MS of computation is held in memory before it
+// is written), so a sweep of many small cells costs a few writes per group, not per cell. fsync is
+// grouped too (SYNC_INTERVAL_MS). manifest.json is a readable summary rewritten atomically at most
+// every MANIFEST_INTERVAL_MS (longer when it is large, so rewriting stays a small share of the run)
+// and at the end. Opening
 // a directory again validates manifest and journal, proves the journal against the tables and cuts
 // every table back to its committed length: no half row, no duplicate, no committed row lost.
 // A failed write (ENOSPC, EDQUOT, EIO, ...) cuts the tables back and ends the sweep with
 // EXIT.storage; the same command resumes once the fault is gone.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';
 import { acquireLock, processAlive, type DirLock } from './lock.ts';
-import { appendJournal, CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
+import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
 export const MANIFEST_INTERVAL_MS = 2000;
+/** Rewriting manifest.json takes at most 1/MANIFEST_COST_RATIO of the run: the next rewrite waits that many times the last one's duration. */
+const MANIFEST_COST_RATIO = 50;
+/**
+ * Group commit of fast cells: finished cells stay in memory until this much time has passed since
+ * the last write (a cell that took longer is written at once). A kill -9 therefore loses at most
+ * this much computation (those cells run again on resume); nothing written is ever lost.
+ */
+export const FLUSH_INTERVAL_MS = 200;
+/** ... or until this many bytes of rows wait. */
+const FLUSH_BYTES = 4 << 20;
 /**
  * Group commit: tables and journal are fsynced (tables first) at most this often and when the
  * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
@@ -74,13 +87,32 @@ export function formatField(v: unknown): string {
   return String(v);
 }
 
+/** One CSV field as RFC 4180 text: quoted, with inner quotes doubled, when it holds a comma, quote, CR or LF. */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
 export function csvLines(columns: readonly string[], rows: Row[]): string {
-  if (rows.length === 0) return '';
-  return stringify(rows.map((r) => columns.map((c) => formatField(r[c]))), { eof: true, record_delimiter: 'unix' });
+  const last: unknown[] = columns.map(() => Symbol('none'));
+  const lastText: string[] = columns.map(() => '');
+  let out = '';
+  for (const r of rows) {
+    for (let j = 0; j < columns.length; j++) {
+      const v = r[columns[j]];
+      if (v !== last[j]) {
+        last[j] = v;
+        lastText[j] = typeof v === 'number' ? formatField(v) : csvField(formatField(v)); // a number's text never needs quotes
+      }
+      out += j === 0 ? lastText[j] : `,${lastText[j]}`;
+    }
+    out += '\n';
+  }
+  return out;
 }
 
 export function csvHeader(columns: readonly string[]): string {
-  return stringify([columns as string[]], { eof: true, record_delimiter: 'unix' });
+  return `${columns.map(csvField).join(',')}\n`;
 }
 
 /** Write `text` to a temporary file, completed and fsynced, and rename it over `path` (never a partial file in place). */
@@ -207,20 +239,43 @@ function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manife
   return { ...m, committed_bytes: committed, cells: records.map((r) => r.cell) };
 }
 
+/** manifest.json text: the summary fields indented, then one line per cell (valid JSON, readable, linear in the cells). */
+export function manifestText(m: Manifest): string {
+  const { cells, ...rest } = m;
+  const head = JSON.stringify(rest, null, 2).slice(0, -2); // without its closing "\n}"
+  const body = cells.map((c) => `    ${JSON.stringify(c)}`).join(',\n');
+  return `${head},\n  "cells": [${cells.length ? `\n${body}\n  ` : ''}]\n}\n`;
+}
+
+/** Finished cells not yet written: their records, journal lines, each table's bytes and where each table will end. */
+interface Pending { cells: CellRecord[]; lines: string[]; bytes: Map<string, Buffer[]>; size: number; end: Record<string, number> }
+
+const EMPTY_SHA256 = sha256(Buffer.alloc(0));
+
 export class ResultStore {
   readonly dir: string;
+  /** The committed state (cells and table lengths in the tables and the journal); cells still pending are not in it. */
   readonly manifest: Manifest;
   private readonly lock: DirLock;
   private lastManifestWrite = 0;
+  private manifestWait = MANIFEST_INTERVAL_MS;
   private lastSync = Date.now();
+  private lastFlush = 0;
+  /** Length of journal.jsonl holding exactly the committed cells (what a failed write is cut back to). */
+  private journalBytes = 0;
+  private pending: Pending;
   private readonly unsynced = new Set<string>();
   /** Append-mode descriptors of the tables and the journal, opened on first use. */
   private readonly appendFds = new Map<string, number>();
+  /** At process exit (process.exit, an uncaught error): write the pending cells, then release the lock. */
+  private readonly onExit = () => this.close();
 
   private constructor(dir: string, manifest: Manifest, lock: DirLock) {
     this.dir = dir;
     this.manifest = manifest;
     this.lock = lock;
+    this.pending = this.emptyPending();
+    process.prependListener('exit', this.onExit);
   }
 
   /** Start a new directory (tables get their header) or reopen one holding the same configuration. */
@@ -248,18 +303,20 @@ export class ResultStore {
       }
       const state = withJournal(dir, old, readJournal(dir, true));
       const store = new ResultStore(dir, { ...state, command: fresh.command, status: 'running', finished_at: null, threads: fresh.threads }, lock);
+      store.journalBytes = existsSync(journalPath(dir)) ? statSync(journalPath(dir)).size : 0;
       store.truncateToCommitted();
       store.writeManifest();
       return store;
     }
     if (existsSync(journalPath(dir))) throw new UsageError(`${journalPath(dir)}: a commit journal without manifest.json; the directory is damaged (remove it or choose another --out)`);
-    const store = new ResultStore(dir, { ...fresh, committed_bytes: {}, cells: [] }, lock);
+    const committed: Record<string, number> = {};
     for (const [name, columns] of Object.entries(fresh.tables)) {
       const header = csvHeader(columns);
-      writeAtomic(store.tablePath(name), header, dir);
-      store.manifest.committed_bytes[name] = Buffer.byteLength(header);
+      writeAtomic(join(dir, `${name}.csv`), header, dir);
+      committed[name] = Buffer.byteLength(header);
     }
     writeAtomic(journalPath(dir), '', dir);
+    const store = new ResultStore(dir, { ...fresh, committed_bytes: committed, cells: [] }, lock);
     store.writeManifest();
     return store;
   }
@@ -271,6 +328,11 @@ export class ResultStore {
   /** Keys of cells already committed. */
   doneKeys(): Set<string> {
     return new Set(this.manifest.cells.map((c) => c.key));
+  }
+
+  private emptyPending(): Pending {
+    const names = Object.keys(this.manifest.tables);
+    return { cells: [], lines: [], bytes: new Map(names.map((n) => [n, []])), size: 0, end: { ...this.manifest.committed_bytes } };
   }
 
   /** Cut every table back to its committed length (rows of a cell whose commit did not finish). */
@@ -286,7 +348,7 @@ export class ResultStore {
     }
   }
 
-  /** Append a finished cell's rows to every table and commit it in the journal. */
+  /** A finished cell's rows for every table: committed with the next write (see FLUSH_INTERVAL_MS). */
   commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, Row[]>): void {
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
@@ -299,34 +361,51 @@ export class ResultStore {
     this.commitBytes(record, added);
   }
 
-  /** Commit a cell given the exact CSV bytes (whole rows) it adds to each table (merge copies them from a shard). */
+  /** As commitCell, given the exact CSV bytes (whole rows) the cell adds to each table (merge copies them from a shard). */
   commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Buffer }>): void {
+    const p = this.pending;
     const counts: Record<string, number> = {};
     const ranges: JournalRecord['ranges'] = {};
     const digests: JournalRecord['sha256'] = {};
-    const next: Record<string, number> = {};
-    let total = 0;
-    try {
-      for (const name of Object.keys(this.manifest.tables)) {
-        const { rows, bytes } = added[name] ?? { rows: 0, bytes: Buffer.alloc(0) };
-        const start = this.manifest.committed_bytes[name];
-        counts[name] = rows;
-        ranges[name] = [start, start + bytes.length];
-        digests[name] = sha256(bytes);
-        next[name] = start + bytes.length;
-        total += bytes.length;
-        if (bytes.length > 0) this.appendBytes(name, bytes);
+    for (const name of Object.keys(this.manifest.tables)) {
+      const { rows, bytes } = added[name] ?? { rows: 0, bytes: Buffer.alloc(0) };
+      const start = p.end[name];
+      counts[name] = rows;
+      ranges[name] = [start, start + bytes.length];
+      digests[name] = bytes.length ? sha256(bytes) : EMPTY_SHA256;
+      p.end[name] = start + bytes.length;
+      if (bytes.length) {
+        p.bytes.get(name)!.push(bytes);
+        p.size += bytes.length;
       }
-      appendJournal(this.appendFd(journalPath(this.dir)), { cell: { ...record, rows: counts }, ranges, sha256: digests });
+    }
+    const cell = { ...record, rows: counts };
+    p.cells.push(cell);
+    p.lines.push(journalLine({ cell, ranges, sha256: digests }));
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || p.size >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Write the pending cells: their rows to every table, then their journal lines (the commit). A failed write cuts both back: those cells run again. */
+  flush(): void {
+    const p = this.pending;
+    if (p.cells.length === 0) return;
+    this.pending = this.emptyPending();
+    try {
+      for (const [name, parts] of p.bytes) if (parts.length) this.appendBytes(name, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      const journal = Buffer.from(p.lines.join(''));
+      writeFully(this.appendFd(journalPath(this.dir)), journal);
       if (Date.now() - this.lastSync >= SYNC_INTERVAL_MS) this.sync();
+      this.journalBytes += journal.length;
     } catch (e) {
       this.rollBack();
-      if (e instanceof StoreWriteError) throw e;
-      throw new StoreWriteError(this.dir, `the rows of cell ${record.key}`, e, total);
+      const what = p.cells.length === 1 ? `the rows of cell ${p.cells[0].key}` : `the rows of ${p.cells.length} cells (${p.cells[0].key} to ${p.cells[p.cells.length - 1].key})`;
+      throw e instanceof StoreWriteError ? e : new StoreWriteError(this.dir, what, e, p.size);
     }
-    Object.assign(this.manifest.committed_bytes, next);
-    this.manifest.cells.push({ ...record, rows: counts });
-    if (Date.now() - this.lastManifestWrite >= MANIFEST_INTERVAL_MS) this.writeManifest();
+    Object.assign(this.manifest.committed_bytes, p.end);
+    for (const c of p.cells) this.manifest.cells.push(c);
+    this.pending = this.emptyPending();
+    this.lastFlush = Date.now();
+    if (this.lastFlush - this.lastManifestWrite >= this.manifestWait) this.writeManifest();
   }
 
   private appendFd(path: string): number {
@@ -351,11 +430,11 @@ export class ResultStore {
     this.lastSync = Date.now();
   }
 
-  /** After a failed commit: tables back to their committed length, a partial journal line removed. */
+  /** After a failed write: the journal back to its committed records (first: nothing uncommitted stays committed), then the tables. */
   private rollBack(): void {
     try {
+      truncateSync(journalPath(this.dir), this.journalBytes);
       this.truncateToCommitted();
-      readJournal(this.dir, true);
     } catch { /* the next open repairs the rest */ }
   }
 
@@ -365,6 +444,7 @@ export class ResultStore {
   }
 
   finish(status: Manifest['status']): void {
+    this.flush();
     try {
       this.sync();
     } catch (e) {
@@ -375,8 +455,10 @@ export class ResultStore {
     this.writeManifest();
   }
 
-  /** Release the directory's lock (idempotent; also done at process exit). */
+  /** Write what is pending and release the directory's lock (idempotent; also done at process exit). */
   close(): void {
+    process.off('exit', this.onExit);
+    try { this.flush(); } catch { /* nothing committed is lost; the pending cells run again */ }
     try { this.sync(); } catch { /* reported by finish or the next open */ }
     for (const fd of this.appendFds.values()) closeSync(fd);
     this.appendFds.clear();
@@ -384,8 +466,10 @@ export class ResultStore {
   }
 
   writeManifest(): void {
-    writeAtomic(join(this.dir, 'manifest.json'), `${JSON.stringify(this.manifest, null, 2)}\n`, this.dir);
+    const t = Date.now();
+    writeAtomic(join(this.dir, 'manifest.json'), manifestText(this.manifest), this.dir);
     this.lastManifestWrite = Date.now();
+    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, MANIFEST_COST_RATIO * (this.lastManifestWrite - t));
   }
 }
 
