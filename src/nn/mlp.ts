@@ -1,5 +1,6 @@
 // Multilayer perceptron z_out = act(BN?(z_in W^T + b)) with one flat parameter vector and reusable workspaces.
 import { Matrix } from '../linalg/index.ts';
+import { checkStop } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
 import { type Activation, applyActivation, multiplyActivationDerivative } from './activations.ts';
 import { type BatchnormCache, type BatchnormState, batchnormBackward, batchnormForward } from './batchnorm.ts';
@@ -123,6 +124,30 @@ export class MLP {
     return copy;
   }
 
+  /** Parameters and batchnorm running statistics (copies), for checkpoints. */
+  exportState(): { params: Float64Array; running: Float64Array[] } {
+    return { params: this.params.slice(), running: this.runningStats() };
+  }
+
+  /** Set what exportState returned (same architecture). */
+  importState(state: { params: Float64Array; running: Float64Array[] }): void {
+    if (state.params.length !== this.params.length) throw new RangeError(`MLP.importState: ${state.params.length} parameters, the model has ${this.params.length}`);
+    this.params.set(state.params);
+    this.setRunningStats(state.running);
+  }
+
+  /** Copies of the batchnorm running means and variances, layer by layer (empty without batchnorm). */
+  runningStats(): Float64Array[] {
+    const running: Float64Array[] = [];
+    for (const s of this.bnState) if (s) running.push(s.runningMean.slice(), s.runningVar.slice());
+    return running;
+  }
+
+  setRunningStats(running: Float64Array[]): void {
+    let i = 0;
+    for (const s of this.bnState) if (s) { s.runningMean.set(running[i++]); s.runningVar.set(running[i++]); }
+  }
+
   /** Free the cached forward/backward buffers. */
   releaseWorkspaces(): void {
     this.workspaces.clear();
@@ -213,6 +238,7 @@ export class MLP {
     if (Z.cols !== this.widths[from]) throw new RangeError(`MLP.forward: input has ${Z.cols} columns, layer ${from} expects ${this.widths[from]}`);
     let z = Z;
     for (let l = from; l < to; l++) {
+      checkStop(); // a stop request is seen between the products of a pass
       ws.inputs[l] = z;
       const { W, b, gamma, beta } = this.layers[l];
       const lin = ws.linear[l];
@@ -238,6 +264,7 @@ export class MLP {
     const L = this.depth;
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
+      checkStop();
       const dz = ws.delta[l];
       multiplyActivationDerivative(this.activations[l], ws.pre[l].data, ws.out[l].data, dz.data);
       const g = grad ? grad[l] : null;

@@ -13,7 +13,7 @@ export interface RngState {
  */
 export class Rng {
   readonly seed: string;
-  private readonly prng: (() => number) & { state(): RngState['alea'] };
+  private prng: (() => number) & { state(): RngState['alea'] };
   private spareNormal: number | undefined;
 
   constructor(seed: string | number, state?: RngState) {
@@ -25,6 +25,12 @@ export class Rng {
   /** The stream's position (Alea's internal state and a pending Box-Muller value), for checkpoints. */
   exportState(): RngState {
     return { alea: this.prng.state(), spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Move this stream to a position exportState returned (of a stream with the same seed). */
+  restore(state: RngState): void {
+    this.prng = seedrandom.alea(this.seed, { state: state.alea }) as unknown as Rng['prng'];
+    this.spareNormal = state.spareNormal ?? undefined;
   }
 
   /** The stream `exportState` described: continues with exactly the draws the exported one would have made. */

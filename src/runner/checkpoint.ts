@@ -355,3 +355,8 @@ export function formatAge(writtenAt: string, now = Date.now()): string {
   if (s < 5400) return `${Math.round(s / 60)} min old`;
   return `${(s / 3600).toFixed(1)} h old`;
 }
+
+/** "46 KiB", "12.3 MiB". */
+export function formatBytes(bytes: number): string {
+  return bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
