@@ -1,5 +1,6 @@
 // Minimiser of Eq. 1 / Eq. 2 over H with W = W*(H) (footnote 3): L-BFGS on Kn * f(W*(H), H; H0).
 import { Matrix } from '../linalg/index.ts';
+import { type Checkpoints, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { type UfmConfig, reducedObjective } from './model.ts';
 
 export interface SolveOptions {
@@ -9,6 +10,8 @@ export interface SolveOptions {
   /** L-BFGS memory. */
   memory?: number;
   signal?: AbortSignal;
+  /** Checkpoint hooks: every iteration is a consistent point; a resumed solve continues with the same iterates. */
+  checkpoint?: Checkpoints;
 }
 
 export interface SolveResult {
@@ -39,19 +42,28 @@ export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {})
   const maxIters = opts.maxIters ?? 5000;
   const m = opts.memory ?? 10;
   const Kn = cfg.K * cfg.n;
-  let H = Hinit.clone();
+  const ck = (opts.checkpoint ?? noCheckpoints).loop('ufm-lbfgs');
+  const saved = ck.restored?.state as Record<string, State> | undefined;
+  // The iterate H fixes W*(H), the value and the gradient: a resumed solve re-evaluates them at the saved H.
+  let H = saved ? new Matrix(Hinit.rows, Hinit.cols, saved.H as Float64Array) : Hinit.clone();
   let ev = reducedObjective(H, cfg);
   let phi = Kn * ev.value;
   let g = ev.gradient.data;
   let gn = Math.sqrt(dot(g, g));
-  const S: Float64Array[] = [];
-  const Yd: Float64Array[] = [];
-  const rho: number[] = [];
-  let iters = 0;
-  let stalls = 0;
-  const finish = (status: SolveResult['status']): SolveResult =>
-    ({ H, W: ev.W, value: ev.value, gradNorm: gn, iters, converged: status === 'ok', status });
+  const S: Float64Array[] = saved ? (saved.S as Float64Array[]).slice() : [];
+  const Yd: Float64Array[] = saved ? (saved.Y as Float64Array[]).slice() : [];
+  const rho: number[] = saved ? (saved.rho as number[]).slice() : [];
+  let iters = saved ? saved.iters as number : 0;
+  let stalls = saved ? saved.stalls as number : 0;
+  if (ck.restored?.done) return { H, W: ev.W, value: ev.value, gradNorm: gn, iters, converged: saved!.status === 'ok', status: saved!.status as SolveResult['status'] };
+  const finish = (status: SolveResult['status']): SolveResult => {
+    ck.finish({ H: H.data, S: [], Y: [], rho: [], iters, stalls, status });
+    return { H, W: ev.W, value: ev.value, gradNorm: gn, iters, converged: status === 'ok', status };
+  };
   while (gn > gradTol && iters < maxIters) {
+    const at = { H: H.data, S: S.slice(), Y: Yd.slice(), rho: rho.slice(), iters, stalls };
+    ck.point(() => at);
+    checkStop();
     if (opts.signal?.aborted) break;
     iters++;
     // Two-loop recursion: p = -H_k g.
@@ -90,6 +102,7 @@ export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {})
     let phin = phi;
     let gnn = gn;
     for (let ls = 0; ls < 60; ls++) {
+      checkStop();
       Hn = new Matrix(H.rows, H.cols);
       for (let i = 0; i < p.length; i++) Hn.data[i] = H.data[i] + t * p[i];
       evn = reducedObjective(Hn, cfg);
