@@ -1,0 +1,191 @@
+// In-cell checkpoints: a cell stopped mid-loop (test hook NRC_TEST_CHECKPOINT_AT, which acts as SIGTERM) and
+// resumed gives the same CSV bytes as an uninterrupted run, for every experiment that trains or iterates;
+// damaged checkpoints are refused; the state encoding keeps every bit.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Matrix } from '../../src/linalg/index.ts';
+import { StopRequested, clearStop } from '../../src/linalg/interrupt.ts';
+import { MLP, type OptimizerSpec, train } from '../../src/nn/index.ts';
+import { Rng } from '../../src/random/index.ts';
+import { parseCsv } from '../../src/io/csv-read.ts';
+import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile } from '../../src/runner/checkpoint.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
+
+/** Every CSV of a results directory, without `seconds` columns (wall time differs between runs). */
+function tables(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.csv')).sort()) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const records = parseCsv(text);
+    const drop = new Set(records[0]?.flatMap((c, i) => (c === 'seconds' ? [i] : [])) ?? []);
+    out[f] = drop.size === 0 ? text : records.map((r) => r.filter((_, i) => !drop.has(i)).join(',')).join('\n');
+  }
+  return out;
+}
+
+async function runWithStopAt(args: string[], point: number): Promise<{ code: number; stderr: string }> {
+  process.env.NRC_TEST_CHECKPOINT_AT = String(point);
+  try {
+    return await runCli(args);
+  } finally {
+    delete process.env.NRC_TEST_CHECKPOINT_AT;
+    clearStop();
+  }
+}
+
+/**
+ * Stop the first cell at its `point`-th consistent point, resume, and compare with an uninterrupted run.
+ * Points per cell at the quick sizes (one per step, mini-batch, integrator step or layer) were counted once.
+ */
+const CASES: { name: string; args: string[]; point: number; loop: string }[] = [
+  { name: 'gaussian-mixture (L-BFGS)', args: ['gaussian-mixture', '--preset', 'quick'], point: 500, loop: 'train-lbfgs' },
+  { name: 'gaussian-mixture (GD)', args: ['gaussian-mixture', '--preset', 'quick', '--optimizer', 'gd', '--lr', '0.2', '--max-iters', '300'], point: 120, loop: 'train-gd' },
+  { name: 'gradient-rank', args: ['gradient-rank', '--preset', 'quick'], point: 300, loop: 'train-lbfgs' },
+  { name: 'deep-linear (second training of the cell)', args: ['deep-linear', '--preset', 'quick'], point: 200, loop: 'train-lbfgs' },
+  { name: 'mnist-collapse (SGD with momentum)', args: ['mnist-collapse', '--preset', 'quick'], point: 7, loop: 'epochs' },
+  { name: 'mnist-collapse (Adam)', args: ['mnist-collapse', '--preset', 'quick', '--optimizer', 'adam', '--lr', '0.001'], point: 13, loop: 'epochs' },
+  { name: 'width-depth (second network of the cell)', args: ['width-depth', '--preset', 'quick'], point: 18, loop: 'epochs' },
+  { name: 'nn-decomposition', args: ['nn-decomposition', '--preset', 'quick'], point: 5, loop: 'epochs' },
+  { name: 'layerwise (Adam, batchnorm, second round)', args: ['layerwise', '--preset', 'quick'], point: 27, loop: 'epochs' },
+  { name: 'wd-ablation', args: ['wd-ablation', '--preset', 'quick'], point: 11, loop: 'epochs' },
+  { name: 'deep-rfm (layer loop)', args: ['deep-rfm', '--preset', 'quick'], point: 3, loop: 'deep-rfm' },
+  { name: 'central-path (flow)', args: ['central-path', '--preset', 'quick'], point: 20, loop: 'central-path' },
+  { name: 'central-path (Eq. 2 solver after the flow)', args: ['central-path', '--preset', 'quick'], point: 44, loop: 'ufm-lbfgs' },
+  { name: 'ufm', args: ['ufm', '--preset', 'quick'], point: 100, loop: 'ufm-lbfgs' },
+];
+
+describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte for byte', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const common = ['run', ...c.args, '--no-plot', '--quiet'];
+      const whole = tmp();
+      const a = await runCli([...common, '--out', whole]);
+      expect([0, 3]).toContain(a.code);
+
+      const cut = tmp();
+      const stopped = await runWithStopAt([...common, '--out', cut], c.point);
+      expect(stopped.code).toBe(143);
+      expect(stopped.stderr).toMatch(/Resume with: nrc .*--out/);
+      const files = readdirSync(join(cut, CHECKPOINT_DIR));
+      expect(files).toHaveLength(1);
+      const manifest = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
+      const header = JSON.parse(readFileSync(join(cut, CHECKPOINT_DIR, files[0]), 'utf8').split('\n')[1]);
+      const saved = readCheckpointFile(join(cut, CHECKPOINT_DIR, files[0]), { cellKey: header.cell_key, configHash: manifest.config_hash });
+      expect(saved.ok).toBe(true);
+      const loops = (saved as { value: { loops: { kind: string; done: boolean }[] } }).value.loops;
+      expect(loops[loops.length - 1]).toMatchObject({ kind: c.loop, done: false }); // stopped inside the loop meant
+
+      const resumed = await runCli([...common, '--out', cut]);
+      expect(resumed.code).toBe(a.code);
+      expect(resumed.stderr).toContain(`resuming ${header.cell_key} from checkpoint (`);
+      expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false); // removed when the cell committed
+      expect(tables(cut)).toEqual(tables(whole));
+    }, 120_000);
+  }
+});
+
+describe('damaged checkpoints', () => {
+  it('a flipped byte is detected by the checksum, reported, and the cell restarts from scratch (same bytes)', async () => {
+    const common = ['run', 'gaussian-mixture', '--preset', 'quick', '--no-plot', '--quiet'];
+    const whole = tmp();
+    expect((await runCli([...common, '--out', whole])).code).toBe(0);
+    const cut = tmp();
+    expect((await runWithStopAt([...common, '--out', cut], 400)).code).toBe(143);
+    const file = join(cut, CHECKPOINT_DIR, readdirSync(join(cut, CHECKPOINT_DIR))[0]);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3] ^= 0x10; // inside the binary arrays
+    writeFileSync(file, bytes);
+    const resumed = await runCli([...common, '--out', cut]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/checkpoint of .* is damaged \(checksum mismatch/);
+    expect(resumed.stderr).not.toContain('resuming');
+    expect(tables(cut)).toEqual(tables(whole));
+  }, 120_000);
+
+  it('a truncated file, another cell\'s file and a file of another configuration are refused', () => {
+    const dir = tmp();
+    const meta = { cellKey: 'a=1', configHash: 'h1' };
+    const ck = new CellCheckpoint({ outDir: dir, ...meta, everyMinutes: 0 });
+    const loop = ck.loop('test');
+    loop.point(() => ({ x: Float64Array.of(1, 2, 3) }));
+    ck.write();
+    const path = checkpointPath(dir, 'a=1');
+    expect(readCheckpointFile(path, meta).ok).toBe(true);
+    expect(readCheckpointFile(path, { ...meta, configHash: 'h2' })).toMatchObject({ ok: false, reason: 'written by another configuration' });
+    expect(readCheckpointFile(path, { ...meta, cellKey: 'a=2' })).toMatchObject({ ok: false });
+    writeFileSync(path, readFileSync(path).subarray(0, -5));
+    expect(readCheckpointFile(path, meta)).toMatchObject({ ok: false });
+    expect((readCheckpointFile(path, meta) as { reason: string }).reason).toMatch(/truncated/);
+    const restored = new CellCheckpoint({ outDir: dir, ...meta, everyMinutes: 0 }).restore();
+    expect(restored).toMatchObject({ damaged: expect.stringMatching(/truncated/) });
+    expect(existsSync(path)).toBe(false); // deleted, never used
+  });
+});
+
+describe('state encoding', () => {
+  it('keeps NaN, infinities, -0, undefined, typed arrays and nesting exactly', () => {
+    const v = {
+      a: NaN, b: -0, c: Infinity, d: -Infinity, e: 0.1 + 0.2, f: undefined, g: [1, 'x', null, true],
+      h: Float64Array.of(Math.PI, -0, NaN, 1e-310), i: Int32Array.of(-7, 2 ** 31 - 1), j: Float32Array.of(1.5), k: [{ z: Uint8Array.of(255, 0) }],
+    };
+    const back = decodeState(encodeState(v)) as typeof v;
+    expect(Object.is(back.b, -0)).toBe(true);
+    expect(back.a).toBeNaN();
+    expect(back).toHaveProperty('f');
+    expect(back.f).toBeUndefined();
+    expect(back.e).toBe(0.30000000000000004);
+    expect(Array.from(back.h).map((x) => Object.is(x, -0) ? '-0' : String(x))).toEqual([String(Math.PI), '-0', 'NaN', '1e-310']);
+    expect(back.i).toEqual(Int32Array.of(-7, 2 ** 31 - 1));
+    expect(back.j).toEqual(Float32Array.of(1.5));
+    expect(back.k[0].z).toEqual(Uint8Array.of(255, 0));
+    expect({ ...back, a: 0, h: null }).toEqual({ ...v, a: 0, h: null });
+  });
+
+  it('a stream restored from its exported position continues with the same draws (normals included)', () => {
+    const r = new Rng('s');
+    r.normals(3); // leaves a spare Box-Muller value
+    const st = decodeState(encodeState(r.exportState())) as ReturnType<Rng['exportState']>;
+    const expected = r.normals(5);
+    const again = new Rng('s');
+    again.restore(st);
+    expect(again.normals(5)).toEqual(expected);
+  });
+});
+
+describe('nn training loops resume exactly (in process, through the checkpoint API)', () => {
+  const specs: OptimizerSpec[] = [
+    { kind: 'lbfgs' },
+    { kind: 'gd', lr: 0.05 },
+    { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 7 },
+    { kind: 'adam', lr: 0.01, batchSize: 7 },
+  ];
+  for (const optimizer of specs) {
+    it(optimizer.kind, () => {
+      const rng = new Rng('data');
+      const X = new Matrix(30, 4, rng.normals(120));
+      const build = () => new MLP({ widths: [4, 6, 4], activation: 'tanh', batchnorm: true }, new Rng('init'));
+      const opts = { loss: 'squared' as const, weightDecay: 1e-3, optimizer, maxIters: optimizer.kind === 'lbfgs' || optimizer.kind === 'gd' ? 60 : 8, history: true, reportEvery: 3 };
+      const whole = build();
+      const ref = train(whole, X, X, { ...opts, rng: new Rng('t') });
+
+      const dir = tmp();
+      const meta = { outDir: dir, cellKey: 'k', configHash: 'h', everyMinutes: 0 };
+      const first = build();
+      const ck1 = new CellCheckpoint({ ...meta, stopAtPoint: 17 });
+      expect(() => train(first, X, X, { ...opts, rng: new Rng('t'), checkpoint: ck1 })).toThrow(StopRequested);
+      clearStop();
+      ck1.write();
+      const second = build();
+      const ck2 = new CellCheckpoint(meta);
+      expect(ck2.restore()).toHaveProperty('header');
+      const res = train(second, X, X, { ...opts, rng: new Rng('t'), checkpoint: ck2 });
+      expect(Buffer.from(second.params.buffer)).toEqual(Buffer.from(whole.params.buffer));
+      expect(second.runningStats()).toEqual(whole.runningStats());
+      expect(encodeState(res)).toEqual(encodeState(ref));
+    });
+  }
+});
