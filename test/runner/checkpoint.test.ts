@@ -189,3 +189,28 @@ describe('nn training loops resume exactly (in process, through the checkpoint A
     });
   }
 });
+
+describe('stop checks inside long products', () => {
+  it('a product long enough to run as row blocks equals the same rows computed in one call, bit for bit', async () => {
+    const { gemm, gemmStopBlock, stopBlockRows } = await import('../../src/linalg/gemm.ts');
+    const rng = new Rng('gemm');
+    const m = 1000, k = 96, n = 80;
+    const A = new Matrix(m, k, rng.normals(m * k));
+    const B = new Matrix(n, k, rng.normals(n * k));
+    const saved = gemmStopBlock.flops;
+    gemmStopBlock.flops = 2 * 200 * n * k; // blocks of 256 rows (rounded up to a multiple of 64)
+    try {
+      expect(stopBlockRows(m, n, k)).toBe(256);
+      const C = gemm(A, B, { transB: true });
+      gemmStopBlock.flops = saved;
+      expect(stopBlockRows(m, n, k)).toBe(m);
+      const whole = gemm(A, B, { transB: true });
+      expect(Buffer.from(C.data.buffer)).toEqual(Buffer.from(whole.data.buffer));
+      const r0 = 200, r1 = 700; // the rows of a block boundary, in one call of their own
+      const part = gemm(new Matrix(r1 - r0, k, A.data.subarray(r0 * k, r1 * k)), B, { transB: true });
+      expect(Buffer.from(part.data.buffer)).toEqual(Buffer.from(C.data.slice(r0 * n, r1 * n).buffer));
+    } finally {
+      gemmStopBlock.flops = saved;
+    }
+  }, 60_000);
+});
