@@ -178,10 +178,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   // 2. SIGINT, SIGTERM, SIGUSR1: the running cell stops at its last consistent point, writes its checkpoint,
   //    and the run ends with 128 + the signal number (src/runner/signals.ts); committed cells are safe.
   const controller = new AbortController();
-  const signals = installStopSignals((name) => {
-    if (!controller.signal.aborted) process.stderr.write(`\n${name}: stopping the running cell at its last consistent point and writing its checkpoint.\n`);
-    controller.abort();
-  });
+  const signals = installStopSignals(() => controller.abort());
   await signals.ready;
   let stopCode = 0;
 
@@ -226,6 +223,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         if (!stopCode && (controller.signal.aborted || stopRequested())) stopCode = stopRequested() || 2;
         if (stopCode) {
           // a cell cut short is not committed: its checkpoint holds its state as of its last consistent point
+          process.stderr.write(`\n${signalName(stopCode)}: stopped the running cell at its last consistent point.\n`);
           if (ck.hasState) {
             const bytes = ck.write();
             process.stderr.write(`checkpoint of ${cell.key} written: ${ck.path} (${formatBytes(bytes)} in ${ck.lastMs.toFixed(0)} ms)\n`);

@@ -1,6 +1,7 @@
 // In-cell checkpoints: a cell stopped mid-loop (test hook NRC_TEST_CHECKPOINT_AT, which acts as SIGTERM) and
 // resumed gives the same CSV bytes as an uninterrupted run, for every experiment that trains or iterates;
 // damaged checkpoints are refused; the state encoding keeps every bit.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { MLP, type OptimizerSpec, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { parseCsv } from '../../src/io/csv-read.ts';
 import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile } from '../../src/runner/checkpoint.ts';
-import { runCli } from '../helpers/cli.ts';
+import { binPath, runCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
 
@@ -213,4 +214,65 @@ describe('stop checks inside long products', () => {
       gemmStopBlock.flops = saved;
     }
   }, 60_000);
+});
+
+describe('signals during a long step of a large cell (real processes)', () => {
+  /** Start the bin, send `signal` once the cell's checkpoint shows `ready(state)` (plus `delayMs`); resolve with how it ended. */
+  function stopWhen(args: string[], dir: string, ready: (loop: Record<string, unknown>) => boolean, signal: NodeJS.Signals, delayMs: number):
+    Promise<{ code: number | null; stderr: string; secondsToExit: number }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '2' } });
+      let stderr = '';
+      let sentAt = 0;
+      child.stderr.on('data', (d) => { stderr += String(d); });
+      const poll = setInterval(() => {
+        try {
+          const ckDir = join(dir, CHECKPOINT_DIR);
+          if (!existsSync(ckDir) || sentAt) return;
+          const file = join(ckDir, readdirSync(ckDir).filter((f) => f.endsWith('.ckpt'))[0]);
+          const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[1]);
+          const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+          const r = readCheckpointFile(file, { cellKey: header.cell_key, configHash: manifest.config_hash });
+          const loops = r.ok ? (r.value as { loops: { state: Record<string, unknown> }[] }).loops : [];
+          if (loops.length && ready(loops[loops.length - 1].state)) {
+            sentAt = -1;
+            setTimeout(() => { sentAt = performance.now(); child.kill(signal); }, delayMs);
+          }
+        } catch { /* being written */ }
+      }, 50);
+      child.on('exit', (code) => {
+        clearInterval(poll);
+        resolve({ code, stderr, secondsToExit: sentAt > 0 ? (performance.now() - sentAt) / 1000 : NaN });
+      });
+    });
+  }
+
+  it('SIGTERM, then SIGUSR1, inside L-BFGS steps of a 784-400-300-400-784 autoencoder on 4000 samples: checkpoint, exit 143 / 138, resume equals an uninterrupted run', async () => {
+    const common = ['run', 'gaussian-mixture', '--k', '10', '--n', '4000', '--dim', '784', '--hidden', '400,300,400', '--lambda', '1e-3',
+      '--sigma', '0.1', '--max-iters', '5', '--no-plot'];
+    const whole = tmp();
+    const a = spawnSync(process.execPath, [binPath, ...common, '--out', whole, '--quiet'], { env: { ...process.env, NRC_THREADS: '2' } });
+    expect(a.status).toBe(3); // not_converged after 5 steps
+    const cut = tmp();
+    const args = [...common, '--out', cut, '--checkpoint-every', '0.001']; // timed checkpoints at every step (0.06 s)
+
+    const term = await stopWhen(args, cut, (s) => (s.iter as number) >= 1, 'SIGTERM', 300);
+    expect(term.code).toBe(143);
+    expect(term.stderr).toMatch(/SIGTERM: stopped the running cell/);
+    expect(term.stderr).toMatch(/checkpoint of .* written: .*\.ckpt/);
+    expect(term.stderr).toMatch(/Resume with: nrc run gaussian-mixture .*--out /);
+    // One evaluation of L_lambda here is several seconds of products on a loaded machine; the stop takes well under one.
+    expect(term.secondsToExit).toBeLessThan(10);
+
+    const usr1 = await stopWhen(args, cut, (s) => (s.iter as number) >= 3, 'SIGUSR1', 300);
+    expect(usr1.code).toBe(138);
+    expect(usr1.stderr).toMatch(/resuming .* from checkpoint \(/);
+    expect(usr1.secondsToExit).toBeLessThan(10);
+
+    const done = spawnSync(process.execPath, [binPath, ...args], { env: { ...process.env, NRC_THREADS: '2' }, encoding: 'utf8' });
+    expect(done.status).toBe(3);
+    expect(done.stderr).toMatch(/resuming .* from checkpoint \(/);
+    expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false);
+    expect(tables(cut)).toEqual(tables(whole));
+  }, 600_000);
 });
