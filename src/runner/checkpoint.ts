@@ -61,7 +61,7 @@ export function encodeState(value: unknown): Buffer {
     const kind = arrayKind(v);
     if (kind) {
       const a = v as Float64Array | Float32Array | Int32Array | Uint8Array;
-      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength); // copied once, into the body
       const node = { $a: kind, o: offset, n: a.length };
       blobs.push(bytes);
       offset += Math.ceil(bytes.length / 8) * 8;

@@ -187,7 +187,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     try {
       for (const cell of todo) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal be seen
-        if (controller.signal.aborted || stopRequested()) break;
+        if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; }
         const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
         progress.startCell(label);
         const started = new Date();
