@@ -31,6 +31,13 @@ export function checkpointPath(outDir: string, cellKey: string): string {
   return join(outDir, CHECKPOINT_DIR, `${createHash('sha256').update(cellKey).digest('hex').slice(0, 16)}.ckpt`);
 }
 
+/** Delete a cell's checkpoint, if any, and the checkpoint directory once empty. */
+export function removeCheckpoint(outDir: string, cellKey: string): void {
+  const path = checkpointPath(outDir, cellKey);
+  try { unlinkSync(path); } catch { /* none */ }
+  try { rmdirSync(dirname(path)); } catch { /* not empty, or absent */ }
+}
+
 type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
 
 const ARRAY_KINDS = { f64: Float64Array, f32: Float32Array, i32: Int32Array, u8: Uint8Array } as const;
@@ -342,8 +349,7 @@ export class CellCheckpoint implements Checkpoints {
 
   /** Delete the checkpoint (the cell committed, or its checkpoint is unusable), and the directory once empty. */
   remove(): void {
-    try { unlinkSync(this.path); } catch { /* none */ }
-    try { rmdirSync(dirname(this.path)); } catch { /* not empty, or absent */ }
+    removeCheckpoint(this.opts.outDir, this.opts.cellKey);
   }
 }
 

@@ -12,7 +12,7 @@ import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, typ
 import { shellQuote } from './quote.ts';
 import type { CellResult, Experiment, Row } from './types.ts';
 import { drawFiguresSafely, finalizeRun } from './finalize.ts';
-import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes } from './checkpoint.ts';
+import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
 import { StopRequested, clearStop, stopRequested } from '../linalg/interrupt.ts';
 import { exitCodeOfStop, installStopSignals, signalName } from './signals.ts';
 
@@ -172,6 +172,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const store = ResultStore.open(outDir, fresh);
   const done = store.doneKeys();
   const todo = mine.filter((c) => !done.has(c.key));
+  for (const c of mine) if (done.has(c.key)) removeCheckpoint(outDir, c.key); // left by a crash between commit and removal
   const progress = makeProgress(mine.length, opts.quiet);
   if (done.size > 0) progress.log(`Resuming ${outDir}: ${done.size} of ${mine.length} cells already done.`);
 
