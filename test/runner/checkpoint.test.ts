@@ -275,4 +275,22 @@ describe('signals during a long step of a large cell (real processes)', () => {
     expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false);
     expect(tables(cut)).toEqual(tables(whole));
   }, 600_000);
+
+  it('SIGINT inside an Adam epoch of mnist-collapse (784-256-256-10, 3000 digits): exit 130, resume equals an uninterrupted run', async () => {
+    const common = ['run', 'mnist-collapse', '--lambda', '1e-3', '--hidden', '256,256', '--n', '3000', '--n-test', '500', '--pool', '1',
+      '--epochs', '4', '--every', '1', '--optimizer', 'adam', '--lr', '0.001', '--batch-size', '32', '--no-plot'];
+    const whole = tmp();
+    const a = spawnSync(process.execPath, [binPath, ...common, '--out', whole, '--quiet'], { env: { ...process.env, NRC_THREADS: '2' } });
+    expect(a.status).toBe(0);
+    const cut = tmp();
+    const args = [...common, '--out', cut, '--checkpoint-every', '0.001'];
+    const int = await stopWhen(args, cut, (s) => (s.epoch as number) >= 1 && (s.start as number) > 0, 'SIGINT', 100);
+    expect(int.code).toBe(130);
+    expect(int.stderr).toMatch(/SIGINT: stopped the running cell/);
+    expect(int.secondsToExit).toBeLessThan(10);
+    const done = spawnSync(process.execPath, [binPath, ...args], { env: { ...process.env, NRC_THREADS: '2' }, encoding: 'utf8' });
+    expect(done.status).toBe(0);
+    expect(done.stderr).toMatch(/resuming .* from checkpoint \(/);
+    expect(tables(cut)).toEqual(tables(whole));
+  }, 600_000);
 });
