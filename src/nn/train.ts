@@ -1,6 +1,6 @@
 // Training loops: full-batch GD and L-BFGS to a gradient-norm tolerance, mini-batch SGD/Adam by epochs.
 import { Matrix } from '../linalg/index.ts';
-import { type Checkpoints, type LoopCheckpoint, type State, checkStop } from '../linalg/interrupt.ts';
+import { type Checkpoints, type LoopCheckpoint, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { Rng, type RngState } from '../random/index.ts';
 import { strongWolfe } from './linesearch.ts';
 import { type LossKind, type Target, selectTargetRows, targetRows } from './losses.ts';
@@ -133,7 +133,7 @@ function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluation
 
 /** The checkpoint hook of one training run, and what a finished run saved (then the run is not repeated). */
 function trainingCheckpoint(model: MLP, opts: TrainOptions): { ck: LoopCheckpoint; resumed?: Record<string, State>; finished?: TrainResult } {
-  const ck = (opts.checkpoint ?? { loop: () => ({ restored: undefined, point() {}, finish() {} }) }).loop(`train-${opts.optimizer.kind}`);
+  const ck = (opts.checkpoint ?? noCheckpoints).loop(`train-${opts.optimizer.kind}`);
   const saved = ck.restored;
   if (!saved) return { ck };
   const st = saved.state as Record<string, State>;
@@ -202,7 +202,8 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
     if (report.gradNorm < tol) return end('converged');
     if (iter >= opts.maxIters) return end('max_iters');
-    // Consistent point: x, g and the stored L-BFGS pairs change only after the step's line search.
+    // Consistent point: x, g and the stored L-BFGS pairs change only after the step's line search (memory.push
+    // reuses the oldest pair's buffers, after the last stop check of the step).
     const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
     const historyLength = rep.history.length;
     ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));

@@ -188,7 +188,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     try {
       for (const cell of todo) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal be seen
-        if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; }
+        if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; } // 2 = SIGINT
         const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
         progress.startCell(label);
         const started = new Date();
@@ -221,7 +221,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
           }
         }
-        if (!stopCode && (controller.signal.aborted || stopRequested())) stopCode = stopRequested() || 2;
+        if (!stopCode && (controller.signal.aborted || stopRequested())) stopCode = stopRequested() || 2; // 2 = SIGINT
         if (stopCode) {
           // a cell cut short is not committed: its checkpoint holds its state as of its last consistent point
           process.stderr.write(`\n${signalName(stopCode)}: stopped the running cell at its last consistent point.\n`);

@@ -11,7 +11,7 @@ import { StopRequested, clearStop } from '../../src/linalg/interrupt.ts';
 import { MLP, type OptimizerSpec, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { parseCsv } from '../../src/io/csv-read.ts';
-import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile } from '../../src/runner/checkpoint.ts';
+import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile, writeCheckpointFile } from '../../src/runner/checkpoint.ts';
 import { binPath, runCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
@@ -104,6 +104,24 @@ describe('damaged checkpoints', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/checkpoint of .* is damaged \(checksum mismatch/);
     expect(resumed.stderr).not.toContain('resuming');
+    expect(tables(cut)).toEqual(tables(whole));
+  }, 120_000);
+
+  it('a valid checkpoint that does not fit the cell\'s loops is reported and the cell restarts from scratch', async () => {
+    const common = ['run', 'gaussian-mixture', '--preset', 'quick', '--no-plot', '--quiet'];
+    const whole = tmp();
+    expect((await runCli([...common, '--out', whole])).code).toBe(0);
+    const cut = tmp();
+    expect((await runWithStopAt([...common, '--out', cut], 400)).code).toBe(143);
+    const file = join(cut, CHECKPOINT_DIR, readdirSync(join(cut, CHECKPOINT_DIR))[0]);
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[1]);
+    const meta = { cellKey: header.cell_key, configHash: header.config_hash };
+    const saved = readCheckpointFile(file, meta) as { value: { loops: { kind: string }[] } };
+    saved.value.loops[0].kind = 'train-gd'; // a gradient-descent loop where the cell runs L-BFGS
+    writeCheckpointFile(file, meta, saved.value);
+    const resumed = await runCli([...common, '--out', cut]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/checkpoint of .* does not fit this cell \(loop 1 is a train-lbfgs loop, the checkpoint saved a train-gd loop\)/);
     expect(tables(cut)).toEqual(tables(whole));
   }, 120_000);
 
