@@ -5,7 +5,8 @@
 // consistent point of a loop, and when a stop is requested (SIGINT, SIGTERM, SIGUSR1; see signals.ts).
 // Format (version 1):
 //   line 1: `nrc-checkpoint 1`
-//   line 2: JSON header {cell_key, config_hash, written_at, body_bytes, sha256}, sha256 = hex SHA-256 of the body
+//   line 2: JSON header {cell_key, config_hash, written_at, cell_seconds, body_bytes, sha256}: sha256 = hex SHA-256
+//           of the body, cell_seconds = wall-clock seconds the cell has run so far, over all processes
 //   body:   u32 LE length of a JSON tree, the tree (UTF-8), zero padding to a multiple of 8, then the binary
 //           typed arrays it refers to ({"$a": "f64" | "f32" | "i32" | "u8", "o": byte offset, "n": length});
 //           NaN, +-Infinity, -0 and undefined are {"$n": "NaN" | "Infinity" | "-Infinity" | "-0"} and {"$u": 1}.
@@ -14,7 +15,9 @@
 // memory, SGD velocity, Adam moments), random-stream positions, counters, and the rows gathered while it ran.
 // Written as <file>.tmp-<pid>, fsynced, renamed over <file>, directory fsynced. A file whose checksum, size,
 // cell key or configuration does not match is reported on stderr and deleted, and the cell starts from scratch.
-// A resumed cell prints `resuming <cell key> from checkpoint (<age>)` on stderr (also with --quiet).
+// A resumed cell prints `resuming <cell key> from checkpoint (<age>)` on stderr (also with --quiet), <age> as
+// `12 s old`, `3 min old`, `1.5 h old`. A run stopped by a signal exits with 130 (SIGINT), 143 (SIGTERM) or 138
+// (SIGUSR1) after writing the running cell's checkpoint (signals.ts).
 // Test only: NRC_TEST_CHECKPOINT_AT=N stops the cell at its N-th consistent point (counting the points of
 // every loop from 1 in this process) exactly as a SIGTERM would: checkpoint written, exit code 143.
 import { createHash } from 'node:crypto';
@@ -125,15 +128,16 @@ export interface CheckpointHeader {
   cell_key: string;
   config_hash: string;
   written_at: string;
+  cell_seconds: number;
   body_bytes: number;
   sha256: string;
 }
 
 /** Write `value` atomically to `path` (tmp file, fsync, rename, directory fsync); returns the bytes written. */
-export function writeCheckpointFile(path: string, meta: { cellKey: string; configHash: string }, value: unknown): number {
+export function writeCheckpointFile(path: string, meta: { cellKey: string; configHash: string; cellSeconds?: number }, value: unknown): number {
   const body = encodeState(value);
   const header: CheckpointHeader = {
-    cell_key: meta.cellKey, config_hash: meta.configHash, written_at: new Date().toISOString(),
+    cell_key: meta.cellKey, config_hash: meta.configHash, written_at: new Date().toISOString(), cell_seconds: meta.cellSeconds ?? 0,
     body_bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'),
   };
   const head = Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`, 'utf8');
@@ -228,6 +232,9 @@ export class CellCheckpoint implements Checkpoints {
   private saved: SavedLoop[] = [];
   private points = 0;
   private lastWrite = performance.now();
+  private readonly started = performance.now();
+  /** Seconds the cell ran in earlier processes (from a restored checkpoint). */
+  earlierSeconds = 0;
   /** Bytes and milliseconds of the last write. */
   lastBytes = 0;
   lastMs = 0;
@@ -252,12 +259,14 @@ export class CellCheckpoint implements Checkpoints {
       return { damaged: r.ok ? 'no loop list in the body' : r.reason };
     }
     this.saved = value.loops;
+    this.earlierSeconds = Number.isFinite(r.header.cell_seconds) ? r.header.cell_seconds : 0;
     return { header: r.header };
   }
 
   /** Forget a restored checkpoint (after a mismatch) and start from scratch. */
   reset(): void {
     this.saved = [];
+    this.earlierSeconds = 0;
     this.loops.length = 0;
     this.arrays.clear();
     this.points = 0;
@@ -333,6 +342,11 @@ export class CellCheckpoint implements Checkpoints {
     return { loops };
   }
 
+  /** Wall-clock seconds of the cell so far, earlier processes included. */
+  get cellSeconds(): number {
+    return this.earlierSeconds + (performance.now() - this.started) / 1000;
+  }
+
   /** Whether any loop has state worth saving. */
   get hasState(): boolean {
     return this.loops.some((l) => l.done || l.save);
@@ -341,7 +355,7 @@ export class CellCheckpoint implements Checkpoints {
   /** Write the checkpoint now (atomically); returns the bytes written. */
   write(): number {
     const t0 = performance.now();
-    this.lastBytes = writeCheckpointFile(this.path, this.opts, this.snapshot());
+    this.lastBytes = writeCheckpointFile(this.path, { ...this.opts, cellSeconds: this.cellSeconds }, this.snapshot());
     this.lastWrite = performance.now();
     this.lastMs = this.lastWrite - t0;
     return this.lastBytes;

@@ -241,7 +241,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         store.commitCell({
           index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
           ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-          seconds: (finished.getTime() - started.getTime()) / 1000,
+          seconds: ck.earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
           started_at: started.toISOString(), finished_at: finished.toISOString(),
         }, rows);
         ck.remove();

@@ -85,6 +85,9 @@ describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte 
       expect(resumed.stderr).toContain(`resuming ${header.cell_key} from checkpoint (`);
       expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false); // removed when the cell committed
       expect(tables(cut)).toEqual(tables(whole));
+      const after = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
+      const cell = after.cells.find((x: { key: string }) => x.key === header.cell_key);
+      expect(cell.seconds).toBeGreaterThanOrEqual(header.cell_seconds); // the time before the stop is counted
     }, 120_000);
   }
 });
