@@ -21,7 +21,7 @@
 // Test only: NRC_TEST_CHECKPOINT_AT=N stops the cell at its N-th consistent point (counting the points of
 // every loop from 1 in this process) exactly as a SIGTERM would: checkpoint written, exit code 143.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Checkpoints, type LoopCheckpoint, type State, StopRequested, requestStop } from '../linalg/interrupt.ts';
 
@@ -161,6 +161,27 @@ export function writeCheckpointFile(path: string, meta: { cellKey: string; confi
 
 function writeAll(fd: number, buf: Buffer): void {
   for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at);
+}
+
+/**
+ * The header of a checkpoint without reading or verifying its body (cheap, for status reports: which cell,
+ * written when, how long it has run); undefined when the file is missing or does not start like a checkpoint.
+ */
+export function readCheckpointHeader(path: string): CheckpointHeader | undefined {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch { return undefined; }
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString('utf8');
+    const lines = text.split('\n');
+    if (lines.length < 3 || lines[0] !== MAGIC) return undefined;
+    return JSON.parse(lines[1]) as CheckpointHeader;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export type ReadCheckpoint =

@@ -11,7 +11,7 @@ import { StopRequested, clearStop } from '../../src/linalg/interrupt.ts';
 import { MLP, type OptimizerSpec, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { parseCsv } from '../../src/io/csv-read.ts';
-import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile, writeCheckpointFile } from '../../src/runner/checkpoint.ts';
+import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile, readCheckpointHeader, writeCheckpointFile } from '../../src/runner/checkpoint.ts';
 import { binPath, runCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
@@ -137,6 +137,7 @@ describe('damaged checkpoints', () => {
     ck.write();
     const path = checkpointPath(dir, 'a=1');
     expect(readCheckpointFile(path, meta).ok).toBe(true);
+    expect(readCheckpointHeader(path)).toMatchObject({ cell_key: 'a=1', config_hash: 'h1', body_bytes: expect.any(Number) });
     expect(readCheckpointFile(path, { ...meta, configHash: 'h2' })).toMatchObject({ ok: false, reason: 'written by another configuration' });
     expect(readCheckpointFile(path, { ...meta, cellKey: 'a=2' })).toMatchObject({ ok: false });
     writeFileSync(path, readFileSync(path).subarray(0, -5));
