@@ -273,10 +273,12 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
       perm = shuffles.permutation(N);
       lr = scheduledLr(t.lr, epoch, opts.schedule);
     }
-    for (let start = first; start < N; start += B) {
+    // One consistent point before each mini-batch and one after the last (before the epoch's reports).
+    for (let start = first; ; start += B) {
       const at = { epoch, start, lossSum: batchLoss, lr, current, historyLength: history.length };
       miniBatchPoint(ck, model, update, shuffles, perm, at, () => ({ history: Float64Array.from(history.slice(0, at.historyLength)) }));
       checkStop();
+      if (start >= N) break;
       const size = Math.min(B, N - start);
       const idx = perm.subarray(start, start + size);
       const b = batchOf(size);

@@ -174,7 +174,6 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const gNew = new Float64Array(n);
   const s = lbfgs ? new Float64Array(n) : null;
   const yv = lbfgs ? new Float64Array(n) : null;
-  let skipEmit = false;
   if (resumed) {
     model.setRunningStats(resumed.running as Float64Array[]);
     x.set(resumed.x as Float64Array);
@@ -185,16 +184,20 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     evaluations = resumed.evaluations as number;
     rep.history.push(...(resumed.history as unknown as StepReport[]));
     memory?.importState(resumed.memory as never);
-    skipEmit = true; // this step's report was emitted before the checkpoint
   } else {
     f = fg(x, g);
   }
   for (;;) {
+    // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
+    // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
+    const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
+    const historyLength = rep.history.length;
+    ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
+    checkStop();
     const finite = Number.isFinite(f) && allFinite(g);
     const report = rep.make(iter, f, g, lr);
     const emitted = rep.due(iter);
-    if (emitted && !skipEmit) rep.emit(report);
-    skipEmit = false;
+    if (emitted) rep.emit(report);
     const end = (status: TrainStatus, message?: string): TrainResult => {
       model.params.set(x);
       return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message));
@@ -202,12 +205,6 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
     if (report.gradNorm < tol) return end('converged');
     if (iter >= opts.maxIters) return end('max_iters');
-    // Consistent point: x, g and the stored L-BFGS pairs change only after the step's line search (memory.push
-    // reuses the oldest pair's buffers, after the last stop check of the step).
-    const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
-    const historyLength = rep.history.length;
-    ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
-    checkStop();
     if (opts.signal?.aborted) return end('aborted');
     if (!lbfgs) {
       lr = scheduledLr((opts.optimizer as { lr: number }).lr, iter, opts.schedule);
@@ -310,11 +307,13 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       lr = scheduledLr(spec.lr, epoch, opts.schedule);
       perm = shuffleRng.permutation(N);
     }
-    for (let start = first; start < N; start += B) {
+    // One consistent point before each mini-batch and one after the last (before the epoch's reports).
+    for (let start = first; ; start += B) {
       const at = { epoch, start, lossSum, lr, evaluations, measured, report: report as unknown as State, historyLength: rep.history.length };
       miniBatchPoint(ck, model, update, shuffleRng, perm, at, () => ({ history: rep.history.slice(0, at.historyLength) as unknown as State }));
       checkStop();
       if (opts.signal?.aborted) return endWith('aborted', rep.make(epoch, NaN, null, lr), true);
+      if (start >= N) break;
       const size = Math.min(B, N - start);
       const idx = perm.subarray(start, start + size);
       const b = batchOf(size);

@@ -316,3 +316,42 @@ describe('signals during a long step of a large cell (real processes)', () => {
     expect(tables(cut)).toEqual(tables(whole));
   }, 600_000);
 });
+
+describe('a stop while an epoch is being recorded (after its last mini-batch)', () => {
+  it('resumes from the end of the epoch: same parameters and rows as an uninterrupted run', async () => {
+    const { trainEpochs } = await import('../../experiments/shared/mnist-training.ts');
+    const { requestStop } = await import('../../src/linalg/interrupt.ts');
+    const rng = new Rng('data');
+    const N = 50;
+    const ds = { X: new Matrix(N, 6, rng.normals(N * 6)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), classes: 3 };
+    const build = () => new MLP({ widths: [6, 8, 3], activation: 'tanh', batchnorm: true }, new Rng('init'));
+    const training = { epochs: 4, lr: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f64' as const, targets: 'onehot' };
+    const run = async (model: MLP, ck: CellCheckpoint | undefined, stopInRecord: number) => {
+      const rows = ck ? ck.rows<{ epoch: number; loss: number; out: number }>('r') : [];
+      const res = await trainEpochs({ signal: new AbortController().signal, checkpoint: ck }, model, ds, {
+        lambda: 1e-3, mode: 'train', training, every: 1, rng: new Rng('t'),
+        onRecord: (epoch, loss) => {
+          if (epoch === stopInRecord) requestStop(15); // a signal arrives while the epoch's rows are computed
+          rows.push({ epoch, loss, out: 0 });
+          rows[rows.length - 1].out = model.predict(ds.X).data[0]; // a forward pass: it sees the stop
+        },
+      });
+      return { res, rows };
+    };
+    const whole = build();
+    const ref = await run(whole, undefined, -1);
+    const meta = { outDir: tmp(), cellKey: 'k', configHash: 'h', everyMinutes: 0 };
+    const ck1 = new CellCheckpoint(meta);
+    await expect(run(build(), ck1, 2)).rejects.toThrow(StopRequested);
+    clearStop();
+    ck1.write();
+    const model = build();
+    const ck2 = new CellCheckpoint(meta);
+    expect(ck2.restore()).toHaveProperty('header');
+    const again = await run(model, ck2, -1);
+    expect(Buffer.from(model.params.buffer)).toEqual(Buffer.from(whole.params.buffer));
+    expect(model.runningStats()).toEqual(whole.runningStats());
+    expect(again.rows).toEqual(ref.rows);
+    expect(again.res).toEqual(ref.res);
+  });
+});
