@@ -9,8 +9,10 @@
 //   SIGINT  -> 130 (Ctrl-C)
 //   SIGTERM -> 143 (Slurm at a time limit or preemption, before SIGKILL after KillWait)
 //   SIGUSR1 -> 138 (Slurm's --signal=B:USR1@120, forwarded by the batch script, which may then requeue)
-// The main thread listens too, for the moments its event loop is free. A second SIGINT while a stop is
-// being handled quits at once (130). If the watcher cannot start, only the main-thread handlers remain.
+// The main thread listens too, for the moments its event loop is free; a second SIGINT seen there quits at
+// once (130). If the watcher cannot start (process.binding gone in a later Node), only the main-thread
+// handlers remain, and a signal is then seen when the running step ends. The GEMM worker threads of
+// src/linalg/threads.ts finish their share of the current row block and wait; they end with the process.
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { clearStop, requestStop, stopFlagBuffer } from '../linalg/interrupt.ts';
