@@ -64,7 +64,7 @@ export default defineExperiment<CentralPathParams>({
     const H0 = randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
     const labels = ufmLabels(K, n);
     // Flow records, plus the times 1/beta of Corollary 3.2 that fall inside [0, tEnd] (one extra short integration each).
-    const flow = integrateCentralPath(H0, cfg, { tEnd: p.tEnd, records: p.records, tol: p.tol, signal: ctx.signal });
+    const flow = integrateCentralPath(H0, cfg, { tEnd: p.tEnd, records: p.records, tol: p.tol, signal: ctx.signal, checkpoint: ctx.checkpoint });
     if (flow.status === 'failed' && ctx.signal.aborted) return { status: 'failed', rows: {}, message: 'interrupted' };
     const flowRows: Row[] = flow.records.map((r) => ({
       ...base, t: r.t, nc1_trace: r.nc1Trace, trace_sigma_w: r.traceSigmaW, trace_sigma_b: r.traceSigmaB, tw: r.tw, tb: r.tb, loss: r.loss, steps: r.steps,
@@ -80,7 +80,7 @@ export default defineExperiment<CentralPathParams>({
     const corollary: Row[] = [];
     let allOk = flow.status === 'ok';
     for (const beta of parseBetas(p.betas)) {
-      const res = solveUfm({ ...cfg, beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, beta), maxIters: 20000, signal: ctx.signal });
+      const res = solveUfm({ ...cfg, beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, beta), maxIters: 20000, signal: ctx.signal, checkpoint: ctx.checkpoint });
       if (res.status !== 'ok') allOk = false;
       const nH = nc1Trace(res.H, labels);
       const n0 = nc1Trace(H0, labels);

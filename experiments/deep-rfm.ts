@@ -8,7 +8,8 @@ import { writeNpy } from '../src/io/npy.ts';
 import { join } from 'node:path';
 import { Matrix, gemm } from '../src/linalg/index.ts';
 import type { Rng } from '../src/random/index.ts';
-import { defineExperiment, type CellResult, type Row } from '../src/runner/types.ts';
+import { StopRequested } from '../src/linalg/interrupt.ts';
+import { defineExperiment, loopRows, type CellResult, type Row } from '../src/runner/types.ts';
 import {
   type Dataset, applyStandardizer, checkDataset, fitStandardizer, normalizeRows, selectSamples, sortByClass, subset, trainTestSplit,
 } from '../src/data/dataset.ts';
@@ -189,7 +190,7 @@ export default defineExperiment<DeepRfmParams>({
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const t0 = performance.now();
-    const rows: Record<string, Row[]> = { layers: [], accuracy: [], linearized: [] };
+    const rows: Record<string, Row[]> = { layers: loopRows(ctx, 'layers'), accuracy: loopRows(ctx, 'accuracy'), linearized: [] };
     const split = await loadData(p, ctx.rng);
     const train0 = sortByClass(split.train);
     const test0 = sortByClass(split.test);
@@ -223,7 +224,7 @@ export default defineExperiment<DeepRfmParams>({
       deepRfm(train, test, {
         depth: p.depth, kernel: p.kernel as KernelName, bandwidth: p.bandwidth, ridge: p.ridge,
         featureMap: p.featureMap as FeatureMapName, width: p.width, featureBandwidth: p.featureBandwidth,
-        agopNormalization: p.agopNorm as 'max' | 'none', signal: ctx.signal,
+        agopNormalization: p.agopNorm as 'max' | 'none', signal: ctx.signal, checkpoint: ctx.checkpoint,
         onProgress: (f, m) => ctx.progress(f, m),
       }, ctx.rng.child('deep-rfm'), (layer: DeepRfmLayer) => {
         rows.accuracy.push({
@@ -233,7 +234,6 @@ export default defineExperiment<DeepRfmParams>({
         for (const [stage, X] of stages) {
           if (!X) continue;
           const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
-          if (![m.nc1Trace, m.nc2Gram].every(Number.isFinite)) status = 'diverged';
           // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
           rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
         }
@@ -246,8 +246,9 @@ export default defineExperiment<DeepRfmParams>({
         }
       });
     } catch (e) {
-      if (ctx.signal.aborted) { status = 'failed'; message = 'aborted'; } else throw e;
+      if (ctx.signal.aborted && !(e instanceof StopRequested)) { status = 'failed'; message = 'aborted'; } else throw e;
     }
+    if (status === 'ok' && rows.layers.some((r) => !Number.isFinite(r.nc1) || !Number.isFinite(r.nc2_gram))) status = 'diverged';
     if (gramIdx) {
       writeFileSync(join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-labels.txt`), Array.from(gramIdx, (i) => train.labels[i]).join('\n') + '\n');
     }

@@ -4,6 +4,7 @@
 import { type Matrix, frobeniusNorm, rank } from '../src/linalg/index.ts';
 import { relTail, spectrum } from '../src/metrics/index.ts';
 import { batchGradient, lossGradient } from '../src/nn/index.ts';
+import { checkStop } from '../src/linalg/interrupt.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
   type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, trainAutoencoder, validateAutoencoder,
@@ -63,6 +64,7 @@ export default defineExperiment<GradientRankParams>({
     const order = ctx.rng.child('batch').permutation(p.n);
     const gradientRank: Row[] = [];
     for (let b = 1; b <= p.batch; b++) {
+      checkStop();
       if (ctx.signal.aborted) return { status: 'failed', rows: {}, message: 'interrupted' };
       const grads = batchGradient(model, data.X, data.X, { loss: 'squared' }, order.subarray(0, b)); // grad of sum_{i in batch} l
       grads.forEach((G, l) => {
@@ -77,7 +79,7 @@ export default defineExperiment<GradientRankParams>({
     const degenerate = mixtureData({ ...p, sigma: 0 }, ctx.seed);
     const trainedModel = buildAutoencoder(p, ctx.seed, 'tanh');
     const trained = await trainAutoencoder(trainedModel, degenerate.X, degenerate.X, p, {
-      signal: ctx.signal, progress: (f, m) => ctx.progress(0.2 + 0.8 * f, `degenerate data: ${m ?? ''}`),
+      signal: ctx.signal, checkpoint: ctx.checkpoint, progress: (f, m) => ctx.progress(0.2 + 0.8 * f, `degenerate data: ${m ?? ''}`),
     });
     const res = trained.result;
     if (res.status === 'aborted') return { status: 'failed', rows: {}, message: 'interrupted' };

@@ -4,7 +4,7 @@
 // paper's TCV estimate) of every layer's input z^j, and training loss / accuracy and test accuracy.
 import { singularValues } from '../src/linalg/index.ts';
 import { errorTailCurve, oneHot, wcss } from '../src/metrics/index.ts';
-import { defineExperiment, type Row } from '../src/runner/types.ts';
+import { defineExperiment, loopRows } from '../src/runner/types.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, commonStreams,
   tanhMlp, trainEpochs, validateMnistData,
@@ -53,9 +53,9 @@ export default defineExperiment<MnistCollapseParams>({
     const { train, test } = data;
     const model = tanhMlp(train.X.cols, p.hidden, data.classes, streams.init(p.hidden), p.dtype);
     const Y = oneHot(train.labels, data.classes);
-    const tails: Row[] = [];
-    const tcv: Row[] = [];
-    const trainRows: Row[] = [];
+    const tails = loopRows(ctx, 'tails');
+    const tcv = loopRows(ctx, 'tcv');
+    const trainRows = loopRows(ctx, 'train');
     const onRecord = (epoch: number, loss: number) => {
       model.layers.forEach((layer, l) => {
         const e = errorTailCurve(singularValues(layer.W)); // e(1..n+1), NRC Eq. 22; the last entry e(n+1) = 0 is dropped

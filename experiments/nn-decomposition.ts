@@ -9,7 +9,8 @@ import { nc1Trace, nfaCorrelation } from '../src/metrics/index.ts';
 import { layerAgops, rightSingularProjection, varianceRatios } from '../src/metrics/decomposition.ts';
 import { type Dtype, MLP, applyActivation } from '../src/nn/index.ts';
 import type { Rng } from '../src/random/index.ts';
-import { defineExperiment, type Row } from '../src/runner/types.ts';
+import { StopRequested } from '../src/linalg/interrupt.ts';
+import { defineExperiment, loopRows, type Row } from '../src/runner/types.ts';
 import {
   type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs,
   validateMnistData,
@@ -132,8 +133,10 @@ export default defineExperiment<NnDecompositionParams>({
     }
     const model = buildNetwork(p, train.X.cols, data.classes, ctx.rng);
     const initial = model.layers.slice(0, p.depth).map((v) => v.W.clone());
-    const rows: Record<string, Row[]> = { decomposition: [], variance: [], nfa: [], train: [] };
-    let measureError: string | undefined;
+    const rows: Record<string, Row[]> = {
+      decomposition: loopRows(ctx, 'decomposition'), variance: loopRows(ctx, 'variance'), nfa: loopRows(ctx, 'nfa'), train: loopRows(ctx, 'train'),
+    };
+    const measureErrors = loopRows<string>(ctx, 'errors');
     const result = await trainEpochs(ctx, model, train, {
       lambda: 0,
       training: p,
@@ -148,11 +151,12 @@ export default defineExperiment<NnDecompositionParams>({
           rows.variance.push(...m.variance);
           rows.nfa.push(...m.nfa);
         } catch (e) {
-          measureError ??= `epoch ${epoch}: ${(e as Error).message}`;
+          if (e instanceof StopRequested) throw e;
+          measureErrors.push(`epoch ${epoch}: ${(e as Error).message}`);
         }
       },
     });
-    if (measureError) return { status: 'failed', rows, message: measureError };
+    if (measureErrors.length) return { status: 'failed', rows, message: measureErrors[0] };
     return { status: result.status, rows, ...(result.message ? { message: result.message } : {}) };
   },
 });

@@ -59,7 +59,7 @@ export default defineExperiment<UfmParams>({
     const labels = ufmLabels(K, n);
     if (p.beta === 0) {
       const init = new Matrix(K * n, d, ctx.rng.child('init').normals(K * n * d));
-      const r = checkTheorem21({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, gradTol: p.gradTol, maxIters: p.maxIters, init });
+      const r = checkTheorem21({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, gradTol: p.gradTol, maxIters: p.maxIters, init, checkpoint: ctx.checkpoint });
       const status = r.converged ? 'ok' : 'not_converged';
       return {
         status,
@@ -74,7 +74,7 @@ export default defineExperiment<UfmParams>({
     const H0 = p.h0 === 'collapsed'
       ? collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, randomOrthonormal(ctx.rng.child('R'), d, K)).H
       : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
-    const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, p.beta), maxIters: p.maxIters, signal: ctx.signal });
+    const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, p.beta), maxIters: p.maxIters, signal: ctx.signal, checkpoint: ctx.checkpoint });
     const st = res.status;
     let within = 0;
     const trW = (() => { const m = new Float64Array(K * d); for (let s = 0; s < K * n; s++) for (let j = 0; j < d; j++) m[Math.floor(s / n) * d + j] += res.H.data[s * d + j] / n; for (let s = 0; s < K * n; s++) for (let j = 0; j < d; j++) within += (res.H.data[s * d + j] - m[Math.floor(s / n) * d + j]) ** 2; return within / (K * n); })();

@@ -1,6 +1,7 @@
 // Small pure checks of the perturbation paper's claims for `nrc check`: each returns what was measured and what
 // theory expects (Tirer et al.: Theorem 2.1, Theorem 3.1, Corollary 3.2, Theorem 4.1, Theorem 4.2 / App. D).
 import { Matrix, frobeniusNorm, gemm, sub } from '../linalg/index.ts';
+import type { Checkpoints } from '../linalg/interrupt.ts';
 import { nc1Trace } from '../metrics/index.ts';
 import { Rng } from '../random/index.ts';
 import {
@@ -35,11 +36,11 @@ export interface Theorem21Check extends Measured {
 }
 
 /** Solve Eq. 1 from a random start and compare with Theorem 2.1. */
-export function checkTheorem21(cfg: SizeConfig & { gradTol?: number; maxIters?: number; init?: Matrix }): Theorem21Check {
+export function checkTheorem21(cfg: SizeConfig & { gradTol?: number; maxIters?: number; init?: Matrix; checkpoint?: Checkpoints }): Theorem21Check {
   const { K, n, d, lambdaH, lambdaW } = cfg;
   const rng = new Rng(cfg.seed ?? 0);
   const init = cfg.init ?? new Matrix(K * n, d, rng.child('init').normals(K * n * d));
-  const res = solveUfm({ K, n, d, lambdaH, lambdaW }, init, { gradTol: cfg.gradTol ?? 1e-11, maxIters: cfg.maxIters ?? 20000 });
+  const res = solveUfm({ K, n, d, lambdaH, lambdaW }, init, { gradTol: cfg.gradTol ?? 1e-11, maxIters: cfg.maxIters ?? 20000, checkpoint: cfg.checkpoint });
   const t = theorem21(lambdaH, lambdaW);
   const Hbar = classMeanRows(res.H, K, n); // K x d, row k = hbar_k
   const G = gemm(Hbar, Hbar, { transB: true }); // Hbar^T Hbar (paper's columns)

@@ -54,6 +54,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
     .option('--resume', 'continue an interrupted run of the same configuration (default when --out holds it)', false)
     .option('--overwrite', 'discard what --out holds and start again', false)
     .option('--shard <i/n>', 'run only shard i of n (0-based) of the grid, e.g. for a Slurm job array')
+    .option('--checkpoint-every <minutes>', 'write the running cell\'s checkpoint this often (0 = only on SIGINT/SIGTERM/SIGUSR1)', '10')
     .option('--threads <n>', 'threads for matrix products (results are identical for any count) [default: all cores, or NRC_THREADS]')
     .option('--no-plot', 'do not draw figures at the end')
     .option('-q, --quiet', 'no progress output', false)
@@ -72,7 +73,12 @@ function addRunCommand(run: Command, exp: Experiment): void {
         setThreads(n);
       }
       const threads = getThreads();
+      const checkpointEvery = Number(opts.checkpointEvery);
+      if (opts.checkpointEvery.trim() === '' || !Number.isFinite(checkpointEvery) || checkpointEvery < 0) {
+        throw new UsageError(`--checkpoint-every ${JSON.stringify(opts.checkpointEvery)}: expected minutes >= 0 (e.g. 10; 0 = only when stopped by a signal)`);
+      }
       const summary = await runExperiment(exp, {
+        checkpointEvery,
         preset: opts.preset,
         given,
         seed: opts.seed,

@@ -2,6 +2,7 @@
 // AGOP M_l, X_{l+1} = Phi_l(M_l^{1/2} X_l); a final KRR readout on X_{L+1}. Samples are rows, so
 // M^{1/2} x for every sample is the product X M^{1/2} (M symmetric).
 import { Matrix, gemm, sqrtPSD } from '../linalg/index.ts';
+import { type Checkpoints, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
 import { type Dataset, normalizeRows, oneHot } from '../data/dataset.ts';
 import { kernelAgop, normalizeByMaxEntry } from './agop.ts';
@@ -33,6 +34,8 @@ export interface DeepRfmOptions {
   targetOn?: number;
   targetOff?: number;
   signal?: AbortSignal;
+  /** Checkpoint hooks: the start of every layer is a consistent point (its input features are saved). */
+  checkpoint?: Checkpoints;
   /** Progress inside the run (fraction in [0, 1]). */
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -71,10 +74,16 @@ export function deepRfm(
   onLayer: (layer: DeepRfmLayer) => void,
 ): void {
   const Y = oneHot(train.labels, train.classes, { on: opts.targetOn ?? 1, off: opts.targetOff ?? -1 });
-  let X = train.X;
-  let T = test?.X;
+  const ck = (opts.checkpoint ?? noCheckpoints).loop('deep-rfm');
+  if (ck.restored?.done) return;
+  const saved = ck.restored?.state as { l: number; X: Float64Array; cols: number; T: Float64Array | null; testCols: number } | undefined;
+  let X = saved ? new Matrix(train.X.rows, saved.cols, saved.X) : train.X;
+  let T = saved ? (saved.T && test ? new Matrix(test.X.rows, saved.testCols, saved.T) : undefined) : test?.X;
   const L = opts.depth;
-  for (let l = 1; l <= L + 1; l++) {
+  for (let l = saved ? saved.l : 1; l <= L + 1; l++) {
+    const at: Record<string, State> = { l, X: X.data, cols: X.cols, T: T ? T.data : null, testCols: T ? T.cols : 0 };
+    ck.point(() => at);
+    checkStop();
     if (opts.signal?.aborted) throw new Error('deepRfm: aborted');
     const Xn = normalizeRows(X);
     const Tn = T ? normalizeRows(T) : undefined;
@@ -87,10 +96,11 @@ export function deepRfm(
     if (l === L + 1) {
       onLayer({ layer: l, input: Xn, testInput: Tn, trainAccuracy, testAccuracy, refitTestAccuracy: NaN, krrMethod: sol.method });
       opts.onProgress?.(1, `readout: train acc ${trainAccuracy.toFixed(3)}`);
+      ck.finish({ l });
       break;
     }
     opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
-    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, onBatch: () => opts.signal?.aborted === true });
+    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);

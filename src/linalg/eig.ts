@@ -1,5 +1,6 @@
 // Symmetric eigendecomposition (DESIGN.md, "src/linalg/"): Householder tridiagonalisation, then
 // implicit QL with Wilkinson-type shifts (Golub & Van Loan 8.3), rotations logged and applied at the end.
+import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { copyBlock, formReflectorProduct, householder, putBlock } from './reflector.ts';
@@ -127,7 +128,7 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   };
   try {
     let p0 = 0;
-    for (; n - p0 > TRD_MIN; p0 += TRD_NB) tridiagonalizePanel(a, n, p0, TRD_NB, f);
+    for (; n - p0 > TRD_MIN; p0 += TRD_NB) { checkStop(); tridiagonalizePanel(a, n, p0, TRD_NB, f); } // a stop request is seen between panels
     tridiagonalizeUnblocked(a, n, p0, f);
   } finally {
     releaseWorkspace(a);
@@ -163,6 +164,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, Z?: Matrix): void {
   for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(ee[i]) + (i > 0 ? Math.abs(ee[i - 1]) : 0));
   const floor = Number.EPSILON * tnorm;
   for (let l = 0; l < n; l++) {
+    if ((l & 15) === 0) checkStop();
     let iter = 0;
     for (;;) {
       let m = l;

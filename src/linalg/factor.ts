@@ -1,4 +1,5 @@
 // Cholesky, LU solves, inverse, pseudo-inverse, PSD square roots, Woodbury (DESIGN.md, "src/linalg/").
+import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm, matmul, matmulNT } from './gemm.ts';
 import { transpose, transposeBlock } from './ops.ts';
@@ -52,6 +53,7 @@ interface CholeskyWork {
 
 /** Factor the diagonal block W[o : o+m, o : o+m] in place (lower triangle), recursively. */
 function factorInPlace(work: CholeskyWork, o: number, m: number): void {
+  checkStop(); // a stop request is seen between blocks
   if (m <= CHOL_BASE) {
     factorUnblocked(work, o, m);
     return;
@@ -162,6 +164,7 @@ export function luFactor(A: Matrix): { LU: Matrix; perm: Int32Array } {
   for (let i = 0; i < n; i++) perm[i] = i;
   const tmp = new Float64Array(n);
   for (let k = 0; k < n; k++) {
+    if ((k & 63) === 0) checkStop();
     let p = k, mx = Math.abs(a[k * n + k]);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(a[i * n + k]);

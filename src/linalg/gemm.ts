@@ -1,4 +1,5 @@
 // GEMM: C = alpha op(A) op(B) + beta C, the one product every layer of nrc calls (DESIGN.md).
+import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 
 export interface GemmOptions {
@@ -39,8 +40,31 @@ export function gemm(A: Matrix, B: Matrix, opts: GemmOptions = {}): Matrix {
   const C = opts.C ?? new Matrix(m, n);
   if (C.rows !== m || C.cols !== n) throw new RangeError(`gemm: C is ${C.rows}x${C.cols}, expected ${m}x${n}`);
   if (m === 0 || n === 0) return C;
-  (activeKernel ?? gemmReference)(m, n, k, alpha, A.data, transA, B.data, transB, opts.C ? beta : 0, C.data);
+  const kernel = activeKernel ?? gemmReference;
+  const b0 = opts.C ? beta : 0;
+  const rows = transA ? m : stopBlockRows(m, n, k);
+  if (rows >= m) {
+    kernel(m, n, k, alpha, A.data, transA, B.data, transB, b0, C.data);
+    return C;
+  }
+  // A long product runs as row blocks of C with a stop check between them: every row of C is summed the same way
+  // whatever the row range (as with threads), so the result is bit-identical to one call.
+  for (let i0 = 0; i0 < m; i0 += rows) {
+    checkStop();
+    const r = Math.min(rows, m - i0);
+    kernel(r, n, k, alpha, A.data.subarray(i0 * k, (i0 + r) * k), false, B.data, transB, b0, C.data.subarray(i0 * n, (i0 + r) * n));
+  }
   return C;
+}
+
+/** Flops of one row block of a long product (about 0.05-0.2 s on one core); tests may lower it. */
+export const gemmStopBlock = { flops: 2e9 };
+
+/** Rows per block of a product (m when it runs as one call: at most twice the block flops). */
+export function stopBlockRows(m: number, n: number, k: number): number {
+  const f = gemmStopBlock.flops;
+  if (2 * m * n * k <= 2 * f) return m;
+  return Math.max(64, Math.ceil(f / (2 * n * k) / 64) * 64);
 }
 
 /** A B */

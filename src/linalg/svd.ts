@@ -6,6 +6,7 @@
 // runs in wasm memory with SIMD matrix-vector products when the fast path is on (level2.ts); its factors are
 // formed from the reflectors with GEMM (compact WY). The unblocked reference lives on in
 // test/linalg/reference-svd.ts.
+import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm, matmul } from './gemm.ts';
 import { transpose } from './ops.ts';
@@ -185,7 +186,7 @@ function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
   };
   try {
     let p = 0;
-    for (; n - p > BRD_MIN; p += BRD_NB) bidiagonalizePanel(a, m, n, p, BRD_NB, f);
+    for (; n - p > BRD_MIN; p += BRD_NB) { checkStop(); bidiagonalizePanel(a, m, n, p, BRD_NB, f); } // a stop request is seen between panels
     bidiagonalizeUnblocked(a, m, n, p, f);
   } finally {
     releaseWorkspace(a);

@@ -2,6 +2,7 @@
 // bounds on the total cluster variation TCV_K (Def. 3.2) from a given partition and from k-means++.
 // Data are N x d with one sample per row (DESIGN.md conventions).
 import { Matrix, gemm } from '../linalg/index.ts';
+import { checkStop } from '../linalg/interrupt.ts';
 import { Rng } from '../random/index.ts';
 import { classIndex } from './classes.ts';
 
@@ -142,6 +143,7 @@ function kmeansPlusPlus(P: Matrix, pNorm: Float64Array, K: number, rng: Rng): Ma
   C.data.set(P.row(first), 0);
   const minD = new Float64Array(N).fill(Infinity);
   for (let k = 1; k <= K; k++) {
+    checkStop();
     const last = new Matrix(1, d, C.data.slice((k - 1) * d, k * d));
     const Dk = squaredDistances(P, pNorm, last);
     let total = 0;
@@ -179,6 +181,7 @@ function lloyd(P: Matrix, pNorm: Float64Array, C0: Matrix, maxIter: number, init
   let iter = 0;
   let converged = false;
   for (; iter < maxIter; iter++) {
+    checkStop(); // a stop request is seen between Lloyd iterations
     const D = squaredDistances(P, pNorm, C);
     const next = new Int32Array(N);
     const dist = new Float64Array(N);

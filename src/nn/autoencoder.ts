@@ -112,14 +112,14 @@ export function cellStatusOf(result: TrainResult, maxIters: number): { status: C
 export async function trainAutoencoder(
   model: MLP, X: Matrix, Y: Matrix,
   p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'>,
-  ctx: Pick<CellContext, 'progress' | 'signal'>,
+  ctx: Pick<CellContext, 'progress' | 'signal' | 'checkpoint'>,
   opts: { sampleWeights?: Float64Array; label?: string } = {},
 ): Promise<TrainedAutoencoder> {
   const label = opts.label ? `${opts.label} ` : '';
   const reportEvery = Math.max(1, Math.min(50, Math.floor(p.maxIters / 100)));
   const result = await trainAsync(model, X, Y, {
     loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
-    signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights,
+    signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights, checkpoint: ctx.checkpoint,
     onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters), `${label}iter ${r.iter} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
   });
   return { result, ...cellStatusOf(result, p.maxIters) };

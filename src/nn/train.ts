@@ -1,6 +1,7 @@
 // Training loops: full-batch GD and L-BFGS to a gradient-norm tolerance, mini-batch SGD/Adam by epochs.
 import { Matrix } from '../linalg/index.ts';
-import type { Rng } from '../random/index.ts';
+import { type Checkpoints, type LoopCheckpoint, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
+import { Rng, type RngState } from '../random/index.ts';
 import { strongWolfe } from './linesearch.ts';
 import { type LossKind, type Target, selectTargetRows, targetRows } from './losses.ts';
 import type { MLP, Mode } from './mlp.ts';
@@ -48,6 +49,11 @@ export interface TrainOptions {
   sampleWeights?: Float64Array;
   /** Train only the sub-network from layer j on X = z^j (layers < j are frozen). */
   from?: number;
+  /**
+   * Checkpoint hooks (src/runner/checkpoint.ts): the loop marks every step (mini-batch) as a consistent point
+   * and resumes from a saved state, giving the same parameters and reports as an uninterrupted run.
+   */
+  checkpoint?: Checkpoints;
 }
 
 export interface TrainResult {
@@ -125,7 +131,29 @@ function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluation
   };
 }
 
+/** The checkpoint hook of one training run, and what a finished run saved (then the run is not repeated). */
+function trainingCheckpoint(model: MLP, opts: TrainOptions): { ck: LoopCheckpoint; resumed?: Record<string, State>; finished?: TrainResult } {
+  const ck = (opts.checkpoint ?? noCheckpoints).loop(`train-${opts.optimizer.kind}`);
+  const saved = ck.restored;
+  if (!saved) return { ck };
+  const st = saved.state as Record<string, State>;
+  if (saved.done) {
+    model.importState(st.model as never);
+    const result = st.result as unknown as TrainResult;
+    return { ck, finished: result };
+  }
+  return { ck, resumed: st };
+}
+
+/** End a checkpointed training run: keep the final model and result (the run is then skipped on resume). */
+function finishTraining(ck: LoopCheckpoint, model: MLP, result: TrainResult): TrainResult {
+  ck.finish({ model: model.exportState(), result: result as unknown as State });
+  return result;
+}
+
 function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
+  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
+  if (finished) return finished;
   const objective = new Objective(model, X, Y, {
     loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, sampleWeights: opts.sampleWeights, from: opts.from,
   });
@@ -136,24 +164,43 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const g = new Float64Array(n);
   let evaluations = 0;
   const fg = (xv: Float64Array, gv: Float64Array): number => { evaluations++; return objective.valueAndGrad(xv, gv); };
-  let f = fg(x, g);
+  let f: number;
   let iter = 0;
   let lr = opts.optimizer.kind === 'gd' ? opts.optimizer.lr : NaN;
   const lbfgs = opts.optimizer.kind === 'lbfgs' ? opts.optimizer : null;
   const memory = lbfgs ? new LbfgsMemory(n, lbfgs.memory ?? 10) : null;
   const d = lbfgs ? new Float64Array(n) : null;
-  const xNew = lbfgs ? new Float64Array(n) : null;
-  const gNew = lbfgs ? new Float64Array(n) : null;
+  const xNew = new Float64Array(n);
+  const gNew = new Float64Array(n);
   const s = lbfgs ? new Float64Array(n) : null;
   const yv = lbfgs ? new Float64Array(n) : null;
+  if (resumed) {
+    model.setRunningStats(resumed.running as Float64Array[]);
+    x.set(resumed.x as Float64Array);
+    g.set(resumed.g as Float64Array);
+    f = resumed.f as number;
+    iter = resumed.iter as number;
+    lr = resumed.lr as number;
+    evaluations = resumed.evaluations as number;
+    rep.history.push(...(resumed.history as unknown as StepReport[]));
+    memory?.importState(resumed.memory as never);
+  } else {
+    f = fg(x, g);
+  }
   for (;;) {
+    // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
+    // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
+    const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
+    const historyLength = rep.history.length;
+    ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
+    checkStop();
     const finite = Number.isFinite(f) && allFinite(g);
     const report = rep.make(iter, f, g, lr);
     const emitted = rep.due(iter);
     if (emitted) rep.emit(report);
     const end = (status: TrainStatus, message?: string): TrainResult => {
       model.params.set(x);
-      return finish(rep, report, status, evaluations, !emitted, message);
+      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message));
     };
     if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
     if (report.gradNorm < tol) return end('converged');
@@ -161,8 +208,10 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     if (opts.signal?.aborted) return end('aborted');
     if (!lbfgs) {
       lr = scheduledLr((opts.optimizer as { lr: number }).lr, iter, opts.schedule);
-      for (let i = 0; i < n; i++) x[i] -= lr * g[i];
-      f = fg(x, g);
+      for (let i = 0; i < n; i++) xNew[i] = x[i] - lr * g[i];
+      f = fg(xNew, gNew);
+      x.set(xNew);
+      g.set(gNew);
     } else {
       let result;
       let fresh = memory!.length === 0;
@@ -170,16 +219,16 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
         memory!.direction(g, d!);
         if (!(dotVec(g, d!) < 0)) { memory!.reset(); memory!.direction(g, d!); fresh = true; }
         const alpha0 = fresh ? Math.min(1, 1 / norm2(g)) : 1;
-        result = strongWolfe(fg, x, f, g, d!, alpha0, xNew!, gNew!, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
+        result = strongWolfe(fg, x, f, g, d!, alpha0, xNew, gNew, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
         if (result.ok || fresh) break;
         memory!.reset();
         fresh = true;
       }
       if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
-      for (let i = 0; i < n; i++) { s![i] = xNew![i] - x[i]; yv![i] = gNew![i] - g[i]; }
+      for (let i = 0; i < n; i++) { s![i] = xNew[i] - x[i]; yv![i] = gNew[i] - g[i]; }
       memory!.push(s!, yv!);
-      x.set(xNew!);
-      g.set(gNew!);
+      x.set(xNew);
+      g.set(gNew);
       f = result.f;
     }
     iter++;
@@ -223,21 +272,48 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     const f = full.valueAndGrad(null, gFull);
     return rep.make(epoch, f, gFull, lr);
   };
-  let lr = scheduledLr(spec.lr, 0, opts.schedule);
-  let report = measure(0, NaN, lr);
-  let measured = useFull;
-  rep.emit(report);
+  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
+  if (finished) return finished;
   const shuffleRng = opts.rng.child('minibatch');
-  for (let epoch = 0; ; epoch++) {
-    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => finish(rep, r, status, evaluations, emitLast, message);
-    if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm))) return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
-    if (measured && report.gradNorm < tol) return endWith('converged', report, false);
-    if (epoch >= opts.maxIters) return endWith('max_iters', report, false);
-    lr = scheduledLr(spec.lr, epoch, opts.schedule);
-    const perm = shuffleRng.permutation(N);
+  let lr = scheduledLr(spec.lr, 0, opts.schedule);
+  let report: StepReport;
+  let measured: boolean;
+  let cursor: MiniBatchCursor | undefined;
+  if (resumed) {
+    cursor = restoreMiniBatch(model, update, resumed);
+    report = resumed.report as unknown as StepReport;
+    measured = resumed.measured as boolean;
+    evaluations = resumed.evaluations as number;
+    rep.history.push(...(resumed.history as unknown as StepReport[]));
+  } else {
+    report = measure(0, NaN, lr);
+    measured = useFull;
+    rep.emit(report);
+  }
+  for (let epoch = cursor?.epoch ?? 0; ; epoch++) {
+    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) =>
+      finishTraining(ck, model, finish(rep, r, status, evaluations, emitLast, message));
+    let perm: Int32Array;
     let lossSum = 0;
-    for (let start = 0; start < N; start += B) {
+    let first = 0;
+    if (cursor) {
+      ({ perm, lossSum, start: first, lr } = cursor);
+      shuffleRng.restore(cursor.rng);
+      cursor = undefined;
+    } else {
+      if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm))) return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
+      if (measured && report.gradNorm < tol) return endWith('converged', report, false);
+      if (epoch >= opts.maxIters) return endWith('max_iters', report, false);
+      lr = scheduledLr(spec.lr, epoch, opts.schedule);
+      perm = shuffleRng.permutation(N);
+    }
+    // One consistent point before each mini-batch and one after the last (before the epoch's reports).
+    for (let start = first; ; start += B) {
+      const at = { epoch, start, lossSum, lr, evaluations, measured, report: report as unknown as State, historyLength: rep.history.length };
+      miniBatchPoint(ck, model, update, shuffleRng, perm, at, () => ({ history: rep.history.slice(0, at.historyLength) as unknown as State }));
+      checkStop();
       if (opts.signal?.aborted) return endWith('aborted', rep.make(epoch, NaN, null, lr), true);
+      if (start >= N) break;
       const size = Math.min(B, N - start);
       const idx = perm.subarray(start, start + size);
       const b = batchOf(size);
@@ -262,4 +338,42 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       measured = false;
     }
   }
+}
+
+/** Where a mini-batch loop stands: before the batch at `start` of `epoch`, with that epoch's permutation. */
+export interface MiniBatchCursor {
+  epoch: number;
+  start: number;
+  perm: Int32Array;
+  /** Sum of batch losses times batch sizes so far in the epoch. */
+  lossSum: number;
+  lr: number;
+  /** The shuffle stream after it drew `perm`. */
+  rng: RngState;
+}
+
+/**
+ * Mark a consistent point of a mini-batch loop, before the batch at `at.start`: the parameters and the optimiser
+ * state change only after the batch's gradient, the running statistics of batchnorm during its forward pass (so
+ * they, the counters in `at` and the stream position are copied now). `extra` adds the loop's own state.
+ */
+export function miniBatchPoint(
+  ck: LoopCheckpoint, model: MLP, update: SgdState | AdamState, rng: Rng, perm: Int32Array,
+  at: { epoch: number; start: number; lossSum: number; lr: number } & Record<string, State>, extra: () => Record<string, State>,
+): void {
+  const running = model.runningStats();
+  const position = rng.exportState();
+  ck.point(() => ({
+    ...at, ...extra(), perm, rng: position as unknown as State, running, params: model.params, optimizer: update.exportState() as unknown as State,
+  }));
+}
+
+/** Restore what miniBatchPoint saved into the model and optimiser; returns the cursor to continue from. */
+export function restoreMiniBatch(model: MLP, update: SgdState | AdamState, st: Record<string, State>): MiniBatchCursor {
+  model.importState({ params: st.params as Float64Array, running: st.running as Float64Array[] });
+  update.importState(st.optimizer as never);
+  return {
+    epoch: st.epoch as number, start: st.start as number, perm: st.perm as Int32Array, lossSum: st.lossSum as number,
+    lr: st.lr as number, rng: st.rng as unknown as RngState,
+  };
 }

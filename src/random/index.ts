@@ -1,18 +1,41 @@
 // Seeded random streams: every random draw of a run descends from its --seed (DESIGN.md, "src/random/").
 import seedrandom from 'seedrandom';
 
+/** Position of a stream: Alea's registers (c, s0, s1, s2) and the spare normal of Box-Muller. */
+export interface RngState {
+  alea: { c: number; s0: number; s1: number; s2: number };
+  spareNormal: number | null;
+}
+
 /**
  * A reproducible stream. `child(key)` derives an independent stream from (this stream's seed, key)
  * without consuming draws from this one, so adding a draw in one place never shifts another.
  */
 export class Rng {
   readonly seed: string;
-  private readonly prng: () => number;
+  private prng: (() => number) & { state(): RngState['alea'] };
   private spareNormal: number | undefined;
 
-  constructor(seed: string | number) {
+  constructor(seed: string | number, state?: RngState) {
     this.seed = String(seed);
-    this.prng = seedrandom.alea(this.seed);
+    this.prng = seedrandom.alea(this.seed, { state: state?.alea ?? true }) as unknown as Rng['prng'];
+    if (state) this.spareNormal = state.spareNormal ?? undefined;
+  }
+
+  /** The stream's position (Alea's internal state and a pending Box-Muller value), for checkpoints. */
+  exportState(): RngState {
+    return { alea: this.prng.state(), spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Move this stream to a position exportState returned (of a stream with the same seed). */
+  restore(state: RngState): void {
+    this.prng = seedrandom.alea(this.seed, { state: state.alea }) as unknown as Rng['prng'];
+    this.spareNormal = state.spareNormal ?? undefined;
+  }
+
+  /** The stream `exportState` described: continues with exactly the draws the exported one would have made. */
+  static fromState(seed: string, state: RngState): Rng {
+    return new Rng(seed, state);
   }
 
   /** Independent child stream keyed by (seed, key). */

@@ -12,6 +12,9 @@ import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, typ
 import { shellQuote } from './quote.ts';
 import type { CellResult, Experiment, Row } from './types.ts';
 import { drawFiguresSafely, finalizeRun } from './finalize.ts';
+import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
+import { StopRequested, clearStop, stopRequested } from '../linalg/interrupt.ts';
+import { exitCodeOfStop, installStopSignals, signalName } from './signals.ts';
 
 export interface RunOptions {
   preset: string;
@@ -26,6 +29,8 @@ export interface RunOptions {
   quiet: boolean;
   plot: boolean;
   threads: number;
+  /** Minutes between checkpoints of the running cell (0 = only when stopped by a signal); default 10. */
+  checkpointEvery?: number;
   /** argv as typed, for the manifest and the resume hint. */
   command: string[];
 }
@@ -167,59 +172,79 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const store = ResultStore.open(outDir, fresh);
   const done = store.doneKeys();
   const todo = mine.filter((c) => !done.has(c.key));
+  for (const c of mine) if (done.has(c.key)) removeCheckpoint(outDir, c.key); // left by a crash between commit and removal
   const progress = makeProgress(mine.length, opts.quiet);
   if (done.size > 0) progress.log(`Resuming ${outDir}: ${done.size} of ${mine.length} cells already done.`);
 
-  // 2. Ctrl-C: stop after (or inside) the running cell, keep every committed cell; twice quits at once.
+  // 2. SIGINT, SIGTERM, SIGUSR1: the running cell stops at its last consistent point, writes its checkpoint,
+  //    and the run ends with 128 + the signal number (src/runner/signals.ts); committed cells are safe.
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    controller.abort();
-    process.stderr.write('\nInterrupted: finishing nothing half-way (Ctrl-C again quits now; committed cells are safe).\n');
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const signals = installStopSignals(() => controller.abort());
+  await signals.ready;
+  let stopCode = 0;
 
   for (let i = 0; i < done.size; i++) progress.skipCell();
   try {
     try {
       for (const cell of todo) {
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
-        if (controller.signal.aborted) break;
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal be seen
+        if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; } // 2 = SIGINT
         const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
         progress.startCell(label);
         const started = new Date();
-        let result: CellResult;
-        try {
-          result = await exp.runCell({
-            params: cell.params,
-            seed: cell.seed,
-            rng: new Rng(cell.key),
-            cellKey: cell.key,
-            outDir,
-            progress: (f, m) => progress.cellProgress(f, m),
-            log: (m) => progress.log(m),
-            signal: controller.signal,
-          });
-        } catch (e) {
-          if (e instanceof UsageError) throw e;
-          result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
+        const ck = new CellCheckpoint({ outDir, cellKey: cell.key, configHash: hash, everyMinutes: opts.checkpointEvery ?? 10 });
+        const loaded = ck.restore();
+        if (loaded && 'damaged' in loaded) process.stderr.write(`checkpoint of ${cell.key} is damaged (${loaded.damaged}); deleted it, the cell starts from scratch\n`);
+        else if (loaded) process.stderr.write(`resuming ${cell.key} from checkpoint (${formatAge(loaded.header.written_at)})\n`);
+        let result: CellResult | undefined;
+        for (let attempt = 0; !result; attempt++) {
+          try {
+            result = await exp.runCell({
+              params: cell.params,
+              seed: cell.seed,
+              rng: new Rng(cell.key),
+              cellKey: cell.key,
+              outDir,
+              progress: (f, m) => progress.cellProgress(f, m),
+              log: (m) => progress.log(m),
+              signal: controller.signal,
+              checkpoint: ck,
+            });
+          } catch (e) {
+            if (e instanceof UsageError) throw e;
+            if (e instanceof StopRequested) { stopCode = e.code; break; }
+            if (e instanceof CheckpointMismatch && attempt === 0) {
+              process.stderr.write(`checkpoint of ${cell.key} does not fit this cell (${e.message}); deleted it, the cell starts from scratch\n`);
+              ck.reset();
+              continue;
+            }
+            result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
+          }
         }
-        if (controller.signal.aborted) break; // a cell cut short is not committed
+        if (!stopCode && (controller.signal.aborted || stopRequested())) stopCode = stopRequested() || 2; // 2 = SIGINT
+        if (stopCode) {
+          // a cell cut short is not committed: its checkpoint holds its state as of its last consistent point
+          process.stderr.write(`\n${signalName(stopCode)}: stopped the running cell at its last consistent point.\n`);
+          if (ck.hasState) {
+            const bytes = ck.write();
+            process.stderr.write(`checkpoint of ${cell.key} written: ${ck.path} (${formatBytes(bytes)} in ${ck.lastMs.toFixed(0)} ms)\n`);
+          }
+          break;
+        }
+        result = result!;
         const finished = new Date();
         const rows: Record<string, Row[]> = {};
         for (const [name, columns] of Object.entries(exp.tables)) {
-          rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
+          rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result!.status));
         }
         for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
         store.commitCell({
           index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
           ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-          seconds: (finished.getTime() - started.getTime()) / 1000,
+          seconds: ck.earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
           started_at: started.toISOString(), finished_at: finished.toISOString(),
         }, rows);
+        ck.remove();
         if (result.status !== 'ok') {
           progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
         }
@@ -227,13 +252,23 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       }
     } finally {
       progress.stop();
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      signals.uninstall();
+      clearStop();
     }
-    return await concludeRun(exp, opts, store, mine.length, outDir, controller.signal.aborted, shard);
+    if (stopCode) return stopRun(opts, store, mine.length, outDir, stopCode);
+    return await concludeRun(exp, opts, store, mine.length, outDir, false, shard);
   } finally {
     store.close();
   }
+}
+
+/** The run was stopped by a signal: record it, print the resume command, exit with 128 + the signal number. */
+function stopRun(opts: RunOptions, store: ResultStore, total: number, outDir: string, code: number): RunSummary {
+  const m = store.manifest;
+  store.finish('interrupted');
+  const hint = opts.command.includes('--out') ? opts.command : [...opts.command, '--out', outDir];
+  process.stderr.write(`Stopped by ${signalName(code)} with ${m.cells.length} of ${total} cells done; every finished cell is kept in ${outDir}, the running one in its checkpoint.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`);
+  return { exitCode: exitCodeOfStop(code), outDir, manifest: m };
 }
 
 async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore, total: number, outDir: string, aborted: boolean, shard: Shard | null): Promise<RunSummary> {

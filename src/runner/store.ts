@@ -475,5 +475,5 @@ export class ResultStore {
 
 /** Names nrc writes in a results directory (what --overwrite may remove). */
 export function nrcEntries(m: Manifest, extraTables: readonly string[]): Set<string> {
-  return new Set(['manifest.json', JOURNAL_FILE, '.nrc.lock', 'figures', 'index.html', ...[...Object.keys(m.tables), ...extraTables].map((t) => `${t}.csv`)]);
+  return new Set(['manifest.json', JOURNAL_FILE, '.nrc.lock', 'figures', 'index.html', 'checkpoints', ...[...Object.keys(m.tables), ...extraTables].map((t) => `${t}.csv`)]);
 }

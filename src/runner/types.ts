@@ -1,6 +1,7 @@
 // The contract between experiments/ and the runner: an experiment declares its parameters,
 // presets and tables, and computes one grid cell at a time; the runner owns grids, seeds,
 // validation, CSV writing, manifests, resume, sharding and progress (DESIGN.md, "experiments/").
+import type { Checkpoints } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
 
 /**
@@ -62,6 +63,21 @@ export interface CellContext<P extends CellParams = CellParams> {
   log(message: string): void;
   /** Set when the user pressed Ctrl-C: long loops should check it and stop early. */
   signal: AbortSignal;
+  /**
+   * The cell's checkpoint (src/runner/checkpoint.ts): pass it to the training loops, solvers and flows, and gather
+   * rows that loops produce in `rows(name)` arrays. Absent outside the runner (then nothing is saved).
+   */
+  checkpoint?: CellCheckpoints;
+}
+
+/** Checkpoint hooks of a cell: loop hooks, and arrays of rows restored with the loops' progress on resume. */
+export interface CellCheckpoints extends Checkpoints {
+  rows<T = Row>(name: string): T[];
+}
+
+/** An array for rows that loops of the cell gather (restored on resume); a plain array outside the runner. */
+export function loopRows<T = Row>(ctx: Pick<CellContext, 'checkpoint'>, name: string): T[] {
+  return ctx.checkpoint ? ctx.checkpoint.rows<T>(name) : [];
 }
 
 export interface CellResult {

@@ -1,5 +1,6 @@
 // Central-path gradient flow of Eq. 4, dH/dt = -Kn grad L(H) with W = W*(H), and random feature matrices.
 import { Matrix, qr } from '../linalg/index.ts';
+import { type Checkpoints, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { classStats, nc1Trace, traceSigmaB, traceSigmaW } from '../metrics/index.ts';
 import type { Rng } from '../random/index.ts';
 import { type UfmConfig, centralPathLoss, ufmLabels } from './model.ts';
@@ -48,6 +49,8 @@ export interface FlowOptions {
   /** Local error tolerance per step, relative to max(1, ||H||_F). */
   tol?: number;
   signal?: AbortSignal;
+  /** Checkpoint hooks: every integrator step is a consistent point. */
+  checkpoint?: Checkpoints;
 }
 
 export interface FlowResult {
@@ -95,23 +98,33 @@ export function integrateCentralPath(H0: Matrix, cfg: UfmConfig, opts: FlowOptio
   const labels = ufmLabels(cfg.K, cfg.n);
   const tol = opts.tol ?? 1e-10;
   const hMax = 0.5 / (3 / cfg.lambdaW + cfg.lambdaH);
-  let H = H0.clone();
-  let t = 0;
-  let h = hMax / 4;
-  let steps = 0;
-  let rejected = 0;
-  const records: FlowRecord[] = [record(H, cfg, 0, 0, labels)];
-  for (let r = 1; r < opts.records; r++) {
+  const ck = (opts.checkpoint ?? noCheckpoints).loop('central-path');
+  const saved = ck.restored?.state as Record<string, State> | undefined;
+  let H = saved ? new Matrix(H0.rows, H0.cols, saved.H as Float64Array) : H0.clone();
+  let t = saved ? saved.t as number : 0;
+  let h = saved ? saved.h as number : hMax / 4;
+  let steps = saved ? saved.steps as number : 0;
+  let rejected = saved ? saved.rejected as number : 0;
+  const records: FlowRecord[] = saved ? (saved.records as unknown as FlowRecord[]) : [record(H, cfg, 0, 0, labels)];
+  if (ck.restored?.done) return { records, H, steps, rejected, status: saved!.status as FlowResult['status'] };
+  const end = (status: FlowResult['status']): FlowResult => {
+    if (status !== 'failed' || !opts.signal?.aborted) ck.finish({ H: H.data, t, h, steps, rejected, r: 0, records: records as unknown as State, status });
+    return { records, H, steps, rejected, status };
+  };
+  for (let r = saved ? saved.r as number : 1; r < opts.records; r++) {
     const target = (opts.tEnd * r) / (opts.records - 1);
     while (t < target - 1e-15 * Math.max(1, target)) {
-      if (opts.signal?.aborted) return { records, H, steps, rejected, status: 'failed' };
+      const at = { H: H.data, t, h, steps, rejected, r, n: records.length };
+      ck.point(() => ({ ...at, records: records.slice(0, at.n) as unknown as State }));
+      checkStop();
+      if (opts.signal?.aborted) return end('failed');
       const hs = Math.min(h, hMax, target - t);
       const full = rk4Step(H, hs, cfg);
       const half = rk4Step(rk4Step(H, hs / 2, cfg), hs / 2, cfg);
       let diff = 0, norm = 0;
       for (let i = 0; i < half.data.length; i++) { diff += (half.data[i] - full.data[i]) ** 2; norm += half.data[i] ** 2; }
       const err = Math.sqrt(diff) / 15 / Math.max(1, Math.sqrt(norm));
-      if (!Number.isFinite(err)) return { records, H, steps, rejected, status: 'diverged' };
+      if (!Number.isFinite(err)) return end('diverged');
       if (err <= tol) {
         H = half;
         t += hs;
@@ -121,12 +134,12 @@ export function integrateCentralPath(H0: Matrix, cfg: UfmConfig, opts: FlowOptio
       }
       const factor = err === 0 ? 2 : Math.min(2, Math.max(0.2, 0.9 * (tol / err) ** 0.2));
       if (hs === h || err > tol) h = hs * factor;
-      if (h < 1e-14 * Math.max(1, opts.tEnd)) return { records, H, steps, rejected, status: 'failed' };
+      if (h < 1e-14 * Math.max(1, opts.tEnd)) return end('failed');
     }
     t = target;
     records.push(record(H, cfg, t, steps, labels));
   }
-  return { records, H, steps, rejected, status: 'ok' };
+  return end('ok');
 }
 
 export interface MonotonicityFlags {

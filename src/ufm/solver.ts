@@ -1,5 +1,6 @@
 // Minimiser of Eq. 1 / Eq. 2 over H with W = W*(H) (footnote 3): L-BFGS on Kn * f(W*(H), H; H0), with nn's L-BFGS and line search.
 import { Matrix } from '../linalg/index.ts';
+import { type Checkpoints, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { norm2 } from '../linalg/ops.ts';
 import { strongWolfe, type ValueAndGrad } from '../nn/linesearch.ts';
 import { LbfgsMemory } from '../nn/optimizers.ts';
@@ -12,6 +13,8 @@ export interface SolveOptions {
   /** L-BFGS memory. */
   memory?: number;
   signal?: AbortSignal;
+  /** Where the iterate and the L-BFGS memory are saved at each consistent point (src/runner/checkpoint.ts). */
+  checkpoint?: Checkpoints;
 }
 
 export interface SolveResult {
@@ -37,29 +40,42 @@ export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {})
   const Kn = cfg.K * cfg.n;
   const { rows, cols } = Hinit;
   const size = rows * cols;
-  let ev = reducedObjective(Hinit, cfg);
+  const ck = (opts.checkpoint ?? noCheckpoints).loop('ufm-lbfgs');
+  const saved = ck.restored?.state as Record<string, State> | undefined;
+  // The iterate H fixes W*(H), the value and the gradient: a resumed solve re-evaluates them at the saved H.
+  const x = Float64Array.from(saved ? (saved.H as Float64Array) : Hinit.data);
+  let ev = reducedObjective(new Matrix(rows, cols, Float64Array.from(x)), cfg);
   // phi and Kn grad f at x; `ev` keeps the latest evaluation, which the line search leaves at its accepted point.
-  const fg: ValueAndGrad = (x, g) => {
-    ev = reducedObjective(new Matrix(rows, cols, Float64Array.from(x)), cfg);
-    g.set(ev.gradient.data);
+  const fg: ValueAndGrad = (xAt, gAt) => {
+    ev = reducedObjective(new Matrix(rows, cols, Float64Array.from(xAt)), cfg);
+    gAt.set(ev.gradient.data);
     return Kn * ev.value;
   };
-  const x = Float64Array.from(Hinit.data);
   const g = Float64Array.from(ev.gradient.data);
   let accepted = ev;
   let phi = Kn * ev.value;
   let gn = norm2(g);
   const memory = new LbfgsMemory(size, opts.memory ?? 10);
+  if (saved) memory.importState(saved.memory as never);
   const d = new Float64Array(size);
   const xNew = new Float64Array(size);
   const gNew = new Float64Array(size);
   const step = new Float64Array(size);
   const change = new Float64Array(size);
-  let iters = 0;
-  let stalls = 0;
-  const finish = (status: SolveResult['status']): SolveResult =>
+  let iters = saved ? (saved.iters as number) : 0;
+  let stalls = saved ? (saved.stalls as number) : 0;
+  const result = (status: SolveResult['status']): SolveResult =>
     ({ H: new Matrix(rows, cols, x), W: accepted.W, value: accepted.value, gradNorm: gn, iters, converged: status === 'ok', status });
+  if (ck.restored?.done) return result(saved!.status as SolveResult['status']);
+  const finish = (status: SolveResult['status']): SolveResult => {
+    ck.finish({ H: x, memory: { s: [], y: [], rho: [] }, iters, stalls, status });
+    return result(status);
+  };
   while (gn > gradTol && iters < maxIters) {
+    // Consistent point: x, g and the L-BFGS pairs change only after the step's line search (its last stop check).
+    const at = { memory: memory.exportState() as unknown as State, iters, stalls };
+    ck.point(() => ({ ...at, H: x }));
+    checkStop();
     if (opts.signal?.aborted) break;
     iters++;
     memory.direction(g, d);
