@@ -7,7 +7,7 @@ import { theorem34Rows } from '../src/bounds/theorem34.ts';
 import type { Rng } from '../src/random/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
+  AUTOENCODER_CONFIG_COLUMNS, type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
   saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
@@ -36,7 +36,7 @@ export function prop41Row(X: Matrix, labels: Int32Array, p: Pick<AutoencoderPara
   };
 }
 
-const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius', 'optimizer'];
+const PARAM_COLUMNS = AUTOENCODER_CONFIG_COLUMNS;
 
 export default defineExperiment<GaussianMixtureParams>({
   name: 'gaussian-mixture',
