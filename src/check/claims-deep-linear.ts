@@ -23,7 +23,7 @@ const SMALL: Omit<DeepLinearParams, 'sigma'> = {
 /** One deep-linear cell run directly (no files), as the runner would: its cells.csv row with parameters and status. */
 async function runCell(env: CheckEnv, p: DeepLinearParams, seed = 0): Promise<Row> {
   const exp = await env.experiment('deep-linear');
-  const params = p as unknown as CellParams;
+  const params: CellParams = p;
   const key = cellKey(exp, params, seed);
   const outDir = mkdtempSync(join(tmpdir(), 'nrc-check-deep-linear-'));
   try {

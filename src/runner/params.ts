@@ -186,7 +186,7 @@ export function checkGridSize(exp: Experiment, resolved: ResolvedParams, seeds: 
 }
 
 /** Canonical text of a cell: every parameter in declaration order, then the seed (stable across grids and shards). */
-export function cellKey(exp: Experiment, params: CellParams, seed: number): string {
+export function cellKey(exp: Pick<Experiment, 'params'>, params: CellParams, seed: number): string {
   return cellKeyOf(exp.params.map((s) => [s.name, params[s.name]]), seed);
 }
 

@@ -19,7 +19,7 @@ export function cellParams<P extends CellParams>(exp: Experiment<P>, preset: str
  * the parameters' own order stands for the declaration order (cellParams builds them in that order).
  */
 export function makeCellContext<P extends CellParams>(params: P, seed = 0, outDir?: string, exp?: Experiment<P>): CellContext<P> {
-  const key = exp ? cellKey(exp as unknown as Experiment, params, seed) : cellKeyOf(Object.entries(params), seed);
+  const key = exp ? cellKey(exp, params, seed) : cellKeyOf(Object.entries(params), seed);
   return {
     params,
     seed,
