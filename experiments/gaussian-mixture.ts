@@ -7,7 +7,7 @@ import { theorem34Rows } from '../src/bounds/theorem34.ts';
 import type { Rng } from '../src/random/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
+  AUTOENCODER_CONFIG_COLUMNS, type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
   saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
@@ -36,7 +36,7 @@ export function prop41Row(X: Matrix, labels: Int32Array, p: Pick<AutoencoderPara
   };
 }
 
-const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius', 'optimizer'];
+const PARAM_COLUMNS = AUTOENCODER_CONFIG_COLUMNS;
 
 export default defineExperiment<GaussianMixtureParams>({
   name: 'gaussian-mixture',
@@ -53,17 +53,8 @@ export default defineExperiment<GaussianMixtureParams>({
     '(Figure 1), distance to rank r, rk(0.1) (Eq. 22) and the stationarity residual ||grad_W L_0 + 2 lambda W|| / ||2 lambda W||;',
     'r = --rank, default K. theorem34.csv: for each layer l and j < l, WCSS_j of (z^j, y) (Eq. 6, y = x), the exact Lemma 3.3 residual,',
     'the implied constant lambda dist_K(W_l) / WCSS_j (Thm 3.4: <= M_{l,j}) and dist_bound = (||R|| + ||grad_{W_l} L_lambda||) / (2 lambda),',
-    'which bounds dist_K(W_l) at any parameters. Presets: paper = K 10, N 10000, d 784, hidden 400,300,400 on the 9 x 5 grid of',
-    'Figure 1 (hours per cell with the pure-TypeScript GEMM; L-BFGS instead of the paper\'s plain GD, same stopping rule); default =',
-    'K 4, N 100, d 16, hidden 16,12,16, L-BFGS for at most 20000 steps to ||grad|| < 1e-5, on lambda 1e-3,3e-3,1e-2,3e-2 x sigma',
-    '0.05,0.1,0.2,0.4: under a minute on 2 cores (one L-BFGS step costs well under 1 ms; the slowest cell needs about 12000 steps),',
-    'widths 3-4 times K so that rel_tail(K) has room to fall, and sigma from clustered data (d sigma^2 = 0.04 radius^2) to',
-    'unclustered data (d sigma^2 = 2.6 radius^2), so the transition runs along the diagonal of the (lambda, sigma) grid as in',
-    'Figure 1: rel_tail(K) ~ 1e-9 at sigma 0.05 for every lambda, and it drops from ~0.4-0.6 to <= 1e-4 between lambda 1e-3 and 3e-3',
-    'at sigma 0.1, between 3e-3 and 1e-2 at sigma 0.2, and only partly (to ~0.2) by 3e-2 at sigma 0.4: the lambda of the drop grows',
-    'like sigma^2, as Thm 3.4 with TCV ~ d sigma^2 suggests. The grid stops at lambda 1e-3: below it L-BFGS on the tanh autoencoder',
-    'needs about 20000 steps per cell (sigma 0.1, lambda 1e-4), and neither N 200-400 nor an L-BFGS memory of 30 made the',
-    'unclustered cells converge faster; a cell that reaches --max-iters is recorded as not_converged. quick = seconds, for tests.',
+    'which bounds dist_K(W_l) at any parameters. Presets: paper = the sizes and 9 x 5 grid of Figure 1 (L-BFGS instead of the paper\'s',
+    'plain GD, same stopping rule); default = a small grid across the transition of Figure 1; quick = for tests.',
   ].join(' '),
   params: [
     ...autoencoderParamSpecs({ k: 4, n: 100, dim: 16, hidden: [16, 12, 16], lambda: 1e-3, sigma: 0.05, gradTol: 1e-5, maxIters: 20000 }),

@@ -1,7 +1,7 @@
 // ufm: minimise Eq. 1 (beta = 0) or Eq. 2 (beta > 0) of Tirer et al., "Perturbation analysis of neural collapse",
 // over H with W = W*(H) (footnote 3), and check Theorem 2.1 (beta = 0) or Corollary 2.2 (beta > 0, collapsed H0).
 import { Matrix, frobeniusNorm, sub } from '../src/linalg/index.ts';
-import { nc1, nc1Trace } from '../src/metrics/index.ts';
+import { classStats, nc1, nc1Trace, traceSigmaW } from '../src/metrics/index.ts';
 import { collapsedMinimiser, theorem21 } from '../src/bounds/ufm.ts';
 import { randomFeatures, randomOrthonormal, solveUfm, ufmLabels } from '../src/ufm/index.ts';
 import { checkTheorem21 } from '../src/check/ufm-checks.ts';
@@ -76,8 +76,7 @@ export default defineExperiment<UfmParams>({
       : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
     const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, p.beta), maxIters: p.maxIters, signal: ctx.signal, checkpoint: ctx.checkpoint });
     const st = res.status;
-    let within = 0;
-    const trW = (() => { const m = new Float64Array(K * d); for (let s = 0; s < K * n; s++) for (let j = 0; j < d; j++) m[Math.floor(s / n) * d + j] += res.H.data[s * d + j] / n; for (let s = 0; s < K * n; s++) for (let j = 0; j < d; j++) within += (res.H.data[s * d + j] - m[Math.floor(s / n) * d + j]) ** 2; return within / (K * n); })();
+    const trW = traceSigmaW(classStats(res.H, labels)); // tr Sigma_W = (1/Kn) sum_k sum_i ||h_ki - hbar_k||^2
     return {
       status: st,
       rows: { ufm: [{

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, cellSeed } from '../random/index.ts';
+import { cellKey, cellRng } from '../runner/params.ts';
 import type { CellParams, Row } from '../runner/types.ts';
 import { checkRow, type CheckEnv, type CheckRow, type Claim } from './types.ts';
 
@@ -22,11 +22,13 @@ const SMALL: Omit<DeepLinearParams, 'sigma'> = {
 
 /** One deep-linear cell run directly (no files), as the runner would: its cells.csv row with parameters and status. */
 async function runCell(env: CheckEnv, p: DeepLinearParams, seed = 0): Promise<Row> {
-  const key = JSON.stringify(p);
+  const exp = await env.experiment('deep-linear');
+  const params: CellParams = p;
+  const key = cellKey(exp, params, seed);
   const outDir = mkdtempSync(join(tmpdir(), 'nrc-check-deep-linear-'));
   try {
-    const result = await (await env.experiment('deep-linear')).runCell({
-      params: p as unknown as CellParams, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir,
+    const result = await exp.runCell({
+      params, seed, rng: cellRng(key), cellKey: key, outDir,
       progress: () => {}, log: () => {}, signal: new AbortController().signal,
     });
     return { ...p, hidden: p.hidden.join('x'), grad_tol: p.gradTol, max_iters: p.maxIters, seed, status: result.status, ...result.rows.cells[0] };

@@ -3,7 +3,7 @@
 // weights), and the AGOP paper's +-1 targets (App. C: +1 for the class, -1 elsewhere) in nn-decomposition.
 import { encodeTargets } from '../nn/mnist-training.ts';
 import { Matrix } from '../linalg/index.ts';
-import { Rng, cellSeed } from '../random/index.ts';
+import { cellKey, cellRng } from '../runner/params.ts';
 import type { CellParams, CellResult, Experiment, Row } from '../runner/types.ts';
 import { checkRow, type CheckRow, type Claim } from './types.ts';
 
@@ -16,9 +16,9 @@ function paramsOf(exp: Experiment, over: CellParams): CellParams {
 
 /** One cell run directly, as the runner would (the cell stream keyed by all parameters; files go nowhere). */
 async function runCell(exp: Experiment, p: CellParams, seed: number): Promise<CellResult> {
-  const key = JSON.stringify(p);
+  const key = cellKey(exp, p, seed);
   return exp.runCell({
-    params: p, seed, rng: new Rng(cellSeed(seed, key)), cellKey: key, outDir: '/nonexistent',
+    params: p, seed, rng: cellRng(key), cellKey: key, outDir: '/nonexistent',
     progress: () => {}, log: () => {}, signal: new AbortController().signal,
   });
 }

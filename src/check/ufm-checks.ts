@@ -1,8 +1,8 @@
 // Small pure checks of the perturbation paper's claims for `nrc check`: each returns what was measured and what
 // theory expects (Tirer et al.: Theorem 2.1, Theorem 3.1, Corollary 3.2, Theorem 4.1, Theorem 4.2 / App. D).
-import { Matrix, frobeniusNorm, gemm, sub } from '../linalg/index.ts';
+import { Matrix, frobeniusNorm, gemm, sub, sumSquares } from '../linalg/index.ts';
 import type { Checkpoints } from '../linalg/interrupt.ts';
-import { nc1Trace } from '../metrics/index.ts';
+import { classStats, nc1Trace, traceSigmaW } from '../metrics/index.ts';
 import { Rng } from '../random/index.ts';
 import {
   collapsedMinimiser, interBlockSpectrum, interBlockSpectrumExact, intraBlockSpectrum, intraBlockSpectrumExact, theorem21, theorem42,
@@ -46,20 +46,16 @@ export function checkTheorem21(cfg: SizeConfig & { gradTol?: number; maxIters?: 
   const G = gemm(Hbar, Hbar, { transB: true }); // Hbar^T Hbar (paper's columns)
   let rhoMeasured = 0;
   for (let k = 0; k < K; k++) rhoMeasured += G.data[k * K + k] / K;
-  let sq = 0;
-  for (const v of res.H.data) sq += v * v;
-  const measured = t.collapsed ? rhoMeasured : sq / (K * n);
+  const measured = t.collapsed ? rhoMeasured : sumSquares(res.H.data) / (K * n);
   const gram = G.clone();
   for (let k = 0; k < K; k++) gram.data[k * K + k] -= t.rho;
   const wTarget = new Matrix(K, d, Hbar.data.map((v) => v * t.wOverH));
-  let within = 0;
-  for (let s = 0; s < K * n; s++) for (let j = 0; j < d; j++) within += (res.H.data[s * d + j] - Hbar.data[Math.floor(s / n) * d + j]) ** 2;
   const labels = ufmLabels(K, n);
   return {
     measured, expected: t.rho,
     gramError: frobeniusNorm(gram) / Math.max(t.rho, 1),
     wError: frobeniusNorm(sub(res.W, wTarget)) / Math.max(frobeniusNorm(res.W), 1),
-    traceSigmaW: within / (K * n),
+    traceSigmaW: traceSigmaW(classStats(res.H, labels)),
     nc1Trace: t.collapsed ? nc1Trace(res.H, labels) : NaN,
     value: res.value, minValue: t.minValue, gradNorm: res.gradNorm, iters: res.iters, converged: res.converged, H: res.H, W: res.W,
   };

@@ -40,7 +40,8 @@ function optionFor(spec: ParamSpec, exp: Experiment): Option {
 
 /** `nrc run NAME` for an experiment that the command line does not name: its summary only (the module stays unloaded). */
 function addRunStub(run: Command, entry: CatalogEntry): void {
-  run.command(entry.name).summary(entry.summary).description(entry.summary).allowUnknownOption().allowExcessArguments();
+  run.command(entry.name).summary(entry.summary).description(entry.summary).allowUnknownOption().allowExcessArguments()
+    .action(() => { throw new UsageError(`nrc run: put the experiment name right after run (nrc run ${entry.name} [options])`); });
 }
 
 function addRunCommand(run: Command, exp: Experiment): void {

@@ -121,12 +121,25 @@ export function readCsvTable(path: string): CsvTable {
   return parseCsvTable(readFileSync(path, 'utf8'), path);
 }
 
-/** A CSV field as a number (io/number.ts grammar): '', `0x3` and other text give NaN; NaN/Infinity spelled out are accepted. */
+/**
+ * One CSV field back to a value, the inverse of the store's formatField (runner/store.ts) and the one rule for every
+ * reader of nrc's tables: an empty field is a missing value (undefined); true/false are booleans; NaN, Infinity and
+ * -Infinity (also inf, -inf) spelled out are numbers; decimals in the io/number.ts grammar are numbers; anything
+ * else (`0x3`, `1e400`, a status) stays text.
+ */
+export function parseField(text: string): string | number | boolean | undefined {
+  if (text === '') return undefined;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (text === 'NaN') return NaN;
+  if (text === 'Infinity' || text === 'inf') return Infinity;
+  if (text === '-Infinity' || text === '-inf') return -Infinity;
+  const n = parseDecimal(text);
+  return n.ok ? n.value : text;
+}
+
+/** A CSV field as a number (parseField's rule): missing, boolean and text fields give NaN. */
 export function toNumber(field: string | undefined): number {
-  if (field === undefined || field === '') return NaN;
-  if (field === 'Infinity' || field === 'inf') return Infinity;
-  if (field === '-Infinity' || field === '-inf') return -Infinity;
-  if (field === 'NaN') return NaN;
-  const n = parseDecimal(field);
-  return n.ok ? n.value : NaN;
+  const v = parseField(field ?? '');
+  return typeof v === 'number' ? v : NaN;
 }

@@ -26,6 +26,9 @@ export type AutoencoderParams = {
   maxIters: number;
 };
 
+/** Table columns that describe an autoencoder configuration beside lambda, sigma and seed (gaussian-mixture's tables, its figures). */
+export const AUTOENCODER_CONFIG_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius', 'optimizer'] as const;
+
 /** eps of the soft rank rk(eps) reported per layer (NRC Sec. 6.4 uses rk(0.1)). */
 export const SOFT_RANK_EPS = 0.1;
 

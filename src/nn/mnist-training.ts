@@ -6,7 +6,7 @@ import { type Dataset } from '../data/dataset.ts';
 import { MNIST_CLASSES, checkImageDir, imageInputDim, mnistSplit } from '../data/mnist.ts';
 import { Matrix } from '../linalg/index.ts';
 import {
-  AdamState, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
+  AdamState, batchBuffers, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
   type Target, selectTargetRows, miniBatchPoint, restoreMiniBatch, type MiniBatchCursor,
 } from './index.ts';
 import { type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
@@ -172,17 +172,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
   const n = model.params.length;
   const g = new Float64Array(n);
   const update = t.optimizer === 'adam' ? new AdamState(n, 0.9, 0.999, 1e-8) : new SgdState(n, t.momentum, false);
-  const batches = new Map<number, { X: Matrix; Y: Target; obj: Objective }>();
-  const batchOf = (size: number) => {
-    let b = batches.get(size);
-    if (!b) {
-      const Xb = new Matrix(size, d);
-      const Yb = Y instanceof Matrix ? new Matrix(size, Y.cols) : new Int32Array(size);
-      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from }) };
-      batches.set(size, b);
-    }
-    return b;
-  };
+  const batchOf = batchBuffers(model, X, Y, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from });
   const shuffles = opts.rng.child('minibatch');
   const progress = opts.progress ?? (() => {});
   const ck = (ctx.checkpoint ?? noCheckpoints).loop('epochs');

@@ -1,5 +1,5 @@
 // Regularised training objective L_lambda (NRC Eq. 3) and its exact gradient by backpropagation.
-import type { Matrix } from '../linalg/index.ts';
+import { Matrix } from '../linalg/index.ts';
 import { type LossKind, type Target, lossValueAndGrad, targetRows } from './losses.ts';
 import type { MLP, Mode } from './mlp.ts';
 import { type LayerViews, sumSquares } from './params.ts';
@@ -139,4 +139,26 @@ export class Objective {
     });
     return out;
   }
+}
+
+/** A mini-batch's buffers (inputs, targets) and its Objective, one per batch size, reused across steps. */
+export interface BatchBuffers {
+  X: Matrix;
+  Y: Target;
+  obj: Objective;
+}
+
+/** Batch buffers for `model` on batches of (X, Y) rows, built on first use of each batch size. */
+export function batchBuffers(model: MLP, X: Matrix, Y: Target, opts: ObjectiveOptions): (size: number) => BatchBuffers {
+  const batches = new Map<number, BatchBuffers>();
+  return (size) => {
+    let b = batches.get(size);
+    if (!b) {
+      const Xb = new Matrix(size, X.cols);
+      const Yb = Y instanceof Matrix ? new Matrix(size, Y.cols) : new Int32Array(size);
+      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, opts) };
+      batches.set(size, b);
+    }
+    return b;
+  };
 }

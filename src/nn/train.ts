@@ -5,7 +5,7 @@ import { Rng, type RngState } from '../random/index.ts';
 import { strongWolfe } from './linesearch.ts';
 import { type LossKind, type Target, selectTargetRows, targetRows } from './losses.ts';
 import type { MLP, Mode } from './mlp.ts';
-import { Objective, type WeightDecay } from './objective.ts';
+import { Objective, type WeightDecay, batchBuffers } from './objective.ts';
 import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
 import { allFinite, dotVec, norm2 } from './params.ts';
 
@@ -255,17 +255,7 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     ? new SgdState(n, spec.momentum ?? 0, spec.nesterov ?? false)
     : new AdamState(n, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.eps ?? 1e-8);
   const d = X.cols;
-  const batches = new Map<number, { X: Matrix; Y: Target; obj: Objective }>();
-  const batchOf = (size: number) => {
-    let b = batches.get(size);
-    if (!b) {
-      const Xb = new Matrix(size, d);
-      const Yb = Y instanceof Matrix ? new Matrix(size, Y.cols) : new Int32Array(size);
-      b = { X: Xb, Y: Yb, obj: new Objective(model, Xb, Yb, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode }) };
-      batches.set(size, b);
-    }
-    return b;
-  };
+  const batchOf = batchBuffers(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode });
   const measure = (epoch: number, meanBatchLoss: number, lr: number): StepReport => {
     if (!useFull) return rep.make(epoch, meanBatchLoss, null, lr);
     evaluations++;

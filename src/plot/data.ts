@@ -2,7 +2,7 @@
 // numbers are parsed, seeds are averaged, and grid values get short labels (1e-4, 0.05, 10).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsvTable, type CsvTable } from '../io/csv-read.ts';
+import { parseField, readCsvTable, type CsvTable } from '../io/csv-read.ts';
 
 /** A figure cannot be drawn from what the directory holds (a table or column is missing or empty). */
 export class MissingData extends Error {
@@ -15,14 +15,11 @@ export class MissingData extends Error {
 export type Value = number | string;
 export type Rec = Record<string, Value>;
 
-/** Parse a CSV field: numbers (and NaN/Infinity spelled out) become numbers, anything else stays text. */
+/** A CSV field for a figure by io/csv-read.ts parseField's rule; a missing (empty) field is NaN, booleans keep their text. */
 export function fieldValue(text: string): Value {
-  if (text === '') return NaN;
-  if (text === 'NaN') return NaN;
-  if (text === 'Infinity' || text === 'inf') return Infinity;
-  if (text === '-Infinity' || text === '-inf') return -Infinity;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
-  return text;
+  const v = parseField(text);
+  if (v === undefined) return NaN;
+  return typeof v === 'boolean' ? text : v;
 }
 
 const tableCache = new Map<string, CsvTable | null>();

@@ -1,20 +1,8 @@
 // After the grid: tables computed across cells (an experiment's `finalize`), then the figures.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseCsv } from '../io/csv-read.ts';
+import { parseCsv, parseField } from '../io/csv-read.ts';
 import type { ResultStore } from './store.ts';
 import type { Experiment, ParamValue, Row } from './types.ts';
-
-/** A CSV field back to a value: numbers, booleans, empty as undefined. */
-export function parseField(text: string): Row[string] {
-  if (text === '') return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  if (text === 'NaN') return NaN;
-  if (text === 'Infinity') return Infinity;
-  if (text === '-Infinity') return -Infinity;
-  const n = Number(text);
-  return Number.isFinite(n) && /^[+-]?(\d|\.\d)/.test(text) ? n : text;
-}
 
 /** Read a table written by the store (header + rows) back into typed rows. */
 export function readTable(path: string): Row[] {

@@ -2,6 +2,7 @@
 // presets, and the grid of cells (DESIGN.md, "CLI": list-valued options form a grid).
 import { z } from 'zod';
 import { isIntegerText, parseDecimal } from '../io/number.ts';
+import { Rng } from '../random/index.ts';
 import { UsageError } from './errors.ts';
 import type { CellParams, Experiment, ParamSpec, ParamValue } from './types.ts';
 
@@ -184,10 +185,19 @@ export function checkGridSize(exp: Experiment, resolved: ResolvedParams, seeds: 
   }
 }
 
-export function cellKey(exp: Experiment, params: CellParams, seed: number): string {
-  const parts = exp.params.map((s) => `${s.name}=${JSON.stringify(params[s.name])}`);
-  parts.push(`seed=${seed}`);
-  return parts.join(';');
+/** Canonical text of a cell: every parameter in declaration order, then the seed (stable across grids and shards). */
+export function cellKey(exp: Pick<Experiment, 'params'>, params: CellParams, seed: number): string {
+  return cellKeyOf(exp.params.map((s) => [s.name, params[s.name]]), seed);
+}
+
+/** cellKey from (name, value) pairs already in the experiment's declaration order. */
+export function cellKeyOf(entries: [string, CellParams[string]][], seed: number): string {
+  return [...entries.map(([name, value]) => `${name}=${JSON.stringify(value)}`), `seed=${seed}`].join(';');
+}
+
+/** The random stream of a cell (ctx.rng): derived from its key, so a cell draws the same numbers in any grid, shard or test. */
+export function cellRng(key: string): Rng {
+  return new Rng(key);
 }
 
 /** Cross-parameter checks of every cell, before any work starts. */

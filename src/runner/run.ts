@@ -4,8 +4,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { EXIT, UsageError } from './errors.ts';
-import { Rng } from '../random/index.ts';
-import { columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
+import { cellRng, columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
 import { makeProgress } from './progress.ts';
 import { configHash, gitCommit, packageVersion } from './meta.ts';
 import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, type Manifest } from './store.ts';
@@ -202,7 +201,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             result = await exp.runCell({
               params: cell.params,
               seed: cell.seed,
-              rng: new Rng(cell.key),
+              rng: cellRng(cell.key),
               cellKey: cell.key,
               outDir,
               progress: (f, m) => progress.cellProgress(f, m),

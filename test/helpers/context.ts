@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, cellSeed } from '../../src/random/index.ts';
+import { cellKey, cellKeyOf, cellRng } from '../../src/runner/params.ts';
 import type { CellContext, CellParams, Experiment } from '../../src/runner/types.ts';
 
 /** Defaults of an experiment, overridden by a preset and then by `overrides` (grid params must be scalars here). */
@@ -14,12 +14,16 @@ export function cellParams<P extends CellParams>(exp: Experiment<P>, preset: str
   return { ...params, ...overrides } as P;
 }
 
-export function makeCellContext<P extends CellParams>(params: P, seed = 0, outDir?: string): CellContext<P> {
-  const key = JSON.stringify(params);
+/**
+ * The context the runner gives the cell (same key, same ctx.rng: src/runner/params.ts cellKey and cellRng). Without `exp`
+ * the parameters' own order stands for the declaration order (cellParams builds them in that order).
+ */
+export function makeCellContext<P extends CellParams>(params: P, seed = 0, outDir?: string, exp?: Experiment<P>): CellContext<P> {
+  const key = exp ? cellKey(exp, params, seed) : cellKeyOf(Object.entries(params), seed);
   return {
     params,
     seed,
-    rng: new Rng(cellSeed(seed, key)),
+    rng: cellRng(key),
     cellKey: key,
     outDir: outDir ?? mkdtempSync(join(tmpdir(), 'nrc-test-')),
     progress: () => {},

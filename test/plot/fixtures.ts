@@ -208,16 +208,18 @@ export function ufm(): Record<string, string> {
     const rho = c <= 1 ? (1 - c) * Math.sqrt(lw / lh) : 0;
     rows.push([lh, lw, 4, 10, 10, rho * (1 + 1e-6), rho, c <= 1 ? 1e-12 : 0, 1e-9]);
   }
-  return { 'ufm.csv': csv(['lambda_h', 'lambda_w', 'k', 'd', 'n', 'rho', 'rho_closed_form', 'nc1', 'rho_error'], rows) };
+  return { 'ufm.csv': csv(['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'rho', 'rho_closed_form', 'nc1', 'rho_error'], rows) };
 }
 
 export function centralPath(): Record<string, string> {
   const rows: Cell[][] = [];
   for (const lh of [0.01, 0.1]) for (let step = 0; step <= 50; step++) {
     const t = step * 0.1;
-    rows.push([lh, t, 2 * Math.exp(-t), 3 * Math.exp(-0.5 * t), 1 + 0.2 * t, true]);
+    const tw = 3 * Math.exp(-0.5 * t);
+    const tb = 1 + 0.2 * t;
+    rows.push([lh, t, 2 * Math.exp(-t), tw * Math.exp(-2 * lh * t), tb * Math.exp(-2 * lh * t), tw, tb]);
   }
-  return { 'central_path.csv': csv(['lambda_h', 't', 'nc1_tilde', 'exp_tr_sigma_w', 'exp_tr_sigma_b', 'monotone'], rows) };
+  return { 'flow.csv': csv(['lambda_h', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb'], rows) };
 }
 
 export function perturbation(): Record<string, string> {
@@ -245,9 +247,9 @@ export function wdAblation(): Record<string, string> {
   const scale = [1, 0.7, 0.5, 2, 10];
   for (const [s, setting] of settings.entries()) for (const loss of ['mse', 'ce']) for (const seed of [0, 1, 2]) {
     const base = (loss === 'mse' ? 8e-4 : 4e-3) * scale[s] * (1 + 0.05 * seed);
-    rows.push([setting, loss, loss === 'ce', seed, base, 0.07 * Math.sqrt(scale[s]) * (1 + 0.03 * seed), 0.1 * Math.sqrt(scale[s])]);
+    rows.push([setting, loss, seed, base, 0.07 * Math.sqrt(scale[s]) * (1 + 0.03 * seed), 0.1 * Math.sqrt(scale[s])]);
   }
-  return { 'ablation.csv': csv(['setting', 'loss', 'bias', 'seed', 'nc1', 'nc2', 'nc3'], rows) };
+  return { 'metrics.csv': csv(['config', 'loss', 'seed', 'nc1', 'nc2_etf', 'nc3'], rows) };
 }
 
 /** Every experiment with a fixture and the figure files it should produce. */

@@ -82,7 +82,7 @@ describe('index.html', () => {
     const html = readFileSync(join(dir, 'index.html'), 'utf8');
     const links = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
     expect(links).toContain('manifest.json');
-    expect(links).toContain('ablation.csv');
+    expect(links).toContain('metrics.csv');
     expect(links).toContain('figures/wd_ablation_bars.png');
     expect(links).toContain('figures/wd_ablation_bars.svg');
     expect(links).toContain('figures/table1.md');

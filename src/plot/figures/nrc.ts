@@ -5,14 +5,15 @@ import { distinct, finiteRows, values, formatValue, loadRows, meanBy, MissingDat
 import { errorBarLayer, figureSpec, heatmap, labelField, logAxis, orderedColor } from '../style.ts';
 import type { ChartFigure, FigureDef } from '../types.ts';
 import type { Spec } from '../render.ts';
+import { AUTOENCODER_CONFIG_COLUMNS } from '../../nn/autoencoder.ts';
 
 const SEEDS = (n: number): string => (n > 1 ? `mean over ${n} seeds` : 'one seed');
 
-/** Columns that describe a configuration beside the figure's own axes. */
-const CONFIG_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius', 'optimizer'];
+/** Columns that describe a configuration beside the figure's own axes (declared once, with the autoencoder). */
+const CONFIG_COLUMNS: readonly string[] = AUTOENCODER_CONFIG_COLUMNS;
 
 /** A label per configuration when the run varied parameters that the figure does not plot. */
-export function configLabels(rows: Rec[], columns: string[]): string[] {
+export function configLabels(rows: Rec[], columns: readonly string[]): string[] {
   const varying = columns.filter((c) => rows.length && c in rows[0] && distinct(rows, c).length > 1);
   for (const r of rows) r._config = varying.map((c) => `${c}=${formatValue(r[c])}`).join(', ');
   return distinct(rows, '_config').map(String);
