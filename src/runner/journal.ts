@@ -47,9 +47,9 @@ export function journalPath(dir: string): string {
   return join(dir, JOURNAL_FILE);
 }
 
-/** The journal line of one record; the cell is committed (for any later reader, and across a kill) once the line is written whole. */
-export function journalLine(record: JournalRecord): string {
-  return `${JSON.stringify(record)}\n`;
+/** The journal line of one record (JSON.stringify of it; `cellJson` when the cell's JSON is at hand); the cell is committed (for any later reader, and across a kill) once the line is written whole. */
+export function journalLine(record: JournalRecord, cellJson = JSON.stringify(record.cell)): string {
+  return `{"cell":${cellJson},"ranges":${JSON.stringify(record.ranges)},"sha256":${JSON.stringify(record.sha256)}}\n`;
 }
 
 /** fsync a file by path (data on the device, not only in the page cache). */
@@ -63,7 +63,7 @@ export function syncFile(path: string): void {
 }
 
 /** writeSync until every byte is written (a short write is continued, an error thrown). */
-export function writeFully(fd: number, bytes: Buffer): void {
+export function writeFully(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
