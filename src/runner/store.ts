@@ -16,7 +16,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXIT, UsageError } from '../commands/errors.ts';
-import { acquireLock, processAlive, type DirLock } from './lock.ts';
+import { acquireLock, type DirLock } from './lock.ts';
+import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
 import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 
@@ -183,32 +184,14 @@ export function csvHeader(columns: readonly string[]): string {
 
 /** Write `text` to a temporary file, completed and fsynced, and rename it over `path` (never a partial file in place). */
 function writeAtomic(path: string, text: string, dir: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const bytes = Buffer.from(text);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFully(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, text, { sync: true });
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* not created */ }
-    throw new StoreWriteError(dir, path, e, bytes.length);
+    throw new StoreWriteError(dir, path, e, Buffer.byteLength(text));
   }
 }
 
-/** Remove `*.tmp-PID` files left by processes that are gone. */
-export function removeStrayTemporaries(dir: string): void {
-  for (const f of readdirSync(dir)) {
-    const m = /\.tmp-(\d+)$/.exec(f);
-    if (m && (Number(m[1]) === process.pid || !processAlive(Number(m[1])))) {
-      try { unlinkSync(join(dir, f)); } catch { /* raced */ }
-    }
-  }
-}
+export { removeStrayTemporaries };
 
 /**
  * Refuse at once an output path nrc cannot make a results directory of: under /proc, /sys or /dev,
