@@ -64,6 +64,20 @@ const badNpy: [string, string][] = [
   [goodFeatures, npy('label-12.npy', [12], Array.from({ length: 12 }, (_, i) => (i === 3 ? 12 : i % 3)))],
 ];
 
+const nanClassifier = npy('nan-classifier.npy', [3, 3], [1, 0, 0, 0, NaN, 0, 0, 0, 1]);
+/** A .safetensors file whose two tensors share bytes 8..16. */
+const overlapping = join(base, 'overlap.safetensors');
+{
+  const header = Buffer.from(JSON.stringify({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'F64', shape: [2], data_offsets: [8, 24] } }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(overlapping, Buffer.concat([length, header, Buffer.alloc(24)]));
+}
+const typoCsv = join(base, 'typo.csv');
+writeFileSync(typoCsv, '1.0,2.o,3\n4,5,6\n7,8,9\n');
+const typoLabels = join(base, 'typo-labels.csv');
+writeFileSync(typoLabels, '0\n1\n');
+
 /** Values no parameter of this kind accepts. */
 function badValues(spec: ParamSpec): string[] {
   switch (spec.kind) {
@@ -95,6 +109,13 @@ table.push(
   ['analyze', join(base, 'missing.npy'), '--labels', join(base, 'missing.npy')],
   ['analyze', fifo, '--labels', fifo],
   ['analyze', hexCsv, '--labels', hexCsv, '--out', out],
+  ['analyze', join(base, 'zero-cols.npy'), '--labels', goodLabels, '--out', out],
+  ['analyze', goodFeatures, '--labels', goodLabels, '--classifier', nanClassifier, '--out', out],
+  ['analyze', '--weights', overlapping, '--out', out],
+  ['analyze', typoCsv, '--labels', typoLabels, '--out', out],
+  ['analyze', goodFeatures, '--labels', goodLabels, '--out', join(typoCsv, 'sub')],
+  ['analyze', goodFeatures, '--labels', goodLabels, '--out', '/proc/nrc-x'],
+  ['analyze', '--weights', overlapping, '--out', '/sys/nrc-x'],
   ['merge', join(base, 'missing'), '--out', out],
   ['merge', notNrc, '--out', out],
   ['merge', base, '--out', out],
