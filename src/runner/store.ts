@@ -153,17 +153,18 @@ export class ByteSink {
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
+const UNSET = Symbol('unset');
 
 /** Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
 export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: Row[]): void {
-  const last: unknown[] = columns.map(() => Symbol('none'));
+  const last: unknown[] = columns.map(() => UNSET);
   const lastText: string[] = columns.map(() => '');
   for (const r of rows) {
     for (let j = 0; j < columns.length; j++) {
       const v = r[columns[j]];
       if (v !== last[j]) {
         last[j] = v;
-        lastText[j] = typeof v === 'number' ? formatField(v) : csvField(formatField(v)); // a number's text never needs quotes
+        lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
       }
       if (j > 0) sink.byte(COMMA);
       sink.text(lastText[j]);
@@ -314,8 +315,10 @@ export class ResultStore {
   /** Length of journal.jsonl holding exactly the committed cells (what a failed write is cut back to). */
   private journalBytes = 0;
   private pending: Pending;
-  /** Each table's pending bytes. */
+  /** Each table's pending bytes (also as a list, and where the current cell's bytes start in each). */
   private readonly sinks = new Map<string, ByteSink>();
+  private readonly sinkList: [string, ByteSink][];
+  private readonly sinkStart: number[];
   private readonly unsynced = new Set<string>();
   /** JSON of manifest.cells[i] (made once, reused by every manifest rewrite). */
   private readonly cellJson: (string | undefined)[] = [];
@@ -329,6 +332,8 @@ export class ResultStore {
     this.manifest = manifest;
     this.lock = lock;
     for (const name of Object.keys(manifest.tables)) this.sinks.set(name, new ByteSink());
+    this.sinkList = [...this.sinks];
+    this.sinkStart = this.sinkList.map(() => 0);
     this.pending = this.emptyPending();
     process.prependListener('exit', this.onExit);
   }
@@ -437,22 +442,24 @@ export class ResultStore {
     const ranges: JournalRecord['ranges'] = {};
     const digests: JournalRecord['sha256'] = {};
     let size = 0;
-    const sinks = [...this.sinks];
-    const before = sinks.map(([, sink]) => sink.length);
+    const sinks = this.sinkList;
+    const before = this.sinkStart;
+    for (let i = 0; i < sinks.length; i++) before[i] = sinks[i][1].length;
     try {
       for (const [name, sink] of sinks) counts[name] = write(name, sink);
     } catch (e) {
-      sinks.forEach(([, sink], i) => { sink.length = before[i]; }); // nothing of a cell that could not be encoded
+      for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
       throw e;
     }
-    sinks.forEach(([name, sink], i) => {
+    for (let i = 0; i < sinks.length; i++) {
+      const [name, sink] = sinks[i];
       const start = p.end[name];
       const length = sink.length - before[i];
       ranges[name] = [start, start + length];
       digests[name] = length ? sha256(sink.view(before[i])) : EMPTY_SHA256;
       p.end[name] = start + length;
       size += sink.length;
-    });
+    }
     const cell = { ...record, rows: counts };
     const json = JSON.stringify(cell);
     p.cells.push(cell);
