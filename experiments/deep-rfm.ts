@@ -96,9 +96,17 @@ function checkUserData(features: string, labels: string, needed: number): string
   if (!checkedUserData.has(key)) {
     let msg: string | undefined;
     try {
-      const rows = loadMatrix(features).rows;
-      const count = loadLabels(labels).length;
-      if (count !== rows) msg = `--labels ${labels}: ${count} labels for the ${rows} rows of --features ${features}`;
+      const X = loadMatrix(features);
+      const y = loadLabels(labels);
+      const rows = X.rows;
+      const bad = X.data.findIndex((v) => !Number.isFinite(v));
+      const classes = new Set(y).size;
+      const maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
+      if (X.cols === 0) msg = `--features ${features}: has 0 columns; expected N x d with d >= 1`;
+      else if (bad >= 0) msg = `--features ${features}: non-finite value ${X.data[bad]} at row ${Math.floor(bad / X.cols)}, column ${bad % X.cols}; expected finite numbers`;
+      else if (y.length !== rows) msg = `--labels ${labels}: ${y.length} labels for the ${rows} rows of --features ${features}`;
+      else if (classes < 2) msg = `--labels ${labels}: holds ${classes} class; expected at least 2 classes`;
+      else if (maxLabel >= rows) msg = `--labels ${labels}: label ${maxLabel} is not below the ${rows} samples; expected class indices 0..K-1 with K <= ${rows}`;
       else if (needed > rows) msg = `--n + --n-test = ${needed} exceed the ${rows} samples in ${features}`;
     } catch (e) {
       msg = (e as Error).message;

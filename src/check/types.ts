@@ -2,6 +2,8 @@
 import type { Experiment } from '../runner/types.ts';
 
 export interface CheckRow {
+  /** Id of the claim that produced the row (what `nrc check --only` matches); set by the runner. */
+  id?: string;
   /** Short name of the claim, e.g. "NRC Thm 5.3". */
   claim: string;
   /** The configuration it was measured on, e.g. "lambda=1e-3 sigma=0.1 seed=0". */

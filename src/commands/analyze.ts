@@ -3,7 +3,8 @@
 //   nrc analyze FEATURES --labels LABELS [--classifier W] [--json] [--out DIR]
 //   nrc analyze --weights FILE... [--rank r] [--eps e] [--json] [--out DIR]
 import { Command } from '@commander-js/extra-typings';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { checkOutPath } from '../runner/store.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { Matrix } from '../linalg/index.ts';
@@ -15,7 +16,8 @@ import { classStats, collapseMetricsFromStats, globalMeanConventions, globalMean
 import { geometryMetrics, nccAccuracy, type GeometryMetrics } from '../metrics/geometry.ts';
 import { lowRankSummary } from '../metrics/lowrank.ts';
 import { Rng } from '../random/index.ts';
-import { UsageError } from '../runner/errors.ts';
+import { EXIT, UsageError } from '../runner/errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 /** The JSON object of `nrc analyze FEATURES --labels LABELS --json`. NaN / infinite values print as null. */
 export interface FeatureAnalysis extends GeometryMetrics {
@@ -232,6 +234,13 @@ function firstNonFinite(M: Matrix): number {
   return -1;
 }
 
+/** A non-finite entry of an input (row-major, `cols` per row) is bad input: exit 2 naming the option, file, row and column. */
+function refuseNonFinite(option: string, file: string, data: ArrayLike<number>, cols: number): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new UsageError(`analyze: ${option} ${file}: non-finite value ${data[i]} at row ${Math.floor(i / Math.max(cols, 1))}, column ${i % Math.max(cols, 1)}; expected finite numbers`);
+  }
+}
+
 /** Load a file, turning file errors into UsageError (exit code 2). */
 function guarded<T>(what: string, f: () => T): T {
   try {
@@ -352,9 +361,18 @@ function isShard(dir: string, file: string): boolean {
   })());
 }
 
-/** Refuse to overwrite earlier results unless --overwrite (checked before any work). */
+/** --out: a directory that can be made and written (checked before any work, creating nothing), and no earlier results unless --overwrite. */
 function checkOut(dir: string | undefined, files: string[], overwrite: boolean | undefined): void {
-  if (!dir || overwrite) return;
+  if (!dir) return;
+  checkOutPath(dir, 'analyze: --out');
+  let ancestor = resolve(dir);
+  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  try {
+    accessSync(ancestor, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`analyze: --out ${dir}: cannot write in ${ancestor} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a writable directory`);
+  }
+  if (overwrite) return;
   const existing = files.filter((f) => existsSync(join(dir, f)));
   if (existing.length > 0) throw new UsageError(`analyze: --out ${dir} already holds ${existing.join(', ')}; pass --overwrite to replace, or choose another directory`);
 }
@@ -409,12 +427,14 @@ function analyzeOne(file: string, labelsFile: string, opts: AnalyzeOpts, common:
     s = guarded('FEATURES', () => streamClassStats(file, labels, { globalMean: common.globalMean, blockRows, progress }));
   } else {
     X = guarded('FEATURES', () => loadMatrix(file));
+    if (X.cols === 0) throw new UsageError(`analyze: FEATURES ${file} has 0 columns; expected N x d features with d >= 1`);
     const bad = firstNonFinite(X);
     if (bad >= 0) throw new UsageError(`analyze: FEATURES ${file}: non-finite value at row ${Math.floor(bad / X.cols)}, column ${bad % X.cols}`);
     if (labels.length !== X.rows) throw new UsageError(`analyze: --labels ${labelsFile} holds ${labels.length} labels but FEATURES ${file} has ${X.rows} rows`);
     s = classStats(X, ci.labels, { globalMean: common.globalMean });
     s.values = ci.values;
   }
+  if (s.d === 0) throw new UsageError(`analyze: FEATURES ${file} has 0 columns; expected N x d features with d >= 1`);
   let W: Matrix | undefined;
   let report: ClassifierLayoutReport | undefined;
   if (classifierFile) ({ W, report } = orientClassifier(classifierFile, s.d, s.K, s.values[s.K - 1], layout, opts.classifier!));
@@ -460,15 +480,18 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   if (labelFiles.length !== 1 && labelFiles.length !== inputs.length) throw new UsageError(`analyze: ${labelFiles.length} --labels files for ${inputs.length} FEATURES inputs; give one for all or one per input`);
   checkOut(opts.out, ['features.csv', 'classes.csv'], opts.overwrite);
   const classifier = opts.classifier !== undefined ? guarded('--classifier', () => { const [f, t] = fileAndTensor(opts.classifier!); return loadMatrix(f, { tensor: t }); }) : undefined;
+  if (classifier) refuseNonFinite('--classifier', opts.classifier!, classifier.data, classifier.cols);
   let bias: Float64Array | undefined;
   if (opts.bias !== undefined) {
     if (!classifier) throw new UsageError('analyze: --bias needs --classifier');
     bias = guarded('--bias', () => loadVector(...fileAndTensor(opts.bias!)));
+    refuseNonFinite('--bias', opts.bias, bias, bias.length);
   }
   let test: FeatureOptions['test'];
   if ((opts.testFeatures === undefined) !== (opts.testLabels === undefined)) throw new UsageError('analyze: --test-features and --test-labels go together');
   if (opts.testFeatures !== undefined) {
     const tf = guarded('--test-features', () => loadMatrix(opts.testFeatures!));
+    refuseNonFinite('--test-features', opts.testFeatures, tf.data, tf.cols);
     const tl = guarded('--test-labels', () => loadLabels(opts.testLabels!));
     if (tl.length !== tf.rows) throw new UsageError(`analyze: --test-labels ${opts.testLabels} holds ${tl.length} labels but --test-features ${opts.testFeatures} has ${tf.rows} rows`);
     test = { features: tf, labels: tl };
@@ -500,6 +523,15 @@ function ensureDir(dir: string): void {
   }
 }
 
+/** One --out table, written whole or not at all; a failed write (disk full, I/O error) ends with the storage exit code, no stack trace. */
+function writeOutFile(dir: string, name: string, text: string): void {
+  try {
+    writeFileAtomic(join(dir, name), text);
+  } catch (e) {
+    throw Object.assign(new Error(`analyze: --out ${dir}: cannot write ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space or fix the device and run again`), { exitCode: EXIT.storage });
+  }
+}
+
 function writeFeaturesCsv(dir: string, results: FeatureAnalysis[]): void {
   ensureDir(dir);
   const cols = ['file', 'labels', ...TABLE_KEYS];
@@ -510,8 +542,8 @@ function writeFeaturesCsv(dir: string, results: FeatureAnalysis[]): void {
     rows.push([r.file ?? '', r.labels_file ?? '', ...TABLE_KEYS.map((k) => csvNumber(rec[k]))]);
     r.class_labels.forEach((c, k) => perClass.push([r.file ?? '', String(c), String(r.class_sizes[k]), csvNumber(r.nc1_per_class[k] ?? null)]));
   }
-  writeFileSync(join(dir, 'features.csv'), stringify(rows));
-  writeFileSync(join(dir, 'classes.csv'), stringify(perClass));
+  writeOutFile(dir, 'features.csv', stringify(rows));
+  writeOutFile(dir, 'classes.csv', stringify(perClass));
 }
 
 function writeWeightsCsv(dir: string, r: WeightsAnalysis): void {
@@ -522,8 +554,8 @@ function writeWeightsCsv(dir: string, r: WeightsAnalysis): void {
     rows.push([w.file ?? '', w.name, String(w.rows), String(w.cols), (w.tensor_shape ?? [w.rows, w.cols]).join('x'), String(w.rank), csvNumber(w.rel_tail), csvNumber(w.dist_rank), String(r.eps), String(w.soft_rank), csvNumber(w.stable_rank), csvNumber(w.effective_rank)]);
     w.singular_values.forEach((s, i) => sv.push([w.file ?? '', w.name, String(i + 1), String(s)]));
   }
-  writeFileSync(join(dir, 'weights.csv'), stringify(rows));
-  writeFileSync(join(dir, 'singular_values.csv'), stringify(sv));
+  writeOutFile(dir, 'weights.csv', stringify(rows));
+  writeOutFile(dir, 'singular_values.csv', stringify(sv));
 }
 
 /** Add `nrc analyze` to the program. Bad input throws UsageError (exit code 2). */

@@ -24,17 +24,17 @@ export async function runChecks(opts: { full: boolean; only?: string }): Promise
     if (claim.full && !opts.full) continue;
     if (opts.only && !claim.id.includes(opts.only)) continue;
     try {
-      rows.push(...(await claim.run(checkEnv)));
+      rows.push(...(await claim.run(checkEnv)).map((r) => ({ id: claim.id, ...r })));
     } catch (e) {
-      rows.push({ claim: claim.id, config: `error: ${(e as Error).message}`, measured: NaN, expected: NaN, relation: '~=', tolerance: 0, pass: false });
+      rows.push({ id: claim.id, claim: claim.id, config: `error: ${(e as Error).message}`, measured: NaN, expected: NaN, relation: '~=', tolerance: 0, pass: false });
     }
   }
   return rows;
 }
 
 export function formatTable(rows: CheckRow[]): string {
-  const head = ['claim', 'configuration', 'measured', 'relation', 'bound/expected', 'tolerance', 'result'];
-  const body = rows.map((r) => [r.claim, r.config, fmt(r.measured), r.relation, fmt(r.expected), fmt(r.tolerance), r.pass ? 'PASS' : 'FAIL']);
+  const head = ['id', 'claim', 'configuration', 'measured', 'relation', 'bound/expected', 'tolerance', 'result'];
+  const body = rows.map((r) => [r.id ?? '', r.claim, r.config, fmt(r.measured), r.relation, fmt(r.expected), fmt(r.tolerance), r.pass ? 'PASS' : 'FAIL']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), ...body.map(line)].join('\n');
@@ -44,7 +44,7 @@ export function registerCheck(program: Command): void {
   program.command('check')
     .description("run the papers' claims on small configurations and compare reference outputs; exit 1 if any fails")
     .option('--full', 'also run the longer list of configurations', false)
-    .option('--only <text>', 'run only the claims whose id contains this text')
+    .option('--only <text>', 'run only the claims whose id (first column of the table, "id" in --json) contains this text')
     .option('--json', 'print one JSON object per row instead of a table', false)
     .option('--update-reference', 'rewrite results/reference/ from the current code (review the diff before committing)', false)
     .action(async (opts) => {

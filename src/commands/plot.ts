@@ -2,8 +2,8 @@
 // manifest, and rewrite its index.html (so figures can be remade after a sweep or a merge).
 import { Command, Option } from '@commander-js/extra-typings';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { drawFigures, FIGURE_FORMATS, type FigureFormat } from '../plot/index.ts';
+import { basename, dirname, join } from 'node:path';
+import { drawFigures, FIGURE_FORMATS, FigureWriteError, type FigureFormat } from '../plot/index.ts';
 import { loadCommitted } from '../runner/store.ts';
 import { UsageError } from '../runner/errors.ts';
 
@@ -18,13 +18,18 @@ export function registerPlot(program: Command): void {
     .action(async (dir, opts) => {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`nrc plot: ${dir} is not a directory (give a results directory written by nrc run)`);
       if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`nrc plot: ${dir} has no manifest.json (not an nrc results directory)`);
-      loadCommitted(dir); // refuses (exit 2) a manifest or journal that does not match the tables
+      // refuses (exit 2) a manifest or journal that does not match the tables; the figures show only committed bytes
+      const committed = loadCommitted(dir);
+      const warnings: string[] = [];
       let files: string[];
       try {
-        files = await drawFigures(dir, { format: opts.format as FigureFormat });
+        files = await drawFigures(dir, { format: opts.format as FigureFormat, ...(committed ? { committed } : {}), warn: (m) => { warnings.push(m); process.stderr.write(`warning: ${m}\n`); } });
       } catch (e) {
+        if (e instanceof FigureWriteError) throw e; // exit 5
         throw new UsageError(`nrc plot: ${(e as Error).message}`);
       }
-      if (!opts.quiet) process.stderr.write(`figures: ${files.length} files written; open ${join(dir, 'index.html')}\n`);
+      const figures = files.filter((f) => basename(dirname(f)) === 'figures').length;
+      if (figures === 0) throw new UsageError(`nrc plot: no figure could be drawn from ${dir} (${warnings[0] ?? 'no figure is declared for it'}); index.html lists why`);
+      if (!opts.quiet) process.stderr.write(`figures: ${figures} files written${warnings.length ? ` (${warnings.length} not drawn, listed above)` : ''}; open ${join(dir, 'index.html')}\n`);
     });
 }

@@ -7,7 +7,7 @@ import { Matrix } from '../linalg/index.ts';
 import type { Rng } from '../random/index.ts';
 import { type Dataset, subset, trainTestSplit } from './dataset.ts';
 import { CIFAR_CHANNELS, CIFAR_SIDE, checkCifarDir, cifarSplit, isCifarDir, loadCifarPart } from './cifar.ts';
-import { checkIdxDir, idxSplit } from './idx.ts';
+import { checkIdxDir, findIdxFile, IDX_FILES, idxSplit, loadIdxPart } from './idx.ts';
 
 export const MNIST_SIDE = 28;
 export const MNIST_CLASSES = 10;
@@ -110,6 +110,16 @@ export function checkImageDir(dir: string, need: { nTrain: number; nTest: number
   const bad = checkIdxDir(dir);
   if (bad) return bad;
   if (MNIST_SIDE % need.pool !== 0) return `--pool ${need.pool} must divide 28 for MNIST (1, 2, 4, 7, 14, 28)`;
+  // The content too (magic, dimensions, sizes, gzip integrity, labels 0..9), before any work: read once, cached for the cells.
+  try {
+    for (const [part, wanted, option] of [['train', need.nTrain, '--n'], ['test', need.nTest, '--n-test']] as const) {
+      const p = loadIdxPart(dir, part);
+      if (p.rows !== MNIST_SIDE || p.cols !== MNIST_SIDE) return `${findIdxFile(dir, IDX_FILES[part].images)}: images are ${p.rows}x${p.cols}, expected ${MNIST_SIDE}x${MNIST_SIDE} (MNIST / Fashion-MNIST)`;
+      if (wanted > p.count) return `${option} ${wanted} exceeds the ${p.count} images of ${findIdxFile(dir, IDX_FILES[part].images)}`;
+    }
+  } catch (e) {
+    return `${(e as Error).message.replace(/^idx: /, '')} (expected MNIST / Fashion-MNIST IDX files: uint8 images [count, 28, 28] and uint8 labels 0..9, optionally gzipped)`;
+  }
   return undefined;
 }
 

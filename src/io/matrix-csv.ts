@@ -1,5 +1,7 @@
 // Numeric matrices as CSV: one row per line, comma-separated (tab, semicolon or whitespace also
-// detected), an optional header line (detected when its fields are not all numbers).
+// detected), an optional header line. The rule for the header: the first line is a header when
+// none of its fields is a number (names only); a first line mixing numbers and text is refused
+// (a typo such as `2.o` in a data row is not taken for a header).
 import { parseDecimal } from './number.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
@@ -44,6 +46,11 @@ export function parseMatrixCsv(text: string, file = '<text>'): { matrix: Matrix;
     split ??= splitter(line);
     const fields = split(line);
     if (rows.length === 0 && header === undefined && !fields.every(isNumber)) {
+      const numbers = fields.filter(isNumber).length;
+      if (numbers > 0) {
+        const text = fields.find((f) => !isNumber(f))!.trim();
+        throw new DataFileError(file, `line ${ln + 1} mixes numbers and text ('${text}' is not a number): a header line holds only names, a data line only numbers`);
+      }
       header = fields.map(unquote);
       width = fields.length;
       continue;

@@ -52,6 +52,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): { tenso
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
   const tensors: SafeTensor[] = [];
+  const spans: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') { metadata = entry as Record<string, string>; continue; }
@@ -69,10 +70,17 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): { tenso
     if (!(Number.isInteger(begin) && Number.isInteger(end) && 0 <= begin && begin <= end)) throw new DataFileError(file, `tensor '${name}': bad data_offsets [${begin}, ${end}]`);
     if (end > dataLength) throw new DataFileError(file, `truncated: tensor '${name}' ends at data byte ${end}, the file holds ${dataLength}`);
     if (end - begin !== count * size) throw new DataFileError(file, `tensor '${name}': bad shape [${shape.join(', ')}] of ${dtype} needs ${count * size} bytes, its offsets span ${end - begin}`);
+    spans.push({ name, begin, end });
     const data = new Float64Array(count);
     const base = dataStart + begin;
     for (let k = 0; k < count; k++) data[k] = read(dtype, view, base + k * size);
     tensors.push({ name, dtype, shape, data });
+  }
+  // Tensors own disjoint byte ranges (the format's rule): two that share bytes mean a damaged or forged header.
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1], spans[i]];
+    if (b.begin < a.end && b.end > b.begin) throw new DataFileError(file, `tensors '${a.name}' [${a.begin}, ${a.end}) and '${b.name}' [${b.begin}, ${b.end}) overlap; every tensor must own its own data bytes`);
   }
   return { tensors, metadata };
 }

@@ -1,8 +1,8 @@
 // Reading a run's tables for figures: a missing file or column skips that figure (MissingData),
 // numbers are parsed, seeds are averaged, and grid values get short labels (1e-4, 0.05, 10).
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseField, readCsvTable, type CsvTable } from '../io/csv-read.ts';
+import { parseCsvTable, parseField, readCsvTable, type CsvTable } from '../io/csv-read.ts';
 
 /** A figure cannot be drawn from what the directory holds (a table or column is missing or empty). */
 export class MissingData extends Error {
@@ -23,14 +23,40 @@ export function fieldValue(text: string): Value {
 }
 
 const tableCache = new Map<string, CsvTable | null>();
+/** Committed length (bytes) of a table file, as its directory's journal proves it: only those bytes are read. */
+const committedLength = new Map<string, number>();
 
-/** Forget cached tables (a redraw after the files changed). */
+/** Forget cached tables and committed lengths (a redraw after the files changed). */
 export function clearTableCache(): void {
   tableCache.clear();
+  committedLength.clear();
+}
+
+/** Read only the committed bytes of each table `name` (file `name.csv` in `dir`): rows of a commit that did not finish are not drawn. */
+export function limitToCommitted(dir: string, bytes: Record<string, number>): void {
+  for (const [name, n] of Object.entries(bytes)) committedLength.set(join(dir, `${name}.csv`), n);
+}
+
+function readCommitted(path: string): CsvTable {
+  const limit = committedLength.get(path);
+  if (limit === undefined) return readCsvTable(path);
+  const buf = Buffer.alloc(limit);
+  const fd = openSync(path, 'r');
+  let done = 0;
+  try {
+    while (done < limit) {
+      const n = readSync(fd, buf, done, limit - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return parseCsvTable(buf.subarray(0, done).toString('utf8'), path);
 }
 
 function readTableCached(path: string): CsvTable | null {
-  if (!tableCache.has(path)) tableCache.set(path, existsSync(path) ? readCsvTable(path) : null);
+  if (!tableCache.has(path)) tableCache.set(path, existsSync(path) ? readCommitted(path) : null);
   return tableCache.get(path) ?? null;
 }
 

@@ -1,6 +1,6 @@
 // index.html of a results directory: a static page (no scripts, no network, relative links)
 // showing every figure and linking the CSVs, the manifest and the text results.
-import { unfinishedNote } from './registry.ts';
+import { unfinishedNote, partialNote } from './registry.ts';
 import type { RunManifest } from './types.ts';
 
 export interface IndexEntry {
@@ -48,6 +48,8 @@ export function indexHtml(manifest: RunManifest, entries: IndexEntry[], files: {
   parts.push('</table>');
   const note = unfinishedNote(manifest);
   if (note) parts.push(`<p class="warn"><strong>Warning:</strong> ${escapeHtml(note)}. Their rows are not at convergence; every figure is marked.</p>`);
+  const partial = partialNote(manifest);
+  if (partial) parts.push(`<p class="warn"><strong>Partial results:</strong> ${escapeHtml(partial)}. The figures show only the committed cells; every figure is marked.</p>`);
   parts.push('<h2>Data</h2>', '<ul>');
   parts.push('<li><a href="manifest.json">manifest.json</a></li>');
   for (const f of files.csv) parts.push(`<li><a href="${href(f)}">${escapeHtml(f)}</a></li>`);

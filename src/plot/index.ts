@@ -1,8 +1,9 @@
 // Figures of a results directory: read manifest.json and the CSVs, build each figure the
 // experiment declares (registry.ts), render to SVG/PNG under figures/, and write index.html.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearTableCache } from './data.ts';
+import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
+import { clearTableCache, limitToCommitted } from './data.ts';
 import { indexHtml, type IndexEntry } from './html.ts';
 import { buildFigures } from './registry.ts';
 import { renderSvg, svgToPng } from './render.ts';
@@ -17,6 +18,17 @@ export interface DrawOptions {
   warn?: (message: string) => void;
   /** PNG pixels per SVG unit (default 2). */
   scale?: number;
+  /** The committed state of a results directory (manifest with the journal's cells and table lengths): only committed bytes are drawn. */
+  committed?: RunManifest & { committed_bytes: Record<string, number> };
+}
+
+/** Figures that could not be written (a full disk, no permission): the index says so and `nrc plot` exits with the storage code. */
+export class FigureWriteError extends Error {
+  readonly exitCode = 5;
+  constructor(dir: string, failures: string[], total: number) {
+    super(`${dir}: ${failures.length} of ${total} figure files could not be written (${failures[0]}${failures.length > 1 ? '; ...' : ''}); free space or fix permissions and run nrc plot again`);
+    this.name = 'FigureWriteError';
+  }
 }
 
 export { buildFigures, FIGURES } from './registry.ts';
@@ -54,19 +66,40 @@ export async function drawFigures(outDir: string, opts: DrawOptions = {}): Promi
     warnings.push(m);
     (opts.warn ?? ((msg: string) => process.stderr.write(`warning: ${msg}\n`)))(m);
   };
-  const manifest = readRunManifest(outDir);
+  const manifest = opts.committed ?? readRunManifest(outDir);
   clearTableCache();
+  if (opts.committed) limitToCommitted(outDir, opts.committed.committed_bytes);
   const figures = buildFigures(outDir, manifest, warn);
   const figDir = join(outDir, 'figures');
   const written: string[] = [];
   const entries: IndexEntry[] = [];
-  if (figures.length) mkdirSync(figDir, { recursive: true });
+  const failures: string[] = [];
+  let attempted = 0;
+  /** Each file whole or not at all (a kill leaves the previous figure or a temporary removed at the next plot). */
+  const writeFile = (file: string, data: string | Uint8Array): boolean => {
+    attempted++;
+    try {
+      writeFileAtomic(file, data);
+      written.push(file);
+      return true;
+    } catch (e) {
+      const why = `${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      failures.push(why);
+      warn(`not written: ${why}`);
+      return false;
+    }
+  };
+  if (figures.length) {
+    try {
+      mkdirSync(figDir, { recursive: true });
+    } catch (e) {
+      throw new FigureWriteError(outDir, [`${figDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`], figures.length);
+    }
+    removeStrayTemporaries(figDir);
+  }
   for (const fig of figures) {
     if (fig.kind === 'markdown') {
-      const file = join(figDir, `${fig.name}.md`);
-      writeFileSync(file, fig.text);
-      written.push(file);
-      entries.push({ title: fig.title, caption: fig.caption, links: [`figures/${fig.name}.md`], text: fig.text });
+      if (writeFile(join(figDir, `${fig.name}.md`), fig.text)) entries.push({ title: fig.title, caption: fig.caption, links: [`figures/${fig.name}.md`], text: fig.text });
       continue;
     }
     let svg: string;
@@ -78,28 +111,24 @@ export async function drawFigures(outDir: string, opts: DrawOptions = {}): Promi
     }
     const links: string[] = [];
     if (format === 'svg' || format === 'both') {
-      const file = join(figDir, `${fig.name}.svg`);
-      writeFileSync(file, svg);
-      written.push(file);
-      links.push(`figures/${fig.name}.svg`);
+      if (writeFile(join(figDir, `${fig.name}.svg`), svg)) links.push(`figures/${fig.name}.svg`);
     }
     if (format === 'png' || format === 'both') {
+      let png: Uint8Array | undefined;
       try {
-        const file = join(figDir, `${fig.name}.png`);
-        writeFileSync(file, svgToPng(svg, opts.scale ?? 2));
-        written.push(file);
-        links.unshift(`figures/${fig.name}.png`);
+        png = svgToPng(svg, opts.scale ?? 2);
       } catch (e) {
-        warn(`figure ${fig.name}: PNG not written: ${(e as Error).message}`);
+        warn(`figure ${fig.name}: PNG not rendered: ${(e as Error).message}`);
       }
+      if (png && writeFile(join(figDir, `${fig.name}.png`), png)) links.unshift(`figures/${fig.name}.png`);
     }
     if (links.length) entries.push({ title: fig.title, caption: fig.caption, image: links[0], links });
   }
   const all = readdirSync(outDir).sort();
   const csv = all.filter((f) => f.endsWith('.csv'));
   const other = all.filter((f) => /\.(md|txt|json)$/.test(f) && f !== 'manifest.json');
-  const index = join(outDir, 'index.html');
-  writeFileSync(index, indexHtml(manifest, entries, { csv, other }, warnings));
-  written.push(index);
+  removeStrayTemporaries(outDir);
+  writeFile(join(outDir, 'index.html'), indexHtml(manifest, entries, { csv, other }, warnings));
+  if (failures.length) throw new FigureWriteError(outDir, failures, attempted);
   return written;
 }

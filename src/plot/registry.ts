@@ -27,10 +27,15 @@ export function buildFigures(dir: string, manifest: RunManifest, warn: (message:
   const ctx: FigureContext = { dir, manifest, warn };
   const out: Figure[] = [];
   const note = unfinishedNote(manifest);
+  const partial = partialNote(manifest);
+  const mark = (f: Figure): Figure => {
+    const g = note ? markUnfinished(f, note) : f;
+    return partial ? markFigure(g, `PARTIAL: ${partial}.`, `partial: ${partial}`) : g;
+  };
   for (const def of defs) {
     try {
       const built = def.build(ctx);
-      out.push(...(Array.isArray(built) ? built : [built]).map((f) => (note ? markUnfinished(f, note) : f)));
+      out.push(...(Array.isArray(built) ? built : [built]).map(mark));
     } catch (e) {
       const reason = e instanceof MissingData ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
       warn(`figure ${def.name} skipped: ${reason}`);
@@ -50,13 +55,25 @@ export function unfinishedNote(manifest: RunManifest): string | undefined {
   return `${bad.length} of ${cells.length} cells did not end ok (${shown.join('; ')}${bad.length > 6 ? '; ...' : ''})`;
 }
 
+/** A run or merge with fewer committed cells than its grid: "12 of 48 cells committed (status running)"; undefined when complete. */
+export function partialNote(manifest: RunManifest): string | undefined {
+  const total = manifest.cells_total;
+  const cells = Array.isArray(manifest.cells) ? manifest.cells.length : undefined;
+  if (typeof total !== 'number' || cells === undefined || cells >= total) return undefined;
+  return `${cells} of ${total} cells committed (status ${String(manifest.status ?? 'unknown')})`;
+}
+
 /** Mark a figure drawn from a run with unfinished cells: a warning in its caption and, for charts, in the subtitle. */
 export function markUnfinished(fig: Figure, note: string): Figure {
-  const caption = `WARNING: ${note}; their values are not at convergence.${fig.caption ? ` ${fig.caption}` : ''}`;
-  if (fig.kind === 'markdown') return { ...fig, caption, text: `> **Warning:** ${note}.\n\n${fig.text}` };
+  return markFigure(fig, `WARNING: ${note}; their values are not at convergence.`, `not converged: ${note}`);
+}
+
+/** A warning at the start of a figure's caption (and text) and, for charts, as a subtitle line. */
+export function markFigure(fig: Figure, captionWarning: string, warnLine: string): Figure {
+  const caption = `${captionWarning}${fig.caption ? ` ${fig.caption}` : ''}`;
+  if (fig.kind === 'markdown') return { ...fig, caption, text: `> **Warning:** ${captionWarning}\n\n${fig.text}` };
   const spec = { ...fig.spec } as Record<string, unknown>;
   const title = spec.title;
-  const warnLine = `not converged: ${note}`;
   if (title && typeof title === 'object' && !Array.isArray(title)) {
     const t = title as { subtitle?: string | string[]; subtitleColor?: string };
     const sub = t.subtitle === undefined ? [] : Array.isArray(t.subtitle) ? t.subtitle : [t.subtitle];

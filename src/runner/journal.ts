@@ -5,7 +5,7 @@
 // committing costs O(that cell's rows) and a reader can prove the tables hold exactly the
 // committed cells. manifest.json is only a summary, rewritten now and then.
 import * as crypto from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
@@ -47,9 +47,9 @@ export function journalPath(dir: string): string {
   return join(dir, JOURNAL_FILE);
 }
 
-/** The journal line of one record; the cell is committed (for any later reader, and across a kill) once the line is written whole. */
-export function journalLine(record: JournalRecord): string {
-  return `${JSON.stringify(record)}\n`;
+/** The journal line of one record (JSON.stringify of it; `cellJson` when the cell's JSON is at hand); the cell is committed (for any later reader, and across a kill) once the line is written whole. */
+export function journalLine(record: JournalRecord, cellJson = JSON.stringify(record.cell)): string {
+  return `{"cell":${cellJson},"ranges":${JSON.stringify(record.ranges)},"sha256":${JSON.stringify(record.sha256)}}\n`;
 }
 
 /** fsync a file by path (data on the device, not only in the page cache). */
@@ -62,11 +62,7 @@ export function syncFile(path: string): void {
   }
 }
 
-/** writeSync until every byte is written (a short write is continued, an error thrown). */
-export function writeFully(fd: number, bytes: Buffer): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-}
+export { writeFully } from '../io/atomic.ts';
 
 /**
  * Read and validate the journal. A last line without its newline is a commit cut short by a kill:

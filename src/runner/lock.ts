@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, fsy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { processAlive } from '../io/atomic.ts';
 import { UsageError } from './errors.ts';
 
 export const LOCK_FILE = '.nrc.lock';
@@ -12,15 +13,7 @@ export const LOCK_FILE = '.nrc.lock';
 const LockSchema = z.object({ pid: z.number().int().positive(), host: z.string(), started_at: z.string() });
 export type LockInfo = z.infer<typeof LockSchema>;
 
-/** Is process `pid` alive on this host? (EPERM: alive but not ours.) */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from '../io/atomic.ts';
 
 function readLock(path: string): LockInfo | undefined {
   try {

@@ -16,15 +16,19 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';
-import { acquireLock, processAlive, type DirLock } from './lock.ts';
+import { acquireLock, type DirLock } from './lock.ts';
+import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
 import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
 export const MANIFEST_INTERVAL_MS = 2000;
-/** Rewriting manifest.json takes at most 1/MANIFEST_COST_RATIO of the run: the next rewrite waits that many times the last one's duration. */
-const MANIFEST_COST_RATIO = 50;
+/**
+ * Rewriting manifest.json and fsync each take at most 1/COST_RATIO of the run: the next one waits
+ * at least that many times the last one's duration (a large manifest, a slow disk).
+ */
+const COST_RATIO = 100;
 /**
  * Group commit of fast cells: finished cells stay in memory until this much time has passed since
  * the last write (a cell that took longer is written at once). A kill -9 therefore loses at most
@@ -36,7 +40,8 @@ const FLUSH_BYTES = 4 << 20;
 /**
  * Group commit: tables and journal are fsynced (tables first) at most this often and when the
  * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
- * cut may lose the cells of the last interval, which the next open reports as a table cut short.
+ * cut may lose the cells of the last interval (longer on a slow disk, see COST_RATIO), which the
+ * next open reports as a table cut short.
  */
 export const SYNC_INTERVAL_MS = 1000;
 
@@ -92,23 +97,86 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
-export function csvLines(columns: readonly string[], rows: Row[]): string {
-  const last: unknown[] = columns.map(() => Symbol('none'));
+/** A growable byte buffer that CSV rows are encoded into: ASCII text copied byte by byte, anything else through Buffer.write. */
+export class ByteSink {
+  buf: Buffer;
+  length = 0;
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  text(s: string): void {
+    const n = s.length;
+    this.reserve(3 * n); // UTF-8 needs at most 3 bytes per UTF-16 unit
+    const b = this.buf;
+    let o = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        o += b.write(s.slice(i), o, 'utf8');
+        break;
+      }
+      b[o++] = c;
+    }
+    this.length = o;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = c;
+  }
+
+  bytes(src: Uint8Array): void {
+    this.reserve(src.length);
+    this.buf.set(src, this.length);
+    this.length += src.length;
+  }
+
+  /** Bytes [start, end) written so far (a view: valid until the next write or clear). */
+  view(start = 0, end = this.length): Buffer {
+    return this.buf.subarray(start, end);
+  }
+
+  /** Empty it, keeping its memory unless it grew large. */
+  clear(): void {
+    this.length = 0;
+    if (this.buf.length > 2 * FLUSH_BYTES) this.buf = Buffer.allocUnsafe(1 << 16);
+  }
+}
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const UNSET = Symbol('unset');
+
+/** Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
+export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: Row[]): void {
+  const last: unknown[] = columns.map(() => UNSET);
   const lastText: string[] = columns.map(() => '');
-  let out = '';
   for (const r of rows) {
     for (let j = 0; j < columns.length; j++) {
       const v = r[columns[j]];
       if (v !== last[j]) {
         last[j] = v;
-        lastText[j] = typeof v === 'number' ? formatField(v) : csvField(formatField(v)); // a number's text never needs quotes
+        lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
       }
-      out += j === 0 ? lastText[j] : `,${lastText[j]}`;
+      if (j > 0) sink.byte(COMMA);
+      sink.text(lastText[j]);
     }
-    out += '\n';
+    sink.byte(NEWLINE);
   }
-  return out;
+}
+
+export function csvLines(columns: readonly string[], rows: Row[]): string {
+  const sink = new ByteSink();
+  encodeCsvRows(sink, columns, rows);
+  return sink.view().toString('utf8');
 }
 
 export function csvHeader(columns: readonly string[]): string {
@@ -117,32 +185,14 @@ export function csvHeader(columns: readonly string[]): string {
 
 /** Write `text` to a temporary file, completed and fsynced, and rename it over `path` (never a partial file in place). */
 function writeAtomic(path: string, text: string, dir: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const bytes = Buffer.from(text);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFully(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, text, { sync: true });
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* not created */ }
-    throw new StoreWriteError(dir, path, e, bytes.length);
+    throw new StoreWriteError(dir, path, e, Buffer.byteLength(text));
   }
 }
 
-/** Remove `*.tmp-PID` files left by processes that are gone. */
-export function removeStrayTemporaries(dir: string): void {
-  for (const f of readdirSync(dir)) {
-    const m = /\.tmp-(\d+)$/.exec(f);
-    if (m && (Number(m[1]) === process.pid || !processAlive(Number(m[1])))) {
-      try { unlinkSync(join(dir, f)); } catch { /* raced */ }
-    }
-  }
-}
+export { removeStrayTemporaries };
 
 /**
  * Refuse at once an output path nrc cannot make a results directory of: under /proc, /sys or /dev,
@@ -240,15 +290,15 @@ function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manife
 }
 
 /** manifest.json text: the summary fields indented, then one line per cell (valid JSON, readable, linear in the cells). */
-export function manifestText(m: Manifest): string {
+export function manifestText(m: Manifest, cellJson: (string | undefined)[] = []): string {
   const { cells, ...rest } = m;
   const head = JSON.stringify(rest, null, 2).slice(0, -2); // without its closing "\n}"
-  const body = cells.map((c) => `    ${JSON.stringify(c)}`).join(',\n');
+  const body = cells.map((c, i) => `    ${cellJson[i] ??= JSON.stringify(c)}`).join(',\n');
   return `${head},\n  "cells": [${cells.length ? `\n${body}\n  ` : ''}]\n}\n`;
 }
 
-/** Finished cells not yet written: their records, journal lines, each table's bytes and where each table will end. */
-interface Pending { cells: CellRecord[]; lines: string[]; bytes: Map<string, Buffer[]>; size: number; end: Record<string, number> }
+/** Finished cells not yet written: their records and journal lines, and where each table will end (their bytes are in the store's sinks). */
+interface Pending { cells: CellRecord[]; json: string[]; lines: string[]; end: Record<string, number> }
 
 const EMPTY_SHA256 = sha256(Buffer.alloc(0));
 
@@ -260,11 +310,18 @@ export class ResultStore {
   private lastManifestWrite = 0;
   private manifestWait = MANIFEST_INTERVAL_MS;
   private lastSync = Date.now();
+  private syncWait = SYNC_INTERVAL_MS;
   private lastFlush = 0;
   /** Length of journal.jsonl holding exactly the committed cells (what a failed write is cut back to). */
   private journalBytes = 0;
   private pending: Pending;
+  /** Each table's pending bytes (also as a list, and where the current cell's bytes start in each). */
+  private readonly sinks = new Map<string, ByteSink>();
+  private readonly sinkList: [string, ByteSink][];
+  private readonly sinkStart: number[];
   private readonly unsynced = new Set<string>();
+  /** JSON of manifest.cells[i] (made once, reused by every manifest rewrite). */
+  private readonly cellJson: (string | undefined)[] = [];
   /** Append-mode descriptors of the tables and the journal, opened on first use. */
   private readonly appendFds = new Map<string, number>();
   /** At process exit (process.exit, an uncaught error): write the pending cells, then release the lock. */
@@ -274,6 +331,9 @@ export class ResultStore {
     this.dir = dir;
     this.manifest = manifest;
     this.lock = lock;
+    for (const name of Object.keys(manifest.tables)) this.sinks.set(name, new ByteSink());
+    this.sinkList = [...this.sinks];
+    this.sinkStart = this.sinkList.map(() => 0);
     this.pending = this.emptyPending();
     process.prependListener('exit', this.onExit);
   }
@@ -331,8 +391,14 @@ export class ResultStore {
   }
 
   private emptyPending(): Pending {
-    const names = Object.keys(this.manifest.tables);
-    return { cells: [], lines: [], bytes: new Map(names.map((n) => [n, []])), size: 0, end: { ...this.manifest.committed_bytes } };
+    for (const sink of this.sinks.values()) sink.clear();
+    return { cells: [], json: [], lines: [], end: { ...this.manifest.committed_bytes } };
+  }
+
+  private pendingBytes(): number {
+    let n = 0;
+    for (const sink of this.sinks.values()) n += sink.length;
+    return n;
   }
 
   /** Cut every table back to its committed length (rows of a cell whose commit did not finish). */
@@ -353,56 +419,74 @@ export class ResultStore {
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
     }
-    const added: Record<string, { rows: number; bytes: Buffer }> = {};
-    for (const [name, columns] of Object.entries(this.manifest.tables)) {
+    this.addCell(record, (name, sink) => {
       const tableRows = rows[name] ?? [];
-      added[name] = { rows: tableRows.length, bytes: Buffer.from(csvLines(columns, tableRows)) };
-    }
-    this.commitBytes(record, added);
+      encodeCsvRows(sink, this.manifest.tables[name], tableRows);
+      return tableRows.length;
+    });
   }
 
   /** As commitCell, given the exact CSV bytes (whole rows) the cell adds to each table (merge copies them from a shard). */
-  commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Buffer }>): void {
+  commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Uint8Array }>): void {
+    this.addCell(record, (name, sink) => {
+      const a = added[name];
+      if (a) sink.bytes(a.bytes);
+      return a?.rows ?? 0;
+    });
+  }
+
+  /** Append a cell's bytes to every table's sink (`write` returns its row count) and its journal line to the pending group. */
+  private addCell(record: Omit<CellRecord, 'rows'>, write: (table: string, sink: ByteSink) => number): void {
     const p = this.pending;
     const counts: Record<string, number> = {};
     const ranges: JournalRecord['ranges'] = {};
     const digests: JournalRecord['sha256'] = {};
-    for (const name of Object.keys(this.manifest.tables)) {
-      const { rows, bytes } = added[name] ?? { rows: 0, bytes: Buffer.alloc(0) };
+    let size = 0;
+    const sinks = this.sinkList;
+    const before = this.sinkStart;
+    for (let i = 0; i < sinks.length; i++) before[i] = sinks[i][1].length;
+    try {
+      for (const [name, sink] of sinks) counts[name] = write(name, sink);
+    } catch (e) {
+      for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
+      throw e;
+    }
+    for (let i = 0; i < sinks.length; i++) {
+      const [name, sink] = sinks[i];
       const start = p.end[name];
-      counts[name] = rows;
-      ranges[name] = [start, start + bytes.length];
-      digests[name] = bytes.length ? sha256(bytes) : EMPTY_SHA256;
-      p.end[name] = start + bytes.length;
-      if (bytes.length) {
-        p.bytes.get(name)!.push(bytes);
-        p.size += bytes.length;
-      }
+      const length = sink.length - before[i];
+      ranges[name] = [start, start + length];
+      digests[name] = length ? sha256(sink.view(before[i])) : EMPTY_SHA256;
+      p.end[name] = start + length;
+      size += sink.length;
     }
     const cell = { ...record, rows: counts };
+    const json = JSON.stringify(cell);
     p.cells.push(cell);
-    p.lines.push(journalLine({ cell, ranges, sha256: digests }));
-    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || p.size >= FLUSH_BYTES) this.flush();
+    p.json.push(json);
+    p.lines.push(journalLine({ cell, ranges, sha256: digests }, json));
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 
   /** Write the pending cells: their rows to every table, then their journal lines (the commit). A failed write cuts both back: those cells run again. */
   flush(): void {
     const p = this.pending;
     if (p.cells.length === 0) return;
-    this.pending = this.emptyPending();
     try {
-      for (const [name, parts] of p.bytes) if (parts.length) this.appendBytes(name, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      for (const [name, sink] of this.sinks) if (sink.length) this.appendBytes(name, sink.view());
       const journal = Buffer.from(p.lines.join(''));
       writeFully(this.appendFd(journalPath(this.dir)), journal);
-      if (Date.now() - this.lastSync >= SYNC_INTERVAL_MS) this.sync();
+      if (Date.now() - this.lastSync >= this.syncWait) this.sync();
       this.journalBytes += journal.length;
     } catch (e) {
+      const bytes = this.pendingBytes();
+      this.pending = this.emptyPending();
       this.rollBack();
       const what = p.cells.length === 1 ? `the rows of cell ${p.cells[0].key}` : `the rows of ${p.cells.length} cells (${p.cells[0].key} to ${p.cells[p.cells.length - 1].key})`;
-      throw e instanceof StoreWriteError ? e : new StoreWriteError(this.dir, what, e, p.size);
+      throw e instanceof StoreWriteError ? e : new StoreWriteError(this.dir, what, e, bytes);
     }
     Object.assign(this.manifest.committed_bytes, p.end);
-    for (const c of p.cells) this.manifest.cells.push(c);
+    p.cells.forEach((c, i) => { this.cellJson[this.manifest.cells.length] = p.json[i]; this.manifest.cells.push(c); });
     this.pending = this.emptyPending();
     this.lastFlush = Date.now();
     if (this.lastFlush - this.lastManifestWrite >= this.manifestWait) this.writeManifest();
@@ -417,17 +501,19 @@ export class ResultStore {
     return fd;
   }
 
-  private appendBytes(name: string, bytes: Buffer): void {
+  private appendBytes(name: string, bytes: Uint8Array): void {
     writeFully(this.appendFd(this.tablePath(name)), bytes);
     this.unsynced.add(this.tablePath(name));
   }
 
   /** fsync the tables written since the last sync, then the journal. */
   private sync(): void {
+    const t = Date.now();
     for (const p of this.unsynced) fsyncSync(this.appendFd(p));
     this.unsynced.clear();
     fsyncSync(this.appendFd(journalPath(this.dir)));
     this.lastSync = Date.now();
+    this.syncWait = Math.max(SYNC_INTERVAL_MS, COST_RATIO * (this.lastSync - t));
   }
 
   /** After a failed write: the journal back to its committed records (first: nothing uncommitted stays committed), then the tables. */
@@ -467,9 +553,9 @@ export class ResultStore {
 
   writeManifest(): void {
     const t = Date.now();
-    writeAtomic(join(this.dir, 'manifest.json'), manifestText(this.manifest), this.dir);
+    writeAtomic(join(this.dir, 'manifest.json'), manifestText(this.manifest, this.cellJson), this.dir);
     this.lastManifestWrite = Date.now();
-    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, MANIFEST_COST_RATIO * (this.lastManifestWrite - t));
+    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, COST_RATIO * (this.lastManifestWrite - t));
   }
 }
 

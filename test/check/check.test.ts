@@ -43,6 +43,16 @@ describe('nrc check', () => {
     expect(ref.stdout).toMatch(/PASS/);
   });
 
+  it('prints the id that --only matches in the table and in the JSON', async () => {
+    const json = await runCli(['check', '--json', '--only', 'theorem5.3']);
+    const ids = json.stdout.trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(new Set(ids)).toEqual(new Set(['nrc:theorem5.3']));
+    const table = await runCli(['check', '--only', 'theorem5.3']);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^id\s+claim\s+configuration/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids);
+  });
+
   it('fidelity claims: common random numbers across lambda and the +-1 targets pass', { timeout: 30000 }, async () => {
     const r = await runCli(['check', '--json', '--only', 'fidelity']);
     expect(r.code).toBe(0);

@@ -34,7 +34,7 @@ describe('bad input is refused before any work, with exit code 2 and one line na
   const shortLabels = join(out, 'short-labels.npy');
   const truncated = join(out, 'truncated.npy');
   writeNpy(feats, { shape: [40, 3], data: new Float64Array(120).fill(1) });
-  writeNpy(labels, { shape: [40], data: new Float64Array(40).fill(0) }, { dtype: 'i8' });
+  writeNpy(labels, { shape: [40], data: Float64Array.from({ length: 40 }, (_, i) => i % 2) }, { dtype: 'i8' }); // two classes
   writeNpy(shortLabels, { shape: [30], data: new Float64Array(30).fill(0) }, { dtype: 'i8' });
   writeFileSync(truncated, readFileSync(feats).subarray(0, 200));
   const npyRun = ['run', 'deep-rfm', '--dataset', 'npy', '--n', '20', '--n-test', '10'];

@@ -234,3 +234,27 @@ describe('resume command', () => {
     expect(shellQuote(['nrc', 'run', 'x', '--hidden', '8,6,8;8,8', '--out', "my dir/it's"])).toBe(`nrc run x --hidden '8,6,8;8,8' --out 'my dir/it'\\''s'`);
   });
 });
+
+describe('signals while starting', () => {
+  /** Start nrc and send `signal` after `ms`; null exit code: it came before node had even run nrc.js. */
+  async function interrupt(signal: NodeJS.Signals, ms: number, dir: string): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [binPath, ...sweep, '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    await new Promise((r) => setTimeout(r, ms));
+    child.kill(signal);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    return { code, stderr };
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} in the first moments: exit 128 + signal number with a one-line message, nothing created`, async () => {
+      const dir = join(tmp(), 'never');
+      let r = await interrupt(signal, 300, dir);
+      for (let ms = 600; r.code === null && ms < 5000; ms *= 2) r = await interrupt(signal, ms, dir); // node itself was still booting
+      expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`nrc: interrupted \\(${signal}\\) with no cell running; every committed result is kept`));
+      expect(existsSync(dir)).toBe(false);
+    }, 30_000);
+  }
+});

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatField, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { stringify } from 'csv-stringify/sync';
+import { csvHeader, csvLines, formatField, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { Rng } from '../../src/random/index.ts';
 
 function manifest(hash = 'h1'): Manifest {
   return {
@@ -44,5 +46,50 @@ describe('ResultStore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
     ResultStore.open(dir, manifest('h1')).close();
     expect(() => ResultStore.open(dir, manifest('h2'))).toThrow(/holds a different configuration/);
+  });
+});
+
+describe('CSV encoding', () => {
+  it('gives the bytes of csv-stringify (RFC 4180 quoting) for numbers, text with commas, quotes, newlines and non-ASCII', () => {
+    const rng = new Rng('csv-fields');
+    const texts = ['a', 'q,"r"', 'line\nbreak', 'λ=0.1', '', 'plain', '"', 'x,y'];
+    const columns = ['i', 'v', 't', 'b', 'u'];
+    const rows = Array.from({ length: 200 }, (_, i) => ({ i: Math.floor(i / 7), v: rng.normal() * 10 ** rng.int(40) * (i % 5 === 0 ? 1e-300 : 1), t: texts[rng.int(texts.length)], b: i % 3 === 0, u: i % 4 === 0 ? undefined : -i }));
+    const expected = stringify(rows.map((r) => columns.map((c) => formatField(r[c as keyof typeof r]))), { eof: true, record_delimiter: 'unix' });
+    expect(csvLines(columns, rows)).toBe(expected);
+    expect(csvHeader(['a', 'b,c', 'd"e'])).toBe(stringify([['a', 'b,c', 'd"e']], { eof: true, record_delimiter: 'unix' }));
+  });
+  it('also quotes a field holding a bare CR (csv-stringify with unix records leaves it bare, which readers take for a line end)', () => {
+    expect(csvLines(['t', 'n'], [{ t: 'cr\rhere', n: 1 }])).toBe('"cr\rhere",1\n');
+  });
+});
+
+describe('manifest.json text', () => {
+  it('is valid JSON equal to the manifest, one line per cell', () => {
+    const m = { ...manifest(), cells: [0, 1, 2].map((i) => ({ ...record(i), rows: { a: i, b: 1 } })) };
+    const text = manifestText(m);
+    expect(JSON.parse(text)).toEqual(m);
+    expect(text.split('\n').filter((l) => l.startsWith('    {"index":'))).toHaveLength(3);
+    expect(JSON.parse(manifestText(manifest()))).toEqual(manifest());
+  });
+});
+
+describe('group commit', () => {
+  it('holds cells finished within the flush interval in memory and writes them together (tables first, then journal)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
+    const s = ResultStore.open(dir, manifest());
+    s.commitCell(record(0), { a: [{ x: 0, y: 0 }] }); // the first commit is written at once
+    for (let i = 1; i < 5; i++) s.commitCell(record(i), { a: [{ x: i, y: i }] });
+    const journalLines = () => readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1;
+    expect(journalLines()).toBeLessThan(5); // (unless this machine took over 0.2 s for four tiny commits)
+    s.flush();
+    expect(journalLines()).toBe(5);
+    expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe('x,y\n0,0\n1,1\n2,2\n3,3\n4,4\n');
+    expect(s.manifest.cells.map((c) => c.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    s.commitCell(record(5), { a: [{ x: 5, y: 5 }] });
+    s.close(); // close writes what is pending
+    const reopened = ResultStore.open(dir, manifest());
+    expect(reopened.doneKeys().size).toBe(6);
+    reopened.close();
   });
 });
