@@ -54,8 +54,10 @@ function arrayKind(v: unknown): ArrayKind | undefined {
   return undefined;
 }
 
-/** Serialise a state (State values, and undefined inside records and lists) to the body described above. */
-export function encodeState(value: unknown): Buffer {
+/** A state laid out as the body described above: the head (length, JSON tree, padding) and the arrays' bytes (views). */
+interface Layout { head: Buffer; blobs: Uint8Array[]; bytes: number }
+
+function layoutState(value: unknown): Layout {
   const blobs: Uint8Array[] = [];
   let offset = 0;
   const walk = (v: unknown): Tree => {
@@ -71,10 +73,9 @@ export function encodeState(value: unknown): Buffer {
     const kind = arrayKind(v);
     if (kind) {
       const a = v as Float64Array | Float32Array | Int32Array | Uint8Array;
-      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength); // copied once, into the body
       const node = { $a: kind, o: offset, n: a.length };
-      blobs.push(bytes);
-      offset += Math.ceil(bytes.length / 8) * 8;
+      blobs.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)); // written as they are, no copy
+      offset += Math.ceil(a.byteLength / 8) * 8;
       return node;
     }
     if (Array.isArray(v)) return v.map(walk);
@@ -86,13 +87,30 @@ export function encodeState(value: unknown): Buffer {
     throw new TypeError(`checkpoint: cannot save a value of type ${typeof v}`);
   };
   const json = Buffer.from(JSON.stringify(walk(value)), 'utf8');
-  const head = 4 + json.length;
-  const pad = (8 - (head % 8)) % 8;
-  const body = Buffer.alloc(head + pad + offset);
-  body.writeUInt32LE(json.length, 0);
-  json.copy(body, 4);
-  let at = head + pad;
-  for (const b of blobs) { body.set(b, at); at += Math.ceil(b.length / 8) * 8; }
+  const pad = (8 - ((4 + json.length) % 8)) % 8;
+  const head = Buffer.alloc(4 + json.length + pad);
+  head.writeUInt32LE(json.length, 0);
+  json.copy(head, 4);
+  return { head, blobs, bytes: head.length + offset };
+}
+
+/** The chunks of a layout in file order (arrays padded to multiples of 8 bytes). */
+function* layoutChunks(l: Layout): Generator<Uint8Array> {
+  yield l.head;
+  const zeros = new Uint8Array(8);
+  for (const b of l.blobs) {
+    yield b;
+    const pad = (8 - (b.length % 8)) % 8;
+    if (pad) yield zeros.subarray(0, pad);
+  }
+}
+
+/** Serialise a state (State values, and undefined inside records and lists) to the body described above. */
+export function encodeState(value: unknown): Buffer {
+  const l = layoutState(value);
+  const body = Buffer.alloc(l.bytes);
+  let at = 0;
+  for (const c of layoutChunks(l)) { body.set(c, at); at += c.length; }
   return body;
 }
 
@@ -135,18 +153,22 @@ export interface CheckpointHeader {
 
 /** Write `value` atomically to `path` (tmp file, fsync, rename, directory fsync); returns the bytes written. */
 export function writeCheckpointFile(path: string, meta: { cellKey: string; configHash: string; cellSeconds?: number }, value: unknown): number {
-  const body = encodeState(value);
-  const header: CheckpointHeader = {
-    cell_key: meta.cellKey, config_hash: meta.configHash, written_at: new Date().toISOString(), cell_seconds: meta.cellSeconds ?? 0,
-    body_bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'),
-  };
-  const head = Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`, 'utf8');
+  const layout = layoutState(value);
+  const header = (sha256: string): Buffer => Buffer.from(`${MAGIC}\n${JSON.stringify({
+    cell_key: meta.cellKey, config_hash: meta.configHash, written_at: writtenAt, cell_seconds: meta.cellSeconds ?? 0,
+    body_bytes: layout.bytes, sha256,
+  } satisfies CheckpointHeader)}\n`, 'utf8');
+  const writtenAt = new Date().toISOString();
+  const placeholder = header('0'.repeat(64)); // the real digest has the same length: rewritten in place at the end
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeAll(fd, head);
-    writeAll(fd, body);
+    writeAll(fd, placeholder, 0);
+    const hash = createHash('sha256');
+    let at = placeholder.length;
+    for (const c of layoutChunks(layout)) { hash.update(c); writeAll(fd, c, at); at += c.length; }
+    writeAll(fd, header(hash.digest('hex')), 0);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -156,11 +178,11 @@ export function writeCheckpointFile(path: string, meta: { cellKey: string; confi
     const dfd = openSync(dirname(path), 'r');
     try { fsyncSync(dfd); } finally { closeSync(dfd); }
   } catch { /* directories cannot be fsynced on every platform */ }
-  return head.length + body.length;
+  return placeholder.length + layout.bytes;
 }
 
-function writeAll(fd: number, buf: Buffer): void {
-  for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at);
+function writeAll(fd: number, buf: Uint8Array, position: number): void {
+  for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at, position + at);
 }
 
 /**

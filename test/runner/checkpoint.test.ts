@@ -49,6 +49,7 @@ const CASES: { name: string; args: string[]; point: number; loop: string }[] = [
   { name: 'deep-linear (second training of the cell)', args: ['deep-linear', '--preset', 'quick'], point: 200, loop: 'train-lbfgs' },
   { name: 'mnist-collapse (SGD with momentum)', args: ['mnist-collapse', '--preset', 'quick'], point: 7, loop: 'epochs' },
   { name: 'mnist-collapse (Adam)', args: ['mnist-collapse', '--preset', 'quick', '--optimizer', 'adam', '--lr', '0.001'], point: 13, loop: 'epochs' },
+  { name: 'mnist-collapse (float32 products)', args: ['mnist-collapse', '--preset', 'quick', '--dtype', 'f32'], point: 9, loop: 'epochs' },
   { name: 'width-depth (second network of the cell)', args: ['width-depth', '--preset', 'quick'], point: 18, loop: 'epochs' },
   { name: 'nn-decomposition', args: ['nn-decomposition', '--preset', 'quick'], point: 5, loop: 'epochs' },
   { name: 'layerwise (Adam, batchnorm, second round)', args: ['layerwise', '--preset', 'quick'], point: 27, loop: 'epochs' },
