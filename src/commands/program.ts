@@ -7,6 +7,7 @@ import { registerMerge } from './merge.ts';
 import { registerCheck } from './check.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerPlot } from './plot.ts';
+import { registerStatus } from './status.ts';
 import { accepted, flagName } from '../runner/params.ts';
 import { getThreads, setThreads } from '../linalg/index.ts';
 import { packageVersion } from '../runner/meta.ts';
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
   registerCheck(program as unknown as Command);
   registerAnalyze(program as unknown as Command);
   registerPlot(program as unknown as Command);
+  registerStatus(program as unknown as Command);
   return program as unknown as Command;
 }
 
