@@ -12,6 +12,7 @@ import {
   type AutoencoderParams, autoencoderParamSpecs, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, saveDataNpy,
   trainAutoencoder, validateAutoencoder,
 } from './shared/autoencoder.ts';
+import { estimateAutoencoderTraining } from './shared/calibrate.ts';
 
 export type DeepLinearParams = AutoencoderParams & { saveData: boolean; saveWeights: boolean };
 
@@ -144,6 +145,7 @@ export default defineExperiment<DeepLinearParams>({
     return undefined;
   },
   estimateBytes: (p) => estimateAutoencoderBytes(p),
+  estimate: (p, ctx) => estimateAutoencoderTraining(p, ctx, 'identity'),
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const t0 = performance.now();

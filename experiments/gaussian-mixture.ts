@@ -10,6 +10,7 @@ import {
   type AutoencoderParams, autoencoderParamSpecs, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra,
   mixtureData, saveDataNpy, saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
 } from './shared/autoencoder.ts';
+import { estimateAutoencoderTraining } from './shared/calibrate.ts';
 
 export type GaussianMixtureParams = AutoencoderParams & { rank: number; saveData: boolean; saveWeights: boolean };
 
@@ -116,6 +117,7 @@ export default defineExperiment<GaussianMixtureParams>({
   },
   validate: (p) => validateAutoencoder(p),
   estimateBytes: (p) => estimateAutoencoderBytes(p),
+  estimate: (p, ctx) => estimateAutoencoderTraining(p, ctx, 'tanh'),
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const r = p.rank > 0 ? p.rank : p.k;

@@ -11,8 +11,11 @@ import { registerStatus } from './status.ts';
 import { accepted, flagName } from '../runner/params.ts';
 import { getThreads, setThreads } from '../linalg/index.ts';
 import { packageVersion } from '../runner/meta.ts';
-import { runExperiment } from '../runner/run.ts';
+import { dryRunExperiment, runExperiment } from '../runner/run.ts';
 import type { Experiment, ParamSpec, ParamValue } from '../runner/types.ts';
+
+/** The arguments `main` is parsing (process.argv when run as a command; the test's list in-process). */
+let parsedArgv: string[] = process.argv.slice(2);
 
 function show(v: ParamValue | ParamValue[]): string {
   if (Array.isArray(v) && v.length > 0 && Array.isArray(v[0])) return (v as number[][]).map((x) => x.join(',')).join(';');
@@ -50,6 +53,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
     .option('--shard <i/n>', 'run only shard i of n (0-based) of the grid, e.g. for a Slurm job array')
     .option('--threads <n>', 'threads for matrix products (results are identical for any count) [default: all cores, or NRC_THREADS]')
     .option('--no-plot', 'do not draw figures at the end')
+    .option('--dry-run', 'run nothing and write nothing: list the cells with memory and CPU-hours per cell and in total, estimated from a few timed steps at the real sizes times the iteration or epoch budget, and suggest a Slurm array size and time limit', false)
     .option('-q, --quiet', 'no progress output', false)
     .addHelpText('after', presetTable(exp))
     .action(async (opts) => {
@@ -65,7 +69,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
         setThreads(n);
       }
       const threads = getThreads();
-      const summary = await runExperiment(exp, {
+      const runOptions = {
         preset: opts.preset,
         given,
         seed: opts.seed,
@@ -77,9 +81,9 @@ function addRunCommand(run: Command, exp: Experiment): void {
         quiet: opts.quiet,
         plot: opts.plot,
         threads,
-        command: ['nrc', ...process.argv.slice(2)],
-      });
-      process.exitCode = summary.exitCode;
+        command: ['nrc', ...parsedArgv],
+      };
+      process.exitCode = opts.dryRun ? await dryRunExperiment(exp, runOptions) : (await runExperiment(exp, runOptions)).exitCode;
     });
 }
 
@@ -115,6 +119,7 @@ function exitOverrideAll(cmd: Command): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   exitOverrideAll(program);
+  parsedArgv = argv;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
