@@ -13,6 +13,7 @@ import {
   validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
+import { estimateAutoencoderTraining } from './shared/calibrate.ts';
 
 export type DeepLinearParams = AutoencoderParams & { saveData: boolean; saveWeights: boolean };
 
@@ -132,6 +133,7 @@ export default defineExperiment<DeepLinearParams>({
     return undefined;
   },
   estimateBytes: (p) => estimateAutoencoderBytes(p),
+  estimate: (p, ctx) => estimateAutoencoderTraining(p, ctx, 'identity'),
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const { X, labels } = mixtureData(p, ctx.seed);

@@ -11,6 +11,7 @@ import {
   saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
+import { estimateAutoencoderTraining } from './shared/calibrate.ts';
 
 export type GaussianMixtureParams = AutoencoderParams & { rank: number; saveData: boolean; saveWeights: boolean };
 
@@ -80,6 +81,7 @@ export default defineExperiment<GaussianMixtureParams>({
   },
   validate: (p) => validateAutoencoder(p),
   estimateBytes: (p) => estimateAutoencoderBytes(p),
+  estimate: (p, ctx) => estimateAutoencoderTraining(p, ctx, 'tanh'),
   async runCell(ctx): Promise<CellResult> {
     const p = ctx.params;
     const r = p.rank > 0 ? p.rank : p.k;

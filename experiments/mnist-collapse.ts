@@ -10,6 +10,8 @@ import {
   tanhMlp, trainEpochs, validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
+import { costEstimate, describeMiniBatch, epochCost, miniBatchTiming, recordsOf } from './shared/calibrate.ts';
+import { Rng } from '../src/random/index.ts';
 
 export type MnistCollapseParams = MnistDataParams & MnistTrainingParams & { lambda: number; hidden: number[]; every: number };
 
@@ -46,6 +48,13 @@ export default defineExperiment<MnistCollapseParams>({
   },
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
+  async estimate(p, ctx) {
+    const widths = [inputDim(p), ...p.hidden, 10];
+    const t = await miniBatchTiming(ctx, `tanh ${widths.join('x')} ${p.dtype}`, () => tanhMlp(widths[0], p.hidden, 10, new Rng('calibration'), p.dtype),
+      { ...p, weightDecay: p.lambda });
+    const records = recordsOf(p.epochs, p.every);
+    return costEstimate(epochCost(t, p.epochs, records, false), `${describeMiniBatch(t, p)}; x ${p.epochs} epochs and ${records} recordings`, false);
+  },
   async runCell(ctx) {
     const p = ctx.params;
     const streams = commonStreams('mnist-collapse', ctx.seed); // the same digits, weights and batches for every lambda

@@ -13,6 +13,7 @@ import {
   type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs, validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
+import { costEstimate, describeMiniBatch, epochCost, miniBatchTiming } from './shared/calibrate.ts';
 
 /** Table 1's rows, in its order: name -> (feature-layer, last-layer) multiplier of --wd. */
 export const WD_CONFIGS = {
@@ -149,6 +150,15 @@ export default defineExperiment<WdAblationParams>({
   finalize: (tables) => ({ table1: table1(tables.metrics ?? []) }),
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
+  async estimate(p, ctx) {
+    const widths = [inputDim(p), ...p.hidden, 10];
+    const bias = classifierBiasOf(p);
+    const wd = configWeightDecay(p.config, p.wd);
+    const t = await miniBatchTiming(ctx, `bn-relu ${widths.join('x')} bn=${p.batchnorm} bias=${bias} ${p.dtype}`, () => classifierMlp({
+      input: widths[0], hidden: p.hidden, classes: 10, batchnorm: p.batchnorm, classifierBias: bias, dtype: p.dtype,
+    }, new Rng('calibration')), { ...p, weightDecay: pytorchWeightDecay(wd.feature, wd.last), mode: 'train' });
+    return costEstimate(epochCost(t, p.epochs, 3, false), `${describeMiniBatch(t, p)}; x ${p.epochs} epochs`, false);
+  },
   async runCell(ctx) {
     const p = ctx.params;
     // common random numbers: data, initial weights and batch order depend on the seed only, not on config or loss

@@ -9,6 +9,8 @@ import {
   tanhMlp, trainEpochs, validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
+import { addCosts, costEstimate, describeMiniBatch, epochCost, miniBatchTiming } from './shared/calibrate.ts';
+import { Rng } from '../src/random/index.ts';
 
 export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
   lambda: number; sweep: string; widths: number[]; depths: number[]; widthSweepDepth: number; depthSweepWidth: number; eps: number;
@@ -66,6 +68,20 @@ export default defineExperiment<WidthDepthParams>({
   },
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...net.hidden, 10]))),
+  async estimate(p, ctx) {
+    const plateau = p.plateauWindow > 0;
+    let total = { cpu: 0, wall: 0 };
+    const parts: string[] = [];
+    for (const net of networks(p)) {
+      const widths = [inputDim(p), ...net.hidden, 10];
+      const t = await miniBatchTiming(ctx, `tanh ${widths.join('x')} ${p.dtype}`, () => tanhMlp(widths[0], net.hidden, 10, new Rng('calibration'), p.dtype),
+        { ...p, weightDecay: p.lambda });
+      total = addCosts(total, epochCost(t, p.epochs, 2, plateau)); // records at epoch 0 and at the end
+      parts.push(`${p.sweep} ${net.value}: ${describeMiniBatch(t, p)}`);
+    }
+    const budget = plateau ? `at most ${p.epochs} epochs each (the plateau rule stops earlier)` : `${p.epochs} epochs each`;
+    return costEstimate(total, `${networks(p).length} networks, ${budget}; ${parts.join('; ')}`, plateau);
+  },
   async runCell(ctx) {
     const p = ctx.params;
     const streams = commonStreams('width-depth', ctx.seed); // common random numbers: the same digits and per-architecture weights for every lambda

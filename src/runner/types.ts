@@ -90,6 +90,28 @@ export interface CellResult {
 
 export type Preset = Record<string, ParamValue | ParamValue[]>;
 
+/** What one cell costs, from a short calibration at the cell's real sizes (`nrc run NAME --dry-run`). */
+export interface CostEstimate {
+  /** CPU seconds of the whole cell (every thread; what a cluster bills). */
+  cpuSeconds: number;
+  /** Wall-clock seconds of the whole cell as calibrated (at the calibration's thread count and machine load). */
+  wallSeconds: number;
+  /** One line: what was timed and which budget it was multiplied by. */
+  basis: string;
+  /** `seconds` assumes the whole budget (--max-iters, --epochs as a cap); the cell may stop earlier. */
+  upperBound?: boolean;
+  /** The true cost is larger than `seconds` (the calibration was cut off before the cell finished). */
+  lowerBound?: boolean;
+}
+
+export interface EstimateContext {
+  /** The cell's user-facing seed. */
+  seed: number;
+  /** Share one calibration among the cells of a grid: `key` names what its cost depends on (shapes, optimiser). */
+  once<T>(key: string, calibrate: () => Promise<T>): Promise<T>;
+  signal: AbortSignal;
+}
+
 export interface Experiment<P extends CellParams = CellParams> {
   name: string;
   /** One line for `nrc list`. */
@@ -116,6 +138,11 @@ export interface Experiment<P extends CellParams = CellParams> {
   defaultSeeds?: number;
   /** Rough peak memory of one cell in bytes; the runner refuses a grid whose largest cell exceeds the machine. */
   estimateBytes?(params: P): number;
+  /**
+   * Cost of one cell for `--dry-run`: time a few real steps at the cell's sizes and multiply by its budget.
+   * Without it, --dry-run runs the first cell itself (in a temporary directory, up to a time cap).
+   */
+  estimate?(params: P, ctx: EstimateContext): Promise<CostEstimate>;
 }
 
 /** Identity helper that keeps the parameter type of an experiment. */
