@@ -7,6 +7,7 @@ import type { MLP, Mode } from './mlp.ts';
 import { Objective, type WeightDecay } from './objective.ts';
 import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
 import { allFinite, dotVec, norm2 } from './params.ts';
+import { Float32Sgd } from './sgd-f32.ts';
 
 export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'aborted' | 'stalled';
 
@@ -217,7 +218,10 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     }
     return b;
   };
+  // --dtype f32 SGD: float32 parameters, gradient and velocity for the whole run (src/nn/sgd-f32.ts)
+  const fast = spec.kind === 'sgd' ? Float32Sgd.create(model, spec.momentum ?? 0, spec.nesterov ?? false, full.lambdas) : undefined;
   const measure = (epoch: number, meanBatchLoss: number, lr: number): StepReport => {
+    fast?.sync();
     if (!useFull) return rep.make(epoch, meanBatchLoss, null, lr);
     evaluations++;
     const f = full.valueAndGrad(null, gFull);
@@ -229,7 +233,7 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   rep.emit(report);
   const shuffleRng = opts.rng.child('minibatch');
   for (let epoch = 0; ; epoch++) {
-    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => finish(rep, r, status, evaluations, emitLast, message);
+    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => { fast?.finish(); return finish(rep, r, status, evaluations, emitLast, message); };
     if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm))) return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
     if (measured && report.gradNorm < tol) return endWith('converged', report, false);
     if (epoch >= opts.maxIters) return endWith('max_iters', report, false);
@@ -244,12 +248,12 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       for (let r = 0; r < size; r++) b.X.data.set(X.data.subarray(idx[r] * d, idx[r] * d + d), r * d);
       selectTargetRows(Y, idx, b.Y);
       evaluations++;
-      const f = b.obj.valueAndGrad(null, g);
-      if (!Number.isFinite(f) || !allFinite(g)) {
+      const f = fast ? fast.valueAndGrad(b.obj) : b.obj.valueAndGrad(null, g);
+      if (!Number.isFinite(f) || !(fast ? fast.gradientFinite() : allFinite(g))) {
         return endWith('diverged', rep.make(epoch, f, null, lr), true, `non-finite mini-batch loss or gradient in epoch ${epoch + 1}`);
       }
       lossSum += f * size;
-      update.step(model.params, g, lr);
+      if (fast) fast.step(lr); else update.step(model.params, g, lr);
       yield;
     }
     const due = rep.due(epoch + 1);
