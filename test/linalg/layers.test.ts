@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type LayerActivation, activationBackward, activationBackwardF32, activationBackwardReference, biasActivation,
-  biasActivationF32, biasActivationReference, getThreads, releaseResident, residentF32, residentF64, setThreads,
+  allFiniteF32, biasActivationF32, biasActivationReference, getThreads, releaseResident, residentF32, residentF64, setThreads,
+  sgdStepF32, sgdStepF32Reference,
 } from '../../src/linalg/index.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
 import { Rng } from '../../src/random/index.ts';
@@ -131,5 +132,37 @@ describe('layer kernels', () => {
     biasActivation('tanh', 1, vals.length, x, null, out);
     expect(maxRelative(out, vals.map(Math.tanh))).toBeLessThanOrEqual(4.5e-16);
     releaseResident(out); releaseResident(x);
+  });
+
+  for (const n of [1001, 300001]) {
+    it(`float32 SGD step on ${n} parameters: the reference bits (first step, momentum, Nesterov, weight decay) on 1 and 2 threads`, () => {
+      const rng = new Rng(`sgd${n}`);
+      const p0 = Float32Array.from(rng.normals(n)), g0 = Float32Array.from(rng.normals(n)), v0 = Float32Array.from(rng.normals(n));
+      for (const [first, nesterov, lam2] of [[true, false, 0], [false, false, 2e-3], [false, true, 0], [false, true, 1e-2]] as const) {
+        const p = p0.slice(), v = v0.slice();
+        sgdStepF32Reference(p, g0, v, 0.05, 0.9, lam2, first, nesterov);
+        for (const t of [1, 2]) {
+          setThreads(t);
+          const P = resident32(p0), G = resident32(g0), V = resident32(v0);
+          sgdStepF32(P, G, V, 0.05, 0.9, lam2, first, nesterov);
+          expect(sameBits(P, p)).toBe(true);
+          expect(sameBits(V, v)).toBe(true);
+          releaseResident(V); releaseResident(G); releaseResident(P);
+        }
+      }
+    });
+  }
+
+  it('allFiniteF32 finds a NaN or an infinity anywhere (SIMD body and tail)', () => {
+    const x = residentF32(1003);
+    expect(allFiniteF32(x)).toBe(true);
+    for (const [i, bad] of [[0, NaN], [500, Infinity], [1002, -Infinity], [1001, NaN]] as const) {
+      x[i] = bad;
+      expect(allFiniteF32(x)).toBe(false);
+      expect(allFiniteF32(Float32Array.from(x))).toBe(false);
+      x[i] = 3.4e38;
+      expect(allFiniteF32(x)).toBe(true);
+    }
+    releaseResident(x);
   });
 });

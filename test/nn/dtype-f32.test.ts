@@ -46,4 +46,28 @@ describe("MLP dtype 'f32'", () => {
     expect(r.loss).toBeLessThan(l32);
     expect(() => new MLP({ widths: [3, 2], dtype: 'f16' as never }, rng)).toThrow(RangeError);
   });
+
+  it('float32 SGD (float32 master parameters): follows float64 SGD to 1e-4, relu and tanh, momentum, Nesterov, weight decay; hands params back', () => {
+    const rng = new Rng('sgd-f32');
+    const X = new Matrix(300, 20, rng.normals(6000));
+    const labels = Int32Array.from({ length: 300 }, (_, i) => i % 4);
+    for (const [act, nesterov] of [['relu', false], ['tanh', true]] as const) {
+      const m64 = new MLP({ widths: [20, 32, 32, 4], activation: act }, rng.child(`init-${act}`));
+      const m32 = m64.clone();
+      (m32 as { dtype: string }).dtype = 'f32';
+      const opts = (model: MLP) => train(model, X, labels, {
+        loss: 'mse' as const, weightDecay: 1e-3, optimizer: { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, nesterov, batchSize: 64 },
+        maxIters: 3, rng: new Rng('shuffle'), fullGradient: true,
+      });
+      const r64 = opts(m64), r32 = opts(m32);
+      expect(m32.f32Master).toBeNull();
+      expect(r32.status).toBe(r64.status);
+      expect(Math.abs(r32.loss - r64.loss)).toBeLessThan(1e-4 * r64.loss);
+      const diff = m64.params.map((x, i) => x - m32.params[i]);
+      expect(norm(diff)).toBeLessThan(1e-4 * norm(m64.params));
+      expect(norm(diff)).toBeGreaterThan(0);
+      // model.params holds float32 values after the run
+      expect(m32.params.every((x) => Math.fround(x) === x)).toBe(true);
+    }
+  });
 });
