@@ -1,7 +1,7 @@
 // MLP with dtype 'f32' (src/nn/precision.ts): float32 GEMMs in forward/backward, float64 elsewhere.
 // (Placed under test/linalg/ because it exercises gemmF32 through the MLP; move to test/nn/ if preferred.)
 import { describe, expect, it } from 'vitest';
-import { Matrix, gemm, maxAbsDiff } from '../../src/linalg/index.ts';
+import { Matrix, gemm, getThreads, maxAbsDiff, setThreads } from '../../src/linalg/index.ts';
 import { MLP, Objective, gemmDtype, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 
@@ -69,5 +69,23 @@ describe("MLP dtype 'f32'", () => {
       // model.params holds float32 values after the run
       expect(m32.params.every((x) => Math.fround(x) === x)).toBe(true);
     }
+  });
+
+  it('a float64 and a float32 step (loss and gradient) have the same bits on 1 and 2 threads', () => {
+    const rng = new Rng('threads-step');
+    const X = new Matrix(600, 100, rng.normals(60000)), Y = new Matrix(600, 10, rng.normals(6000));
+    const t0 = getThreads();
+    try {
+      for (const dtype of ['f64', 'f32'] as const) {
+        for (const activation of ['tanh', 'relu'] as const) {
+          const model = new MLP({ widths: [100, 500, 10], activation, dtype }, rng.child(`${dtype}${activation}`));
+          const obj = new Objective(model, X, Y, { loss: 'squared', weightDecay: 1e-3 });
+          const run = (t: number) => { setThreads(t); const g = new Float64Array(obj.size); return { f: obj.valueAndGrad(null, g), g }; };
+          const a = run(1), b = run(2);
+          expect(Object.is(a.f, b.f)).toBe(true);
+          expect(a.g.every((v, i) => Object.is(v, b.g[i]))).toBe(true);
+        }
+      }
+    } finally { setThreads(t0); }
   });
 });
