@@ -121,7 +121,7 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, D2given?: Matrix)
   const D2 = D2given ?? squaredDistances(Z, Z, spec.M);
   const W = gradientWeights(D2, kernelFromSquaredDistances(D2, spec.name, spec.bandwidth), spec.name, spec.bandwidth);
   const s = gemm(W, alpha); // N x K, s_ic = sum_j W_ij alpha_jc
-  const Q = gemm(W, W, { transA: true }); // W'W
+  const Q = gramOfColumns(W); // W'W
   const aa = gemm(alpha, alpha, { transB: true }); // alpha alpha'
   const sa = gemm(s, alpha, { transB: true }); // s alpha'
   for (let i = 0; i < N; i++) {
@@ -134,6 +134,34 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, D2given?: Matrix)
     Q.data[i * N + i] += ss;
   }
   return gemm(Z, gemm(Q, Z), { transA: true });
+}
+
+/**
+ * W'W, multiplying only the column blocks on and above the diagonal (W'W is symmetric) and mirroring the rest:
+ * with 4 blocks 10/16 of the flops of one GEMM. Small matrices take one GEMM.
+ */
+export function gramOfColumns(W: Matrix): Matrix {
+  const N = W.rows, n = W.cols;
+  const blocks = n >= 1024 ? 4 : 1;
+  if (blocks === 1) return gemm(W, W, { transA: true });
+  const edges = Array.from({ length: blocks + 1 }, (_, b) => (b === blocks ? n : 4 * Math.round((b * n) / blocks / 4)));
+  const slabs = edges.slice(0, -1).map((c0, b) => {
+    const w = edges[b + 1] - c0, S = new Matrix(N, w);
+    for (let r = 0; r < N; r++) S.data.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
+    return S;
+  });
+  const Q = new Matrix(n, n);
+  for (let a = 0; a < blocks; a++) {
+    for (let b = a; b < blocks; b++) {
+      const P = gemm(slabs[a], slabs[b], { transA: true }); // block (a, b) of W'W
+      const r0 = edges[a], c0 = edges[b], h = P.rows, w = P.cols;
+      for (let i = 0; i < h; i++) {
+        Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
+        if (a !== b) for (let j = 0; j < w; j++) Q.data[(c0 + j) * n + r0 + i] = P.data[i * w + j];
+      }
+    }
+  }
+  return Q;
 }
 
 /**
