@@ -7,6 +7,7 @@ import {
   sgdStepF32, sgdStepF32Reference,
 } from '../../src/linalg/index.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
+import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 
 const threads0 = getThreads();
@@ -164,5 +165,25 @@ describe('layer kernels', () => {
       expect(allFiniteF32(x)).toBe(true);
     }
     releaseResident(x);
+  });
+});
+
+describe('GEMM on resident operands', () => {
+  it('computes in place on resident buffers and copies when C overlaps an operand (same result as plain arrays)', () => {
+    const rng = new Rng('resident-gemm');
+    const m = 37, k = 29, n = 41;
+    const a = rng.normals(m * k), b = rng.normals(k * n);
+    const ref = gemm(new Matrix(m, k, a.slice()), new Matrix(k, n, b.slice()));
+    const A = resident64(a), B = resident64(b), C = residentF64(m * n);
+    gemm(new Matrix(m, k, A), new Matrix(k, n, B), { C: new Matrix(m, n, C) });
+    expect(sameBits(C, ref.data)).toBe(true);
+    // C = A A^T written over A's own storage: the engine must not compute in place
+    const S = resident64(rng.normals(20 * 20));
+    const expectSq = gemm(new Matrix(20, 20, S.slice()), new Matrix(20, 20, S.slice()), { transB: true });
+    const big = residentF64(1 << 22); // grows the memory: S is now a view of an older buffer object
+    const fresh = residentF64(1); // a view on the grown memory's buffer object
+    gemm(new Matrix(20, 20, S), new Matrix(20, 20, S.slice()), { transB: true, C: new Matrix(20, 20, new Float64Array(fresh.buffer, S.byteOffset, 400)) });
+    expect(sameBits(S, expectSq.data)).toBe(true);
+    for (const x of [fresh, big, S, C, B, A]) releaseResident(x);
   });
 });

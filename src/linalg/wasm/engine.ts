@@ -477,7 +477,8 @@ class Engine {
     const size = op === 0 ? 8 : 4, shift = op === 0 ? 3 : 2;
     const ra = this.isResident(a), rb = this.isResident(b);
     const cEnd = c.byteOffset + m * n * size;
-    const overlaps = (x: T, len: number) => x.buffer === c.buffer && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
+    // (views made before and after a growth of the memory have different buffer objects: compare offsets)
+    const overlaps = (x: T, len: number) => this.isResident(x) && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
     const rc = this.isResident(c) && !overlaps(a, m * k) && !overlaps(b, k * n);
     const offs = this.alloc(spawned, [ra ? 0 : m * k * size, rb ? 0 : k * n * size, rc ? 0 : m * n * size]);
     if (!offs) return false;
