@@ -97,7 +97,7 @@ export class MLP {
    * @internal Float32 master parameters (params' layout, resident) and their gradient, while a float32
    * optimiser (src/nn/sgd-f32.ts) owns the parameters: float32 forwards read these instead of rounding params.
    */
-  f32Master: { params: Float32Array; grad: Float32Array } | null = null;
+  f32Master: { params: Float32Array; grad: Float32Array; finish: () => void } | null = null;
 
   constructor(opts: MLPOptions, rng: Rng) {
     const w = opts.widths;

@@ -15,6 +15,7 @@ export class Float32Sgd {
   /** [start, end, 2 lambda] runs of the parameter vector with one weight decay each (NRC Eq. 3). */
   private readonly segments: [number, number, number][] = [];
   private first = true;
+  private finished = false;
 
   /** The float32 optimiser for model, or undefined when it does not apply (float64 model, batchnorm). */
   static create(model: MLP, momentum: number, nesterov: boolean, lambdas: Float64Array): Float32Sgd | undefined {
@@ -33,7 +34,7 @@ export class Float32Sgd {
       if (last && last[2] === 2 * lambdas[l] && last[1] === o.W) last[1] = o.end;
       else this.segments.push([o.W, o.end, 2 * lambdas[l]]);
     });
-    model.f32Master = { params: this.p, grad: this.g };
+    model.f32Master = { params: this.p, grad: this.g, finish: () => this.finish() };
   }
 
   /** L_lambda of a mini-batch objective at the master parameters (data loss + lambda ||Theta||^2, NRC Eq. 3), gradient into the master gradient. */
@@ -71,8 +72,10 @@ export class Float32Sgd {
     this.model.params.set(this.p);
   }
 
-  /** sync() and hand the parameters back to the model (later forwards round model.params again). */
+  /** sync() and hand the parameters back to the model (later forwards round model.params again); idempotent. */
   finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     this.sync();
     if (this.model.f32Master?.params === this.p) this.model.f32Master = null;
     releaseResident(this.v); releaseResident(this.g); releaseResident(this.p);

@@ -69,7 +69,7 @@ function trainSteps(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Gener
   if (X.rows !== targetRows(Y)) throw new RangeError(`train: X has ${X.rows} rows, targets ${targetRows(Y)}`);
   if (!(opts.maxIters >= 0)) throw new RangeError(`train: maxIters must be >= 0`);
   const kind = opts.optimizer.kind;
-  if (kind === 'sgd' || kind === 'adam') return trainMiniBatch(model, X, Y, opts);
+  if (kind === 'sgd' || kind === 'adam') return handBackParams(model, trainMiniBatch(model, X, Y, opts));
   return trainFullBatch(model, X, Y, opts);
 }
 
@@ -186,6 +186,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     iter++;
     yield;
   }
+}
+
+/** Run a mini-batch loop; if it is left early (return() or throw on the generator), a float32 optimiser still hands the parameters back. */
+function* handBackParams(model: MLP, steps: Generator<void, TrainResult>): Generator<void, TrainResult> {
+  try { return yield* steps; } finally { model.f32Master?.finish(); }
 }
 
 function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {

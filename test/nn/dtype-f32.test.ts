@@ -88,4 +88,24 @@ describe("MLP dtype 'f32'", () => {
       }
     } finally { setThreads(t0); }
   });
+
+  it('float32 SGD hands the parameters back when training is left by an exception or an abort', () => {
+    const rng = new Rng('sgd-f32-exit');
+    const X = new Matrix(256, 10, rng.normals(2560));
+    const labels = Int32Array.from({ length: 256 }, (_, i) => i % 3);
+    const model = new MLP({ widths: [10, 16, 3], activation: 'relu', dtype: 'f32' }, rng.child('init'));
+    const before = model.params.slice();
+    let reports = 0;
+    expect(() => train(model, X, labels, {
+      loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, batchSize: 32 }, maxIters: 5, rng: new Rng('s'),
+      onStep: () => { if (++reports === 2) throw new Error('stop'); },
+    })).toThrow('stop');
+    expect(model.f32Master).toBeNull();
+    expect(norm(model.params.map((x, i) => x - before[i]))).toBeGreaterThan(0); // one epoch's updates reached params
+    const ac = new AbortController();
+    ac.abort();
+    const r = train(model, X, labels, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1, batchSize: 32 }, maxIters: 5, rng: new Rng('s'), signal: ac.signal });
+    expect(r.status).toBe('aborted');
+    expect(model.f32Master).toBeNull();
+  });
 });
