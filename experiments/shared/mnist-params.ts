@@ -36,7 +36,7 @@ export function mnistTrainingParams(defaults: { epochs: number; lr: number; batc
     },
     {
       name: 'dtype', kind: 'string', choices: ['f64', 'f32'], default: 'f64',
-      help: "precision of the network's matrix products (f32: the float32 GEMM, ~1.3x faster training; metrics, SVDs and bounds stay float64)",
+      help: "precision of the network's forward and backward (f32: float32 products and activations; SGD then keeps float32 parameters and velocity; losses, metrics, SVDs and bounds stay float64)",
     },
     {
       name: 'targets', kind: 'string', choices: TARGET_ENCODINGS, default: defaults.targets ?? 'onehot',

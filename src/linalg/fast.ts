@@ -65,6 +65,8 @@ const layerWasm: LayerBackend = {
   release: (x) => getEngine()?.release(x),
   biasActivation: (op, act, n, d, x, b, out) => getEngine()?.biasActivation(op, act, n, d, x, b, out) ?? false,
   activationBackward: (op, act, n, d, pre, out, delta, gb) => getEngine()?.activationBackward(op, act, n, d, pre, out, delta, gb) ?? false,
+  sgdStepF32: (p, g, v, lr, mu, lam2, first, nesterov) => getEngine()?.sgdStepF32(p, g, v, lr, mu, lam2, first, nesterov) ?? false,
+  allFiniteF32: (x) => getEngine()?.allFiniteF32(x),
 };
 
 /** Route gemm()/gemmF32() and the SVD's level-2 work through WebAssembly (the default once this module is imported). */

@@ -20,6 +20,8 @@ export interface LayerBackend {
   release(x: Real): void;
   biasActivation(op: 0 | 1, act: number, n: number, d: number, x: Real, b: Real | null, out: Real): boolean;
   activationBackward(op: 0 | 1, act: number, n: number, d: number, pre: Real, out: Real, delta: Real, gb: Float64Array | null): boolean;
+  sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): boolean;
+  allFiniteF32(x: Float32Array): boolean | undefined;
 }
 
 let backend: LayerBackend | undefined;
@@ -99,4 +101,33 @@ export function activationBackwardReference(act: LayerActivation, n: number, d: 
       if (gb) gb[j] += delta[i + j];
     }
   }
+}
+
+/**
+ * One SGD step with momentum (PyTorch's rule) in float32 on p, with gradient g and velocity v, weight decay
+ * lam2 = 2 lambda: g' = g + lam2 p; v = first ? g' : mu v + g'; p -= lr (nesterov ? g' + mu v : v).
+ */
+export function sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): void {
+  if (g.length !== p.length || v.length !== p.length) throw new RangeError(`sgdStepF32: lengths ${p.length}, ${g.length}, ${v.length} differ`);
+  if (backend?.sgdStepF32(p, g, v, lr, mu, lam2, first, nesterov)) return;
+  sgdStepF32Reference(p, g, v, lr, mu, lam2, first, nesterov);
+}
+
+/** The TypeScript loop of sgdStepF32 (every operation rounded to float32). */
+export function sgdStepF32Reference(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): void {
+  lr = f32(lr); mu = f32(mu); lam2 = f32(lam2);
+  for (let i = 0; i < p.length; i++) {
+    const gi = lam2 !== 0 ? f32(g[i] + f32(lam2 * p[i])) : g[i];
+    const vi = first ? gi : f32(f32(mu * v[i]) + gi);
+    v[i] = vi;
+    p[i] = f32(p[i] - f32(lr * (nesterov ? f32(gi + f32(mu * vi)) : vi)));
+  }
+}
+
+/** Whether every entry is finite (a SIMD pass when x is resident). */
+export function allFiniteF32(x: Float32Array): boolean {
+  const fast = backend?.allFiniteF32(x);
+  if (fast !== undefined) return fast;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }

@@ -94,6 +94,11 @@ export class MLP {
   /** Precision of the forward/backward products (src/nn/precision.ts). */
   readonly dtype: Dtype;
   private workspaces = new Map<number, Workspace>();
+  /**
+   * @internal Float32 master parameters (params' layout, resident) and their gradient, while a float32
+   * optimiser (src/nn/sgd-f32.ts) owns the parameters: float32 forwards read these instead of rounding params.
+   */
+  f32Master: { params: Float32Array; grad: Float32Array; finish: () => void } | null = null;
 
   constructor(opts: MLPOptions, rng: Rng) {
     const w = opts.widths;
@@ -315,16 +320,29 @@ export class MLP {
     z.set(Z.data);
     for (let l = from; l < to; l++) {
       ws.inputs[l] = l === from ? Z : ws.out[l - 1];
-      const { W, b } = this.layers[l];
-      const d = W.rows, k = W.cols;
-      s.W[l].set(W.data);
-      if (b) s.b[l]!.set(b);
-      gemmF32(n, d, k, 1, z, false, s.W[l], true, 0, s.linear[l]); // z W^T
-      biasActivationF32(this.activations[l], n, d, s.linear[l], s.b[l], s.out[l]);
+      const d = this.widths[l + 1], k = this.widths[l];
+      const { W, b } = this.weightsF32(s, l, true);
+      gemmF32(n, d, k, 1, z, false, W, true, 0, s.linear[l]); // z W^T
+      biasActivationF32(this.activations[l], n, d, s.linear[l], b, s.out[l]);
       z = s.out[l];
     }
     if (to > from) ws.out[to - 1].data.set(z);
     return ws.out[to - 1];
+  }
+
+  /** Layer l's float32 weights and bias: views of the master parameters, else params rounded into s (when `refresh`). */
+  private weightsF32(s: Float32Workspace, l: number, refresh: boolean): { W: Float32Array; b: Float32Array | null } {
+    const m = this.f32Master;
+    if (m) {
+      const o = this.offsets[l], size = this.widths[l + 1] * this.widths[l];
+      return { W: m.params.subarray(o.W, o.W + size), b: o.b >= 0 ? m.params.subarray(o.b, o.b + this.widths[l + 1]) : null };
+    }
+    if (refresh) {
+      const { W, b } = this.layers[l];
+      s.W[l].set(W.data);
+      if (b) s.b[l]!.set(b);
+    }
+    return { W: s.W[l], b: s.b[l] };
   }
 
   /** With float32 steps, copy layers from..to-1 of the last forward into the float64 buffers (recorded forwards). */
@@ -370,28 +388,40 @@ export class MLP {
     return dIn;
   }
 
-  /** backprop in float32 on the resident buffers of the last forward; gradients widened into `grad` once per layer. */
-  private backpropF32(ws: Workspace, s: Float32Workspace, from: number, grad: LayerViews[] | null, inputGrad: boolean): Matrix | null {
+  /** @internal backprop of a float32 step from the output's ws.delta into the float32 master gradient (f32Master.grad). */
+  backpropToMaster(ws: Workspace): void {
+    if (!ws.f32 || !this.f32Master) throw new Error('backpropToMaster: no float32 step or master parameters');
+    this.backpropF32(ws, ws.f32, 0, null, false, this.f32Master.grad);
+  }
+
+  /**
+   * backprop in float32 on the resident buffers of the last forward; gradients widened into `grad` once per
+   * layer, or (with `master`) written in float32 into master, which has params' layout.
+   */
+  private backpropF32(ws: Workspace, s: Float32Workspace, from: number, grad: LayerViews[] | null, inputGrad: boolean, master?: Float32Array): Matrix | null {
     const L = this.depth, n = ws.n;
     s.delta[L - 1].set(ws.delta[L - 1].data);
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
-      const dz = s.delta[l], d = this.widths[l + 1], k = this.widths[l];
+      const dz = s.delta[l], d = this.widths[l + 1], k = this.widths[l], o = this.offsets[l];
       const g = grad ? grad[l] : null;
-      activationBackwardF32(this.activations[l], n, d, s.linear[l], s.out[l], dz, g?.b ?? null); // dZ *= act', g_b = 1^T dZ
-      if (g) {
-        const gW = s.gradW.subarray(0, d * k);
+      const gb = g ? g.b : master && o.b >= 0 ? ws.scratch.subarray(0, d) : null;
+      activationBackwardF32(this.activations[l], n, d, s.linear[l], s.out[l], dz, gb); // dZ *= act', g_b = 1^T dZ
+      if (g || master) {
+        const gW = master ? master.subarray(o.W, o.W + d * k) : s.gradW.subarray(0, d * k);
         gemmF32(d, k, n, 1, dz, true, l === from ? s.input.subarray(0, n * k) : s.out[l - 1], false, 0, gW); // dZ^T z_in
-        g.W.data.set(gW);
+        if (g) g.W.data.set(gW);
+        else if (gb) master!.set(gb, o.b);
       }
+      const W = this.weightsF32(s, l, false).W;
       if (l > from) {
-        gemmF32(n, k, d, 1, dz, false, s.W[l], false, 0, s.delta[l - 1]); // dZ W
+        gemmF32(n, k, d, 1, dz, false, W, false, 0, s.delta[l - 1]); // dZ W
       } else if (inputGrad) {
         let buf = ws.dInput.get(l);
         if (!buf) { buf = new Matrix(n, k); ws.dInput.set(l, buf); }
         s.dInput ??= residentF32(n * Math.max(...this.widths));
         const dz0 = s.dInput.subarray(0, n * k);
-        gemmF32(n, k, d, 1, dz, false, s.W[l], false, 0, dz0);
+        gemmF32(n, k, d, 1, dz, false, W, false, 0, dz0);
         buf.data.set(dz0);
         dIn = buf;
       }

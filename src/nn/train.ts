@@ -8,6 +8,7 @@ import type { MLP, Mode } from './mlp.ts';
 import { Objective, type WeightDecay, batchBuffers } from './objective.ts';
 import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
 import { allFinite, dotVec, norm2 } from './params.ts';
+import { Float32Sgd } from './sgd-f32.ts';
 
 export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'aborted' | 'stalled';
 
@@ -74,7 +75,7 @@ function trainSteps(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Gener
   if (X.rows !== targetRows(Y)) throw new RangeError(`train: X has ${X.rows} rows, targets ${targetRows(Y)}`);
   if (!(opts.maxIters >= 0)) throw new RangeError(`train: maxIters must be >= 0`);
   const kind = opts.optimizer.kind;
-  if (kind === 'sgd' || kind === 'adam') return trainMiniBatch(model, X, Y, opts);
+  if (kind === 'sgd' || kind === 'adam') return handBackParams(model, trainMiniBatch(model, X, Y, opts));
   return trainFullBatch(model, X, Y, opts);
 }
 
@@ -236,6 +237,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   }
 }
 
+/** Run a mini-batch loop; if it is left early (return() or throw on the generator), a float32 optimiser still hands the parameters back. */
+function* handBackParams(model: MLP, steps: Generator<void, TrainResult>): Generator<void, TrainResult> {
+  try { return yield* steps; } finally { model.f32Master?.finish(); }
+}
+
 function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   const spec = opts.optimizer as Extract<OptimizerSpec, { batchSize: number }>;
   if (!opts.rng) throw new Error(`train: optimizer '${spec.kind}' needs opts.rng for the mini-batch shuffles`);
@@ -256,7 +262,10 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     : new AdamState(n, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.eps ?? 1e-8);
   const d = X.cols;
   const batchOf = batchBuffers(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode });
+  // --dtype f32 SGD: float32 parameters, gradient and velocity for the whole run (src/nn/sgd-f32.ts)
+  const fast = spec.kind === 'sgd' ? Float32Sgd.create(model, spec.momentum ?? 0, spec.nesterov ?? false, full.lambdas) : undefined;
   const measure = (epoch: number, meanBatchLoss: number, lr: number): StepReport => {
+    fast?.sync();
     if (!useFull) return rep.make(epoch, meanBatchLoss, null, lr);
     evaluations++;
     const f = full.valueAndGrad(null, gFull);
@@ -271,6 +280,7 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   let cursor: MiniBatchCursor | undefined;
   if (resumed) {
     cursor = restoreMiniBatch(model, update, resumed);
+    fast?.importState(resumed.fast as never);
     report = resumed.report as unknown as StepReport;
     measured = resumed.measured as boolean;
     evaluations = resumed.evaluations as number;
@@ -281,8 +291,10 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     rep.emit(report);
   }
   for (let epoch = cursor?.epoch ?? 0; ; epoch++) {
-    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) =>
-      finishTraining(ck, model, finish(rep, r, status, evaluations, emitLast, message));
+    const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => {
+      fast?.finish();
+      return finishTraining(ck, model, finish(rep, r, status, evaluations, emitLast, message));
+    };
     let perm: Int32Array;
     let lossSum = 0;
     let first = 0;
@@ -300,7 +312,10 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     // One consistent point before each mini-batch and one after the last (before the epoch's reports).
     for (let start = first; ; start += B) {
       const at = { epoch, start, lossSum, lr, evaluations, measured, report: report as unknown as State, historyLength: rep.history.length };
-      miniBatchPoint(ck, model, update, shuffleRng, perm, at, () => ({ history: rep.history.slice(0, at.historyLength) as unknown as State }));
+      // float32 SGD: its master parameters and velocity change only in fast.step, after this batch's last stop check
+      miniBatchPoint(ck, model, update, shuffleRng, perm, at, () => ({
+        history: rep.history.slice(0, at.historyLength) as unknown as State, fast: fast ? fast.exportState() as unknown as State : null,
+      }));
       checkStop();
       if (opts.signal?.aborted) return endWith('aborted', rep.make(epoch, NaN, null, lr), true);
       if (start >= N) break;
@@ -310,12 +325,12 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       for (let r = 0; r < size; r++) b.X.data.set(X.data.subarray(idx[r] * d, idx[r] * d + d), r * d);
       selectTargetRows(Y, idx, b.Y);
       evaluations++;
-      const f = b.obj.valueAndGrad(null, g);
-      if (!Number.isFinite(f) || !allFinite(g)) {
+      const f = fast ? fast.valueAndGrad(b.obj) : b.obj.valueAndGrad(null, g);
+      if (!Number.isFinite(f) || !(fast ? fast.gradientFinite() : allFinite(g))) {
         return endWith('diverged', rep.make(epoch, f, null, lr), true, `non-finite mini-batch loss or gradient in epoch ${epoch + 1}`);
       }
       lossSum += f * size;
-      update.step(model.params, g, lr);
+      if (fast) fast.step(lr); else update.step(model.params, g, lr);
       yield;
     }
     const due = rep.due(epoch + 1);

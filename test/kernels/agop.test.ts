@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { type KernelName, kernelMatrix, squaredDistances } from '../../src/kernels/kernel.ts';
-import { kernelAgop, kernelPredictorJacobians } from '../../src/kernels/agop.ts';
+import { gramOfColumns, kernelAgop, kernelPredictorJacobians } from '../../src/kernels/agop.ts';
 import { checkAgopLinear } from '../../src/check/kernel-checks.ts';
 
 function randn(rng: Rng, r: number, c: number, std = 1): Matrix {
@@ -101,4 +101,17 @@ describe('AGOP', () => {
       expect(gram.data.every(Number.isFinite)).toBe(true);
     });
   }
+});
+
+describe('gramOfColumns', () => {
+  it("equals one GEMM W'W (to 1e-15 relative, symmetric exactly) for blocked and unblocked sizes", () => {
+    for (const [N, n] of [[30, 20], [1100, 1030]]) {
+      const W = new Matrix(N, n, new Rng(`gram${n}`).normals(N * n));
+      const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W);
+      let e = 0, s = 0;
+      for (let t = 0; t < ref.data.length; t++) { e = Math.max(e, Math.abs(Q.data[t] - ref.data[t])); s = Math.max(s, Math.abs(ref.data[t])); }
+      expect(e / s).toBeLessThanOrEqual(1e-15);
+      for (let i = 0; i < n; i += 97) for (let j = 0; j < n; j += 89) expect(Q.get(i, j)).toBe(Q.get(j, i));
+    }
+  });
 });

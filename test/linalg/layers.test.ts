@@ -3,9 +3,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type LayerActivation, activationBackward, activationBackwardF32, activationBackwardReference, biasActivation,
-  biasActivationF32, biasActivationReference, getThreads, releaseResident, residentF32, residentF64, setThreads,
+  allFiniteF32, biasActivationF32, biasActivationReference, getThreads, releaseResident, residentF32, residentF64, setThreads,
+  sgdStepF32, sgdStepF32Reference,
 } from '../../src/linalg/index.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
+import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 
 const threads0 = getThreads();
@@ -131,5 +133,57 @@ describe('layer kernels', () => {
     biasActivation('tanh', 1, vals.length, x, null, out);
     expect(maxRelative(out, vals.map(Math.tanh))).toBeLessThanOrEqual(4.5e-16);
     releaseResident(out); releaseResident(x);
+  });
+
+  for (const n of [1001, 300001]) {
+    it(`float32 SGD step on ${n} parameters: the reference bits (first step, momentum, Nesterov, weight decay) on 1 and 2 threads`, () => {
+      const rng = new Rng(`sgd${n}`);
+      const p0 = Float32Array.from(rng.normals(n)), g0 = Float32Array.from(rng.normals(n)), v0 = Float32Array.from(rng.normals(n));
+      for (const [first, nesterov, lam2] of [[true, false, 0], [false, false, 2e-3], [false, true, 0], [false, true, 1e-2]] as const) {
+        const p = p0.slice(), v = v0.slice();
+        sgdStepF32Reference(p, g0, v, 0.05, 0.9, lam2, first, nesterov);
+        for (const t of [1, 2]) {
+          setThreads(t);
+          const P = resident32(p0), G = resident32(g0), V = resident32(v0);
+          sgdStepF32(P, G, V, 0.05, 0.9, lam2, first, nesterov);
+          expect(sameBits(P, p)).toBe(true);
+          expect(sameBits(V, v)).toBe(true);
+          releaseResident(V); releaseResident(G); releaseResident(P);
+        }
+      }
+    });
+  }
+
+  it('allFiniteF32 finds a NaN or an infinity anywhere (SIMD body and tail)', () => {
+    const x = residentF32(1003);
+    expect(allFiniteF32(x)).toBe(true);
+    for (const [i, bad] of [[0, NaN], [500, Infinity], [1002, -Infinity], [1001, NaN]] as const) {
+      x[i] = bad;
+      expect(allFiniteF32(x)).toBe(false);
+      expect(allFiniteF32(Float32Array.from(x))).toBe(false);
+      x[i] = 3.4e38;
+      expect(allFiniteF32(x)).toBe(true);
+    }
+    releaseResident(x);
+  });
+});
+
+describe('GEMM on resident operands', () => {
+  it('computes in place on resident buffers and copies when C overlaps an operand (same result as plain arrays)', () => {
+    const rng = new Rng('resident-gemm');
+    const m = 37, k = 29, n = 41;
+    const a = rng.normals(m * k), b = rng.normals(k * n);
+    const ref = gemm(new Matrix(m, k, a.slice()), new Matrix(k, n, b.slice()));
+    const A = resident64(a), B = resident64(b), C = residentF64(m * n);
+    gemm(new Matrix(m, k, A), new Matrix(k, n, B), { C: new Matrix(m, n, C) });
+    expect(sameBits(C, ref.data)).toBe(true);
+    // C = A A^T written over A's own storage: the engine must not compute in place
+    const S = resident64(rng.normals(20 * 20));
+    const expectSq = gemm(new Matrix(20, 20, S.slice()), new Matrix(20, 20, S.slice()), { transB: true });
+    const big = residentF64(1 << 22); // grows the memory: S is now a view of an older buffer object
+    const fresh = residentF64(1); // a view on the grown memory's buffer object
+    gemm(new Matrix(20, 20, S), new Matrix(20, 20, S.slice()), { transB: true, C: new Matrix(20, 20, new Float64Array(fresh.buffer, S.byteOffset, 400)) });
+    expect(sameBits(S, expectSq.data)).toBe(true);
+    for (const x of [fresh, big, S, C, B, A]) releaseResident(x);
   });
 });

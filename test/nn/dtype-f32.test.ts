@@ -1,7 +1,7 @@
 // MLP with dtype 'f32' (src/nn/precision.ts): float32 GEMMs in forward/backward, float64 elsewhere.
 // (Placed under test/linalg/ because it exercises gemmF32 through the MLP; move to test/nn/ if preferred.)
 import { describe, expect, it } from 'vitest';
-import { Matrix, gemm, maxAbsDiff } from '../../src/linalg/index.ts';
+import { Matrix, gemm, getThreads, maxAbsDiff, setThreads } from '../../src/linalg/index.ts';
 import { MLP, Objective, gemmDtype, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 
@@ -45,5 +45,67 @@ describe("MLP dtype 'f32'", () => {
     const r = train(m32, X, Y, { loss: 'squared', optimizer: { kind: 'gd', lr: 0.05 }, maxIters: 20 });
     expect(r.loss).toBeLessThan(l32);
     expect(() => new MLP({ widths: [3, 2], dtype: 'f16' as never }, rng)).toThrow(RangeError);
+  });
+
+  it('float32 SGD (float32 master parameters): follows float64 SGD to 1e-4, relu and tanh, momentum, Nesterov, weight decay; hands params back', () => {
+    const rng = new Rng('sgd-f32');
+    const X = new Matrix(300, 20, rng.normals(6000));
+    const labels = Int32Array.from({ length: 300 }, (_, i) => i % 4);
+    for (const [act, nesterov] of [['relu', false], ['tanh', true]] as const) {
+      const m64 = new MLP({ widths: [20, 32, 32, 4], activation: act }, rng.child(`init-${act}`));
+      const m32 = m64.clone();
+      (m32 as { dtype: string }).dtype = 'f32';
+      const opts = (model: MLP) => train(model, X, labels, {
+        loss: 'mse' as const, weightDecay: 1e-3, optimizer: { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, nesterov, batchSize: 64 },
+        maxIters: 3, rng: new Rng('shuffle'), fullGradient: true,
+      });
+      const r64 = opts(m64), r32 = opts(m32);
+      expect(m32.f32Master).toBeNull();
+      expect(r32.status).toBe(r64.status);
+      expect(Math.abs(r32.loss - r64.loss)).toBeLessThan(1e-4 * r64.loss);
+      const diff = m64.params.map((x, i) => x - m32.params[i]);
+      expect(norm(diff)).toBeLessThan(1e-4 * norm(m64.params));
+      expect(norm(diff)).toBeGreaterThan(0);
+      // model.params holds float32 values after the run
+      expect(m32.params.every((x) => Math.fround(x) === x)).toBe(true);
+    }
+  });
+
+  it('a float64 and a float32 step (loss and gradient) have the same bits on 1 and 2 threads', () => {
+    const rng = new Rng('threads-step');
+    const X = new Matrix(600, 100, rng.normals(60000)), Y = new Matrix(600, 10, rng.normals(6000));
+    const t0 = getThreads();
+    try {
+      for (const dtype of ['f64', 'f32'] as const) {
+        for (const activation of ['tanh', 'relu'] as const) {
+          const model = new MLP({ widths: [100, 500, 10], activation, dtype }, rng.child(`${dtype}${activation}`));
+          const obj = new Objective(model, X, Y, { loss: 'squared', weightDecay: 1e-3 });
+          const run = (t: number) => { setThreads(t); const g = new Float64Array(obj.size); return { f: obj.valueAndGrad(null, g), g }; };
+          const a = run(1), b = run(2);
+          expect(Object.is(a.f, b.f)).toBe(true);
+          expect(a.g.every((v, i) => Object.is(v, b.g[i]))).toBe(true);
+        }
+      }
+    } finally { setThreads(t0); }
+  });
+
+  it('float32 SGD hands the parameters back when training is left by an exception or an abort', () => {
+    const rng = new Rng('sgd-f32-exit');
+    const X = new Matrix(256, 10, rng.normals(2560));
+    const labels = Int32Array.from({ length: 256 }, (_, i) => i % 3);
+    const model = new MLP({ widths: [10, 16, 3], activation: 'relu', dtype: 'f32' }, rng.child('init'));
+    const before = model.params.slice();
+    let reports = 0;
+    expect(() => train(model, X, labels, {
+      loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, batchSize: 32 }, maxIters: 5, rng: new Rng('s'),
+      onStep: () => { if (++reports === 2) throw new Error('stop'); },
+    })).toThrow('stop');
+    expect(model.f32Master).toBeNull();
+    expect(norm(model.params.map((x, i) => x - before[i]))).toBeGreaterThan(0); // one epoch's updates reached params
+    const ac = new AbortController();
+    ac.abort();
+    const r = train(model, X, labels, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1, batchSize: 32 }, maxIters: 5, rng: new Rng('s'), signal: ac.signal });
+    expect(r.status).toBe('aborted');
+    expect(model.f32Master).toBeNull();
   });
 });

@@ -29,6 +29,8 @@ interface KernelExports {
   biasAct32(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
   actGrad64(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
   actGrad32(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
+  sgdStep32(i0: number, i1: number, p: number, g: number, v: number, lr: number, mu: number, lam2: number, first: number, nesterov: number): void;
+  allFinite32(n: number, x: number): number;
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
@@ -475,7 +477,8 @@ class Engine {
     const size = op === 0 ? 8 : 4, shift = op === 0 ? 3 : 2;
     const ra = this.isResident(a), rb = this.isResident(b);
     const cEnd = c.byteOffset + m * n * size;
-    const overlaps = (x: T, len: number) => x.buffer === c.buffer && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
+    // (views made before and after a growth of the memory have different buffer objects: compare offsets)
+    const overlaps = (x: T, len: number) => this.isResident(x) && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
     const rc = this.isResident(c) && !overlaps(a, m * k) && !overlaps(b, k * n);
     const offs = this.alloc(spawned, [ra ? 0 : m * k * size, rb ? 0 : k * n * size, rc ? 0 : m * n * size]);
     if (!offs) return false;
@@ -540,6 +543,20 @@ class Engine {
     this.split(6, [op, act, n, d, pp, po, pd, pg], d, 4, n * d >= ELEMENTWISE_PARALLEL_MIN, (c0, c1) => fn(act, c0, c1, n, d, pp, po, pd, pg));
     if (gb) gb.set(this.f64.subarray(pg >> 3, (pg >> 3) + d));
     return true;
+  }
+
+  /** SGD with momentum on resident float32 p, g, v (see assembly/elementwise.ts sgdStep32), split across threads. */
+  sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): boolean {
+    if (!this.isResident(p) || !this.isResident(g) || !this.isResident(v)) return false;
+    const pp = p.byteOffset, pg = g.byteOffset, pv = v.byteOffset, f = first ? 1 : 0, ne = nesterov ? 1 : 0;
+    lr = Math.fround(lr); mu = Math.fround(mu); lam2 = Math.fround(lam2);
+    this.split(7, [pp, pg, pv, lr, mu, lam2, f, ne], p.length, 4, p.length >= ELEMENTWISE_PARALLEL_MIN, (i0, i1) => this.ex.sgdStep32(i0, i1, pp, pg, pv, lr, mu, lam2, f, ne));
+    return true;
+  }
+
+  /** Whether every entry of a resident float32 array is finite (undefined when x is not resident). */
+  allFiniteF32(x: Float32Array): boolean | undefined {
+    return this.isResident(x) ? this.ex.allFinite32(x.length, x.byteOffset) === 1 : undefined;
   }
 
   /** GFLOP/s of the f64x2 multiply-add ceiling on the calling thread (benchmarks: the GEMM's reference point). */

@@ -49,6 +49,9 @@ while (ex) {
     } else if (par[0] === 6) {
       // par: [6, op, act, n, d, pre, out, delta, gb]; [r0, r1) are columns: delta *= act', gb = column sums
       (par[1] === 0 ? ex.actGrad64 : ex.actGrad32)(par[2], r0, r1, par[3], par[4], par[5], par[6], par[7], par[8]);
+    } else if (par[0] === 7) {
+      // par: [7, p, g, v, lr, mu, lam2, first, nesterov]; [r0, r1) are elements: SGD step
+      ex.sgdStep32(r0, r1, par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]);
     } else {
       // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
       const work = par[11] + index * par[12];

@@ -222,3 +222,43 @@ export function actGrad32(act: i32, c0: i32, c1: i32, n: i32, d: i32, pre: usize
     }
   }
 }
+
+/**
+ * SGD with momentum (PyTorch's rule) on float32 elements [i0, i1) with weight decay lam2 = 2 lambda:
+ * g' = g + lam2 p; v = first ? g' : mu v + g'; p -= lr (nesterov ? g' + mu v : v).
+ */
+export function sgdStep32(i0: i32, i1: i32, p: usize, g: usize, v: usize, lr: f32, mu: f32, lam2: f32, first: i32, nesterov: i32): void {
+  const LR = f32x4.splat(lr), MU = f32x4.splat(mu), LAM = f32x4.splat(lam2);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const pi = v128.load(p + o);
+    let gi = v128.load(g + o);
+    if (lam2 != 0) gi = f32x4.add(gi, f32x4.mul(LAM, pi));
+    const vi = first ? gi : f32x4.add(f32x4.mul(MU, v128.load(v + o)), gi);
+    v128.store(v + o, vi);
+    v128.store(p + o, f32x4.sub(pi, f32x4.mul(LR, nesterov ? f32x4.add(gi, f32x4.mul(MU, vi)) : vi)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const pi = load<f32>(p + o);
+    let gi = load<f32>(g + o);
+    if (lam2 != 0) gi = gi + lam2 * pi;
+    const vi = first ? gi : mu * load<f32>(v + o) + gi;
+    store<f32>(v + o, vi);
+    store<f32>(p + o, pi - lr * (nesterov ? gi + mu * vi : vi));
+  }
+}
+
+/** 1 when every float32 in [0, n) is finite, else 0. */
+export function allFinite32(n: i32, x: usize): i32 {
+  let bad = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const y = f32x4.mul(v128.load(x + (<usize>i << 2)), f32x4.splat(0)); // NaN exactly for NaN and +-Inf
+    bad = v128.or(bad, f32x4.ne(y, y));
+  }
+  if (v128.any_true(bad)) return 0;
+  for (; i < n; i++) { const y = load<f32>(x + (<usize>i << 2)) * 0; if (y != y) return 0; }
+  return 1;
+}
