@@ -179,9 +179,11 @@ describe('gaussian-mixture: runCell', () => {
   });
 
   it('larger lambda at small sigma gives a smaller rel_tail(K) (Figure 1\'s transition)', { timeout: 30000 }, async () => {
-    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { k: 3, n: 45, dim: 12, hidden: [10, 8, 10], sigma: 0.05, maxIters: 400 });
+    // A budget the large-lambda cell converges in (at 400 iterations it stops short, with a tail of ~1e-6 that depends on the path).
+    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { k: 3, n: 45, dim: 12, hidden: [10, 8, 10], sigma: 0.05, maxIters: 2000 });
     const lo = await gaussianMixture.runCell(makeCellContext({ ...p, lambda: 1e-5 }, 0));
     const hi = await gaussianMixture.runCell(makeCellContext({ ...p, lambda: 1e-2 }, 0));
+    expect(hi.status).toBe('ok');
     const meanTail = (r: typeof lo) => r.rows.layers.reduce((a, l) => a + (l.rel_tail as number), 0) / r.rows.layers.length;
     expect(meanTail(lo)).toBeGreaterThan(0.01);
     expect(meanTail(hi)).toBeLessThan(1e-6);
