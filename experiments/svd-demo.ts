@@ -3,10 +3,17 @@
 // m x n matrix fill [1 - sqrt(n/m), 1 + sqrt(n/m)] (Marchenko-Pastur edges), printed for comparison.
 import { Matrix, frobeniusNorm, singularValues } from '../src/linalg/index.ts';
 import { defineExperiment } from '../src/runner/types.ts';
+import { figures } from './svd-demo.figures.ts';
 
 type SvdDemoParams = { m: number; n: number };
 
-export default defineExperiment<SvdDemoParams>({
+/** Tables of a run (CSV files) and their columns; the figures (svd-demo.figures.ts) are checked against them. */
+export const tables = {
+  singular_values: ['m', 'n', 'seed', 'index', 'value'],
+  summary: ['m', 'n', 'seed', 'status', 's_max', 's_min', 'mp_upper', 'mp_lower', 'frobenius_identity_error'],
+} as const;
+
+export default defineExperiment<SvdDemoParams, typeof tables>({
   name: 'svd-demo',
   summary: 'Singular values of a seeded Gaussian random matrix (checks the CLI-to-CSV path)',
   description: 'Draws an m x n matrix with i.i.d. N(0, 1/m) entries from the cell seed and writes its singular values, '
@@ -20,10 +27,8 @@ export default defineExperiment<SvdDemoParams>({
     default: {},
     paper: { m: 784, n: 400 },
   },
-  tables: {
-    singular_values: ['m', 'n', 'seed', 'index', 'value'],
-    summary: ['m', 'n', 'seed', 'status', 's_max', 's_min', 'mp_upper', 'mp_lower', 'frobenius_identity_error'],
-  },
+  tables,
+  figures,
   estimateBytes: ({ m, n }) => 8 * 6 * m * n,
   runCell({ params, rng }) {
     const { m, n } = params;

@@ -305,7 +305,7 @@ async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore
   const allFailures = m.cells.filter((c) => c.status !== 'ok');
   if (!shard) await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
   store.finish(allFailures.length ? 'complete_with_failures' : 'complete');
-  if (!shard && opts.plot) await drawFiguresSafely(store.dir, opts.quiet); // after finish: index.html shows the final status
+  if (!shard && opts.plot) await drawFiguresSafely(store.dir, opts.quiet, exp.figures); // after finish: index.html shows the final status
   if (!opts.quiet) {
     const counts = new Map<string, number>();
     for (const c of m.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
