@@ -132,6 +132,17 @@ describe('missing data never fails a run', () => {
   });
 });
 
+describe('analyze figures', () => {
+  it('an nrc analyze --out directory gets the analyze figures (declared by the CLI layer, not by an experiment)', async () => {
+    const dir = runDir('analyze', { 'features.csv': 'file,nc1,nc3\na/layer1.npy,0.5,0.2\na/layer2.npy,0.05,0.1\na/layer3.npy,0.01,0.05\n' });
+    const warnings: string[] = [];
+    const figures = buildFigures(dir, { experiment: 'analyze' }, await declaredFigures('analyze'), (m) => warnings.push(m));
+    expect(figures.map((f) => f.name)).toEqual(['analyze_nc1', 'analyze_nc3']);
+    expect(warnings.filter((w) => /analyze_nc1 |analyze_nc3 /.test(w))).toEqual([]);
+    expect(warnings.some((w) => /analyze_singular_values skipped: singular_values.csv not found/.test(w))).toBe(true);
+  });
+});
+
 describe('nrc plot', () => {
   async function plot(args: string[]): Promise<void> {
     const program = new Command().exitOverride();
