@@ -16,7 +16,8 @@ const figure1: FigureDef<T> = {
   build({ table }) {
     const layerRows = table('layers', ['lambda', 'sigma', 'layer', 'rel_tail', 'seed?', 'rank?', ...optional(CONFIG_COLUMNS)]);
     // Each cell's status is in cells.csv; a layer's row carries the parameters and seed of its cell.
-    const cellId = (r: Rec): string => JSON.stringify([r.lambda, r.sigma, r.seed, ...CONFIG_COLUMNS.map((c) => r[c])]);
+    const shared = CONFIG_COLUMNS.filter((c) => layerRows.length > 0 && c in layerRows[0]);
+    const cellId = (r: Rec): string => JSON.stringify([r.lambda, r.sigma, r.seed, ...shared.map((c) => r[c])]);
     const cells = table('cells', ['lambda', 'sigma', 'seed?', 'status?', ...optional(CONFIG_COLUMNS)], { ifPresent: true });
     const status = new Map(cells.map((c) => [cellId(c), c.status]));
     for (const r of layerRows) {

@@ -75,6 +75,20 @@ describe('Figure 1 heatmap: SVG structure', () => {
   });
 });
 
+describe('Figure 1 marks unconverged cells', () => {
+  it('a (λ, σ) cell whose cells.csv status is not_converged gets a * and is named in the subtitle', async () => {
+    const files = gaussianMixture();
+    const [header, first, ...rest] = files['cells.csv'].split('\n');
+    expect(first.startsWith('0.0001,0.01,0,')).toBe(true);
+    const dir = runDir('gaussian-mixture', { ...files, 'cells.csv': [header, first.replace(',ok,', ',not_converged,'), ...rest].join('\n') });
+    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
+    const json = JSON.stringify(fig.spec);
+    expect(json).toContain('* not converged (gradient tolerance not reached): λ=0.0001 σ=0.01');
+    const texts = [...json.matchAll(/"_text":"([^"]*)"/g)].map((m) => m[1]);
+    expect(texts.filter((t) => t.endsWith('*'))).toHaveLength(4); // the cell's four layers
+  });
+});
+
 describe('index.html', () => {
   it('shows every figure and links the CSVs and the manifest with relative links that exist', async () => {
     const dir = runDir('wd-ablation', FIXTURES['wd-ablation'].files());
