@@ -89,6 +89,17 @@ describe('Figure 1 marks unconverged cells', () => {
   });
 });
 
+describe('central path figure', () => {
+  it('draws the e^{2 lambda_H t} scaled traces (tw, tb) under their legend, not the unscaled ones', async () => {
+    const dir = runDir('central-path', FIXTURES['central-path'].files());
+    const fig = buildFigures(dir, { experiment: 'central-path' }, await declaredFigures('central-path')).find((f) => f.name === 'central_path') as ChartFigure;
+    const data = (fig.spec.data as { values: { t: number; panel: string; value: number; run: string }[] }).values;
+    const at = (panel: string) => data.find((r) => r.panel === panel && r.t === 5 && r.run === 'λ_H = 0.1')?.value;
+    expect(at('e^{2λ_H t} tr Σ_W')).toBeCloseTo(3 * Math.exp(-2.5), 12); // tw of the fixture, not trace_sigma_w
+    expect(at('e^{2λ_H t} tr Σ_B')).toBeCloseTo(2, 12);
+  });
+});
+
 describe('index.html', () => {
   it('shows every figure and links the CSVs and the manifest with relative links that exist', async () => {
     const dir = runDir('wd-ablation', FIXTURES['wd-ablation'].files());
