@@ -63,7 +63,7 @@ export interface FigureContext<T extends Tables = Tables> {
 
 /**
  * One figure (or a few drawn from the same tables) of an experiment, typed against its tables `T`. `build`
- * reads what it needs through ctx.rows and throws MissingData (from data.ts) when something is absent: the
+ * reads what it needs through ctx.table and throws MissingData (from data.ts) when something is absent: the
  * figure is then skipped with a warning and the other figures are still drawn.
  */
 export interface FigureDef<T extends Tables = Tables> {
