@@ -4,6 +4,7 @@ import { frobeniusNorm, sub } from '../src/linalg/index.ts';
 import { nc1Trace } from '../src/metrics/index.ts';
 import { integrateCentralPath, monotonicityFlags, randomFeatures, solveUfm, ufmLabels } from '../src/ufm/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
+import { figures } from './central-path.figures.ts';
 
 export type CentralPathParams = {
   lambdaH: number; lambdaW: number; k: number; dim: number; n: number; noise: number;
@@ -14,7 +15,15 @@ function parseBetas(text: string): number[] {
   return text.split(',').map((s) => Number(s.trim()));
 }
 
-export default defineExperiment<CentralPathParams>({
+/** Tables of a run (CSV files) and their columns; the figures (central-path.figures.ts) are checked against them. */
+export const tables = {
+  flow: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb', 'loss', 'steps', 'seed'],
+  claims: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'claim', 'holds', 'worst_relative_step', 'records', 'steps', 'rejected', 'status', 'seed'],
+  corollary: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
+    'distance_to_flow', 'grad_norm', 'iters', 'status', 'seed'],
+} as const;
+
+export default defineExperiment<CentralPathParams, typeof tables>({
   name: 'central-path',
   summary: 'Perturbation paper Thm 3.1 / Cor 3.2: NC1~ and e^{2 lambda_H t} tr Sigma_W/B along the central-path flow (Eq. 4)',
   description: [
@@ -44,12 +53,8 @@ export default defineExperiment<CentralPathParams>({
     default: { lambdaH: [0, 0.05, 0.2], lambdaW: [0.5, 2], k: [4], dim: [8], n: [10], tEnd: 10, records: 101, betas: '1,10,100,1000' },
     paper: { lambdaH: [0, 0.01, 0.1], lambdaW: [0.1, 1], k: [4], dim: [10], n: [10], tEnd: 50, records: 201, betas: '1,10,100,1000' },
   },
-  tables: {
-    flow: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb', 'loss', 'steps', 'seed'],
-    claims: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'claim', 'holds', 'worst_relative_step', 'records', 'steps', 'rejected', 'status', 'seed'],
-    corollary: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
-      'distance_to_flow', 'grad_norm', 'iters', 'status', 'seed'],
-  },
+  tables,
+  figures,
   // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
   estimateBytes: (p) => 8 * 30 * (p.k * p.n * p.dim + p.k * p.dim),
   validate(p) {

@@ -14,6 +14,7 @@ import {
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { estimateAutoencoderTraining } from './shared/calibrate.ts';
+import { figures } from './deep-linear.figures.ts';
 
 export type DeepLinearParams = AutoencoderParams & { saveData: boolean; saveWeights: boolean };
 
@@ -80,7 +81,22 @@ export function slopeRows(cells: Row[]): Row[] {
   return rows.sort((a, b) => Number(a.seed) - Number(b.seed) || Number(a.lambda) - Number(b.lambda));
 }
 
-export default defineExperiment<DeepLinearParams>({
+/** Tables of a run (CSV files) and their columns; the figures (deep-linear.figures.ts) are checked against them. */
+export const tables = {
+  cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'dist_trained', 'dist_closed', 'thm53_bound', 'thm53_holds',
+    'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged',
+    'dist_deep_shallow_full', 'dist_deep_shallow_centroid', 'norm_trained', 'norm_closed', 'rank_trained', 'rank_trained_centroid',
+    'tcv_kmeans', 'thm54_bound_kmeans', 'thm54_bound_svd', 'loss_full', 'loss_centroid', 'grad_norm_full', 'grad_norm_centroid',
+    'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
+} as const;
+
+/** Tables that finalize writes from all cells' rows. */
+export const finalTables = {
+  slopes: ['lambda', 'seed', 'k', 'n', 'dim', 'sigma_min', 'sigma_max', 'points_trained', 'slope_trained', 'points_closed', 'slope_closed',
+    'slope_trained_low', 'slope_closed_low', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
+} as const;
+
+export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTables>({
   name: 'deep-linear',
   summary: 'Figure 2, Thm 5.3 and Thm 5.4 of Neural Rank Collapse: deep linear autoencoder on full vs centroid loss, closed forms',
   description: [
@@ -114,17 +130,9 @@ export default defineExperiment<DeepLinearParams>({
       lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1], sigma: [0.01, 0.03, 0.1, 0.3, 1], gradTol: 1e-6, maxIters: 20000,
     },
   },
-  tables: {
-    cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'dist_trained', 'dist_closed', 'thm53_bound', 'thm53_holds',
-      'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged',
-      'dist_deep_shallow_full', 'dist_deep_shallow_centroid', 'norm_trained', 'norm_closed', 'rank_trained', 'rank_trained_centroid',
-      'tcv_kmeans', 'thm54_bound_kmeans', 'thm54_bound_svd', 'loss_full', 'loss_centroid', 'grad_norm_full', 'grad_norm_centroid',
-      'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
-  },
-  finalTables: {
-    slopes: ['lambda', 'seed', 'k', 'n', 'dim', 'sigma_min', 'sigma_max', 'points_trained', 'slope_trained', 'points_closed', 'slope_closed',
-      'slope_trained_low', 'slope_closed_low', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
-  },
+  tables,
+  finalTables,
+  figures,
   validate: (p) => {
     const base = validateAutoencoder(p);
     if (base) return base;

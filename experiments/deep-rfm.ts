@@ -21,6 +21,7 @@ import { KERNEL_NAMES, type KernelName } from '../src/kernels/kernel.ts';
 import { linearizedDeepRfm } from '../src/kernels/linearized.ts';
 import { centeredNormalizedGram, collapseMetrics, globalMeanFromChoice, type GlobalMeanChoice } from '../src/metrics/collapse.ts';
 import { globalMeanParam } from './shared/collapse-params.ts';
+import { figures } from './deep-rfm.figures.ts';
 
 export type DeepRfmParams = {
   globalMean: GlobalMeanChoice;
@@ -116,7 +117,14 @@ function checkUserData(features: string, labels: string, needed: number): string
   return checkedUserData.get(key);
 }
 
-export default defineExperiment<DeepRfmParams>({
+/** Tables of a run (CSV files) and their columns; the figures (deep-rfm.figures.ts) are checked against them. */
+export const tables = {
+  layers: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'stage', 'nc1', 'nc2_gram', 'nc1_pinv', 'nc2_etf'],
+  accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'refit_test_acc', 'krr_method'],
+  linearized: ['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'],
+} as const;
+
+export default defineExperiment<DeepRfmParams, typeof tables>({
   name: 'deep-rfm',
   summary: 'Deep RFM (AGOP paper, Algorithm 1): NC1/NC2 per layer and stage, KRR accuracy, linearised Gram recursion',
   description: 'Beaglehole et al., "Average gradient outer product as a mechanism for deep neural collapse". '
@@ -168,11 +176,8 @@ export default defineExperiment<DeepRfmParams>({
     default: {},
     paper: { n: 8000, nTest: 2000, pool: 1, width: 1024, depth: 18, linN: 1000 },
   },
-  tables: {
-    layers: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'stage', 'nc1', 'nc2_gram', 'nc1_pinv', 'nc2_etf'],
-    accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'refit_test_acc', 'krr_method'],
-    linearized: ['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'],
-  },
+  tables,
+  figures,
   validate(p) {
     if (p.dataset === 'npy' && (p.features === 'none' || p.labels === 'none')) return '--dataset npy needs --features FILE.npy and --labels FILE.npy';
     if (p.dataset === 'npy') {

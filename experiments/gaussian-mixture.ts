@@ -12,6 +12,7 @@ import {
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { estimateAutoencoderTraining } from './shared/calibrate.ts';
+import { figures } from './gaussian-mixture.figures.ts';
 
 export type GaussianMixtureParams = AutoencoderParams & { rank: number; saveData: boolean; saveWeights: boolean };
 
@@ -39,7 +40,17 @@ export function prop41Row(X: Matrix, labels: Int32Array, p: Pick<AutoencoderPara
 
 const PARAM_COLUMNS = AUTOENCODER_CONFIG_COLUMNS;
 
-export default defineExperiment<GaussianMixtureParams>({
+/** Tables of a run (CSV files) and their columns; the figures (gaussian-mixture.figures.ts) are checked against them. */
+export const tables = {
+  cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
+    'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
+  layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank', ...PARAM_COLUMNS],
+  singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', ...PARAM_COLUMNS],
+  theorem34: ['lambda', 'sigma', 'seed', 'layer', 'j', 'wcss_j', 'lemma33_residual', 'implied_constant', 'dist_rank', 'dist_bound',
+    'dist_bound_holds', ...PARAM_COLUMNS],
+} as const;
+
+export default defineExperiment<GaussianMixtureParams, typeof tables>({
   name: 'gaussian-mixture',
   summary: 'Figure 1, Prop. 4.1 and Thm 3.4 of Neural Rank Collapse: tanh autoencoder with weight decay on Gaussian blobs',
   description: [
@@ -71,14 +82,8 @@ export default defineExperiment<GaussianMixtureParams>({
       lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1], sigma: [0.01, 0.03, 0.1, 0.3, 1], gradTol: 1e-6, maxIters: 20000,
     },
   },
-  tables: {
-    cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-      'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
-    layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank', ...PARAM_COLUMNS],
-    singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', ...PARAM_COLUMNS],
-    theorem34: ['lambda', 'sigma', 'seed', 'layer', 'j', 'wcss_j', 'lemma33_residual', 'implied_constant', 'dist_rank', 'dist_bound',
-      'dist_bound_holds', ...PARAM_COLUMNS],
-  },
+  tables,
+  figures,
   validate: (p) => validateAutoencoder(p),
   estimateBytes: (p) => estimateAutoencoderBytes(p),
   estimate: (p, ctx) => estimateAutoencoderTraining(p, ctx, 'tanh'),

@@ -10,6 +10,7 @@ import {
   type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
+import { figures } from './gradient-rank.figures.ts';
 
 export type GradientRankParams = AutoencoderParams & { batch: number; rankRtol: number };
 
@@ -18,9 +19,16 @@ function defaultTolerance(G: Matrix, sMax: number): number {
   return Math.max(G.rows, G.cols) * Number.EPSILON * sMax;
 }
 
-const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius'];
+const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius'] as const;
 
-export default defineExperiment<GradientRankParams>({
+/** Tables of a run (CSV files) and their columns; the figures (gradient-rank.figures.ts) are checked against them. */
+export const tables = {
+  gradient_rank: ['layer', 'batch_size', 'rank', 'tol', 'rows', 'cols', 'holds', 'lambda', 'sigma', 'seed', ...PARAM_COLUMNS],
+  degenerate: ['layer', 'rows', 'cols', 'k', 'rank', 'tol', 's_k_plus_1', 'stationarity_bound', 'bound_holds', 'rel_tail',
+    'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius'],
+} as const;
+
+export default defineExperiment<GradientRankParams, typeof tables>({
   name: 'gradient-rank',
   summary: 'Prop. 3.1 of Neural Rank Collapse: batch gradients have rank <= batch size; degenerate data gives layers of rank <= K',
   description: [
@@ -43,11 +51,8 @@ export default defineExperiment<GradientRankParams>({
     default: { k: 4, n: 200, dim: 24, hidden: [20, 16, 20], sigma: [0.1], lambda: [1e-2], batch: 20, gradTol: 1e-7, maxIters: 3000 },
     paper: { k: 10, n: 10000, dim: 784, hidden: [400, 300, 400], sigma: [0.1], lambda: [1e-2], batch: 20, gradTol: 1e-6, maxIters: 20000 },
   },
-  tables: {
-    gradient_rank: ['layer', 'batch_size', 'rank', 'tol', 'rows', 'cols', 'holds', 'lambda', 'sigma', 'seed', ...PARAM_COLUMNS],
-    degenerate: ['layer', 'rows', 'cols', 'k', 'rank', 'tol', 's_k_plus_1', 'stationarity_bound', 'bound_holds', 'rel_tail',
-      'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius'],
-  },
+  tables,
+  figures,
   validate(p) {
     const base = validateAutoencoder(p);
     if (base) return base;

@@ -15,6 +15,7 @@ import {
   type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs, validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
+import { figures } from './layerwise.figures.ts';
 
 export type LayerwiseParams = MnistDataParams & MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean; globalMean: GlobalMeanChoice };
 
@@ -82,7 +83,12 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
   return results;
 }
 
-export default defineExperiment<LayerwiseParams>({
+/** Tables of a run (CSV files) and their columns; the figures (layerwise.figures.ts) are checked against them. */
+export const tables = {
+  layerwise: ['seed', 'layers', 'nc1', 'nc1_trace', 'train_loss', 'train_acc', 'test_acc'],
+} as const;
+
+export default defineExperiment<LayerwiseParams, typeof tables>({
   name: 'layerwise',
   summary: 'Layer-wise training of a BN-ReLU MLP: NC1 and NC1~ of the deepest features vs depth (Tirer et al. Sec. 5, Fig. 2)',
   description: 'Perturbation analysis of neural collapse (Tirer, Huang, Niles-Weed), Section 5, Appendix E.1, Figure 2. '
@@ -108,9 +114,8 @@ export default defineExperiment<LayerwiseParams>({
     default: {},
     paper: { layers: 10, width: 3072, n: 8000, nTest: 2000, pool: 1 },
   },
-  tables: {
-    layerwise: ['seed', 'layers', 'nc1', 'nc1_trace', 'train_loss', 'train_acc', 'test_acc'],
-  },
+  tables,
+  figures,
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.layers }, () => p.width), 10]),
   async runCell(ctx) {

@@ -12,10 +12,18 @@ import {
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { costEstimate, describeMiniBatch, epochCost, miniBatchTiming, recordsOf } from './shared/calibrate.ts';
 import { Rng } from '../src/random/index.ts';
+import { figures } from './mnist-collapse.figures.ts';
 
 export type MnistCollapseParams = MnistDataParams & MnistTrainingParams & { lambda: number; hidden: number[]; every: number };
 
-export default defineExperiment<MnistCollapseParams>({
+/** Tables of a run (CSV files) and their columns; the figures (mnist-collapse.figures.ts) are checked against them. */
+export const tables = {
+  tails: ['lambda', 'seed', 'epoch', 'layer', 'r', 'e_r'],
+  tcv: ['lambda', 'seed', 'epoch', 'layer', 'wcss'],
+  train: ['lambda', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
+} as const;
+
+export default defineExperiment<MnistCollapseParams, typeof tables>({
   name: 'mnist-collapse',
   summary: 'Singular-value tails e(r) and class TCV per layer while an MLP trains on MNIST (NRC Sec. 6.3, Fig. 3)',
   description: 'Neural Rank Collapse (Zangrando et al.), Section 6.3 and Figure 3. A fully connected tanh network '
@@ -41,11 +49,8 @@ export default defineExperiment<MnistCollapseParams>({
     default: { lambda: [1e-4, 1e-3, 3e-3] },
     paper: { lambda: [1e-4, 1e-3, 3e-3], hidden: [256, 256, 256], pool: 1, n: 9000, nTest: 1000, epochs: 1000, every: 100 },
   },
-  tables: {
-    tails: ['lambda', 'seed', 'epoch', 'layer', 'r', 'e_r'],
-    tcv: ['lambda', 'seed', 'epoch', 'layer', 'wcss'],
-    train: ['lambda', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
-  },
+  tables,
+  figures,
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
   async estimate(p, ctx) {

@@ -16,6 +16,7 @@ import {
   validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
+import { figures } from './nn-decomposition.figures.ts';
 
 export type NnDecompositionParams = MnistDataParams & MnistTrainingParams & {
   depth: number;
@@ -83,7 +84,15 @@ const training = mnistTrainingParams({ epochs: 60, lr: 0.5, batchSize: 128, targ
   return s;
 });
 
-export default defineExperiment<NnDecompositionParams>({
+/** Tables of a run (CSV files) and their columns; the figures (nn-decomposition.figures.ts) are checked against them. */
+export const tables = {
+  decomposition: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'stage', 'nc1'],
+  variance: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'within_over_total', 'between_over_total'],
+  nfa: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'variant', 'nfa_corr'],
+  train: ['init_scale', 'lr', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
+} as const;
+
+export default defineExperiment<NnDecompositionParams, typeof tables>({
   name: 'nn-decomposition',
   summary: 'AGOP paper Sec. 5: NC1 of layer input, S V^T x and relu(U S V^T x) per layer of a trained MLP; Neural Feature Ansatz',
   description: 'Trains a bias-free ReLU MLP (App. C: 5 hidden layers of width 512, MSE on +-1 targets (+1 for the class, -1 elsewhere, '
@@ -113,12 +122,8 @@ export default defineExperiment<NnDecompositionParams>({
     default: {},
     paper: { n: 9000, nTest: 1000, pool: 1, width: 512, depth: 5, epochs: 500, lr: 0.05, initScale: 0.2, every: 10 },
   },
-  tables: {
-    decomposition: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'stage', 'nc1'],
-    variance: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'within_over_total', 'between_over_total'],
-    nfa: ['init_scale', 'lr', 'seed', 'epoch', 'layer', 'variant', 'nfa_corr'],
-    train: ['init_scale', 'lr', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'],
-  },
+  tables,
+  figures,
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.depth }, () => p.width), 10])
     + 8 * (p.depth + 2) * (4 * inputDim(p) ** 2 + 2 * p.n * Math.max(inputDim(p), p.width)),

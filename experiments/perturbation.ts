@@ -6,6 +6,7 @@ import {
 import { blockSingularValues, perturbationMatrix, perturbationMatrixExact, randomOrthonormal } from '../src/ufm/index.ts';
 import { linearisation } from '../src/check/ufm-checks.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
+import { figures } from './perturbation.figures.ts';
 
 export type PerturbationParams = {
   lambdaH: number; lambdaW: number; beta: number; k: number; dim: number; n: number;
@@ -16,7 +17,16 @@ function parseList(text: string): number[] {
   return text.trim() === '' ? [] : text.split(',').map((s) => Number(s.trim()));
 }
 
-export default defineExperiment<PerturbationParams>({
+/** Tables of a run (CSV files) and their columns; the figures (perturbation.figures.ts) are checked against them. */
+export const tables = {
+  spectrum: ['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form', 'k', 'dim', 'n', 'seed'],
+  blocks: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'operator', 'sigma_max_intra', 'sigma_max_intra_closed_form', 'sigma_min_intra',
+    'sigma_min_intra_closed_form', 'sigma_max_inter', 'sigma_max_inter_closed_form', 'inter_rank', 'max_block_error', 'seed'],
+  linearisation: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'delta_rel', 'delta_norm', 'change_norm', 'rel_error_first_order',
+    'rel_error_exact', 'grad_norm', 'converged', 'seed'],
+} as const;
+
+export default defineExperiment<PerturbationParams, typeof tables>({
   name: 'perturbation',
   summary: 'Perturbation paper Eq. 5 / Thm 4.1-4.2 / App. D / Fig. 1: spectra of F_kk and F_kk\' and the linearisation error',
   description: [
@@ -47,13 +57,8 @@ export default defineExperiment<PerturbationParams>({
     // Fig. 1 of the paper: beta = 100, K = 4, d = 10, n = 10, lambda_W = sqrt(2); the lambda_H values are our choice (all with c < 1).
     paper: { lambdaH: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7], lambdaW: [Math.SQRT2], beta: [100], k: [4], dim: [10], n: [10], deltas: '1e-1,1e-2,1e-3,1e-4' },
   },
-  tables: {
-    spectrum: ['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form', 'k', 'dim', 'n', 'seed'],
-    blocks: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'operator', 'sigma_max_intra', 'sigma_max_intra_closed_form', 'sigma_min_intra',
-      'sigma_min_intra_closed_form', 'sigma_max_inter', 'sigma_max_inter_closed_form', 'inter_rank', 'max_block_error', 'seed'],
-    linearisation: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'delta_rel', 'delta_norm', 'change_norm', 'rel_error_first_order',
-      'rel_error_exact', 'grad_norm', 'converged', 'seed'],
-  },
+  tables,
+  figures,
   validate(p) {
     if (p.dim <= p.k) return `--dim ${p.dim} must be > --k ${p.k} (Theorem 4.2 assumes d > K)`;
     if (p.lambdaH * p.lambdaW >= 1) return `lambda_H lambda_W = ${p.lambdaH * p.lambdaW} must be < 1 (collapsed H0, Theorem 2.1)`;

@@ -6,13 +6,20 @@ import { collapsedMinimiser, theorem21 } from '../src/bounds/ufm.ts';
 import { randomFeatures, randomOrthonormal, solveUfm, ufmLabels } from '../src/ufm/index.ts';
 import { checkTheorem21 } from '../src/check/ufm-checks.ts';
 import { type CellResult, defineExperiment } from '../src/runner/types.ts';
+import { figures } from './ufm.figures.ts';
 
 export type UfmParams = {
   lambdaH: number; lambdaW: number; beta: number; k: number; dim: number; n: number;
   h0: string; noise: number; gradTol: number; maxIters: number;
 };
 
-export default defineExperiment<UfmParams>({
+/** Tables of a run (CSV files) and their columns; the figures (ufm.figures.ts) are checked against them. */
+export const tables = {
+  ufm: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
+    'trace_sigma_w', 'nc1', 'nc1_trace', 'nc1_trace_h0', 'distance_to_h0', 'objective', 'objective_closed_form', 'grad_norm', 'iters', 'status', 'seed'],
+} as const;
+
+export default defineExperiment<UfmParams, typeof tables>({
   name: 'ufm',
   summary: 'Perturbation paper Eq. 1/2: UFM minimiser vs Theorem 2.1 (collapse, rho, W ~ Hbar^T, zero for c > 1)',
   description: [
@@ -40,10 +47,8 @@ export default defineExperiment<UfmParams>({
     default: { lambdaH: [0.01, 0.1, 0.5, 1, 3], lambdaW: [0.5, 2], k: [4], dim: [8], n: [5] },
     paper: { lambdaH: [0.01, 0.1, 0.3, 0.5, 0.7, 1], lambdaW: [Math.SQRT2], k: [4], dim: [10], n: [10] },
   },
-  tables: {
-    ufm: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
-      'trace_sigma_w', 'nc1', 'nc1_trace', 'nc1_trace_h0', 'distance_to_h0', 'objective', 'objective_closed_form', 'grad_norm', 'iters', 'status', 'seed'],
-  },
+  tables,
+  figures,
   // H (Kn x d) and W (K x d) in about 30 working copies (L-BFGS pairs, RK4 stages, records).
   estimateBytes: (p) => 8 * 30 * (p.k * p.n * p.dim + p.k * p.dim),
   validate(p) {

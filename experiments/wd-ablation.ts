@@ -14,6 +14,7 @@ import {
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { costEstimate, describeMiniBatch, epochCost, miniBatchTiming } from './shared/calibrate.ts';
+import { figures } from './wd-ablation.figures.ts';
 
 /** Table 1's rows, in its order: name -> (feature-layer, last-layer) multiplier of --wd. */
 export const WD_CONFIGS = {
@@ -107,7 +108,16 @@ const training = mnistTrainingParams({ epochs: 60, lr: 0.05, batchSize: 64 }).ma
   return s;
 });
 
-export default defineExperiment<WdAblationParams>({
+/** Tables of a run (CSV files) and their columns; the figures (wd-ablation.figures.ts) are checked against them. */
+export const tables = {
+  metrics: ['config', 'loss', 'seed', 'nc1', 'nc1_trace', 'nc2_etf', 'nc3', 'train_acc', 'test_acc', 'train_loss', 'status'],
+  per_class: ['config', 'loss', 'seed', 'class', 'nc1'],
+} as const;
+
+/** Tables that finalize writes from all cells' rows. */
+export const finalTables = { table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds', 't_vs_baseline'] } as const;
+
+export default defineExperiment<WdAblationParams, typeof tables, typeof finalTables>({
   name: 'wd-ablation',
   summary: 'Weight decay on feature vs last layer and NC1/NC2/NC3 of the deepest features, MLP on MNIST (Tirer et al. Table 1)',
   description: 'Perturbation analysis of neural collapse (Tirer, Huang, Niles-Weed), Section 5, Appendix E.2, Table 1, with a '
@@ -142,11 +152,9 @@ export default defineExperiment<WdAblationParams>({
     // paper: MNIST 3K/class = --n 30000 with --data-dir; the mnist package holds 10,000 digits
     paper: { config: CONFIG_NAMES, loss: [...LOSSES], hidden: [1024, 1024, 1024], pool: 1, n: 9000, nTest: 1000, epochs: 100, lrStep: 40, batchSize: 256 },
   },
-  tables: {
-    metrics: ['config', 'loss', 'seed', 'nc1', 'nc1_trace', 'nc2_etf', 'nc3', 'train_acc', 'test_acc', 'train_loss', 'status'],
-    per_class: ['config', 'loss', 'seed', 'class', 'nc1'],
-  },
-  finalTables: { table1: ['config', 'loss', 'metric', 'mean', 'sd', 'seeds', 't_vs_baseline'] },
+  tables,
+  finalTables,
+  figures,
   finalize: (tables) => ({ table1: table1(tables.metrics ?? []) }),
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),

@@ -11,6 +11,7 @@ import {
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { addCosts, costEstimate, describeMiniBatch, epochCost, miniBatchTiming } from './shared/calibrate.ts';
 import { Rng } from '../src/random/index.ts';
+import { figures } from './width-depth.figures.ts';
 
 export type WidthDepthParams = MnistDataParams & MnistTrainingParams & {
   lambda: number; sweep: string; widths: number[]; depths: number[]; widthSweepDepth: number; depthSweepWidth: number; eps: number;
@@ -24,7 +25,13 @@ export function networks(p: WidthDepthParams): { value: number; hidden: number[]
   return p.depths.map((depth) => ({ value: depth, hidden: Array<number>(depth).fill(w) }));
 }
 
-export default defineExperiment<WidthDepthParams>({
+/** Tables of a run (CSV files) and their columns; the figures (width-depth.figures.ts) are checked against them. */
+export const tables = {
+  width: ['lambda', 'seed', 'width', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
+  depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
+} as const;
+
+export default defineExperiment<WidthDepthParams, typeof tables>({
   name: 'width-depth',
   summary: 'Soft rank rk(0.1) of each layer after training vs width and vs depth on MNIST (NRC Sec. 6.4, Figs. 4-5)',
   description: 'Neural Rank Collapse (Zangrando et al.), Section 6.4, Figures 4 and 5. Fully connected tanh networks '
@@ -62,10 +69,8 @@ export default defineExperiment<WidthDepthParams>({
       pool: 1, n: 9000, nTest: 1000, epochs: 1000,
     },
   },
-  tables: {
-    width: ['lambda', 'seed', 'width', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
-    depth: ['lambda', 'seed', 'depth', 'layer', 'soft_rank', 'epochs', 'reached_rule', 'train_loss', 'train_acc', 'test_acc'],
-  },
+  tables,
+  figures,
   validate: (p) => validateMnistData(p),
   estimateBytes: (p) => Math.max(...networks(p).map((net) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...net.hidden, 10]))),
   async estimate(p, ctx) {

@@ -607,8 +607,8 @@ export function registerAnalyze(program: Command): void {
 export async function drawAnalyzeFigures(dir: string, started: string, quiet?: boolean): Promise<string[]> {
   const manifest = { experiment: 'analyze', command: ['nrc', ...process.argv.slice(2)], status: 'finished', started_at: started, finished_at: new Date().toISOString() };
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  const { drawFigures } = await import('../plot/index.ts');
-  const written = await drawFigures(dir, { warn: (m) => { if (!quiet && !/skipped/.test(m)) process.stderr.write(`warning: ${m}\n`); } });
+  const [{ drawFigures }, { ANALYZE_FIGURES }] = await Promise.all([import('../plot/index.ts'), import('./analyze-figures.ts')]);
+  const written = await drawFigures(dir, ANALYZE_FIGURES, { warn: (m) => { if (!quiet && !/skipped/.test(m)) process.stderr.write(`warning: ${m}\n`); } });
   if (!quiet) process.stderr.write(`analyze: ${written.filter((f) => f.endsWith('.png')).length} figures in ${join(dir, 'figures')}\n`);
   return written;
 }

@@ -86,7 +86,7 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   } finally {
     store.close();
   }
-  if (opts.plot) await drawFiguresSafely(out, opts.quiet);
+  if (opts.plot) await drawFiguresSafely(out, opts.quiet, exp.figures);
   return store.manifest;
 }
 

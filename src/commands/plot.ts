@@ -3,9 +3,16 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { drawFigures, FIGURE_FORMATS, FigureWriteError, type FigureFormat } from '../plot/index.ts';
+import { findExperiment } from '../../experiments/index.ts';
+import { drawFigures, FIGURE_FORMATS, FigureWriteError, readRunManifest, type FigureDef, type FigureFormat } from '../plot/index.ts';
 import { loadCommitted } from '../runner/store.ts';
 import { UsageError } from '../runner/errors.ts';
+
+/** The figures declared for a results directory's experiment (an `nrc analyze --out` directory has its own). */
+export async function declaredFigures(experiment: string): Promise<readonly FigureDef[] | undefined> {
+  if (experiment === 'analyze') return (await import('./analyze-figures.ts')).ANALYZE_FIGURES;
+  return (await findExperiment(experiment))?.figures;
+}
 
 export function registerPlot(program: Command): void {
   program
@@ -23,7 +30,8 @@ export function registerPlot(program: Command): void {
       const warnings: string[] = [];
       let files: string[];
       try {
-        files = await drawFigures(dir, { format: opts.format as FigureFormat, ...(committed ? { committed } : {}), warn: (m) => { warnings.push(m); process.stderr.write(`warning: ${m}\n`); } });
+        const figures = await declaredFigures((committed ?? readRunManifest(dir)).experiment);
+        files = await drawFigures(dir, figures, { format: opts.format as FigureFormat, ...(committed ? { committed } : {}), warn: (m) => { warnings.push(m); process.stderr.write(`warning: ${m}\n`); } });
       } catch (e) {
         if (e instanceof FigureWriteError) throw e; // exit 5
         throw new UsageError(`nrc plot: ${(e as Error).message}`);

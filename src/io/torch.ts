@@ -72,19 +72,82 @@ function call(fn: unknown, args: unknown, file: string): unknown {
   }
 }
 
+/** The bytes of data.pkl and a read position; a read past the end is refused as truncated. */
+class PickleBytes {
+  p = 0;
+  private readonly v: DataView;
+  private readonly dec = new TextDecoder();
+  constructor(private readonly bytes: Uint8Array, private readonly file: string) {
+    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  need(n: number): void { if (this.p + n > this.bytes.length) throw new DataFileError(this.file, 'truncated: data.pkl ends inside an opcode'); }
+  skip(n: number): void { this.need(n); this.p += n; }
+  u8(): number { this.need(1); return this.bytes[this.p++]; }
+  u16(): number { this.need(2); const x = this.v.getUint16(this.p, true); this.p += 2; return x; }
+  u32(): number { this.need(4); const x = this.v.getUint32(this.p, true); this.p += 4; return x; }
+  i32(): number { this.need(4); const x = this.v.getInt32(this.p, true); this.p += 4; return x; }
+  u64(): number { this.need(8); const x = Number(this.v.getBigUint64(this.p, true)); this.p += 8; return x; }
+  /** BINFLOAT is big-endian. */
+  f64be(): number { this.need(8); const x = this.v.getFloat64(this.p, false); this.p += 8; return x; }
+  str(n: number): string { this.need(n); const s = this.dec.decode(this.bytes.subarray(this.p, this.p + n)); this.p += n; return s; }
+  take(n: number): Uint8Array { this.need(n); const b = this.bytes.slice(this.p, this.p + n); this.p += n; return b; }
+  line(): string {
+    const e = this.bytes.indexOf(0x0a, this.p);
+    if (e < 0) throw new DataFileError(this.file, 'truncated: data.pkl');
+    const s = this.dec.decode(this.bytes.subarray(this.p, e));
+    this.p = e + 1;
+    return s;
+  }
+  /** A little-endian two's-complement integer of n bytes (LONG1, LONG4). */
+  long(n: number): number {
+    this.need(n);
+    let x = 0n;
+    for (let i = n - 1; i >= 0; i--) x = (x << 8n) | BigInt(this.bytes[this.p + i]);
+    if (n > 0 && this.bytes[this.p + n - 1] & 0x80) x -= 1n << BigInt(8 * n);
+    this.p += n;
+    return Number(x);
+  }
+}
+
+const NO_SCALAR = Symbol('no scalar');
+
+/** The value of an opcode that pushes a number, string, bytes, None or a bool; NO_SCALAR for any other opcode. */
+function scalarOpcode(op: number, r: PickleBytes): unknown {
+  switch (op) {
+    case 0x4a: return r.i32(); // BININT
+    case 0x4b: return r.u8(); // BININT1
+    case 0x4d: return r.u16(); // BININT2
+    case 0x8a: return r.long(r.u8()); // LONG1
+    case 0x8b: return r.long(r.u32()); // LONG4
+    case 0x47: return r.f64be(); // BINFLOAT
+    case 0x4e: return null;
+    case 0x88: return true;
+    case 0x89: return false;
+    case 0x58: return r.str(r.u32()); // BINUNICODE
+    case 0x8c: return r.str(r.u8()); // SHORT_BINUNICODE
+    case 0x8d: return r.str(r.u64()); // BINUNICODE8
+    case 0x55: return r.str(r.u8()); // SHORT_BINSTRING
+    case 0x54: return r.str(r.u32()); // BINSTRING
+    case 0x43: return r.take(r.u8()); // SHORT_BINBYTES
+    case 0x42: return r.take(r.u32()); // BINBYTES
+    default: return NO_SCALAR;
+  }
+}
+
+/** BINPERSID: the persistent id ('storage', StorageClass, key, location, numel) of a tensor's storage. */
+function storageRef(pid: unknown, file: string): StorageRef {
+  if (!(pid instanceof Tuple) || pid.items[0] !== 'storage' || !(pid.items[1] instanceof Global)) throw new DataFileError(file, 'bad checkpoint: a persistent id that is not a storage');
+  const cls = pid.items[1].path.replace(/^torch\./, '');
+  const st = STORAGES[cls];
+  if (!st) throw new DataFileError(file, `refused: storage type '${pid.items[1].path}'`);
+  return new StorageRef(st.dtype, st.size, String(pid.items[2]), Number(pid.items[4]));
+}
+
 /** Run the restricted pickle machine on data.pkl; persistent ids become StorageRefs. */
 export function unpickle(bytes: Uint8Array, file: string): unknown {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dec = new TextDecoder();
+  const r = new PickleBytes(bytes, file);
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
-  let p = 0;
-  const need = (n: number) => { if (p + n > bytes.length) throw new DataFileError(file, 'truncated: data.pkl ends inside an opcode'); };
-  const u8 = () => { need(1); return bytes[p++]; };
-  const u16 = () => { need(2); const x = v.getUint16(p, true); p += 2; return x; };
-  const u32 = () => { need(4); const x = v.getUint32(p, true); p += 4; return x; };
-  const str = (n: number) => { need(n); const s = dec.decode(bytes.subarray(p, p + n)); p += n; return s; };
-  const line = () => { const e = bytes.indexOf(0x0a, p); if (e < 0) throw new DataFileError(file, 'truncated: data.pkl'); const s = dec.decode(bytes.subarray(p, e)); p = e + 1; return s; };
   const popMark = () => {
     let i = stack.length - 1;
     while (i >= 0 && stack[i] !== MARK) i--;
@@ -103,19 +166,11 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
     if (!Array.isArray(target)) throw new DataFileError(file, 'bad pickle: APPEND on something that is not a list');
     target.push(...items);
   };
-  const long = (n: number) => {
-    need(n);
-    let x = 0n;
-    for (let i = n - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[p + i]);
-    if (n > 0 && bytes[p + n - 1] & 0x80) x -= 1n << BigInt(8 * n);
-    p += n;
-    return Number(x);
-  };
   for (;;) {
-    const op = u8();
+    const op = r.u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: need(8); p += 8; break; // FRAME
+      case 0x80: r.u8(); break; // PROTO
+      case 0x95: r.skip(8); break; // FRAME
       case 0x2e: return pop(); // STOP
       case 0x28: stack.push(MARK); break;
       case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
@@ -127,44 +182,20 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new Tuple([a, b, c])); break; }
       case 0x6c: stack.push(popMark()); break; // LIST
       case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); stack.push(m); break; } // DICT
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
+      case 0x71: memo.set(r.u8(), top()); break; // BINPUT
+      case 0x72: memo.set(r.u32(), top()); break; // LONG_BINPUT
       case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
       case 0x68: case 0x6a: { // BINGET, LONG_BINGET
-        const k = op === 0x68 ? u8() : u32();
+        const k = op === 0x68 ? r.u8() : r.u32();
         if (!memo.has(k)) throw new DataFileError(file, `bad pickle: memo ${k} is not set`);
         stack.push(memo.get(k));
         break;
       }
-      case 0x4a: { need(4); stack.push(v.getInt32(p, true)); p += 4; break; } // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(long(u8())); break; // LONG1
-      case 0x8b: stack.push(long(u32())); break; // LONG4
-      case 0x47: { need(8); stack.push(v.getFloat64(p, false)); p += 8; break; } // BINFLOAT (big-endian)
-      case 0x4e: stack.push(null); break;
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x58: stack.push(str(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(str(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: { need(8); const n = Number(v.getBigUint64(p, true)); p += 8; stack.push(str(n)); break; } // BINUNICODE8
-      case 0x55: stack.push(str(u8())); break; // SHORT_BINSTRING
-      case 0x54: stack.push(str(u32())); break; // BINSTRING
-      case 0x43: { const n = u8(); need(n); stack.push(bytes.slice(p, p + n)); p += n; break; } // SHORT_BINBYTES
-      case 0x42: { const n = u32(); need(n); stack.push(bytes.slice(p, p + n)); p += n; break; } // BINBYTES
-      case 0x63: { const module = line(); const name = line(); stack.push(allowedGlobal(module, name, file)); break; } // GLOBAL
+      case 0x63: { const module = r.line(); const name = r.line(); stack.push(allowedGlobal(module, name, file)); break; } // GLOBAL
       case 0x93: { const name = pop(); const module = pop(); stack.push(allowedGlobal(String(module), String(name), file)); break; } // STACK_GLOBAL
       case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args, file)); break; } // REDUCE
       case 0x62: { pop(); if (!(top() instanceof Map)) throw new DataFileError(file, 'bad pickle: BUILD on something that is not a dict'); break; } // BUILD: OrderedDict._metadata, ignored
-      case 0x51: { // BINPERSID: ('storage', StorageClass, key, location, numel)
-        const pid = pop();
-        if (!(pid instanceof Tuple) || pid.items[0] !== 'storage' || !(pid.items[1] instanceof Global)) throw new DataFileError(file, 'bad checkpoint: a persistent id that is not a storage');
-        const cls = pid.items[1].path.replace(/^torch\./, '');
-        const st = STORAGES[cls];
-        if (!st) throw new DataFileError(file, `refused: storage type '${pid.items[1].path}'`);
-        stack.push(new StorageRef(st.dtype, st.size, String(pid.items[2]), Number(pid.items[4])));
-        break;
-      }
+      case 0x51: stack.push(storageRef(pop(), file)); break; // BINPERSID
       case 0x73: { const val = pop(); const key = pop(); setItems(top(), [key, val]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
       case 0x61: { const x = pop(); append(top(), [x]); break; } // APPEND
@@ -172,8 +203,11 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: stack.push(top()); break; // DUP
-      default:
-        throw new DataFileError(file, `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${p - 1} is not one a state dict uses`);
+      default: {
+        const value = scalarOpcode(op, r);
+        if (value === NO_SCALAR) throw new DataFileError(file, `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${r.p - 1} is not one a state dict uses`);
+        stack.push(value);
+      }
     }
   }
 }

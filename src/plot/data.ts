@@ -1,6 +1,6 @@
 // Reading a run's tables for figures: a missing file or column skips that figure (MissingData),
 // numbers are parsed, seeds are averaged, and grid values get short labels (1e-4, 0.05, 10).
-import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsvTable, parseField, readCsvTable, type CsvTable } from '../io/csv-read.ts';
 
@@ -60,68 +60,30 @@ function readTableCached(path: string): CsvTable | null {
   return tableCache.get(path) ?? null;
 }
 
-/**
- * Column wishes: 'name' (required), 'name?' (optional), 'a|b|c' (the first that exists; the row
- * key is the first alternative). Names match exactly (case-sensitive: tables use snake_case).
- */
-function resolveColumns(columns: string[], wanted: string[], file: string): Map<string, string> {
+/** Column wishes: 'name' (required) or 'name?' (optional). Names match exactly (tables use snake_case). */
+function resolveColumns(columns: string[], wanted: string[], file: string): string[] {
   const present = new Set(columns);
-  const out = new Map<string, string>();
+  const out: string[] = [];
   for (const w of wanted) {
     const optional = w.endsWith('?');
-    const alternatives = (optional ? w.slice(0, -1) : w).split('|');
-    const found = alternatives.find((a) => present.has(a));
-    if (found !== undefined) out.set(alternatives[0], found);
-    else if (!optional) throw new MissingData(`${file} has no column ${alternatives.join(' or ')}`);
+    const name = optional ? w.slice(0, -1) : w;
+    if (present.has(name)) out.push(name);
+    else if (!optional) throw new MissingData(`${file} has no column ${name}`);
   }
   return out;
 }
 
-/** Does a table of this directory have these columns (same wishes as loadRows)? */
-export function hasColumns(dir: string, file: string, wanted: string[]): boolean {
+/** Rows of `file` (in dir) with the wanted columns, parsed; MissingData when the file is absent or empty or lacks a required column. */
+export function loadRows(dir: string, file: string, wanted: string[]): Rec[] {
   const t = readTableCached(join(dir, file));
-  if (!t) return false;
-  try {
-    resolveColumns(t.columns, wanted, file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Rows of `file` (in dir) with the wanted columns, renamed to the first alternative and parsed.
- * `file` may be a list of candidate names: the first that exists with the columns is used; with
- * `anyCsv`, any other CSV of the directory holding the columns is accepted too.
- */
-export function loadRows(dir: string, file: string | string[], wanted: string[], opts: { anyCsv?: boolean } = {}): Rec[] {
-  const names = Array.isArray(file) ? [...file] : [file];
-  if (opts.anyCsv && existsSync(dir)) {
-    for (const f of readdirSync(dir).sort()) if (f.endsWith('.csv') && !names.includes(f)) names.push(f);
-  }
-  let firstError: MissingData | undefined;
-  for (const name of names) {
-    const t = readTableCached(join(dir, name));
-    if (!t) continue;
-    let map: Map<string, string>;
-    try {
-      map = resolveColumns(t.columns, wanted, name);
-    } catch (e) {
-      firstError ??= e as MissingData;
-      continue;
-    }
-    if (t.rows.length === 0) {
-      firstError ??= new MissingData(`${name} has no rows`);
-      continue;
-    }
-    return t.rows.map((r) => {
-      const rec: Rec = {};
-      for (const [key, col] of map) rec[key] = fieldValue(r[col]);
-      return rec;
-    });
-  }
-  const list = Array.isArray(file) ? file.join(' or ') : file;
-  throw firstError ?? new MissingData(`${list} not found`);
+  if (!t) throw new MissingData(`${file} not found`);
+  const columns = resolveColumns(t.columns, wanted, file);
+  if (t.rows.length === 0) throw new MissingData(`${file} has no rows`);
+  return t.rows.map((r) => {
+    const rec: Rec = {};
+    for (const c of columns) rec[c] = fieldValue(r[c]);
+    return rec;
+  });
 }
 
 export function num(v: Value | undefined): number {
@@ -212,27 +174,6 @@ export function thin<T>(xs: T[], max: number): T[] {
     last = k;
   }
   return out;
-}
-
-/** Column names of a table of the directory (null when the file is absent). */
-export function columnsOf(dir: string, file: string): string[] | null {
-  return readTableCached(join(dir, file))?.columns ?? null;
-}
-
-/**
- * The first CSV (candidates first, then any other CSV of the directory) that has a column for
- * each pattern; returns the file and the matching column per pattern (first match wins).
- */
-export function findColumns(dir: string, candidates: string[], patterns: RegExp[]): { file: string; columns: string[] } {
-  const names = [...candidates];
-  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.csv') && !names.includes(f)) names.push(f);
-  for (const file of names) {
-    const cols = columnsOf(dir, file);
-    if (!cols) continue;
-    const found = patterns.map((p) => cols.find((c) => p.test(c)));
-    if (found.every((c) => c !== undefined)) return { file, columns: found as string[] };
-  }
-  throw new MissingData(`no table with columns matching ${patterns.map(String).join(', ')} (looked at ${candidates.join(', ')} and the other CSVs)`);
 }
 
 /** The finite numbers of some fields over rows (for axis ticks). */

@@ -1,5 +1,5 @@
 // Figures of a results directory: read manifest.json and the CSVs, build each figure the
-// experiment declares (registry.ts), render to SVG/PNG under figures/, and write index.html.
+// experiment declares (its `figures`; registry.ts), render to SVG/PNG under figures/, and write index.html.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
@@ -7,7 +7,7 @@ import { clearTableCache, limitToCommitted } from './data.ts';
 import { indexHtml, type IndexEntry } from './html.ts';
 import { buildFigures } from './registry.ts';
 import { renderSvg, svgToPng } from './render.ts';
-import type { RunManifest } from './types.ts';
+import type { FigureDef, RunManifest } from './types.ts';
 
 export type FigureFormat = 'png' | 'svg' | 'both';
 export const FIGURE_FORMATS: readonly FigureFormat[] = ['png', 'svg', 'both'];
@@ -31,9 +31,9 @@ export class FigureWriteError extends Error {
   }
 }
 
-export { buildFigures, FIGURES } from './registry.ts';
+export { buildFigures } from './registry.ts';
 export { renderSvg, svgToPng, compileSpec, type Spec } from './render.ts';
-export type { Figure, FigureDef, FigureContext, RunManifest, ChartFigure, TextFigure } from './types.ts';
+export type { Figure, FigureDef, FigureContext, RunManifest, ChartFigure, TextFigure, Tables, TableWith } from './types.ts';
 export { MissingData } from './data.ts';
 
 /** Read manifest.json of a results directory (throws an Error naming the problem). */
@@ -54,11 +54,11 @@ export function readRunManifest(outDir: string): RunManifest {
 }
 
 /**
- * Draw every figure of the run in outDir into outDir/figures/ and write outDir/index.html.
+ * Draw every figure of the run in outDir (`figures`: what its experiment declares) into outDir/figures/ and write outDir/index.html.
  * Missing tables or columns skip a figure with a warning; a figure that fails to render is
  * skipped the same way. Returns the paths of the files written (figures, texts, index.html).
  */
-export async function drawFigures(outDir: string, opts: DrawOptions = {}): Promise<string[]> {
+export async function drawFigures(outDir: string, figures: readonly FigureDef[] | undefined, opts: DrawOptions = {}): Promise<string[]> {
   const format = opts.format ?? 'png';
   if (!FIGURE_FORMATS.includes(format)) throw new Error(`format ${JSON.stringify(format)}: expected png, svg or both`);
   const warnings: string[] = [];
@@ -69,7 +69,7 @@ export async function drawFigures(outDir: string, opts: DrawOptions = {}): Promi
   const manifest = opts.committed ?? readRunManifest(outDir);
   clearTableCache();
   if (opts.committed) limitToCommitted(outDir, opts.committed.committed_bytes);
-  const figures = buildFigures(outDir, manifest, warn);
+  const built = buildFigures(outDir, manifest, figures, warn);
   const figDir = join(outDir, 'figures');
   const written: string[] = [];
   const entries: IndexEntry[] = [];
@@ -89,15 +89,15 @@ export async function drawFigures(outDir: string, opts: DrawOptions = {}): Promi
       return false;
     }
   };
-  if (figures.length) {
+  if (built.length) {
     try {
       mkdirSync(figDir, { recursive: true });
     } catch (e) {
-      throw new FigureWriteError(outDir, [`${figDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`], figures.length);
+      throw new FigureWriteError(outDir, [`${figDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`], built.length);
     }
     removeStrayTemporaries(figDir);
   }
-  for (const fig of figures) {
+  for (const fig of built) {
     if (fig.kind === 'markdown') {
       if (writeFile(join(figDir, `${fig.name}.md`), fig.text)) entries.push({ title: fig.title, caption: fig.caption, links: [`figures/${fig.name}.md`], text: fig.text });
       continue;

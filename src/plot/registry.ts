@@ -1,30 +1,35 @@
-// Which figures each experiment draws. A new experiment adds its figures by adding an entry
-// here: experiment name -> list of FigureDef (see types.ts), each reading the run's CSVs.
-import { MissingData } from './data.ts';
-import { AGOP_FIGURES } from './figures/agop.ts';
-import { NRC_FIGURES } from './figures/nrc.ts';
-import { PERTURBATION_FIGURES } from './figures/perturbation.ts';
-import { ANALYZE_FIGURES } from './figures/analyze.ts';
+// Building the figures an experiment declares (its `figures`, FigureDef in types.ts) from a results directory,
+// and the warnings that mark figures of unfinished or partial runs.
+import { MissingData, loadRows } from './data.ts';
 import type { Figure, FigureContext, FigureDef, RunManifest } from './types.ts';
 
-export const FIGURES: Record<string, FigureDef[]> = {
-  ...NRC_FIGURES,
-  ...AGOP_FIGURES,
-  ...PERTURBATION_FIGURES,
-  ...ANALYZE_FIGURES,
-};
+/** The context a figure is built in: the directory's tables read by name (`<table>.csv`). */
+export function figureContext(dir: string, manifest: RunManifest, warn: (message: string) => void): FigureContext {
+  return {
+    dir,
+    manifest,
+    warn,
+    table(name, columns, opts = {}) {
+      try {
+        return loadRows(dir, `${name}.csv`, [...columns]);
+      } catch (e) {
+        if (opts.ifPresent && e instanceof MissingData) return [];
+        throw e;
+      }
+    },
+  };
+}
 
 /**
- * The figures of a results directory: every FigureDef of its experiment, built from its CSVs.
+ * The figures of a results directory: every FigureDef its experiment declares (`defs`), built from its CSVs.
  * A figure whose data are missing (or whose builder fails) is skipped with a warning.
  */
-export function buildFigures(dir: string, manifest: RunManifest, warn: (message: string) => void = () => {}): Figure[] {
-  const defs = FIGURES[manifest.experiment];
-  if (!defs) {
+export function buildFigures(dir: string, manifest: RunManifest, defs: readonly FigureDef[] | undefined, warn: (message: string) => void = () => {}): Figure[] {
+  if (!defs?.length) {
     warn(`no figures are declared for experiment ${JSON.stringify(manifest.experiment)}`);
     return [];
   }
-  const ctx: FigureContext = { dir, manifest, warn };
+  const ctx = figureContext(dir, manifest, warn);
   const out: Figure[] = [];
   const note = unfinishedNote(manifest);
   const partial = partialNote(manifest);

@@ -1,4 +1,5 @@
-// What a figure is, and what the registry maps an experiment name to.
+// What a figure is, and how an experiment declares its figures against its tables.
+import type { Rec } from './data.ts';
 import type { Spec } from './render.ts';
 
 /** The part of manifest.json that figures read (the runner writes more). */
@@ -35,19 +36,37 @@ export interface TextFigure {
 
 export type Figure = ChartFigure | TextFigure;
 
-export interface FigureContext {
+/** Tables of an experiment: name -> column names (declare them `as const` so figures can be checked against them). */
+export type Tables = Readonly<Record<string, readonly string[]>>;
+
+/** The columns of table `N` of `T`. */
+export type ColumnOf<T extends Tables, N extends keyof T> = T[N][number];
+
+/** A column a figure asks for: `name` (required) or `name?` (optional: left out of the rows when the table lacks it). */
+export type ColumnWish<C extends string> = C | `${C}?`;
+
+/** Names of the tables of `T` that hold every column of `C` (for figures shared by experiments, e.g. training curves). */
+export type TableWith<T extends Tables, C extends string> = { [N in keyof T & string]: [C] extends [ColumnOf<T, N>] ? N : never }[keyof T & string];
+
+export interface FigureContext<T extends Tables = Tables> {
   /** Results directory (CSVs, manifest.json, .npy dumps). */
   dir: string;
   manifest: RunManifest;
   warn(message: string): void;
+  /**
+   * Rows of table `name` (file `<name>.csv`) with the columns asked for, parsed (data.ts fieldValue); a column
+   * that is not one of the table's declared columns does not type-check. Throws MissingData (the figure is skipped)
+   * when the table is absent or empty or lacks a required column; with `ifPresent`, returns [] instead.
+   */
+  table: <N extends keyof T & string>(name: N, columns: readonly ColumnWish<ColumnOf<T, N>>[], opts?: { ifPresent?: boolean }) => Rec[];
 }
 
 /**
- * One figure (or a few drawn from the same tables) of an experiment. `build` reads what it needs
- * from ctx.dir and throws MissingData (from data.ts) when a table or column is absent: the figure
- * is then skipped with a warning and the other figures are still drawn.
+ * One figure (or a few drawn from the same tables) of an experiment, typed against its tables `T`. `build`
+ * reads what it needs through ctx.table and throws MissingData (from data.ts) when something is absent: the
+ * figure is then skipped with a warning and the other figures are still drawn.
  */
-export interface FigureDef {
+export interface FigureDef<T extends Tables = Tables> {
   name: string;
-  build(ctx: FigureContext): Figure | Figure[];
+  build(ctx: FigureContext<T>): Figure | Figure[];
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCsv, parseField } from '../io/csv-read.ts';
 import type { ResultStore } from './store.ts';
+import type { FigureDef } from '../plot/types.ts';
 import type { Experiment, ParamValue, Row } from './types.ts';
 
 /** Read a table written by the store (header + rows) back into typed rows. */
@@ -21,14 +22,14 @@ export async function finalizeRun(exp: Experiment, store: ResultStore, opts: { p
     const extra = exp.finalize(tables, { grid });
     for (const [name, columns] of Object.entries(exp.finalTables)) store.writeTable(name, columns, extra[name] ?? []);
   }
-  if (opts.plot) await drawFiguresSafely(store.dir, opts.quiet);
+  if (opts.plot) await drawFiguresSafely(store.dir, opts.quiet, exp.figures);
 }
 
-/** Figures never fail a run: a drawing error is reported and the CSVs stand. */
-export async function drawFiguresSafely(dir: string, quiet: boolean): Promise<void> {
+/** The experiment's figures of a run; they never fail it: a drawing error is reported and the CSVs stand. */
+export async function drawFiguresSafely(dir: string, quiet: boolean, figures: readonly FigureDef[] | undefined): Promise<void> {
   try {
     const { drawFigures } = await import('../plot/index.ts');
-    const files = await drawFigures(dir, { format: 'png' });
+    const files = await drawFigures(dir, figures, { format: 'png' });
     if (!quiet && files.length) process.stderr.write(`figures: ${files.length} files in ${dir}/figures (open ${dir}/index.html)\n`);
   } catch (e) {
     process.stderr.write(`warning: figures were not drawn: ${(e as Error).message}\n`);

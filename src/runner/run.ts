@@ -9,7 +9,7 @@ import { makeProgress } from './progress.ts';
 import { configHash, gitCommit, packageVersion } from './meta.ts';
 import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, type Manifest } from './store.ts';
 import { shellQuote } from './quote.ts';
-import type { CellResult, Experiment, Row } from './types.ts';
+import type { CellContext, CellResult, Experiment, Row } from './types.ts';
 import { drawFiguresSafely, finalizeRun } from './finalize.ts';
 import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
 import { StopRequested, clearStop, stopRequested } from '../linalg/interrupt.ts';
@@ -155,41 +155,94 @@ export interface RunSummary {
   manifest: Manifest;
 }
 
-export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunSummary> {
-  // 1. Everything is checked before any work starts.
-  const plan = planRun(exp, opts);
-  const { resolved, seeds, cells, shard, mine, hash } = plan;
-  checkMemory(exp, cells);
-
+/** The results directory of a run: --out, the directory of this configuration to resume (--resume), or a new timestamped one. */
+function outputDir(exp: Experiment, opts: RunOptions, plan: RunPlan): string {
   const base = join('results', exp.name);
   let outDir = opts.out;
-  if (!outDir && opts.resume) outDir = findResumable(base, hash, shard);
+  if (!outDir && opts.resume) outDir = findResumable(base, plan.hash, plan.shard);
   if (!outDir && opts.resume) throw new UsageError(`--resume: no directory under ${base}/ holds this configuration; give --out DIR of the run to resume`);
-  outDir ??= join(base, shard ? `${timestamp()}-shard${shard.index}of${shard.count}` : timestamp());
-  if (opts.overwrite) removeNrcOutput(outDir, Object.keys(exp.finalTables ?? {}));
+  return outDir ?? join(base, plan.shard ? `${timestamp()}-shard${plan.shard.index}of${plan.shard.count}` : timestamp());
+}
 
-  const fresh: Manifest = {
+/** The manifest a new results directory starts with (a resumed one keeps its own). */
+function freshManifest(exp: Experiment, opts: RunOptions, plan: RunPlan): Manifest {
+  return {
     store_format: STORE_FORMAT,
     nrc_version: packageVersion(),
     experiment: exp.name,
     command: opts.command,
     preset: opts.preset,
-    params: Object.fromEntries(exp.params.map((s) => [s.name, resolved[s.name]])),
-    seeds,
-    config_hash: hash,
-    shard,
+    params: Object.fromEntries(exp.params.map((s) => [s.name, plan.resolved[s.name]])),
+    seeds: plan.seeds,
+    config_hash: plan.hash,
+    shard: plan.shard,
     git_commit: gitCommit(),
     node_version: process.version,
     threads: opts.threads,
     started_at: new Date().toISOString(),
     finished_at: null,
     status: 'running',
-    cells_total: mine.length,
+    cells_total: plan.mine.length,
     tables: exp.tables,
     committed_bytes: {},
     cells: [],
   };
-  const store = ResultStore.open(outDir, fresh);
+}
+
+/**
+ * Compute one cell; a thrown error makes it `failed`, a checkpoint that does not fit the cell is deleted and the
+ * cell starts again from scratch. `stopCode` is set (and `result` left out) when a stop was requested inside it.
+ */
+async function attemptCell(exp: Experiment, cell: Cell, ck: CellCheckpoint, context: Omit<CellContext, 'params' | 'seed' | 'rng' | 'cellKey' | 'checkpoint'>): Promise<{ result?: CellResult; stopCode: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { result: await exp.runCell({ ...context, params: cell.params, seed: cell.seed, rng: cellRng(cell.key), cellKey: cell.key, checkpoint: ck }), stopCode: 0 };
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      if (e instanceof StopRequested) return { stopCode: e.code };
+      if (e instanceof CheckpointMismatch && attempt === 0) {
+        process.stderr.write(`checkpoint of ${cell.key} does not fit this cell (${e.message}); deleted it, the cell starts from scratch\n`);
+        ck.reset();
+        continue;
+      }
+      return { result: { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) }, stopCode: 0 };
+    }
+  }
+}
+
+/** Commit a finished cell: its rows, completed from its parameters, and its journal record (time of earlier processes included). */
+function commitResult(exp: Experiment, store: ResultStore, cell: Cell, result: CellResult, started: Date, earlierSeconds: number): void {
+  const finished = new Date();
+  const rows: Record<string, Row[]> = {};
+  for (const [name, columns] of Object.entries(exp.tables)) {
+    rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
+  }
+  for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
+  store.commitCell({
+    index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
+    ...(result.message ? { message: result.message.split('\n')[0] } : {}),
+    seconds: earlierSeconds + (finished.getTime() - started.getTime()) / 1000,
+    started_at: started.toISOString(), finished_at: finished.toISOString(),
+  }, rows);
+}
+
+/** The running cell was cut short by a signal: it is not committed, its checkpoint keeps its last consistent state. */
+function keepStoppedCell(cell: Cell, ck: CellCheckpoint, stopCode: number): void {
+  process.stderr.write(`\n${signalName(stopCode)}: stopped the running cell at its last consistent point.\n`);
+  if (!ck.hasState) return;
+  const bytes = ck.write();
+  process.stderr.write(`checkpoint of ${cell.key} written: ${ck.path} (${formatBytes(bytes)} in ${ck.lastMs.toFixed(0)} ms)\n`);
+}
+
+export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunSummary> {
+  // 1. Everything is checked before any work starts.
+  const plan = planRun(exp, opts);
+  const { cells, shard, mine, hash } = plan;
+  checkMemory(exp, cells);
+  const outDir = outputDir(exp, opts, plan);
+  if (opts.overwrite) removeNrcOutput(outDir, Object.keys(exp.finalTables ?? {}));
+
+  const store = ResultStore.open(outDir, freshManifest(exp, opts, plan));
   const done = store.doneKeys();
   const todo = mine.filter((c) => !done.has(c.key));
   for (const c of mine) if (done.has(c.key)) removeCheckpoint(outDir, c.key); // left by a crash between commit and removal
@@ -202,13 +255,16 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const signals = installStopSignals(() => controller.abort());
   await signals.ready;
   let stopCode = 0;
+  const stopNow = (): number => (controller.signal.aborted || stopRequested() ? stopRequested() || 2 : 0); // 2 = SIGINT
+  const context = { outDir, progress: (f: number, m?: string) => progress.cellProgress(f, m), log: (m: string) => progress.log(m), signal: controller.signal };
 
   for (let i = 0; i < done.size; i++) progress.skipCell();
   try {
     try {
       for (const cell of todo) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal be seen
-        if (controller.signal.aborted || stopRequested()) { stopCode = stopRequested() || 2; break; } // 2 = SIGINT
+        stopCode = stopNow();
+        if (stopCode) break;
         const label = cellLabel(exp, plan, cell);
         progress.startCell(label);
         const started = new Date();
@@ -216,54 +272,14 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         const loaded = ck.restore();
         if (loaded && 'damaged' in loaded) process.stderr.write(`checkpoint of ${cell.key} is damaged (${loaded.damaged}); deleted it, the cell starts from scratch\n`);
         else if (loaded) process.stderr.write(`resuming ${cell.key} from checkpoint (${formatAge(loaded.header.written_at)})\n`);
-        let result: CellResult | undefined;
-        for (let attempt = 0; !result; attempt++) {
-          try {
-            result = await exp.runCell({
-              params: cell.params,
-              seed: cell.seed,
-              rng: cellRng(cell.key),
-              cellKey: cell.key,
-              outDir,
-              progress: (f, m) => progress.cellProgress(f, m),
-              log: (m) => progress.log(m),
-              signal: controller.signal,
-              checkpoint: ck,
-            });
-          } catch (e) {
-            if (e instanceof UsageError) throw e;
-            if (e instanceof StopRequested) { stopCode = e.code; break; }
-            if (e instanceof CheckpointMismatch && attempt === 0) {
-              process.stderr.write(`checkpoint of ${cell.key} does not fit this cell (${e.message}); deleted it, the cell starts from scratch\n`);
-              ck.reset();
-              continue;
-            }
-            result = { status: 'failed', rows: {}, message: (e as Error).stack ?? String(e) };
-          }
-        }
-        if (!stopCode && (controller.signal.aborted || stopRequested())) stopCode = stopRequested() || 2; // 2 = SIGINT
-        if (stopCode) {
-          // a cell cut short is not committed: its checkpoint holds its state as of its last consistent point
-          process.stderr.write(`\n${signalName(stopCode)}: stopped the running cell at its last consistent point.\n`);
-          if (ck.hasState) {
-            const bytes = ck.write();
-            process.stderr.write(`checkpoint of ${cell.key} written: ${ck.path} (${formatBytes(bytes)} in ${ck.lastMs.toFixed(0)} ms)\n`);
-          }
+        const attempt = await attemptCell(exp, cell, ck, context);
+        stopCode = attempt.stopCode || stopNow();
+        if (stopCode || !attempt.result) {
+          keepStoppedCell(cell, ck, stopCode);
           break;
         }
-        result = result!;
-        const finished = new Date();
-        const rows: Record<string, Row[]> = {};
-        for (const [name, columns] of Object.entries(exp.tables)) {
-          rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result!.status));
-        }
-        for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
-        store.commitCell({
-          index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
-          ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-          seconds: ck.earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
-          started_at: started.toISOString(), finished_at: finished.toISOString(),
-        }, rows);
+        const result = attempt.result;
+        commitResult(exp, store, cell, result, started, ck.earlierSeconds);
         ck.remove();
         if (result.status !== 'ok') {
           progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
@@ -305,7 +321,7 @@ async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore
   const allFailures = m.cells.filter((c) => c.status !== 'ok');
   if (!shard) await finalizeRun(exp, store, { plot: false, quiet: opts.quiet });
   store.finish(allFailures.length ? 'complete_with_failures' : 'complete');
-  if (!shard && opts.plot) await drawFiguresSafely(store.dir, opts.quiet); // after finish: index.html shows the final status
+  if (!shard && opts.plot) await drawFiguresSafely(store.dir, opts.quiet, exp.figures); // after finish: index.html shows the final status
   if (!opts.quiet) {
     const counts = new Map<string, number>();
     for (const c of m.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);

@@ -1,7 +1,8 @@
 // The contract between experiments/ and the runner: an experiment declares its parameters,
-// presets and tables, and computes one grid cell at a time; the runner owns grids, seeds,
+// presets, tables and figures, and computes one grid cell at a time; the runner owns grids, seeds,
 // validation, CSV writing, manifests, resume, sharding and progress (DESIGN.md, "experiments/").
 import type { Checkpoints } from '../linalg/interrupt.ts';
+import type { FigureDef, Tables } from '../plot/types.ts';
 import type { Rng } from '../random/index.ts';
 
 /**
@@ -112,7 +113,11 @@ export interface EstimateContext {
   signal: AbortSignal;
 }
 
-export interface Experiment<P extends CellParams = CellParams> {
+/**
+ * An experiment with parameters P, tables T and final tables F. Declare T and F `as const` (column tuples) and pass
+ * them as type arguments: a figure that asks for a column its table does not declare is then a type error.
+ */
+export interface Experiment<P extends CellParams = CellParams, T extends Tables = Tables, F extends Tables = Tables> {
   name: string;
   /** One line for `nrc list`. */
   summary: string;
@@ -125,7 +130,7 @@ export interface Experiment<P extends CellParams = CellParams> {
    * Tables and their column order. Row keys that are missing are filled from the cell's
    * parameters (snake_case names) and `seed`/`status`, so every row carries its parameters.
    */
-  tables: Record<string, readonly string[]>;
+  tables: T;
   /** Cross-parameter checks on one cell (e.g. rank <= dim); return an error text or undefined. */
   validate?(params: P): string | undefined;
   /** Compute one cell. Every random draw descends from ctx.seed (through ctx.rng or a stream derived from the seed). */
@@ -133,7 +138,9 @@ export interface Experiment<P extends CellParams = CellParams> {
   /** Tables computed from all cells' rows once the grid is done (e.g. slopes across sigma). */
   finalize?(tables: Record<string, Row[]>, params: { grid: Record<string, ParamValue[]> }): Record<string, Row[]>;
   /** Extra tables that finalize writes (name -> columns). */
-  finalTables?: Record<string, readonly string[]>;
+  finalTables?: F;
+  /** Figures of a run (`nrc plot`, `--plot`), each reading tables and final tables by name (src/plot). */
+  figures?: readonly FigureDef<T & F>[];
   /** How many seeds `--seeds` repeats each cell with when the user does not say (default 1). */
   defaultSeeds?: number;
   /** Rough peak memory of one cell in bytes; the runner refuses a grid whose largest cell exceeds the machine. */
@@ -145,7 +152,7 @@ export interface Experiment<P extends CellParams = CellParams> {
   estimate?(params: P, ctx: EstimateContext): Promise<CostEstimate>;
 }
 
-/** Identity helper that keeps the parameter type of an experiment. */
-export function defineExperiment<P extends CellParams>(e: Experiment<P>): Experiment<P> {
+/** Identity helper that keeps the parameter and table types of an experiment. */
+export function defineExperiment<P extends CellParams, T extends Tables = Tables, F extends Tables = Tables>(e: Experiment<P, T, F>): Experiment<P, T, F> {
   return e;
 }

@@ -9,7 +9,7 @@ import { loadExperiments } from '../../experiments/index.ts';
 
 const experiments = await loadExperiments();
 import { clearTableCache } from '../../src/plot/data.ts';
-import { buildFigures, FIGURES } from '../../src/plot/registry.ts';
+import { buildFigures } from '../../src/plot/registry.ts';
 import { readRunManifest } from '../../src/plot/index.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -19,8 +19,8 @@ const EXTRA: Record<string, string[]> = { 'deep-rfm': ['--save-gram', '1'] };
 describe('figures of every experiment from a real quick run', () => {
   for (const exp of experiments) {
     it(`${exp.name}: every declared figure is drawn; index.html shows the final status`, { timeout: 60000 }, async () => {
-      const defs = FIGURES[exp.name];
-      expect(defs?.length ?? 0).toBeGreaterThan(0); // every experiment declares figures
+      const defs = exp.figures ?? [];
+      expect(defs.length).toBeGreaterThan(0); // every experiment declares figures
       const out = mkdtempSync(join(tmpdir(), `nrc-fig-${exp.name}-`));
       const preset = exp.presets.quick ? ['--preset', 'quick'] : [];
       const r = await runCli(['run', exp.name, ...preset, ...(EXTRA[exp.name] ?? []), '--out', out, '--quiet', '--threads', '1']);
@@ -28,7 +28,7 @@ describe('figures of every experiment from a real quick run', () => {
       clearTableCache();
       const warnings: string[] = [];
       const manifest = readRunManifest(out);
-      const figures = buildFigures(out, manifest, (m) => warnings.push(m));
+      const figures = buildFigures(out, manifest, defs, (m) => warnings.push(m));
       expect(warnings).toEqual([]);
       expect(figures.length).toBeGreaterThanOrEqual(defs.length);
       if (exp.name === 'wd-ablation') { // Table 1 shows Welch t against the baseline

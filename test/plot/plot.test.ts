@@ -5,7 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { buildFigures, drawFigures, renderSvg, type ChartFigure } from '../../src/plot/index.ts';
 import { formatValue, meanBy } from '../../src/plot/data.ts';
 import { logTicks } from '../../src/plot/style.ts';
-import { registerPlot } from '../../src/commands/plot.ts';
+import { declaredFigures, registerPlot } from '../../src/commands/plot.ts';
 import { FIXTURES, gaussianMixture, makeRunDir } from './fixtures.ts';
 
 const dirs: string[] = [];
@@ -30,7 +30,7 @@ describe('every experiment draws its figures from a small fixture', () => {
     it(experiment, async () => {
       const dir = runDir(experiment, fx.files());
       const warnings: string[] = [];
-      const files = await drawFigures(dir, { format: 'png', warn: (m) => warnings.push(m) });
+      const files = await drawFigures(dir, await declaredFigures(experiment), { format: 'png', warn: (m) => warnings.push(m) });
       expect(warnings).toEqual([]);
       for (const name of fx.figures) {
         const path = join(dir, 'figures', `${name}.png`);
@@ -51,7 +51,7 @@ describe('every experiment draws its figures from a small fixture', () => {
 describe('Figure 1 heatmap: SVG structure', () => {
   it('has one rect per (layer, lambda, sigma) cell, axis titles, layer headers and a log colour legend', async () => {
     const dir = runDir('gaussian-mixture', gaussianMixture());
-    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
+    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
     const svg = await renderSvg(fig.spec);
     // Cells: paths inside the rect-mark groups (4 layers x 4 lambdas x 4 sigmas).
     const groups = [...svg.matchAll(/<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)].map((m) => m[1]);
@@ -75,10 +75,35 @@ describe('Figure 1 heatmap: SVG structure', () => {
   });
 });
 
+describe('Figure 1 marks unconverged cells', () => {
+  it('a (λ, σ) cell whose cells.csv status is not_converged gets a * and is named in the subtitle', async () => {
+    const files = gaussianMixture();
+    const [header, first, ...rest] = files['cells.csv'].split('\n');
+    expect(first.startsWith('0.0001,0.01,0,')).toBe(true);
+    const dir = runDir('gaussian-mixture', { ...files, 'cells.csv': [header, first.replace(',ok,', ',not_converged,'), ...rest].join('\n') });
+    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
+    const json = JSON.stringify(fig.spec);
+    expect(json).toContain('* not converged (gradient tolerance not reached): λ=0.0001 σ=0.01');
+    const texts = [...json.matchAll(/"_text":"([^"]*)"/g)].map((m) => m[1]);
+    expect(texts.filter((t) => t.endsWith('*'))).toHaveLength(4); // the cell's four layers
+  });
+});
+
+describe('central path figure', () => {
+  it('draws the e^{2 lambda_H t} scaled traces (tw, tb) under their legend, not the unscaled ones', async () => {
+    const dir = runDir('central-path', FIXTURES['central-path'].files());
+    const fig = buildFigures(dir, { experiment: 'central-path' }, await declaredFigures('central-path')).find((f) => f.name === 'central_path') as ChartFigure;
+    const data = (fig.spec.data as { values: { t: number; panel: string; value: number; run: string }[] }).values;
+    const at = (panel: string) => data.find((r) => r.panel === panel && r.t === 5 && r.run === 'λ_H = 0.1')?.value;
+    expect(at('e^{2λ_H t} tr Σ_W')).toBeCloseTo(3 * Math.exp(-2.5), 12); // tw of the fixture, not trace_sigma_w
+    expect(at('e^{2λ_H t} tr Σ_B')).toBeCloseTo(2, 12);
+  });
+});
+
 describe('index.html', () => {
   it('shows every figure and links the CSVs and the manifest with relative links that exist', async () => {
     const dir = runDir('wd-ablation', FIXTURES['wd-ablation'].files());
-    await drawFigures(dir, { format: 'both', warn: () => {} });
+    await drawFigures(dir, await declaredFigures('wd-ablation'), { format: 'both', warn: () => {} });
     const html = readFileSync(join(dir, 'index.html'), 'utf8');
     const links = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
     expect(links).toContain('manifest.json');
@@ -104,7 +129,7 @@ describe('missing data never fails a run', () => {
     const files = gaussianMixture();
     const dir = runDir('gaussian-mixture', { 'layers.csv': files['layers.csv'].replace('rel_tail', 'something_else') });
     const warnings: string[] = [];
-    const written = await drawFigures(dir, { format: 'svg', warn: (m) => warnings.push(m) });
+    const written = await drawFigures(dir, await declaredFigures('gaussian-mixture'), { format: 'svg', warn: (m) => warnings.push(m) });
     expect(warnings.some((w) => /figure1_rel_tail skipped: layers.csv has no column rel_tail/.test(w))).toBe(true);
     expect(warnings.some((w) => /prop41_bound skipped: cells.csv not found/.test(w))).toBe(true);
     expect(written).toEqual([join(dir, 'index.html')]);
@@ -114,7 +139,7 @@ describe('missing data never fails a run', () => {
   it('an experiment without figures gets an index of its CSVs', async () => {
     const dir = runDir('no-such-experiment', { 'x.csv': 'a\n1\n' });
     const warnings: string[] = [];
-    const written = await drawFigures(dir, { warn: (m) => warnings.push(m) });
+    const written = await drawFigures(dir, await declaredFigures('no-such-experiment'), { warn: (m) => warnings.push(m) });
     expect(written).toEqual([join(dir, 'index.html')]);
     expect(warnings[0]).toMatch(/no figures are declared/);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('href="x.csv"');
@@ -124,11 +149,22 @@ describe('missing data never fails a run', () => {
     const dir = runDir('deep-rfm', FIXTURES['deep-rfm'].files());
     for (const f of readdirSync(dir)) if (f.endsWith('.npy')) rmSync(join(dir, f));
     const warnings: string[] = [];
-    const written = await drawFigures(dir, { format: 'svg', warn: (m) => warnings.push(m) });
+    const written = await drawFigures(dir, await declaredFigures('deep-rfm'), { format: 'svg', warn: (m) => warnings.push(m) });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/gram_heatmaps skipped/);
     expect(written.filter((f) => f.endsWith('.svg'))).toHaveLength(3);
     expect(existsSync(join(dir, 'figures', 'gram_heatmaps.png'))).toBe(false);
+  });
+});
+
+describe('analyze figures', () => {
+  it('an nrc analyze --out directory gets the analyze figures (declared by the CLI layer, not by an experiment)', async () => {
+    const dir = runDir('analyze', { 'features.csv': 'file,nc1,nc3\na/layer1.npy,0.5,0.2\na/layer2.npy,0.05,0.1\na/layer3.npy,0.01,0.05\n' });
+    const warnings: string[] = [];
+    const figures = buildFigures(dir, { experiment: 'analyze' }, await declaredFigures('analyze'), (m) => warnings.push(m));
+    expect(figures.map((f) => f.name)).toEqual(['analyze_nc1', 'analyze_nc3']);
+    expect(warnings.filter((w) => /analyze_nc1 |analyze_nc3 /.test(w))).toEqual([]);
+    expect(warnings.some((w) => /analyze_singular_values skipped: singular_values.csv not found/.test(w))).toBe(true);
   });
 });
 

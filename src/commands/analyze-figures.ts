@@ -1,9 +1,9 @@
 // Figures of `nrc analyze --out DIR`: each NC metric across the inputs in the order given (layers or epochs),
 // and, for weights, singular values and the tails e(r) per matrix in the style of NRC Figure 3.
 import { basename } from 'node:path';
-import { finiteRows, loadRows, MissingData, num, type Rec } from '../data.ts';
-import { figureSpec } from '../style.ts';
-import type { ChartFigure, FigureDef } from '../types.ts';
+import { finiteRows, MissingData, num, type Rec } from '../plot/data.ts';
+import { figureSpec } from '../plot/style.ts';
+import type { ChartFigure, FigureDef } from '../plot/types.ts';
 
 /** Metrics drawn across inputs, with their definitions (README, "Metrics: which NC is which"). */
 const METRICS: [string, string][] = [
@@ -16,8 +16,8 @@ const METRICS: [string, string][] = [
 function metricFigure(metric: string, title: string): FigureDef {
   return {
     name: `analyze_${metric}`,
-    build({ dir }): ChartFigure {
-      const rows = loadRows(dir, 'features.csv', ['file', metric]);
+    build({ table }): ChartFigure {
+      const rows = table('features', ['file', metric]);
       const pts: Rec[] = [];
       rows.forEach((r, i) => { if (Number.isFinite(num(r[metric]))) pts.push({ index: i + 1, input: basename(String(r.file)), value: num(r[metric]) }); });
       if (pts.length < 2) throw new MissingData(`features.csv has fewer than two inputs with a finite ${metric}`);
@@ -40,8 +40,8 @@ function metricFigure(metric: string, title: string): FigureDef {
 
 const singularValues: FigureDef = {
   name: 'analyze_singular_values',
-  build({ dir }): ChartFigure[] {
-    const rows = finiteRows(loadRows(dir, 'singular_values.csv', ['file', 'tensor', 'index', 'singular_value']), ['index'], ['singular_value']);
+  build({ table }): ChartFigure[] {
+    const rows = finiteRows(table('singular_values', ['file', 'tensor', 'index', 'singular_value']), ['index'], ['singular_value']);
     if (rows.length === 0) throw new MissingData('singular_values.csv has no positive singular values');
     const groups = new Map<string, Rec[]>();
     for (const r of rows) {
@@ -72,6 +72,5 @@ const singularValues: FigureDef = {
   },
 };
 
-export const ANALYZE_FIGURES: Record<string, FigureDef[]> = {
-  analyze: [...METRICS.map(([m, t]) => metricFigure(m, t)), singularValues],
-};
+/** The figures of an analyze --out directory (its tables are features.csv and singular_values.csv). */
+export const ANALYZE_FIGURES: FigureDef[] = [...METRICS.map(([m, t]) => metricFigure(m, t)), singularValues];

@@ -1,20 +1,15 @@
-// Figures of "AGOP as a mechanism for deep neural collapse" (Beaglehole et al.): Deep RFM NC1/NC2
-// per layer and stage, the linearised recursion, Gram-matrix heatmaps (deep-rfm); NC1 through the
-// SVD parts of each MLP layer and the Neural Feature Ansatz correlation (nn-decomposition).
+// Figures of deep-rfm (AGOP paper): NC1/NC2 per layer and stage, KRR accuracy, the linearised Gram recursion (Thm 4.3), Gram heatmaps.
+import { distinct, finiteRows, formatValue, meanBy, MissingData, num, seedCount, values, type Rec } from '../src/plot/data.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNpy } from '../../io/npy.ts';
-import { distinct, finiteRows, values, formatValue, loadRows, meanBy, MissingData, num, seedCount, thin, type Rec } from '../data.ts';
-import { errorBarLayer, figureSpec, heatmap, labelField, logAxis } from '../style.ts';
-import type { Spec } from '../render.ts';
-import type { ChartFigure, FigureDef } from '../types.ts';
-import { configLabels, trainingFigure } from './nrc.ts';
+import { readNpy } from '../src/io/npy.ts';
+import { chart, configLabels, optional, seedsNote } from '../src/plot/kit.ts';
+import type { Spec } from '../src/plot/render.ts';
+import { errorBarLayer, figureSpec, heatmap, logAxis } from '../src/plot/style.ts';
+import type { FigureDef } from '../src/plot/types.ts';
+import type { tables } from './deep-rfm.ts';
 
-const SEEDS = (n: number): string => (n > 1 ? `mean over ${n} seeds (bars: ± SD)` : 'one seed');
-
-function chart(name: string, title: string, caption: string, spec: Spec): ChartFigure {
-  return { kind: 'chart', name, title, caption, spec };
-}
+type T = typeof tables;
 
 /** Deep RFM stages in the paper's order, with the paper's notation. */
 const STAGES: [string, string][] = [
@@ -23,12 +18,13 @@ const STAGES: [string, string][] = [
   ['features', 'Φ(M_l^{1/2} X_l) (random features)'],
 ];
 
-const RFM_CONFIG = ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma'];
+/** Parameters of a Deep RFM configuration (a row of panels each when a run varies them). */
+const RFM_CONFIG = ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma'] as const;
 
-const deepRfmCollapse: FigureDef = {
+const deepRfmCollapse: FigureDef<T> = {
   name: 'deep_rfm_nc',
-  build({ dir }) {
-    const rows = loadRows(dir, 'layers.csv', ['layer', 'stage', 'nc1', 'nc2_gram', 'seed?', ...RFM_CONFIG.map((c) => `${c}?`)]);
+  build({ table }) {
+    const rows = table('layers', ['layer', 'stage', 'nc1', 'nc2_gram', 'seed?', ...optional(RFM_CONFIG)]);
     const configs = configLabels(rows, RFM_CONFIG);
     const long: Rec[] = [];
     for (const r of rows) {
@@ -47,7 +43,7 @@ const deepRfmCollapse: FigureDef = {
     const color = { field: 'stage_label', type: 'nominal', title: 'stage', sort: labels, scale: { domain: labels, range: ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'].slice(0, labels.length) }, legend: { orient: 'bottom', direction: 'horizontal' } };
     const facet: Spec = { column: { field: 'metric', type: 'nominal', title: null, sort: ['NC1 = tr Σ_W / tr Σ_B'] } };
     if (configs.length > 1) facet.row = { field: '_config', type: 'nominal', title: null };
-    const spec = figureSpec('Deep RFM: neural collapse per layer for the three stages', `AGOP paper Sec. 4, Figs. 3-4; log y; ${SEEDS(seedCount(rows))}`, {
+    const spec = figureSpec('Deep RFM: neural collapse per layer for the three stages', `AGOP paper Sec. 4, Figs. 3-4; log y; ${seedsNote(seedCount(rows), true)}`, {
       data: { values: mean },
       facet,
       spec: {
@@ -64,12 +60,12 @@ const deepRfmCollapse: FigureDef = {
   },
 };
 
-const deepRfmAccuracy: FigureDef = {
+const deepRfmAccuracy: FigureDef<T> = {
   name: 'deep_rfm_accuracy',
-  build({ dir }) {
-    const rows = finiteRows(loadRows(dir, 'accuracy.csv', ['layer', 'train_acc', 'test_acc', 'seed?']), ['layer']);
+  build({ table }) {
+    const rows = finiteRows(table('accuracy', ['layer', 'train_acc', 'test_acc', 'seed?']), ['layer']);
     const mean = meanBy(rows, ['layer'], ['train_acc', 'test_acc']);
-    const spec = figureSpec('Deep RFM: kernel ridge regression accuracy per layer', SEEDS(seedCount(rows)), {
+    const spec = figureSpec('Deep RFM: kernel ridge regression accuracy per layer', seedsNote(seedCount(rows), true), {
       data: { values: mean },
       transform: [{ fold: ['train_acc', 'test_acc'], as: ['set', 'accuracy'] }, { filter: 'isFinite(datum.accuracy)' }],
       width: 360,
@@ -85,14 +81,14 @@ const deepRfmAccuracy: FigureDef = {
   },
 };
 
-const linearized: FigureDef = {
+const linearized: FigureDef<T> = {
   name: 'linearized_gram_error',
-  build({ dir }) {
-    const rows = finiteRows(loadRows(dir, 'linearized.csv', ['layer', 'gram_error', 'gram_error_fro?', 'lambda_k?', 'lambda_phi?', 'seed?']), ['layer'], ['gram_error']);
+  build({ table }) {
+    const rows = finiteRows(table('linearized', ['layer', 'gram_error', 'gram_error_fro?', 'lambda_k?', 'lambda_phi?', 'seed?']), ['layer'], ['gram_error']);
     if (!rows.some((r) => 'lambda_k' in r)) for (const r of rows) { r.lambda_k = NaN; r.lambda_phi = NaN; }
     const mean = meanBy(rows, ['lambda_k', 'lambda_phi', 'layer'], ['gram_error']);
     for (const r of mean) r.setting = Number.isFinite(num(r.lambda_k)) ? `λ_k = ${formatValue(r.lambda_k)}, λ_Φ = ${formatValue(r.lambda_phi)}` : 'linearised Deep RFM';
-    const spec = figureSpec('Linearised Deep RFM (Thm 4.3): distance of the Gram matrix to y yᵀ', `‖X̃_lᵀ X̃_l − y yᵀ‖ per layer, log y (a straight line = exponential convergence); ${SEEDS(seedCount(rows))}`, {
+    const spec = figureSpec('Linearised Deep RFM (Thm 4.3): distance of the Gram matrix to y yᵀ', `‖X̃_lᵀ X̃_l − y yᵀ‖ per layer, log y (a straight line = exponential convergence); ${seedsNote(seedCount(rows), true)}`, {
       data: { values: mean },
       width: 380,
       height: 260,
@@ -124,7 +120,7 @@ function pool(data: Float64Array, n: number, m: number): { size: number; values:
   return { size, values: out };
 }
 
-const gramHeatmaps: FigureDef = {
+const gramHeatmaps: FigureDef<T> = {
   name: 'gram_heatmaps',
   build({ dir, warn }) {
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => /gram.*layer(\d+)\.npy$/.test(f)).sort() : [];
@@ -164,69 +160,5 @@ const gramHeatmaps: FigureDef = {
   },
 };
 
-// ---------------------------------------------------------------- nn-decomposition
-
-function stageShort(stage: string): string {
-  const s = stage.toLowerCase();
-  if (/^(input|in|x)$/.test(s)) return 'input';
-  if (/s_?v|svt|right|sv_t/.test(s)) return 'S Vᵀ';
-  if (/out/.test(s)) return 'output';
-  return stage;
-}
-
-const decomposition: FigureDef = {
-  name: 'nc1_decomposition',
-  build({ dir }) {
-    const rows = finiteRows(loadRows(dir, 'decomposition.csv', ['epoch', 'layer', 'stage', 'nc1', 'seed?']), ['epoch', 'layer'], ['nc1']);
-    if (!rows.length) throw new MissingData('decomposition.csv has no positive nc1');
-    // Stages in the order the CSV lists them (input, S V^T, output).
-    const stageOrder: string[] = [];
-    for (const r of rows) if (!stageOrder.includes(String(r.stage))) stageOrder.push(String(r.stage));
-    const epochs = distinct(rows, 'epoch').map(Number);
-    const shown = new Set(thin(epochs, 6));
-    const mean = meanBy(rows.filter((r) => shown.has(num(r.epoch))), ['epoch', 'layer', 'stage'], ['nc1']);
-    const layers = distinct(mean, 'layer').map(Number);
-    const steps: string[] = [];
-    for (const l of layers) for (const s of stageOrder) steps.push(`${l}: ${stageShort(s)}`);
-    for (const r of mean) r.step = `${r.layer}: ${stageShort(String(r.stage))}`;
-    for (const r of mean) r.nc1_lo = Math.max(num(r.nc1_lo), num(r.nc1) / 10);
-    const x = { field: 'step', type: 'ordinal', sort: steps, title: 'layer: stage (input → S Vᵀ·input → output = relu(U S Vᵀ·input))', axis: { labelAngle: -55, labelOverlap: false } };
-    const color = { field: 'epoch', type: 'ordinal', title: 'epoch', scale: { scheme: { name: 'blues', extent: [0.3, 1] } } };
-    const spec = figureSpec('NC1 through each layer’s SVD: input, S Vᵀ, output', `AGOP paper Sec. 5 (Figs. 2, 7): W_l = U S Vᵀ; log y; ${SEEDS(seedCount(rows))}`, {
-      data: { values: mean },
-      width: { step: 30 },
-      height: 280,
-      layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'nc1', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('NC1 = tr Σ_W / tr Σ_B', values(mean, 'nc1', 'nc1_lo', 'nc1_hi')) }, color, detail: { field: 'epoch' } } },
-        errorBarLayer(x, 'nc1', color),
-      ],
-    });
-    return chart(this.name, 'NC1 through input / S Vᵀ / output', 'The within-class variability falls mostly at S Vᵀ (the right singular structure), not at U or the nonlinearity.', spec);
-  },
-};
-
-const nfa: FigureDef = {
-  name: 'nfa_correlation',
-  build({ dir }) {
-    const rows = finiteRows(loadRows(dir, 'nfa.csv', ['epoch', 'layer', 'nfa_corr', 'seed?']), ['epoch', 'layer', 'nfa_corr']);
-    const mean = meanBy(rows, ['epoch', 'layer'], ['nfa_corr']);
-    const layers = labelField(mean, 'layer', 'layer ');
-    const x = { field: 'epoch', type: 'quantitative', title: 'epoch' };
-    const color = { field: 'layer_label', type: 'ordinal', sort: layers, title: null, scale: { scheme: { name: 'viridis', extent: [0, 0.85] } } };
-    const spec = figureSpec('Neural Feature Ansatz: corr(W_lᵀ W_l, AGOP_l^{1/2}) over training', `Pearson correlation after subtracting each matrix’s mean entry; ${SEEDS(seedCount(rows))}`, {
-      data: { values: mean },
-      width: 400,
-      height: 260,
-      layer: [
-        { mark: { type: 'line', point: { size: 16 } }, encoding: { x, y: { field: 'nfa_corr', type: 'quantitative', title: 'NFA correlation', scale: { domain: [Math.min(0, ...mean.map((r) => num(r.nfa_corr_lo))), 1] } }, color } },
-        { mark: { type: 'area', opacity: 0.15 }, transform: [{ filter: 'datum.n > 1' }], encoding: { x, y: { field: 'nfa_corr_lo', type: 'quantitative' }, y2: { field: 'nfa_corr_hi' }, color } },
-      ],
-    });
-    return chart(this.name, 'NFA correlation over epochs', 'AGOP paper: the Gram of each layer’s weights correlates with the square root of the AGOP w.r.t. its input (about 0.7 for MNIST MLPs).', spec);
-  },
-};
-
-export const AGOP_FIGURES: Record<string, FigureDef[]> = {
-  'deep-rfm': [deepRfmCollapse, linearized, deepRfmAccuracy, gramHeatmaps],
-  'nn-decomposition': [decomposition, nfa, trainingFigure('training', 'Training loss and accuracy')],
-};
+/** The figures of the experiment, in the order index.html shows them. */
+export const figures: FigureDef<T>[] = [deepRfmCollapse, linearized, deepRfmAccuracy, gramHeatmaps];
