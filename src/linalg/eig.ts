@@ -3,7 +3,7 @@
 import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
-import { copyBlock, formReflectorProduct, householder, putBlock } from './reflector.ts';
+import { applyBlockReflector, compactWY, copyBlock, formReflectorProduct, householder, putBlock, rowBlock } from './reflector.ts';
 import { tridiagonalQL } from './tridiagonal-ql.ts';
 import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
 import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
@@ -115,11 +115,11 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
 }
 
 /**
- * Reduce symmetric A to tridiagonal T = Q^T A Q (d diagonal, e[i] = T[i, i+1]); Q formed when wanted.
- * Blocked: panels of 32 steps with GEMM trailing updates while more than 96 columns remain, then unblocked
- * steps; Q is formed from the reflectors in blocks of 32 with GEMM (compact WY).
+ * Reduce symmetric A to tridiagonal T = Q^T A Q (d diagonal, e[i] = T[i, i+1]), Q = H_0 ... H_{n-3} kept as its
+ * reflectors. Blocked: panels of 32 steps with GEMM trailing updates while more than 96 columns remain, then
+ * unblocked steps.
  */
-function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
+function reduceToTridiagonal(A: Matrix): TridiagonalReflectors {
   const n = A.rows;
   // The working copy lives in wasm memory when the fast path is on (the panels' matrix-vector products run there).
   const a = workspace(n * n);
@@ -134,7 +134,13 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   } finally {
     releaseWorkspace(a);
   }
-  const { d, e, vs, betas } = f;
+  return f;
+}
+
+/** As reduceToTridiagonal, with Q formed when wanted (from the reflectors in compact WY blocks with GEMM). */
+function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
+  const n = A.rows;
+  const { d, e, vs, betas } = reduceToTridiagonal(A);
   if (!wantQ) return { d, e };
   // Q = H_0 H_1 ... H_{n-3}, reflector k acting on coordinates k+1..n-1.
   const Q = Matrix.eye(n);
@@ -143,6 +149,25 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
     for (let i = 0; i < n - 1; i++) Q.data.set(Q1.data.subarray(i * (n - 1), (i + 1) * (n - 1)), (i + 1) * n + 1);
   }
   return { d, e, Q };
+}
+
+/** Reflectors per compact WY block in the back-transformation. */
+const BACK_BLOCK = 64;
+
+/**
+ * Z := Q Z in place for Q = H_0 ... H_{n-3} of the reduction (H_k on coordinates k+1..n-1): blocks of reflectors
+ * in compact WY form applied last to first, each as three GEMMs on rows k0+1.. of Z (LAPACK dormtr's scheme).
+ */
+function backTransform(f: TridiagonalReflectors, Z: Matrix): void {
+  const n = Z.rows, count = n - 2;
+  const k0s: number[] = [];
+  for (let k0 = 0; k0 < count; k0 += BACK_BLOCK) k0s.push(k0);
+  for (let b = k0s.length - 1; b >= 0; b--) {
+    checkStop();
+    const k0 = k0s[b];
+    const { V, T } = compactWY(n - 1, f.vs, f.betas, k0, Math.min(k0 + BACK_BLOCK, count));
+    applyBlockReflector(V, T, rowBlock(Z, k0 + 1, n), false);
+  }
 }
 
 function descendingOrder(values: Float64Array): Int32Array {
@@ -162,8 +187,8 @@ function assertSymmetricShape(A: Matrix, what: string): void {
 export function eigSym(A: Matrix): EigSym {
   assertSymmetricShape(A, 'eigSym');
   const n = A.rows;
+  if (n > STEDC_LEAF) return eigSymDC(reduceToTridiagonal(A));
   const { d, e, Q } = tridiagonalize(A, true);
-  if (n > STEDC_LEAF) return eigSymDC(d, e, Q!);
   tridiagonalQL(d, e, Q);
   const order = descendingOrder(d);
   const values = new Float64Array(n);
@@ -177,18 +202,23 @@ export function eigSym(A: Matrix): EigSym {
   return { values, vectors };
 }
 
-/** The eigenpairs of T = Q^T A Q by divide and conquer; A's eigenvectors Q Z by one GEMM, columns in descending order. */
-function eigSymDC(d: Float64Array, e: Float64Array, Q: Matrix): EigSym {
-  const n = d.length;
-  const { values: lam, VT } = tridiagonalEigDC(d, e);
+/**
+ * The eigenpairs of T = Q^T A Q by divide and conquer; A's eigenvectors Q Z by the reflectors applied to Z
+ * (Q is never formed), columns in descending order of the eigenvalues.
+ */
+function eigSymDC(f: TridiagonalReflectors): EigSym {
+  const n = f.d.length;
+  const { values: lam, VT } = tridiagonalEigDC(f.d, f.e);
   const order = descendingOrder(lam);
   const values = new Float64Array(n);
-  const ZT = new Matrix(n, n); // row j = eigenvector of values[j] in the tridiagonal's coordinates
+  const Z = new Matrix(n, n), z = Z.data; // column j = eigenvector of values[j] in the tridiagonal's coordinates
   for (let j = 0; j < n; j++) {
+    const o = order[j] * n;
     values[j] = lam[order[j]];
-    ZT.data.set(VT.subarray(order[j] * n, (order[j] + 1) * n), j * n);
+    for (let i = 0; i < n; i++) z[i * n + j] = VT[o + i];
   }
-  return { values, vectors: gemm(Q, ZT, { transB: true }) };
+  backTransform(f, Z);
+  return { values, vectors: Z };
 }
 
 /** Eigenvalues of a symmetric matrix, descending. */
