@@ -3,7 +3,8 @@
 import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
-import { applyBlockReflector, compactWY, copyBlock, formReflectorProduct, householder, putBlock, rowBlock } from './reflector.ts';
+import { applyBlockReflector, compactWY, formReflectorProduct, householder, putBlock, rowBlock } from './reflector.ts';
+import { transposeBlock } from './ops.ts';
 import { tridiagonalQL } from './tridiagonal-ql.ts';
 import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
 import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
@@ -75,9 +76,16 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
       VWt.data.set(vq, j * nt); VWt.data.set(wq, (nb + j) * nt);
       WVt.data.set(wq, j * nt); WVt.data.set(vq, (nb + j) * nt);
     }
-    const C = copyBlock(a, n, q, n, q, n);
-    gemm(VWt, WVt, { transA: true, alpha: -1, beta: 1, C });
-    putBlock(a, n, q, q, C);
+    // The trailing block as a resident workspace, so the GEMM reads and writes it in place.
+    const c = workspace(nt * nt);
+    try {
+      for (let i = 0; i < nt; i++) c.set(a.subarray((q + i) * n + q, (q + i + 1) * n), i * nt);
+      const C = new Matrix(nt, nt, c);
+      gemm(VWt, WVt, { transA: true, alpha: -1, beta: 1, C });
+      putBlock(a, n, q, q, C);
+    } finally {
+      releaseWorkspace(c);
+    }
   } finally {
     releaseWorkspace(ws);
   }
@@ -211,14 +219,20 @@ function eigSymDC(f: TridiagonalReflectors): EigSym {
   const { values: lam, VT } = tridiagonalEigDC(f.d, f.e);
   const order = descendingOrder(lam);
   const values = new Float64Array(n);
-  const Z = new Matrix(n, n), z = Z.data; // column j = eigenvector of values[j] in the tridiagonal's coordinates
-  for (let j = 0; j < n; j++) {
-    const o = order[j] * n;
-    values[j] = lam[order[j]];
-    for (let i = 0; i < n; i++) z[i * n + j] = VT[o + i];
+  // Z: column j = eigenvector of values[j] in the tridiagonal's coordinates; resident in wasm memory when the
+  // fast path is on, so the back-transformation's GEMMs update it in place.
+  const z = workspace(n * n), ZT = new Float64Array(n * n);
+  try {
+    for (let j = 0; j < n; j++) {
+      values[j] = lam[order[j]];
+      ZT.set(VT.subarray(order[j] * n, (order[j] + 1) * n), j * n);
+    }
+    transposeBlock(ZT, 0, n, n, n, z, 0, n);
+    backTransform(f, new Matrix(n, n, z));
+    return { values, vectors: new Matrix(n, n, z.slice()) };
+  } finally {
+    releaseWorkspace(z);
   }
-  backTransform(f, Z);
-  return { values, vectors: Z };
 }
 
 /** Eigenvalues of a symmetric matrix, descending. */

@@ -9,6 +9,7 @@
 // differences (D_p - D_j) + mu carry no cancellation (Gu & Eisenstat 1995, Sec. 3; LAPACK Working Note 89).
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
+import { releaseWorkspace, workspace } from './level2.ts';
 
 const EPS = Number.EPSILON;
 
@@ -114,11 +115,24 @@ export function updateRows(
   for (let t = 0; t < K; t++) if (flags[kept[t]] & bit) sel.push(t);
   const ns = sel.length;
   if (ns === 0) return;
-  const A = new Matrix(ns, nrows);
-  for (let a = 0; a < ns; a++) {
-    const o = kept[sel[a]] * ldb + r0;
-    A.data.set(basisT.subarray(o, o + nrows), a * nrows);
+  // Operand and product as resident workspaces (used in place by the fast GEMM), released last in, first out.
+  const ad = workspace(ns * nrows), cd = workspace(K * nrows);
+  try {
+    const A = new Matrix(ns, nrows, ad);
+    for (let a = 0; a < ns; a++) {
+      const o = kept[sel[a]] * ldb + r0;
+      ad.set(basisT.subarray(o, o + nrows), a * nrows);
+    }
+    product(X, ldx, A, M, K, sel, r0, nrows, new Matrix(K, nrows, cd));
+  } finally {
+    releaseWorkspace(cd);
+    releaseWorkspace(ad);
   }
+}
+
+/** X[i, r0..] := (M restricted to the columns sel) A, through C. */
+function product(X: Float64Array, ldx: number, A: Matrix, M: Float64Array, K: number, sel: number[], r0: number, nrows: number, C: Matrix): void {
+  const ns = sel.length;
   let Ms: Matrix;
   if (ns === K) Ms = new Matrix(K, K, M);
   else {
@@ -129,6 +143,6 @@ export function updateRows(
       for (let a = 0; a < ns; a++) ms[q + a] = M[o + sel[a]];
     }
   }
-  const C = gemm(Ms, A); // K x nrows
+  gemm(Ms, A, { C }); // K x nrows
   for (let i = 0; i < K; i++) X.set(C.data.subarray(i * nrows, i * nrows + nrows), i * ldx + r0);
 }
