@@ -6,7 +6,7 @@
 // interlace the poles: root i lies in (D_i, D_{i+1}), the last in (D_{K-1}, D_{K-1} + sum_j w_j) (Golub 1973,
 // "Some modified matrix eigenvalue problems", Sec. 5). Each root is sought relative to its nearer pole p as
 // x = D_p + mu, with the caller forming the pole differences D_j - D_p to full precision, so that root-minus-pole
-// differences (D_p - D_j) + mu carry no cancellation (Gu & Eisenstat 1995, Sec. 3; LAPACK Working Note 89).
+// differences (D_p - D_j) + mu carry no cancellation (Gu & Eisenstat 1995, Sec. 3; LAPACK dlaed4).
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { releaseWorkspace, workspace } from './level2.ts';
@@ -45,7 +45,7 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
       const f = 1 + psi + phi;
       if (f === 0) break;
       if (f < 0) lo = x; else hi = x;
-      // Rounding error bound of f (Gu & Eisenstat 1995, Sec. 3.1; LAPACK Working Note 89, dlaed4's stopping test).
+      // Rounding error bound of f (as in LAPACK dlaed4's stopping test).
       const err = EPS * (8 * (phi - psi + 1) + Math.abs(x) * (dpsi + dphi));
       if (Math.abs(f) <= err) break;
       if (!(hi - lo > 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
@@ -81,7 +81,7 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
 }
 
 /**
- * Löwner's formula (Gu & Eisenstat 1995, Eq. 3.6): the weights zh for which the computed roots are exact,
+ * Löwner's formula (Gu & Eisenstat 1995, Sec. 3, Löwner's theorem): the weights zh for which the computed roots are exact,
  * |zh_j|^2 = prod_i (x_i - D_j) / prod_{i != j} (D_i - D_j), with the signs of z. rootMinusPole(i, j) = x_i - D_j
  * and poleDiff(i, j) = D_i - D_j, both to full precision; the factors are paired by interlacing so no partial
  * product over- or underflows.

@@ -4,16 +4,17 @@
 //
 // A block T (rows lo..lo+n-1) is split after row k = n1 - 1 with beta = T[k, k+1], rho = |beta|, s = sign(beta):
 //   T = diag(T1', T2') + rho u u^T,   u = e_k + s e_{k+1},
-// where T1' and T2' are T's diagonal blocks with rho subtracted from T1'[k, k] and T2'[0, 0] (Cuppen 1981, Eq. 2.1).
+// where T1' and T2' are T's diagonal blocks with rho subtracted from T1'[k, k] and T2'[0, 0] (Cuppen 1981, Sec. 2).
 // With T1' = Q1 D1 Q1^T and T2' = Q2 D2 Q2^T (solved recursively),
 //   T = diag(Q1, Q2) (D + rho z z^T) diag(Q1, Q2)^T,   z = (last row of Q1, s * first row of Q2),
 // and the eigenpairs of D + rho z z^T follow from the secular equation 1 + sum_j rho z_j^2 / (D_j - x) = 0
-// (secular.ts). Deflation (LAPACK Working Note 89 / dlaed2's criteria, tol = 8 eps max(|D|, rho |z|^2)): a pole j
-// with sqrt(rho) |z_j| * sqrt(rho) |z| <= tol is an eigenvalue with its basis vector; two poles whose Givens
-// rotation (zeroing one z entry) leaves an off-diagonal (D_j - D_q) c s of at most tol are rotated and one of them
-// deflated. Remaining z are replaced by Löwner's weights (Gu & Eisenstat 1995, Eq. 3.6), so the eigenvectors
-// zh_j / (D_j - lambda_i) are orthogonal to working precision. The vector update of a merge is one GEMM per half
-// (rows of Q1 and of Q2, on the basis vectors supported there). Leaves (<= LEAF rows) use the QL iteration.
+// (secular.ts). Deflation (as in LAPACK dlaed2, tol = 8 eps max(|D|, rho |z|^2)): a pole j with
+// sqrt(rho) |z_j| * sqrt(rho) |z| <= tol is an eigenvalue with its basis vector; two poles whose Givens rotation
+// (zeroing one z entry) leaves an off-diagonal (D_j - D_q) c s of at most tol are rotated and one of them
+// deflated. Remaining z are replaced by Löwner's weights (Gu & Eisenstat 1995, Sec. 3, Löwner's theorem), so
+// the eigenvectors zh_j / (D_j - lambda_i) are orthogonal to working precision. The vector update of a merge is
+// one GEMM per half (rows of Q1 and of Q2, on the basis vectors supported there). Leaves (<= STEDC_LEAF rows)
+// use the QL iteration.
 import { tridiagonalQL } from './tridiagonal-ql.ts';
 import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
@@ -71,7 +72,7 @@ function solve(d: Float64Array, e: Float64Array, lo: number, n: number): Sub {
   checkStop();
   const n1 = n >> 1, n2 = n - n1;
   const beta = e[lo + n1 - 1], rho = Math.abs(beta), sgn = beta >= 0 ? 1 : -1;
-  d[lo + n1 - 1] -= rho; d[lo + n1] -= rho; // Cuppen 1981, Eq. 2.1
+  d[lo + n1 - 1] -= rho; d[lo + n1] -= rho; // Cuppen 1981, Sec. 2: T = diag(T1', T2') + rho u u^T
   const left = solve(d, e, lo, n1);
   const right = solve(d, e, lo + n1, n2);
   return merge(left, right, n1, n2, rho, sgn);
@@ -158,7 +159,7 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, rho: number, sgn: number)
         lam[i] = (pp + mi) * scale;
         let nv = 0;
         for (let j = 0; j < K; j++) {
-          const v = zh[j] / ((Pk[j] - pp) - mi); // zh_j / (D_j - lambda_i), Gu & Eisenstat 1995, Eq. 3.4
+          const v = zh[j] / ((Pk[j] - pp) - mi); // eigenvector of D + zh zh^T: zh_j / (D_j - lambda_i) (Bunch, Nielsen & Sorensen 1978)
           M[o + j] = v; nv += v * v;
         }
         const iv = 1 / Math.sqrt(nv);
