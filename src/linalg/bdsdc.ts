@@ -31,6 +31,7 @@ import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { transposeBlock } from './ops.ts';
 import { bidiagonalQR } from './bdqr.ts';
+import { lownerZ, secularRoots, updateRows } from './secular.ts';
 
 const EPS = Number.EPSILON;
 /** Subproblems with at most this many rows are solved by the bidiagonal QR iteration. */
@@ -239,8 +240,8 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
 
   // Secular equation, Löwner z, singular vectors of the deflated arrow.
   const sig = new Float64Array(K), piv = new Int32Array(K), tau = new Float64Array(K);
-  secularRoots(Pk, zk, sig, piv, tau);
-  const zh = lownerZ(Pk, zk, sig, piv, tau);
+  secularRootsSquared(Pk, zk, sig, piv, tau);
+  const zh = lownerZSquared(Pk, zk, sig, piv, tau);
   const UM = new Float64Array(K * K), VM = new Float64Array(K * K); // row i = singular vector i of the arrow
   const vcol = new Float64Array(K);
   if (K === 1) { UM[0] = zk[0] < 0 ? -1 : 1; VM[0] = 1; } // M = [z_0] (z_0 = 0 when the block is zero)
@@ -283,119 +284,33 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
 }
 
 /**
- * New vectors i < K, entries r0..r0+nrows-1 (XT[i, r0 + r], row length ldx) := sum over the kept basis vectors t
- * whose support includes these rows of M[i, t] * basisT[kept[t], r0 + r]: one GEMM on the gathered blocks.
- */
-function updateRows(
-  X: Float64Array, ldx: number, basisT: Float64Array, ldb: number, kept: number[], flags: Uint8Array,
-  M: Float64Array, K: number, r0: number, nrows: number, bit: number,
-): void {
-  if (nrows === 0) return;
-  const sel: number[] = [];
-  for (let t = 0; t < K; t++) if (flags[kept[t]] & bit) sel.push(t);
-  const ns = sel.length;
-  if (ns === 0) return;
-  const A = new Matrix(ns, nrows);
-  for (let a = 0; a < ns; a++) {
-    const o = kept[sel[a]] * ldb + r0;
-    A.data.set(basisT.subarray(o, o + nrows), a * nrows);
-  }
-  let Ms: Matrix;
-  if (ns === K) Ms = new Matrix(K, K, M);
-  else {
-    Ms = new Matrix(K, ns);
-    const ms = Ms.data;
-    for (let i = 0; i < K; i++) {
-      const o = i * K, q = i * ns;
-      for (let a = 0; a < ns; a++) ms[q + a] = M[o + sel[a]];
-    }
-  }
-  const C = gemm(Ms, A); // K x nrows
-  for (let i = 0; i < K; i++) X.set(C.data.subarray(i * nrows, i * nrows + nrows), i * ldx + r0);
-}
-
-/**
  * Roots of 1 + sum_j z_j^2 / (P_j^2 - x) = 0 for 0 = P_0 < P_1 < ... < P_{K-1}, all z_j != 0: root i is
- * sigma_i^2 in (P_i^2, P_{i+1}^2), returned as sigma_i = P[piv_i] + tau_i with piv_i in {i, i+1}.
+ * sigma_i^2 in (P_i^2, P_{i+1}^2), returned as sigma_i = P[piv_i] + tau_i with piv_i in {i, i+1} (secular.ts;
+ * pole differences P_j^2 - P_p^2 formed as (P_j - P_p)(P_j + P_p)).
  */
-function secularRoots(P: Float64Array, z: Float64Array, sig: Float64Array, piv: Int32Array, tau: Float64Array): void {
+function secularRootsSquared(P: Float64Array, z: Float64Array, sig: Float64Array, piv: Int32Array, tau: Float64Array): void {
   const K = P.length;
-  const z2 = new Float64Array(K), delta = new Float64Array(K);
+  const z2 = new Float64Array(K);
   let zn2 = 0;
   for (let j = 0; j < K; j++) { z2[j] = z[j] * z[j]; zn2 += z2[j]; }
   if (K === 1) { sig[0] = Math.abs(z[0]); piv[0] = 0; tau[0] = sig[0]; return; }
-  const setDelta = (p: number): void => {
+  const mu = new Float64Array(K);
+  secularRoots(z2, zn2, (p, out) => {
     const pp = P[p];
-    for (let j = 0; j < K; j++) delta[j] = (P[j] - pp) * (P[j] + pp);
-  };
+    for (let j = 0; j < K; j++) out[j] = (P[j] - pp) * (P[j] + pp);
+  }, piv, mu);
   for (let i = 0; i < K; i++) {
-    let p: number, lo: number, hi: number, mu: number;
-    const last = i === K - 1;
-    if (!last) {
-      setDelta(i);
-      const mid = 0.5 * delta[i + 1];
-      let f = 1;
-      for (let j = 0; j < K; j++) f += z2[j] / (delta[j] - mid);
-      if (f > 0) { p = i; lo = 0; hi = mid; mu = mid; }
-      else { p = i + 1; setDelta(p); lo = 0.5 * delta[i]; hi = 0; mu = lo; }
-    } else {
-      p = i; setDelta(p); lo = 0; hi = zn2; mu = zn2;
-    }
-    for (let iter = 0; iter < 200; iter++) {
-      let psi = 0, dpsi = 0, phi = 0, dphi = 0;
-      for (let j = 0; j <= i; j++) { const t = delta[j] - mu, w = z2[j] / t; psi += w; dpsi += w / t; }
-      for (let j = i + 1; j < K; j++) { const t = delta[j] - mu, w = z2[j] / t; phi += w; dphi += w / t; }
-      const f = 1 + psi + phi;
-      if (f === 0) break;
-      if (f < 0) lo = mu; else hi = mu;
-      const err = EPS * (8 * (phi - psi + 1) + Math.abs(mu) * (dpsi + dphi));
-      if (Math.abs(f) <= err) break;
-      if (!(hi - lo > 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
-      // Two-pole model: psi ~ cp + q/(delta_i - x), phi ~ cf + s/(delta_{i+1} - x), fitted at mu; step eta.
-      const a = delta[i] - mu;
-      let eta = NaN;
-      if (last) {
-        const C = 1 + psi - dpsi * a, q = dpsi * a * a;
-        if (C > 0) eta = a + q / C;
-      } else {
-        const b = delta[i + 1] - mu;
-        const q = dpsi * a * a, s = dphi * b * b;
-        const C = 1 + (psi - dpsi * a) + (phi - dphi * b);
-        const Bq = C * (a + b) + q + s, Cc = a * b * f;
-        if (C === 0) eta = Cc / Bq;
-        else {
-          const disc = Bq * Bq - 4 * C * Cc;
-          if (disc >= 0) {
-            const tq = Bq + (Bq >= 0 ? 1 : -1) * Math.sqrt(disc);
-            const r1 = tq / (2 * C), r2 = (2 * Cc) / tq;
-            const in1 = r1 > a && r1 < b, in2 = r2 > a && r2 < b;
-            eta = in2 ? r2 : in1 ? r1 : NaN;
-          }
-        }
-      }
-      let next = mu + eta;
-      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-      if (next === mu) break;
-      mu = next;
-    }
-    const pp = P[p];
-    const t = mu / (pp + Math.sqrt(pp * pp + mu));
-    piv[i] = p; tau[i] = t; sig[i] = pp + t;
+    const pp = P[piv[i]];
+    const t = mu[i] / (pp + Math.sqrt(pp * pp + mu[i])); // sigma - P_p = mu / (sigma + P_p)
+    tau[i] = t; sig[i] = pp + t;
   }
 }
 
-/** Löwner: z-hat with |zh_j|^2 = prod_i (sigma_i^2 - P_j^2) / prod_{i != j} (P_i^2 - P_j^2), signs of z. */
-function lownerZ(P: Float64Array, z: Float64Array, sig: Float64Array, piv: Int32Array, tau: Float64Array): Float64Array {
-  const K = P.length;
-  const zh = new Float64Array(K);
-  const dif = (i: number, j: number): number => (P[piv[i]] - P[j]) + tau[i];
-  for (let j = 0; j < K; j++) {
-    const pj = P[j];
-    let prod = dif(K - 1, j) * (sig[K - 1] + pj);
-    for (let i = 0; i < j; i++) prod *= (dif(i, j) * (sig[i] + pj)) / ((P[i] - pj) * (P[i] + pj));
-    for (let i = j; i < K - 1; i++) prod *= (dif(i, j) * (sig[i] + pj)) / ((P[i + 1] - pj) * (P[i + 1] + pj));
-    const m = Math.sqrt(Math.abs(prod));
-    zh[j] = z[j] >= 0 ? m : -m;
-  }
-  return zh;
+/** Löwner (secular.ts) for the squared poles: sigma_i^2 - P_j^2 = (sigma_i - P_j)(sigma_i + P_j). */
+function lownerZSquared(P: Float64Array, z: Float64Array, sig: Float64Array, piv: Int32Array, tau: Float64Array): Float64Array {
+  return lownerZ(
+    z,
+    (i, j) => ((P[piv[i]] - P[j]) + tau[i]) * (sig[i] + P[j]),
+    (i, j) => (P[i] - P[j]) * (P[i] + P[j]),
+  );
 }

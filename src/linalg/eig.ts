@@ -1,10 +1,12 @@
-// Symmetric eigendecomposition (DESIGN.md, "src/linalg/"): Householder tridiagonalisation, then
-// implicit QL with Wilkinson-type shifts (Golub & Van Loan 8.3), rotations logged and applied at the end.
+// Symmetric eigendecomposition (DESIGN.md, "src/linalg/"): Householder tridiagonalisation, then divide and
+// conquer on the tridiagonal (stedc.ts) for the vectors, or implicit QL (tridiagonal-ql.ts) for values only and small n.
 import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
-import { copyBlock, formReflectorProduct, householder, putBlock } from './reflector.ts';
-import { RotationLog } from './rotations.ts';
+import { applyBlockReflector, compactWY, formReflectorProduct, householder, putBlock, rowBlock } from './reflector.ts';
+import { transposeBlock } from './ops.ts';
+import { tridiagonalQL } from './tridiagonal-ql.ts';
+import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
 import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
 
 /** A = V diag(values) V^T for symmetric A; values descending, eigenvectors are the columns of `vectors`. */
@@ -74,9 +76,16 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
       VWt.data.set(vq, j * nt); VWt.data.set(wq, (nb + j) * nt);
       WVt.data.set(wq, j * nt); WVt.data.set(vq, (nb + j) * nt);
     }
-    const C = copyBlock(a, n, q, n, q, n);
-    gemm(VWt, WVt, { transA: true, alpha: -1, beta: 1, C });
-    putBlock(a, n, q, q, C);
+    // The trailing block as a resident workspace, so the GEMM reads and writes it in place.
+    const c = workspace(nt * nt);
+    try {
+      for (let i = 0; i < nt; i++) c.set(a.subarray((q + i) * n + q, (q + i + 1) * n), i * nt);
+      const C = new Matrix(nt, nt, c);
+      gemm(VWt, WVt, { transA: true, alpha: -1, beta: 1, C });
+      putBlock(a, n, q, q, C);
+    } finally {
+      releaseWorkspace(c);
+    }
   } finally {
     releaseWorkspace(ws);
   }
@@ -114,11 +123,11 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
 }
 
 /**
- * Reduce symmetric A to tridiagonal T = Q^T A Q (d diagonal, e[i] = T[i, i+1]); Q formed when wanted.
- * Blocked: panels of 32 steps with GEMM trailing updates while more than 96 columns remain, then unblocked
- * steps; Q is formed from the reflectors in blocks of 32 with GEMM (compact WY).
+ * Reduce symmetric A to tridiagonal T = Q^T A Q (d diagonal, e[i] = T[i, i+1]), Q = H_0 ... H_{n-3} kept as its
+ * reflectors. Blocked: panels of 32 steps with GEMM trailing updates while more than 96 columns remain, then
+ * unblocked steps.
  */
-function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
+function reduceToTridiagonal(A: Matrix): TridiagonalReflectors {
   const n = A.rows;
   // The working copy lives in wasm memory when the fast path is on (the panels' matrix-vector products run there).
   const a = workspace(n * n);
@@ -133,7 +142,13 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   } finally {
     releaseWorkspace(a);
   }
-  const { d, e, vs, betas } = f;
+  return f;
+}
+
+/** As reduceToTridiagonal, with Q formed when wanted (from the reflectors in compact WY blocks with GEMM). */
+function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
+  const n = A.rows;
+  const { d, e, vs, betas } = reduceToTridiagonal(A);
   if (!wantQ) return { d, e };
   // Q = H_0 H_1 ... H_{n-3}, reflector k acting on coordinates k+1..n-1.
   const Q = Matrix.eye(n);
@@ -144,78 +159,23 @@ function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {
   return { d, e, Q };
 }
 
-/**
- * Implicit QL on the tridiagonal (d, e) in place; e[i] couples d[i] and d[i+1]. When Z (n x n, row-major)
- * is given, the rotations of each sweep are applied to its columns in one pass over its rows.
- */
-function tridiagonalQL(d: Float64Array, e: Float64Array, Z?: Matrix): void {
-  const n = d.length;
-  if (n <= 1) return;
-  const ee = new Float64Array(n); // ee[n-1] = 0 sentinel
-  ee.set(e);
-  const cs = new Float64Array(n), sn = new Float64Array(n);
-  // The rotations are logged and applied to Z at the end (rotations.ts: cache-blocked, WebAssembly on threads).
-  const log = Z ? new RotationLog() : undefined;
-  const cr = new Float64Array(n), sr = new Float64Array(n);
-  // Deflation threshold: relative to the neighbouring diagonal, or absolute at eps * ||T|| (backward
-  // stable). The relative test alone never fires inside a cluster of (near-)zero eigenvalues, as in
-  // singular PSD matrices such as an AGOP.
-  let tnorm = 0;
-  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(ee[i]) + (i > 0 ? Math.abs(ee[i - 1]) : 0));
-  const floor = Number.EPSILON * tnorm;
-  for (let l = 0; l < n; l++) {
-    if ((l & 15) === 0) checkStop();
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(ee[m]) <= Number.EPSILON * dd || Math.abs(ee[m]) <= floor) break;
-      }
-      if (m === l) break;
-      if (++iter > 60) throw new Error('eigSym: QL iteration did not converge');
-      let g = (d[l + 1] - d[l]) / (2 * ee[l]);
-      let r = Math.hypot(g, 1);
-      g = d[m] - d[l] + ee[l] / (g + (g >= 0 ? r : -r));
-      let s = 1, c = 1, p = 0;
-      let i = m - 1;
-      let underflow = false;
-      for (; i >= l; i--) {
-        const f = s * ee[i], b = c * ee[i];
-        r = Math.hypot(f, g);
-        ee[i + 1] = r;
-        if (r === 0) { d[i + 1] -= p; ee[m] = 0; underflow = true; break; }
-        s = f / r; c = g / r;
-        g = d[i + 1] - p;
-        r = (d[i] - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-        cs[i] = c; sn[i] = s;
-      }
-      if (log) {
-        // Columns (j, j+1), j = m-1 down to `stop` (or l): col_{j+1} := s col_j + c h, h := c col_j - s h with h
-        // carried from column m. With the columns in reverse order (j -> n-1-j) this is an ascending chain
-        // of the log on columns n-1-m .. n-1-stop with the same (c, s).
-        const stop = underflow ? i + 1 : l;
-        for (let j = m - 1; j >= stop; j--) { cr[n - 2 - j] = cs[j]; sr[n - 2 - j] = sn[j]; }
-        log.chain(n - 1 - m, n - 1 - stop, cr, sr);
-      }
-      if (underflow) continue;
-      d[l] -= p; ee[l] = g; ee[m] = 0;
-    }
-  }
-  if (Z && log) {
-    reverseColumns(Z);
-    log.apply(Z.data, n, n);
-    reverseColumns(Z);
-  }
-}
+/** Reflectors per compact WY block in the back-transformation. */
+const BACK_BLOCK = 64;
 
-/** Z's columns in reverse order, in place. */
-function reverseColumns(Z: Matrix): void {
-  const z = Z.data, n = Z.cols;
-  for (let r = 0; r < Z.rows; r++) z.subarray(r * n, (r + 1) * n).reverse();
+/**
+ * Z := Q Z in place for Q = H_0 ... H_{n-3} of the reduction (H_k on coordinates k+1..n-1): blocks of reflectors
+ * in compact WY form applied last to first, each as three GEMMs on rows k0+1.. of Z (LAPACK dormtr's scheme).
+ */
+function backTransform(f: TridiagonalReflectors, Z: Matrix): void {
+  const n = Z.rows, count = n - 2;
+  const k0s: number[] = [];
+  for (let k0 = 0; k0 < count; k0 += BACK_BLOCK) k0s.push(k0);
+  for (let b = k0s.length - 1; b >= 0; b--) {
+    checkStop();
+    const k0 = k0s[b];
+    const { V, T } = compactWY(n - 1, f.vs, f.betas, k0, Math.min(k0 + BACK_BLOCK, count));
+    applyBlockReflector(V, T, rowBlock(Z, k0 + 1, n), false);
+  }
 }
 
 function descendingOrder(values: Float64Array): Int32Array {
@@ -228,10 +188,14 @@ function assertSymmetricShape(A: Matrix, what: string): void {
   if (A.rows !== A.cols) throw new RangeError(`${what}: matrix is ${A.rows}x${A.cols}, not square`);
 }
 
-/** Eigenvalues (descending) and orthonormal eigenvectors (columns) of a symmetric matrix. */
+/**
+ * Eigenvalues (descending) and orthonormal eigenvectors (columns) of a symmetric matrix: tridiagonalisation,
+ * then divide and conquer on the tridiagonal (stedc.ts) above STEDC_LEAF rows, the QL iteration below.
+ */
 export function eigSym(A: Matrix): EigSym {
   assertSymmetricShape(A, 'eigSym');
   const n = A.rows;
+  if (n > STEDC_LEAF) return eigSymDC(reduceToTridiagonal(A));
   const { d, e, Q } = tridiagonalize(A, true);
   tridiagonalQL(d, e, Q);
   const order = descendingOrder(d);
@@ -245,6 +209,32 @@ export function eigSym(A: Matrix): EigSym {
   }
   return { values, vectors };
 }
+
+/**
+ * The eigenpairs of T = Q^T A Q by divide and conquer; A's eigenvectors Q Z by the reflectors applied to Z
+ * (Q is never formed), columns in descending order of the eigenvalues.
+ */
+function eigSymDC(f: TridiagonalReflectors): EigSym {
+  const n = f.d.length;
+  const { values: lam, VT } = tridiagonalEigDC(f.d, f.e);
+  const order = descendingOrder(lam);
+  const values = new Float64Array(n);
+  // Z: column j = eigenvector of values[j] in the tridiagonal's coordinates; resident in wasm memory when the
+  // fast path is on, so the back-transformation's GEMMs update it in place.
+  const z = workspace(n * n), ZT = new Float64Array(n * n);
+  try {
+    for (let j = 0; j < n; j++) {
+      values[j] = lam[order[j]];
+      ZT.set(VT.subarray(order[j] * n, (order[j] + 1) * n), j * n);
+    }
+    transposeBlock(ZT, 0, n, n, n, z, 0, n);
+    backTransform(f, new Matrix(n, n, z));
+    return { values, vectors: new Matrix(n, n, z.slice()) };
+  } finally {
+    releaseWorkspace(z);
+  }
+}
+
 /** Eigenvalues of a symmetric matrix, descending. */
 export function eigValuesSym(A: Matrix): Float64Array {
   assertSymmetricShape(A, 'eigValuesSym');

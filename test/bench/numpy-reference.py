@@ -28,19 +28,22 @@ for dtype, tag in ((np.float64, "f64"), (np.float32, "f32")) if want("gemm_") el
         b = rng.standard_normal((784, 400)).astype(dtype)
         emit(f"gemm_{tag}_{m}x784x400_t{threads}", best(lambda: a @ b, 5), 2 * m * 784 * 400)
 
-if want("svd_") or want("eig_sym_") or want("cholesky_"):
+if want("svd_") or want("cholesky_"):
   a = rng.standard_normal((784, 400))
   emit(f"svd_values_784x400_t{threads}", best(lambda: np.linalg.svd(a, compute_uv=False), 5))
   emit(f"svd_thin_784x400_t{threads}", best(lambda: np.linalg.svd(a, full_matrices=False), 5))
   c = rng.standard_normal((1000, 1000))
   emit(f"svd_values_1000x1000_t{threads}", best(lambda: np.linalg.svd(c, compute_uv=False), 2))
   emit(f"svd_thin_1000x1000_t{threads}", best(lambda: np.linalg.svd(c, full_matrices=False), 2))
-  e = rng.standard_normal((1000, 1000))
-  sym = e + e.T
-  emit(f"eig_sym_1000_t{threads}", best(lambda: np.linalg.eigh(sym), 2))
   g = rng.standard_normal((4000, 4000))
   spd = g @ g.T + 4000 * np.eye(4000)
   emit(f"cholesky_f64_4000_t{threads}", best(lambda: np.linalg.cholesky(spd), 2), 4000 ** 3 / 3)
+
+
+for n in (200, 500, 1000) if want("eig_sym_") else ():
+  e = rng.standard_normal((n, n))
+  sym = e + e.T
+  emit(f"eig_sym_{n}_t{threads}", best(lambda: np.linalg.eigh(sym), 5 if n < 1000 else 2))
 
 
 def autoencoder_step():
