@@ -2,7 +2,7 @@
 // predictors f(x) = sum_j alpha_j k(x, z_j) and for any model that can hand over its Jacobians.
 // Everything heavy is a GEMM; no N x K x d gradient tensor is ever formed.
 import { Matrix, gemm, gemmF32 } from '../linalg/index.ts';
-import { type KernelSpec, checkBandwidth, gradientWeights, kernelFromSquaredDistances, squaredDistances } from './kernel.ts';
+import { type KernelSpec, blockEdges, checkBandwidth, gradientWeights, kernelFromSquaredDistances, squaredDistances, symmetricFromUpperBlocks } from './kernel.ts';
 
 /** Entries of the stacked weight block kept in memory at once by the batched path. */
 const BATCH_ENTRIES = 4_000_000;
@@ -177,26 +177,17 @@ export function gramOfColumns(W: Matrix, precision: 'f64' | 'f32' = 'f64'): Matr
   const N = W.rows, n = W.cols;
   const blocks = n >= 1024 ? 4 : 1;
   if (blocks === 1 && precision === 'f64') return gemm(W, W, { transA: true });
-  const edges = Array.from({ length: blocks + 1 }, (_, b) => (b === blocks ? n : 4 * Math.round((b * n) / blocks / 4)));
+  const edges = blockEdges(n, blocks);
   const slabs = edges.slice(0, -1).map((c0, b) => {
     const w = edges[b + 1] - c0, S = precision === 'f32' ? new Float32Array(N * w) : new Float64Array(N * w);
     for (let r = 0; r < N; r++) S.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
     return S;
   });
-  const Q = new Matrix(n, n);
-  for (let a = 0; a < blocks; a++) {
-    for (let b = a; b < blocks; b++) {
-      const r0 = edges[a], c0 = edges[b], h = edges[a + 1] - r0, w = edges[b + 1] - c0;
-      const sa = slabs[a], sb = slabs[b];
-      const P = sa instanceof Float32Array && sb instanceof Float32Array ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
-        : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
-      for (let i = 0; i < h; i++) {
-        Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
-        if (a !== b) for (let j = 0; j < w; j++) Q.data[(c0 + j) * n + r0 + i] = P.data[i * w + j];
-      }
-    }
-  }
-  return Q;
+  return symmetricFromUpperBlocks(n, edges, (a, b) => {
+    const sa = slabs[a], sb = slabs[b], h = edges[a + 1] - edges[a], w = edges[b + 1] - edges[b];
+    return sa instanceof Float32Array && sb instanceof Float32Array ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
+      : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
+  });
 }
 
 /**

@@ -155,6 +155,17 @@ describe("AGOP with W'W in float32 (precision 'f32')", () => {
   });
 });
 
+describe('squared distances of a matrix to itself', () => {
+  it('from the blocks on and above the diagonal: the full product to 1e-15 relative', () => {
+    const X = randn(new Rng('d2-sym'), 1100, 50);
+    const sym = squaredDistances(X, X), full = squaredDistances(X, X.clone());
+    for (let i = 0; i < 1100; i++) full.data[i * 1100 + i] = 0;
+    let e = 0, s = 0;
+    for (let t = 0; t < full.data.length; t++) { e = Math.max(e, Math.abs(sym.data[t] - full.data[t])); s = Math.max(s, full.data[t]); }
+    expect(e / s).toBeLessThanOrEqual(1e-15);
+  });
+});
+
 describe('gramOfColumns', () => {
   it("equals one GEMM W'W (to 1e-15 relative, symmetric exactly) for blocked and unblocked sizes", () => {
     for (const [N, n] of [[30, 20], [1100, 1030]]) {
