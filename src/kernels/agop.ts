@@ -82,6 +82,8 @@ export interface AgopOptions {
   precision?: 'f64' | 'f32';
   /** Squared distances between the rows of Z (N x N), when the caller already has them (Gram path only). */
   squaredDistances?: Matrix;
+  /** Kernel matrix k(Z, Z) from those squared distances (e.g. the one the KRR solve used), Gram path only. */
+  kernelMatrix?: Matrix;
   /** Called after each batch with the fraction done; return true to stop early (then throws). */
   onBatch?: (fraction: number) => boolean | void;
 }
@@ -102,7 +104,7 @@ export function kernelAgop(Xq: Matrix, Z: Matrix, alpha: Matrix, spec: KernelSpe
   let S: Matrix;
   if (useGram) {
     if (Xq !== Z && !(Xq.sameShape(Z) && Xq.data.every((v, t) => v === Z.data[t]))) throw new RangeError("kernelAgop: method 'gram' needs Xq = Z");
-    S = gramFormS(Z, alpha, spec, opts.squaredDistances, opts.precision ?? 'f64');
+    S = gramFormS(Z, alpha, spec, opts, opts.precision ?? 'f64');
     opts.onBatch?.(1);
   } else {
     S = new Matrix(d, d);
@@ -123,11 +125,12 @@ export function kernelAgop(Xq: Matrix, Z: Matrix, alpha: Matrix, spec: KernelSpe
 }
 
 /** S = sum_i sum_c g_ci g_ci' = Z' Q Z for query points equal to the centres (see AgopOptions.method). */
-function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, D2given: Matrix | undefined, precision: 'f64' | 'f32'): Matrix {
+function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOptions, precision: 'f64' | 'f32'): Matrix {
   const N = Z.rows;
   const K = alpha.cols;
-  const D2 = D2given ?? squaredDistances(Z, Z, spec.M);
-  const W = gradientWeights(D2, kernelFromSquaredDistances(D2, spec.name, spec.bandwidth), spec.name, spec.bandwidth);
+  const D2 = given.squaredDistances ?? squaredDistances(Z, Z, spec.M);
+  const Kzz = (given.squaredDistances && given.kernelMatrix) || kernelFromSquaredDistances(D2, spec.name, spec.bandwidth);
+  const W = gradientWeights(D2, Kzz, spec.name, spec.bandwidth);
   const s = gemm(W, alpha); // N x K, s_ic = sum_j W_ij alpha_jc
   const Q = gramOfColumns(W, precision); // W'W
   const aa = gemm(alpha, alpha, { transB: true }); // alpha alpha'

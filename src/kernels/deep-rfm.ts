@@ -105,7 +105,7 @@ export function deepRfm(
       break;
     }
     opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
-    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, precision: opts.agopPrecision ?? 'f32', onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
+    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, kernelMatrix: Kxx, precision: opts.agopPrecision ?? 'f32', onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);
