@@ -15,8 +15,16 @@ const precision = process.argv[2] === 'f64' ? 'f64' : 'f32';
 const train = mnistSubset(5000, new Rng('bench-rfm-data'));
 const Y = oneHot(train.labels, train.classes, { on: 1, off: -1 });
 const times: Record<string, number> = {};
-let t = performance.now();
-const lap = (name: string): void => { const n = performance.now(); times[name] = (n - t) / 1000; t = n; };
+const cpu: Record<string, number> = {};
+let t = performance.now(), c = process.cpuUsage();
+/** Wall and CPU seconds (all threads) of the stage that ends here. */
+const lap = (name: string): void => {
+  const n = performance.now(), u = process.cpuUsage(c);
+  times[name] = (n - t) / 1000;
+  cpu[name] = (u.user + u.system) / 1e6;
+  t = n;
+  c = process.cpuUsage();
+};
 const Xn = normalizeRows(train.X);
 const spec = { name: 'laplace' as const, bandwidth: 2 };
 const D2 = squaredDistances(Xn, Xn);
@@ -32,5 +40,5 @@ lap('sqrt');
 const phi = randomFeatureMap('relu', Mh.cols, 1024, new Rng('bench-rfm').child('layer-1'), 1);
 phi.apply(gemm(Xn, Mh));
 lap('features');
-const total = Object.values(times).reduce((a, b) => a + b, 0);
-console.log(JSON.stringify({ precision, ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, +v.toFixed(2)])), total: +total.toFixed(2) }));
+const round = (r: Record<string, number>) => Object.fromEntries([...Object.entries(r), ['total', Object.values(r).reduce((a, b) => a + b, 0)]].map(([k, v]) => [k, +(+v).toFixed(2)]));
+console.log(JSON.stringify({ precision, wall: round(times), cpu: round(cpu) }));
