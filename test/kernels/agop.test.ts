@@ -168,7 +168,7 @@ describe('squared distances of a matrix to itself', () => {
 
 describe('gramOfColumns', () => {
   it("equals one GEMM W'W (to 1e-15 relative, symmetric exactly) for blocked and unblocked sizes", () => {
-    for (const [N, n] of [[30, 20], [1100, 1030]]) {
+    for (const [N, n] of [[30, 20], [1100, 1030], [40, 4100]]) {
       const W = new Matrix(N, n, new Rng(`gram${n}`).normals(N * n));
       const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W);
       let e = 0, s = 0;
