@@ -1,13 +1,15 @@
 // Average gradient outer product, AGOP(f, X) = (1/N) sum_i J(x_i)' J(x_i) (AGOP paper Sec. 3.3), for kernel
 // predictors f(x) = sum_j alpha_j k(x, z_j) and for any model that can hand over its Jacobians.
 // Everything heavy is a GEMM; no N x K x d gradient tensor is ever formed.
-import { Matrix, gemm } from '../linalg/index.ts';
-import { type KernelSpec, checkBandwidth, gradientWeights, kernelFromSquaredDistances, squaredDistances } from './kernel.ts';
+import { Matrix, gemm, gemmF32 } from '../linalg/index.ts';
+import { type KernelSpec, blockEdges, checkBandwidth, gradientWeights, kernelFromSquaredDistances, squaredDistances, symmetricFromUpperBlocks } from './kernel.ts';
 
 /** Entries of the stacked weight block kept in memory at once by the batched path. */
 const BATCH_ENTRIES = 4_000_000;
 /** Largest N for which 'auto' picks the Gram form (its N x N matrices: about 6 N^2 doubles). */
 const GRAM_MAX_N = 6000;
+/** Rows summed by one float32 product before its partial sum is added in float64 (precision 'f32'). */
+const F32_CHUNK_ROWS = 1024;
 
 /**
  * Gradients of f_c(x) = sum_j alpha_jc k(x, z_j) at the rows of Xq, before the Mahalanobis factor:
@@ -72,8 +74,16 @@ export interface AgopOptions {
    * Gram form does 1.6x fewer flops and holds about six N x N float64 matrices, 1.2 GB).
    */
   method?: 'auto' | 'gram' | 'batched';
+  /**
+   * Gram path only. 'f64' (default): every product in float64. 'f32': W'W (N^3 of the N^3 + 2 N^2 d + 2 N d^2
+   * flops) in float32 over chunks of 1024 rows whose partial sums are added in float64; Q and Z'QZ stay float64.
+   * Relative (Frobenius) error of the AGOP 3e-6 at N = 5000 digits, of M^{1/2} 8e-6 (test/kernels/agop.test.ts).
+   */
+  precision?: 'f64' | 'f32';
   /** Squared distances between the rows of Z (N x N), when the caller already has them (Gram path only). */
   squaredDistances?: Matrix;
+  /** Kernel matrix k(Z, Z) from those squared distances (e.g. the one the KRR solve used), Gram path only. */
+  kernelMatrix?: Matrix;
   /** Called after each batch with the fraction done; return true to stop early (then throws). */
   onBatch?: (fraction: number) => boolean | void;
 }
@@ -94,7 +104,7 @@ export function kernelAgop(Xq: Matrix, Z: Matrix, alpha: Matrix, spec: KernelSpe
   let S: Matrix;
   if (useGram) {
     if (Xq !== Z && !(Xq.sameShape(Z) && Xq.data.every((v, t) => v === Z.data[t]))) throw new RangeError("kernelAgop: method 'gram' needs Xq = Z");
-    S = gramFormS(Z, alpha, spec, opts.squaredDistances);
+    S = gramFormS(Z, alpha, spec, opts, opts.precision ?? 'f64');
     opts.onBatch?.(1);
   } else {
     S = new Matrix(d, d);
@@ -115,13 +125,14 @@ export function kernelAgop(Xq: Matrix, Z: Matrix, alpha: Matrix, spec: KernelSpe
 }
 
 /** S = sum_i sum_c g_ci g_ci' = Z' Q Z for query points equal to the centres (see AgopOptions.method). */
-function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, D2given?: Matrix): Matrix {
+function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOptions, precision: 'f64' | 'f32'): Matrix {
   const N = Z.rows;
   const K = alpha.cols;
-  const D2 = D2given ?? squaredDistances(Z, Z, spec.M);
-  const W = gradientWeights(D2, kernelFromSquaredDistances(D2, spec.name, spec.bandwidth), spec.name, spec.bandwidth);
+  const D2 = given.squaredDistances ?? squaredDistances(Z, Z, spec.M);
+  const Kzz = (given.squaredDistances && given.kernelMatrix) || kernelFromSquaredDistances(D2, spec.name, spec.bandwidth);
+  const W = gradientWeights(D2, Kzz, spec.name, spec.bandwidth);
   const s = gemm(W, alpha); // N x K, s_ic = sum_j W_ij alpha_jc
-  const Q = gramOfColumns(W); // W'W
+  const Q = gramOfColumns(W, precision); // W'W
   const aa = gemm(alpha, alpha, { transB: true }); // alpha alpha'
   const sa = gemm(s, alpha, { transB: true }); // s alpha'
   // Q = (W'W) o (alpha alpha') - W o (s alpha') - W' o (alpha s') + diag(sum_c s_c^2), in 64 x 64 tiles
@@ -143,35 +154,43 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, D2given?: Matrix)
     for (let c = 0; c < K; c++) ss += s.data[i * K + c] ** 2;
     q[i * N + i] += ss;
   }
+  // S = Z' (Q Z) in float64 always: Q's entries cancel (float32 here gave 10x the error of W'W in float32)
   return gemm(Z, gemm(Q, Z), { transA: true });
 }
 
 /**
- * W'W, multiplying only the column blocks on and above the diagonal (W'W is symmetric) and mirroring the rest:
- * with 4 blocks 10/16 of the flops of one GEMM. Small matrices take one GEMM.
+ * A' B (m x n) for row-major float32 A (rows x m) and B (rows x n): float32 products over chunks of
+ * F32_CHUNK_ROWS rows, each partial sum added in float64 (the rounding error grows with the chunk, not with rows).
  */
-export function gramOfColumns(W: Matrix): Matrix {
+function gemmTNf32(a: Float32Array, b: Float32Array, rows: number, m: number, n: number): Matrix {
+  const C = new Matrix(m, n), c = C.data, part = new Float32Array(m * n);
+  for (let r0 = 0; r0 < rows; r0 += F32_CHUNK_ROWS) {
+    const r = Math.min(F32_CHUNK_ROWS, rows - r0);
+    gemmF32(m, n, r, 1, a.subarray(r0 * m, (r0 + r) * m), true, b.subarray(r0 * n, (r0 + r) * n), false, 0, part);
+    for (let t = 0; t < c.length; t++) c[t] += part[t];
+  }
+  return C;
+}
+
+/**
+ * W'W, multiplying only the column blocks on and above the diagonal (W'W is symmetric) and mirroring the rest:
+ * 4 blocks from 1024 columns (10/16 of the flops of one GEMM), 8 from 4096 (36/64). Small matrices take one GEMM.
+ */
+export function gramOfColumns(W: Matrix, precision: 'f64' | 'f32' = 'f64'): Matrix {
   const N = W.rows, n = W.cols;
-  const blocks = n >= 1024 ? 4 : 1;
-  if (blocks === 1) return gemm(W, W, { transA: true });
-  const edges = Array.from({ length: blocks + 1 }, (_, b) => (b === blocks ? n : 4 * Math.round((b * n) / blocks / 4)));
+  const blocks = n >= 4096 ? 8 : n >= 1024 ? 4 : 1;
+  if (blocks === 1 && precision === 'f64') return gemm(W, W, { transA: true });
+  const edges = blockEdges(n, blocks);
   const slabs = edges.slice(0, -1).map((c0, b) => {
-    const w = edges[b + 1] - c0, S = new Matrix(N, w);
-    for (let r = 0; r < N; r++) S.data.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
+    const w = edges[b + 1] - c0, S = precision === 'f32' ? new Float32Array(N * w) : new Float64Array(N * w);
+    for (let r = 0; r < N; r++) S.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
     return S;
   });
-  const Q = new Matrix(n, n);
-  for (let a = 0; a < blocks; a++) {
-    for (let b = a; b < blocks; b++) {
-      const P = gemm(slabs[a], slabs[b], { transA: true }); // block (a, b) of W'W
-      const r0 = edges[a], c0 = edges[b], h = P.rows, w = P.cols;
-      for (let i = 0; i < h; i++) {
-        Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
-        if (a !== b) for (let j = 0; j < w; j++) Q.data[(c0 + j) * n + r0 + i] = P.data[i * w + j];
-      }
-    }
-  }
-  return Q;
+  return symmetricFromUpperBlocks(n, edges, (a, b) => {
+    const sa = slabs[a], sb = slabs[b], h = edges[a + 1] - edges[a], w = edges[b + 1] - edges[b];
+    return sa instanceof Float32Array && sb instanceof Float32Array ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
+      : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
+  });
 }
 
 /**

@@ -30,6 +30,11 @@ export interface DeepRfmOptions {
    * (1/N) sum_i J_i' J_i (Sec. 3.3; Algorithm 1 writes the sum without 1/N).
    */
   agopNormalization?: 'max' | 'none';
+  /**
+   * Precision of the AGOP's W'W product (`kernelAgop`'s `precision`): 'f32' (default) float32 products over
+   * 1024-row chunks summed in float64, about 2x faster with the AGOP within 1e-5 relative of 'f64' (all float64).
+   */
+  agopPrecision?: 'f64' | 'f32';
   /** One-hot target values (App. C: +1 in the class, -1 outside). */
   targetOn?: number;
   targetOff?: number;
@@ -100,7 +105,7 @@ export function deepRfm(
       break;
     }
     opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
-    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
+    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, kernelMatrix: Kxx, precision: opts.agopPrecision ?? 'f32', onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);

@@ -3,6 +3,9 @@ import { Matrix, gemm } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { type KernelName, kernelMatrix, squaredDistances } from '../../src/kernels/kernel.ts';
 import { gramOfColumns, kernelAgop, kernelPredictorJacobians } from '../../src/kernels/agop.ts';
+import { krrSolve } from '../../src/kernels/krr.ts';
+import { normalizeRows } from '../../src/data/dataset.ts';
+import { getThreads, setThreads } from '../../src/linalg/fast.ts';
 import { checkAgopLinear } from '../../src/check/kernel-checks.ts';
 
 function randn(rng: Rng, r: number, c: number, std = 1): Matrix {
@@ -103,9 +106,69 @@ describe('AGOP', () => {
   }
 });
 
+/** Relative Frobenius distance ||A - B|| / ||B||. */
+function relFro(A: Matrix, B: Matrix): number {
+  let e = 0, s = 0;
+  for (let t = 0; t < B.data.length; t++) { e += (A.data[t] - B.data[t]) ** 2; s += B.data[t] ** 2; }
+  return Math.sqrt(e / s);
+}
+
+describe("AGOP with W'W in float32 (precision 'f32')", () => {
+  // A Laplace KRR fit on unit-norm rows, N = 1100 (4 column blocks, two 1024-row chunks)
+  const N = 1100, d = 40, rng = new Rng('agop-f32');
+  const X = normalizeRows(randn(rng, N, d));
+  for (let i = 0; i < N; i++) X.data[i * d + (i % 5)] += 1; // five clusters
+  const Xn = normalizeRows(X);
+  const spec = { name: 'laplace' as const, bandwidth: 2 };
+  const Y = new Matrix(N, 5);
+  for (let i = 0; i < N; i++) for (let c = 0; c < 5; c++) Y.data[i * 5 + c] = c === i % 5 ? 1 : -1;
+  const alpha = krrSolve(kernelMatrix(Xn, Xn, spec), Y, 1e-3).alpha;
+
+  it('is within 1e-5 (relative Frobenius) of the float64 reference, and symmetric', () => {
+    const ref = kernelAgop(Xn, Xn, alpha, spec, { method: 'gram', precision: 'f64' });
+    const fast = kernelAgop(Xn, Xn, alpha, spec, { method: 'gram', precision: 'f32' });
+    expect(relFro(fast, ref)).toBeLessThan(1e-5);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) expect(fast.get(i, j)).toBe(fast.get(j, i));
+  });
+
+  it('gives the same bytes on 1 and 2 threads', () => {
+    const t0 = getThreads();
+    try {
+      setThreads(1);
+      const one = kernelAgop(Xn, Xn, alpha, spec, { precision: 'f32' });
+      setThreads(2);
+      const two = kernelAgop(Xn, Xn, alpha, spec, { precision: 'f32' });
+      expect(Buffer.from(two.data.buffer).equals(Buffer.from(one.data.buffer))).toBe(true);
+    } finally {
+      setThreads(t0);
+    }
+  });
+
+  it("gramOfColumns in float32 is within 1e-6 of W'W relative to its largest entry", () => {
+    for (const [rows, n] of [[30, 20], [2100, 1030]]) {
+      const W = new Matrix(rows, n, new Rng(`gram32-${n}`).normals(rows * n));
+      const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W, 'f32');
+      let e = 0, s = 0;
+      for (let t = 0; t < ref.data.length; t++) { e = Math.max(e, Math.abs(Q.data[t] - ref.data[t])); s = Math.max(s, Math.abs(ref.data[t])); }
+      expect(e / s).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('squared distances of a matrix to itself', () => {
+  it('from the blocks on and above the diagonal: the full product to 1e-15 relative', () => {
+    const X = randn(new Rng('d2-sym'), 1100, 50);
+    const sym = squaredDistances(X, X), full = squaredDistances(X, X.clone());
+    for (let i = 0; i < 1100; i++) full.data[i * 1100 + i] = 0;
+    let e = 0, s = 0;
+    for (let t = 0; t < full.data.length; t++) { e = Math.max(e, Math.abs(sym.data[t] - full.data[t])); s = Math.max(s, full.data[t]); }
+    expect(e / s).toBeLessThanOrEqual(1e-15);
+  });
+});
+
 describe('gramOfColumns', () => {
   it("equals one GEMM W'W (to 1e-15 relative, symmetric exactly) for blocked and unblocked sizes", () => {
-    for (const [N, n] of [[30, 20], [1100, 1030]]) {
+    for (const [N, n] of [[30, 20], [1100, 1030], [40, 4100]]) {
       const W = new Matrix(N, n, new Rng(`gram${n}`).normals(N * n));
       const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W);
       let e = 0, s = 0;

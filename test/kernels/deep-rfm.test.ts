@@ -76,6 +76,25 @@ describe('Deep RFM', () => {
   });
 });
 
+describe('Deep RFM with the float32 AGOP product', () => {
+  it("gives the float64 reference's accuracies and NC1 (to 1e-4 relative) over two layers", () => {
+    const g = gaussianMixture({ k: 3, n: 400, dim: 20, sigma: 1, radius: 2 }, new Rng('gm-rfm-f32'));
+    const run = (agopPrecision: 'f64' | 'f32') => {
+      const out: { acc: number; nc1: number[] }[] = [];
+      deepRfm(g, undefined, { depth: 2, kernel: 'laplace', bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 64, agopPrecision }, new Rng('rfm-f32'), (l) => {
+        out.push({ acc: l.trainAccuracy, nc1: [l.input, l.agop, l.features].filter((S) => S !== undefined).map((S) => collapseMetrics(S, g.labels).nc1Trace) });
+      });
+      return out;
+    };
+    const ref = run('f64'), fast = run('f32');
+    expect(fast.length).toBe(3);
+    for (let l = 0; l < ref.length; l++) {
+      expect(fast[l].acc).toBe(ref[l].acc);
+      for (let s = 0; s < ref[l].nc1.length; s++) expect(Math.abs(fast[l].nc1[s] - ref[l].nc1[s])).toBeLessThan(1e-4 * ref[l].nc1[s]);
+    }
+  });
+});
+
 describe('Deep RFM refit with k_M', () => {
   it('refit_test_acc is the test accuracy of KRR with the Mahalanobis kernel ||x - z||_M of the layer\'s M', () => {
     const g = gaussianMixture({ k: 3, n: 90, dim: 12, sigma: 0.25, radius: 1 }, new Rng('refit'));
