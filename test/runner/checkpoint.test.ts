@@ -94,13 +94,19 @@ describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte 
 });
 
 describe('damaged checkpoints', () => {
-  it('a flipped byte is detected by the checksum, reported, and the cell restarts from scratch (same bytes)', async () => {
+  /** gaussian-mixture --preset quick run whole, and once more stopped at point 400 (as SIGTERM) with its checkpoint file. */
+  async function stoppedQuickRun(): Promise<{ common: string[]; whole: string; cut: string; file: string }> {
     const common = ['run', 'gaussian-mixture', '--preset', 'quick', '--no-plot', '--quiet'];
     const whole = tmp();
     expect((await runCli([...common, '--out', whole])).code).toBe(0);
     const cut = tmp();
     expect((await runWithStopAt([...common, '--out', cut], 400)).code).toBe(143);
     const file = join(cut, CHECKPOINT_DIR, readdirSync(join(cut, CHECKPOINT_DIR))[0]);
+    return { common, whole, cut, file };
+  }
+
+  it('a flipped byte is detected by the checksum, reported, and the cell restarts from scratch (same bytes)', async () => {
+    const { common, whole, cut, file } = await stoppedQuickRun();
     const bytes = readFileSync(file);
     bytes[bytes.length - 3] ^= 0x10; // inside the binary arrays
     writeFileSync(file, bytes);
@@ -112,12 +118,7 @@ describe('damaged checkpoints', () => {
   }, 120_000);
 
   it('a valid checkpoint that does not fit the cell\'s loops is reported and the cell restarts from scratch', async () => {
-    const common = ['run', 'gaussian-mixture', '--preset', 'quick', '--no-plot', '--quiet'];
-    const whole = tmp();
-    expect((await runCli([...common, '--out', whole])).code).toBe(0);
-    const cut = tmp();
-    expect((await runWithStopAt([...common, '--out', cut], 400)).code).toBe(143);
-    const file = join(cut, CHECKPOINT_DIR, readdirSync(join(cut, CHECKPOINT_DIR))[0]);
+    const { common, whole, cut, file } = await stoppedQuickRun();
     const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[1]);
     const meta = { cellKey: header.cell_key, configHash: header.config_hash };
     const saved = readCheckpointFile(file, meta) as { value: { loops: { kind: string }[] } };
