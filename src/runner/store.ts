@@ -20,6 +20,7 @@ import { acquireLock, type DirLock } from './lock.ts';
 import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
 import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
+import { columnName } from './params.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
@@ -155,13 +156,20 @@ const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 const UNSET = Symbol('unset');
 
-/** Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
-export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: Row[]): void {
-  const last: unknown[] = columns.map(() => UNSET);
-  const lastText: string[] = columns.map(() => '');
-  for (const r of rows) {
-    for (let j = 0; j < columns.length; j++) {
-      const v = r[columns[j]];
+/**
+ * Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters).
+ * A column a row does not hold (`in`) takes its value from `fill` (the cell's seed, status and parameters), as if the row held it.
+ */
+export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: readonly Row[], fill?: Row): void {
+  const width = columns.length;
+  const last: unknown[] = new Array<unknown>(width).fill(UNSET);
+  const lastText: string[] = new Array<string>(width).fill('');
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    for (let j = 0; j < width; j++) {
+      const c = columns[j];
+      let v = r[c];
+      if (v === undefined && fill !== undefined && !(c in r)) v = fill[c];
       if (v !== last[j]) {
         last[j] = v;
         lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
@@ -171,6 +179,15 @@ export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: 
     }
     sink.byte(NEWLINE);
   }
+}
+
+/** The values a cell's rows take for the columns they leave out: its parameters (snake_case names, shapes joined with x), `seed` and `status`. */
+export function cellFill(params: Record<string, unknown>, seed: number, status: string): Row {
+  const fill = Object.create(null) as Row; // no inherited keys: a column named like an Object method is not filled from it
+  for (const [k, v] of Object.entries(params)) fill[columnName(k)] = (Array.isArray(v) ? v.join('x') : v) as Row[string];
+  fill.seed = seed;
+  fill.status = status;
+  return fill;
 }
 
 export function csvLines(columns: readonly string[], rows: Row[]): string {
@@ -414,14 +431,14 @@ export class ResultStore {
     }
   }
 
-  /** A finished cell's rows for every table: committed with the next write (see FLUSH_INTERVAL_MS). */
-  commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, Row[]>): void {
+  /** A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write (see FLUSH_INTERVAL_MS). */
+  commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, readonly Row[]>, fill?: Row): void {
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
     }
     this.addCell(record, (name, sink) => {
       const tableRows = rows[name] ?? [];
-      encodeCsvRows(sink, this.manifest.tables[name], tableRows);
+      encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
       return tableRows.length;
     });
   }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import { csvHeader, csvLines, formatField, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { ByteSink, cellFill, csvHeader, csvLines, encodeCsvRows, formatField, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { completeRow } from '../../src/runner/run.ts';
+import type { Row } from '../../src/runner/types.ts';
 import { Rng } from '../../src/random/index.ts';
 
 function manifest(hash = 'h1'): Manifest {
@@ -58,6 +60,15 @@ describe('CSV encoding', () => {
     const expected = stringify(rows.map((r) => columns.map((c) => formatField(r[c as keyof typeof r]))), { eof: true, record_delimiter: 'unix' });
     expect(csvLines(columns, rows)).toBe(expected);
     expect(csvHeader(['a', 'b,c', 'd"e'])).toBe(stringify([['a', 'b,c', 'd"e']], { eof: true, record_delimiter: 'unix' }));
+  });
+  it('fills the columns a row leaves out from the cell exactly as completeRow does (same bytes, no row copies)', () => {
+    const columns = ['hidden_sizes', 'lr', 'seed', 'status', 'index', 'value', 'constructor', 'note', 'missing'];
+    const cell = { index: 3, key: 'k', seed: 7, params: { hiddenSizes: [8, 6], lr: 0.1, seed: 99 } };
+    const rows: Row[] = [{ index: 1, value: 0.5 }, { index: 2, value: undefined, note: 'a,b' }, { lr: 2, seed: 1, status: 'x', index: 3 }, {}];
+    const fill = cellFill(cell.params, cell.seed, 'ok');
+    const sink = new ByteSink();
+    encodeCsvRows(sink, columns, rows, fill);
+    expect(sink.view().toString()).toBe(csvLines(columns, rows.map((r) => completeRow(r, columns, cell, 'ok'))));
   });
   it('also quotes a field holding a bare CR (csv-stringify with unix records leaves it bare, which readers take for a line end)', () => {
     expect(csvLines(['t', 'n'], [{ t: 'cr\rhere', n: 1 }])).toBe('"cr\rhere",1\n');
