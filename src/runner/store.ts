@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';
 import { acquireLock, type DirLock } from './lock.ts';
 import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
-import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
+import { CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 import { columnName } from './params.ts';
 
@@ -336,6 +336,8 @@ export class ResultStore {
   private readonly sinks = new Map<string, ByteSink>();
   private readonly sinkList: [string, ByteSink][];
   private readonly sinkStart: number[];
+  /** JSON of each table's name (a key of the journal record's ranges and sha256), in sinkList order. */
+  private readonly keyJson: string[];
   private readonly unsynced = new Set<string>();
   /** JSON of manifest.cells[i] (made once, reused by every manifest rewrite). */
   private readonly cellJson: (string | undefined)[] = [];
@@ -351,6 +353,7 @@ export class ResultStore {
     for (const name of Object.keys(manifest.tables)) this.sinks.set(name, new ByteSink());
     this.sinkList = [...this.sinks];
     this.sinkStart = this.sinkList.map(() => 0);
+    this.keyJson = this.sinkList.map(([name]) => JSON.stringify(name));
     this.pending = this.emptyPending();
     process.prependListener('exit', this.onExit);
   }
@@ -456,8 +459,6 @@ export class ResultStore {
   private addCell(record: Omit<CellRecord, 'rows'>, write: (table: string, sink: ByteSink) => number): void {
     const p = this.pending;
     const counts: Record<string, number> = {};
-    const ranges: JournalRecord['ranges'] = {};
-    const digests: JournalRecord['sha256'] = {};
     let size = 0;
     const sinks = this.sinkList;
     const before = this.sinkStart;
@@ -468,12 +469,18 @@ export class ResultStore {
       for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
       throw e;
     }
+    // The record's ranges and sha256 objects as JSON.stringify writes them, built as text (keys in table order, which
+    // is their JSON order: sinkList follows Object.keys of the tables; offsets are integers, digests hex).
+    let ranges = '';
+    let digests = '';
     for (let i = 0; i < sinks.length; i++) {
       const [name, sink] = sinks[i];
       const start = p.end[name];
       const length = sink.length - before[i];
-      ranges[name] = [start, start + length];
-      digests[name] = length ? sha256(sink.view(before[i])) : EMPTY_SHA256;
+      const key = this.keyJson[i];
+      const sep = i > 0 ? ',' : '';
+      ranges += `${sep}${key}:[${start},${start + length}]`;
+      digests += `${sep}${key}:"${length ? sha256(sink.view(before[i])) : EMPTY_SHA256}"`;
       p.end[name] = start + length;
       size += sink.length;
     }
@@ -481,7 +488,7 @@ export class ResultStore {
     const json = JSON.stringify(cell);
     p.cells.push(cell);
     p.json.push(json);
-    p.lines.push(journalLine({ cell, ranges, sha256: digests }, json));
+    p.lines.push(`{"cell":${json},"ranges":{${ranges}},"sha256":{${digests}}}\n`); // = journalLine({ cell, ranges, sha256 }, json)
     if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 

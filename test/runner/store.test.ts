@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import { ByteSink, cellFill, csvHeader, csvLines, encodeCsvRows, formatField, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { ByteSink, cellFill, csvHeader, csvLines, encodeCsvRows, formatField, loadCommitted, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { journalLine, type JournalRecord } from '../../src/runner/journal.ts';
 import { completeRow } from '../../src/runner/run.ts';
 import type { Row } from '../../src/runner/types.ts';
 import { Rng } from '../../src/random/index.ts';
@@ -43,6 +44,18 @@ describe('ResultStore', () => {
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe(`${committedA}3,4\n`);
     expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe('z\n0.5\n');
     expect(reopened.manifest.cells.map((c) => c.rows)).toEqual([{ a: 2, b: 1 }, { a: 1, b: 0 }]);
+  });
+  it('writes each journal line as journalLine (JSON.stringify) writes that record, tables with awkward names included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
+    const m = { ...manifest(), tables: { b: ['z'], '10': ['x'], 'q"\\é': ['y'], '2': ['w'], a: ['x'] } };
+    const s = ResultStore.open(dir, m);
+    s.commitCell(record(0), { b: [{ z: 1 }], '10': [{ x: 'é' }], 'q"\\é': [{ y: 2 }, { y: 3 }] });
+    s.commitCell({ ...record(1), params: { p: 'a"b', shape: [8, 6] }, message: 'line "1"' }, { '2': [{ w: 0.1 }], a: [] });
+    s.close();
+    const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').slice(0, -1);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(`${line}\n`).toBe(journalLine(JSON.parse(line) as JournalRecord));
+    expect(loadCommitted(dir)?.cells.map((c) => c.key)).toEqual(['k0', 'k1']);
   });
   it('refuses a directory holding another configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
