@@ -27,9 +27,11 @@ export const STORE_FORMAT = 2;
 export const MANIFEST_INTERVAL_MS = 2000;
 /**
  * Rewriting manifest.json and fsync each take at most 1/COST_RATIO of the run: the next one waits
- * at least that many times the last one's duration (a large manifest, a slow disk).
+ * at least that many times the last one's duration (a large manifest, a slow disk). The manifest,
+ * only a summary (the journal is the commit), gets a smaller share: MANIFEST_COST_RATIO.
  */
 const COST_RATIO = 100;
+const MANIFEST_COST_RATIO = 300;
 /**
  * Group commit of fast cells: finished cells stay in memory until this much time has passed since
  * the last write (a cell that took longer is written at once). A kill -9 therefore loses at most
@@ -579,7 +581,7 @@ export class ResultStore {
     const t = Date.now();
     writeAtomic(join(this.dir, 'manifest.json'), manifestText(this.manifest, this.cellJson), this.dir);
     this.lastManifestWrite = Date.now();
-    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, COST_RATIO * (this.lastManifestWrite - t));
+    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, MANIFEST_COST_RATIO * (this.lastManifestWrite - t));
   }
 }
 
