@@ -63,7 +63,13 @@ async function sweep(out: string, shard?: string, n = side): Promise<{ wall: num
   return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuNow() - c };
 }
 
+const realCommit = proto.commitCell;
+const bareSweep = async (name: string) => {
+  proto.commitCell = function () {};
+  try { return await sweep(join(base, name)); } finally { proto.commitCell = realCommit; }
+};
 await sweep(join(base, 'warm-up'), undefined, 20); // the numerical code compiled before anything is timed
+const bare1 = await bareSweep('no-store-1');
 commitSeconds = commitCpu = 0;
 for (const p of parts.values()) { p.seconds = 0; p.calls = 0; }
 const whole = await sweep(join(base, 'whole'));
@@ -72,16 +78,15 @@ const countedParts = partsText();
 const cells = side * side;
 console.log(`sweep: ${cells} cells in ${whole.wall.toFixed(2)} s (CPU ${whole.cpu.toFixed(2)} s); in the store: ${counted.wall.toFixed(2)} s = ${(100 * counted.wall / whole.wall).toFixed(1)}% of the run (${(1e3 * counted.wall / cells).toFixed(3)} ms per cell); CPU ${counted.cpu.toFixed(2)} s = ${(100 * counted.cpu / whole.cpu).toFixed(1)}% of the run's CPU (${(1e3 * counted.cpu / cells).toFixed(3)} ms per cell); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`  of which (wall): ${countedParts}; the rest is encoding rows, checksums and journal lines in commitCell`);
-// The same sweep with commitCell doing nothing (no rows encoded, nothing written per cell): what the run costs
-// without the store, measured rather than attributed (it also shows effects the timers above cannot see, such
-// as the garbage the store leaves for later collections).
-const realCommit = proto.commitCell;
-proto.commitCell = function () {};
-const bare = await sweep(join(base, 'no-store'));
-proto.commitCell = realCommit;
+// The same sweep with commitCell doing nothing (no rows encoded, nothing written per cell), run once before
+// and once after the real one (their mean, so that the order does not favour either): what the run costs
+// without the store, measured rather than attributed (it also sees effects the timers above cannot, such
+// as garbage the store leaves for later collections). Noisier than the timers on a shared machine.
+const bare2 = await bareSweep('no-store-2');
+const bare = { wall: (bare1.wall + bare2.wall) / 2, cpu: (bare1.cpu + bare2.cpu) / 2 };
 const dw = whole.wall - bare.wall;
 const dc = whole.cpu - bare.cpu;
-console.log(`the same sweep without committing cells: ${bare.wall.toFixed(2)} s (CPU ${bare.cpu.toFixed(2)} s): the store adds ${dw.toFixed(2)} s = ${(100 * dw / whole.wall).toFixed(1)}% of the run (CPU ${dc.toFixed(2)} s = ${(100 * dc / whole.cpu).toFixed(1)}%)`);
+console.log(`the same sweep without committing cells: ${bare1.wall.toFixed(2)} and ${bare2.wall.toFixed(2)} s (CPU ${bare1.cpu.toFixed(2)} and ${bare2.cpu.toFixed(2)} s): the store adds ${dw.toFixed(2)} s = ${(100 * dw / whole.wall).toFixed(1)}% of the run (CPU ${dc.toFixed(2)} s = ${(100 * dc / whole.cpu).toFixed(1)}%)`);
 await sweep(join(base, 's0'), '0/2');
 await sweep(join(base, 's1'), '1/2');
 const t = Date.now();
