@@ -7,11 +7,11 @@ import { EXIT, UsageError } from './errors.ts';
 import { cellRng, columnName, expandGrid, parseSeeds, resolveParams, validateCells, type Cell, type ResolvedParams } from './params.ts';
 import { makeProgress } from './progress.ts';
 import { configHash, gitCommit, packageVersion } from './meta.ts';
-import { loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, type Manifest } from './store.ts';
+import { cellFill, loadCommitted, nrcEntries, readManifest, ResultStore, STORE_FORMAT, type Manifest } from './store.ts';
 import { shellQuote } from './quote.ts';
 import type { CellContext, CellResult, Experiment, Row } from './types.ts';
 import { drawFiguresSafely, finalizeRun } from './finalize.ts';
-import { CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_DIR, CellCheckpoint, CheckpointMismatch, formatAge, formatBytes, removeCheckpoint } from './checkpoint.ts';
 import { StopRequested, clearStop, stopRequested } from '../linalg/interrupt.ts';
 import { exitCodeOfStop, installStopSignals, signalName } from './signals.ts';
 import { dryRun } from './dry-run.ts';
@@ -213,17 +213,13 @@ async function attemptCell(exp: Experiment, cell: Cell, ck: CellCheckpoint, cont
 /** Commit a finished cell: its rows, completed from its parameters, and its journal record (time of earlier processes included). */
 function commitResult(exp: Experiment, store: ResultStore, cell: Cell, result: CellResult, started: Date, earlierSeconds: number): void {
   const finished = new Date();
-  const rows: Record<string, Row[]> = {};
-  for (const [name, columns] of Object.entries(exp.tables)) {
-    rows[name] = (result.rows[name] ?? []).map((r) => completeRow(r, columns, cell, result.status));
-  }
   for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
   store.commitCell({
     index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
     ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-    seconds: earlierSeconds + (finished.getTime() - started.getTime()) / 1000,
+    seconds: earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
     started_at: started.toISOString(), finished_at: finished.toISOString(),
-  }, rows);
+  }, result.rows, cellFill(cell.params, cell.seed, result.status)); // rows completed as completeRow does, without copies
 }
 
 /** The running cell was cut short by a signal: it is not committed, its checkpoint keeps its last consistent state. */
@@ -245,7 +241,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const store = ResultStore.open(outDir, freshManifest(exp, opts, plan));
   const done = store.doneKeys();
   const todo = mine.filter((c) => !done.has(c.key));
-  for (const c of mine) if (done.has(c.key)) removeCheckpoint(outDir, c.key); // left by a crash between commit and removal
+  if (existsSync(join(outDir, CHECKPOINT_DIR))) for (const c of mine) if (done.has(c.key)) removeCheckpoint(outDir, c.key); // left by a crash between commit and removal
   const progress = makeProgress(mine.length, opts.quiet);
   if (done.size > 0) progress.log(`Resuming ${outDir}: ${done.size} of ${mine.length} cells already done.`);
 
@@ -280,7 +276,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         }
         const result = attempt.result;
         commitResult(exp, store, cell, result, started, ck.earlierSeconds);
-        ck.remove();
+        if (existsSync(join(outDir, CHECKPOINT_DIR))) ck.remove(); // none to remove otherwise (saves two failing syscalls per cell)
         if (result.status !== 'ok') {
           progress.log(`cell ${label || cell.key}: ${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''}`);
         }

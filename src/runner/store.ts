@@ -18,17 +18,20 @@ import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';
 import { acquireLock, type DirLock } from './lock.ts';
 import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
-import { CellRecordSchema, journalLine, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
+import { CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
+import { columnName } from './params.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
 export const MANIFEST_INTERVAL_MS = 2000;
 /**
  * Rewriting manifest.json and fsync each take at most 1/COST_RATIO of the run: the next one waits
- * at least that many times the last one's duration (a large manifest, a slow disk).
+ * at least that many times the last one's duration (a large manifest, a slow disk). The manifest,
+ * only a summary (the journal is the commit), gets a smaller share: MANIFEST_COST_RATIO.
  */
 const COST_RATIO = 100;
+const MANIFEST_COST_RATIO = 300;
 /**
  * Group commit of fast cells: finished cells stay in memory until this much time has passed since
  * the last write (a cell that took longer is written at once). A kill -9 therefore loses at most
@@ -155,13 +158,20 @@ const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 const UNSET = Symbol('unset');
 
-/** Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters). */
-export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: Row[]): void {
-  const last: unknown[] = columns.map(() => UNSET);
-  const lastText: string[] = columns.map(() => '');
-  for (const r of rows) {
-    for (let j = 0; j < columns.length; j++) {
-      const v = r[columns[j]];
+/**
+ * Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters).
+ * A column a row does not hold (`in`) takes its value from `fill` (the cell's seed, status and parameters), as if the row held it.
+ */
+export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: readonly Row[], fill?: Row): void {
+  const width = columns.length;
+  const last: unknown[] = new Array<unknown>(width).fill(UNSET);
+  const lastText: string[] = new Array<string>(width).fill('');
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    for (let j = 0; j < width; j++) {
+      const c = columns[j];
+      let v = r[c];
+      if (v === undefined && fill !== undefined && !(c in r)) v = fill[c];
       if (v !== last[j]) {
         last[j] = v;
         lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
@@ -171,6 +181,15 @@ export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: 
     }
     sink.byte(NEWLINE);
   }
+}
+
+/** The values a cell's rows take for the columns they leave out: its parameters (snake_case names, shapes joined with x), `seed` and `status`. */
+export function cellFill(params: Record<string, unknown>, seed: number, status: string): Row {
+  const fill = Object.create(null) as Row; // no inherited keys: a column named like an Object method is not filled from it
+  for (const [k, v] of Object.entries(params)) fill[columnName(k)] = (Array.isArray(v) ? v.join('x') : v) as Row[string];
+  fill.seed = seed;
+  fill.status = status;
+  return fill;
 }
 
 export function csvLines(columns: readonly string[], rows: Row[]): string {
@@ -319,6 +338,8 @@ export class ResultStore {
   private readonly sinks = new Map<string, ByteSink>();
   private readonly sinkList: [string, ByteSink][];
   private readonly sinkStart: number[];
+  /** JSON of each table's name (a key of the journal record's ranges and sha256), in sinkList order. */
+  private readonly keyJson: string[];
   private readonly unsynced = new Set<string>();
   /** JSON of manifest.cells[i] (made once, reused by every manifest rewrite). */
   private readonly cellJson: (string | undefined)[] = [];
@@ -334,6 +355,7 @@ export class ResultStore {
     for (const name of Object.keys(manifest.tables)) this.sinks.set(name, new ByteSink());
     this.sinkList = [...this.sinks];
     this.sinkStart = this.sinkList.map(() => 0);
+    this.keyJson = this.sinkList.map(([name]) => JSON.stringify(name));
     this.pending = this.emptyPending();
     process.prependListener('exit', this.onExit);
   }
@@ -414,14 +436,14 @@ export class ResultStore {
     }
   }
 
-  /** A finished cell's rows for every table: committed with the next write (see FLUSH_INTERVAL_MS). */
-  commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, Row[]>): void {
+  /** A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write (see FLUSH_INTERVAL_MS). */
+  commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, readonly Row[]>, fill?: Row): void {
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
     }
     this.addCell(record, (name, sink) => {
       const tableRows = rows[name] ?? [];
-      encodeCsvRows(sink, this.manifest.tables[name], tableRows);
+      encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
       return tableRows.length;
     });
   }
@@ -439,8 +461,6 @@ export class ResultStore {
   private addCell(record: Omit<CellRecord, 'rows'>, write: (table: string, sink: ByteSink) => number): void {
     const p = this.pending;
     const counts: Record<string, number> = {};
-    const ranges: JournalRecord['ranges'] = {};
-    const digests: JournalRecord['sha256'] = {};
     let size = 0;
     const sinks = this.sinkList;
     const before = this.sinkStart;
@@ -451,12 +471,18 @@ export class ResultStore {
       for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
       throw e;
     }
+    // The record's ranges and sha256 objects as JSON.stringify writes them, built as text (keys in table order, which
+    // is their JSON order: sinkList follows Object.keys of the tables; offsets are integers, digests hex).
+    let ranges = '';
+    let digests = '';
     for (let i = 0; i < sinks.length; i++) {
       const [name, sink] = sinks[i];
       const start = p.end[name];
       const length = sink.length - before[i];
-      ranges[name] = [start, start + length];
-      digests[name] = length ? sha256(sink.view(before[i])) : EMPTY_SHA256;
+      const key = this.keyJson[i];
+      const sep = i > 0 ? ',' : '';
+      ranges += `${sep}${key}:[${start},${start + length}]`;
+      digests += `${sep}${key}:"${length ? sha256(sink.view(before[i])) : EMPTY_SHA256}"`;
       p.end[name] = start + length;
       size += sink.length;
     }
@@ -464,7 +490,7 @@ export class ResultStore {
     const json = JSON.stringify(cell);
     p.cells.push(cell);
     p.json.push(json);
-    p.lines.push(journalLine({ cell, ranges, sha256: digests }, json));
+    p.lines.push(`{"cell":${json},"ranges":{${ranges}},"sha256":{${digests}}}\n`); // = journalLine({ cell, ranges, sha256 }, json)
     if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 
@@ -555,7 +581,7 @@ export class ResultStore {
     const t = Date.now();
     writeAtomic(join(this.dir, 'manifest.json'), manifestText(this.manifest, this.cellJson), this.dir);
     this.lastManifestWrite = Date.now();
-    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, COST_RATIO * (this.lastManifestWrite - t));
+    this.manifestWait = Math.max(MANIFEST_INTERVAL_MS, MANIFEST_COST_RATIO * (this.lastManifestWrite - t));
   }
 }
 

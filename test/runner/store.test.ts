@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import { csvHeader, csvLines, formatField, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { ByteSink, cellFill, csvHeader, csvLines, encodeCsvRows, formatField, loadCommitted, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import { journalLine, type JournalRecord } from '../../src/runner/journal.ts';
+import { completeRow } from '../../src/runner/run.ts';
+import type { Row } from '../../src/runner/types.ts';
 import { Rng } from '../../src/random/index.ts';
 
 function manifest(hash = 'h1'): Manifest {
@@ -42,6 +45,18 @@ describe('ResultStore', () => {
     expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe('z\n0.5\n');
     expect(reopened.manifest.cells.map((c) => c.rows)).toEqual([{ a: 2, b: 1 }, { a: 1, b: 0 }]);
   });
+  it('writes each journal line as journalLine (JSON.stringify) writes that record, tables with awkward names included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
+    const m = { ...manifest(), tables: { b: ['z'], '10': ['x'], 'q"\\é': ['y'], '2': ['w'], a: ['x'] } };
+    const s = ResultStore.open(dir, m);
+    s.commitCell(record(0), { b: [{ z: 1 }], '10': [{ x: 'é' }], 'q"\\é': [{ y: 2 }, { y: 3 }] });
+    s.commitCell({ ...record(1), params: { p: 'a"b', shape: [8, 6] }, message: 'line "1"' }, { '2': [{ w: 0.1 }], a: [] });
+    s.close();
+    const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').slice(0, -1);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(`${line}\n`).toBe(journalLine(JSON.parse(line) as JournalRecord));
+    expect(loadCommitted(dir)?.cells.map((c) => c.key)).toEqual(['k0', 'k1']);
+  });
   it('refuses a directory holding another configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
     ResultStore.open(dir, manifest('h1')).close();
@@ -58,6 +73,15 @@ describe('CSV encoding', () => {
     const expected = stringify(rows.map((r) => columns.map((c) => formatField(r[c as keyof typeof r]))), { eof: true, record_delimiter: 'unix' });
     expect(csvLines(columns, rows)).toBe(expected);
     expect(csvHeader(['a', 'b,c', 'd"e'])).toBe(stringify([['a', 'b,c', 'd"e']], { eof: true, record_delimiter: 'unix' }));
+  });
+  it('fills the columns a row leaves out from the cell exactly as completeRow does (same bytes, no row copies)', () => {
+    const columns = ['hidden_sizes', 'lr', 'seed', 'status', 'index', 'value', 'constructor', 'note', 'missing'];
+    const cell = { index: 3, key: 'k', seed: 7, params: { hiddenSizes: [8, 6], lr: 0.1, seed: 99 } };
+    const rows: Row[] = [{ index: 1, value: 0.5 }, { index: 2, value: undefined, note: 'a,b' }, { lr: 2, seed: 1, status: 'x', index: 3 }, {}];
+    const fill = cellFill(cell.params, cell.seed, 'ok');
+    const sink = new ByteSink();
+    encodeCsvRows(sink, columns, rows, fill);
+    expect(sink.view().toString()).toBe(csvLines(columns, rows.map((r) => completeRow(r, columns, cell, 'ok'))));
   });
   it('also quotes a field holding a bare CR (csv-stringify with unix records leaves it bare, which readers take for a line end)', () => {
     expect(csvLines(['t', 'n'], [{ t: 'cr\rhere', n: 1 }])).toBe('"cr\rhere",1\n');
