@@ -8,6 +8,7 @@ import type { MLP, Mode } from './mlp.ts';
 import { Objective, type WeightDecay, batchBuffers } from './objective.ts';
 import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
 import { allFinite, dotVec, norm2 } from './params.ts';
+import type { Dtype } from './precision.ts';
 import { Float32Sgd } from './sgd-f32.ts';
 
 export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'aborted' | 'stalled';
@@ -23,6 +24,20 @@ export interface StepReport {
   /** Per layer ||grad_W L_0 + 2 lambda W||_F / ||2 lambda W||_F (NRC Eq. 4); NaN where lambda = 0. */
   stationarity: Float64Array;
   lr: number;
+  /** Precision of the products behind this report (full batch; see TrainOptions.mixed). */
+  precision?: Dtype;
+}
+
+/**
+ * Mixed precision of full-batch training (TrainOptions.mixed): float32 products until the float32 floor, then
+ * float64 to the tolerance. The float32 phase ends at the first of: ||grad L_lambda|| < tol (checked again in
+ * float64), the line search finding no decrease (the float32 loss cannot resolve the step), or `patience`
+ * steps without a new lowest ||grad L_lambda|| (the float32 gradient has stopped decreasing). The float64
+ * phase starts from the same parameters with a float64 gradient and an empty L-BFGS memory.
+ */
+export interface MixedPrecision {
+  /** Steps without a new lowest gradient norm that end the float32 phase (default 50). */
+  patience?: number;
 }
 
 export interface TrainOptions {
@@ -55,6 +70,8 @@ export interface TrainOptions {
    * and resumes from a saved state, giving the same parameters and reports as an uninterrupted run.
    */
   checkpoint?: Checkpoints;
+  /** Full batch: start in float32 products and switch to float64 at the float32 floor (MixedPrecision). */
+  mixed?: MixedPrecision;
 }
 
 export interface TrainResult {
@@ -68,6 +85,8 @@ export interface TrainResult {
   evaluations: number;
   message?: string;
   history?: StepReport[];
+  /** Mixed precision: steps taken with float32 products (the remaining iters - f32Iters used float64). */
+  f32Iters?: number;
 }
 
 /** The training loop as a generator: it yields after every step (or mini-batch) and returns the result. */
@@ -109,10 +128,11 @@ export async function trainAsync(model: MLP, X: Matrix, Y: Target, opts: TrainOp
 class Reporter {
   readonly history: StepReport[] = [];
   constructor(readonly opts: TrainOptions, private readonly objective: Objective) {}
-  make(iter: number, loss: number, g: Float64Array | null, lr: number): StepReport {
+  make(iter: number, loss: number, g: Float64Array | null, lr: number, precision?: Dtype): StepReport {
     return {
       iter, loss, gradNorm: g ? norm2(g) : NaN,
       stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN), lr,
+      ...(precision ? { precision } : {}),
     };
   }
   emit(r: StepReport): void {
@@ -124,11 +144,12 @@ class Reporter {
   }
 }
 
-function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string): TrainResult {
+function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string, f32Iters?: number): TrainResult {
   if (emitLast) rep.emit(last);
   return {
     status, iters: last.iter, loss: last.loss, gradNorm: last.gradNorm, stationarity: last.stationarity, evaluations,
     ...(message ? { message } : {}), ...(rep.history.length || rep.opts.history ? { history: rep.history } : {}),
+    ...(f32Iters !== undefined ? { f32Iters } : {}),
   };
 }
 
@@ -175,6 +196,16 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const gNew = new Float64Array(n);
   const s = lbfgs ? new Float64Array(n) : null;
   const yv = lbfgs ? new Float64Array(n) : null;
+  // Mixed precision: the phase, the lowest gradient norm of the float32 phase and its step, the float32 steps taken
+  const dtype0 = model.dtype;
+  const patience = opts.mixed?.patience ?? 50;
+  let phase: Dtype | null = opts.mixed ? 'f32' : null;
+  let best = Infinity, bestIter = 0, f32Iters = 0, switching = false;
+  if (resumed) {
+    if (phase) ({ phase, best, bestIter, f32Iters, switching } = resumed.mixed as { phase: Dtype; best: number; bestIter: number; f32Iters: number; switching: boolean });
+  }
+  if (phase) model.setDtype(phase);
+  const mixedResult = (): number | undefined => (phase ? (phase === 'f32' ? iter : f32Iters) : undefined);
   if (resumed) {
     model.setRunningStats(resumed.running as Float64Array[]);
     x.set(resumed.x as Float64Array);
@@ -191,17 +222,36 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   for (;;) {
     // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
     // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
-    const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
+    const at = {
+      f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null,
+      mixed: phase ? { phase, best, bestIter, f32Iters, switching } : null,
+    };
     const historyLength = rep.history.length;
     ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
     checkStop();
     const finite = Number.isFinite(f) && allFinite(g);
-    const report = rep.make(iter, f, g, lr);
+    if (phase === 'f32' && finite) {
+      const gradNorm = norm2(g);
+      if (gradNorm < best) { best = gradNorm; bestIter = iter; }
+      if (switching || gradNorm < tol || iter - bestIter >= patience) {
+        // The float32 floor (MixedPrecision): float64 gradient at the same parameters, empty L-BFGS memory
+        model.setDtype('f64');
+        f = fg(x, gNew);
+        g.set(gNew);
+        memory?.reset();
+        phase = 'f64';
+        f32Iters = iter;
+        switching = false;
+        continue;
+      }
+    }
+    const report = rep.make(iter, f, g, lr, phase ?? undefined);
     const emitted = rep.due(iter);
     if (emitted) rep.emit(report);
     const end = (status: TrainStatus, message?: string): TrainResult => {
       model.params.set(x);
-      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message));
+      model.setDtype(dtype0);
+      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message, mixedResult()));
     };
     if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
     if (report.gradNorm < tol) return end('converged');
@@ -224,6 +274,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
         if (result.ok || fresh) break;
         memory!.reset();
         fresh = true;
+      }
+      if (!result.ok && phase === 'f32') {
+        switching = true; // the float32 floor: the step is retried in float64 (x and g are unchanged)
+        yield;
+        continue;
       }
       if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
       for (let i = 0; i < n; i++) { s![i] = xNew[i] - x[i]; yv![i] = gNew[i] - g[i]; }

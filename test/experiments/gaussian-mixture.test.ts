@@ -19,7 +19,7 @@ describe('gaussian-mixture: declaration', () => {
   it('declares the tables with the issue\'s columns first, then the parameters that identify a cell', () => {
     expect(gaussianMixture.tables).toEqual({
       cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-        'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
+        'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer', 'dtype', 'f32_iterations', 'f64_iterations'],
       layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank',
         'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
       singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],

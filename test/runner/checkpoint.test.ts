@@ -42,9 +42,11 @@ async function runWithStopAt(args: string[], point: number): Promise<{ code: num
  * Stop the first cell at its `point`-th consistent point, resume, and compare with an uninterrupted run.
  * Points per cell at the quick sizes (one per step, mini-batch, integrator step or layer) were counted once.
  */
-const CASES: { name: string; args: string[]; point: number; loop: string }[] = [
+const CASES: { name: string; args: string[]; point: number; loop: string; phase?: string }[] = [
   { name: 'gaussian-mixture (L-BFGS)', args: ['gaussian-mixture', '--preset', 'quick'], point: 500, loop: 'train-lbfgs' },
   { name: 'gaussian-mixture (GD)', args: ['gaussian-mixture', '--preset', 'quick', '--optimizer', 'gd', '--lr', '0.2', '--max-iters', '300'], point: 120, loop: 'train-gd' },
+  { name: 'gaussian-mixture (--dtype mixed, stopped in the float32 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 100, loop: 'train-lbfgs', phase: 'f32' },
+  { name: 'gaussian-mixture (--dtype mixed, stopped in the float64 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 600, loop: 'train-lbfgs', phase: 'f64' },
   { name: 'gradient-rank', args: ['gradient-rank', '--preset', 'quick'], point: 300, loop: 'train-lbfgs' },
   { name: 'deep-linear (second training of the cell)', args: ['deep-linear', '--preset', 'quick'], point: 200, loop: 'train-lbfgs' },
   { name: 'mnist-collapse (SGD with momentum)', args: ['mnist-collapse', '--preset', 'quick'], point: 7, loop: 'epochs' },
@@ -78,8 +80,9 @@ describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte 
       const header = JSON.parse(readFileSync(join(cut, CHECKPOINT_DIR, files[0]), 'utf8').split('\n')[1]);
       const saved = readCheckpointFile(join(cut, CHECKPOINT_DIR, files[0]), { cellKey: header.cell_key, configHash: manifest.config_hash });
       expect(saved.ok).toBe(true);
-      const loops = (saved as { value: { loops: { kind: string; done: boolean }[] } }).value.loops;
+      const loops = (saved as { value: { loops: { kind: string; done: boolean; state: { mixed?: { phase: string } } }[] } }).value.loops;
       expect(loops[loops.length - 1]).toMatchObject({ kind: c.loop, done: false }); // stopped inside the loop meant
+      if (c.phase) expect(loops[loops.length - 1].state.mixed?.phase).toBe(c.phase); // and in the precision phase meant
 
       const resumed = await runCli([...common, '--out', cut]);
       expect(resumed.code).toBe(a.code);
