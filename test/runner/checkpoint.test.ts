@@ -321,6 +321,42 @@ describe('signals during a long step of a large cell (real processes)', () => {
   }, 600_000);
 });
 
+describe('the MNIST epoch loop with float32 SGD (float32 master parameters and velocity) resumes exactly', () => {
+  for (const stopAtPoint of [3, 9, 14]) {
+    it(`stopped at consistent point ${stopAtPoint}`, async () => {
+      const { trainEpochs } = await import('../../src/nn/mnist-training.ts');
+      const rng = new Rng('data-f32');
+      const N = 60;
+      const ds = { X: new Matrix(N, 6, rng.normals(N * 6)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), classes: 3 };
+      const build = () => new MLP({ widths: [6, 8, 3], activation: 'tanh', dtype: 'f32' }, new Rng('init'));
+      const training = { epochs: 3, lr: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f32' as const, targets: 'onehot' };
+      const run = (model: MLP, ck?: CellCheckpoint) => {
+        const losses: number[] = [];
+        const res = trainEpochs({ signal: new AbortController().signal, checkpoint: ck }, model, ds, {
+          lambda: 1e-3, training, every: 1, rng: new Rng('t'), onRecord: (_e, loss) => { losses.push(loss); },
+        });
+        return res.then((r) => ({ r, losses }));
+      };
+      const whole = build();
+      const ref = await run(whole);
+      const meta = { outDir: tmp(), cellKey: 'k', configHash: 'h', everyMinutes: 0 };
+      const ck1 = new CellCheckpoint({ ...meta, stopAtPoint });
+      const first = build();
+      await expect(run(first, ck1)).rejects.toThrow(StopRequested);
+      clearStop();
+      expect(first.f32Master).toBeNull(); // handed back on the way out
+      ck1.write();
+      const model = build();
+      const ck2 = new CellCheckpoint(meta);
+      expect(ck2.restore()).toHaveProperty('header');
+      const again = await run(model, ck2);
+      expect(Buffer.from(model.params.buffer)).toEqual(Buffer.from(whole.params.buffer));
+      expect(again.r).toEqual(ref.r);
+      expect(again.losses).toEqual(ref.losses.slice(ref.losses.length - again.losses.length));
+    });
+  }
+});
+
 describe('a stop while an epoch is being recorded (after its last mini-batch)', () => {
   it('resumes from the end of the epoch: same parameters and rows as an uninterrupted run', async () => {
     const { trainEpochs } = await import('../../src/nn/mnist-training.ts');
