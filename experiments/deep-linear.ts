@@ -9,9 +9,10 @@ import { tcvUpper } from '../src/metrics/index.ts';
 import { partitionCentroids, productMatrix } from '../src/nn/index.ts';
 import { type CellResult, type CellStatus, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, saveDataNpy, trainAutoencoder,
+  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, precisionIterations, saveDataNpy, trainAutoencoder,
   validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
+import type { TrainResult } from '../src/nn/index.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { estimateAutoencoderTraining } from './shared/calibrate.ts';
 import { figures } from './deep-linear.figures.ts';
@@ -24,6 +25,12 @@ const CELL_TAG = ['lambda', 'sigma', 'k', 'n', 'dim', 'hidden', 'radius', 'optim
 
 /** Cell parameters that, with lambda and seed, identify one line of Figure 2 (right): everything but sigma. */
 const LINE_KEYS = ['lambda', 'seed', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'];
+
+/** f32_iters_<which> and f64_iters_<which>: the training's steps with float32 and float64 products (--dtype). */
+function phaseColumns(result: TrainResult, dtype: string, which: string): Row {
+  const phases = precisionIterations(result, dtype);
+  return { [`f32_iters_${which}`]: phases.f32, [`f64_iters_${which}`]: phases.f64 };
+}
 
 /** Worse of two cell statuses (ok < not_converged < diverged < failed). */
 function worse(a: CellStatus, b: CellStatus): CellStatus {
@@ -87,7 +94,8 @@ export const tables = {
     'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged',
     'dist_deep_shallow_full', 'dist_deep_shallow_centroid', 'norm_trained', 'norm_closed', 'rank_trained', 'rank_trained_centroid',
     'tcv_kmeans', 'thm54_bound_kmeans', 'thm54_bound_svd', 'loss_full', 'loss_centroid', 'grad_norm_full', 'grad_norm_centroid',
-    'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
+    'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters', 'dtype', 'f32_iters_full', 'f64_iters_full', 'f32_iters_centroid',
+    'f64_iters_centroid'],
 } as const;
 
 /** Tables that finalize writes from all cells' rows. */
@@ -112,7 +120,7 @@ export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTab
     'TCV_K(Y) upper-bounded by the label-only WCSS of the components (tcv_labels; labels = targets, c = d, needs d <= N). Extra',
     'columns: the trained deep products against the closed-form shallow minimisers (dist_deep_shallow_full = ||Theta* - theta*||,',
     'dist_deep_shallow_centroid = ||Theta*_C - theta*_C||), a k-means-tightened TCV_K(Y) and its Thm 5.4 bound, numerical ranks,',
-    'per-training iterations and gradient norms. slopes.csv: per lambda the least-squares slope of log dist vs log sigma (sigma > 0),',
+    'per-training iterations (f32_iters_* / f64_iters_*: steps with float32 / float64 products, see --dtype) and gradient norms. slopes.csv: per lambda the least-squares slope of log dist vs log sigma (sigma > 0),',
     'for dist_trained (cells with status ok) and dist_closed, and the slope between the two smallest sigmas (_low). A cell is ok only',
     'when both trainings converge. Presets: paper = the sizes and grid of Figure 1; default = gaussian-mixture\'s default data on',
     'lambda 1e-3..3e-2 x sigma 0.0125..0.2; quick = for tests.',
@@ -193,6 +201,8 @@ export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTab
       loss_centroid: rc.loss,
       grad_norm_full: rf.gradNorm,
       grad_norm_centroid: rc.gradNorm,
+      ...phaseColumns(rf, p.dtype, 'full'),
+      ...phaseColumns(rc, p.dtype, 'centroid'),
     };
     const messages = [trainedFull.message && `full loss: ${trainedFull.message}`, trainedCentroid.message && `centroid loss: ${trainedCentroid.message}`].filter(Boolean);
     return { status, rows: { cells: [cell] }, ...(messages.length ? { message: messages.join('; ') } : {}) };

@@ -8,7 +8,7 @@ import type { Rng } from '../src/random/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
   AUTOENCODER_CONFIG_COLUMNS, type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
-  saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
+  precisionIterations, saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { estimateAutoencoderTraining } from './shared/calibrate.ts';
@@ -43,7 +43,8 @@ const PARAM_COLUMNS = AUTOENCODER_CONFIG_COLUMNS;
 /** Tables of a run (CSV files) and their columns; the figures (gaussian-mixture.figures.ts) are checked against them. */
 export const tables = {
   cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-    'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
+    'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer', 'dtype',
+    'f32_iterations', 'f64_iterations'],
   layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank', ...PARAM_COLUMNS],
   singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', ...PARAM_COLUMNS],
   theorem34: ['lambda', 'sigma', 'seed', 'layer', 'j', 'wcss_j', 'lemma33_residual', 'implied_constant', 'dist_rank', 'dist_bound',
@@ -61,7 +62,7 @@ export default defineExperiment<GaussianMixtureParams, typeof tables>({
     'parameters (Eq. 3), trained full batch (L-BFGS or GD) until ||grad L_lambda|| < --grad-tol or --max-iters (then not_converged).',
     'cells.csv: Prop. 4.1 on the input (wcss_x of the component partition, the isotropic bound sqrt(d) sigma^2 (sqrt(d) + sqrt(K/N)),',
     'the general bound sum_k pi_k (Tr Sigma_k + ||Sigma_k||_F / sqrt(N_k)) with Sigma_k = sigma^2 I, tcv_upper = min of wcss_x and',
-    'k-means++ (8 restarts) on x). layers.csv: per weight matrix W_l (l = 1..L as in the paper) rel_tail(r) = sum_{j>r} s_j^2 / sum_j s_j^2',
+    'k-means++ (8 restarts) on x; f32_iterations / f64_iterations = optimiser steps with float32 / float64 products, see --dtype). layers.csv: per weight matrix W_l (l = 1..L as in the paper) rel_tail(r) = sum_{j>r} s_j^2 / sum_j s_j^2',
     '(Figure 1), distance to rank r, rk(0.1) (Eq. 22) and the stationarity residual ||grad_W L_0 + 2 lambda W|| / ||2 lambda W||;',
     'r = --rank, default K. theorem34.csv: for each layer l and j < l, WCSS_j of (z^j, y) (Eq. 6, y = x), the exact Lemma 3.3 residual,',
     'the implied constant lambda dist_K(W_l) / WCSS_j (Thm 3.4: <= M_{l,j}) and dist_bound = (||R|| + ||grad_{W_l} L_lambda||) / (2 lambda),',
@@ -97,8 +98,10 @@ export default defineExperiment<GaussianMixtureParams, typeof tables>({
     const model = buildAutoencoder(p, ctx.seed, 'tanh');
     const trained = await trainAutoencoder(model, X, X, p, ctx);
     const res = trained.result;
+    const phases = precisionIterations(res, p.dtype);
     const cell: Row = {
       converged: res.status === 'converged', iters: res.iters, loss: res.loss, grad_norm: res.gradNorm, ...prop41,
+      f32_iterations: phases.f32, f64_iterations: phases.f64,
     };
     if (trained.status === 'diverged' || res.status === 'aborted') {
       return { status: trained.status, rows: { cells: [cell] }, ...(trained.message ? { message: trained.message } : {}) };

@@ -7,7 +7,7 @@ import { batchGradient, lossGradient } from '../src/nn/index.ts';
 import { checkStop } from '../src/linalg/interrupt.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, trainAutoencoder, validateAutoencoder,
+  type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, precisionIterations, trainAutoencoder, validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { figures } from './gradient-rank.figures.ts';
@@ -25,7 +25,8 @@ const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius'] as const;
 export const tables = {
   gradient_rank: ['layer', 'batch_size', 'rank', 'tol', 'rows', 'cols', 'holds', 'lambda', 'sigma', 'seed', ...PARAM_COLUMNS],
   degenerate: ['layer', 'rows', 'cols', 'k', 'rank', 'tol', 's_k_plus_1', 'stationarity_bound', 'bound_holds', 'rel_tail',
-    'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius'],
+    'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius', 'dtype', 'f32_iterations',
+    'f64_iterations'],
 } as const;
 
 export default defineExperiment<GradientRankParams, typeof tables>({
@@ -89,6 +90,7 @@ export default defineExperiment<GradientRankParams, typeof tables>({
     const res = trained.result;
     if (res.status === 'aborted') return { status: 'failed', rows: {}, message: 'interrupted' };
     const degenerateRows: Row[] = [];
+    const phases = precisionIterations(res, p.dtype);
     if (trained.status !== 'diverged') {
       const gradLambda = lossGradient(trainedModel, degenerate.X, degenerate.X, { loss: 'squared', weightDecay: p.lambda }).gradW;
       trainedModel.layers.forEach((layer, l) => {
@@ -101,7 +103,7 @@ export default defineExperiment<GradientRankParams, typeof tables>({
           layer: l + 1, rows: layer.W.rows, cols: layer.W.cols, rank: r, tol, s_k_plus_1: sNext, stationarity_bound: bound,
           bound_holds: sNext <= bound * (1 + 1e-9) + 1e-300, rel_tail: relTail(s, p.k),
           stationarity: Number.isFinite(res.stationarity[l]) ? res.stationarity[l] : null, holds: r <= p.k,
-          iters: res.iters, grad_norm: res.gradNorm,
+          iters: res.iters, grad_norm: res.gradNorm, f32_iterations: phases.f32, f64_iterations: phases.f64,
         });
       });
     }

@@ -1,5 +1,5 @@
 // The options of the autoencoder experiments (gaussian-mixture, gradient-rank, deep-linear) as ParamSpecs.
-import type { AutoencoderParams } from '../../src/nn/autoencoder.ts';
+import { type AutoencoderParams, TRAINING_DTYPES } from '../../src/nn/autoencoder.ts';
 import type { ParamSpec } from '../../src/runner/types.ts';
 
 /**
@@ -20,6 +20,11 @@ export function autoencoderParamSpecs(defaults: Partial<AutoencoderParams> = {})
     { name: 'lr', kind: 'float', grid: true, positive: true, default: 0.1, help: 'step size of gradient descent (--optimizer gd only)' },
     { name: 'gradTol', kind: 'float', grid: true, positive: true, default: 1e-6, help: 'stop when ||grad L_lambda|| is below this ("until convergence, by monitoring the norm of the gradient")' },
     { name: 'maxIters', kind: 'int', grid: true, positive: true, max: 10_000_000, default: 20000, help: 'maximum optimiser steps; a cell that reaches it is recorded as not_converged' },
+    {
+      name: 'dtype', kind: 'string', grid: true, choices: TRAINING_DTYPES, default: 'f64',
+      help: 'precision of the training products: f64; f32 (float32 products, float64 loss); mixed = float32 until the float32 floor '
+        + '(no new lowest ||grad|| in 50 steps, a failed line search, or ||grad|| < --grad-tol), then float64 to --grad-tol; analysis after training is float64',
+    },
   ];
   return specs.map((spec) => (spec.name in defaults ? { ...spec, default: (defaults as Record<string, ParamSpec['default']>)[spec.name] } : spec));
 }

@@ -24,7 +24,12 @@ export type AutoencoderParams = {
   lr: number;
   gradTol: number;
   maxIters: number;
+  /** Precision of the training products: f64, f32, or mixed (float32 to the float32 floor, then float64; nn/train MixedPrecision). */
+  dtype: string;
 };
+
+/** Choices of --dtype for full-batch training. */
+export const TRAINING_DTYPES = ['f64', 'f32', 'mixed'] as const;
 
 /** Table columns that describe an autoencoder configuration beside lambda, sigma and seed (gaussian-mixture's tables, its figures). */
 export const AUTOENCODER_CONFIG_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius', 'optimizer'] as const;
@@ -114,18 +119,31 @@ export function cellStatusOf(result: TrainResult, maxIters: number): { status: C
  */
 export async function trainAutoencoder(
   model: MLP, X: Matrix, Y: Matrix,
-  p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'>,
+  p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'> & Partial<Pick<AutoencoderParams, 'dtype'>>,
   ctx: Pick<CellContext, 'progress' | 'signal' | 'checkpoint'>,
   opts: { sampleWeights?: Float64Array; label?: string } = {},
 ): Promise<TrainedAutoencoder> {
   const label = opts.label ? `${opts.label} ` : '';
   const reportEvery = Math.max(1, Math.min(50, Math.floor(p.maxIters / 100)));
-  const result = await trainAsync(model, X, Y, {
-    loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
-    signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights, checkpoint: ctx.checkpoint,
-    onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters), `${label}iter ${r.iter} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
-  });
-  return { result, ...cellStatusOf(result, p.maxIters) };
+  const dtype = p.dtype ?? 'f64';
+  if (dtype === 'f32') model.setDtype('f32');
+  try {
+    const result = await trainAsync(model, X, Y, {
+      loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
+      signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights, checkpoint: ctx.checkpoint, ...(dtype === 'mixed' ? { mixed: {} } : {}),
+      onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters),
+        `${label}iter ${r.iter}${r.precision ? ` (${r.precision})` : ''} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
+    });
+    return { result, ...cellStatusOf(result, p.maxIters) };
+  } finally {
+    model.setDtype('f64'); // the analysis after training (spectra, bounds, residuals) runs in float64
+  }
+}
+
+/** Steps taken with float32 and with float64 products (CSV columns; --dtype mixed switches once, nn/train MixedPrecision). */
+export function precisionIterations(result: TrainResult, dtype: string): { f32: number; f64: number } {
+  const f32 = dtype === 'f32' ? result.iters : dtype === 'mixed' ? result.f32Iters ?? 0 : 0;
+  return { f32, f64: result.iters - f32 };
 }
 
 /** Singular values and low-rank measures of one layer (1-based `layer`, the paper's W_l). */

@@ -10,6 +10,7 @@ export * from './objective.ts';
 export * from './optimizers.ts';
 export * from './linesearch.ts';
 export * from './train.ts';
+export * from './minibatch.ts';
 export * from './theory.ts';
 export * from './jacobian.ts';
 export * from './bench.ts';

@@ -91,8 +91,11 @@ export class MLP {
   readonly bnState: readonly (BatchnormState | null)[];
   readonly bnMomentum: number;
   readonly bnEps: number;
-  /** Precision of the forward/backward products (src/nn/precision.ts). */
-  readonly dtype: Dtype;
+  /** Precision of the forward/backward products (src/nn/precision.ts); setDtype changes it. */
+  get dtype(): Dtype {
+    return this.precision;
+  }
+  private precision: Dtype;
   private workspaces = new Map<number, Workspace>();
   /**
    * @internal Float32 master parameters (params' layout, resident) and their gradient, while a float32
@@ -118,8 +121,7 @@ export class MLP {
     this.batchnorm = perLayer(opts.batchnorm, (l) => ((opts.batchnorm as boolean | undefined) ?? false) && l < L - 1, 'batchnorm');
     this.bnMomentum = opts.bnMomentum ?? 0.1;
     this.bnEps = opts.bnEps ?? 1e-5;
-    this.dtype = opts.dtype ?? 'f64';
-    if (this.dtype !== 'f64' && this.dtype !== 'f32') throw new RangeError(`MLP: dtype must be 'f64' or 'f32', got '${String(this.dtype)}'`);
+    this.precision = checkDtype(opts.dtype ?? 'f64');
     const { offsets, size } = layerLayout(this.widths, this.bias, this.batchnorm);
     this.offsets = offsets;
     this.params = new Float64Array(size);
@@ -145,9 +147,20 @@ export class MLP {
       widths: this.widths, activations: this.activations, bias: this.bias, batchnorm: this.batchnorm,
       offsets: this.offsets, params, layers: makeViews(params, this.widths, this.offsets),
       bnState: this.bnState.map((s) => (s ? { runningMean: s.runningMean.slice(), runningVar: s.runningVar.slice() } : null)),
-      bnMomentum: this.bnMomentum, bnEps: this.bnEps, dtype: this.dtype, workspaces: new Map(),
+      bnMomentum: this.bnMomentum, bnEps: this.bnEps, precision: this.precision, workspaces: new Map(),
     });
     return copy;
+  }
+
+  /**
+   * Switch the precision of later forwards and backwards (mixed-precision training: float32 first, then float64);
+   * the cached workspaces are freed when it changes. Not while a float32 optimiser owns the parameters.
+   */
+  setDtype(dtype: Dtype): void {
+    if (checkDtype(dtype) === this.precision) return;
+    if (this.f32Master) throw new Error('MLP.setDtype: a float32 optimiser owns the parameters');
+    this.releaseWorkspaces();
+    this.precision = dtype;
   }
 
   /** Parameters and batchnorm running statistics (copies), for checkpoints. */
@@ -428,6 +441,11 @@ export class MLP {
     }
     return dIn;
   }
+}
+
+function checkDtype(dtype: Dtype): Dtype {
+  if (dtype !== 'f64' && dtype !== 'f32') throw new RangeError(`MLP: dtype must be 'f64' or 'f32', got '${String(dtype)}'`);
+  return dtype;
 }
 
 /** Give a workspace's resident buffers back to wasm memory. */

@@ -6,10 +6,10 @@ import { type Dataset } from '../data/dataset.ts';
 import { MNIST_CLASSES, checkImageDir, imageInputDim, mnistSplit } from '../data/mnist.ts';
 import { Matrix } from '../linalg/index.ts';
 import {
-  AdamState, batchBuffers, type Dtype, type LossKind, MLP, type Mode, Objective, SgdState, type StepSchedule, type WeightDecay, allFinite, scheduledLr,
-  type Target, selectTargetRows, miniBatchPoint, restoreMiniBatch, type MiniBatchCursor,
+  type Dtype, type LossKind, MLP, type MiniBatchCursor, MiniBatchStepper, type Mode, Objective, type StepSchedule, type Target, type WeightDecay,
+  scheduledLr,
 } from './index.ts';
-import { type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
+import { type LoopCheckpoint, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import { Rng } from '../random/index.ts';
 import type { CellContext, CellStatus } from '../runner/types.ts';
 
@@ -165,28 +165,41 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
   const X = train.X;
   const Y = encodeTargets(train.labels, model.widths[model.widths.length - 1], t.targets ?? 'onehot');
   const N = X.rows;
-  const d = X.cols;
   const B = Math.min(t.batchSize, N);
   const from = opts.from ?? 0;
   const full = new Objective(model, X, Y, { loss, weightDecay: opts.lambda, mode: 'eval', from });
-  const n = model.params.length;
-  const g = new Float64Array(n);
-  const update = t.optimizer === 'adam' ? new AdamState(n, 0.9, 0.999, 1e-8) : new SgdState(n, t.momentum, false);
-  const batchOf = batchBuffers(model, X, Y, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from });
-  const shuffles = opts.rng.child('minibatch');
-  const progress = opts.progress ?? (() => {});
   const ck = (ctx.checkpoint ?? noCheckpoints).loop('epochs');
   const saved = ck.restored;
-  const done = (res: EpochLoopResult): EpochLoopResult => {
-    if (res.status !== 'failed') ck.finish({ model: model.exportState(), result: res as unknown as State });
-    return res;
-  };
   if (saved?.done) {
     model.importState((saved.state as { model: never }).model);
     return (saved.state as unknown as { result: EpochLoopResult }).result;
   }
+  // --dtype f32 SGD: float32 parameters, gradient and velocity for the whole run (src/nn/sgd-f32.ts); model.params synced before every record
+  const stepper = new MiniBatchStepper(model, X, Y, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from },
+    t.optimizer === 'adam' ? { kind: 'adam' } : { kind: 'sgd', momentum: t.momentum });
+  try {
+    return await epochLoop(ctx, model, stepper, full, opts, ck, N, B);
+  } finally {
+    stepper.finish();
+  }
+}
+
+/** The epochs of trainEpochs (the stepper hands the parameters back to the model when this returns or throws). */
+async function epochLoop(
+  ctx: Pick<CellContext, 'signal'>, model: MLP, stepper: MiniBatchStepper, full: Objective, opts: EpochLoopOptions, ck: LoopCheckpoint, N: number, B: number,
+): Promise<EpochLoopResult> {
+  const t = opts.training;
+  const shuffles = opts.rng.child('minibatch');
+  const progress = opts.progress ?? (() => {});
+  const saved = ck.restored;
+  const done = (res: EpochLoopResult): EpochLoopResult => {
+    stepper.finish();
+    if (res.status !== 'failed') ck.finish({ model: model.exportState(), result: res as unknown as State });
+    return res;
+  };
   let current = NaN;
   const record = (epoch: number): EpochLoopResult | undefined => {
+    stepper.sync();
     current = full.valueAndGrad(null, null);
     if (!Number.isFinite(current)) return { status: 'diverged', epochs: epoch, loss: current, message: `non-finite training loss after epoch ${epoch}` };
     opts.onRecord?.(epoch, current);
@@ -196,7 +209,7 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
   let cursor: MiniBatchCursor | undefined;
   if (saved) {
     const st = saved.state as Record<string, State>;
-    cursor = restoreMiniBatch(model, update, st);
+    cursor = stepper.restore(st);
     current = st.current as number;
     history = Array.from(st.history as Float64Array);
   } else {
@@ -223,20 +236,16 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
     // One consistent point before each mini-batch and one after the last (before the epoch's reports).
     for (let start = first; ; start += B) {
       const at = { epoch, start, lossSum: batchLoss, lr, current, historyLength: history.length };
-      miniBatchPoint(ck, model, update, shuffles, perm, at, () => ({ history: Float64Array.from(history.slice(0, at.historyLength)) }));
+      stepper.point(ck, shuffles, perm, at, () => ({ history: Float64Array.from(history.slice(0, at.historyLength)) }));
       checkStop();
       if (start >= N) break;
       const size = Math.min(B, N - start);
-      const idx = perm.subarray(start, start + size);
-      const b = batchOf(size);
-      for (let r = 0; r < size; r++) b.X.data.set(X.data.subarray(idx[r] * d, idx[r] * d + d), r * d);
-      selectTargetRows(Y, idx, b.Y);
-      const f = b.obj.valueAndGrad(null, g);
-      if (!Number.isFinite(f) || !allFinite(g)) {
+      const { f, finite } = stepper.batch(perm.subarray(start, start + size));
+      if (!finite) {
         return done({ status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})` });
       }
       batchLoss += f * size;
-      update.step(model.params, g, lr);
+      stepper.step(lr);
     }
     const epochsDone = epoch + 1;
     let stop = false;

@@ -101,14 +101,39 @@ export class Objective {
     const out = model.run(ws, this.X, from, mode, this.opts.updateRunning ?? true);
     const L = model.depth;
     const data = lossValueAndGrad(this.opts.loss, out, this.Y, g ? ws.delta[L - 1] : null, this.opts.sampleWeights);
-    const pen = this.penalty();
-    if (!g) return data + pen;
+    if (!g) return data + this.penalty();
     let views = this.gradViewsCache.get(g);
     if (!views) { views = model.viewsOf(g); this.gradViewsCache.set(g, views); }
     for (let l = 0; l < from; l++) g.fill(0, model.offsets[l].W, model.offsets[l].end);
     model.backprop(ws, from, mode, views, false);
-    this.addPenaltyGradient(g);
-    return data + pen;
+    return data + this.penaltyAndGradient(g);
+  }
+
+  /**
+   * lambda * ||Theta||^2 (NRC Eq. 3) and g += 2 lambda_l Theta_l (its gradient) in one pass over the parameters;
+   * the same bits as penalty() and addPenaltyGradient(g) (each block's sum of squares in the same order).
+   */
+  penaltyAndGradient(g: Float64Array): number {
+    const bn = decayBatchnorm(this.opts.weightDecay);
+    const p = this.model.params;
+    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    // sum_i p_i^2 over [a, a + n) while g_i += lam2 p_i
+    const block = (a: number, n: number, lam2: number): number => {
+      let q = 0;
+      for (let i = a; i < a + n; i++) { const x = p[i]; q += x * x; g[i] += lam2 * x; }
+      return q;
+    };
+    let s = 0;
+    this.model.offsets.forEach((o, l) => {
+      const lam = this.lambdas[l];
+      if (lam === 0 || l < from) return;
+      const lam2 = 2 * lam, layer = this.model.layers[l];
+      let q = block(o.W, layer.W.data.length, lam2);
+      if (layer.b) q += block(o.b, layer.b.length, lam2);
+      if (bn && layer.gamma) q += block(o.gamma, layer.gamma.length, lam2) + block(o.beta, layer.beta!.length, lam2);
+      s += lam * q;
+    });
+    return s;
   }
 
   /** g += 2 lambda_l Theta_l (gradient of the weight decay term). */

@@ -1,14 +1,15 @@
 // Training loops: full-batch GD and L-BFGS to a gradient-norm tolerance, mini-batch SGD/Adam by epochs.
 import { Matrix } from '../linalg/index.ts';
 import { type Checkpoints, type LoopCheckpoint, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
-import { Rng, type RngState } from '../random/index.ts';
+import type { Rng } from '../random/index.ts';
 import { strongWolfe } from './linesearch.ts';
-import { type LossKind, type Target, selectTargetRows, targetRows } from './losses.ts';
+import { type LossKind, type Target, targetRows } from './losses.ts';
 import type { MLP, Mode } from './mlp.ts';
-import { Objective, type WeightDecay, batchBuffers } from './objective.ts';
-import { AdamState, LbfgsMemory, type OptimizerSpec, SgdState, type StepSchedule, scheduledLr } from './optimizers.ts';
+import { type MiniBatchCursor, MiniBatchStepper } from './minibatch.ts';
+import { Objective, type WeightDecay } from './objective.ts';
+import { LbfgsMemory, type OptimizerSpec, type StepSchedule, scheduledLr } from './optimizers.ts';
 import { allFinite, dotVec, norm2 } from './params.ts';
-import { Float32Sgd } from './sgd-f32.ts';
+import type { Dtype } from './precision.ts';
 
 export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'aborted' | 'stalled';
 
@@ -23,6 +24,20 @@ export interface StepReport {
   /** Per layer ||grad_W L_0 + 2 lambda W||_F / ||2 lambda W||_F (NRC Eq. 4); NaN where lambda = 0. */
   stationarity: Float64Array;
   lr: number;
+  /** Precision of the products behind this report (full batch; see TrainOptions.mixed). */
+  precision?: Dtype;
+}
+
+/**
+ * Mixed precision of full-batch training (TrainOptions.mixed): float32 products until the float32 floor, then
+ * float64 to the tolerance. The float32 phase ends at the first of: ||grad L_lambda|| < tol (checked again in
+ * float64), the line search finding no decrease (the float32 loss cannot resolve the step), or `patience`
+ * steps without a new lowest ||grad L_lambda|| (the float32 gradient has stopped decreasing). The float64
+ * phase starts from the same parameters with a float64 gradient and an empty L-BFGS memory.
+ */
+export interface MixedPrecision {
+  /** Steps without a new lowest gradient norm that end the float32 phase (default 50). */
+  patience?: number;
 }
 
 export interface TrainOptions {
@@ -55,6 +70,8 @@ export interface TrainOptions {
    * and resumes from a saved state, giving the same parameters and reports as an uninterrupted run.
    */
   checkpoint?: Checkpoints;
+  /** Full batch: start in float32 products and switch to float64 at the float32 floor (MixedPrecision). */
+  mixed?: MixedPrecision;
 }
 
 export interface TrainResult {
@@ -68,6 +85,8 @@ export interface TrainResult {
   evaluations: number;
   message?: string;
   history?: StepReport[];
+  /** Mixed precision: steps taken with float32 products (the remaining iters - f32Iters used float64). */
+  f32Iters?: number;
 }
 
 /** The training loop as a generator: it yields after every step (or mini-batch) and returns the result. */
@@ -109,10 +128,11 @@ export async function trainAsync(model: MLP, X: Matrix, Y: Target, opts: TrainOp
 class Reporter {
   readonly history: StepReport[] = [];
   constructor(readonly opts: TrainOptions, private readonly objective: Objective) {}
-  make(iter: number, loss: number, g: Float64Array | null, lr: number): StepReport {
+  make(iter: number, loss: number, g: Float64Array | null, lr: number, precision?: Dtype): StepReport {
     return {
       iter, loss, gradNorm: g ? norm2(g) : NaN,
       stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN), lr,
+      ...(precision ? { precision } : {}),
     };
   }
   emit(r: StepReport): void {
@@ -124,11 +144,12 @@ class Reporter {
   }
 }
 
-function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string): TrainResult {
+function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string, f32Iters?: number): TrainResult {
   if (emitLast) rep.emit(last);
   return {
     status, iters: last.iter, loss: last.loss, gradNorm: last.gradNorm, stationarity: last.stationarity, evaluations,
     ...(message ? { message } : {}), ...(rep.history.length || rep.opts.history ? { history: rep.history } : {}),
+    ...(f32Iters !== undefined ? { f32Iters } : {}),
   };
 }
 
@@ -175,6 +196,16 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const gNew = new Float64Array(n);
   const s = lbfgs ? new Float64Array(n) : null;
   const yv = lbfgs ? new Float64Array(n) : null;
+  // Mixed precision: the phase, the lowest gradient norm of the float32 phase and its step, the float32 steps taken
+  const dtype0 = model.dtype;
+  const patience = opts.mixed?.patience ?? 50;
+  let phase: Dtype | null = opts.mixed ? 'f32' : null;
+  let best = Infinity, bestIter = 0, f32Iters = 0, switching = false;
+  if (resumed) {
+    if (phase) ({ phase, best, bestIter, f32Iters, switching } = resumed.mixed as { phase: Dtype; best: number; bestIter: number; f32Iters: number; switching: boolean });
+  }
+  if (phase) model.setDtype(phase);
+  const mixedResult = (): number | undefined => (phase ? (phase === 'f32' ? iter : f32Iters) : undefined);
   if (resumed) {
     model.setRunningStats(resumed.running as Float64Array[]);
     x.set(resumed.x as Float64Array);
@@ -191,17 +222,36 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   for (;;) {
     // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
     // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
-    const at = { f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null };
+    const at = {
+      f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null,
+      mixed: phase ? { phase, best, bestIter, f32Iters, switching } : null,
+    };
     const historyLength = rep.history.length;
     ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
     checkStop();
     const finite = Number.isFinite(f) && allFinite(g);
-    const report = rep.make(iter, f, g, lr);
+    if (phase === 'f32' && finite) {
+      const gradNorm = norm2(g);
+      if (gradNorm < best) { best = gradNorm; bestIter = iter; }
+      if (switching || gradNorm < tol || iter - bestIter >= patience) {
+        // The float32 floor (MixedPrecision): float64 gradient at the same parameters, empty L-BFGS memory
+        model.setDtype('f64');
+        f = fg(x, gNew);
+        g.set(gNew);
+        memory?.reset();
+        phase = 'f64';
+        f32Iters = iter;
+        switching = false;
+        continue;
+      }
+    }
+    const report = rep.make(iter, f, g, lr, phase ?? undefined);
     const emitted = rep.due(iter);
     if (emitted) rep.emit(report);
     const end = (status: TrainStatus, message?: string): TrainResult => {
       model.params.set(x);
-      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message));
+      model.setDtype(dtype0);
+      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message, mixedResult()));
     };
     if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
     if (report.gradNorm < tol) return end('converged');
@@ -224,6 +274,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
         if (result.ok || fresh) break;
         memory!.reset();
         fresh = true;
+      }
+      if (!result.ok && phase === 'f32') {
+        switching = true; // the float32 floor: the step is retried in float64 (x and g are unchanged)
+        yield;
+        continue;
       }
       if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
       for (let i = 0; i < n; i++) { s![i] = xNew[i] - x[i]; yv![i] = gNew[i] - g[i]; }
@@ -251,36 +306,28 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   if (!(B >= 1)) throw new RangeError(`train: batchSize must be >= 1`);
   const full = new Objective(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, updateRunning: false });
   const rep = new Reporter(opts, full);
-  const n = model.params.length;
-  const g = new Float64Array(n);
-  const gFull = new Float64Array(n);
+  const gFull = new Float64Array(model.params.length);
   const useFull = opts.fullGradient ?? true;
   const tol = opts.tol ?? 0;
   let evaluations = 0;
-  const update = spec.kind === 'sgd'
-    ? new SgdState(n, spec.momentum ?? 0, spec.nesterov ?? false)
-    : new AdamState(n, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.eps ?? 1e-8);
-  const d = X.cols;
-  const batchOf = batchBuffers(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode });
+  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
+  if (finished) return finished; // (before a float32 optimiser takes the parameters, which it would hand back on return)
   // --dtype f32 SGD: float32 parameters, gradient and velocity for the whole run (src/nn/sgd-f32.ts)
-  const fast = spec.kind === 'sgd' ? Float32Sgd.create(model, spec.momentum ?? 0, spec.nesterov ?? false, full.lambdas) : undefined;
+  const stepper = new MiniBatchStepper(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode }, spec);
   const measure = (epoch: number, meanBatchLoss: number, lr: number): StepReport => {
-    fast?.sync();
+    stepper.sync();
     if (!useFull) return rep.make(epoch, meanBatchLoss, null, lr);
     evaluations++;
     const f = full.valueAndGrad(null, gFull);
     return rep.make(epoch, f, gFull, lr);
   };
-  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
-  if (finished) return finished;
   const shuffleRng = opts.rng.child('minibatch');
   let lr = scheduledLr(spec.lr, 0, opts.schedule);
   let report: StepReport;
   let measured: boolean;
   let cursor: MiniBatchCursor | undefined;
   if (resumed) {
-    cursor = restoreMiniBatch(model, update, resumed);
-    fast?.importState(resumed.fast as never);
+    cursor = stepper.restore(resumed);
     report = resumed.report as unknown as StepReport;
     measured = resumed.measured as boolean;
     evaluations = resumed.evaluations as number;
@@ -292,7 +339,7 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   }
   for (let epoch = cursor?.epoch ?? 0; ; epoch++) {
     const endWith = (status: TrainStatus, r: StepReport, emitLast: boolean, message?: string) => {
-      fast?.finish();
+      stepper.finish();
       return finishTraining(ck, model, finish(rep, r, status, evaluations, emitLast, message));
     };
     let perm: Int32Array;
@@ -312,25 +359,16 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     // One consistent point before each mini-batch and one after the last (before the epoch's reports).
     for (let start = first; ; start += B) {
       const at = { epoch, start, lossSum, lr, evaluations, measured, report: report as unknown as State, historyLength: rep.history.length };
-      // float32 SGD: its master parameters and velocity change only in fast.step, after this batch's last stop check
-      miniBatchPoint(ck, model, update, shuffleRng, perm, at, () => ({
-        history: rep.history.slice(0, at.historyLength) as unknown as State, fast: fast ? fast.exportState() as unknown as State : null,
-      }));
+      stepper.point(ck, shuffleRng, perm, at, () => ({ history: rep.history.slice(0, at.historyLength) as unknown as State }));
       checkStop();
       if (opts.signal?.aborted) return endWith('aborted', rep.make(epoch, NaN, null, lr), true);
       if (start >= N) break;
       const size = Math.min(B, N - start);
-      const idx = perm.subarray(start, start + size);
-      const b = batchOf(size);
-      for (let r = 0; r < size; r++) b.X.data.set(X.data.subarray(idx[r] * d, idx[r] * d + d), r * d);
-      selectTargetRows(Y, idx, b.Y);
       evaluations++;
-      const f = fast ? fast.valueAndGrad(b.obj) : b.obj.valueAndGrad(null, g);
-      if (!Number.isFinite(f) || !(fast ? fast.gradientFinite() : allFinite(g))) {
-        return endWith('diverged', rep.make(epoch, f, null, lr), true, `non-finite mini-batch loss or gradient in epoch ${epoch + 1}`);
-      }
+      const { f, finite } = stepper.batch(perm.subarray(start, start + size));
+      if (!finite) return endWith('diverged', rep.make(epoch, f, null, lr), true, `non-finite mini-batch loss or gradient in epoch ${epoch + 1}`);
       lossSum += f * size;
-      if (fast) fast.step(lr); else update.step(model.params, g, lr);
+      stepper.step(lr);
       yield;
     }
     const due = rep.due(epoch + 1);
@@ -343,42 +381,4 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       measured = false;
     }
   }
-}
-
-/** Where a mini-batch loop stands: before the batch at `start` of `epoch`, with that epoch's permutation. */
-export interface MiniBatchCursor {
-  epoch: number;
-  start: number;
-  perm: Int32Array;
-  /** Sum of batch losses times batch sizes so far in the epoch. */
-  lossSum: number;
-  lr: number;
-  /** The shuffle stream after it drew `perm`. */
-  rng: RngState;
-}
-
-/**
- * Mark a consistent point of a mini-batch loop, before the batch at `at.start`: the parameters and the optimiser
- * state change only after the batch's gradient, the running statistics of batchnorm during its forward pass (so
- * they, the counters in `at` and the stream position are copied now). `extra` adds the loop's own state.
- */
-export function miniBatchPoint(
-  ck: LoopCheckpoint, model: MLP, update: SgdState | AdamState, rng: Rng, perm: Int32Array,
-  at: { epoch: number; start: number; lossSum: number; lr: number } & Record<string, State>, extra: () => Record<string, State>,
-): void {
-  const running = model.runningStats();
-  const position = rng.exportState();
-  ck.point(() => ({
-    ...at, ...extra(), perm, rng: position as unknown as State, running, params: model.params, optimizer: update.exportState() as unknown as State,
-  }));
-}
-
-/** Restore what miniBatchPoint saved into the model and optimiser; returns the cursor to continue from. */
-export function restoreMiniBatch(model: MLP, update: SgdState | AdamState, st: Record<string, State>): MiniBatchCursor {
-  model.importState({ params: st.params as Float64Array, running: st.running as Float64Array[] });
-  update.importState(st.optimizer as never);
-  return {
-    epoch: st.epoch as number, start: st.start as number, perm: st.perm as Int32Array, lossSum: st.lossSum as number,
-    lr: st.lr as number, rng: st.rng as unknown as RngState,
-  };
 }

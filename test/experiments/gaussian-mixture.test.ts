@@ -19,7 +19,7 @@ describe('gaussian-mixture: declaration', () => {
   it('declares the tables with the issue\'s columns first, then the parameters that identify a cell', () => {
     expect(gaussianMixture.tables).toEqual({
       cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-        'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer'],
+        'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer', 'dtype', 'f32_iterations', 'f64_iterations'],
       layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank',
         'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
       singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
@@ -176,6 +176,24 @@ describe('gaussian-mixture: runCell', () => {
       expect(t.wcss_j as number).toBeLessThan(1e-28);
       expect(t.lemma33_residual as number).toBeLessThan(1e-12);
     }
+  });
+
+  it('--dtype mixed: float32 steps, then float64 steps to --grad-tol; the CSV counts both; the trained point matches f64', { timeout: 30000 }, async () => {
+    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { lambda: 1e-2 });
+    const f64 = await gaussianMixture.runCell(makeCellContext(p, 0));
+    const mixed = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'mixed' }, 0));
+    const [a] = f64.rows.cells, [b] = mixed.rows.cells;
+    expect(mixed.status).toBe('ok');
+    expect(a.f32_iterations).toBe(0);
+    expect(a.f64_iterations).toBe(a.iters);
+    expect(b.f32_iterations as number).toBeGreaterThan(0);
+    expect(b.f64_iterations as number).toBeGreaterThan(0);
+    expect((b.f32_iterations as number) + (b.f64_iterations as number)).toBe(b.iters);
+    expect(b.grad_norm as number).toBeLessThan(p.gradTol);
+    // both reach a stationary point to --grad-tol: the same low-rank structure
+    mixed.rows.layers.forEach((l, i) => expect(Math.abs((l.rel_tail as number) - (f64.rows.layers[i].rel_tail as number))).toBeLessThan(1e-6));
+    const f32 = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'f32' }, 0));
+    expect(f32.rows.cells[0].f64_iterations).toBe(0);
   });
 
   it('larger lambda at small sigma gives a smaller rel_tail(K) (Figure 1\'s transition)', { timeout: 30000 }, async () => {

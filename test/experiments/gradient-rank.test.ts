@@ -56,7 +56,7 @@ describe('gradient-rank', () => {
     for (const row of g.rows) expect(toNumber(row.rank)).toBeLessThanOrEqual(toNumber(row.batch_size));
     const d = readCsvTable(join(a, 'degenerate.csv'));
     expect(d.columns).toEqual(['layer', 'rows', 'cols', 'k', 'rank', 'tol', 's_k_plus_1', 'stationarity_bound', 'bound_holds', 'rel_tail',
-      'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius']);
+      'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius', 'dtype', 'f32_iterations', 'f64_iterations']);
     for (const row of d.rows) {
       expect(toNumber(row.rank)).toBeLessThanOrEqual(3);
       expect(row.status).toBe('ok');

@@ -30,7 +30,7 @@ describe("MLP dtype 'f32'", () => {
     const X = new Matrix(200, 30, rng.normals(6000)), Y = new Matrix(200, 5, rng.normals(1000));
     const m64 = new MLP({ widths: [30, 40, 40, 5], activation: 'tanh' }, rng.child('init'));
     const m32 = m64.clone();
-    (m32 as { dtype: string }).dtype = 'f32';
+    m32.setDtype('f32');
     const m32b = new MLP({ widths: [30, 40, 40, 5], activation: 'tanh', dtype: 'f32' }, new Rng('x'));
     expect(m32b.dtype).toBe('f32');
     expect(m32b.clone().dtype).toBe('f32');
@@ -54,7 +54,7 @@ describe("MLP dtype 'f32'", () => {
     for (const [act, nesterov] of [['relu', false], ['tanh', true]] as const) {
       const m64 = new MLP({ widths: [20, 32, 32, 4], activation: act }, rng.child(`init-${act}`));
       const m32 = m64.clone();
-      (m32 as { dtype: string }).dtype = 'f32';
+      m32.setDtype('f32');
       const opts = (model: MLP) => train(model, X, labels, {
         loss: 'mse' as const, weightDecay: 1e-3, optimizer: { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, nesterov, batchSize: 64 },
         maxIters: 3, rng: new Rng('shuffle'), fullGradient: true,
@@ -107,5 +107,32 @@ describe("MLP dtype 'f32'", () => {
     const r = train(model, X, labels, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1, batchSize: 32 }, maxIters: 5, rng: new Rng('s'), signal: ac.signal });
     expect(r.status).toBe('aborted');
     expect(model.f32Master).toBeNull();
+  });
+
+  it("the MNIST epoch loop (trainEpochs) keeps float32 master parameters: the same bits as train()'s float32 SGD, float32 values in params", async () => {
+    const { trainEpochs } = await import('../../src/nn/mnist-training.ts');
+    const rng = new Rng('epochs-f32');
+    const N = 200;
+    const ds = { X: new Matrix(N, 12, rng.normals(N * 12)), labels: Int32Array.from({ length: N }, (_, i) => i % 4), classes: 4 };
+    const build = () => new MLP({ widths: [12, 16, 16, 4], activation: 'tanh', dtype: 'f32' }, new Rng('epochs-f32-init'));
+    const training = { epochs: 3, lr: 0.05, batchSize: 32, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f32' as const, targets: 'onehot' };
+    const a = build();
+    let recorded = 0;
+    const res = await trainEpochs({ signal: new AbortController().signal }, a, ds, {
+      lambda: 1e-3, training, every: 1, rng: new Rng('t'), onRecord: (_e, loss) => { recorded = loss; },
+    });
+    expect(res.status).toBe('ok');
+    expect(a.f32Master).toBeNull();
+    expect(a.params.every((x) => Math.fround(x) === x)).toBe(true);
+    const b = build();
+    const r = train(b, ds.X, ds.labels, {
+      loss: 'squared', weightDecay: 1e-3, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 32 }, maxIters: 3, rng: new Rng('t'),
+    });
+    expect(Buffer.from(a.params.buffer)).toEqual(Buffer.from(b.params.buffer));
+    expect(recorded).toBe(r.loss); // the record after the last epoch sees the synced parameters
+    // the float64 optimiser on the same float32 products gives other parameters (the float32 path is the one taken)
+    const c = build();
+    await trainEpochs({ signal: new AbortController().signal }, c, ds, { lambda: 1e-3, training: { ...training, optimizer: 'adam', lr: 1e-3 }, every: 3, rng: new Rng('t') });
+    expect(c.params.some((x) => Math.fround(x) !== x)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
-import { ACTIVATIONS, type LossKind, MLP, Objective, lossValueAndGrad } from '../../src/nn/index.ts';
+import { ACTIVATIONS, type LossKind, MLP, Objective, type WeightDecay, lossValueAndGrad } from '../../src/nn/index.ts';
 import { exactGradient, fdGradient, relErr } from './fd.ts';
 
 const randn = (rng: Rng, r: number, c: number, s = 1) => new Matrix(r, c, rng.normals(r * c, s));
@@ -142,5 +142,36 @@ describe('model basics', () => {
     expect(layers![1].input.data).toEqual(l0.output.data);
     expect(output.data).toEqual(layers![1].output.data);
     expect(model.representation(X, 1).data).toEqual(l0.output.data);
+  });
+});
+
+describe('weight decay in one pass (penaltyAndGradient)', () => {
+  it('gives the bits of penalty() and addPenaltyGradient(g): biases, batchnorm decayed or not, a sub-network, decayAll', () => {
+    const rng = new Rng('one-pass');
+    const X = new Matrix(12, 5, rng.normals(60));
+    const model = new MLP({ widths: [5, 7, 6, 3], activation: 'tanh', batchnorm: true, bias: [true, false, true] }, rng.child('m'));
+    const cases: { weightDecay: WeightDecay; from?: number; decayAll?: boolean }[] = [
+      { weightDecay: 1e-2 },
+      { weightDecay: { feature: 3e-3, last: 0.07, batchnorm: false } },
+      { weightDecay: { feature: 0, last: 0.05 } },
+      { weightDecay: 2e-2, from: 1 },
+      { weightDecay: 2e-2, from: 1, decayAll: true },
+    ];
+    for (const c of cases) {
+      const obj = new Objective(model, X, new Matrix(12, 3, rng.normals(36)), { loss: 'squared', ...c });
+      const g0 = new Float64Array(model.params.length).map(() => rng.normal());
+      const a = g0.slice(), b = g0.slice();
+      const pen = obj.penaltyAndGradient(a);
+      obj.addPenaltyGradient(b);
+      expect(pen).toBe(obj.penalty());
+      expect(pen).toBeGreaterThan(0);
+      expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
+      expect(a.some((x, i) => x !== g0[i])).toBe(true);
+    }
+    // and the penalty is lambda ||Theta||^2 (NRC Eq. 3) of the decayed blocks
+    const obj = new Objective(model, X, X, { loss: 'squared', weightDecay: 1e-2 });
+    let q = 0;
+    for (const x of model.params) q += x * x;
+    expect(Math.abs(obj.penaltyAndGradient(new Float64Array(model.params.length)) - 1e-2 * q)).toBeLessThan(1e-15);
   });
 });

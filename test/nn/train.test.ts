@@ -63,6 +63,47 @@ describe('L-BFGS on a smooth nonlinear problem', () => {
   });
 });
 
+describe('mixed precision (float32 products to the float32 floor, then float64)', () => {
+  const rng = new Rng('mixed');
+  const X = randn(rng, 40, 6);
+  const Y = randn(rng, 40, 6, 0.5);
+  const build = () => new MLP({ widths: [6, 8, 5, 6], activation: 'tanh' }, new Rng('mixed-init'));
+  const opts = { loss: 'squared' as const, weightDecay: 1e-2, optimizer: { kind: 'lbfgs' } as OptimizerSpec, maxIters: 3000, tol: 1e-10, history: true };
+
+  it('reaches a float64 gradient norm below tol after a float32 phase; reports say which precision they used', () => {
+    const model = build();
+    const res = train(model, X, Y, { ...opts, mixed: {} });
+    expect(res.status).toBe('converged');
+    expect(res.f32Iters).toBeGreaterThan(10);
+    expect(res.f32Iters).toBeLessThan(res.iters);
+    expect(model.dtype).toBe('f64');
+    // the final gradient is a float64 one: recompute it at the returned parameters
+    const check = train(model, X, Y, { ...opts, maxIters: 0 });
+    expect(check.gradNorm).toBe(res.gradNorm);
+    expect(check.gradNorm).toBeLessThan(1e-10);
+    const h = res.history!;
+    expect(h.filter((r) => r.iter < res.f32Iters!).every((r) => r.precision === 'f32')).toBe(true);
+    expect(h.filter((r) => r.iter > res.f32Iters!).every((r) => r.precision === 'f64')).toBe(true);
+    // the float32 phase makes real progress: its last gradient norm is far below the initial one
+    const lastF32 = h.filter((r) => r.precision === 'f32').at(-1)!;
+    expect(lastF32.gradNorm).toBeLessThan(1e-3 * h[0].gradNorm);
+    // the float32 floor is above the tolerance: float32 products alone do not get there
+    const f32 = new MLP({ widths: [6, 8, 5, 6], activation: 'tanh', dtype: 'f32' }, new Rng('mixed-init'));
+    expect(train(f32, X, Y, opts).status).not.toBe('converged');
+  });
+
+  it('is deterministic and ends the float32 phase after `patience` steps without a new lowest gradient norm at most', () => {
+    const a = build(), b = build();
+    const ra = train(a, X, Y, { ...opts, mixed: { patience: 5 } });
+    const rb = train(b, X, Y, { ...opts, mixed: { patience: 5 } });
+    expect(Buffer.from(a.params.buffer)).toEqual(Buffer.from(b.params.buffer));
+    expect(rb.f32Iters).toBe(ra.f32Iters);
+    const f32 = ra.history!.filter((r) => r.precision === 'f32');
+    const bestAt = f32.reduce((k, r, i) => (r.gradNorm < f32[k].gradNorm ? i : k), 0);
+    expect(ra.f32Iters! - f32[bestAt].iter).toBeLessThanOrEqual(5);
+  });
+});
+
 describe('stochastic optimisers, schedules, divergence, abort', () => {
   const rng = new Rng('sgd');
   const X = randn(rng, 64, 5);

@@ -42,9 +42,11 @@ async function runWithStopAt(args: string[], point: number): Promise<{ code: num
  * Stop the first cell at its `point`-th consistent point, resume, and compare with an uninterrupted run.
  * Points per cell at the quick sizes (one per step, mini-batch, integrator step or layer) were counted once.
  */
-const CASES: { name: string; args: string[]; point: number; loop: string }[] = [
+const CASES: { name: string; args: string[]; point: number; loop: string; phase?: string }[] = [
   { name: 'gaussian-mixture (L-BFGS)', args: ['gaussian-mixture', '--preset', 'quick'], point: 500, loop: 'train-lbfgs' },
   { name: 'gaussian-mixture (GD)', args: ['gaussian-mixture', '--preset', 'quick', '--optimizer', 'gd', '--lr', '0.2', '--max-iters', '300'], point: 120, loop: 'train-gd' },
+  { name: 'gaussian-mixture (--dtype mixed, stopped in the float32 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 100, loop: 'train-lbfgs', phase: 'f32' },
+  { name: 'gaussian-mixture (--dtype mixed, stopped in the float64 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 600, loop: 'train-lbfgs', phase: 'f64' },
   { name: 'gradient-rank', args: ['gradient-rank', '--preset', 'quick'], point: 300, loop: 'train-lbfgs' },
   { name: 'deep-linear (second training of the cell)', args: ['deep-linear', '--preset', 'quick'], point: 200, loop: 'train-lbfgs' },
   { name: 'mnist-collapse (SGD with momentum)', args: ['mnist-collapse', '--preset', 'quick'], point: 7, loop: 'epochs' },
@@ -78,8 +80,9 @@ describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte 
       const header = JSON.parse(readFileSync(join(cut, CHECKPOINT_DIR, files[0]), 'utf8').split('\n')[1]);
       const saved = readCheckpointFile(join(cut, CHECKPOINT_DIR, files[0]), { cellKey: header.cell_key, configHash: manifest.config_hash });
       expect(saved.ok).toBe(true);
-      const loops = (saved as { value: { loops: { kind: string; done: boolean }[] } }).value.loops;
+      const loops = (saved as { value: { loops: { kind: string; done: boolean; state: { mixed?: { phase: string } } }[] } }).value.loops;
       expect(loops[loops.length - 1]).toMatchObject({ kind: c.loop, done: false }); // stopped inside the loop meant
+      if (c.phase) expect(loops[loops.length - 1].state.mixed?.phase).toBe(c.phase); // and in the precision phase meant
 
       const resumed = await runCli([...common, '--out', cut]);
       expect(resumed.code).toBe(a.code);
@@ -317,6 +320,42 @@ describe('signals during a long step of a large cell (real processes)', () => {
     expect(done.stderr).toMatch(/resuming .* from checkpoint \(/);
     expect(tables(cut)).toEqual(tables(whole));
   }, 600_000);
+});
+
+describe('the MNIST epoch loop with float32 SGD (float32 master parameters and velocity) resumes exactly', () => {
+  for (const stopAtPoint of [3, 9, 14]) {
+    it(`stopped at consistent point ${stopAtPoint}`, async () => {
+      const { trainEpochs } = await import('../../src/nn/mnist-training.ts');
+      const rng = new Rng('data-f32');
+      const N = 60;
+      const ds = { X: new Matrix(N, 6, rng.normals(N * 6)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), classes: 3 };
+      const build = () => new MLP({ widths: [6, 8, 3], activation: 'tanh', dtype: 'f32' }, new Rng('init'));
+      const training = { epochs: 3, lr: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f32' as const, targets: 'onehot' };
+      const run = (model: MLP, ck?: CellCheckpoint) => {
+        const losses: number[] = [];
+        const res = trainEpochs({ signal: new AbortController().signal, checkpoint: ck }, model, ds, {
+          lambda: 1e-3, training, every: 1, rng: new Rng('t'), onRecord: (_e, loss) => { losses.push(loss); },
+        });
+        return res.then((r) => ({ r, losses }));
+      };
+      const whole = build();
+      const ref = await run(whole);
+      const meta = { outDir: tmp(), cellKey: 'k', configHash: 'h', everyMinutes: 0 };
+      const ck1 = new CellCheckpoint({ ...meta, stopAtPoint });
+      const first = build();
+      await expect(run(first, ck1)).rejects.toThrow(StopRequested);
+      clearStop();
+      expect(first.f32Master).toBeNull(); // handed back on the way out
+      ck1.write();
+      const model = build();
+      const ck2 = new CellCheckpoint(meta);
+      expect(ck2.restore()).toHaveProperty('header');
+      const again = await run(model, ck2);
+      expect(Buffer.from(model.params.buffer)).toEqual(Buffer.from(whole.params.buffer));
+      expect(again.r).toEqual(ref.r);
+      expect(again.losses).toEqual(ref.losses.slice(ref.losses.length - again.losses.length));
+    });
+  }
 });
 
 describe('a stop while an epoch is being recorded (after its last mini-batch)', () => {
