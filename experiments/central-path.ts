@@ -7,8 +7,17 @@ import { type CellResult, defineExperiment, type Row } from '../src/runner/types
 import { figures } from './central-path.figures.ts';
 
 export type CentralPathParams = {
-  lambdaH: number; lambdaW: number; k: number; dim: number; n: number; noise: number;
-  tEnd: number; records: number; tol: number; betas: string; gradTol: number;
+  lambdaH: number;
+  lambdaW: number;
+  k: number;
+  dim: number;
+  n: number;
+  noise: number;
+  tEnd: number;
+  records: number;
+  tol: number;
+  betas: string;
+  gradTol: number;
 };
 
 function parseBetas(text: string): number[] {
@@ -18,9 +27,40 @@ function parseBetas(text: string): number[] {
 /** Tables of a run (CSV files) and their columns; the figures (central-path.figures.ts) are checked against them. */
 export const tables = {
   flow: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb', 'loss', 'steps', 'seed'],
-  claims: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'claim', 'holds', 'worst_relative_step', 'records', 'steps', 'rejected', 'status', 'seed'],
-  corollary: ['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'noise', 'beta', 'nc1_trace_h0', 'nc1_trace_minimiser', 'holds', 'nc1_trace_flow',
-    'distance_to_flow', 'grad_norm', 'iters', 'status', 'seed'],
+  claims: [
+    'lambda_h',
+    'lambda_w',
+    'k',
+    'dim',
+    'n',
+    'noise',
+    'claim',
+    'holds',
+    'worst_relative_step',
+    'records',
+    'steps',
+    'rejected',
+    'status',
+    'seed',
+  ],
+  corollary: [
+    'lambda_h',
+    'lambda_w',
+    'k',
+    'dim',
+    'n',
+    'noise',
+    'beta',
+    'nc1_trace_h0',
+    'nc1_trace_minimiser',
+    'holds',
+    'nc1_trace_flow',
+    'distance_to_flow',
+    'grad_norm',
+    'iters',
+    'status',
+    'seed',
+  ],
 } as const;
 
 export default defineExperiment<CentralPathParams, typeof tables>({
@@ -44,8 +84,14 @@ export default defineExperiment<CentralPathParams, typeof tables>({
     { name: 'tEnd', kind: 'float', positive: true, default: 10, help: 'end time of the flow' },
     { name: 'records', kind: 'int', min: 2, max: 100_000, default: 101, help: 'recorded times (uniform on [0, t-end])' },
     { name: 'tol', kind: 'float', positive: true, default: 1e-10, help: 'local error tolerance per RK4 step' },
-    { name: 'betas', kind: 'string', default: '1,10,100,1000', help: 'comma-separated beta values for Corollary 3.2 (each cell solves Eq. 2 for every one; not a grid axis)',
-      check: (v) => (parseBetas(String(v)).every((b) => Number.isFinite(b) && b > 0) ? undefined : 'must be a comma-separated list of positive numbers') },
+    {
+      name: 'betas',
+      kind: 'string',
+      default: '1,10,100,1000',
+      help: 'comma-separated beta values for Corollary 3.2 (each cell solves Eq. 2 for every one; not a grid axis)',
+      check: (v) =>
+        parseBetas(String(v)).every((b) => Number.isFinite(b) && b > 0) ? undefined : 'must be a comma-separated list of positive numbers',
+    },
     { name: 'gradTol', kind: 'float', positive: true, default: 1e-11, help: 'Eq. 2 solver tolerance on ||Kn grad f||_F / max(1, beta)' },
   ],
   presets: {
@@ -63,7 +109,9 @@ export default defineExperiment<CentralPathParams, typeof tables>({
   },
   runCell(ctx): CellResult {
     const p = ctx.params;
-    const K = p.k, n = p.n, d = p.dim;
+    const K = p.k,
+      n = p.n,
+      d = p.dim;
     const cfg = { K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW };
     const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, k: K, dim: d, n, noise: p.noise };
     const H0 = randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
@@ -72,7 +120,15 @@ export default defineExperiment<CentralPathParams, typeof tables>({
     const flow = integrateCentralPath(H0, cfg, { tEnd: p.tEnd, records: p.records, tol: p.tol, signal: ctx.signal, checkpoint: ctx.checkpoint });
     if (flow.status === 'failed' && ctx.signal.aborted) return { status: 'failed', rows: {}, message: 'interrupted' };
     const flowRows: Row[] = flow.records.map((r) => ({
-      ...base, t: r.t, nc1_trace: r.nc1Trace, trace_sigma_w: r.traceSigmaW, trace_sigma_b: r.traceSigmaB, tw: r.tw, tb: r.tb, loss: r.loss, steps: r.steps,
+      ...base,
+      t: r.t,
+      nc1_trace: r.nc1Trace,
+      trace_sigma_w: r.traceSigmaW,
+      trace_sigma_b: r.traceSigmaB,
+      tw: r.tw,
+      tb: r.tb,
+      loss: r.loss,
+      steps: r.steps,
     }));
     const f = monotonicityFlags(flow.records);
     const common = { records: flow.records.length, steps: flow.steps, rejected: flow.rejected, status: flow.status };
@@ -85,7 +141,12 @@ export default defineExperiment<CentralPathParams, typeof tables>({
     const corollary: Row[] = [];
     let allOk = flow.status === 'ok';
     for (const beta of parseBetas(p.betas)) {
-      const res = solveUfm({ ...cfg, beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, beta), maxIters: 20000, signal: ctx.signal, checkpoint: ctx.checkpoint });
+      const res = solveUfm({ ...cfg, beta, H0 }, H0, {
+        gradTol: p.gradTol * Math.max(1, beta),
+        maxIters: 20000,
+        signal: ctx.signal,
+        checkpoint: ctx.checkpoint,
+      });
       if (res.status !== 'ok') allOk = false;
       const nH = nc1Trace(res.H, labels);
       const n0 = nc1Trace(H0, labels);
@@ -96,7 +157,18 @@ export default defineExperiment<CentralPathParams, typeof tables>({
         nFlow = short.records[1].nc1Trace;
         dist = frobeniusNorm(sub(res.H, short.H)) / frobeniusNorm(sub(res.H, H0));
       }
-      corollary.push({ ...base, beta, nc1_trace_h0: n0, nc1_trace_minimiser: nH, holds: nH < n0, nc1_trace_flow: nFlow, distance_to_flow: dist, grad_norm: res.gradNorm, iters: res.iters, status: res.status });
+      corollary.push({
+        ...base,
+        beta,
+        nc1_trace_h0: n0,
+        nc1_trace_minimiser: nH,
+        holds: nH < n0,
+        nc1_trace_flow: nFlow,
+        distance_to_flow: dist,
+        grad_norm: res.gradNorm,
+        iters: res.iters,
+        status: res.status,
+      });
     }
     const status = flow.status === 'diverged' ? 'diverged' : allOk ? 'ok' : 'not_converged';
     return { status, rows: { flow: flowRows, claims, corollary } };

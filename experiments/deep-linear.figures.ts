@@ -20,33 +20,79 @@ function figure2(vs: 'lambda' | 'sigma'): FigureDef<T> {
         ['thm53_bound', 'Theorem 5.3 bound', [7, 4]],
       ];
       const present = series.filter(([f]) => rows.some((r) => Number.isFinite(num(r[f]))));
-      const mean = meanBy(rows, ['lambda', 'sigma'], present.map(([f]) => f));
+      const mean = meanBy(
+        rows,
+        ['lambda', 'sigma'],
+        present.map(([f]) => f),
+      );
       const long: Rec[] = [];
-      for (const r of mean) for (const [f, label] of present) long.push({ lambda: r.lambda, sigma: r.sigma, quantity: label, value: r[f], value_lo: Math.max(num(r[`${f}_lo`]), num(r[f]) / 10), value_hi: r[`${f}_hi`], n: r.n });
+      for (const r of mean)
+        for (const [f, label] of present)
+          long.push({
+            lambda: r.lambda,
+            sigma: r.sigma,
+            quantity: label,
+            value: r[f],
+            value_lo: Math.max(num(r[`${f}_lo`]), num(r[f]) / 10),
+            value_hi: r[`${f}_hi`],
+            n: r.n,
+          });
       const data = finiteRows(long, ['lambda', 'sigma'], [vs, 'value']);
       if (!data.length) throw new MissingData('cells.csv has no positive distances');
       const order = labelField(data, other);
-      const x = { field: vs, type: 'quantitative', scale: { type: 'log' }, axis: logAxis(vs === 'lambda' ? 'weight decay λ' : 'σ (within-blob std.)', values(data, vs)) };
+      const x = {
+        field: vs,
+        type: 'quantitative',
+        scale: { type: 'log' },
+        axis: logAxis(vs === 'lambda' ? 'weight decay λ' : 'σ (within-blob std.)', values(data, vs)),
+      };
       const color = orderedColor(other, sym[other], order);
-      const spec = figureSpec(`Figure 2: distance between full-loss and centroid-loss solutions vs ${sym[vs]}`, `deep linear autoencoder; one line per ${sym[other]}; log-log; ${seedsNote(seedCount(rows))}`, {
-        data: { values: data },
-        width: 420,
-        height: 300,
-        layer: [
-          {
-            mark: { type: 'line', point: true },
-            encoding: {
-              x,
-              y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('distance (Frobenius)', values(data, 'value', 'value_lo', 'value_hi')) },
-              color,
-              strokeDash: { field: 'quantity', type: 'nominal', title: null, scale: { domain: present.map((s) => s[1]), range: present.map((s) => s[2]) }, legend: { orient: 'bottom', direction: 'vertical', symbolType: 'stroke', symbolStrokeColor: '#333', symbolStrokeWidth: 2, symbolSize: 500 } },
-              detail: { field: 'quantity' },
+      const spec = figureSpec(
+        `Figure 2: distance between full-loss and centroid-loss solutions vs ${sym[vs]}`,
+        `deep linear autoencoder; one line per ${sym[other]}; log-log; ${seedsNote(seedCount(rows))}`,
+        {
+          data: { values: data },
+          width: 420,
+          height: 300,
+          layer: [
+            {
+              mark: { type: 'line', point: true },
+              encoding: {
+                x,
+                y: {
+                  field: 'value',
+                  type: 'quantitative',
+                  scale: { type: 'log' },
+                  axis: logAxis('distance (Frobenius)', values(data, 'value', 'value_lo', 'value_hi')),
+                },
+                color,
+                strokeDash: {
+                  field: 'quantity',
+                  type: 'nominal',
+                  title: null,
+                  scale: { domain: present.map((s) => s[1]), range: present.map((s) => s[2]) },
+                  legend: {
+                    orient: 'bottom',
+                    direction: 'vertical',
+                    symbolType: 'stroke',
+                    symbolStrokeColor: '#333',
+                    symbolStrokeWidth: 2,
+                    symbolSize: 500,
+                  },
+                },
+                detail: { field: 'quantity' },
+              },
             },
-          },
-          errorBarLayer(x, 'value', color),
-        ],
-      });
-      return chart(this.name, `Figure 2 (${vs === 'lambda' ? 'left' : 'right'}): distance vs ${sym[vs]}`, `NRC Figure 2 ${vs === 'lambda' ? 'left' : 'right'}: ‖Θ*_C − Θ*‖ of the trained products, the closed-form shallow solutions, and the Theorem 5.3 bound (dashed).`, spec);
+            errorBarLayer(x, 'value', color),
+          ],
+        },
+      );
+      return chart(
+        this.name,
+        `Figure 2 (${vs === 'lambda' ? 'left' : 'right'}): distance vs ${sym[vs]}`,
+        `NRC Figure 2 ${vs === 'lambda' ? 'left' : 'right'}: ‖Θ*_C − Θ*‖ of the trained products, the closed-form shallow solutions, and the Theorem 5.3 bound (dashed).`,
+        spec,
+      );
     },
   };
 }

@@ -9,7 +9,14 @@ import { tcvUpper } from '../src/metrics/index.ts';
 import { partitionCentroids, productMatrix } from '../src/nn/index.ts';
 import { type CellResult, type CellStatus, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, mixtureData, precisionIterations, saveDataNpy, trainAutoencoder,
+  type AutoencoderParams,
+  buildAutoencoder,
+  cellTag,
+  estimateAutoencoderBytes,
+  mixtureData,
+  precisionIterations,
+  saveDataNpy,
+  trainAutoencoder,
   validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import type { TrainResult } from '../src/nn/index.ts';
@@ -47,7 +54,10 @@ export function logLogSlope(xs: number[], ys: number[]): { slope: number | null;
   const py: number[] = [];
   xs.forEach((x, i) => {
     const y = ys[i];
-    if (x > 0 && Number.isFinite(y) && y > 0) { px.push(Math.log(x)); py.push(Math.log(y)); }
+    if (x > 0 && Number.isFinite(y) && y > 0) {
+      px.push(Math.log(x));
+      py.push(Math.log(y));
+    }
   });
   const n = px.length;
   if (n < 2) return { slope: null, points: n };
@@ -55,7 +65,10 @@ export function logLogSlope(xs: number[], ys: number[]): { slope: number | null;
   const my = py.reduce((a, v) => a + v, 0) / n;
   let sxx = 0;
   let sxy = 0;
-  for (let i = 0; i < n; i++) { sxx += (px[i] - mx) ** 2; sxy += (px[i] - mx) * (py[i] - my); }
+  for (let i = 0; i < n; i++) {
+    sxx += (px[i] - mx) ** 2;
+    sxy += (px[i] - mx) * (py[i] - my);
+  }
   return { slope: sxx > 0 ? sxy / sxx : null, points: n };
 }
 
@@ -72,17 +85,38 @@ export function slopeRows(cells: Row[]): Row[] {
     group.sort((a, b) => Number(a.sigma) - Number(b.sigma));
     const sigmas = group.map((c) => Number(c.sigma));
     const ok = group.filter((c) => c.status === 'ok');
-    const trained = logLogSlope(ok.map((c) => Number(c.sigma)), ok.map((c) => Number(c.dist_trained)));
-    const closed = logLogSlope(sigmas, group.map((c) => Number(c.dist_closed)));
+    const trained = logLogSlope(
+      ok.map((c) => Number(c.sigma)),
+      ok.map((c) => Number(c.dist_trained)),
+    );
+    const closed = logLogSlope(
+      sigmas,
+      group.map((c) => Number(c.dist_closed)),
+    );
     // small-sigma asymptote: the two smallest positive sigmas only (Sec. 6.2: quadratic growth)
-    const low = (rows: Row[], col: string) => logLogSlope(rows.map((c) => Number(c.sigma)).filter((x) => x > 0).slice(0, 2), rows.filter((c) => Number(c.sigma) > 0).slice(0, 2).map((c) => Number(c[col])));
+    const low = (rows: Row[], col: string) =>
+      logLogSlope(
+        rows
+          .map((c) => Number(c.sigma))
+          .filter((x) => x > 0)
+          .slice(0, 2),
+        rows
+          .filter((c) => Number(c.sigma) > 0)
+          .slice(0, 2)
+          .map((c) => Number(c[col])),
+      );
     const positive = sigmas.filter((s) => s > 0);
     const first = group[0];
     rows.push({
       ...Object.fromEntries(LINE_KEYS.map((k) => [k, first[k]])),
-      sigma_min: positive.length ? Math.min(...positive) : null, sigma_max: positive.length ? Math.max(...positive) : null,
-      points_trained: trained.points, slope_trained: trained.slope, points_closed: closed.points, slope_closed: closed.slope,
-      slope_trained_low: low(ok, 'dist_trained').slope, slope_closed_low: low(group, 'dist_closed').slope,
+      sigma_min: positive.length ? Math.min(...positive) : null,
+      sigma_max: positive.length ? Math.max(...positive) : null,
+      points_trained: trained.points,
+      slope_trained: trained.slope,
+      points_closed: closed.points,
+      slope_closed: closed.slope,
+      slope_trained_low: low(ok, 'dist_trained').slope,
+      slope_closed_low: low(group, 'dist_closed').slope,
     });
   }
   return rows.sort((a, b) => Number(a.seed) - Number(b.seed) || Number(a.lambda) - Number(b.lambda));
@@ -90,18 +124,76 @@ export function slopeRows(cells: Row[]): Row[] {
 
 /** Tables of a run (CSV files) and their columns; the figures (deep-linear.figures.ts) are checked against them. */
 export const tables = {
-  cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'dist_trained', 'dist_closed', 'thm53_bound', 'thm53_holds',
-    'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged',
-    'dist_deep_shallow_full', 'dist_deep_shallow_centroid', 'norm_trained', 'norm_closed', 'rank_trained', 'rank_trained_centroid',
-    'tcv_kmeans', 'thm54_bound_kmeans', 'thm54_bound_svd', 'loss_full', 'loss_centroid', 'grad_norm_full', 'grad_norm_centroid',
-    'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters', 'dtype', 'f32_iters_full', 'f64_iters_full', 'f32_iters_centroid',
-    'f64_iters_centroid'],
+  cells: [
+    'lambda',
+    'sigma',
+    'seed',
+    'k',
+    'n',
+    'dim',
+    'status',
+    'dist_trained',
+    'dist_closed',
+    'thm53_bound',
+    'thm53_holds',
+    'thm54_lhs',
+    'thm54_bound',
+    'thm54_holds',
+    'wcss_xy',
+    'tcv_labels',
+    'iters_full',
+    'iters_centroid',
+    'converged',
+    'dist_deep_shallow_full',
+    'dist_deep_shallow_centroid',
+    'norm_trained',
+    'norm_closed',
+    'rank_trained',
+    'rank_trained_centroid',
+    'tcv_kmeans',
+    'thm54_bound_kmeans',
+    'thm54_bound_svd',
+    'loss_full',
+    'loss_centroid',
+    'grad_norm_full',
+    'grad_norm_centroid',
+    'hidden',
+    'radius',
+    'optimizer',
+    'lr',
+    'grad_tol',
+    'max_iters',
+    'dtype',
+    'f32_iters_full',
+    'f64_iters_full',
+    'f32_iters_centroid',
+    'f64_iters_centroid',
+  ],
 } as const;
 
 /** Tables that finalize writes from all cells' rows. */
 export const finalTables = {
-  slopes: ['lambda', 'seed', 'k', 'n', 'dim', 'sigma_min', 'sigma_max', 'points_trained', 'slope_trained', 'points_closed', 'slope_closed',
-    'slope_trained_low', 'slope_closed_low', 'hidden', 'radius', 'optimizer', 'lr', 'grad_tol', 'max_iters'],
+  slopes: [
+    'lambda',
+    'seed',
+    'k',
+    'n',
+    'dim',
+    'sigma_min',
+    'sigma_max',
+    'points_trained',
+    'slope_trained',
+    'points_closed',
+    'slope_closed',
+    'slope_trained_low',
+    'slope_closed_low',
+    'hidden',
+    'radius',
+    'optimizer',
+    'lr',
+    'grad_tol',
+    'max_iters',
+  ],
 } as const;
 
 export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTables>({
@@ -122,7 +214,7 @@ export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTab
     'dist_deep_shallow_centroid = ||Theta*_C - theta*_C||), a k-means-tightened TCV_K(Y) and its Thm 5.4 bound, numerical ranks,',
     'per-training iterations (f32_iters_* / f64_iters_*: steps with float32 / float64 products, see --dtype) and gradient norms. slopes.csv: per lambda the least-squares slope of log dist vs log sigma (sigma > 0),',
     'for dist_trained (cells with status ok) and dist_closed, and the slope between the two smallest sigmas (_low). A cell is ok only',
-    'when both trainings converge. Presets: paper = the sizes and grid of Figure 1; default = gaussian-mixture\'s default data on',
+    "when both trainings converge. Presets: paper = the sizes and grid of Figure 1; default = gaussian-mixture's default data on",
     'lambda 1e-3..3e-2 x sigma 0.0125..0.2; quick = for tests.',
   ].join(' '),
   params: [
@@ -132,10 +224,25 @@ export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTab
   ],
   presets: {
     quick: { k: 3, n: 30, dim: 8, hidden: [8, 6, 8], lambda: [1e-2], sigma: [0.05, 0.1, 0.2], gradTol: 1e-10, maxIters: 20000 },
-    default: { k: 4, n: 100, dim: 16, hidden: [16, 12, 16], lambda: [1e-3, 3e-3, 1e-2, 3e-2], sigma: [0.0125, 0.025, 0.05, 0.1, 0.2], gradTol: 1e-10, maxIters: 20000 },
+    default: {
+      k: 4,
+      n: 100,
+      dim: 16,
+      hidden: [16, 12, 16],
+      lambda: [1e-3, 3e-3, 1e-2, 3e-2],
+      sigma: [0.0125, 0.025, 0.05, 0.1, 0.2],
+      gradTol: 1e-10,
+      maxIters: 20000,
+    },
     paper: {
-      k: 10, n: 10000, dim: 784, hidden: [400, 300, 400],
-      lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1], sigma: [0.01, 0.03, 0.1, 0.3, 1], gradTol: 1e-6, maxIters: 20000,
+      k: 10,
+      n: 10000,
+      dim: 784,
+      hidden: [400, 300, 400],
+      lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
+      sigma: [0.01, 0.03, 0.1, 0.3, 1],
+      gradTol: 1e-6,
+      maxIters: 20000,
     },
   },
   tables,
@@ -204,7 +311,10 @@ export default defineExperiment<DeepLinearParams, typeof tables, typeof finalTab
       ...phaseColumns(rf, p.dtype, 'full'),
       ...phaseColumns(rc, p.dtype, 'centroid'),
     };
-    const messages = [trainedFull.message && `full loss: ${trainedFull.message}`, trainedCentroid.message && `centroid loss: ${trainedCentroid.message}`].filter(Boolean);
+    const messages = [
+      trainedFull.message && `full loss: ${trainedFull.message}`,
+      trainedCentroid.message && `centroid loss: ${trainedCentroid.message}`,
+    ].filter(Boolean);
     return { status, rows: { cells: [cell] }, ...(messages.length ? { message: messages.join('; ') } : {}) };
   },
   finalize: (tables) => ({ slopes: slopeRows(tables.cells ?? []) }),

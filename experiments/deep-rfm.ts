@@ -11,7 +11,15 @@ import type { Rng } from '../src/random/index.ts';
 import { StopRequested } from '../src/linalg/interrupt.ts';
 import { defineExperiment, loopRows, type CellResult, type Row } from '../src/runner/types.ts';
 import {
-  type Dataset, applyStandardizer, checkDataset, fitStandardizer, normalizeRows, selectSamples, sortByClass, subset, trainTestSplit,
+  type Dataset,
+  applyStandardizer,
+  checkDataset,
+  fitStandardizer,
+  normalizeRows,
+  selectSamples,
+  sortByClass,
+  subset,
+  trainTestSplit,
 } from '../src/data/dataset.ts';
 import { gaussianMixture } from '../src/data/gaussian-mixture.ts';
 import { checkImageDir, imageInputDim, mnistSplit } from '../src/data/mnist.ts';
@@ -62,7 +70,10 @@ export function parseLayerList(text: string): number[] {
 /** Short stable hash of a text (FNV-1a), for file names of grid cells. */
 function shortHash(text: string): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
   return h.toString(16).padStart(8, '0');
 }
 
@@ -104,10 +115,12 @@ function checkUserData(features: string, labels: string, needed: number): string
       const classes = new Set(y).size;
       const maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
       if (X.cols === 0) msg = `--features ${features}: has 0 columns; expected N x d with d >= 1`;
-      else if (bad >= 0) msg = `--features ${features}: non-finite value ${X.data[bad]} at row ${Math.floor(bad / X.cols)}, column ${bad % X.cols}; expected finite numbers`;
+      else if (bad >= 0)
+        msg = `--features ${features}: non-finite value ${X.data[bad]} at row ${Math.floor(bad / X.cols)}, column ${bad % X.cols}; expected finite numbers`;
       else if (y.length !== rows) msg = `--labels ${labels}: ${y.length} labels for the ${rows} rows of --features ${features}`;
       else if (classes < 2) msg = `--labels ${labels}: holds ${classes} class; expected at least 2 classes`;
-      else if (maxLabel >= rows) msg = `--labels ${labels}: label ${maxLabel} is not below the ${rows} samples; expected class indices 0..K-1 with K <= ${rows}`;
+      else if (maxLabel >= rows)
+        msg = `--labels ${labels}: label ${maxLabel} is not below the ${rows} samples; expected class indices 0..K-1 with K <= ${rows}`;
       else if (needed > rows) msg = `--n + --n-test = ${needed} exceed the ${rows} samples in ${features}`;
     } catch (e) {
       msg = (e as Error).message;
@@ -119,33 +132,74 @@ function checkUserData(features: string, labels: string, needed: number): string
 
 /** Tables of a run (CSV files) and their columns; the figures (deep-rfm.figures.ts) are checked against them. */
 export const tables = {
-  layers: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'stage', 'nc1', 'nc2_gram', 'nc1_pinv', 'nc2_etf'],
-  accuracy: ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'refit_test_acc', 'krr_method'],
+  layers: [
+    'dataset',
+    'kernel',
+    'bandwidth',
+    'ridge',
+    'feature_map',
+    'width',
+    'n',
+    'sigma',
+    'seed',
+    'layer',
+    'stage',
+    'nc1',
+    'nc2_gram',
+    'nc1_pinv',
+    'nc2_etf',
+  ],
+  accuracy: [
+    'dataset',
+    'kernel',
+    'bandwidth',
+    'ridge',
+    'feature_map',
+    'width',
+    'n',
+    'sigma',
+    'seed',
+    'layer',
+    'train_acc',
+    'test_acc',
+    'refit_test_acc',
+    'krr_method',
+  ],
   linearized: ['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'],
 } as const;
 
 export default defineExperiment<DeepRfmParams, typeof tables>({
   name: 'deep-rfm',
   summary: 'Deep RFM (AGOP paper, Algorithm 1): NC1/NC2 per layer and stage, KRR accuracy, linearised Gram recursion',
-  description: 'Beaglehole et al., "Average gradient outer product as a mechanism for deep neural collapse". '
-    + 'Runs Deep RFM (Algorithm 1) on MNIST (the mnist package, optionally pooled), a Gaussian mixture or .npy features: '
-    + 'per layer, rows normalised to unit norm, kernel ridge regression alpha = Y (k(X,X) + ridge I)^{-1} with one-hot '
-    + '+-1 targets, AGOP M_l of the predictor (divided by its largest entry unless --agop-norm none), X <- Phi(M_l^{1/2} X). '
-    + 'Data are standardised per feature (fitted on the training set) and sorted by class first. '
-    + 'layers.csv: nc1 = tr(Sigma_W)/tr(Sigma_B), nc2_gram (normalised class-mean Gram vs Sigma_ETF), nc1_pinv, nc2_etf '
-    + 'for stage input (X_l after normalisation), agop (M_l^{1/2} X_l) and features (Phi(M_l^{1/2} X_l)). '
-    + 'accuracy.csv: KRR train/test accuracy at each layer (layer L+1 = readout), and refit_test_acc, the test accuracy of '
-    + 'KRR refitted on X_l with the Mahalanobis kernel k_M(x, z) = k(||x - z||_M) of that layer\'s M_l (empty for the readout). '
-    + 'linearized.csv: Sec. 4.2 / Thm 4.3 recursion on the Gram matrix of --lin-n training samples, '
-    + '||Xtilde_l\' Xtilde_l - y y\'||_2 per layer (layer 0 = input Gram). '
-    + '--save-gram 1,5,10 writes the centred-normalised Gram of the agop stage (class-sorted subsample of --gram-n) as .npy.',
+  description:
+    'Beaglehole et al., "Average gradient outer product as a mechanism for deep neural collapse". ' +
+    'Runs Deep RFM (Algorithm 1) on MNIST (the mnist package, optionally pooled), a Gaussian mixture or .npy features: ' +
+    'per layer, rows normalised to unit norm, kernel ridge regression alpha = Y (k(X,X) + ridge I)^{-1} with one-hot ' +
+    '+-1 targets, AGOP M_l of the predictor (divided by its largest entry unless --agop-norm none), X <- Phi(M_l^{1/2} X). ' +
+    'Data are standardised per feature (fitted on the training set) and sorted by class first. ' +
+    'layers.csv: nc1 = tr(Sigma_W)/tr(Sigma_B), nc2_gram (normalised class-mean Gram vs Sigma_ETF), nc1_pinv, nc2_etf ' +
+    'for stage input (X_l after normalisation), agop (M_l^{1/2} X_l) and features (Phi(M_l^{1/2} X_l)). ' +
+    'accuracy.csv: KRR train/test accuracy at each layer (layer L+1 = readout), and refit_test_acc, the test accuracy of ' +
+    "KRR refitted on X_l with the Mahalanobis kernel k_M(x, z) = k(||x - z||_M) of that layer's M_l (empty for the readout). " +
+    'linearized.csv: Sec. 4.2 / Thm 4.3 recursion on the Gram matrix of --lin-n training samples, ' +
+    "||Xtilde_l' Xtilde_l - y y'||_2 per layer (layer 0 = input Gram). " +
+    '--save-gram 1,5,10 writes the centred-normalised Gram of the agop stage (class-sorted subsample of --gram-n) as .npy.',
   params: [
     { name: 'dataset', kind: 'string', choices: ['mnist', 'gaussian', 'npy'], default: 'mnist', help: 'data source' },
     { name: 'n', kind: 'int', grid: true, positive: true, max: 10000, default: 1000, help: 'training samples' },
     { name: 'nTest', kind: 'int', min: 0, max: 10000, default: 500, help: 'test samples (disjoint from training)' },
-    { name: 'pool', kind: 'int', check: (v) => ([1, 2, 4, 7, 8, 14, 16].includes(v as number) ? undefined : 'must be one of 1, 2, 4, 7, 14 (MNIST) or 1, 2, 4, 8, 16 (CIFAR-10)'), default: 2, help: 'average pooling of --dataset mnist images (2 gives 14x14 MNIST inputs; CIFAR-10: per channel)' },
     {
-      name: 'dataDir', kind: 'string', default: 'none',
+      name: 'pool',
+      kind: 'int',
+      check: (v) =>
+        [1, 2, 4, 7, 8, 14, 16].includes(v as number) ? undefined : 'must be one of 1, 2, 4, 7, 14 (MNIST) or 1, 2, 4, 8, 16 (CIFAR-10)',
+      default: 2,
+      help: 'average pooling of --dataset mnist images (2 gives 14x14 MNIST inputs; CIFAR-10: per channel)',
+    },
+    {
+      name: 'dataDir',
+      kind: 'string',
+      default: 'none',
       help: 'for --dataset mnist: a directory with the four MNIST / Fashion-MNIST IDX files or the CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin); none = the mnist package',
     },
     { name: 'features', kind: 'string', default: 'none', help: '.npy features (N x d) for --dataset npy' },
@@ -154,21 +208,76 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
     { name: 'dim', kind: 'int', positive: true, max: 10000, default: 100, help: 'Gaussian mixture: dimension' },
     { name: 'sigma', kind: 'float', grid: true, min: 0, default: 1, help: 'Gaussian mixture: within-class standard deviation per coordinate' },
     { name: 'radius', kind: 'float', min: 0, default: 3, help: 'Gaussian mixture: norm of each class mean' },
-    { name: 'kernel', kind: 'string', grid: true, choices: KERNEL_NAMES, default: 'gaussian', help: 'KRR kernel: laplace exp(-||x-z||/L) or gaussian exp(-||x-z||^2/(2L^2))' },
+    {
+      name: 'kernel',
+      kind: 'string',
+      grid: true,
+      choices: KERNEL_NAMES,
+      default: 'gaussian',
+      help: 'KRR kernel: laplace exp(-||x-z||/L) or gaussian exp(-||x-z||^2/(2L^2))',
+    },
     { name: 'bandwidth', kind: 'float', grid: true, positive: true, default: 2, help: 'kernel bandwidth L (paper: 2.0)' },
-    { name: 'ridge', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'KRR ridge mu (0 = ridgeless; the authors\' runs effectively used 1e-3)' },
-    { name: 'featureMap', kind: 'string', grid: true, choices: FEATURE_MAP_NAMES, default: 'relu', help: 'random features: relu (N(0,2/D)), relu-uniform (reference code), cos-gaussian, cos-laplace (l2), cos-laplace-l1 (reference code\'s Cauchy features)' },
-    { name: 'width', kind: 'int', grid: true, positive: true, max: 16384, default: 512, help: 'random-feature width D (paper: 1024 ReLU, 4096 cosine)' },
-    { name: 'featureBandwidth', kind: 'float', positive: true, default: 1, help: 'bandwidth s of cosine random features, frequencies ~ 1/s (the paper quotes 0.05 for its l1-Laplace features; in this convention 0.05 makes features of unit-norm inputs near-orthogonal, and s ~ 1-20 works)' },
-    { name: 'agopNorm', kind: 'string', choices: ['max', 'none'], default: 'max', help: 'divide each AGOP by its largest entry (reference code) or not' },
+    {
+      name: 'ridge',
+      kind: 'float',
+      grid: true,
+      min: 0,
+      default: 1e-3,
+      help: "KRR ridge mu (0 = ridgeless; the authors' runs effectively used 1e-3)",
+    },
+    {
+      name: 'featureMap',
+      kind: 'string',
+      grid: true,
+      choices: FEATURE_MAP_NAMES,
+      default: 'relu',
+      help: "random features: relu (N(0,2/D)), relu-uniform (reference code), cos-gaussian, cos-laplace (l2), cos-laplace-l1 (reference code's Cauchy features)",
+    },
+    {
+      name: 'width',
+      kind: 'int',
+      grid: true,
+      positive: true,
+      max: 16384,
+      default: 512,
+      help: 'random-feature width D (paper: 1024 ReLU, 4096 cosine)',
+    },
+    {
+      name: 'featureBandwidth',
+      kind: 'float',
+      positive: true,
+      default: 1,
+      help: 'bandwidth s of cosine random features, frequencies ~ 1/s (the paper quotes 0.05 for its l1-Laplace features; in this convention 0.05 makes features of unit-norm inputs near-orthogonal, and s ~ 1-20 works)',
+    },
+    {
+      name: 'agopNorm',
+      kind: 'string',
+      choices: ['max', 'none'],
+      default: 'max',
+      help: 'divide each AGOP by its largest entry (reference code) or not',
+    },
     globalMeanParam,
     { name: 'depth', kind: 'int', positive: true, max: 100, default: 8, help: 'Deep RFM layers L (paper: 18), plus a readout' },
     { name: 'linN', kind: 'int', min: 0, max: 3000, default: 300, help: 'training samples for the linearised recursion (0 = skip)' },
     { name: 'lambdaK', kind: 'float', positive: true, default: 1e-3, help: 'linearised recursion: kernel deviation lambda_k' },
     { name: 'lambdaPhi', kind: 'float', positive: true, default: 1, help: 'linearised recursion: feature-map deviation lambda_Phi' },
-    { name: 'linKappa', kind: 'string', choices: ['paper', 'none'], default: 'paper', help: 'linearised recursion: scale by 1/kappa, kappa = 1 - 2 lambda_k (1 + 1/lambda_Phi) (paper), or not' },
-    { name: 'saveGram', kind: 'string', default: 'none', help: 'layers whose agop-stage centred-normalised Gram is written as .npy, e.g. 1,5,10 (none = off)',
-      check: (v) => (parseLayerList(v as string).every((x) => Number.isInteger(x) && x >= 1) ? undefined : 'must be none or a comma-separated list of layers >= 1, e.g. 1,5,10') },
+    {
+      name: 'linKappa',
+      kind: 'string',
+      choices: ['paper', 'none'],
+      default: 'paper',
+      help: 'linearised recursion: scale by 1/kappa, kappa = 1 - 2 lambda_k (1 + 1/lambda_Phi) (paper), or not',
+    },
+    {
+      name: 'saveGram',
+      kind: 'string',
+      default: 'none',
+      help: 'layers whose agop-stage centred-normalised Gram is written as .npy, e.g. 1,5,10 (none = off)',
+      check: (v) =>
+        parseLayerList(v as string).every((x) => Number.isInteger(x) && x >= 1)
+          ? undefined
+          : 'must be none or a comma-separated list of layers >= 1, e.g. 1,5,10',
+    },
     { name: 'gramN', kind: 'int', positive: true, max: 5000, default: 200, help: 'samples in each saved Gram matrix (class-sorted, stratified)' },
   ],
   presets: {
@@ -188,7 +297,8 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
       const bad = checkImageDir(p.dataDir, { nTrain: p.n, nTest: p.nTest, pool: p.pool });
       if (bad) return `--data-dir: ${bad}`;
     } else if (p.dataset === 'mnist' && 28 % p.pool !== 0) return `--pool ${p.pool} must divide 28 for MNIST (1, 2, 4, 7, 14)`;
-    if (p.dataset === 'mnist' && !hasImageDir(p) && p.n + p.nTest > 10000) return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
+    if (p.dataset === 'mnist' && !hasImageDir(p) && p.n + p.nTest > 10000)
+      return `--n ${p.n} + --n-test ${p.nTest} exceed the 10000 digits of the mnist package`;
     if (p.linN > p.n) return `--lin-n ${p.linN} exceeds --n ${p.n}`;
     if (parseLayerList(p.saveGram).length > 0 && p.gramN > p.n) return `--gram-n ${p.gramN} exceeds --n ${p.n}`;
     const over = parseLayerList(p.saveGram).find((l) => l > p.depth);
@@ -217,7 +327,12 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
       const sub = sortByClass(subset(train, p.linN, ctx.rng.child('linearized')));
       const Xn = normalizeRows(sub.X);
       const G1 = gemm(Xn, Xn, { transB: true });
-      for (const r of linearizedDeepRfm(G1, sub.labels, K, { depth: p.depth, lambdaK: p.lambdaK, lambdaPhi: p.lambdaPhi, kappa: p.linKappa as 'paper' | 'none' })) {
+      for (const r of linearizedDeepRfm(G1, sub.labels, K, {
+        depth: p.depth,
+        lambdaK: p.lambdaK,
+        lambdaPhi: p.lambdaPhi,
+        kappa: p.linKappa as 'paper' | 'none',
+      })) {
         rows.linearized.push({ layer: r.layer, gram_error: r.gramError, gram_error_fro: r.gramErrorFrobenius });
       }
     }
@@ -227,43 +342,72 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
     let gramIdx: Int32Array | undefined;
     if (saveLayers.size > 0) {
       const pos = Int32Array.from({ length: train.X.rows }, (_, i) => i);
-      const picked = sortByClass(subset({ X: new Matrix(train.X.rows, 1, Float64Array.from(pos)), labels: train.labels, classes: K }, p.gramN, ctx.rng.child('gram')));
+      const picked = sortByClass(
+        subset({ X: new Matrix(train.X.rows, 1, Float64Array.from(pos)), labels: train.labels, classes: K }, p.gramN, ctx.rng.child('gram')),
+      );
       gramIdx = Int32Array.from(picked.X.data);
     }
 
     let status: CellResult['status'] = 'ok';
     let message: string | undefined;
     try {
-      deepRfm(train, test, {
-        depth: p.depth, kernel: p.kernel as KernelName, bandwidth: p.bandwidth, ridge: p.ridge,
-        featureMap: p.featureMap as FeatureMapName, width: p.width, featureBandwidth: p.featureBandwidth,
-        agopNormalization: p.agopNorm as 'max' | 'none', signal: ctx.signal, checkpoint: ctx.checkpoint,
-        onProgress: (f, m) => ctx.progress(f, m),
-      }, ctx.rng.child('deep-rfm'), (layer: DeepRfmLayer) => {
-        rows.accuracy.push({
-          layer: layer.layer, train_acc: layer.trainAccuracy, test_acc: layer.testAccuracy, refit_test_acc: layer.refitTestAccuracy, krr_method: layer.krrMethod,
-        });
-        const stages: [string, Matrix | undefined][] = [['input', layer.input], ['agop', layer.agop], ['features', layer.features]];
-        for (const [stage, X] of stages) {
-          if (!X) continue;
-          const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
-          // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
-          rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
-        }
-        if (gramIdx && layer.agop && saveLayers.has(layer.layer)) {
-          const sub = selectSamples({ X: layer.agop, labels: train.labels, classes: K }, gramIdx);
-          const G = centeredNormalizedGram(sub.X, sub.labels); // AGOP paper Figure 1
-          const file = join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-layer${layer.layer}.npy`);
-          writeNpy(file, { shape: [G.rows, G.cols], data: G.data });
-          ctx.log(`deep-rfm: wrote ${file}`);
-        }
-      });
+      deepRfm(
+        train,
+        test,
+        {
+          depth: p.depth,
+          kernel: p.kernel as KernelName,
+          bandwidth: p.bandwidth,
+          ridge: p.ridge,
+          featureMap: p.featureMap as FeatureMapName,
+          width: p.width,
+          featureBandwidth: p.featureBandwidth,
+          agopNormalization: p.agopNorm as 'max' | 'none',
+          signal: ctx.signal,
+          checkpoint: ctx.checkpoint,
+          onProgress: (f, m) => ctx.progress(f, m),
+        },
+        ctx.rng.child('deep-rfm'),
+        (layer: DeepRfmLayer) => {
+          rows.accuracy.push({
+            layer: layer.layer,
+            train_acc: layer.trainAccuracy,
+            test_acc: layer.testAccuracy,
+            refit_test_acc: layer.refitTestAccuracy,
+            krr_method: layer.krrMethod,
+          });
+          const stages: [string, Matrix | undefined][] = [
+            ['input', layer.input],
+            ['agop', layer.agop],
+            ['features', layer.features],
+          ];
+          for (const [stage, X] of stages) {
+            if (!X) continue;
+            const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
+            // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
+            rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
+          }
+          if (gramIdx && layer.agop && saveLayers.has(layer.layer)) {
+            const sub = selectSamples({ X: layer.agop, labels: train.labels, classes: K }, gramIdx);
+            const G = centeredNormalizedGram(sub.X, sub.labels); // AGOP paper Figure 1
+            const file = join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-layer${layer.layer}.npy`);
+            writeNpy(file, { shape: [G.rows, G.cols], data: G.data });
+            ctx.log(`deep-rfm: wrote ${file}`);
+          }
+        },
+      );
     } catch (e) {
-      if (ctx.signal.aborted && !(e instanceof StopRequested)) { status = 'failed'; message = 'aborted'; } else throw e;
+      if (ctx.signal.aborted && !(e instanceof StopRequested)) {
+        status = 'failed';
+        message = 'aborted';
+      } else throw e;
     }
     if (status === 'ok' && rows.layers.some((r) => !Number.isFinite(r.nc1) || !Number.isFinite(r.nc2_gram))) status = 'diverged';
     if (gramIdx) {
-      writeFileSync(join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-labels.txt`), Array.from(gramIdx, (i) => train.labels[i]).join('\n') + '\n');
+      writeFileSync(
+        join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-labels.txt`),
+        Array.from(gramIdx, (i) => train.labels[i]).join('\n') + '\n',
+      );
     }
     const secs = (performance.now() - t0) / 1000;
     ctx.log(`deep-rfm: ${secs.toFixed(1)} s`);

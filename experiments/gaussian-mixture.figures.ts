@@ -42,17 +42,24 @@ const figure1: FigureDef<T> = {
     const unconverged = new Set(rows.filter((r) => r.status === 'not_converged').map(key));
     for (const r of mean) {
       const v = num(r.rel_tail);
-      const t = log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1) : (v - Math.min(0, lo)) / ((hi - Math.min(0, lo)) || 1);
+      const t = log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1) : (v - Math.min(0, lo)) / (hi - Math.min(0, lo) || 1);
       r._dark = t < 0.55 ? 1 : 0; // viridis is dark at the low end
       r._text = (v < 0.001 ? v.toExponential(0).replace('e-', 'e-') : v.toFixed(3).replace(/^0\./, '.')) + (unconverged.has(key(r)) ? '*' : '');
     }
     const notAt = [...new Set(rows.filter((x) => unconverged.has(key(x))).map((x) => `λ=${x.lambda} σ=${x.sigma}`))];
-    const ranks = distinct(rows.filter((r) => typeof r.rank === 'number'), 'rank');
+    const ranks = distinct(
+      rows.filter((r) => typeof r.rank === 'number'),
+      'rank',
+    );
     const r = ranks.length === 1 ? String(ranks[0]) : 'r';
     const spec = figureSpec(
       `Figure 1: relative distance of each weight matrix to rank ${r}`,
-      [`rel_tail(${r}) = Σ_{j>${r}} s_j² / Σ_j s_j² at convergence; ${seedsNote(seedCount(rows))}; colour ${log ? 'log scale, ' : ''}shared by all panels`,
-        ...(notAt.length ? [`* not converged (gradient tolerance not reached): ${notAt.slice(0, 8).join(', ')}${notAt.length > 8 ? ', ...' : ''}`] : [])],
+      [
+        `rel_tail(${r}) = Σ_{j>${r}} s_j² / Σ_j s_j² at convergence; ${seedsNote(seedCount(rows))}; colour ${log ? 'log scale, ' : ''}shared by all panels`,
+        ...(notAt.length
+          ? [`* not converged (gradient tolerance not reached): ${notAt.slice(0, 8).join(', ')}${notAt.length > 8 ? ', ...' : ''}`]
+          : []),
+      ],
       heatmap({
         values: mean,
         x: { field: 'lambda_label', title: 'weight decay λ', order: xs },
@@ -63,7 +70,12 @@ const figure1: FigureDef<T> = {
         cellText: small ? { field: '_text' } : undefined,
       }),
     );
-    return chart(this.name, 'Figure 1: rel_tail per layer over (λ, σ)', 'NRC Figure 1: one heatmap per weight matrix of the distance to the closest rank-K matrix, relative to ‖W‖²_F; low (dark) = low rank. Cells of small grids show the value.', spec);
+    return chart(
+      this.name,
+      'Figure 1: rel_tail per layer over (λ, σ)',
+      'NRC Figure 1: one heatmap per weight matrix of the distance to the closest rank-K matrix, relative to ‖W‖²_F; low (dark) = low rank. Cells of small grids show the value.',
+      spec,
+    );
   },
 };
 
@@ -78,26 +90,55 @@ const prop41: FigureDef<T> = {
       ['prop41_bound_general', 'Prop. 4.1 bound, general form'],
     ];
     const present = series.filter(([f]) => rows.some((r) => Number.isFinite(num(r[f]))));
-    const mean = meanBy(rows, ['sigma'], present.map(([f]) => f));
+    const mean = meanBy(
+      rows,
+      ['sigma'],
+      present.map(([f]) => f),
+    );
     const long: Rec[] = [];
-    for (const r of mean) for (const [f, label] of present) long.push({ sigma: r.sigma, quantity: label, value: r[f], value_lo: r[`${f}_lo`], value_hi: r[`${f}_hi`], n: r.n });
+    for (const r of mean)
+      for (const [f, label] of present)
+        long.push({ sigma: r.sigma, quantity: label, value: r[f], value_lo: r[`${f}_lo`], value_hi: r[`${f}_hi`], n: r.n });
     const data = finiteRows(long, [], ['sigma', 'value']);
     if (!data.length) throw new MissingData('cells.csv has no positive sigma with finite wcss_x');
     const domain = present.map(([, l]) => l);
     const dash = present.map(([f]) => (f.startsWith('prop41') ? [6, 4] : [1, 0]));
     const colors = ['#1f77b4', '#2ca02c', '#d62728', '#ff7f0e'].slice(0, 4);
     const x = { field: 'sigma', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('σ (within-blob std.)', values(data, 'sigma')) };
-    const y = { field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('within-cluster variation of the input', values(data, 'value')) };
-    const color = { field: 'quantity', type: 'nominal', title: null, scale: { domain, range: present.map(([f]) => colors[series.findIndex(([g]) => g === f)]) }, legend: { orient: 'bottom', direction: 'vertical', symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } };
-    const spec = figureSpec('Proposition 4.1: TCV of the input vs its bound', [`averaged over λ and seeds (${seedCount(rows)} seed${seedCount(rows) > 1 ? 's' : ''}); the bound must lie above the measurements`], {
-      data: { values: data },
-      width: 420,
-      height: 300,
-      layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y, color, strokeDash: { field: 'quantity', type: 'nominal', title: null, scale: { domain, range: dash } } } },
-      ],
-    });
-    return chart(this.name, 'Prop. 4.1: measured vs bound', 'NRC Prop. 4.1: TCV_{K,0} ≤ √d σ² (√d + √(K/N)) for a balanced isotropic mixture, against the WCSS of the component partition.', spec);
+    const y = {
+      field: 'value',
+      type: 'quantitative',
+      scale: { type: 'log' },
+      axis: logAxis('within-cluster variation of the input', values(data, 'value')),
+    };
+    const color = {
+      field: 'quantity',
+      type: 'nominal',
+      title: null,
+      scale: { domain, range: present.map(([f]) => colors[series.findIndex(([g]) => g === f)]) },
+      legend: { orient: 'bottom', direction: 'vertical', symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 },
+    };
+    const spec = figureSpec(
+      'Proposition 4.1: TCV of the input vs its bound',
+      [`averaged over λ and seeds (${seedCount(rows)} seed${seedCount(rows) > 1 ? 's' : ''}); the bound must lie above the measurements`],
+      {
+        data: { values: data },
+        width: 420,
+        height: 300,
+        layer: [
+          {
+            mark: { type: 'line', point: true },
+            encoding: { x, y, color, strokeDash: { field: 'quantity', type: 'nominal', title: null, scale: { domain, range: dash } } },
+          },
+        ],
+      },
+    );
+    return chart(
+      this.name,
+      'Prop. 4.1: measured vs bound',
+      'NRC Prop. 4.1: TCV_{K,0} ≤ √d σ² (√d + √(K/N)) for a balanced isotropic mixture, against the WCSS of the component partition.',
+      spec,
+    );
   },
 };
 

@@ -7,8 +7,19 @@ import { theorem34Rows } from '../src/bounds/theorem34.ts';
 import type { Rng } from '../src/random/index.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  AUTOENCODER_CONFIG_COLUMNS, type AutoencoderParams, buildAutoencoder, cellTag, estimateAutoencoderBytes, layerSpectra, mixtureData, saveDataNpy,
-  precisionIterations, saveWeightsNpy, spectraRows, trainAutoencoder, validateAutoencoder,
+  AUTOENCODER_CONFIG_COLUMNS,
+  type AutoencoderParams,
+  buildAutoencoder,
+  cellTag,
+  estimateAutoencoderBytes,
+  layerSpectra,
+  mixtureData,
+  saveDataNpy,
+  precisionIterations,
+  saveWeightsNpy,
+  spectraRows,
+  trainAutoencoder,
+  validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { estimateAutoencoderTraining } from './shared/calibrate.ts';
@@ -34,7 +45,11 @@ export function prop41Row(X: Matrix, labels: Int32Array, p: Pick<AutoencoderPara
   for (const v of X.data) meanSquaredNorm += (v * v) / N;
   const roundOff = 1e-24 * meanSquaredNorm; // sigma = 0: centroids of identical points leave ~eps^2 ||x||^2
   return {
-    wcss_x: wcssInput, prop41_bound: bound, prop41_holds: wcssInput <= bound * (1 + 1e-12) + roundOff, tcv_upper: tcv.tcvUpper, prop41_bound_general: general,
+    wcss_x: wcssInput,
+    prop41_bound: bound,
+    prop41_holds: wcssInput <= bound * (1 + 1e-12) + roundOff,
+    tcv_upper: tcv.tcvUpper,
+    prop41_bound_general: general,
   };
 }
 
@@ -42,13 +57,46 @@ const PARAM_COLUMNS = AUTOENCODER_CONFIG_COLUMNS;
 
 /** Tables of a run (CSV files) and their columns; the figures (gaussian-mixture.figures.ts) are checked against them. */
 export const tables = {
-  cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-    'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer', 'dtype',
-    'f32_iterations', 'f64_iterations'],
+  cells: [
+    'lambda',
+    'sigma',
+    'seed',
+    'k',
+    'n',
+    'dim',
+    'status',
+    'converged',
+    'iters',
+    'loss',
+    'grad_norm',
+    'wcss_x',
+    'prop41_bound',
+    'prop41_holds',
+    'tcv_upper',
+    'prop41_bound_general',
+    'hidden',
+    'radius',
+    'optimizer',
+    'dtype',
+    'f32_iterations',
+    'f64_iterations',
+  ],
   layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank', ...PARAM_COLUMNS],
   singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', ...PARAM_COLUMNS],
-  theorem34: ['lambda', 'sigma', 'seed', 'layer', 'j', 'wcss_j', 'lemma33_residual', 'implied_constant', 'dist_rank', 'dist_bound',
-    'dist_bound_holds', ...PARAM_COLUMNS],
+  theorem34: [
+    'lambda',
+    'sigma',
+    'seed',
+    'layer',
+    'j',
+    'wcss_j',
+    'lemma33_residual',
+    'implied_constant',
+    'dist_rank',
+    'dist_bound',
+    'dist_bound_holds',
+    ...PARAM_COLUMNS,
+  ],
 } as const;
 
 export default defineExperiment<GaussianMixtureParams, typeof tables>({
@@ -66,7 +114,7 @@ export default defineExperiment<GaussianMixtureParams, typeof tables>({
     '(Figure 1), distance to rank r, rk(0.1) (Eq. 22) and the stationarity residual ||grad_W L_0 + 2 lambda W|| / ||2 lambda W||;',
     'r = --rank, default K. theorem34.csv: for each layer l and j < l, WCSS_j of (z^j, y) (Eq. 6, y = x), the exact Lemma 3.3 residual,',
     'the implied constant lambda dist_K(W_l) / WCSS_j (Thm 3.4: <= M_{l,j}) and dist_bound = (||R|| + ||grad_{W_l} L_lambda||) / (2 lambda),',
-    'which bounds dist_K(W_l) at any parameters. Presets: paper = the sizes and 9 x 5 grid of Figure 1 (L-BFGS instead of the paper\'s',
+    "which bounds dist_K(W_l) at any parameters. Presets: paper = the sizes and 9 x 5 grid of Figure 1 (L-BFGS instead of the paper's",
     'plain GD, same stopping rule); default = a small grid across the transition of Figure 1; quick = for tests.',
   ].join(' '),
   params: [
@@ -77,10 +125,25 @@ export default defineExperiment<GaussianMixtureParams, typeof tables>({
   ],
   presets: {
     quick: { k: 3, n: 30, dim: 8, hidden: [8, 6, 8], lambda: [1e-3, 1e-2], sigma: [0.05], gradTol: 1e-7, maxIters: 3000 },
-    default: { k: 4, n: 100, dim: 16, hidden: [16, 12, 16], lambda: [1e-3, 3e-3, 1e-2, 3e-2], sigma: [0.05, 0.1, 0.2, 0.4], gradTol: 1e-5, maxIters: 20000 },
+    default: {
+      k: 4,
+      n: 100,
+      dim: 16,
+      hidden: [16, 12, 16],
+      lambda: [1e-3, 3e-3, 1e-2, 3e-2],
+      sigma: [0.05, 0.1, 0.2, 0.4],
+      gradTol: 1e-5,
+      maxIters: 20000,
+    },
     paper: {
-      k: 10, n: 10000, dim: 784, hidden: [400, 300, 400],
-      lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1], sigma: [0.01, 0.03, 0.1, 0.3, 1], gradTol: 1e-6, maxIters: 20000,
+      k: 10,
+      n: 10000,
+      dim: 784,
+      hidden: [400, 300, 400],
+      lambda: [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
+      sigma: [0.01, 0.03, 0.1, 0.3, 1],
+      gradTol: 1e-6,
+      maxIters: 20000,
     },
   },
   tables,
@@ -100,8 +163,13 @@ export default defineExperiment<GaussianMixtureParams, typeof tables>({
     const res = trained.result;
     const phases = precisionIterations(res, p.dtype);
     const cell: Row = {
-      converged: res.status === 'converged', iters: res.iters, loss: res.loss, grad_norm: res.gradNorm, ...prop41,
-      f32_iterations: phases.f32, f64_iterations: phases.f64,
+      converged: res.status === 'converged',
+      iters: res.iters,
+      loss: res.loss,
+      grad_norm: res.gradNorm,
+      ...prop41,
+      f32_iterations: phases.f32,
+      f64_iterations: phases.f64,
     };
     if (trained.status === 'diverged' || res.status === 'aborted') {
       return { status: trained.status, rows: { cells: [cell] }, ...(trained.message ? { message: trained.message } : {}) };

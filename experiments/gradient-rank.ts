@@ -7,7 +7,13 @@ import { batchGradient, lossGradient } from '../src/nn/index.ts';
 import { checkStop } from '../src/linalg/interrupt.ts';
 import { type CellResult, defineExperiment, type Row } from '../src/runner/types.ts';
 import {
-  type AutoencoderParams, buildAutoencoder, estimateAutoencoderBytes, mixtureData, precisionIterations, trainAutoencoder, validateAutoencoder,
+  type AutoencoderParams,
+  buildAutoencoder,
+  estimateAutoencoderBytes,
+  mixtureData,
+  precisionIterations,
+  trainAutoencoder,
+  validateAutoencoder,
 } from '../src/nn/autoencoder.ts';
 import { autoencoderParamSpecs } from './shared/autoencoder-params.ts';
 import { figures } from './gradient-rank.figures.ts';
@@ -24,9 +30,32 @@ const PARAM_COLUMNS = ['k', 'n', 'dim', 'hidden', 'radius'] as const;
 /** Tables of a run (CSV files) and their columns; the figures (gradient-rank.figures.ts) are checked against them. */
 export const tables = {
   gradient_rank: ['layer', 'batch_size', 'rank', 'tol', 'rows', 'cols', 'holds', 'lambda', 'sigma', 'seed', ...PARAM_COLUMNS],
-  degenerate: ['layer', 'rows', 'cols', 'k', 'rank', 'tol', 's_k_plus_1', 'stationarity_bound', 'bound_holds', 'rel_tail',
-    'stationarity', 'holds', 'iters', 'grad_norm', 'status', 'lambda', 'seed', 'n', 'dim', 'hidden', 'radius', 'dtype', 'f32_iterations',
-    'f64_iterations'],
+  degenerate: [
+    'layer',
+    'rows',
+    'cols',
+    'k',
+    'rank',
+    'tol',
+    's_k_plus_1',
+    'stationarity_bound',
+    'bound_holds',
+    'rel_tail',
+    'stationarity',
+    'holds',
+    'iters',
+    'grad_norm',
+    'status',
+    'lambda',
+    'seed',
+    'n',
+    'dim',
+    'hidden',
+    'radius',
+    'dtype',
+    'f32_iterations',
+    'f64_iterations',
+  ],
 } as const;
 
 export default defineExperiment<GradientRankParams, typeof tables>({
@@ -45,7 +74,14 @@ export default defineExperiment<GradientRankParams, typeof tables>({
   params: [
     ...autoencoderParamSpecs({ k: 4, n: 200, dim: 24, hidden: [20, 16, 20], lambda: 1e-2, sigma: 0.1, gradTol: 1e-7, maxIters: 3000 }),
     { name: 'batch', kind: 'int', positive: true, max: 100_000, default: 20, help: 'largest batch size B of the gradient ranks (b = 1..B)' },
-    { name: 'rankRtol', kind: 'float', positive: true, max: 1, default: 1e-6, help: 'relative tolerance (times s_1) of the numerical rank of the trained layers on degenerate data' },
+    {
+      name: 'rankRtol',
+      kind: 'float',
+      positive: true,
+      max: 1,
+      default: 1e-6,
+      help: 'relative tolerance (times s_1) of the numerical rank of the trained layers on degenerate data',
+    },
   ],
   presets: {
     quick: { k: 3, n: 30, dim: 8, hidden: [8, 6, 8], sigma: [0.1], lambda: [1e-2], batch: 10, gradTol: 1e-7, maxIters: 3000 },
@@ -85,7 +121,9 @@ export default defineExperiment<GradientRankParams, typeof tables>({
     const degenerate = mixtureData({ ...p, sigma: 0 }, ctx.seed);
     const trainedModel = buildAutoencoder(p, ctx.seed, 'tanh');
     const trained = await trainAutoencoder(trainedModel, degenerate.X, degenerate.X, p, {
-      signal: ctx.signal, checkpoint: ctx.checkpoint, progress: (f, m) => ctx.progress(0.2 + 0.8 * f, `degenerate data: ${m ?? ''}`),
+      signal: ctx.signal,
+      checkpoint: ctx.checkpoint,
+      progress: (f, m) => ctx.progress(0.2 + 0.8 * f, `degenerate data: ${m ?? ''}`),
     });
     const res = trained.result;
     if (res.status === 'aborted') return { status: 'failed', rows: {}, message: 'interrupted' };
@@ -100,13 +138,28 @@ export default defineExperiment<GradientRankParams, typeof tables>({
         const sNext = p.k < s.length ? s[p.k] : 0;
         const bound = frobeniusNorm(gradLambda[l]) / (2 * p.lambda); // ||grad_{W_l} L_lambda|| / (2 lambda)
         degenerateRows.push({
-          layer: l + 1, rows: layer.W.rows, cols: layer.W.cols, rank: r, tol, s_k_plus_1: sNext, stationarity_bound: bound,
-          bound_holds: sNext <= bound * (1 + 1e-9) + 1e-300, rel_tail: relTail(s, p.k),
-          stationarity: Number.isFinite(res.stationarity[l]) ? res.stationarity[l] : null, holds: r <= p.k,
-          iters: res.iters, grad_norm: res.gradNorm, f32_iterations: phases.f32, f64_iterations: phases.f64,
+          layer: l + 1,
+          rows: layer.W.rows,
+          cols: layer.W.cols,
+          rank: r,
+          tol,
+          s_k_plus_1: sNext,
+          stationarity_bound: bound,
+          bound_holds: sNext <= bound * (1 + 1e-9) + 1e-300,
+          rel_tail: relTail(s, p.k),
+          stationarity: Number.isFinite(res.stationarity[l]) ? res.stationarity[l] : null,
+          holds: r <= p.k,
+          iters: res.iters,
+          grad_norm: res.gradNorm,
+          f32_iterations: phases.f32,
+          f64_iterations: phases.f64,
         });
       });
     }
-    return { status: trained.status, ...(trained.message ? { message: trained.message } : {}), rows: { gradient_rank: gradientRank, degenerate: degenerateRows } };
+    return {
+      status: trained.status,
+      ...(trained.message ? { message: trained.message } : {}),
+      rows: { gradient_rank: gradientRank, degenerate: degenerateRows },
+    };
   },
 });

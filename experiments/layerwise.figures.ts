@@ -19,18 +19,40 @@ const layerwise: FigureDef<T> = {
     const mean = finiteRows(meanBy(long, ['metric', 'layers'], ['value']), [], ['value']);
     if (!mean.length) throw new MissingData('layerwise table has no positive nc1');
     for (const r of mean) r.value_lo = Math.max(num(r.value_lo), num(r.value) / 10);
-    const x = { field: 'layers', type: 'quantitative', title: 'number of hidden layers (each trained on top of the frozen previous ones)', axis: { tickMinStep: 1 } };
+    const x = {
+      field: 'layers',
+      type: 'quantitative',
+      title: 'number of hidden layers (each trained on top of the frozen previous ones)',
+      axis: { tickMinStep: 1 },
+    };
     const color = { field: 'metric', type: 'nominal', title: null, legend: { orient: 'bottom' } };
     const spec = figureSpec('Figure 2: layer-wise training, NC1 of the deepest features', `log y; ${seedsNote(seedCount(rows), true)}`, {
       data: { values: mean },
       width: 420,
       height: 280,
       layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('NC1 metric', values(mean, 'value', 'value_lo', 'value_hi')) }, color } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              axis: logAxis('NC1 metric', values(mean, 'value', 'value_lo', 'value_hi')),
+            },
+            color,
+          },
+        },
         errorBarLayer(x, 'value', color),
       ],
     });
-    return chart(this.name, 'Figure 2: layer-wise training', 'Perturbation paper Fig. 2: both NC1 metrics decrease as layers are added on top of frozen ones.', spec);
+    return chart(
+      this.name,
+      'Figure 2: layer-wise training',
+      'Perturbation paper Fig. 2: both NC1 metrics decrease as layers are added on top of frozen ones.',
+      spec,
+    );
   },
 };
 

@@ -12,19 +12,27 @@ import { accuracyOf, classifierMlp, deepestCollapse, pytorchWeightDecay } from '
 import { globalMeanParam } from './shared/collapse-params.ts';
 import type { GlobalMeanChoice } from '../src/metrics/index.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs, validateMnistData,
+  type MnistDataParams,
+  type MnistTrainingParams,
+  estimateTrainingBytes,
+  inputDim,
+  loadMnistData,
+  trainEpochs,
+  validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { figures } from './layerwise.figures.ts';
 
-export type LayerwiseParams = MnistDataParams & MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean; globalMean: GlobalMeanChoice };
+export type LayerwiseParams = MnistDataParams &
+  MnistTrainingParams & { layers: number; width: number; wd: number; batchnorm: boolean; globalMean: GlobalMeanChoice };
 
 const training = mnistTrainingParams({ epochs: 3, lr: 1e-4, batchSize: 256 }).map((s) => {
   if (s.name === 'epochs') return { ...s, help: 'epochs per round, i.e. per added layer (App. E.1: 3)' };
   if (s.name === 'lr') return { ...s, help: 'learning rate (App. E.1: Adam, 1e-4)' };
   if (s.name === 'batchSize') return { ...s, help: 'mini-batch size (App. E.1: 256)' };
   if (s.name === 'optimizer') return { ...s, default: 'adam', help: 'adam (App. E.1) or sgd (with --momentum)' };
-  if (s.name === 'loss') return { ...s, default: 'cross-entropy', help: 'data loss: cross-entropy (App. E.1), mse (PyTorch MSELoss on one-hot targets) or squared' };
+  if (s.name === 'loss')
+    return { ...s, default: 'cross-entropy', help: 'data loss: cross-entropy (App. E.1), mse (PyTorch MSELoss on one-hot targets) or squared' };
   return s;
 });
 
@@ -47,7 +55,10 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
   const data = loadMnistData(p, ctx.rng);
   const { train, test } = data;
   const decay = pytorchWeightDecay(p.wd, p.wd);
-  let model = classifierMlp({ input: train.X.cols, hidden: [p.width], classes: data.classes, batchnorm: p.batchnorm, classifierBias: true, dtype: p.dtype }, ctx.rng.child('init'));
+  let model = classifierMlp(
+    { input: train.X.cols, hidden: [p.width], classes: data.classes, batchnorm: p.batchnorm, classifierBias: true, dtype: p.dtype },
+    ctx.rng.child('init'),
+  );
   let Z: Matrix = train.X; // z^j, input of the layer being trained
   let Zt: Matrix = test.X;
   const results: RoundResult[] = [];
@@ -56,7 +67,12 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
     const from = round - 1; // new hidden layer; layers < from are frozen
     const ds: Dataset = { X: Z, labels: train.labels, classes: data.classes };
     const res = await trainEpochs(ctx, model, ds, {
-      lambda: decay, mode: 'train', from, training: p, every: p.epochs, rng: ctx.rng.child(`round${round}`),
+      lambda: decay,
+      mode: 'train',
+      from,
+      training: p,
+      every: p.epochs,
+      rng: ctx.rng.child(`round${round}`),
       progress: (f, m) => ctx.progress((round - 1 + f) / p.layers, `layer ${round}/${p.layers} ${m}`),
     });
     if (res.status !== 'ok') {
@@ -71,8 +87,12 @@ export async function trainLayerwise(ctx: CellContext<LayerwiseParams>, onRound?
     const trainLoss = lossValueAndGrad(p.loss as LossKind, rec.output, train.labels, null); // data loss, no weight decay
     const recT = Zt.rows > 0 ? model.forward(Zt, { from, mode: 'eval', record: true }) : null;
     const row: Row = {
-      layers: round, nc1: c.nc1, nc1_trace: c.nc1Trace, train_loss: trainLoss,
-      train_acc: accuracyOf(rec.output, train.labels), test_acc: recT ? accuracyOf(recT.output, test.labels) : NaN,
+      layers: round,
+      nc1: c.nc1,
+      nc1_trace: c.nc1Trace,
+      train_loss: trainLoss,
+      train_acc: accuracyOf(rec.output, train.labels),
+      test_acc: recT ? accuracyOf(recT.output, test.labels) : NaN,
     };
     const r: RoundResult = { layers: round, status: 'ok', model, row };
     results.push(r);
@@ -91,20 +111,27 @@ export const tables = {
 export default defineExperiment<LayerwiseParams, typeof tables>({
   name: 'layerwise',
   summary: 'Layer-wise training of a BN-ReLU MLP: NC1 and NC1~ of the deepest features vs depth (Tirer et al. Sec. 5, Fig. 2)',
-  description: 'Perturbation analysis of neural collapse (Tirer, Huang, Niles-Weed), Section 5, Appendix E.1, Figure 2. '
-    + 'An MLP starts with one hidden layer (Linear + batchnorm + ReLU, PyTorch default init) and a linear classifier with '
-    + 'bias; each round inserts a new hidden layer of --width before the classifier and trains only that layer and the '
-    + 'classifier (kept from the previous round) for --epochs epochs of Adam (App. E.1: lr 1e-4, mini-batch 256, 3 epochs, '
-    + 'CE loss); earlier layers are frozen (no update, no weight decay, batchnorm in eval mode with its running statistics). '
-    + 'After each round it records NC1 = (1/K) tr(Sigma_W Sigma_B^+) (Sec. 5) and NC1~ = tr Sigma_W / tr Sigma_B (Eq. 3) of '
-    + 'the deepest features on the training set, the training data loss (no weight decay) and training / test accuracy. '
-    + 'Paper: CIFAR-10, width 3072, 10 hidden layers; Figure 2 shows both metrics decreasing with the number of layers. '
-    + 'Default here: MNIST (8,000 digits of the mnist package pooled to 14x14), width 256, 10 layers, CPU-sized.',
+  description:
+    'Perturbation analysis of neural collapse (Tirer, Huang, Niles-Weed), Section 5, Appendix E.1, Figure 2. ' +
+    'An MLP starts with one hidden layer (Linear + batchnorm + ReLU, PyTorch default init) and a linear classifier with ' +
+    'bias; each round inserts a new hidden layer of --width before the classifier and trains only that layer and the ' +
+    'classifier (kept from the previous round) for --epochs epochs of Adam (App. E.1: lr 1e-4, mini-batch 256, 3 epochs, ' +
+    'CE loss); earlier layers are frozen (no update, no weight decay, batchnorm in eval mode with its running statistics). ' +
+    'After each round it records NC1 = (1/K) tr(Sigma_W Sigma_B^+) (Sec. 5) and NC1~ = tr Sigma_W / tr Sigma_B (Eq. 3) of ' +
+    'the deepest features on the training set, the training data loss (no weight decay) and training / test accuracy. ' +
+    'Paper: CIFAR-10, width 3072, 10 hidden layers; Figure 2 shows both metrics decreasing with the number of layers. ' +
+    'Default here: MNIST (8,000 digits of the mnist package pooled to 14x14), width 256, 10 layers, CPU-sized.',
   params: [
     { name: 'layers', kind: 'int', positive: true, max: 100, default: 10, help: 'hidden layers at the end, one added per round (paper: 10)' },
     { name: 'width', kind: 'int', positive: true, max: 8192, default: 256, help: 'width of every hidden layer (paper: 3072 = CIFAR-10 input size)' },
     { name: 'batchnorm', kind: 'bool', default: true, help: 'batchnorm after each hidden linear map (App. E.1: yes)' },
-    { name: 'wd', kind: 'float', min: 0, default: 0, help: 'weight decay in PyTorch convention (lambda = wd/2 in NRC Eq. 3) on the trained layers (App. E.1: none)' },
+    {
+      name: 'wd',
+      kind: 'float',
+      min: 0,
+      default: 0,
+      help: 'weight decay in PyTorch convention (lambda = wd/2 in NRC Eq. 3) on the trained layers (App. E.1: none)',
+    },
     ...training,
     globalMeanParam,
     ...mnistDataParams({ n: 8000, nTest: 2000, pool: 2 }),

@@ -6,8 +6,16 @@ import { singularValues } from '../src/linalg/index.ts';
 import { errorTailCurve, oneHot, wcss } from '../src/metrics/index.ts';
 import { defineExperiment, loopRows } from '../src/runner/types.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, commonStreams,
-  tanhMlp, trainEpochs, validateMnistData,
+  type MnistDataParams,
+  type MnistTrainingParams,
+  accuracy,
+  estimateTrainingBytes,
+  inputDim,
+  loadMnistData,
+  commonStreams,
+  tanhMlp,
+  trainEpochs,
+  validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { costEstimate, describeMiniBatch, epochCost, miniBatchTiming, recordsOf } from './shared/calibrate.ts';
@@ -26,17 +34,18 @@ export const tables = {
 export default defineExperiment<MnistCollapseParams, typeof tables>({
   name: 'mnist-collapse',
   summary: 'Singular-value tails e(r) and class TCV per layer while an MLP trains on MNIST (NRC Sec. 6.3, Fig. 3)',
-  description: 'Neural Rank Collapse (Zangrando et al.), Section 6.3 and Figure 3. A fully connected tanh network '
-    + '(input -> --hidden -> 10, biases, PyTorch default init; the paper gives no widths, three hidden layers here) is trained '
-    + 'on MNIST by mini-batch SGD with momentum (or Adam) on L_lambda = (1/N) sum ||f(x) - y||^2 + lambda sum_l (||W_l||^2 + ||b_l||^2) '
-    + '(Eq. 3, one-hot y; --targets pm1 for +-1), once per --lambda; all cells of a seed share the data subset, initial '
-    + 'weights and mini-batch order (common random numbers), so their epoch-0 rows are equal. At epoch 0 (initialisation), every --every epochs and at the end it records: tails.csv, '
-    + 'e(r) = sum_{i>=r} s_i / sum_i s_i (Eq. 22) of each W_l (layer l = 1..L, r = 1..min(rows, cols)); tcv.csv, the WCSS of '
-    + 'the class partition (Eq. 6) of z^j on the training set, j = 0 (the input) .. L-1 (the last hidden layer): the paper\'s '
-    + 'TCV estimate (labels are constant within a class, so the label part of Eq. 6 is zero); train.csv, L_lambda on the '
-    + 'training set (weight decay included), training and test accuracy. Paper shape: a bulk of the spectrum keeps its mass '
-    + 'while the tail lightens with the epochs, more for larger lambda; the TCV falls after the first epochs and is smaller '
-    + 'for larger lambda. Data: the 10,000 digits of the mnist package (default) or full MNIST / Fashion-MNIST from --data-dir.',
+  description:
+    'Neural Rank Collapse (Zangrando et al.), Section 6.3 and Figure 3. A fully connected tanh network ' +
+    '(input -> --hidden -> 10, biases, PyTorch default init; the paper gives no widths, three hidden layers here) is trained ' +
+    'on MNIST by mini-batch SGD with momentum (or Adam) on L_lambda = (1/N) sum ||f(x) - y||^2 + lambda sum_l (||W_l||^2 + ||b_l||^2) ' +
+    '(Eq. 3, one-hot y; --targets pm1 for +-1), once per --lambda; all cells of a seed share the data subset, initial ' +
+    'weights and mini-batch order (common random numbers), so their epoch-0 rows are equal. At epoch 0 (initialisation), every --every epochs and at the end it records: tails.csv, ' +
+    'e(r) = sum_{i>=r} s_i / sum_i s_i (Eq. 22) of each W_l (layer l = 1..L, r = 1..min(rows, cols)); tcv.csv, the WCSS of ' +
+    "the class partition (Eq. 6) of z^j on the training set, j = 0 (the input) .. L-1 (the last hidden layer): the paper's " +
+    'TCV estimate (labels are constant within a class, so the label part of Eq. 6 is zero); train.csv, L_lambda on the ' +
+    'training set (weight decay included), training and test accuracy. Paper shape: a bulk of the spectrum keeps its mass ' +
+    'while the tail lightens with the epochs, more for larger lambda; the TCV falls after the first epochs and is smaller ' +
+    'for larger lambda. Data: the 10,000 digits of the mnist package (default) or full MNIST / Fashion-MNIST from --data-dir.',
   params: [
     { name: 'lambda', kind: 'float', grid: true, min: 0, default: 1e-3, help: 'weight decay lambda (NRC Eq. 3); a list is a grid' },
     { name: 'hidden', kind: 'ints', positive: true, max: 8192, default: [64, 64, 64], help: 'hidden widths, e.g. 64,64,64 (the paper gives none)' },
@@ -55,8 +64,12 @@ export default defineExperiment<MnistCollapseParams, typeof tables>({
   estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...p.hidden, 10]),
   async estimate(p, ctx) {
     const widths = [inputDim(p), ...p.hidden, 10];
-    const t = await miniBatchTiming(ctx, `tanh ${widths.join('x')} ${p.dtype}`, () => tanhMlp(widths[0], p.hidden, 10, new Rng('calibration'), p.dtype),
-      { ...p, weightDecay: p.lambda });
+    const t = await miniBatchTiming(
+      ctx,
+      `tanh ${widths.join('x')} ${p.dtype}`,
+      () => tanhMlp(widths[0], p.hidden, 10, new Rng('calibration'), p.dtype),
+      { ...p, weightDecay: p.lambda },
+    );
     const records = recordsOf(p.epochs, p.every);
     return costEstimate(epochCost(t, p.epochs, records, false), `${describeMiniBatch(t, p)}; x ${p.epochs} epochs and ${records} recordings`, false);
   },
@@ -82,7 +95,11 @@ export default defineExperiment<MnistCollapseParams, typeof tables>({
       trainRows.push({ epoch, loss, train_acc: accuracy(model, train), test_acc: accuracy(model, test) });
     };
     const res = await trainEpochs(ctx, model, train, {
-      lambda: p.lambda, training: p, every: p.every, onRecord, rng: streams.train,
+      lambda: p.lambda,
+      training: p,
+      every: p.every,
+      onRecord,
+      rng: streams.train,
       progress: (f, m) => ctx.progress(f, m),
     });
     return { status: res.status, rows: { tails, tcv, train: trainRows }, ...(res.message ? { message: res.message } : {}) };

@@ -12,25 +12,40 @@ import type { Rng } from '../src/random/index.ts';
 import { StopRequested } from '../src/linalg/interrupt.ts';
 import { defineExperiment, loopRows, type Row } from '../src/runner/types.ts';
 import {
-  type MnistDataParams, type MnistTrainingParams, accuracy, estimateTrainingBytes, inputDim, loadMnistData, trainEpochs,
+  type MnistDataParams,
+  type MnistTrainingParams,
+  accuracy,
+  estimateTrainingBytes,
+  inputDim,
+  loadMnistData,
+  trainEpochs,
   validateMnistData,
 } from '../src/nn/mnist-training.ts';
 import { mnistDataParams, mnistTrainingParams } from './shared/mnist-params.ts';
 import { figures } from './nn-decomposition.figures.ts';
 
-export type NnDecompositionParams = MnistDataParams & MnistTrainingParams & {
-  depth: number;
-  width: number;
-  initScale: number;
-  init: string;
-  standardize: boolean;
-  every: number;
-};
+export type NnDecompositionParams = MnistDataParams &
+  MnistTrainingParams & {
+    depth: number;
+    width: number;
+    initScale: number;
+    init: string;
+    standardize: boolean;
+    every: number;
+  };
 
 /** Hidden layers (ReLU, no bias) of width `width`, linear readout; hidden weights re-drawn per `init`, readout PyTorch default (App. C). */
-export function buildNetwork(p: Pick<NnDecompositionParams, 'depth' | 'width' | 'initScale' | 'init'> & { dtype?: Dtype }, input: number, classes: number, rng: Rng): MLP {
+export function buildNetwork(
+  p: Pick<NnDecompositionParams, 'depth' | 'width' | 'initScale' | 'init'> & { dtype?: Dtype },
+  input: number,
+  classes: number,
+  rng: Rng,
+): MLP {
   const widths = [input, ...Array.from({ length: p.depth }, () => p.width), classes];
-  const model = new MLP({ widths, activation: 'relu', outputActivation: 'identity', bias: false, init: { kind: 'pytorch' }, dtype: p.dtype ?? 'f64' }, rng.child('init'));
+  const model = new MLP(
+    { widths, activation: 'relu', outputActivation: 'identity', bias: false, init: { kind: 'pytorch' }, dtype: p.dtype ?? 'f64' },
+    rng.child('init'),
+  );
   const r = rng.child('hidden-init');
   for (let l = 0; l < p.depth; l++) {
     const W = model.layers[l].W;
@@ -43,7 +58,11 @@ export function buildNetwork(p: Pick<NnDecompositionParams, 'depth' | 'width' | 
 
 /** One measurement of every hidden layer: the decomposition and NFA rows (AGOP Sec. 5, App. D). */
 export function measureLayers(
-  model: MLP, X: Matrix, labels: Int32Array, initial: Matrix[], epoch: number,
+  model: MLP,
+  X: Matrix,
+  labels: Int32Array,
+  initial: Matrix[],
+  epoch: number,
 ): { decomposition: Row[]; variance: Row[]; nfa: Row[] } {
   const depth = model.depth - 1;
   const agops = layerAgops(model, X);
@@ -78,8 +97,10 @@ export function measureLayers(
 
 const training = mnistTrainingParams({ epochs: 60, lr: 0.5, batchSize: 128, targets: 'pm1' }).map((s) => {
   if (s.name === 'momentum') return { ...s, default: 0, help: 'SGD momentum (App. C: none for MLPs)' };
-  if (s.name === 'loss') return { ...s, default: 'mse', help: 'data loss on the --targets encoding: mse = PyTorch MSELoss (App. C), squared, or cross-entropy' };
-  if (s.name === 'lr') return { ...s, grid: true, help: 'learning rate (paper 0.05; default 0.5 so the small run leaves the initial plateau); a list is a grid' };
+  if (s.name === 'loss')
+    return { ...s, default: 'mse', help: 'data loss on the --targets encoding: mse = PyTorch MSELoss (App. C), squared, or cross-entropy' };
+  if (s.name === 'lr')
+    return { ...s, grid: true, help: 'learning rate (paper 0.05; default 0.5 so the small run leaves the initial plateau); a list is a grid' };
   if (s.name === 'epochs') return { ...s, help: 'training epochs (paper 500)' };
   return s;
 });
@@ -95,24 +116,40 @@ export const tables = {
 export default defineExperiment<NnDecompositionParams, typeof tables>({
   name: 'nn-decomposition',
   summary: 'AGOP paper Sec. 5: NC1 of layer input, S V^T x and relu(U S V^T x) per layer of a trained MLP; Neural Feature Ansatz',
-  description: 'Trains a bias-free ReLU MLP (App. C: 5 hidden layers of width 512, MSE on +-1 targets (+1 for the class, -1 elsewhere, '
-    + 'as the authors\' code; --targets onehot for 0/1), SGD batch 128, '
-    + 'lr 0.05, no momentum, hidden init scale 0.2, 500 epochs) on MNIST and every --every epochs measures (epoch 0 = at initialisation, before any step), per hidden layer '
-    + 'l with W_l = U S V^T: NC1 = tr Sigma_W / tr Sigma_B of the layer input, of S V^T x, and of relu(U S V^T x) (Figures 2, 7); '
-    + 'tr Sigma_W / tr Sigma_T and tr Sigma_B / tr Sigma_T of the output, Sigma_T = Sigma_W + Sigma_B (Fig. 10); and the '
-    + 'NFA correlation (Pearson of the entries, each matrix minus its mean) of W_l^T W_l with AGOP_l^{1/2} (Fig. 10), with AGOP_l '
-    + '(Ansatz 3.2), and of (W_l - W_l^0)^T (W_l - W_l^0) with AGOP_l^{1/2}; AGOP_l is taken w.r.t. the input of layer l over '
-    + 'the training set. The default is a small run (1,000 digits pooled to 14x14, width 128, 60 epochs, lr 0.5, init scale 1) '
-    + 'that finishes in minutes; --preset paper is App. C on the 10,000 digits of the mnist package.',
+  description:
+    'Trains a bias-free ReLU MLP (App. C: 5 hidden layers of width 512, MSE on +-1 targets (+1 for the class, -1 elsewhere, ' +
+    "as the authors' code; --targets onehot for 0/1), SGD batch 128, " +
+    'lr 0.05, no momentum, hidden init scale 0.2, 500 epochs) on MNIST and every --every epochs measures (epoch 0 = at initialisation, before any step), per hidden layer ' +
+    'l with W_l = U S V^T: NC1 = tr Sigma_W / tr Sigma_B of the layer input, of S V^T x, and of relu(U S V^T x) (Figures 2, 7); ' +
+    'tr Sigma_W / tr Sigma_T and tr Sigma_B / tr Sigma_T of the output, Sigma_T = Sigma_W + Sigma_B (Fig. 10); and the ' +
+    'NFA correlation (Pearson of the entries, each matrix minus its mean) of W_l^T W_l with AGOP_l^{1/2} (Fig. 10), with AGOP_l ' +
+    '(Ansatz 3.2), and of (W_l - W_l^0)^T (W_l - W_l^0) with AGOP_l^{1/2}; AGOP_l is taken w.r.t. the input of layer l over ' +
+    'the training set. The default is a small run (1,000 digits pooled to 14x14, width 128, 60 epochs, lr 0.5, init scale 1) ' +
+    'that finishes in minutes; --preset paper is App. C on the 10,000 digits of the mnist package.',
   params: [
     { name: 'depth', kind: 'int', positive: true, max: 20, default: 5, help: 'hidden layers (App. C: 5)' },
     { name: 'width', kind: 'int', positive: true, max: 4096, default: 128, help: 'hidden width (App. C: 512)' },
-    { name: 'initScale', kind: 'float', grid: true, positive: true, default: 1, help: 'hidden-layer init scale (App. C: 0.2 for MNIST); a list is a grid' },
     {
-      name: 'init', kind: 'string', choices: ['xavier', 'pytorch'], default: 'xavier',
-      help: 'meaning of the init scale: xavier = Xavier-uniform gain (the authors\' released code), pytorch = PyTorch default times the scale',
+      name: 'initScale',
+      kind: 'float',
+      grid: true,
+      positive: true,
+      default: 1,
+      help: 'hidden-layer init scale (App. C: 0.2 for MNIST); a list is a grid',
     },
-    { name: 'standardize', kind: 'bool', default: true, help: 'standardise each input pixel with the training mean and SD (the authors\' code; the paper is silent)' },
+    {
+      name: 'init',
+      kind: 'string',
+      choices: ['xavier', 'pytorch'],
+      default: 'xavier',
+      help: "meaning of the init scale: xavier = Xavier-uniform gain (the authors' released code), pytorch = PyTorch default times the scale",
+    },
+    {
+      name: 'standardize',
+      kind: 'bool',
+      default: true,
+      help: "standardise each input pixel with the training mean and SD (the authors' code; the paper is silent)",
+    },
     { name: 'every', kind: 'int', positive: true, default: 10, help: 'measure every this many epochs (App. C: 10)' },
     ...training,
     ...mnistDataParams({ n: 1000, nTest: 1000, pool: 2 }),
@@ -125,8 +162,9 @@ export default defineExperiment<NnDecompositionParams, typeof tables>({
   tables,
   figures,
   validate: (p) => validateMnistData(p),
-  estimateBytes: (p) => estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.depth }, () => p.width), 10])
-    + 8 * (p.depth + 2) * (4 * inputDim(p) ** 2 + 2 * p.n * Math.max(inputDim(p), p.width)),
+  estimateBytes: (p) =>
+    estimateTrainingBytes(p.n, p.nTest, [inputDim(p), ...Array.from({ length: p.depth }, () => p.width), 10]) +
+    8 * (p.depth + 2) * (4 * inputDim(p) ** 2 + 2 * p.n * Math.max(inputDim(p), p.width)),
   async runCell(ctx) {
     const p = ctx.params;
     const data = loadMnistData(p, ctx.rng);
@@ -139,7 +177,10 @@ export default defineExperiment<NnDecompositionParams, typeof tables>({
     const model = buildNetwork(p, train.X.cols, data.classes, ctx.rng);
     const initial = model.layers.slice(0, p.depth).map((v) => v.W.clone());
     const rows: Record<string, Row[]> = {
-      decomposition: loopRows(ctx, 'decomposition'), variance: loopRows(ctx, 'variance'), nfa: loopRows(ctx, 'nfa'), train: loopRows(ctx, 'train'),
+      decomposition: loopRows(ctx, 'decomposition'),
+      variance: loopRows(ctx, 'variance'),
+      nfa: loopRows(ctx, 'nfa'),
+      train: loopRows(ctx, 'train'),
     };
     const measureErrors = loopRows<string>(ctx, 'errors');
     const result = await trainEpochs(ctx, model, train, {

@@ -1,7 +1,12 @@
 // perturbation: the matrix F of Eq. 5 (Tirer et al., "Perturbation analysis of neural collapse", Thm 4.1, 4.2, App. D,
 // Fig. 1) built explicitly at a collapsed H0, its block spectra against the closed forms, and the linearisation itself.
 import {
-  collapsedMinimiser, interBlockSpectrum, interBlockSpectrumExact, intraBlockSpectrum, intraBlockSpectrumExact, theorem42,
+  collapsedMinimiser,
+  interBlockSpectrum,
+  interBlockSpectrumExact,
+  intraBlockSpectrum,
+  intraBlockSpectrumExact,
+  theorem42,
 } from '../src/bounds/ufm.ts';
 import { blockSingularValues, perturbationMatrix, perturbationMatrixExact, randomOrthonormal } from '../src/ufm/index.ts';
 import { linearisation } from '../src/check/ufm-checks.ts';
@@ -9,8 +14,15 @@ import { type CellResult, defineExperiment, type Row } from '../src/runner/types
 import { figures } from './perturbation.figures.ts';
 
 export type PerturbationParams = {
-  lambdaH: number; lambdaW: number; beta: number; k: number; dim: number; n: number;
-  exact: boolean; deltas: string; gradTol: number;
+  lambdaH: number;
+  lambdaW: number;
+  beta: number;
+  k: number;
+  dim: number;
+  n: number;
+  exact: boolean;
+  deltas: string;
+  gradTol: number;
 };
 
 function parseList(text: string): number[] {
@@ -20,15 +32,45 @@ function parseList(text: string): number[] {
 /** Tables of a run (CSV files) and their columns; the figures (perturbation.figures.ts) are checked against them. */
 export const tables = {
   spectrum: ['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form', 'k', 'dim', 'n', 'seed'],
-  blocks: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'operator', 'sigma_max_intra', 'sigma_max_intra_closed_form', 'sigma_min_intra',
-    'sigma_min_intra_closed_form', 'sigma_max_inter', 'sigma_max_inter_closed_form', 'inter_rank', 'max_block_error', 'seed'],
-  linearisation: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'delta_rel', 'delta_norm', 'change_norm', 'rel_error_first_order',
-    'rel_error_exact', 'grad_norm', 'converged', 'seed'],
+  blocks: [
+    'lambda_h',
+    'lambda_w',
+    'beta',
+    'k',
+    'dim',
+    'n',
+    'operator',
+    'sigma_max_intra',
+    'sigma_max_intra_closed_form',
+    'sigma_min_intra',
+    'sigma_min_intra_closed_form',
+    'sigma_max_inter',
+    'sigma_max_inter_closed_form',
+    'inter_rank',
+    'max_block_error',
+    'seed',
+  ],
+  linearisation: [
+    'lambda_h',
+    'lambda_w',
+    'beta',
+    'k',
+    'dim',
+    'n',
+    'delta_rel',
+    'delta_norm',
+    'change_norm',
+    'rel_error_first_order',
+    'rel_error_exact',
+    'grad_norm',
+    'converged',
+    'seed',
+  ],
 } as const;
 
 export default defineExperiment<PerturbationParams, typeof tables>({
   name: 'perturbation',
-  summary: 'Perturbation paper Eq. 5 / Thm 4.1-4.2 / App. D / Fig. 1: spectra of F_kk and F_kk\' and the linearisation error',
+  summary: "Perturbation paper Eq. 5 / Thm 4.1-4.2 / App. D / Fig. 1: spectra of F_kk and F_kk' and the linearisation error",
   description: [
     'Tirer et al., "Perturbation analysis of neural collapse", Sec. 4. At the collapsed minimiser H* = sqrt(rho) R (x) 1_n^T (R random',
     'orthonormal, Theorem 2.1) builds F = I - (lambda_H/beta) I - (1/beta) I (x) W*^T W* + (1/beta) Z* of Eq. 5 explicitly (dnK x dnK) and,',
@@ -47,15 +89,29 @@ export default defineExperiment<PerturbationParams, typeof tables>({
     { name: 'dim', kind: 'int', grid: true, positive: true, default: 10, help: 'feature dimension d (> K)' },
     { name: 'n', kind: 'int', grid: true, positive: true, default: 10, help: 'samples per class n' },
     { name: 'exact', kind: 'bool', default: true, help: 'also build the exact Theorem 4.1 operator (blocks intra_exact, inter_exact)' },
-    { name: 'deltas', kind: 'string', default: '1e-1,1e-2,1e-3,1e-4', help: 'comma-separated relative sizes ||dH0||/||H*|| for the linearisation check (empty: skip)',
-      check: (v) => (parseList(String(v)).every((x) => Number.isFinite(x) && x > 0) ? undefined : 'must be a comma-separated list of positive numbers (or empty)') },
+    {
+      name: 'deltas',
+      kind: 'string',
+      default: '1e-1,1e-2,1e-3,1e-4',
+      help: 'comma-separated relative sizes ||dH0||/||H*|| for the linearisation check (empty: skip)',
+      check: (v) =>
+        parseList(String(v)).every((x) => Number.isFinite(x) && x > 0) ? undefined : 'must be a comma-separated list of positive numbers (or empty)',
+    },
     { name: 'gradTol', kind: 'float', positive: true, default: 1e-13, help: 'Eq. 2 solver tolerance on ||Kn grad f||_F / max(1, beta)' },
   ],
   presets: {
     quick: { lambdaH: [0.3], lambdaW: [Math.SQRT2], beta: [100], k: [3], dim: [4], n: [3], deltas: '1e-2,1e-3' },
     default: { lambdaH: [0.1, 0.3, 0.5], lambdaW: [Math.SQRT2], beta: [10, 100], k: [4], dim: [10], n: [5], deltas: '1e-1,1e-2,1e-3,1e-4' },
     // Fig. 1 of the paper: beta = 100, K = 4, d = 10, n = 10, lambda_W = sqrt(2); the lambda_H values are our choice (all with c < 1).
-    paper: { lambdaH: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7], lambdaW: [Math.SQRT2], beta: [100], k: [4], dim: [10], n: [10], deltas: '1e-1,1e-2,1e-3,1e-4' },
+    paper: {
+      lambdaH: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7],
+      lambdaW: [Math.SQRT2],
+      beta: [100],
+      k: [4],
+      dim: [10],
+      n: [10],
+      deltas: '1e-1,1e-2,1e-3,1e-4',
+    },
   },
   tables,
   figures,
@@ -68,7 +124,10 @@ export default defineExperiment<PerturbationParams, typeof tables>({
   estimateBytes: (p) => 8 * 6 * (p.k * p.n * p.dim) ** 2,
   runCell(ctx): CellResult {
     const p = ctx.params;
-    const K = p.k, n = p.n, d = p.dim, beta = p.beta;
+    const K = p.k,
+      n = p.n,
+      d = p.dim,
+      beta = p.beta;
     const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta, k: K, dim: d, n };
     const R = randomOrthonormal(ctx.rng.child('R'), d, K);
     const { H, W } = collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, R);
@@ -78,7 +137,9 @@ export default defineExperiment<PerturbationParams, typeof tables>({
     const blocks: Row[] = [];
     const operators = [
       { name: '', F: perturbationMatrix(W, H, cfg), intra: intraBlockSpectrum, inter: interBlockSpectrum, op: 'first_order' },
-      ...(p.exact ? [{ name: '_exact', F: perturbationMatrixExact(W, H, cfg), intra: intraBlockSpectrumExact, inter: interBlockSpectrumExact, op: 'exact' }] : []),
+      ...(p.exact
+        ? [{ name: '_exact', F: perturbationMatrixExact(W, H, cfg), intra: intraBlockSpectrumExact, inter: interBlockSpectrumExact, op: 'exact' }]
+        : []),
     ];
     ctx.progress(0.2, 'F built');
     for (const o of operators) {
@@ -89,26 +150,45 @@ export default defineExperiment<PerturbationParams, typeof tables>({
       intra.forEach((v, i) => spectrum.push({ ...base, block: `intra${o.name}`, index: i + 1, value: v, closed_form: cfIntra[i] }));
       inter.forEach((v, i) => spectrum.push({ ...base, block: `inter${o.name}`, index: i + 1, value: v, closed_form: cfInter[i] }));
       let worst = 0;
-      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
-        const s = a === b && a === 0 ? intra : a === 1 && b === 0 ? inter : blockSingularValues(o.F, d, n, a, b);
-        const cf = a === b ? cfIntra : cfInter;
-        for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s[i] - cf[i]));
-      }
+      for (let a = 0; a < K; a++)
+        for (let b = 0; b < K; b++) {
+          const s = a === b && a === 0 ? intra : a === 1 && b === 0 ? inter : blockSingularValues(o.F, d, n, a, b);
+          const cf = a === b ? cfIntra : cfInter;
+          for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s[i] - cf[i]));
+        }
       blocks.push({
-        ...base, operator: o.op, sigma_max_intra: intra[0], sigma_max_intra_closed_form: o.op === 'exact' ? cfIntra[0] : th.sigmaMaxIntra,
-        sigma_min_intra: intra[intra.length - 1], sigma_min_intra_closed_form: o.op === 'exact' ? cfIntra[cfIntra.length - 1] : th.sigmaMinIntra,
-        sigma_max_inter: inter[0], sigma_max_inter_closed_form: o.op === 'exact' ? cfInter[0] : th.sigmaMaxInter,
-        inter_rank: inter.filter((v) => v > 1e-10 * inter[0]).length, max_block_error: worst,
+        ...base,
+        operator: o.op,
+        sigma_max_intra: intra[0],
+        sigma_max_intra_closed_form: o.op === 'exact' ? cfIntra[0] : th.sigmaMaxIntra,
+        sigma_min_intra: intra[intra.length - 1],
+        sigma_min_intra_closed_form: o.op === 'exact' ? cfIntra[cfIntra.length - 1] : th.sigmaMinIntra,
+        sigma_max_inter: inter[0],
+        sigma_max_inter_closed_form: o.op === 'exact' ? cfInter[0] : th.sigmaMaxInter,
+        inter_rank: inter.filter((v) => v > 1e-10 * inter[0]).length,
+        max_block_error: worst,
       });
     }
     ctx.progress(0.5, 'spectra done');
     const deltas = parseList(p.deltas);
-    const lin = deltas.length === 0 ? [] : linearisation({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta }, deltas, ctx.rng.child('linearisation'), {
-      gradTol: p.gradTol * Math.max(1, beta), F: operators[0].F, Fexact: operators[1]?.F, R,
-    });
+    const lin =
+      deltas.length === 0
+        ? []
+        : linearisation({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta }, deltas, ctx.rng.child('linearisation'), {
+            gradTol: p.gradTol * Math.max(1, beta),
+            F: operators[0].F,
+            Fexact: operators[1]?.F,
+            R,
+          });
     const linRows: Row[] = lin.map((r) => ({
-      ...base, delta_rel: r.deltaRel, delta_norm: r.deltaNorm, change_norm: r.changeNorm, rel_error_first_order: r.errorFirstOrder,
-      rel_error_exact: p.exact ? r.errorExact : null, grad_norm: r.gradNorm, converged: r.converged,
+      ...base,
+      delta_rel: r.deltaRel,
+      delta_norm: r.deltaNorm,
+      change_norm: r.changeNorm,
+      rel_error_first_order: r.errorFirstOrder,
+      rel_error_exact: p.exact ? r.errorExact : null,
+      grad_norm: r.gradNorm,
+      converged: r.converged,
     }));
     const status = lin.every((r) => r.converged) ? 'ok' : 'not_converged';
     return { status, rows: { spectrum, blocks, linearisation: linRows } };

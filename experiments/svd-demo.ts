@@ -28,7 +28,11 @@ const singularValuesFigure: FigureDef<typeof tables> = {
       width: 380,
       height: 260,
       mark: { type: 'line', point: { size: 12 } },
-      encoding: { x: { field: 'index', type: 'quantitative', title: 'index' }, y: { field: 'value', type: 'quantitative', title: 'singular value' }, color: { field: 'shape', type: 'nominal', title: 'm × n' } },
+      encoding: {
+        x: { field: 'index', type: 'quantitative', title: 'index' },
+        y: { field: 'value', type: 'quantitative', title: 'singular value' },
+        color: { field: 'shape', type: 'nominal', title: 'm × n' },
+      },
     });
     return chart(this.name, 'Singular values', 'Spectrum of each random matrix.', spec);
   },
@@ -37,8 +41,9 @@ const singularValuesFigure: FigureDef<typeof tables> = {
 export default defineExperiment<SvdDemoParams, typeof tables>({
   name: 'svd-demo',
   summary: 'Singular values of a seeded Gaussian random matrix (checks the CLI-to-CSV path)',
-  description: 'Draws an m x n matrix with i.i.d. N(0, 1/m) entries from the cell seed and writes its singular values, '
-    + 'the identity sum(s^2) = ||A||_F^2 as a check, and the Marchenko-Pastur edges 1 -/+ sqrt(n/m) for comparison.',
+  description:
+    'Draws an m x n matrix with i.i.d. N(0, 1/m) entries from the cell seed and writes its singular values, ' +
+    'the identity sum(s^2) = ||A||_F^2 as a check, and the Marchenko-Pastur edges 1 -/+ sqrt(n/m) for comparison.',
   params: [
     { name: 'm', kind: 'int', grid: true, positive: true, max: 4000, default: 200, help: 'rows of the matrix' },
     { name: 'n', kind: 'int', grid: true, positive: true, max: 4000, default: 100, help: 'columns of the matrix' },
@@ -62,11 +67,15 @@ export default defineExperiment<SvdDemoParams, typeof tables>({
       status: 'ok',
       rows: {
         singular_values: Array.from(s, (value, i) => ({ index: i + 1, value })),
-        summary: [{
-          s_max: s[0], s_min: s[s.length - 1],
-          mp_upper: (1 + ratio) * Math.sqrt(Math.max(m, n) / m), mp_lower: (1 - ratio) * Math.sqrt(Math.max(m, n) / m),
-          frobenius_identity_error: Math.abs(sum2 - fro2) / fro2,
-        }],
+        summary: [
+          {
+            s_max: s[0],
+            s_min: s[s.length - 1],
+            mp_upper: (1 + ratio) * Math.sqrt(Math.max(m, n) / m),
+            mp_lower: (1 - ratio) * Math.sqrt(Math.max(m, n) / m),
+            frobenius_identity_error: Math.abs(sum2 - fro2) / fro2,
+          },
+        ],
       },
     };
   },

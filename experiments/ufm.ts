@@ -9,14 +9,47 @@ import { type CellResult, defineExperiment } from '../src/runner/types.ts';
 import { figures } from './ufm.figures.ts';
 
 export type UfmParams = {
-  lambdaH: number; lambdaW: number; beta: number; k: number; dim: number; n: number;
-  h0: string; noise: number; gradTol: number; maxIters: number;
+  lambdaH: number;
+  lambdaW: number;
+  beta: number;
+  k: number;
+  dim: number;
+  n: number;
+  h0: string;
+  noise: number;
+  gradTol: number;
+  maxIters: number;
 };
 
 /** Tables of a run (CSV files) and their columns; the figures (ufm.figures.ts) are checked against them. */
 export const tables = {
-  ufm: ['lambda_h', 'lambda_w', 'beta', 'k', 'dim', 'n', 'h0', 'c', 'collapsed', 'rho', 'rho_closed_form', 'rho_error', 'gram_error', 'w_error',
-    'trace_sigma_w', 'nc1', 'nc1_trace', 'nc1_trace_h0', 'distance_to_h0', 'objective', 'objective_closed_form', 'grad_norm', 'iters', 'status', 'seed'],
+  ufm: [
+    'lambda_h',
+    'lambda_w',
+    'beta',
+    'k',
+    'dim',
+    'n',
+    'h0',
+    'c',
+    'collapsed',
+    'rho',
+    'rho_closed_form',
+    'rho_error',
+    'gram_error',
+    'w_error',
+    'trace_sigma_w',
+    'nc1',
+    'nc1_trace',
+    'nc1_trace_h0',
+    'distance_to_h0',
+    'objective',
+    'objective_closed_form',
+    'grad_norm',
+    'iters',
+    'status',
+    'seed',
+  ],
 } as const;
 
 export default defineExperiment<UfmParams, typeof tables>({
@@ -37,7 +70,13 @@ export default defineExperiment<UfmParams, typeof tables>({
     { name: 'k', kind: 'int', grid: true, positive: true, min: 2, default: 4, help: 'number of classes K' },
     { name: 'dim', kind: 'int', grid: true, positive: true, default: 8, help: 'feature dimension d (>= K)' },
     { name: 'n', kind: 'int', grid: true, positive: true, default: 5, help: 'samples per class n' },
-    { name: 'h0', kind: 'string', choices: ['random', 'collapsed'], default: 'random', help: 'H0 of Eq. 2 when beta > 0: random features or the Theorem 2.1 minimiser' },
+    {
+      name: 'h0',
+      kind: 'string',
+      choices: ['random', 'collapsed'],
+      default: 'random',
+      help: 'H0 of Eq. 2 when beta > 0: random features or the Theorem 2.1 minimiser',
+    },
     { name: 'noise', kind: 'float', min: 0, default: 0.5, help: 'within-class noise of a random H0 (class means N(0, I))' },
     { name: 'gradTol', kind: 'float', positive: true, default: 1e-11, help: 'stop when ||Kn grad_H f||_F <= this' },
     { name: 'maxIters', kind: 'int', positive: true, default: 20000, help: 'L-BFGS iteration cap (status not_converged beyond)' },
@@ -58,38 +97,92 @@ export default defineExperiment<UfmParams, typeof tables>({
   },
   runCell(ctx): CellResult {
     const p = ctx.params;
-    const K = p.k, n = p.n, d = p.dim;
+    const K = p.k,
+      n = p.n,
+      d = p.dim;
     const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta: p.beta, k: K, dim: d, n, h0: p.beta > 0 ? p.h0 : '' };
     const t = theorem21(p.lambdaH, p.lambdaW);
     const labels = ufmLabels(K, n);
     if (p.beta === 0) {
       const init = new Matrix(K * n, d, ctx.rng.child('init').normals(K * n * d));
-      const r = checkTheorem21({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, gradTol: p.gradTol, maxIters: p.maxIters, init, checkpoint: ctx.checkpoint });
+      const r = checkTheorem21({
+        K,
+        n,
+        d,
+        lambdaH: p.lambdaH,
+        lambdaW: p.lambdaW,
+        gradTol: p.gradTol,
+        maxIters: p.maxIters,
+        init,
+        checkpoint: ctx.checkpoint,
+      });
       const status = r.converged ? 'ok' : 'not_converged';
       return {
         status,
-        rows: { ufm: [{
-          ...base, c: t.c, collapsed: t.collapsed, rho: r.measured, rho_closed_form: t.rho, rho_error: Math.abs(r.measured - t.rho),
-          gram_error: t.collapsed ? r.gramError : null, w_error: t.collapsed ? r.wError : null, trace_sigma_w: r.traceSigmaW,
-          nc1: t.collapsed ? nc1(r.H, labels) : null, nc1_trace: t.collapsed ? r.nc1Trace : null, nc1_trace_h0: null, distance_to_h0: null,
-          objective: r.value, objective_closed_form: t.minValue, grad_norm: r.gradNorm, iters: r.iters, status,
-        }] },
+        rows: {
+          ufm: [
+            {
+              ...base,
+              c: t.c,
+              collapsed: t.collapsed,
+              rho: r.measured,
+              rho_closed_form: t.rho,
+              rho_error: Math.abs(r.measured - t.rho),
+              gram_error: t.collapsed ? r.gramError : null,
+              w_error: t.collapsed ? r.wError : null,
+              trace_sigma_w: r.traceSigmaW,
+              nc1: t.collapsed ? nc1(r.H, labels) : null,
+              nc1_trace: t.collapsed ? r.nc1Trace : null,
+              nc1_trace_h0: null,
+              distance_to_h0: null,
+              objective: r.value,
+              objective_closed_form: t.minValue,
+              grad_norm: r.gradNorm,
+              iters: r.iters,
+              status,
+            },
+          ],
+        },
       };
     }
-    const H0 = p.h0 === 'collapsed'
-      ? collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, randomOrthonormal(ctx.rng.child('R'), d, K)).H
-      : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
-    const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, { gradTol: p.gradTol * Math.max(1, p.beta), maxIters: p.maxIters, signal: ctx.signal, checkpoint: ctx.checkpoint });
+    const H0 =
+      p.h0 === 'collapsed'
+        ? collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, randomOrthonormal(ctx.rng.child('R'), d, K)).H
+        : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
+    const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, {
+      gradTol: p.gradTol * Math.max(1, p.beta),
+      maxIters: p.maxIters,
+      signal: ctx.signal,
+      checkpoint: ctx.checkpoint,
+    });
     const st = res.status;
     const trW = traceSigmaW(classStats(res.H, labels)); // tr Sigma_W = (1/Kn) sum_k sum_i ||h_ki - hbar_k||^2
     return {
       status: st,
-      rows: { ufm: [{
-        ...base, c: t.c, collapsed: t.collapsed, rho: null, rho_closed_form: null, rho_error: null, gram_error: null, w_error: null,
-        trace_sigma_w: trW, nc1: nc1(res.H, labels), nc1_trace: nc1Trace(res.H, labels), nc1_trace_h0: nc1Trace(H0, labels),
-        distance_to_h0: frobeniusNorm(sub(res.H, H0)) / frobeniusNorm(H0), objective: res.value, objective_closed_form: p.h0 === 'collapsed' && t.collapsed ? t.minValue : null,
-        grad_norm: res.gradNorm, iters: res.iters, status: st,
-      }] },
+      rows: {
+        ufm: [
+          {
+            ...base,
+            c: t.c,
+            collapsed: t.collapsed,
+            rho: null,
+            rho_closed_form: null,
+            rho_error: null,
+            gram_error: null,
+            w_error: null,
+            trace_sigma_w: trW,
+            nc1: nc1(res.H, labels),
+            nc1_trace: nc1Trace(res.H, labels),
+            nc1_trace_h0: nc1Trace(H0, labels),
+            distance_to_h0: frobeniusNorm(sub(res.H, H0)) / frobeniusNorm(H0),
+            objective: res.value,
+            objective_closed_form: p.h0 === 'collapsed' && t.collapsed ? t.minValue : null,
+            grad_norm: res.gradNorm,
+            iters: res.iters,
+            status: st,
+          },
+        ],
+      },
     };
   },
 });

@@ -9,8 +9,12 @@ type T = typeof tables & typeof finalTables;
 
 /** Per-seed NC metrics of metrics.csv: `setting` = the config, `loss_label` = "MSE loss" or "CE loss", nc2 = nc2_etf. */
 function ablationRows({ table }: FigureContext<T>): { rows: Rec[]; metrics: string[] } {
-  const rows = table('metrics', ['config', 'loss?', 'nc1', 'nc2_etf', 'nc3?', 'seed?', 'status?'])
-    .map(({ config, loss, nc2_etf, ...rest }): Rec => ({ ...rest, setting: config, loss_type: loss, nc2: nc2_etf }));
+  const rows = table('metrics', ['config', 'loss?', 'nc1', 'nc2_etf', 'nc3?', 'seed?', 'status?']).map(({ config, loss, nc2_etf, ...rest }): Rec => ({
+    ...rest,
+    setting: config,
+    loss_type: loss,
+    nc2: nc2_etf,
+  }));
   // Per-seed rows only (a table that also holds mean/SD rows marks them in the seed column); cells that did not end ok are left out.
   const perSeed = rows.filter((r) => (r.seed === undefined || typeof r.seed === 'number') && (r.status === undefined || r.status === 'ok'));
   for (const r of perSeed) {
@@ -48,7 +52,9 @@ const table1: FigureDef<T> = {
     // Welch t against the baseline from wd-ablation's table1.csv, when present (nc2 is its nc2_etf)
     const tRows = ctx.table('table1', ['config', 'loss', 'metric', 't_vs_baseline'], { ifPresent: true });
     const tOf = (s: string, l: string, m: string): string => {
-      const r = tRows.find((x) => x.config === s && `${String(x.loss).toUpperCase()} loss` === l && (x.metric === m || (m === 'nc2' && x.metric === 'nc2_etf')));
+      const r = tRows.find(
+        (x) => x.config === s && `${String(x.loss).toUpperCase()} loss` === l && (x.metric === m || (m === 'nc2' && x.metric === 'nc2_etf')),
+      );
       const t = r ? num(r.t_vs_baseline) : NaN;
       return Number.isFinite(t) ? ` (t ${t.toFixed(1)})` : '';
     };
@@ -62,13 +68,21 @@ const table1: FigureDef<T> = {
       `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
     ];
     for (const s of settings) {
-      const cells = losses.flatMap((l) => metrics.map((m) => {
-        const r = get(s, l);
-        return r ? meanSd(num(r[m]), num(r[`${m}_sd`]), num(r.n)) + tOf(s, l, m) : '—';
-      }));
+      const cells = losses.flatMap((l) =>
+        metrics.map((m) => {
+          const r = get(s, l);
+          return r ? meanSd(num(r[m]), num(r[`${m}_sd`]), num(r.n)) + tOf(s, l, m) : '—';
+        }),
+      );
       lines.push(`| ${s} | ${cells.join(' | ')} |`);
     }
-    return { kind: 'markdown', name: 'table1', title: 'Table 1: weight-decay ablation', caption: 'Mean ± SD over seeds, shaped like Table 1 of the perturbation paper.', text: lines.join('\n') + '\n' };
+    return {
+      kind: 'markdown',
+      name: 'table1',
+      title: 'Table 1: weight-decay ablation',
+      caption: 'Mean ± SD over seeds, shaped like Table 1 of the perturbation paper.',
+      text: lines.join('\n') + '\n',
+    };
   },
 };
 
@@ -79,7 +93,8 @@ const ablationBars: FigureDef<T> = {
     const settings = order(rows, 'setting');
     const losses = order(rows, 'loss_label');
     const long: Rec[] = [];
-    for (const r of rows) for (const m of metrics) long.push({ setting: r.setting, loss_label: r.loss_label, metric: m.toUpperCase(), value: r[m], seed: r.seed });
+    for (const r of rows)
+      for (const m of metrics) long.push({ setting: r.setting, loss_label: r.loss_label, metric: m.toUpperCase(), value: r[m], seed: r.seed });
     const mean = finiteRows(meanBy(long, ['metric', 'setting', 'loss_label'], ['value']), [], ['value']);
     for (const r of mean) r.value_lo = Math.max(num(r.value_lo), num(r.value) / 10);
     // Bars on a log axis start at a power of ten below the smallest value of their panel.
@@ -89,7 +104,14 @@ const ablationBars: FigureDef<T> = {
       for (const r of mine) r.base = base;
     }
     const x = { field: 'setting', type: 'nominal', sort: settings, title: null, axis: { labelAngle: -35, labelOverlap: false, labelLimit: 160 } };
-    const color = { field: 'loss_label', type: 'nominal', sort: losses, title: null, scale: { range: ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'] }, legend: { orient: 'bottom' } };
+    const color = {
+      field: 'loss_label',
+      type: 'nominal',
+      sort: losses,
+      title: null,
+      scale: { range: ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'] },
+      legend: { orient: 'bottom' },
+    };
     const xOffset = { field: 'loss_label', sort: losses };
     const spec = figureSpec('Weight-decay ablation: NC metrics of the deepest features', `log y; ${seedsNote(seedCount(rows), true)}`, {
       data: { values: mean },
@@ -98,13 +120,32 @@ const ablationBars: FigureDef<T> = {
         width: Math.max(240, 60 * settings.length),
         height: 220,
         layer: [
-          { mark: { type: 'bar' }, encoding: { x, xOffset, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('value', values(mean, 'value', 'value_lo', 'value_hi', 'base')) }, y2: { field: 'base' }, color } },
+          {
+            mark: { type: 'bar' },
+            encoding: {
+              x,
+              xOffset,
+              y: {
+                field: 'value',
+                type: 'quantitative',
+                scale: { type: 'log' },
+                axis: logAxis('value', values(mean, 'value', 'value_lo', 'value_hi', 'base')),
+              },
+              y2: { field: 'base' },
+              color,
+            },
+          },
           errorBarLayer(x, 'value', { value: '#333' }, xOffset),
         ],
       },
       resolve: { scale: { y: 'independent' } },
     });
-    return chart(this.name, 'Weight-decay ablation (bar chart)', 'Modifying the weight decay of the feature layers moves NC further from the baseline than modifying the last layer’s.', spec);
+    return chart(
+      this.name,
+      'Weight-decay ablation (bar chart)',
+      'Modifying the weight decay of the feature layers moves NC further from the baseline than modifying the last layer’s.',
+      spec,
+    );
   },
 };
 

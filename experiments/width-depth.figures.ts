@@ -24,14 +24,30 @@ function softRankFigure(kind: 'width' | 'depth'): FigureDef<T> {
       for (const layers of nets.values()) {
         const L = Math.max(...layers.map((r) => num(r.layer)));
         const inner = kind === 'width' && L >= 3 ? layers.filter((r) => num(r.layer) > 1 && num(r.layer) < L) : layers;
-        perNet.push({ lambda: layers[0].lambda, [kind]: layers[0][kind], seed: layers[0].seed, soft_rank: inner.reduce((a, r) => a + num(r.soft_rank), 0) / inner.length });
+        perNet.push({
+          lambda: layers[0].lambda,
+          [kind]: layers[0][kind],
+          seed: layers[0].seed,
+          soft_rank: inner.reduce((a, r) => a + num(r.soft_rank), 0) / inner.length,
+        });
       }
       const mean = meanBy(perNet, ['lambda', kind], ['soft_rank']);
       const lambdas = labelField(mean, 'lambda');
       const color = orderedColor('lambda', 'λ', lambdas);
-      const x = kind === 'width'
-        ? { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, axis: { title: 'width n of the hidden layers', format: '~g', values: distinct(mean, 'width') } }
-        : { field: 'depth', type: 'quantitative', axis: { title: 'number of hidden layers', tickMinStep: 1, values: distinct(mean, 'depth') }, scale: { zero: false, padding: 12 } };
+      const x =
+        kind === 'width'
+          ? {
+              field: 'width',
+              type: 'quantitative',
+              scale: { type: 'log', base: 2 },
+              axis: { title: 'width n of the hidden layers', format: '~g', values: distinct(mean, 'width') },
+            }
+          : {
+              field: 'depth',
+              type: 'quantitative',
+              axis: { title: 'number of hidden layers', tickMinStep: 1, values: distinct(mean, 'depth') },
+              scale: { zero: false, padding: 12 },
+            };
       const spec = figureSpec(
         kind === 'width' ? 'Figure 4: soft rank rk(0.1) of the hidden-to-hidden layers vs width' : 'Figure 5: soft rank rk(0.1) per layer vs depth',
         `rk(ε) = min{r : e(r) ≤ 0.1}, averaged over ${kind === 'width' ? 'the intermediate layers' : 'all layers'}; ${seedsNote(seedCount(rows))}${seedCount(rows) > 1 ? ' (bars: ± SD)' : ''}`,
@@ -40,14 +56,22 @@ function softRankFigure(kind: 'width' | 'depth'): FigureDef<T> {
           width: 400,
           height: 280,
           layer: [
-            { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'soft_rank', type: 'quantitative', title: 'average rk(0.1)' }, color } },
+            {
+              mark: { type: 'line', point: true },
+              encoding: { x, y: { field: 'soft_rank', type: 'quantitative', title: 'average rk(0.1)' }, color },
+            },
             errorBarLayer(x, 'soft_rank', color),
           ],
         },
       );
-      return chart(this.name, kind === 'width' ? 'Figure 4: rk(0.1) vs width' : 'Figure 5: rk(0.1) vs depth', kind === 'width'
-        ? 'NRC Figure 4: the rank of stationary points depends only mildly on the width and decreases with λ.'
-        : 'NRC Figure 5: at fixed width (2 × input), the average rank does not depend on depth for large enough λ.', spec);
+      return chart(
+        this.name,
+        kind === 'width' ? 'Figure 4: rk(0.1) vs width' : 'Figure 5: rk(0.1) vs depth',
+        kind === 'width'
+          ? 'NRC Figure 4: the rank of stationary points depends only mildly on the width and decreases with λ.'
+          : 'NRC Figure 5: at fixed width (2 × input), the average rank does not depend on depth for large enough λ.',
+        spec,
+      );
     },
   };
 }
@@ -68,13 +92,23 @@ const widthPerLayer: FigureDef<T> = {
         height: 180,
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, axis: { title: 'width n', format: '~g', values: distinct(mean, 'width') } },
+          x: {
+            field: 'width',
+            type: 'quantitative',
+            scale: { type: 'log', base: 2 },
+            axis: { title: 'width n', format: '~g', values: distinct(mean, 'width') },
+          },
           y: { field: 'soft_rank', type: 'quantitative', title: 'rk(0.1)' },
           color: { field: 'layer_label', type: 'ordinal', sort: layers, title: 'layer', scale: { scheme: { name: 'viridis', extent: [0, 0.85] } } },
         },
       },
     });
-    return chart(this.name, 'rk(0.1) of each layer vs width', 'Per-layer soft ranks behind Figure 4 (layer 1 is input-to-hidden, the last is hidden-to-output).', spec);
+    return chart(
+      this.name,
+      'rk(0.1) of each layer vs width',
+      'Per-layer soft ranks behind Figure 4 (layer 1 is input-to-hidden, the last is hidden-to-output).',
+      spec,
+    );
   },
 };
 

@@ -19,7 +19,11 @@ function sourceFiles(dir: string): string[] {
 export function importSpecifiers(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]);
   return found;
 }
@@ -28,7 +32,11 @@ export function importSpecifiers(text: string): string[] {
 function importedPaths(file: string): string[] {
   return importSpecifiers(readFileSync(file, 'utf8'))
     .filter((s) => s.startsWith('.'))
-    .map((s) => relative(root, resolve(dirname(file), s)).split('\\').join('/'));
+    .map((s) =>
+      relative(root, resolve(dirname(file), s))
+        .split('\\')
+        .join('/'),
+    );
 }
 
 const cliLayer = (path: string) => path.startsWith('src/commands/') || path === 'src/cli.ts';

@@ -19,7 +19,10 @@ export const MIN_TIMED_SECONDS = 0.25;
  * Seconds of work: `cpu` is the process's CPU time (every thread, GEMM workers included: what a cluster bills,
  * and unaffected by other processes on a shared machine); `wall` is elapsed time.
  */
-export interface Cost { cpu: number; wall: number }
+export interface Cost {
+  cpu: number;
+  wall: number;
+}
 
 export const scaleCost = (c: Cost, k: number): Cost => ({ cpu: c.cpu * k, wall: c.wall * k });
 export const addCosts = (...cs: Cost[]): Cost => ({ cpu: cs.reduce((s, c) => s + c.cpu, 0), wall: cs.reduce((s, c) => s + c.wall, 0) });
@@ -33,7 +36,11 @@ function now(): Cost {
  * Cost per unit of work: `run(units)` does `units` units (steps, passes) and returns how many it did. One
  * untimed unit first (compilation, first-touch allocations), then `first` units, more until MIN_TIMED_SECONDS.
  */
-export async function timePerUnit(run: (units: number) => Promise<number>, first: number, maxUnits = 100_000): Promise<{ perUnit: Cost; units: number }> {
+export async function timePerUnit(
+  run: (units: number) => Promise<number>,
+  first: number,
+  maxUnits = 100_000,
+): Promise<{ perUnit: Cost; units: number }> {
   await run(1);
   let units = first;
   for (;;) {
@@ -59,12 +66,23 @@ export interface FullBatchTiming {
  * initial point, as the cell trains it (tolerance 0, so no step is skipped as converged).
  */
 export async function timeFullBatchSteps(
-  model: MLP, X: Matrix, Y: Matrix, p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr'>, signal: AbortSignal, sampleWeights?: Float64Array,
+  model: MLP,
+  X: Matrix,
+  Y: Matrix,
+  p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr'>,
+  signal: AbortSignal,
+  sampleWeights?: Float64Array,
 ): Promise<FullBatchTiming> {
   let evaluations = 1;
   const t = await timePerUnit(async (steps) => {
     const r = await trainAsync(model, X, Y, {
-      loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: steps, tol: 0, signal, sampleWeights,
+      loss: 'squared',
+      weightDecay: p.lambda,
+      optimizer: optimizerSpec(p),
+      maxIters: steps,
+      tol: 0,
+      signal,
+      sampleWeights,
     });
     evaluations = Math.max(1, r.evaluations);
     return r.iters;
@@ -76,8 +94,9 @@ export async function timeFullBatchSteps(
 export function fullBatchCost(t: FullBatchTiming, maxIters: number, what: string): { cost: Cost; basis: string } {
   return {
     cost: scaleCost(t.perEvaluation, t.evaluationsPerStep * maxIters),
-    basis: `${what}: ${t.steps} timed steps, ${t.evaluationsPerStep.toFixed(2)} evaluations per step, ${formatSeconds(t.perEvaluation.cpu)} CPU `
-      + `(${formatSeconds(t.perEvaluation.wall)} wall) per evaluation, x --max-iters ${maxIters}`,
+    basis:
+      `${what}: ${t.steps} timed steps, ${t.evaluationsPerStep.toFixed(2)} evaluations per step, ${formatSeconds(t.perEvaluation.cpu)} CPU ` +
+      `(${formatSeconds(t.perEvaluation.wall)} wall) per evaluation, x --max-iters ${maxIters}`,
   };
 }
 
@@ -117,13 +136,21 @@ export async function timeMiniBatch(model: MLP, s: MiniBatchSetup, signal: Abort
   const rng = new Rng('calibration');
   const loss = s.loss as LossKind;
   const batches = randomData(B * CALIBRATION_BATCHES, input, classes, rng.child('batches'));
-  const optimizer = s.optimizer === 'adam'
-    ? { kind: 'adam' as const, lr: s.lr, batchSize: B }
-    : { kind: 'sgd' as const, lr: s.lr, momentum: s.momentum, batchSize: B };
+  const optimizer =
+    s.optimizer === 'adam'
+      ? { kind: 'adam' as const, lr: s.lr, batchSize: B }
+      : { kind: 'sgd' as const, lr: s.lr, momentum: s.momentum, batchSize: B };
   const order = rng.child('order');
   const passes = await timePerUnit(async (epochs) => {
     await trainAsync(model, batches.X, batches.labels, {
-      loss, weightDecay: s.weightDecay, optimizer, maxIters: epochs, fullGradient: false, rng: order, signal, mode: s.mode ?? 'eval',
+      loss,
+      weightDecay: s.weightDecay,
+      optimizer,
+      maxIters: epochs,
+      fullGradient: false,
+      rng: order,
+      signal,
+      mode: s.mode ?? 'eval',
     });
     return epochs;
   }, 1);
@@ -170,7 +197,11 @@ export function costEstimate(cost: Cost, basis: string, upperBound: boolean): Co
  * the linear network without biases on the full loss and on the K centroids with weights pi_k, NRC Eq. 8): timed
  * steps at the cell's N, d and widths, times --max-iters. Shared by the cells with the same shapes and optimiser.
  */
-export async function estimateAutoencoderTraining(p: AutoencoderParams, ctx: EstimateContext, activation: 'tanh' | 'identity'): Promise<CostEstimate> {
+export async function estimateAutoencoderTraining(
+  p: AutoencoderParams,
+  ctx: EstimateContext,
+  activation: 'tanh' | 'identity',
+): Promise<CostEstimate> {
   const bias = activation === 'tanh';
   const key = `autoencoder ${activation} n=${p.n} k=${p.k} widths=${autoencoderWidths(p).join('x')} ${p.optimizer}`;
   const t = await ctx.once(key, async () => {
@@ -188,5 +219,7 @@ export async function estimateAutoencoderTraining(p: AutoencoderParams, ctx: Est
 
 /** Mini-batch timing of `build()`'s network, shared by the cells with the same key (widths, sizes, optimiser, loss, dtype). */
 export function miniBatchTiming(ctx: EstimateContext, key: string, build: () => MLP, s: MiniBatchSetup): Promise<MiniBatchTiming> {
-  return ctx.once(`minibatch ${key} n=${s.n} batch=${s.batchSize} ${s.optimizer} ${s.loss} ${s.mode ?? 'eval'}`, () => timeMiniBatch(build(), s, ctx.signal));
+  return ctx.once(`minibatch ${key} n=${s.n} batch=${s.batchSize} ${s.optimizer} ${s.loss} ${s.mode ?? 'eval'}`, () =>
+    timeMiniBatch(build(), s, ctx.signal),
+  );
 }

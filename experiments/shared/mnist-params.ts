@@ -10,14 +10,20 @@ export function mnistDataParams(defaults: { n: number; nTest: number; pool: numb
     { name: 'n', kind: 'int', positive: true, max: 60000, default: defaults.n, help: 'training samples (stratified subset)' },
     { name: 'nTest', kind: 'int', min: 0, max: 10000, default: defaults.nTest, help: 'test samples (disjoint from the training ones)' },
     {
-      name: 'pool', kind: 'int', default: defaults.pool, help: 'average-pooling window: 1 = 28x28 = 784 inputs, 2 = 14x14 = 196, 4 = 7x7 = 49 (CIFAR-10: per channel, 3 x (32/pool)^2 inputs)',
+      name: 'pool',
+      kind: 'int',
+      default: defaults.pool,
+      help: 'average-pooling window: 1 = 28x28 = 784 inputs, 2 = 14x14 = 196, 4 = 7x7 = 49 (CIFAR-10: per channel, 3 x (32/pool)^2 inputs)',
       check: (v) => (POOLS.includes(v as number) ? undefined : `must divide 28 or 32 (one of ${POOLS.join(', ')})`),
     },
     {
-      name: 'dataDir', kind: 'string', default: 'none',
-      help: 'directory with the four MNIST / Fashion-MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, '
-        + 't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be .gz) or the CIFAR-10 binary batches (data_batch_1..5.bin, '
-        + 'test_batch.bin); none = the 10,000 digits of the mnist package',
+      name: 'dataDir',
+      kind: 'string',
+      default: 'none',
+      help:
+        'directory with the four MNIST / Fashion-MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, ' +
+        't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be .gz) or the CIFAR-10 binary batches (data_batch_1..5.bin, ' +
+        'test_batch.bin); none = the 10,000 digits of the mnist package',
     },
   ];
 }
@@ -31,15 +37,24 @@ export function mnistTrainingParams(defaults: { epochs: number; lr: number; batc
     { name: 'optimizer', kind: 'string', choices: ['sgd', 'adam'], default: 'sgd', help: 'sgd (with --momentum, PyTorch semantics) or adam' },
     { name: 'momentum', kind: 'float', min: 0, max: 0.999, default: 0.9, help: 'SGD momentum (heavy ball)' },
     {
-      name: 'loss', kind: 'string', choices: ['squared', 'mse', 'cross-entropy'], default: 'squared',
+      name: 'loss',
+      kind: 'string',
+      choices: ['squared', 'mse', 'cross-entropy'],
+      default: 'squared',
       help: 'data loss: squared = (1/N) sum ||f(x) - y||^2 with one-hot y (NRC Eq. 3), mse (mean over entries) or cross-entropy',
     },
     {
-      name: 'dtype', kind: 'string', choices: ['f64', 'f32'], default: 'f64',
+      name: 'dtype',
+      kind: 'string',
+      choices: ['f64', 'f32'],
+      default: 'f64',
       help: "precision of the network's forward and backward (f32: float32 products and activations; SGD then keeps float32 parameters and velocity; losses, metrics, SVDs and bounds stay float64)",
     },
     {
-      name: 'targets', kind: 'string', choices: TARGET_ENCODINGS, default: defaults.targets ?? 'onehot',
+      name: 'targets',
+      kind: 'string',
+      choices: TARGET_ENCODINGS,
+      default: defaults.targets ?? 'onehot',
       help: 'target encoding of the squared losses: onehot (1 for the class, 0 elsewhere; NRC Eq. 3) or pm1 (+1 for the class, -1 elsewhere; AGOP App. C)',
     },
   ];

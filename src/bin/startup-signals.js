@@ -10,7 +10,9 @@ export function installStartupSignals() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     const onSignal = () => {
       if (process.listenerCount(signal) > 1) return; // a command handles it
-      process.stderr.write(`\nnrc: interrupted (${signal}) with no cell running; every committed result is kept: run the same command again to finish (exit code ${EXIT_INTERRUPTED[signal]})\n`);
+      process.stderr.write(
+        `\nnrc: interrupted (${signal}) with no cell running; every committed result is kept: run the same command again to finish (exit code ${EXIT_INTERRUPTED[signal]})\n`,
+      );
       process.exit(EXIT_INTERRUPTED[signal]);
     };
     process.on(signal, onSignal);

@@ -25,7 +25,10 @@ export function regularizedGram(X: Matrix, lambda: number): Matrix {
 export function linearRidgeLoss(theta: Matrix, X: Matrix, Y: Matrix, lambda: number): number {
   const R = gemm(X, theta, { transB: true });
   let s = 0;
-  for (let i = 0; i < R.data.length; i++) { const t = Y.data[i] - R.data[i]; s += t * t; }
+  for (let i = 0; i < R.data.length; i++) {
+    const t = Y.data[i] - R.data[i];
+    s += t * t;
+  }
   const t = frobeniusNorm(theta);
   return s / X.rows + lambda * t * t;
 }
@@ -91,7 +94,12 @@ export function theorem53(X: Matrix, Y: Matrix, assignment: ArrayLike<number>, l
 }
 
 /** Q = Y^T X (X^T X + N lambda I)^{-1/2} (c x d), its best rank-K truncation Q^K, and theta*_K = Q^K (X^T X + N lambda I)^{-1/2} (NRC Eq. 35-36). */
-export function rankKRidgeSolution(X: Matrix, Y: Matrix, K: number, lambda: number): { thetaStarK: Matrix; Q: Matrix; QK: Matrix; singularValuesQ: Float64Array } {
+export function rankKRidgeSolution(
+  X: Matrix,
+  Y: Matrix,
+  K: number,
+  lambda: number,
+): { thetaStarK: Matrix; Q: Matrix; QK: Matrix; singularValuesQ: Float64Array } {
   checkXY(X, Y, lambda, 'rankKRidgeSolution');
   if (!Number.isInteger(K) || K < 0) throw new RangeError(`rankKRidgeSolution: K = ${K}, expected a non-negative integer`);
   const S = invSqrtPSD(regularizedGram(X, lambda));
@@ -168,7 +176,10 @@ export function theorem54(X: Matrix, Y: Matrix, K: number, lambda: number, opts:
 }
 
 /** One Gaussian component of NRC Prop. 4.1: covariance Sigma_k and sample count N_k. */
-export interface GaussianComponent { covariance: Matrix; count: number }
+export interface GaussianComponent {
+  covariance: Matrix;
+  count: number;
+}
 
 /** NRC Prop. 4.1: TCV_{K,0} <= sum_k pi_k (Tr Sigma_k + ||Sigma_k||_F / sqrt(N_k)) (with high probability). */
 export function prop41Bound(components: GaussianComponent[]): number {

@@ -23,9 +23,14 @@ export function theorem34Rows(model: MLP, X: Matrix, Y: Matrix, labels: Int32Arr
     for (let l = j; l < L; l++) {
       const distBound = lambda > 0 ? (residual[l] + gradLambda[l]) / (2 * lambda) : null;
       rows.push({
-        layer: l + 1, j, wcss_j: wcssJ, lemma33_residual: residual[l],
+        layer: l + 1,
+        j,
+        wcss_j: wcssJ,
+        lemma33_residual: residual[l],
         implied_constant: wcssJ > 0 ? (lambda * distK[l]) / wcssJ : null,
-        dist_rank: distK[l], dist_bound: distBound, dist_bound_holds: distBound === null ? null : distK[l] <= distBound * (1 + 1e-9) + 1e-12,
+        dist_rank: distK[l],
+        dist_bound: distBound,
+        dist_bound_holds: distBound === null ? null : distK[l] <= distBound * (1 + 1e-9) + 1e-12,
       });
     }
   }

@@ -24,7 +24,7 @@ export function theorem21(lambdaH: number, lambdaW: number): Theorem21 {
   if (c > 1) return { c, collapsed: false, rho: 0, sigmaW2: 0, wOverH, minValue: 0.5 };
   const rho = (1 - c) * Math.sqrt(lambdaW / lambdaH);
   // At the minimiser W H - Y = -c Y, so the fit term is c^2/2; the two penalties are c(1-c)/2 each.
-  return { c, collapsed: true, rho, sigmaW2: (1 - c) * wOverH, wOverH, minValue: c * c / 2 + c * (1 - c) };
+  return { c, collapsed: true, rho, sigmaW2: (1 - c) * wOverH, wOverH, minValue: (c * c) / 2 + c * (1 - c) };
 }
 
 /**
@@ -84,7 +84,10 @@ export function intraBlockSpectrum(K: number, n: number, d: number, lambdaH: num
   const lamK = 1 - s / beta; // Eq. 14
   const lamD = 1 - lambdaH / beta; // Eq. 15
   const v: number[] = [];
-  for (let j = 1; j < n; j++) { for (let i = 0; i < K; i++) v.push(lamK); for (let i = K; i < d; i++) v.push(lamD); }
+  for (let j = 1; j < n; j++) {
+    for (let i = 0; i < K; i++) v.push(lamK);
+    for (let i = K; i < d; i++) v.push(lamD);
+  }
   v.push(lamK + ((2 * c - 1) ** 2 * s) / beta); // mu_k
   for (let i = 1; i < K; i++) v.push(lamK + ((c * c + (1 - c) ** 2) * s) / beta); // mu_i, i != k
   for (let i = K; i < d; i++) v.push(lamD + lambdaH / beta); // mu_j = lambda_H: exactly 1
@@ -113,7 +116,10 @@ export function intraBlockSpectrumExact(K: number, n: number, d: number, lambdaH
   const c = Math.sqrt(lambdaH * lambdaW);
   const g = 1 / (1 + (4 * c * (1 - c) * s) / beta);
   const v: number[] = [];
-  for (let j = 1; j < n; j++) { for (let i = 0; i < K; i++) v.push(1 / (1 + s / beta)); for (let i = K; i < d; i++) v.push(1 / (1 + lambdaH / beta)); }
+  for (let j = 1; j < n; j++) {
+    for (let i = 0; i < K; i++) v.push(1 / (1 + s / beta));
+    for (let i = K; i < d; i++) v.push(1 / (1 + lambdaH / beta));
+  }
   v.push(g);
   for (let i = 1; i < K; i++) v.push((1 + g) / 2);
   for (let i = K; i < d; i++) v.push(1);

@@ -18,8 +18,14 @@ function paramsOf(exp: Experiment, over: CellParams): CellParams {
 async function runCell(exp: Experiment, p: CellParams, seed: number): Promise<CellResult> {
   const key = cellKey(exp, p, seed);
   return exp.runCell({
-    params: p, seed, rng: cellRng(key), cellKey: key, outDir: '/nonexistent',
-    progress: () => {}, log: () => {}, signal: new AbortController().signal,
+    params: p,
+    seed,
+    rng: cellRng(key),
+    cellKey: key,
+    outDir: '/nonexistent',
+    progress: () => {},
+    log: () => {},
+    signal: new AbortController().signal,
   });
 }
 
@@ -66,8 +72,22 @@ export const fidelityClaims: Claim[] = [
       const M = Y instanceof Matrix ? Y : new Matrix(K, K);
       const offClass = M.data.filter((_, i) => Math.floor(i / K) !== i % K);
       return [
-        checkRow('AGOP App. C +-1 targets (nn-decomposition default)', `--targets ${encoding}: mean row sum, K=${K}`, M.data.reduce((s, v) => s + v, 0) / K, '~=', 2 - K, 0),
-        checkRow('AGOP App. C +-1 targets (nn-decomposition default)', `--targets ${encoding}: off-class entries`, Math.max(...offClass), '~=', -1, 0),
+        checkRow(
+          'AGOP App. C +-1 targets (nn-decomposition default)',
+          `--targets ${encoding}: mean row sum, K=${K}`,
+          M.data.reduce((s, v) => s + v, 0) / K,
+          '~=',
+          2 - K,
+          0,
+        ),
+        checkRow(
+          'AGOP App. C +-1 targets (nn-decomposition default)',
+          `--targets ${encoding}: off-class entries`,
+          Math.max(...offClass),
+          '~=',
+          -1,
+          0,
+        ),
       ];
     },
   },

@@ -17,24 +17,26 @@ function unbalancedEtf(K: number, d: number, noise: number, rng: Rng): { X: Matr
   return { X, labels, M };
 }
 
-export const metricClaims: Claim[] = [{
-  id: 'metrics:unbalanced-etf',
-  full: false,
-  run(): CheckRow[] {
-    const rows: CheckRow[] = [];
-    for (const noise of [0, 1e-6]) {
-      const { X, labels, M } = unbalancedEtf(10, 16, noise, new Rng('check/unbalanced-etf'));
-      const s = classStats(X, labels);
-      const m = collapseMetricsFromStats(s, M);
-      const g = geometryMetrics(s, X, M);
-      const tol = noise === 0 ? 1e-12 : 1e-5;
-      const config = `K=10 d=16 sizes 1000*0.6^k noise=${noise}`;
-      rows.push(checkRow('NC2 (Tirer) of an exact ETF, unbalanced classes', config, m.nc2Etf, '<=', 0, tol));
-      rows.push(checkRow('NC2 (AGOP) of an exact ETF, unbalanced classes', config, m.nc2Gram, '<=', 0, tol));
-      rows.push(checkRow('NC3 of an exact ETF with W = M, unbalanced classes', config, m.nc3!, '<=', 0, tol));
-      rows.push(checkRow('self-duality of W = M, unbalanced classes', config, g.self_duality!, '<=', 0, tol));
-      rows.push(checkRow('classifier ETF error of W = M', config, g.w_etf!, '<=', 0, 1e-12));
-    }
-    return rows;
+export const metricClaims: Claim[] = [
+  {
+    id: 'metrics:unbalanced-etf',
+    full: false,
+    run(): CheckRow[] {
+      const rows: CheckRow[] = [];
+      for (const noise of [0, 1e-6]) {
+        const { X, labels, M } = unbalancedEtf(10, 16, noise, new Rng('check/unbalanced-etf'));
+        const s = classStats(X, labels);
+        const m = collapseMetricsFromStats(s, M);
+        const g = geometryMetrics(s, X, M);
+        const tol = noise === 0 ? 1e-12 : 1e-5;
+        const config = `K=10 d=16 sizes 1000*0.6^k noise=${noise}`;
+        rows.push(checkRow('NC2 (Tirer) of an exact ETF, unbalanced classes', config, m.nc2Etf, '<=', 0, tol));
+        rows.push(checkRow('NC2 (AGOP) of an exact ETF, unbalanced classes', config, m.nc2Gram, '<=', 0, tol));
+        rows.push(checkRow('NC3 of an exact ETF with W = M, unbalanced classes', config, m.nc3!, '<=', 0, tol));
+        rows.push(checkRow('self-duality of W = M, unbalanced classes', config, g.self_duality!, '<=', 0, tol));
+        rows.push(checkRow('classifier ETF error of W = M', config, g.w_etf!, '<=', 0, 1e-12));
+      }
+      return rows;
+    },
   },
-}];
+];

@@ -19,7 +19,10 @@ const SMALL = { k: 3, n: 30, dim: 8, hidden: [8, 6, 8], radius: 1, lambda: 1e-2,
 /** Short text of a configuration for the `config` column (data and model sizes, sigma, lambda). */
 function describe(p: Record<string, unknown>): string {
   const keys = ['k', 'n', 'dim', 'hidden', 'sigma', 'lambda'];
-  return keys.filter((k) => k in p).map((k) => `${k}=${Array.isArray(p[k]) ? (p[k] as number[]).join('x') : p[k]}`).join(' ');
+  return keys
+    .filter((k) => k in p)
+    .map((k) => `${k}=${Array.isArray(p[k]) ? (p[k] as number[]).join('x') : p[k]}`)
+    .join(' ');
 }
 
 export const nrcClaims: Claim[] = [
@@ -60,7 +63,16 @@ export const nrcClaims: Claim[] = [
       const model = buildAutoencoder(p, 0, 'tanh');
       const trained = await trainAutoencoder(model, X, X, p, noProgress);
       const worst = Math.max(...trained.result.stationarity);
-      return [checkRow('NRC Eq. 4 stationarity', `${describe(p)} seed=0 (${trained.result.status}, ${trained.result.iters} steps; max over layers)`, worst, '<=', 1e-3, 0)];
+      return [
+        checkRow(
+          'NRC Eq. 4 stationarity',
+          `${describe(p)} seed=0 (${trained.result.status}, ${trained.result.iters} steps; max over layers)`,
+          worst,
+          '<=',
+          1e-3,
+          0,
+        ),
+      ];
     },
   },
   {
@@ -74,7 +86,14 @@ export const nrcClaims: Claim[] = [
       return model.layers.map((layer, l) => {
         const s = spectrum(layer.W);
         const r = rank(layer.W, 1e-6 * s[0]);
-        return checkRow('NRC Sec. 3 degenerate rank', `${describe(p)} seed=0 layer=${l + 1} (${trained.result.status}; tol 1e-6 s_1)`, r, '<=', p.k, 0);
+        return checkRow(
+          'NRC Sec. 3 degenerate rank',
+          `${describe(p)} seed=0 layer=${l + 1} (${trained.result.status}; tol 1e-6 s_1)`,
+          r,
+          '<=',
+          p.k,
+          0,
+        );
       });
     },
   },
@@ -86,9 +105,16 @@ export const nrcClaims: Claim[] = [
       const { X, labels } = mixtureData(p, 0);
       const model = buildAutoencoder(p, 0, 'tanh');
       await trainAutoencoder(model, X, X, p, noProgress); // the bound holds at any parameters; measured after 300 steps
-      return theorem34Rows(model, X, X, labels, p.k, p.lambda).map((row) => checkRow(
-        'NRC Lemma 3.3 / Thm 3.4', `${describe(p)} seed=0 layer=${row.layer} j=${row.j}`, row.dist_rank as number, '<=', row.dist_bound as number, 1e-9,
-      ));
+      return theorem34Rows(model, X, X, labels, p.k, p.lambda).map((row) =>
+        checkRow(
+          'NRC Lemma 3.3 / Thm 3.4',
+          `${describe(p)} seed=0 layer=${row.layer} j=${row.j}`,
+          row.dist_rank as number,
+          '<=',
+          row.dist_bound as number,
+          1e-9,
+        ),
+      );
     },
   },
 ];

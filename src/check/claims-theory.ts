@@ -26,7 +26,14 @@ function theorem53Claim(full: boolean): Claim {
         const dataset = mixture(sigma, seed);
         // Autoencoder targets (Y = X), mixture-component partition.
         const t = theorem53(dataset.X, dataset.X, dataset.labels, lambda);
-        return checkRow('NRC Thm 5.3 ||theta*-theta*_C||', `N=200 d=12 K=4 lambda=${lambda} sigma=${sigma} seed=${seed}`, t.distance, '<=', t.bound, 1e-12);
+        return checkRow(
+          'NRC Thm 5.3 ||theta*-theta*_C||',
+          `N=200 d=12 K=4 lambda=${lambda} sigma=${sigma} seed=${seed}`,
+          t.distance,
+          '<=',
+          t.bound,
+          1e-12,
+        );
       });
     },
   };
@@ -40,7 +47,14 @@ function theorem54Claim(full: boolean): Claim {
       return linearGrid(full).map(({ lambda, sigma, seed }) => {
         const dataset = mixture(sigma, seed);
         const t = theorem54(dataset.X, dataset.X, 4, lambda, { assignment: dataset.labels });
-        return checkRow('NRC Thm 5.4 ||theta*-theta*_K||^2', `N=200 d=c=12 K=4 lambda=${lambda} sigma=${sigma} seed=${seed}`, t.distanceSquared, '<=', t.bound, 1e-12);
+        return checkRow(
+          'NRC Thm 5.4 ||theta*-theta*_K||^2',
+          `N=200 d=c=12 K=4 lambda=${lambda} sigma=${sigma} seed=${seed}`,
+          t.distanceSquared,
+          '<=',
+          t.bound,
+          1e-12,
+        );
       });
     },
   };
@@ -52,7 +66,14 @@ const propA1: Claim = {
     return [0.9, 0.3, -0.5].map((r) => {
       const res = checkPropA1(new Rng(`check/propA1/${r}`), { r, d: 20, D: 64, trials: 2000 });
       // Monte-Carlo mean vs the closed form, in standard errors.
-      return checkRow('AGOP Prop A.1 E[relu(Wx)relu(Wy)] (|z|)', `r=${r} D=64 trials=2000`, Math.abs(res.measured - res.expected) / res.standardError, '<=', 4, 0);
+      return checkRow(
+        'AGOP Prop A.1 E[relu(Wx)relu(Wy)] (|z|)',
+        `r=${r} D=64 trials=2000`,
+        Math.abs(res.measured - res.expected) / res.standardError,
+        '<=',
+        4,
+        0,
+      );
     });
   },
 };
@@ -65,6 +86,4 @@ const agopLinear: Claim = {
   },
 };
 
-export const theoryClaims: Claim[] = [
-  theorem53Claim(false), theorem53Claim(true), theorem54Claim(false), theorem54Claim(true), propA1, agopLinear,
-];
+export const theoryClaims: Claim[] = [theorem53Claim(false), theorem53Claim(true), theorem54Claim(false), theorem54Claim(true), propA1, agopLinear];

@@ -6,7 +6,11 @@ import { checkRow, type CheckRow, type Claim } from './types.ts';
 const theorem21: Claim = {
   id: 'perturbation:theorem2.1',
   run(): CheckRow[] {
-    return [[0.5, 1], [0.2, 2], [1.5, 1]].flatMap(([lambdaH, lambdaW]) => {
+    return [
+      [0.5, 1],
+      [0.2, 2],
+      [1.5, 1],
+    ].flatMap(([lambdaH, lambdaW]) => {
       const r = checkTheorem21({ K: 3, n: 4, d: 5, lambdaH, lambdaW, seed: 0 });
       const cfg = `K=3 n=4 d=5 lambda_H=${lambdaH} lambda_W=${lambdaW} (c=${Math.sqrt(lambdaH * lambdaW).toFixed(3)})`;
       return [

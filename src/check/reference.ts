@@ -28,8 +28,17 @@ async function runReference(ref: ReferenceRun, env: CheckEnv): Promise<string> {
   const given: Record<string, string> = { ...ref.args };
   delete given.preset;
   const summary = await runExperiment(exp, {
-    preset: ref.args.preset ?? 'quick', given, seed: '0', seeds: '1', out, resume: false, overwrite: false,
-    quiet: true, plot: false, threads: 1, command: ['nrc', 'check'],
+    preset: ref.args.preset ?? 'quick',
+    given,
+    seed: '0',
+    seeds: '1',
+    out,
+    resume: false,
+    overwrite: false,
+    quiet: true,
+    plot: false,
+    threads: 1,
+    command: ['nrc', 'check'],
   });
   if (summary.exitCode !== 0) throw new Error(`reference ${ref.name}: run ended with exit code ${summary.exitCode}`);
   return out;
@@ -49,7 +58,10 @@ export function compareTables(a: Record<string, unknown>[], b: Record<string, un
         if (Number.isNaN(x) && Number.isNaN(y)) continue;
         const d = Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
         const diff = Math.abs(x - y) <= 1e-14 ? 0 : d;
-        if (diff > worst) { worst = diff; where = `row ${i + 1} ${col}: ${x} vs ${y}`; }
+        if (diff > worst) {
+          worst = diff;
+          where = `row ${i + 1} ${col}: ${x} vs ${y}`;
+        }
       } else if (x !== y) {
         return { worst: Infinity, where: `row ${i + 1} ${col}: ${String(x)} vs ${String(y)}` };
       }
@@ -66,7 +78,9 @@ export function referenceClaim(ref: ReferenceRun): Claim {
       try {
         return ref.tables.map((table) => {
           const path = join(referenceDir, `${ref.name}.${table}.csv`);
-          const config = `${ref.experiment} ${Object.entries(ref.args).map(([k, v]) => `--${k} ${v}`).join(' ')} (${table})`;
+          const config = `${ref.experiment} ${Object.entries(ref.args)
+            .map(([k, v]) => `--${k} ${v}`)
+            .join(' ')} (${table})`;
           if (!existsSync(path)) return { ...checkRow('reference output', `${config}: ${path} missing`, Infinity, '<=', ref.rtol, 0), pass: false };
           const { worst } = compareTables(readTable(join(out, `${table}.csv`)), readTable(path), ref.ignore);
           return checkRow('reference output', config, worst, '<=', ref.rtol, 0);

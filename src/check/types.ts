@@ -34,7 +34,14 @@ export interface Claim {
 }
 
 /** Build a row, deciding pass/fail from the relation. */
-export function checkRow(claim: string, config: string, measured: number, relation: CheckRow['relation'], expected: number, tolerance: number): CheckRow {
+export function checkRow(
+  claim: string,
+  config: string,
+  measured: number,
+  relation: CheckRow['relation'],
+  expected: number,
+  tolerance: number,
+): CheckRow {
   let pass: boolean;
   if (!Number.isFinite(measured) || Number.isNaN(expected)) pass = false;
   else if (relation === '<=') pass = measured <= expected + tolerance * Math.max(1, Math.abs(expected));

@@ -5,16 +5,32 @@ import type { Checkpoints } from '../linalg/interrupt.ts';
 import { classStats, nc1Trace, traceSigmaW } from '../metrics/index.ts';
 import { Rng } from '../random/index.ts';
 import {
-  collapsedMinimiser, interBlockSpectrum, interBlockSpectrumExact, intraBlockSpectrum, intraBlockSpectrumExact, theorem21, theorem42,
+  collapsedMinimiser,
+  interBlockSpectrum,
+  interBlockSpectrumExact,
+  intraBlockSpectrum,
+  intraBlockSpectrumExact,
+  theorem21,
+  theorem42,
 } from '../bounds/ufm.ts';
 import { integrateCentralPath, monotonicityFlags, randomFeatures, randomOrthonormal } from '../ufm/flow.ts';
 import { type UfmConfig, classMeanRows, ufmLabels } from '../ufm/model.ts';
 import { applyToFeatures, blockSingularValues, perturbationMatrix, perturbationMatrixExact } from '../ufm/perturbation.ts';
 import { solveUfm } from '../ufm/solver.ts';
 
-export interface Measured { measured: number; expected: number }
+export interface Measured {
+  measured: number;
+  expected: number;
+}
 
-export interface SizeConfig { K: number; n: number; d: number; lambdaH: number; lambdaW: number; seed?: number }
+export interface SizeConfig {
+  K: number;
+  n: number;
+  d: number;
+  lambdaH: number;
+  lambdaW: number;
+  seed?: number;
+}
 
 /** measured: mean ||hbar_k||^2 (c <= 1) or ||H||_F^2 / Kn (c > 1); expected: rho of Theorem 2.1 (0 for c > 1). */
 export interface Theorem21Check extends Measured {
@@ -40,7 +56,11 @@ export function checkTheorem21(cfg: SizeConfig & { gradTol?: number; maxIters?: 
   const { K, n, d, lambdaH, lambdaW } = cfg;
   const rng = new Rng(cfg.seed ?? 0);
   const init = cfg.init ?? new Matrix(K * n, d, rng.child('init').normals(K * n * d));
-  const res = solveUfm({ K, n, d, lambdaH, lambdaW }, init, { gradTol: cfg.gradTol ?? 1e-11, maxIters: cfg.maxIters ?? 20000, checkpoint: cfg.checkpoint });
+  const res = solveUfm({ K, n, d, lambdaH, lambdaW }, init, {
+    gradTol: cfg.gradTol ?? 1e-11,
+    maxIters: cfg.maxIters ?? 20000,
+    checkpoint: cfg.checkpoint,
+  });
   const t = theorem21(lambdaH, lambdaW);
   const Hbar = classMeanRows(res.H, K, n); // K x d, row k = hbar_k
   const G = gemm(Hbar, Hbar, { transB: true }); // Hbar^T Hbar (paper's columns)
@@ -49,15 +69,26 @@ export function checkTheorem21(cfg: SizeConfig & { gradTol?: number; maxIters?: 
   const measured = t.collapsed ? rhoMeasured : sumSquares(res.H.data) / (K * n);
   const gram = G.clone();
   for (let k = 0; k < K; k++) gram.data[k * K + k] -= t.rho;
-  const wTarget = new Matrix(K, d, Hbar.data.map((v) => v * t.wOverH));
+  const wTarget = new Matrix(
+    K,
+    d,
+    Hbar.data.map((v) => v * t.wOverH),
+  );
   const labels = ufmLabels(K, n);
   return {
-    measured, expected: t.rho,
+    measured,
+    expected: t.rho,
     gramError: frobeniusNorm(gram) / Math.max(t.rho, 1),
     wError: frobeniusNorm(sub(res.W, wTarget)) / Math.max(frobeniusNorm(res.W), 1),
     traceSigmaW: traceSigmaW(classStats(res.H, labels)),
     nc1Trace: t.collapsed ? nc1Trace(res.H, labels) : NaN,
-    value: res.value, minValue: t.minValue, gradNorm: res.gradNorm, iters: res.iters, converged: res.converged, H: res.H, W: res.W,
+    value: res.value,
+    minValue: t.minValue,
+    gradNorm: res.gradNorm,
+    iters: res.iters,
+    converged: res.converged,
+    H: res.H,
+    W: res.W,
   };
 }
 
@@ -91,11 +122,13 @@ export function checkTheorem42(cfg: SizeConfig & { beta: number }): Theorem42Che
   const expInter = interBlockSpectrum(K, n, d, lambdaH, lambdaW, beta);
   const expIntraX = intraBlockSpectrumExact(K, n, d, lambdaH, lambdaW, beta);
   const expInterX = interBlockSpectrumExact(K, n, d, lambdaH, lambdaW, beta);
-  let err = 0, errX = 0;
-  for (let k = 0; k < K; k++) for (let kp = 0; kp < K; kp++) {
-    err = Math.max(err, maxAbsDifference(blockSingularValues(F, d, n, k, kp), k === kp ? expIntra : expInter));
-    errX = Math.max(errX, maxAbsDifference(blockSingularValues(Fx, d, n, k, kp), k === kp ? expIntraX : expInterX));
-  }
+  let err = 0,
+    errX = 0;
+  for (let k = 0; k < K; k++)
+    for (let kp = 0; kp < K; kp++) {
+      err = Math.max(err, maxAbsDifference(blockSingularValues(F, d, n, k, kp), k === kp ? expIntra : expInter));
+      errX = Math.max(errX, maxAbsDifference(blockSingularValues(Fx, d, n, k, kp), k === kp ? expIntraX : expInterX));
+    }
   const th = theorem42(lambdaH, lambdaW, beta);
   const intra = blockSingularValues(F, d, n, 0, 0);
   const inter = K > 1 ? blockSingularValues(F, d, n, 0, 1) : new Float64Array(1);
@@ -114,7 +147,12 @@ export function checkTheorem42(cfg: SizeConfig & { beta: number }): Theorem42Che
  * Jacobian of the Eq. 2 minimiser H*(H0) w.r.t. vec(H0) by central differences (step eps per coordinate),
  * each minimiser solved to gradTol from H0 +- eps e_j. dnK solves pairs: tiny cases only.
  */
-export function finiteDifferenceJacobian(cfg: UfmConfig & { beta: number; H0: Matrix }, Hbase: Matrix, eps: number, gradTol = 1e-13): { J: Matrix; worstGradNorm: number } {
+export function finiteDifferenceJacobian(
+  cfg: UfmConfig & { beta: number; H0: Matrix },
+  Hbase: Matrix,
+  eps: number,
+  gradTol = 1e-13,
+): { J: Matrix; worstGradNorm: number } {
   const N = cfg.H0.size;
   const J = new Matrix(N, N);
   let worst = 0;
@@ -143,16 +181,18 @@ export interface Theorem41Check extends Measured {
 export function checkTheorem41(cfg: SizeConfig & { beta: number; collapsed?: boolean; noise?: number; eps?: number }): Theorem41Check {
   const { K, n, d, lambdaH, lambdaW, beta } = cfg;
   const rng = new Rng(cfg.seed ?? 0);
-  const H0 = cfg.collapsed ?? true
-    ? collapsedMinimiser(K, n, d, lambdaH, lambdaW, randomOrthonormal(rng.child('R'), d, K)).H
-    : randomFeatures(rng.child('H0'), K, n, d, cfg.noise ?? 0.3);
+  const H0 =
+    (cfg.collapsed ?? true)
+      ? collapsedMinimiser(K, n, d, lambdaH, lambdaW, randomOrthonormal(rng.child('R'), d, K)).H
+      : randomFeatures(rng.child('H0'), K, n, d, cfg.noise ?? 0.3);
   const ucfg = { K, n, d, lambdaH, lambdaW, beta, H0 };
   const base = solveUfm(ucfg, H0, { gradTol: 1e-13, maxIters: 5000 });
   const fd = finiteDifferenceJacobian(ucfg, base.H, cfg.eps ?? 1e-4);
   const Fx = perturbationMatrixExact(base.W, base.H, ucfg);
   const F = perturbationMatrix(base.W, base.H, ucfg);
   return {
-    measured: frobeniusNorm(sub(fd.J, Fx)) / frobeniusNorm(Fx), expected: 0,
+    measured: frobeniusNorm(sub(fd.J, Fx)) / frobeniusNorm(Fx),
+    expected: 0,
     firstOrderError: frobeniusNorm(sub(fd.J, F)) / frobeniusNorm(F),
     worstGradNorm: Math.max(fd.worstGradNorm, base.gradNorm),
   };
@@ -177,7 +217,12 @@ export interface LinearisationRow {
  * from rng) for each relative size delta and compare the true change with F vec(dH0). The gradient of Eq. 2 is
  * dominated by beta (H - H0), so the default tolerance scales with beta (error in H about gradNorm / beta).
  */
-export function linearisation(cfg: SizeConfig & { beta: number }, deltas: number[], rng: Rng, opts: { gradTol?: number; maxIters?: number; F?: Matrix; Fexact?: Matrix; R?: Matrix } = {}): LinearisationRow[] {
+export function linearisation(
+  cfg: SizeConfig & { beta: number },
+  deltas: number[],
+  rng: Rng,
+  opts: { gradTol?: number; maxIters?: number; F?: Matrix; Fexact?: Matrix; R?: Matrix } = {},
+): LinearisationRow[] {
   const { K, n, d, lambdaH, lambdaW, beta } = cfg;
   const R = opts.R ?? randomOrthonormal(rng.child('R'), d, K);
   const { H, W } = collapsedMinimiser(K, n, d, lambdaH, lambdaW, R);
@@ -189,16 +234,27 @@ export function linearisation(cfg: SizeConfig & { beta: number }, deltas: number
   const hNorm = frobeniusNorm(H);
   const rows: LinearisationRow[] = [];
   for (const delta of deltas) {
-    const dH0 = new Matrix(K * n, d, G.data.map((v) => (v * delta * hNorm) / gNorm));
-    const H0 = new Matrix(K * n, d, H.data.map((v, i) => v + dH0.data[i]));
+    const dH0 = new Matrix(
+      K * n,
+      d,
+      G.data.map((v) => (v * delta * hNorm) / gNorm),
+    );
+    const H0 = new Matrix(
+      K * n,
+      d,
+      H.data.map((v, i) => v + dH0.data[i]),
+    );
     const res = solveUfm({ ...ucfg, H0 }, H0, { gradTol: opts.gradTol ?? 1e-13 * Math.max(1, beta), maxIters: opts.maxIters ?? 5000 });
     const dH = sub(res.H, H); // Cor. 2.2: the minimiser for H0 = H* is H* itself
     const dn = frobeniusNorm(dH0);
     rows.push({
-      deltaRel: delta, deltaNorm: dn, changeNorm: frobeniusNorm(dH),
+      deltaRel: delta,
+      deltaNorm: dn,
+      changeNorm: frobeniusNorm(dH),
       errorFirstOrder: frobeniusNorm(sub(dH, applyToFeatures(F, dH0))) / dn,
       errorExact: frobeniusNorm(sub(dH, applyToFeatures(Fx, dH0))) / dn,
-      gradNorm: res.gradNorm, converged: res.converged,
+      gradNorm: res.gradNorm,
+      converged: res.converged,
     });
   }
   return rows;

@@ -7,10 +7,21 @@ import type { ChartFigure, FigureDef } from '../plot/types.ts';
 
 /** Metrics drawn across inputs, with their definitions (README, "Metrics: which NC is which"). */
 const METRICS: [string, string][] = [
-  ['nc1', 'NC1 = (1/K) tr(Σ_W Σ_B⁺)'], ['nc1_trace', 'NC1~ = tr Σ_W / tr Σ_B'], ['nc2_etf', 'NC2 (Tirer et al.)'],
-  ['nc2_gram', 'NC2 (AGOP paper)'], ['nc3', 'NC3'], ['nc4', 'NC4 (classifier vs NCC disagreement)'], ['ncc_accuracy', 'NCC accuracy'],
-  ['cdnv', 'CDNV'], ['w_etf', 'classifier ETF error'], ['self_duality', 'self-duality'], ['equinorm', 'equinorm (CoV of mean norms)'],
-  ['equiangular_std', 'equiangularity (std of cosines)'], ['gnc2', 'GNC2 (log hyperspherical energy)'], ['unc3', 'UNC3'], ['tcv_upper', 'tcv_upper'],
+  ['nc1', 'NC1 = (1/K) tr(Σ_W Σ_B⁺)'],
+  ['nc1_trace', 'NC1~ = tr Σ_W / tr Σ_B'],
+  ['nc2_etf', 'NC2 (Tirer et al.)'],
+  ['nc2_gram', 'NC2 (AGOP paper)'],
+  ['nc3', 'NC3'],
+  ['nc4', 'NC4 (classifier vs NCC disagreement)'],
+  ['ncc_accuracy', 'NCC accuracy'],
+  ['cdnv', 'CDNV'],
+  ['w_etf', 'classifier ETF error'],
+  ['self_duality', 'self-duality'],
+  ['equinorm', 'equinorm (CoV of mean norms)'],
+  ['equiangular_std', 'equiangularity (std of cosines)'],
+  ['gnc2', 'GNC2 (log hyperspherical energy)'],
+  ['unc3', 'UNC3'],
+  ['tcv_upper', 'tcv_upper'],
 ];
 
 function metricFigure(metric: string, title: string): FigureDef {
@@ -19,7 +30,9 @@ function metricFigure(metric: string, title: string): FigureDef {
     build({ table }): ChartFigure {
       const rows = table('features', ['file', metric]);
       const pts: Rec[] = [];
-      rows.forEach((r, i) => { if (Number.isFinite(num(r[metric]))) pts.push({ index: i + 1, input: basename(String(r.file)), value: num(r[metric]) }); });
+      rows.forEach((r, i) => {
+        if (Number.isFinite(num(r[metric]))) pts.push({ index: i + 1, input: basename(String(r.file)), value: num(r[metric]) });
+      });
       if (pts.length < 2) throw new MissingData(`features.csv has fewer than two inputs with a finite ${metric}`);
       const positive = pts.every((p) => num(p.value) > 0);
       const spec = figureSpec(title, `across the ${pts.length} inputs, in the order given${positive ? '; log y' : ''}`, {
@@ -54,20 +67,43 @@ const singularValues: FigureDef = {
       // e(r) = sum_{i >= r} s_i / sum_i s_i (NRC Eq. 22)
       const total = list.reduce((a, r) => a + num(r.singular_value), 0);
       let rest = total;
-      for (const r of list) { tails.push({ matrix: r.matrix, r: r.index, e: rest / total }); rest -= num(r.singular_value); }
+      for (const r of list) {
+        tails.push({ matrix: r.matrix, r: r.index, e: rest / total });
+        rest -= num(r.singular_value);
+      }
     }
     const color = { field: 'matrix', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 } };
     const sv = figureSpec('Singular values per weight matrix', 'log y', {
-      data: { values: [...groups.values()].flat() }, width: 420, height: 260, mark: { type: 'line', point: groups.size <= 6 },
-      encoding: { x: { field: 'index', type: 'quantitative', title: 'i' }, y: { field: 'singular_value', type: 'quantitative', title: 's_i', scale: { type: 'log' } }, color },
+      data: { values: [...groups.values()].flat() },
+      width: 420,
+      height: 260,
+      mark: { type: 'line', point: groups.size <= 6 },
+      encoding: {
+        x: { field: 'index', type: 'quantitative', title: 'i' },
+        y: { field: 'singular_value', type: 'quantitative', title: 's_i', scale: { type: 'log' } },
+        color,
+      },
     });
     const e = figureSpec('Tails e(r) = Σ_{i≥r} s_i / Σ_i s_i per weight matrix', 'NRC Eq. 22, Fig. 3 style; log y', {
-      data: { values: tails.filter((t) => num(t.e) > 0) }, width: 420, height: 260, mark: { type: 'line' },
-      encoding: { x: { field: 'r', type: 'quantitative', title: 'r' }, y: { field: 'e', type: 'quantitative', title: 'e(r)', scale: { type: 'log' } }, color },
+      data: { values: tails.filter((t) => num(t.e) > 0) },
+      width: 420,
+      height: 260,
+      mark: { type: 'line' },
+      encoding: {
+        x: { field: 'r', type: 'quantitative', title: 'r' },
+        y: { field: 'e', type: 'quantitative', title: 'e(r)', scale: { type: 'log' } },
+        color,
+      },
     });
     return [
       { kind: 'chart', name: 'analyze_singular_values', title: 'Singular values', caption: 'Singular values of every analysed matrix.', spec: sv },
-      { kind: 'chart', name: 'analyze_tails', title: 'Tails e(r)', caption: 'e(r) of every analysed matrix (NRC Eq. 22; rk(ε) is the first r with e(r) ≤ ε).', spec: e },
+      {
+        kind: 'chart',
+        name: 'analyze_tails',
+        title: 'Tails e(r)',
+        caption: 'e(r) of every analysed matrix (NRC Eq. 22; rk(ε) is the first r with e(r) ≤ ε).',
+        spec: e,
+      },
     ];
   },
 };

@@ -12,7 +12,14 @@ import { ACCEPTED, DataFileError, globToRegExp, isDataFile, loadLabels, loadMatr
 import { streamClassStats } from '../metrics/stream.ts';
 import { classIndex, oneHot } from '../metrics/classes.ts';
 import { tcvUpper } from '../metrics/clusters.ts';
-import { classStats, collapseMetricsFromStats, globalMeanConventions, globalMeanFromChoice, type ClassStats, type GlobalMean } from '../metrics/collapse.ts';
+import {
+  classStats,
+  collapseMetricsFromStats,
+  globalMeanConventions,
+  globalMeanFromChoice,
+  type ClassStats,
+  type GlobalMean,
+} from '../metrics/collapse.ts';
 import { geometryMetrics, nccAccuracy, type GeometryMetrics } from '../metrics/geometry.ts';
 import { lowRankSummary } from '../metrics/lowrank.ts';
 import { Rng } from '../random/index.ts';
@@ -110,13 +117,17 @@ export function analysisFromStats(s: ClassStats, features: Matrix | null, opts: 
   let kmeansWcss = NaN;
   if (method === 'kmeans') {
     if (!features) throw new RangeError('--tcv kmeans needs the samples in memory');
-    const t = tcvUpper(features, oneHot(s.labels, s.K), s.labels, { rng: new Rng(opts.seed ?? 0).child('analyze/kmeans'), restarts: opts.restarts ?? 4, progress: opts.progress });
+    const t = tcvUpper(features, oneHot(s.labels, s.K), s.labels, {
+      rng: new Rng(opts.seed ?? 0).child('analyze/kmeans'),
+      restarts: opts.restarts ?? 4,
+      progress: opts.progress,
+    });
     kmeansWcss = t.kmeansWcss;
   }
   // the class partition's WCSS (NRC Eq. 6 with one-hot labels, whose label part is 0) is tr Sigma_W
   const classWcss = m.traceSigmaW;
   const conv = globalMeanConventions({ globalMean: opts.globalMean });
-  const cli = (x: GlobalMean) => (x === 'classMeans' ? 'class-means' as const : 'samples' as const);
+  const cli = (x: GlobalMean) => (x === 'classMeans' ? ('class-means' as const) : ('samples' as const));
   let nccTest: number | null = null;
   if (opts.test) {
     const pos = new Map(s.values.map((v, k) => [v, k]));
@@ -191,7 +202,11 @@ export interface WeightAnalysis {
   tensor_shape?: number[];
 }
 
-export interface WeightsAnalysis { rank: number | null; eps: number; weights: WeightAnalysis[] }
+export interface WeightsAnalysis {
+  rank: number | null;
+  eps: number;
+  weights: WeightAnalysis[];
+}
 
 /** Low-rank summary of each matrix; `rank` undefined means min(10, rows, cols) per matrix. */
 export function analyzeWeights(weights: (NamedMatrix & { file?: string })[], opts: { rank?: number; eps?: number } = {}): WeightsAnalysis {
@@ -237,7 +252,10 @@ function firstNonFinite(M: Matrix): number {
 /** A non-finite entry of an input (row-major, `cols` per row) is bad input: exit 2 naming the option, file, row and column. */
 function refuseNonFinite(option: string, file: string, data: ArrayLike<number>, cols: number): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new UsageError(`analyze: ${option} ${file}: non-finite value ${data[i]} at row ${Math.floor(i / Math.max(cols, 1))}, column ${i % Math.max(cols, 1)}; expected finite numbers`);
+    if (!Number.isFinite(data[i]))
+      throw new UsageError(
+        `analyze: ${option} ${file}: non-finite value ${data[i]} at row ${Math.floor(i / Math.max(cols, 1))}, column ${i % Math.max(cols, 1)}; expected finite numbers`,
+      );
   }
 }
 
@@ -276,7 +294,8 @@ interface AnalyzeOpts {
 
 function choice<T extends string>(flag: string, value: string | undefined, accepted: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!(accepted as readonly string[]).includes(value)) throw new UsageError(`analyze: ${flag} ${JSON.stringify(value)}: expected one of ${accepted.join(', ')}`);
+  if (!(accepted as readonly string[]).includes(value))
+    throw new UsageError(`analyze: ${flag} ${JSON.stringify(value)}: expected one of ${accepted.join(', ')}`);
   return value as T;
 }
 
@@ -284,18 +303,31 @@ function choice<T extends string>(flag: string, value: string | undefined, accep
  * Orient a classifier for features of dimension d and the classes present: 'out-in' (classes x d, PyTorch
  * nn.Linear.weight), 'in-out' (d x classes) or 'auto' (whichever fits; a square matrix, d = K, is read as out x in).
  */
-export function orientClassifier(W: Matrix, d: number, classes: number, maxLabel: number, layout: 'auto' | 'out-in' | 'in-out', file: string): { W: Matrix; report: ClassifierLayoutReport } {
+export function orientClassifier(
+  W: Matrix,
+  d: number,
+  classes: number,
+  maxLabel: number,
+  layout: 'auto' | 'out-in' | 'in-out',
+  file: string,
+): { W: Matrix; report: ClassifierLayoutReport } {
   const fits = (M: Matrix) => M.cols === d && (M.rows === classes || M.rows > maxLabel);
   const T = () => Matrix.fromFunction(W.cols, W.rows, (i, j) => W.get(j, i));
   const expected = `expected classes x ${d} (out x in) or ${d} x classes (in x out), ${classes} classes`;
   const base = { rows: W.rows, cols: W.cols };
   if (layout === 'out-in') {
-    if (!fits(W)) throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout out-in needs classes x ${d} (${classes} classes)`);
+    if (!fits(W))
+      throw new UsageError(
+        `analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout out-in needs classes x ${d} (${classes} classes)`,
+      );
     return { W, report: { layout: 'out_in', reason: 'option', ...base } };
   }
   if (layout === 'in-out') {
     const t = T();
-    if (!fits(t)) throw new UsageError(`analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout in-out needs ${d} x classes (${classes} classes)`);
+    if (!fits(t))
+      throw new UsageError(
+        `analyze: --classifier ${file} is ${W.rows}x${W.cols}, but --classifier-layout in-out needs ${d} x classes (${classes} classes)`,
+      );
     return { W: t, report: { layout: 'in_out', reason: 'option', ...base } };
   }
   const a = fits(W);
@@ -318,7 +350,11 @@ function fileAndTensor(spec: string): [string, string | undefined] {
 function loadVector(file: string, tensor?: string): Float64Array {
   const all = loadTensors(file).tensors;
   const c = tensor !== undefined ? all.filter((t) => t.name === tensor) : all.length === 1 ? all : all.filter((t) => t.shape.length === 1);
-  if (c.length !== 1) throw new DataFileError(file, `expected one 1-D tensor${tensor ? ` named '${tensor}'` : ''}, found ${c.length} (${all.map((t) => `${t.name} (${t.shape.join('x')})`).join(', ')})`);
+  if (c.length !== 1)
+    throw new DataFileError(
+      file,
+      `expected one 1-D tensor${tensor ? ` named '${tensor}'` : ''}, found ${c.length} (${all.map((t) => `${t.name} (${t.shape.join('x')})`).join(', ')})`,
+    );
   const sh = c[0].shape.filter((n) => n !== 1);
   if (sh.length > 1) throw new DataFileError(file, `bad shape ${c[0].shape.join('x')}: expected a vector`);
   return c[0].data;
@@ -337,13 +373,19 @@ export function expandInputs(list: string[], flag: string): string[] {
   const out: string[] = [];
   for (const item of list) {
     if (existsSync(item) && statSync(item).isDirectory()) {
-      const unique = readdirSync(item).filter((f) => isDataFile(f) && !(/\.safetensors$/i.test(f) && isShard(item, f))).sort(naturalCompare);
+      const unique = readdirSync(item)
+        .filter((f) => isDataFile(f) && !(/\.safetensors$/i.test(f) && isShard(item, f)))
+        .sort(naturalCompare);
       if (unique.length === 0) throw new UsageError(`analyze: ${flag} ${item}: the directory holds no data file (accepted: ${ACCEPTED})`);
       for (const f of unique) out.push(join(item, f));
     } else if (!existsSync(item) && /[*?]/.test(basename(item))) {
       const dir = dirname(item);
       const re = globToRegExp(basename(item));
-      const files = existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort(naturalCompare) : [];
+      const files = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => re.test(f))
+            .sort(naturalCompare)
+        : [];
       if (files.length === 0) throw new UsageError(`analyze: ${flag} ${item}: no file matches`);
       for (const f of files) out.push(join(dir, f));
     } else {
@@ -356,9 +398,19 @@ export function expandInputs(list: string[], flag: string): string[] {
 
 /** A shard of a Hugging Face index in the same directory (analysed through its index, not alone). */
 function isShard(dir: string, file: string): boolean {
-  return readdirSync(dir).some((f) => /\.index\.json$/i.test(f) && (() => {
-    try { return Object.values((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {}).includes(file); } catch { return false; }
-  })());
+  return readdirSync(dir).some(
+    (f) =>
+      /\.index\.json$/i.test(f) &&
+      (() => {
+        try {
+          return Object.values((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {}).includes(
+            file,
+          );
+        } catch {
+          return false;
+        }
+      })(),
+  );
 }
 
 /** --out: a directory that can be made and written (checked before any work, creating nothing), and no earlier results unless --overwrite. */
@@ -370,11 +422,14 @@ function checkOut(dir: string | undefined, files: string[], overwrite: boolean |
   try {
     accessSync(ancestor, constants.W_OK);
   } catch (e) {
-    throw new UsageError(`analyze: --out ${dir}: cannot write in ${ancestor} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a writable directory`);
+    throw new UsageError(
+      `analyze: --out ${dir}: cannot write in ${ancestor} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a writable directory`,
+    );
   }
   if (overwrite) return;
   const existing = files.filter((f) => existsSync(join(dir, f)));
-  if (existing.length > 0) throw new UsageError(`analyze: --out ${dir} already holds ${existing.join(', ')}; pass --overwrite to replace, or choose another directory`);
+  if (existing.length > 0)
+    throw new UsageError(`analyze: --out ${dir} already holds ${existing.join(', ')}; pass --overwrite to replace, or choose another directory`);
 }
 
 function parseRank(opts: AnalyzeOpts): number | undefined {
@@ -385,10 +440,12 @@ function parseRank(opts: AnalyzeOpts): number | undefined {
 }
 
 function runWeights(opts: AnalyzeOpts): string {
-  if (opts.labels !== undefined || opts.classifier !== undefined || opts.bias !== undefined) throw new UsageError('analyze: --labels, --classifier and --bias apply to FEATURES, not to --weights');
+  if (opts.labels !== undefined || opts.classifier !== undefined || opts.bias !== undefined)
+    throw new UsageError('analyze: --labels, --classifier and --bias apply to FEATURES, not to --weights');
   const rank = parseRank(opts);
   const eps = opts.eps === undefined ? 0.1 : Number(opts.eps);
-  if (opts.eps !== undefined && !(eps > 0 && eps < 1)) throw new UsageError(`analyze: --eps ${JSON.stringify(opts.eps)}: expected a number between 0 and 1 (exclusive)`);
+  if (opts.eps !== undefined && !(eps > 0 && eps < 1))
+    throw new UsageError(`analyze: --eps ${JSON.stringify(opts.eps)}: expected a number between 0 and 1 (exclusive)`);
   const files = expandInputs(opts.weights!, '--weights');
   checkOut(opts.out, ['weights.csv', 'singular_values.csv'], opts.overwrite);
   const mats: (NamedMatrix & { file: string })[] = [];
@@ -397,7 +454,9 @@ function runWeights(opts: AnalyzeOpts): string {
       const bad = firstNonFinite(m.matrix);
       if (bad >= 0) throw new UsageError(`analyze: --weights ${file}: ${m.name} holds a non-finite value at entry ${bad}`);
       if (rank !== undefined && rank > Math.min(m.matrix.rows, m.matrix.cols)) {
-        throw new UsageError(`analyze: --rank ${rank} is larger than ${m.name} in ${file} (${m.matrix.rows}x${m.matrix.cols}); accepted: 0..${Math.min(m.matrix.rows, m.matrix.cols)}`);
+        throw new UsageError(
+          `analyze: --rank ${rank} is larger than ${m.name} in ${file} (${m.matrix.rows}x${m.matrix.cols}); accepted: 0..${Math.min(m.matrix.rows, m.matrix.cols)}`,
+        );
       }
       mats.push({ ...m, file });
     }
@@ -406,15 +465,30 @@ function runWeights(opts: AnalyzeOpts): string {
   const result = analyzeWeights(mats, { rank, eps });
   if (opts.out) writeWeightsCsv(opts.out, result);
   if (opts.json) return `${JSON.stringify(result)}\n`;
-  const lines = [`${'file'.padEnd(20)} ${'tensor'.padEnd(28)} ${'shape'.padEnd(11)} ${'r'.padStart(4)} ${'rel_tail(r)'.padStart(12)} ${'dist_rank(r)'.padStart(12)} ${`rk(${eps})`.padStart(8)} ${'stable_rank'.padStart(11)}  top singular values`];
+  const lines = [
+    `${'file'.padEnd(20)} ${'tensor'.padEnd(28)} ${'shape'.padEnd(11)} ${'r'.padStart(4)} ${'rel_tail(r)'.padStart(12)} ${'dist_rank(r)'.padStart(12)} ${`rk(${eps})`.padStart(8)} ${'stable_rank'.padStart(11)}  top singular values`,
+  ];
   for (const w of result.weights) {
-    lines.push(`${basename(w.file ?? '').padEnd(20)} ${w.name.padEnd(28)} ${`${w.rows}x${w.cols}`.padEnd(11)} ${String(w.rank).padStart(4)} ${fmt(w.rel_tail).padStart(12)} ${fmt(w.dist_rank).padStart(12)} ${String(w.soft_rank).padStart(8)} ${fmt(w.stable_rank).padStart(11)}  ${w.singular_values.slice(0, 5).map((v) => fmt(v)).join(' ')}${w.singular_values.length > 5 ? ' ...' : ''}`);
+    lines.push(
+      `${basename(w.file ?? '').padEnd(20)} ${w.name.padEnd(28)} ${`${w.rows}x${w.cols}`.padEnd(11)} ${String(w.rank).padStart(4)} ${fmt(w.rel_tail).padStart(12)} ${fmt(w.dist_rank).padStart(12)} ${String(w.soft_rank).padStart(8)} ${fmt(w.stable_rank).padStart(11)}  ${w.singular_values
+        .slice(0, 5)
+        .map((v) => fmt(v))
+        .join(' ')}${w.singular_values.length > 5 ? ' ...' : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** One feature file with its labels: loaded whole, or streamed in blocks (.npy with --stream). */
-function analyzeOne(file: string, labelsFile: string, opts: AnalyzeOpts, common: Omit<FeatureOptions, 'classifier' | 'classifierLayout'>, classifierFile: Matrix | undefined, layout: 'auto' | 'out-in' | 'in-out', progress?: (m: string) => void): FeatureAnalysis {
+function analyzeOne(
+  file: string,
+  labelsFile: string,
+  opts: AnalyzeOpts,
+  common: Omit<FeatureOptions, 'classifier' | 'classifierLayout'>,
+  classifierFile: Matrix | undefined,
+  layout: 'auto' | 'out-in' | 'in-out',
+  progress?: (m: string) => void,
+): FeatureAnalysis {
   const labels = guarded('--labels', () => loadLabels(labelsFile));
   const ci = classIndex(labels);
   if (ci.classes < 2) throw new UsageError(`analyze: --labels ${labelsFile} holds ${ci.classes} class; at least 2 are needed`);
@@ -423,14 +497,16 @@ function analyzeOne(file: string, labelsFile: string, opts: AnalyzeOpts, common:
   if (opts.stream) {
     if (!file.toLowerCase().endsWith('.npy')) throw new UsageError(`analyze: --stream reads .npy features; ${file} is not one`);
     const blockRows = opts.blockRows === undefined ? undefined : Number(opts.blockRows);
-    if (blockRows !== undefined && !(Number.isInteger(blockRows) && blockRows > 0)) throw new UsageError(`analyze: --block-rows ${JSON.stringify(opts.blockRows)}: expected a positive integer`);
+    if (blockRows !== undefined && !(Number.isInteger(blockRows) && blockRows > 0))
+      throw new UsageError(`analyze: --block-rows ${JSON.stringify(opts.blockRows)}: expected a positive integer`);
     s = guarded('FEATURES', () => streamClassStats(file, labels, { globalMean: common.globalMean, blockRows, progress }));
   } else {
     X = guarded('FEATURES', () => loadMatrix(file));
     if (X.cols === 0) throw new UsageError(`analyze: FEATURES ${file} has 0 columns; expected N x d features with d >= 1`);
     const bad = firstNonFinite(X);
     if (bad >= 0) throw new UsageError(`analyze: FEATURES ${file}: non-finite value at row ${Math.floor(bad / X.cols)}, column ${bad % X.cols}`);
-    if (labels.length !== X.rows) throw new UsageError(`analyze: --labels ${labelsFile} holds ${labels.length} labels but FEATURES ${file} has ${X.rows} rows`);
+    if (labels.length !== X.rows)
+      throw new UsageError(`analyze: --labels ${labelsFile} holds ${labels.length} labels but FEATURES ${file} has ${X.rows} rows`);
     s = classStats(X, ci.labels, { globalMean: common.globalMean });
     s.values = ci.values;
   }
@@ -438,17 +514,49 @@ function analyzeOne(file: string, labelsFile: string, opts: AnalyzeOpts, common:
   let W: Matrix | undefined;
   let report: ClassifierLayoutReport | undefined;
   if (classifierFile) ({ W, report } = orientClassifier(classifierFile, s.d, s.K, s.values[s.K - 1], layout, opts.classifier!));
-  if (common.bias && common.bias.length !== s.K && common.bias.length <= s.values[s.K - 1]) throw new UsageError(`analyze: --bias ${opts.bias} holds ${common.bias.length} entries, expected ${s.K} (one per class) or more than the largest label ${s.values[s.K - 1]}`);
-  if (common.test && common.test.features.cols !== s.d) throw new UsageError(`analyze: --test-features ${opts.testFeatures} has ${common.test.features.cols} columns, FEATURES ${file} has ${s.d}`);
-  if (common.test && Array.from(common.test.labels).some((v) => !s.values.includes(v))) throw new UsageError(`analyze: --test-labels ${opts.testLabels} holds a class that ${labelsFile} does not`);
+  if (common.bias && common.bias.length !== s.K && common.bias.length <= s.values[s.K - 1])
+    throw new UsageError(
+      `analyze: --bias ${opts.bias} holds ${common.bias.length} entries, expected ${s.K} (one per class) or more than the largest label ${s.values[s.K - 1]}`,
+    );
+  if (common.test && common.test.features.cols !== s.d)
+    throw new UsageError(`analyze: --test-features ${opts.testFeatures} has ${common.test.features.cols} columns, FEATURES ${file} has ${s.d}`);
+  if (common.test && Array.from(common.test.labels).some((v) => !s.values.includes(v)))
+    throw new UsageError(`analyze: --test-labels ${opts.testLabels} holds a class that ${labelsFile} does not`);
   if (opts.stream && common.tcv === 'kmeans') throw new UsageError('analyze: --tcv kmeans needs the features in memory; drop --stream');
   const r = analysisFromStats(s, X, { ...common, classifier: W, classifierLayout: report });
   return { file, labels_file: labelsFile, ...r };
 }
 
-const TABLE_KEYS = ['samples', 'classes', 'dim', 'nc1', 'nc1_trace', 'nc2_etf', 'nc2_gram', 'nc3', 'cdnv', 'nc2_orthogonal', 'wcss', 'kmeans_wcss', 'tcv_upper',
-  'ncc_accuracy', 'ncc_test_accuracy', 'nc4', 'w_etf', 'self_duality', 'equinorm', 'w_equinorm', 'equiangular_std', 'equiangular_mean', 'max_angle', 'gnc2',
-  'unc3', 'unc3_dot', 'bias_collapse', 'subspace_alignment'] as const;
+const TABLE_KEYS = [
+  'samples',
+  'classes',
+  'dim',
+  'nc1',
+  'nc1_trace',
+  'nc2_etf',
+  'nc2_gram',
+  'nc3',
+  'cdnv',
+  'nc2_orthogonal',
+  'wcss',
+  'kmeans_wcss',
+  'tcv_upper',
+  'ncc_accuracy',
+  'ncc_test_accuracy',
+  'nc4',
+  'w_etf',
+  'self_duality',
+  'equinorm',
+  'w_equinorm',
+  'equiangular_std',
+  'equiangular_mean',
+  'max_angle',
+  'gnc2',
+  'unc3',
+  'unc3_dot',
+  'bias_collapse',
+  'subspace_alignment',
+] as const;
 
 /** Run `nrc analyze` with parsed arguments; returns the text for stdout. Throws UsageError on bad input. */
 export function runAnalyze(featuresArg: string | string[] | undefined, opts: AnalyzeOpts): string {
@@ -467,7 +575,8 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   let restarts: number | undefined;
   if (opts.restarts !== undefined) {
     restarts = Number(opts.restarts);
-    if (!Number.isInteger(restarts) || restarts < 1) throw new UsageError(`analyze: --restarts ${JSON.stringify(opts.restarts)}: expected a positive integer`);
+    if (!Number.isInteger(restarts) || restarts < 1)
+      throw new UsageError(`analyze: --restarts ${JSON.stringify(opts.restarts)}: expected a positive integer`);
     if (tcv !== 'kmeans') throw new UsageError('analyze: --restarts applies to --tcv kmeans');
   }
   const progress = opts.quiet ? undefined : (msg: string) => process.stderr.write(`analyze: ${msg}\n`);
@@ -477,9 +586,16 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   const labelSet = new Set(labelFiles.map((f) => resolve(f)));
   const inputs = expandInputs(featureList, 'FEATURES').filter((f) => !labelSet.has(resolve(f)));
   if (inputs.length === 0) throw new UsageError(`analyze: FEATURES ${featureList.join(' ')}: no feature file besides the labels`);
-  if (labelFiles.length !== 1 && labelFiles.length !== inputs.length) throw new UsageError(`analyze: ${labelFiles.length} --labels files for ${inputs.length} FEATURES inputs; give one for all or one per input`);
+  if (labelFiles.length !== 1 && labelFiles.length !== inputs.length)
+    throw new UsageError(`analyze: ${labelFiles.length} --labels files for ${inputs.length} FEATURES inputs; give one for all or one per input`);
   checkOut(opts.out, ['features.csv', 'classes.csv'], opts.overwrite);
-  const classifier = opts.classifier !== undefined ? guarded('--classifier', () => { const [f, t] = fileAndTensor(opts.classifier!); return loadMatrix(f, { tensor: t }); }) : undefined;
+  const classifier =
+    opts.classifier !== undefined
+      ? guarded('--classifier', () => {
+          const [f, t] = fileAndTensor(opts.classifier!);
+          return loadMatrix(f, { tensor: t });
+        })
+      : undefined;
   if (classifier) refuseNonFinite('--classifier', opts.classifier!, classifier.data, classifier.cols);
   let bias: Float64Array | undefined;
   if (opts.bias !== undefined) {
@@ -488,12 +604,16 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
     refuseNonFinite('--bias', opts.bias, bias, bias.length);
   }
   let test: FeatureOptions['test'];
-  if ((opts.testFeatures === undefined) !== (opts.testLabels === undefined)) throw new UsageError('analyze: --test-features and --test-labels go together');
+  if ((opts.testFeatures === undefined) !== (opts.testLabels === undefined))
+    throw new UsageError('analyze: --test-features and --test-labels go together');
   if (opts.testFeatures !== undefined) {
     const tf = guarded('--test-features', () => loadMatrix(opts.testFeatures!));
     refuseNonFinite('--test-features', opts.testFeatures, tf.data, tf.cols);
     const tl = guarded('--test-labels', () => loadLabels(opts.testLabels!));
-    if (tl.length !== tf.rows) throw new UsageError(`analyze: --test-labels ${opts.testLabels} holds ${tl.length} labels but --test-features ${opts.testFeatures} has ${tf.rows} rows`);
+    if (tl.length !== tf.rows)
+      throw new UsageError(
+        `analyze: --test-labels ${opts.testLabels} holds ${tl.length} labels but --test-features ${opts.testFeatures} has ${tf.rows} rows`,
+      );
     test = { features: tf, labels: tl };
   }
   const common = { globalMean, tcv, restarts, progress, bias, test };
@@ -507,11 +627,14 @@ export function runAnalyze(featuresArg: string | string[] | undefined, opts: Ana
   if (opts.json) return results.map((r) => `${JSON.stringify(r)}\n`).join('');
   if (results.length === 1) {
     const r = results[0] as unknown as Record<string, number | null>;
-    return `${TABLE_KEYS.filter((k) => r[k] !== null && !(typeof r[k] === 'number' && Number.isNaN(r[k]))).map((k) => `${k.padEnd(18)} ${fmt(r[k])}`).join('\n')}\n`;
+    return `${TABLE_KEYS.filter((k) => r[k] !== null && !(typeof r[k] === 'number' && Number.isNaN(r[k])))
+      .map((k) => `${k.padEnd(18)} ${fmt(r[k])}`)
+      .join('\n')}\n`;
   }
   const keys = ['samples', 'classes', 'nc1', 'nc1_trace', 'nc2_etf', 'nc2_gram', 'nc3', 'ncc_accuracy', 'tcv_upper'] as const;
   const lines = [[`${'file'.padEnd(28)}`, ...keys.map((k) => k.padStart(12))].join(' ')];
-  for (const r of results) lines.push([basename(r.file!).padEnd(28), ...keys.map((k) => fmt((r as unknown as Record<string, number | null>)[k]).padStart(12))].join(' '));
+  for (const r of results)
+    lines.push([basename(r.file!).padEnd(28), ...keys.map((k) => fmt((r as unknown as Record<string, number | null>)[k]).padStart(12))].join(' '));
   return `${lines.join('\n')}\n`;
 }
 
@@ -528,7 +651,12 @@ function writeOutFile(dir: string, name: string, text: string): void {
   try {
     writeFileAtomic(join(dir, name), text);
   } catch (e) {
-    throw Object.assign(new Error(`analyze: --out ${dir}: cannot write ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space or fix the device and run again`), { exitCode: EXIT.storage });
+    throw Object.assign(
+      new Error(
+        `analyze: --out ${dir}: cannot write ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space or fix the device and run again`,
+      ),
+      { exitCode: EXIT.storage },
+    );
   }
 }
 
@@ -548,10 +676,25 @@ function writeFeaturesCsv(dir: string, results: FeatureAnalysis[]): void {
 
 function writeWeightsCsv(dir: string, r: WeightsAnalysis): void {
   ensureDir(dir);
-  const rows: string[][] = [['file', 'tensor', 'rows', 'cols', 'tensor_shape', 'rank', 'rel_tail', 'dist_rank', 'eps', 'soft_rank', 'stable_rank', 'effective_rank']];
+  const rows: string[][] = [
+    ['file', 'tensor', 'rows', 'cols', 'tensor_shape', 'rank', 'rel_tail', 'dist_rank', 'eps', 'soft_rank', 'stable_rank', 'effective_rank'],
+  ];
   const sv: string[][] = [['file', 'tensor', 'index', 'singular_value']];
   for (const w of r.weights) {
-    rows.push([w.file ?? '', w.name, String(w.rows), String(w.cols), (w.tensor_shape ?? [w.rows, w.cols]).join('x'), String(w.rank), csvNumber(w.rel_tail), csvNumber(w.dist_rank), String(r.eps), String(w.soft_rank), csvNumber(w.stable_rank), csvNumber(w.effective_rank)]);
+    rows.push([
+      w.file ?? '',
+      w.name,
+      String(w.rows),
+      String(w.cols),
+      (w.tensor_shape ?? [w.rows, w.cols]).join('x'),
+      String(w.rank),
+      csvNumber(w.rel_tail),
+      csvNumber(w.dist_rank),
+      String(r.eps),
+      String(w.soft_rank),
+      csvNumber(w.stable_rank),
+      csvNumber(w.effective_rank),
+    ]);
     w.singular_values.forEach((s, i) => sv.push([w.file ?? '', w.name, String(i + 1), String(s)]));
   }
   writeOutFile(dir, 'weights.csv', stringify(rows));
@@ -565,27 +708,37 @@ export function registerAnalyze(program: Command): void {
     .summary('NC1/NC2/NC3/NC4, duality, WCSS, TCV of features; low-rank measures of weight matrices and checkpoints')
     .description(
       'Analyse features and weights dumped from your own model.\n\n' +
-      '  nrc analyze FEATURES... --labels LABELS... [--classifier W [--bias B]] [--json] [--out DIR]\n' +
-      '      NC1, NC1~ (trace ratio), NC2 (both variants), NC3, NC4, NCC accuracy, classifier ETF error, self-duality,\n' +
-      '      equinorm, equiangularity, GNC2, UNC3, bias collapse, subspace alignment, WCSS, tcv_upper. FEATURES may be\n' +
-      '      several files, directories or quoted globs (naturally sorted); one LABELS for all or one per input.\n' +
-      '  nrc analyze --weights FILE... [--select GLOB] [--key KEY] [--rank r] [--eps e] [--json] [--out DIR]\n' +
-      '      for every 2-D matrix (conv kernels as out x in*kh*kw): shape, singular values, rel_tail(r), distance to rank r,\n' +
-      '      rk(eps), stable rank.\n\n' +
-      `Files: ${ACCEPTED}. FEATURES is N x d, one sample per row.`,
+        '  nrc analyze FEATURES... --labels LABELS... [--classifier W [--bias B]] [--json] [--out DIR]\n' +
+        '      NC1, NC1~ (trace ratio), NC2 (both variants), NC3, NC4, NCC accuracy, classifier ETF error, self-duality,\n' +
+        '      equinorm, equiangularity, GNC2, UNC3, bias collapse, subspace alignment, WCSS, tcv_upper. FEATURES may be\n' +
+        '      several files, directories or quoted globs (naturally sorted); one LABELS for all or one per input.\n' +
+        '  nrc analyze --weights FILE... [--select GLOB] [--key KEY] [--rank r] [--eps e] [--json] [--out DIR]\n' +
+        '      for every 2-D matrix (conv kernels as out x in*kh*kw): shape, singular values, rel_tail(r), distance to rank r,\n' +
+        '      rk(eps), stable rank.\n\n' +
+        `Files: ${ACCEPTED}. FEATURES is N x d, one sample per row.`,
     )
     .argument('[features...]', 'feature matrices, N x d (one sample per row): files, directories or globs')
-    .option('--labels <file>', 'class label of every row of FEATURES (integers): one file for all inputs, or repeat --labels once per input (or give a directory)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option('--classifier <file>', 'last-layer weights, classes x d (out x in), for NC3, NC4 and the duality metrics; FILE:TENSOR picks a tensor (e.g. model.pt:fc.weight)')
+    .option(
+      '--labels <file>',
+      'class label of every row of FEATURES (integers): one file for all inputs, or repeat --labels once per input (or give a directory)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      '--classifier <file>',
+      'last-layer weights, classes x d (out x in), for NC3, NC4 and the duality metrics; FILE:TENSOR picks a tensor (e.g. model.pt:fc.weight)',
+    )
     .option('--bias <file>', 'last-layer bias (one per class), for NC4 and bias collapse; FILE:TENSOR as for --classifier')
     .option('--test-features <file>', 'held-out features for ncc_test_accuracy')
     .option('--test-labels <file>', 'labels of --test-features')
     .option('--weights <files...>', 'weight files to analyse (files, directories or globs)')
     .option('--select <glob>', 'only tensors whose name matches (e.g. "*.weight")')
-    .option('--key <key>', "entry of a nested torch checkpoint holding the state dict (e.g. model) [default: state_dict, model, ... if present]")
+    .option('--key <key>', 'entry of a nested torch checkpoint holding the state dict (e.g. model) [default: state_dict, model, ... if present]')
     .option('--rank <r>', 'r of rel_tail(r) and the distance to rank r [default min(10, rows, cols)]')
     .option('--eps <e>', 'eps of the soft rank rk(eps), between 0 and 1 [default 0.1]')
-    .option('--global-mean <kind>', 'mu_G of every metric: samples | class-means [default: samples for nc1/nc1_trace, class-means for nc2/nc3/geometry]')
+    .option(
+      '--global-mean <kind>',
+      'mu_G of every metric: samples | class-means [default: samples for nc1/nc1_trace, class-means for nc2/nc3/geometry]',
+    )
     .option('--classifier-layout <layout>', 'auto | out-in (classes x d, PyTorch Linear) | in-out (d x classes) [default auto; square = out-in]')
     .option('--tcv <method>', 'tcv_upper from the class partition (classes, one pass) or also k-means++ (kmeans, slow) [default classes]')
     .option('--restarts <n>', 'k-means++ restarts for --tcv kmeans [default 4]')
@@ -605,10 +758,20 @@ export function registerAnalyze(program: Command): void {
 
 /** manifest.json (experiment 'analyze') and the figures of an --out directory; a figure without data is skipped silently. */
 export async function drawAnalyzeFigures(dir: string, started: string, quiet?: boolean): Promise<string[]> {
-  const manifest = { experiment: 'analyze', command: ['nrc', ...process.argv.slice(2)], status: 'finished', started_at: started, finished_at: new Date().toISOString() };
+  const manifest = {
+    experiment: 'analyze',
+    command: ['nrc', ...process.argv.slice(2)],
+    status: 'finished',
+    started_at: started,
+    finished_at: new Date().toISOString(),
+  };
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const [{ drawFigures }, { ANALYZE_FIGURES }] = await Promise.all([import('../plot/index.ts'), import('./analyze-figures.ts')]);
-  const written = await drawFigures(dir, ANALYZE_FIGURES, { warn: (m) => { if (!quiet && !/skipped/.test(m)) process.stderr.write(`warning: ${m}\n`); } });
+  const written = await drawFigures(dir, ANALYZE_FIGURES, {
+    warn: (m) => {
+      if (!quiet && !/skipped/.test(m)) process.stderr.write(`warning: ${m}\n`);
+    },
+  });
   if (!quiet) process.stderr.write(`analyze: ${written.filter((f) => f.endsWith('.png')).length} figures in ${join(dir, 'figures')}\n`);
   return written;
 }

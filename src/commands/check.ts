@@ -26,7 +26,16 @@ export async function runChecks(opts: { full: boolean; only?: string }): Promise
     try {
       rows.push(...(await claim.run(checkEnv)).map((r) => ({ id: claim.id, ...r })));
     } catch (e) {
-      rows.push({ id: claim.id, claim: claim.id, config: `error: ${(e as Error).message}`, measured: NaN, expected: NaN, relation: '~=', tolerance: 0, pass: false });
+      rows.push({
+        id: claim.id,
+        claim: claim.id,
+        config: `error: ${(e as Error).message}`,
+        measured: NaN,
+        expected: NaN,
+        relation: '~=',
+        tolerance: 0,
+        pass: false,
+      });
     }
   }
   return rows;
@@ -34,14 +43,28 @@ export async function runChecks(opts: { full: boolean; only?: string }): Promise
 
 export function formatTable(rows: CheckRow[]): string {
   const head = ['id', 'claim', 'configuration', 'measured', 'relation', 'bound/expected', 'tolerance', 'result'];
-  const body = rows.map((r) => [r.id ?? '', r.claim, r.config, fmt(r.measured), r.relation, fmt(r.expected), fmt(r.tolerance), r.pass ? 'PASS' : 'FAIL']);
+  const body = rows.map((r) => [
+    r.id ?? '',
+    r.claim,
+    r.config,
+    fmt(r.measured),
+    r.relation,
+    fmt(r.expected),
+    fmt(r.tolerance),
+    r.pass ? 'PASS' : 'FAIL',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line)].join('\n');
 }
 
 export function registerCheck(program: Command): void {
-  program.command('check')
+  program
+    .command('check')
     .description("run the papers' claims on small configurations and compare reference outputs; exit 1 if any fails")
     .option('--full', 'also run the longer list of configurations', false)
     .option('--only <text>', 'run only the claims whose id (first column of the table, "id" in --json) contains this text')
@@ -56,7 +79,8 @@ export function registerCheck(program: Command): void {
       if (opts.only !== undefined) {
         const only = opts.only;
         const ids = claims.filter((c) => opts.full || !c.full).map((c) => c.id);
-        if (!ids.some((id) => id.includes(only))) throw new UsageError(`--only ${JSON.stringify(only)}: matches no claim; the ids are: ${ids.join(', ')}`);
+        if (!ids.some((id) => id.includes(only)))
+          throw new UsageError(`--only ${JSON.stringify(only)}: matches no claim; the ids are: ${ids.join(', ')}`);
       }
       const started = Date.now();
       const rows = await runChecks({ full: opts.full, only: opts.only });

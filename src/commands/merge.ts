@@ -12,7 +12,11 @@ import { UsageError } from '../runner/errors.ts';
 
 /** Each committed cell's exact bytes in every table of a shard. */
 type CellBytes = Record<string, { rows: number; bytes: Buffer }>;
-interface ShardData { dir: string; manifest: Manifest; rows: Map<string, CellBytes> }
+interface ShardData {
+  dir: string;
+  manifest: Manifest;
+  rows: Map<string, CellBytes>;
+}
 
 /**
  * The committed cells of a directory with the bytes each added to every table, as its journal
@@ -46,7 +50,9 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   const first = shards[0].manifest;
   for (const s of shards) {
     if (s.manifest.experiment !== first.experiment || s.manifest.config_hash !== first.config_hash) {
-      throw new UsageError(`nrc merge: ${s.dir} holds a different configuration (${s.manifest.experiment}, hash ${s.manifest.config_hash}) than ${shards[0].dir} (${first.experiment}, hash ${first.config_hash})`);
+      throw new UsageError(
+        `nrc merge: ${s.dir} holds a different configuration (${s.manifest.experiment}, hash ${s.manifest.config_hash}) than ${shards[0].dir} (${first.experiment}, hash ${first.config_hash})`,
+      );
     }
   }
   const exp = await findExperiment(first.experiment);
@@ -62,7 +68,9 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   }
   const missing = cells.filter((c) => !owner.has(c.key));
   if (missing.length) {
-    throw new UsageError(`nrc merge: ${missing.length} of ${cells.length} cells are missing (first: ${missing[0].key}); run the missing shards (or --resume them) first`);
+    throw new UsageError(
+      `nrc merge: ${missing.length} of ${cells.length} cells are missing (first: ${missing[0].key}); run the missing shards (or --resume them) first`,
+    );
   }
   if (existsSync(join(out, 'manifest.json'))) throw new UsageError(`nrc merge: --out ${out} already holds results; choose a new directory`);
   const fresh: Manifest = {
@@ -90,7 +98,11 @@ export async function mergeDirectories(dirs: string[], out: string, opts: { plot
   return store.manifest;
 }
 
-async function commitMerged(store: ResultStore, cells: { key: string }[], owner: Map<string, { shard: ShardData; record: CellRecord }>): Promise<void> {
+async function commitMerged(
+  store: ResultStore,
+  cells: { key: string }[],
+  owner: Map<string, { shard: ShardData; record: CellRecord }>,
+): Promise<void> {
   for (const cell of cells) {
     const { shard, record } = owner.get(cell.key)!;
     const { rows: _counts, ...rest } = record;
@@ -99,7 +111,8 @@ async function commitMerged(store: ResultStore, cells: { key: string }[], owner:
 }
 
 export function registerMerge(program: Command): void {
-  program.command('merge')
+  program
+    .command('merge')
     .description('combine shard directories of one sweep (nrc run ... --shard i/n) into one results directory')
     .argument('<dirs...>', 'shard results directories')
     .requiredOption('--out <dir>', 'directory for the merged results (must not hold results yet)')

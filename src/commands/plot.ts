@@ -23,7 +23,8 @@ export function registerPlot(program: Command): void {
     .addOption(new Option('--format <format>', 'image format').choices(FIGURE_FORMATS).default('png' as FigureFormat))
     .option('-q, --quiet', 'no summary line', false)
     .action(async (dir, opts) => {
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`nrc plot: ${dir} is not a directory (give a results directory written by nrc run)`);
+      if (!existsSync(dir) || !statSync(dir).isDirectory())
+        throw new UsageError(`nrc plot: ${dir} is not a directory (give a results directory written by nrc run)`);
       if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`nrc plot: ${dir} has no manifest.json (not an nrc results directory)`);
       // refuses (exit 2) a manifest or journal that does not match the tables; the figures show only committed bytes
       const committed = loadCommitted(dir);
@@ -31,13 +32,26 @@ export function registerPlot(program: Command): void {
       let files: string[];
       try {
         const figures = await declaredFigures((committed ?? readRunManifest(dir)).experiment);
-        files = await drawFigures(dir, figures, { format: opts.format as FigureFormat, ...(committed ? { committed } : {}), warn: (m) => { warnings.push(m); process.stderr.write(`warning: ${m}\n`); } });
+        files = await drawFigures(dir, figures, {
+          format: opts.format as FigureFormat,
+          ...(committed ? { committed } : {}),
+          warn: (m) => {
+            warnings.push(m);
+            process.stderr.write(`warning: ${m}\n`);
+          },
+        });
       } catch (e) {
         if (e instanceof FigureWriteError) throw e; // exit 5
         throw new UsageError(`nrc plot: ${(e as Error).message}`);
       }
       const figures = files.filter((f) => basename(dirname(f)) === 'figures').length;
-      if (figures === 0) throw new UsageError(`nrc plot: no figure could be drawn from ${dir} (${warnings[0] ?? 'no figure is declared for it'}); index.html lists why`);
-      if (!opts.quiet) process.stderr.write(`figures: ${figures} files written${warnings.length ? ` (${warnings.length} not drawn, listed above)` : ''}; open ${join(dir, 'index.html')}\n`);
+      if (figures === 0)
+        throw new UsageError(
+          `nrc plot: no figure could be drawn from ${dir} (${warnings[0] ?? 'no figure is declared for it'}); index.html lists why`,
+        );
+      if (!opts.quiet)
+        process.stderr.write(
+          `figures: ${figures} files written${warnings.length ? ` (${warnings.length} not drawn, listed above)` : ''}; open ${join(dir, 'index.html')}\n`,
+        );
     });
 }

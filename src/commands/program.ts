@@ -18,7 +18,9 @@ function show(v: ParamValue | ParamValue[]): string {
 function presetTable(exp: Experiment): string {
   const lines = ['', 'Presets (--preset NAME; options you give override them):'];
   for (const [name, values] of Object.entries(exp.presets)) {
-    const set = Object.entries(values).map(([k, v]) => `--${flagName(k)} ${show(v)}`).join(' ');
+    const set = Object.entries(values)
+      .map(([k, v]) => `--${flagName(k)} ${show(v)}`)
+      .join(' ');
     lines.push(`  ${name.padEnd(8)} ${set || '(the defaults above)'}`);
   }
   return lines.join('\n');
@@ -29,7 +31,10 @@ export function presetValues(spec: ParamSpec, exp: Experiment): string {
   const values = Object.entries(exp.presets).map(([name, preset]) => [name, show(preset[spec.name] ?? spec.default)] as const);
   const byDefault = values.find(([name]) => name === 'default')?.[1] ?? show(spec.default);
   if (values.every(([, v]) => v === byDefault)) return `default ${byDefault}`;
-  return `default ${byDefault}; ${values.filter(([name]) => name !== 'default').map(([name, v]) => `${name} ${v}`).join('; ')}`;
+  return `default ${byDefault}; ${values
+    .filter(([name]) => name !== 'default')
+    .map(([name, v]) => `${name} ${v}`)
+    .join('; ')}`;
 }
 
 function optionFor(spec: ParamSpec, exp: Experiment): Option {
@@ -43,8 +48,15 @@ function optionFor(spec: ParamSpec, exp: Experiment): Option {
 
 /** `nrc run NAME` for an experiment that the command line does not name: its summary only (the module stays unloaded). */
 function addRunStub(run: Command, entry: CatalogEntry): void {
-  run.command(entry.name).summary(entry.summary).description(entry.summary).allowUnknownOption().allowExcessArguments()
-    .action(() => { throw new UsageError(`nrc run: put the experiment name right after run (nrc run ${entry.name} [options])`); });
+  run
+    .command(entry.name)
+    .summary(entry.summary)
+    .description(entry.summary)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new UsageError(`nrc run: put the experiment name right after run (nrc run ${entry.name} [options])`);
+    });
 }
 
 function addRunCommand(run: Command, exp: Experiment): void {
@@ -58,10 +70,14 @@ function addRunCommand(run: Command, exp: Experiment): void {
     .option('--resume', 'continue an interrupted run of the same configuration (default when --out holds it)', false)
     .option('--overwrite', 'discard what --out holds and start again', false)
     .option('--shard <i/n>', 'run only shard i of n (0-based) of the grid, e.g. for a Slurm job array')
-    .option('--checkpoint-every <minutes>', 'write the running cell\'s checkpoint this often (0 = only on SIGINT/SIGTERM/SIGUSR1)', '10')
+    .option('--checkpoint-every <minutes>', "write the running cell's checkpoint this often (0 = only on SIGINT/SIGTERM/SIGUSR1)", '10')
     .option('--threads <n>', 'threads for matrix products (results are identical for any count) [default: all cores, or NRC_THREADS]')
     .option('--no-plot', 'do not draw figures at the end')
-    .option('--dry-run', 'run nothing and write nothing: list the cells with memory and CPU-hours per cell and in total, estimated from a few timed steps at the real sizes times the iteration or epoch budget, and suggest a Slurm array size and time limit', false)
+    .option(
+      '--dry-run',
+      'run nothing and write nothing: list the cells with memory and CPU-hours per cell and in total, estimated from a few timed steps at the real sizes times the iteration or epoch budget, and suggest a Slurm array size and time limit',
+      false,
+    )
     .option('-q, --quiet', 'no progress output', false)
     .addHelpText('after', presetTable(exp))
     .action(async (opts) => {
@@ -71,16 +87,22 @@ function addRunCommand(run: Command, exp: Experiment): void {
         const source = cmd.getOptionValueSource(spec.name);
         if (source === 'cli' || source === 'env') given[spec.name] = all[spec.name] as string | boolean;
       }
-      const [{ getThreads, setThreads }, { dryRunExperiment, runExperiment }] = await Promise.all([import('../linalg/index.ts'), import('../runner/run.ts')]);
+      const [{ getThreads, setThreads }, { dryRunExperiment, runExperiment }] = await Promise.all([
+        import('../linalg/index.ts'),
+        import('../runner/run.ts'),
+      ]);
       if (opts.threads !== undefined) {
         const n = Number(opts.threads);
-        if (!/^\d+$/.test(opts.threads.trim()) || n < 1 || n > 256) throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
+        if (!/^\d+$/.test(opts.threads.trim()) || n < 1 || n > 256)
+          throw new UsageError(`--threads ${JSON.stringify(opts.threads)}: expected a whole number from 1 to 256`);
         setThreads(n);
       }
       const threads = getThreads();
       const checkpointEvery = Number(opts.checkpointEvery);
       if (opts.checkpointEvery.trim() === '' || !Number.isFinite(checkpointEvery) || checkpointEvery < 0) {
-        throw new UsageError(`--checkpoint-every ${JSON.stringify(opts.checkpointEvery)}: expected minutes >= 0 (e.g. 10; 0 = only when stopped by a signal)`);
+        throw new UsageError(
+          `--checkpoint-every ${JSON.stringify(opts.checkpointEvery)}: expected minutes >= 0 (e.g. 10; 0 = only when stopped by a signal)`,
+        );
       }
       const runOptions = {
         checkpointEvery,
@@ -104,7 +126,11 @@ function addRunCommand(run: Command, exp: Experiment): void {
 /** The other commands, each from its own module (loaded only when the command line needs them). */
 async function registerOthers(program: Command): Promise<void> {
   const [merge, check, analyze, plot, status] = await Promise.all([
-    import('./merge.ts'), import('./check.ts'), import('./analyze.ts'), import('./plot.ts'), import('./status.ts'),
+    import('./merge.ts'),
+    import('./check.ts'),
+    import('./analyze.ts'),
+    import('./plot.ts'),
+    import('./status.ts'),
   ]);
   merge.registerMerge(program);
   check.registerCheck(program);
@@ -119,18 +145,28 @@ async function registerOthers(program: Command): Promise<void> {
  */
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('nrc')
-    .description('Reproduce, check and extend the papers on neural rank collapse, AGOP deep neural collapse and perturbation analysis of neural collapse.')
+    .description(
+      'Reproduce, check and extend the papers on neural rank collapse, AGOP deep neural collapse and perturbation analysis of neural collapse.',
+    )
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.storage} a write failed (disk full, quota, I/O error: free space and run the same command to resume), ${EXIT.interrupted} interrupted.`);
+    .addHelpText(
+      'after',
+      `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a check failed, ${EXIT.usage} bad input, ${EXIT.cellsFailed} a sweep finished with failed cells, ${EXIT.internal} an internal error, ${EXIT.storage} a write failed (disk full, quota, I/O error: free space and run the same command to resume), ${EXIT.interrupted} interrupted.`,
+    );
 
-  program.command('list').description('list the experiments with a one-line summary').action(() => {
-    const width = Math.max(...catalog.map((e) => e.name.length));
-    for (const e of catalog) process.stdout.write(`${e.name.padEnd(width)}  ${e.summary}\n`);
-  });
+  program
+    .command('list')
+    .description('list the experiments with a one-line summary')
+    .action(() => {
+      const width = Math.max(...catalog.map((e) => e.name.length));
+      for (const e of catalog) process.stdout.write(`${e.name.padEnd(width)}  ${e.summary}\n`);
+    });
 
-  const run = program.command('run').description('run an experiment: nrc run <experiment> [options] (see nrc list; nrc run <experiment> --help)')
+  const run = program
+    .command('run')
+    .description('run an experiment: nrc run <experiment> [options] (see nrc list; nrc run <experiment> --help)')
     .exitOverride();
   for (const entry of catalog) {
     if (argv[0] === 'run' && argv[1] === entry.name) addRunCommand(run, await entry.load());

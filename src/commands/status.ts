@@ -58,7 +58,11 @@ export interface DirectoryStatus {
   cpu_seconds_left: number | null;
 }
 
-interface Lock { pid: number; host: string; started_at: string }
+interface Lock {
+  pid: number;
+  host: string;
+  started_at: string;
+}
 
 function readLock(dir: string): Lock | undefined {
   try {
@@ -90,14 +94,22 @@ export async function directoryStatus(dir: string, now = Date.now()): Promise<Di
     const lastCommit = Math.max(0, ...m.cells.map((c) => Date.parse(c.finished_at)).filter(Number.isFinite));
     const since = Math.max(Date.parse(lock.started_at) || 0, lastCommit);
     const ckpt = findCheckpoint(dir, todo[0].key);
-    runningCells.push({ key: todo[0].key, elapsed_s: since > 0 ? ageOf(since, now) : null, checkpoint_age_s: ckpt ? ageOf(ckpt.mtimeMs, now) : null });
+    runningCells.push({
+      key: todo[0].key,
+      elapsed_s: since > 0 ? ageOf(since, now) : null,
+      checkpoint_age_s: ckpt ? ageOf(ckpt.mtimeMs, now) : null,
+    });
   }
   const running = new Set(runningCells.map((c) => c.key));
-  const checkpointed = todo.filter((c) => !running.has(c.key)).flatMap((c) => {
-    const ckpt = findCheckpoint(dir, c.key);
-    return ckpt ? [{ key: c.key, checkpoint_age_s: ageOf(ckpt.mtimeMs, now) }] : [];
-  });
-  const failedCells = m.cells.filter((c) => c.status !== 'ok').map((c) => ({ key: c.key, status: c.status, ...(c.message ? { message: c.message } : {}) }));
+  const checkpointed = todo
+    .filter((c) => !running.has(c.key))
+    .flatMap((c) => {
+      const ckpt = findCheckpoint(dir, c.key);
+      return ckpt ? [{ key: c.key, checkpoint_age_s: ageOf(ckpt.mtimeMs, now) }] : [];
+    });
+  const failedCells = m.cells
+    .filter((c) => c.status !== 'ok')
+    .map((c) => ({ key: c.key, status: c.status, ...(c.message ? { message: c.message } : {}) }));
   const cellSeconds = m.cells.reduce((s, c) => s + c.seconds, 0);
   const runningSeconds = runningCells.reduce((s, c) => s + (c.elapsed_s ?? 0), 0);
   const done = m.cells.length - failedCells.length;
@@ -121,7 +133,8 @@ export async function directoryStatus(dir: string, now = Date.now()): Promise<Di
     cell_seconds: cellSeconds,
     threads: m.threads,
     cpu_seconds: (cellSeconds + runningSeconds) * m.threads,
-    cpu_seconds_left: mean === null ? null : (remaining * mean + runningCells.reduce((s, c) => s + Math.max(0, mean - (c.elapsed_s ?? 0)), 0)) * m.threads,
+    cpu_seconds_left:
+      mean === null ? null : (remaining * mean + runningCells.reduce((s, c) => s + Math.max(0, mean - (c.elapsed_s ?? 0)), 0)) * m.threads,
   };
 }
 
@@ -162,9 +175,10 @@ export function totalStatus(dirs: DirectoryStatus[]): StatusTotal {
   const running = dirs.flatMap((d) => d.running_cells.map((c) => (c.elapsed_s ?? 0) * d.threads));
   const remaining = sum((d) => d.remaining);
   const left = mean === null ? null : mean * (remaining + notCovered) + running.reduce((s, r) => s + Math.max(0, mean - r), 0);
-  const basis = mean === null
-    ? 'no cell has finished yet, so nothing to base an estimate on (nrc run NAME ... --dry-run estimates from a calibration)'
-    : `mean of ${committed} finished cell${committed === 1 ? '' : 's'} (${formatDuration(mean)} CPU each: wall time from journal.jsonl x threads); cells of one grid can differ many-fold`;
+  const basis =
+    mean === null
+      ? 'no cell has finished yet, so nothing to base an estimate on (nrc run NAME ... --dry-run estimates from a calibration)'
+      : `mean of ${committed} finished cell${committed === 1 ? '' : 's'} (${formatDuration(mean)} CPU each: wall time from journal.jsonl x threads); cells of one grid can differ many-fold`;
   return {
     directories: dirs.length,
     experiments: [...new Set(dirs.map((d) => d.experiment))],
@@ -195,9 +209,10 @@ function counts(s: { done: number; running: number; failed: number; remaining: n
 function describe(d: DirectoryStatus): string {
   const lines: string[] = [];
   const shard = d.shard ? ` shard ${d.shard.index}/${d.shard.count}` : '';
-  const writer = d.writer && d.writer.alive !== false
-    ? `, written by pid ${d.writer.pid} on ${d.writer.host}${d.writer.alive === null ? ' (another host: not checked)' : ''}`
-    : '';
+  const writer =
+    d.writer && d.writer.alive !== false
+      ? `, written by pid ${d.writer.pid} on ${d.writer.host}${d.writer.alive === null ? ' (another host: not checked)' : ''}`
+      : '';
   lines.push(`${d.dir}: ${d.experiment}${shard}, ${d.state}${writer}`);
   lines.push(`  cells: ${counts(d)}`);
   for (const c of d.running_cells) {
@@ -206,19 +221,26 @@ function describe(d: DirectoryStatus): string {
   }
   for (const c of d.checkpointed) lines.push(`  checkpointed, not running: ${c.key} (checkpoint ${formatDuration(c.checkpoint_age_s)} old)`);
   for (const c of d.failed_cells) lines.push(`  ${c.status}: ${c.key}${c.message ? ` (${c.message})` : ''}`);
-  const left = d.running + d.remaining === 0 ? 'none left' : d.cpu_seconds_left === null ? 'left unknown' : `about ${formatDuration(d.cpu_seconds_left)} left`;
+  const left =
+    d.running + d.remaining === 0 ? 'none left' : d.cpu_seconds_left === null ? 'left unknown' : `about ${formatDuration(d.cpu_seconds_left)} left`;
   lines.push(`  CPU time: ${formatDuration(d.cpu_seconds)} used, ${left} (x ${d.threads} thread${d.threads === 1 ? '' : 's'})`);
   return lines.join('\n');
 }
 
 export function registerStatus(program: Command): void {
-  program.command('status')
-    .description('cells done, running (with checkpoint age), failed and remaining, CPU time used and left, of results directories (one run, or the shards of a job array); reads only')
+  program
+    .command('status')
+    .description(
+      'cells done, running (with checkpoint age), failed and remaining, CPU time used and left, of results directories (one run, or the shards of a job array); reads only',
+    )
     .argument('<dirs...>', 'results directories (e.g. results/figure1-shards/shard-*)')
     .option('--json', 'one JSON object {directories: [...], total: {...}} on stdout', false)
-    .addHelpText('after', '\nCPU time is each cell\'s wall time (journal.jsonl) times the run\'s --threads, i.e. what a cluster bills for the cores;'
-      + '\nthe time left is the mean over the finished cells times the cells left. A directory written by a process on another host'
-      + '\ncounts as running while its lock file exists. Exit code 2 for a directory that is not an nrc results directory.')
+    .addHelpText(
+      'after',
+      "\nCPU time is each cell's wall time (journal.jsonl) times the run's --threads, i.e. what a cluster bills for the cores;" +
+        '\nthe time left is the mean over the finished cells times the cells left. A directory written by a process on another host' +
+        '\ncounts as running while its lock file exists. Exit code 2 for a directory that is not an nrc results directory.',
+    )
     .action(async (dirs, opts) => {
       const now = Date.now();
       const all = await Promise.all(dirs.map((d) => directoryStatus(d, now)));
@@ -233,7 +255,8 @@ export function registerStatus(program: Command): void {
         process.stdout.write(`total (${all.length} directories, ${total.experiments.join(', ')}): ${counts(total)}${notCovered}\n`);
       }
       const open = total.running + total.remaining + total.not_covered;
-      const left = open === 0 ? 'none left' : total.cpu_seconds_left === null ? 'left unknown' : `about ${formatDuration(total.cpu_seconds_left)} left`;
+      const left =
+        open === 0 ? 'none left' : total.cpu_seconds_left === null ? 'left unknown' : `about ${formatDuration(total.cpu_seconds_left)} left`;
       process.stdout.write(`CPU time: ${formatDuration(total.cpu_seconds)} used, ${left}; estimate: ${total.estimate_basis}\n`);
     });
 }

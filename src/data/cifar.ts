@@ -31,7 +31,9 @@ export function cifarPartFiles(dir: string, part: CifarPart): string[] {
 /** Check one batch's bytes: a whole number of 3073-byte records, every label 0..9; returns the record count. */
 export function checkCifarBytes(bytes: Uint8Array, name: string): number {
   if (bytes.length === 0 || bytes.length % CIFAR_RECORD !== 0) {
-    throw new Error(`cifar: ${name} has ${bytes.length} bytes, not a positive multiple of ${CIFAR_RECORD} (1 label byte + 3072 pixel bytes per image)`);
+    throw new Error(
+      `cifar: ${name} has ${bytes.length} bytes, not a positive multiple of ${CIFAR_RECORD} (1 label byte + 3072 pixel bytes per image)`,
+    );
   }
   const count = bytes.length / CIFAR_RECORD;
   for (let i = 0; i < count; i++) {
@@ -51,13 +53,15 @@ export function checkCifarDir(dir: string): string | undefined {
   if (checked.has(dir)) return checked.get(dir);
   let msg: string | undefined;
   if (!existsSync(dir)) msg = `data directory ${dir} does not exist`;
-  else if (cifarPartFiles(dir, 'train').length === 0) msg = `data directory ${dir} has test_batch.bin but no data_batch_1.bin ... data_batch_5.bin (CIFAR-10 training batches)`;
+  else if (cifarPartFiles(dir, 'train').length === 0)
+    msg = `data directory ${dir} has test_batch.bin but no data_batch_1.bin ... data_batch_5.bin (CIFAR-10 training batches)`;
   else if (cifarPartFiles(dir, 'test').length === 0) msg = `data directory ${dir} has CIFAR-10 training batches but no test_batch.bin`;
   else {
     try {
       for (const f of [...cifarPartFiles(dir, 'train'), ...cifarPartFiles(dir, 'test')]) {
         const size = statSync(f).size;
-        if (size === 0 || size % CIFAR_RECORD !== 0) throw new Error(`cifar: ${f} has ${size} bytes, not a positive multiple of ${CIFAR_RECORD} (1 label byte + 3072 pixel bytes per image)`);
+        if (size === 0 || size % CIFAR_RECORD !== 0)
+          throw new Error(`cifar: ${f} has ${size} bytes, not a positive multiple of ${CIFAR_RECORD} (1 label byte + 3072 pixel bytes per image)`);
         checkCifarBytes(readFileSync(f), f);
       }
     } catch (e) {
@@ -91,7 +95,10 @@ export function loadCifarPart(dir: string, part: CifarPart): CifarImages {
   });
   const bytes = new Uint8Array(parts.reduce((s, b) => s + b.length, 0));
   let off = 0;
-  for (const b of parts) { bytes.set(b, off); off += b.length; }
+  for (const b of parts) {
+    bytes.set(b, off);
+    off += b.length;
+  }
   const count = bytes.length / CIFAR_RECORD;
   const labels = Int32Array.from({ length: count }, (_, i) => bytes[i * CIFAR_RECORD]);
   const out = { bytes, labels, count };
@@ -130,12 +137,15 @@ export function cifarDataset(dir: string, part: CifarPart, idx: ArrayLike<number
 
 /** Seeded (stratified by default) subsets: nTrain records of the training batches, nTest of test_batch.bin. */
 export function cifarSplit(
-  dir: string, opts: { nTrain: number; nTest: number; pool?: number; stratify?: boolean }, rng: Rng,
+  dir: string,
+  opts: { nTrain: number; nTest: number; pool?: number; stratify?: boolean },
+  rng: Rng,
 ): { train: Dataset; test: Dataset } {
   const stratify = opts.stratify ?? true;
   const tr = loadCifarPart(dir, 'train');
   const te = loadCifarPart(dir, 'test');
-  if (opts.nTrain > tr.count) throw new RangeError(`cifar: ${opts.nTrain} training samples requested, the training batches in ${dir} hold ${tr.count}`);
+  if (opts.nTrain > tr.count)
+    throw new RangeError(`cifar: ${opts.nTrain} training samples requested, the training batches in ${dir} hold ${tr.count}`);
   if (opts.nTest > te.count) throw new RangeError(`cifar: ${opts.nTest} test samples requested, test_batch.bin in ${dir} holds ${te.count}`);
   const trainIdx = subsetIndices(tr.labels, CIFAR_CLASSES, opts.nTrain, rng.child('train'), stratify);
   const testIdx = subsetIndices(te.labels, CIFAR_CLASSES, opts.nTest, rng.child('test'), stratify);

@@ -82,8 +82,15 @@ export function fitStandardizer(X: Matrix): Standardizer {
   const std = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= Math.max(n, 1);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) { const v = data[i * d + j] - mean[j]; std[j] += v * v; }
-  for (let j = 0; j < d; j++) { const s = Math.sqrt(std[j] / Math.max(n, 1)); std[j] = s > 1e-12 ? s : 1; }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const v = data[i * d + j] - mean[j];
+      std[j] += v * v;
+    }
+  for (let j = 0; j < d; j++) {
+    const s = Math.sqrt(std[j] / Math.max(n, 1));
+    std[j] = s > 1e-12 ? s : 1;
+  }
   return { mean, std };
 }
 
@@ -107,7 +114,10 @@ export function normalizeRows(X: Matrix): Matrix {
   const out = new Matrix(n, d);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < d; j++) { const v = X.data[i * d + j]; s += v * v; }
+    for (let j = 0; j < d; j++) {
+      const v = X.data[i * d + j];
+      s += v * v;
+    }
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let j = 0; j < d; j++) out.data[i * d + j] = X.data[i * d + j] * inv;
   }
@@ -134,7 +144,13 @@ export function subsetIndices(labels: ArrayLike<number>, classes: number, n: num
     rema.push({ k, r: exact - take[k] });
   }
   rema.sort((a, b) => b.r - a.r || a.k - b.k);
-  for (let t = 0; used < n; t++) { const k = rema[t % classes].k; if (take[k] < counts[k]) { take[k]++; used++; } }
+  for (let t = 0; used < n; t++) {
+    const k = rema[t % classes].k;
+    if (take[k] < counts[k]) {
+      take[k]++;
+      used++;
+    }
+  }
   const byClass = classOrder(labels, classes);
   const out: number[] = [];
   let off = 0;
@@ -158,7 +174,9 @@ export function subset(ds: Dataset, n: number, rng: Rng, stratify = true): Datas
  * test set, then `nTrain` of the rest (all of them when omitted) to the training set. Disjoint.
  */
 export function trainTestSplit(
-  ds: Dataset, opts: { nTest: number; nTrain?: number; stratify?: boolean }, rng: Rng,
+  ds: Dataset,
+  opts: { nTest: number; nTrain?: number; stratify?: boolean },
+  rng: Rng,
 ): { train: Dataset; test: Dataset } {
   const stratify = opts.stratify ?? true;
   const N = ds.X.rows;

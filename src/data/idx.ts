@@ -46,7 +46,8 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   const ndim = bytes[3];
   if (ndim < 1) throw new Error(`idx: ${name} declares 0 dimensions`);
   const header = 4 + 4 * ndim;
-  if (bytes.length < header) throw new Error(`idx: ${name} is truncated: header of ${ndim} dimensions needs ${header} bytes, file has ${bytes.length}`);
+  if (bytes.length < header)
+    throw new Error(`idx: ${name} is truncated: header of ${ndim} dimensions needs ${header} bytes, file has ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   let count = 1;
@@ -59,7 +60,8 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   if (bytes.length < need) {
     throw new Error(`idx: ${name} is truncated: dimensions [${dims.join(', ')}] of ${info.name} need ${need} bytes, file has ${bytes.length}`);
   }
-  if (bytes.length > need) throw new Error(`idx: ${name} is malformed: ${bytes.length - need} bytes after the data of dimensions [${dims.join(', ')}]`);
+  if (bytes.length > need)
+    throw new Error(`idx: ${name} is malformed: ${bytes.length - need} bytes after the data of dimensions [${dims.join(', ')}]`);
   if (code === 0x08) return { type: code, dims, data: bytes.subarray(header, need) };
   const data = new Float64Array(count);
   for (let i = 0, off = header; i < count; i++, off += info.bytes) {
@@ -197,9 +199,7 @@ export function idxDataset(dir: string, part: IdxPart, idx?: ArrayLike<number>):
  * Seeded subsets of an IDX directory: nTrain samples of the training files and nTest of the t10k
  * files (stratified by class unless told otherwise). The two files are disjoint by construction.
  */
-export function idxSplit(
-  dir: string, opts: { nTrain: number; nTest: number; stratify?: boolean }, rng: Rng,
-): { train: Dataset; test: Dataset } {
+export function idxSplit(dir: string, opts: { nTrain: number; nTest: number; stratify?: boolean }, rng: Rng): { train: Dataset; test: Dataset } {
   const stratify = opts.stratify ?? true;
   const tr = loadIdxPart(dir, 'train');
   const te = loadIdxPart(dir, 'test');

@@ -12,7 +12,11 @@ import { checkIdxDir, findIdxFile, IDX_FILES, idxSplit, loadIdxPart } from './id
 export const MNIST_SIDE = 28;
 export const MNIST_CLASSES = 10;
 
-interface RawMnist { images: Float64Array; labels: Int32Array; count: number }
+interface RawMnist {
+  images: Float64Array;
+  labels: Int32Array;
+  count: number;
+}
 let cache: RawMnist | undefined;
 
 /** Directory of the package's `digits/0.json` ... `9.json` (each `{ data: [784 * n_k grey values in [0, 1]] }`). */
@@ -112,9 +116,13 @@ export function checkImageDir(dir: string, need: { nTrain: number; nTest: number
   if (MNIST_SIDE % need.pool !== 0) return `--pool ${need.pool} must divide 28 for MNIST (1, 2, 4, 7, 14, 28)`;
   // The content too (magic, dimensions, sizes, gzip integrity, labels 0..9), before any work: read once, cached for the cells.
   try {
-    for (const [part, wanted, option] of [['train', need.nTrain, '--n'], ['test', need.nTest, '--n-test']] as const) {
+    for (const [part, wanted, option] of [
+      ['train', need.nTrain, '--n'],
+      ['test', need.nTest, '--n-test'],
+    ] as const) {
       const p = loadIdxPart(dir, part);
-      if (p.rows !== MNIST_SIDE || p.cols !== MNIST_SIDE) return `${findIdxFile(dir, IDX_FILES[part].images)}: images are ${p.rows}x${p.cols}, expected ${MNIST_SIDE}x${MNIST_SIDE} (MNIST / Fashion-MNIST)`;
+      if (p.rows !== MNIST_SIDE || p.cols !== MNIST_SIDE)
+        return `${findIdxFile(dir, IDX_FILES[part].images)}: images are ${p.rows}x${p.cols}, expected ${MNIST_SIDE}x${MNIST_SIDE} (MNIST / Fashion-MNIST)`;
       if (wanted > p.count) return `${option} ${wanted} exceeds the ${p.count} images of ${findIdxFile(dir, IDX_FILES[part].images)}`;
     }
   } catch (e) {

@@ -24,7 +24,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
     }
     renameSync(tmp, path);
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* not created */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
     throw e;
   }
 }
@@ -42,11 +46,19 @@ export function processAlive(pid: number): boolean {
 /** Remove `*.tmp-PID` files in `dir` left by processes that are gone (or by this one). */
 export function removeStrayTemporaries(dir: string): void {
   let names: string[];
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const f of names) {
     const m = /\.tmp-(\d+)$/.exec(f);
     if (m && (Number(m[1]) === process.pid || !processAlive(Number(m[1])))) {
-      try { unlinkSync(join(dir, f)); } catch { /* raced */ }
+      try {
+        unlinkSync(join(dir, f));
+      } catch {
+        /* raced */
+      }
     }
   }
 }

@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 
 /** A malformed CSV text: the message names the line and column (1-based) of the problem. */
 export class CsvParseError extends Error {
-  constructor(message: string, readonly line: number, readonly column: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(message);
     this.name = 'CsvParseError';
   }
@@ -42,7 +46,11 @@ export function parseCsv(text: string): string[][] {
         const q = text.indexOf('"', i);
         if (q < 0) throw new CsvParseError(`CSV: quoted field opened at line ${qLine}, column ${qCol} is never closed`, qLine, qCol);
         // Count line breaks inside the quoted text so later positions stay right.
-        for (let p = i; p < q; p++) if (text[p] === '\n') { line++; lineStart = p + 1; }
+        for (let p = i; p < q; p++)
+          if (text[p] === '\n') {
+            line++;
+            lineStart = p + 1;
+          }
         if (text[q + 1] === '"') {
           parts += text.slice(start, q + 1);
           i = q + 2;
@@ -110,7 +118,9 @@ export function parseCsvTable(text: string, file = '<csv>'): CsvTable {
       throw new CsvParseError(`${file}: record ${k + 2} has ${r.length} fields, the header has ${columns.length}`, k + 2, 1);
     }
     const row: Record<string, string> = {};
-    columns.forEach((c, j) => { row[c] = r[j]; });
+    columns.forEach((c, j) => {
+      row[c] = r[j];
+    });
     return row;
   });
   return { columns, rows };

@@ -39,15 +39,26 @@ function kindOf(path: string): Kind {
 /** True if the path has an extension nrc reads (for directory listings). */
 export function isDataFile(path: string): boolean {
   const lower = path.toLowerCase();
-  return lower.endsWith('.index.json') || ['.npy', '.npz', '.safetensors', '.pt', '.pth', '.bin', '.ckpt', '.csv', '.tsv', '.txt'].includes(extname(lower));
+  return (
+    lower.endsWith('.index.json') || ['.npy', '.npz', '.safetensors', '.pt', '.pth', '.bin', '.ckpt', '.csv', '.tsv', '.txt'].includes(extname(lower))
+  );
 }
 
 /** A named tensor of any rank, values as float64 in C order. */
-export interface NamedTensor { name: string; shape: number[]; data: Float64Array }
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float64Array;
+}
 
 /** `*` and `?` glob on names (`*` matches across dots). */
 export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  return new RegExp(
+    `^${glob
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
 }
 
 /**
@@ -59,15 +70,29 @@ export function loadTensors(path: string, opts: { key?: string } = {}): { key: s
   const kind = kindOf(path);
   if (opts.key !== undefined && kind !== 'torch') throw new DataFileError(path, '--key applies to torch.save checkpoints (.pt, .pth, .bin, .ckpt)');
   switch (kind) {
-    case 'npy': { const a = readNpy(path); return { key: null, tensors: [{ name: basename(path), shape: a.shape, data: a.data }] }; }
-    case 'csv': { const m = readMatrixCsv(path).matrix; return { key: null, tensors: [{ name: basename(path), shape: [m.rows, m.cols], data: m.data }] }; }
-    case 'safetensors': return { key: null, tensors: readSafetensors(path).tensors.map((t) => ({ name: t.name, shape: t.shape, data: t.data })) };
-    case 'torch': return readTorch(path, opts);
+    case 'npy': {
+      const a = readNpy(path);
+      return { key: null, tensors: [{ name: basename(path), shape: a.shape, data: a.data }] };
+    }
+    case 'csv': {
+      const m = readMatrixCsv(path).matrix;
+      return { key: null, tensors: [{ name: basename(path), shape: [m.rows, m.cols], data: m.data }] };
+    }
+    case 'safetensors':
+      return { key: null, tensors: readSafetensors(path).tensors.map((t) => ({ name: t.name, shape: t.shape, data: t.data })) };
+    case 'torch':
+      return readTorch(path, opts);
     case 'npz': {
       const zip = ZipArchive.open(path);
       const names = zip.names().filter((n) => n.endsWith('.npy'));
       if (names.length === 0) throw new DataFileError(path, 'not a .npz archive (no .npy members)');
-      return { key: null, tensors: names.map((n) => { const a = decodeNpy(zip.read(n), `${path}:${n}`); return { name: n.slice(0, -4), shape: a.shape, data: a.data }; }) };
+      return {
+        key: null,
+        tensors: names.map((n) => {
+          const a = decodeNpy(zip.read(n), `${path}:${n}`);
+          return { name: n.slice(0, -4), shape: a.shape, data: a.data };
+        }),
+      };
     }
     case 'index': {
       let map: Record<string, string>;
@@ -96,7 +121,11 @@ function shapeText(shape: number[]): string {
 }
 
 /** A named 2-D matrix from a file; `shape` is the tensor's own shape when it was reshaped (conv weights). */
-export interface NamedMatrix { name: string; matrix: Matrix; shape?: number[] }
+export interface NamedMatrix {
+  name: string;
+  matrix: Matrix;
+  shape?: number[];
+}
 
 /**
  * Every weight matrix in a file: 2-D tensors as they are, 3-D and 4-D tensors (convolution kernels, out x in x kh x kw)
@@ -108,7 +137,8 @@ export function loadWeights(path: string, opts: { select?: string; key?: string;
   const re = opts.select !== undefined ? globToRegExp(opts.select) : null;
   const chosen = re ? tensors.filter((t) => re.test(t.name)) : tensors;
   if (re && chosen.length === 0 && opts.allowEmpty) return [];
-  if (re && chosen.length === 0) throw new DataFileError(path, `--select ${opts.select} matches no tensor (found ${tensors.map((t) => t.name).join(', ')})`);
+  if (re && chosen.length === 0)
+    throw new DataFileError(path, `--select ${opts.select} matches no tensor (found ${tensors.map((t) => t.name).join(', ')})`);
   const out: NamedMatrix[] = [];
   for (const t of chosen) {
     if (t.shape.length === 2) out.push({ name: t.name, matrix: new Matrix(t.shape[0], t.shape[1], t.data) });
@@ -117,7 +147,11 @@ export function loadWeights(path: string, opts: { select?: string; key?: string;
       out.push({ name: t.name, matrix: new Matrix(t.shape[0], cols, t.data), shape: t.shape.slice() });
     }
   }
-  if (out.length === 0) throw new DataFileError(path, `bad shape: no 2-D, 3-D or 4-D tensor (found ${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ') || 'no tensors'})`);
+  if (out.length === 0)
+    throw new DataFileError(
+      path,
+      `bad shape: no 2-D, 3-D or 4-D tensor (found ${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ') || 'no tensors'})`,
+    );
   return out;
 }
 
@@ -136,9 +170,13 @@ export function loadMatrix(path: string, opts: { tensor?: string } = {}): Matrix
   if (kind === 'csv') return readMatrixCsv(path).matrix;
   const { tensors } = loadTensors(path);
   const candidates = opts.tensor !== undefined ? tensors.filter((t) => t.name === opts.tensor) : tensors.filter((t) => t.shape.length === 2);
-  if (opts.tensor !== undefined && candidates.length === 0) throw new DataFileError(path, `no tensor named '${opts.tensor}' (found ${tensors.map((t) => t.name).join(', ')})`);
+  if (opts.tensor !== undefined && candidates.length === 0)
+    throw new DataFileError(path, `no tensor named '${opts.tensor}' (found ${tensors.map((t) => t.name).join(', ')})`);
   if (candidates.length !== 1) {
-    throw new DataFileError(path, `expected exactly one 2-D tensor, found ${candidates.length} (${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ')})`);
+    throw new DataFileError(
+      path,
+      `expected exactly one 2-D tensor, found ${candidates.length} (${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ')})`,
+    );
   }
   const t = candidates[0];
   if (t.shape.length !== 2) throw new DataFileError(path, `bad shape: tensor '${t.name}' is ${shapeText(t.shape)}, expected 2-D`);
@@ -179,6 +217,10 @@ export function loadLabels(path: string, opts: { tensor?: string } = {}): Int32A
   }
   const { tensors } = loadTensors(path);
   const candidates = opts.tensor !== undefined ? tensors.filter((t) => t.name === opts.tensor) : tensors.filter((t) => t.shape.length === 1);
-  if (candidates.length !== 1) throw new DataFileError(path, `expected exactly one 1-D label tensor, found ${candidates.length} (${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ')})`);
+  if (candidates.length !== 1)
+    throw new DataFileError(
+      path,
+      `expected exactly one 1-D label tensor, found ${candidates.length} (${tensors.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ')})`,
+    );
   return labelsFromShape(candidates[0].shape, candidates[0].data, path);
 }

@@ -49,7 +49,10 @@ export function parseMatrixCsv(text: string, file = '<text>'): { matrix: Matrix;
       const numbers = fields.filter(isNumber).length;
       if (numbers > 0) {
         const text = fields.find((f) => !isNumber(f))!.trim();
-        throw new DataFileError(file, `line ${ln + 1} mixes numbers and text ('${text}' is not a number): a header line holds only names, a data line only numbers`);
+        throw new DataFileError(
+          file,
+          `line ${ln + 1} mixes numbers and text ('${text}' is not a number): a header line holds only names, a data line only numbers`,
+        );
       }
       header = fields.map(unquote);
       width = fields.length;

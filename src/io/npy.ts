@@ -47,18 +47,23 @@ export function halfToNumber(h: number): number {
 function parseHeader(text: string, file: string): { descr: string; fortranOrder: boolean; shape: number[] } {
   const descrMatch = /['"]descr['"]\s*:\s*(['"])([^'"]*)\1/.exec(text);
   if (!descrMatch) {
-    if (/['"]descr['"]\s*:\s*\[/.test(text)) throw new DataFileError(file, 'wrong dtype: structured arrays are not supported (expected a plain numeric array)');
+    if (/['"]descr['"]\s*:\s*\[/.test(text))
+      throw new DataFileError(file, 'wrong dtype: structured arrays are not supported (expected a plain numeric array)');
     throw new DataFileError(file, "bad .npy header: no 'descr' entry");
   }
   const fo = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   if (!fo) throw new DataFileError(file, "bad .npy header: no 'fortran_order' entry");
   const sh = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
   if (!sh) throw new DataFileError(file, "bad .npy header: no 'shape' entry");
-  const parts = sh[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = sh[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const shape = parts.map((p) => {
     const digits = p.replace(/L$/, '');
     const n = Number(digits);
-    if (!isIntegerText(digits) || !Number.isSafeInteger(n)) throw new DataFileError(file, `bad shape: dimension '${p}' is not a non-negative integer`);
+    if (!isIntegerText(digits) || !Number.isSafeInteger(n))
+      throw new DataFileError(file, `bad shape: dimension '${p}' is not a non-negative integer`);
     return n;
   });
   return { descr: descrMatch[2], fortranOrder: fo[1] === 'True', shape };
@@ -67,7 +72,10 @@ function parseHeader(text: string, file: string): { descr: string; fortranOrder:
 function parseDescr(descr: string, file: string): { dtype: NpyDtype; byteOrder: '<' | '>' | '|'; size: number } {
   let order = descr[0];
   let rest = descr.slice(1);
-  if (!'<>|='.includes(order)) { order = '|'; rest = descr; }
+  if (!'<>|='.includes(order)) {
+    order = '|';
+    rest = descr;
+  }
   if (order === '=') order = '<'; // native order of the machines numpy runs on in practice
   const code = rest === '?' ? 'b1' : rest;
   if (!DTYPES.includes(code)) {
@@ -79,17 +87,29 @@ function parseDescr(descr: string, file: string): { dtype: NpyDtype; byteOrder: 
 /** Read element k of the given dtype from a DataView. */
 function reader(dtype: NpyDtype, little: boolean): (v: DataView, off: number) => number {
   switch (dtype) {
-    case 'f8': return (v, o) => v.getFloat64(o, little);
-    case 'f4': return (v, o) => v.getFloat32(o, little);
-    case 'f2': return (v, o) => halfToNumber(v.getUint16(o, little));
-    case 'i1': return (v, o) => v.getInt8(o);
-    case 'i2': return (v, o) => v.getInt16(o, little);
-    case 'i4': return (v, o) => v.getInt32(o, little);
-    case 'i8': return (v, o) => Number(v.getBigInt64(o, little));
-    case 'u1': case 'b1': return (v, o) => v.getUint8(o);
-    case 'u2': return (v, o) => v.getUint16(o, little);
-    case 'u4': return (v, o) => v.getUint32(o, little);
-    case 'u8': return (v, o) => Number(v.getBigUint64(o, little));
+    case 'f8':
+      return (v, o) => v.getFloat64(o, little);
+    case 'f4':
+      return (v, o) => v.getFloat32(o, little);
+    case 'f2':
+      return (v, o) => halfToNumber(v.getUint16(o, little));
+    case 'i1':
+      return (v, o) => v.getInt8(o);
+    case 'i2':
+      return (v, o) => v.getInt16(o, little);
+    case 'i4':
+      return (v, o) => v.getInt32(o, little);
+    case 'i8':
+      return (v, o) => Number(v.getBigInt64(o, little));
+    case 'u1':
+    case 'b1':
+      return (v, o) => v.getUint8(o);
+    case 'u2':
+      return (v, o) => v.getUint16(o, little);
+    case 'u4':
+      return (v, o) => v.getUint32(o, little);
+    case 'u8':
+      return (v, o) => Number(v.getBigUint64(o, little));
   }
 }
 
@@ -120,16 +140,21 @@ export function decodeNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   if (bytes.length < 10) throw new DataFileError(file, `truncated: ${bytes.length} bytes, too short for a .npy header`);
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw new DataFileError(file, 'not a .npy file (bad magic string)');
   const major = bytes[6];
-  if (major !== 1 && major !== 2 && major !== 3) throw new DataFileError(file, `unsupported .npy format version ${major}.${bytes[7]} (accepted: 1.0, 2.0, 3.0)`);
+  if (major !== 1 && major !== 2 && major !== 3)
+    throw new DataFileError(file, `unsupported .npy format version ${major}.${bytes[7]} (accepted: 1.0, 2.0, 3.0)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let start: number;
   let hlen: number;
-  if (major === 1) { hlen = view.getUint16(8, true); start = 10; } else {
+  if (major === 1) {
+    hlen = view.getUint16(8, true);
+    start = 10;
+  } else {
     if (bytes.length < 12) throw new DataFileError(file, 'truncated: header length missing');
     hlen = view.getUint32(8, true);
     start = 12;
   }
-  if (start + hlen > bytes.length) throw new DataFileError(file, `truncated: header needs ${hlen} bytes, the file has ${bytes.length - start} after the preamble`);
+  if (start + hlen > bytes.length)
+    throw new DataFileError(file, `truncated: header needs ${hlen} bytes, the file has ${bytes.length - start} after the preamble`);
   const headerBytes = bytes.subarray(start, start + hlen);
   const text = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : Buffer.from(headerBytes).toString('latin1');
   const { descr, fortranOrder, shape } = parseHeader(text, file);
@@ -162,7 +187,8 @@ export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, o
   const dtype = opts.dtype ?? 'f8';
   const { shape } = array;
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== array.data.length) throw new RangeError(`encodeNpy: shape (${shape.join(', ')}) holds ${count} values, data has ${array.data.length}`);
+  if (count !== array.data.length)
+    throw new RangeError(`encodeNpy: shape (${shape.join(', ')}) holds ${count} values, data has ${array.data.length}`);
   const size = Number(dtype.slice(1));
   const order = size === 1 ? '|' : '<';
   const shapeText = `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
@@ -182,7 +208,8 @@ export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, o
   out[6] = version;
   out[7] = 0;
   const view = new DataView(out.buffer);
-  if (version === 1) view.setUint16(8, headerBytes.length, true); else view.setUint32(8, headerBytes.length, true);
+  if (version === 1) view.setUint16(8, headerBytes.length, true);
+  else view.setUint32(8, headerBytes.length, true);
   out.set(headerBytes, pre);
   const base = pre + headerBytes.length;
   // element order in the file: C order, or Fortran order (reverse the roles of the indices)
@@ -197,7 +224,10 @@ export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, o
       let c = 0;
       for (let k = 0; k < dims; k++) c += idx[k] * cStride[k];
       order2[f] = c;
-      for (let k = 0; k < dims; k++) { if (++idx[k] < shape[k]) break; idx[k] = 0; }
+      for (let k = 0; k < dims; k++) {
+        if (++idx[k] < shape[k]) break;
+        idx[k] = 0;
+      }
     }
   } else for (let k = 0; k < count; k++) order2[k] = k;
   for (let k = 0; k < count; k++) {
@@ -205,16 +235,37 @@ export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, o
     const off = base + k * size;
     if (dtype[0] !== 'f' && !Number.isInteger(v)) throw new RangeError(`encodeNpy: value ${v} cannot be stored as ${dtype}`);
     switch (dtype) {
-      case 'f8': view.setFloat64(off, v, true); break;
-      case 'f4': view.setFloat32(off, v, true); break;
-      case 'i1': view.setInt8(off, v); break;
-      case 'i2': view.setInt16(off, v, true); break;
-      case 'i4': view.setInt32(off, v, true); break;
-      case 'i8': view.setBigInt64(off, BigInt(v), true); break;
-      case 'u1': case 'b1': view.setUint8(off, v); break;
-      case 'u2': view.setUint16(off, v, true); break;
-      case 'u4': view.setUint32(off, v, true); break;
-      case 'u8': view.setBigUint64(off, BigInt(v), true); break;
+      case 'f8':
+        view.setFloat64(off, v, true);
+        break;
+      case 'f4':
+        view.setFloat32(off, v, true);
+        break;
+      case 'i1':
+        view.setInt8(off, v);
+        break;
+      case 'i2':
+        view.setInt16(off, v, true);
+        break;
+      case 'i4':
+        view.setInt32(off, v, true);
+        break;
+      case 'i8':
+        view.setBigInt64(off, BigInt(v), true);
+        break;
+      case 'u1':
+      case 'b1':
+        view.setUint8(off, v);
+        break;
+      case 'u2':
+        view.setUint16(off, v, true);
+        break;
+      case 'u4':
+        view.setUint32(off, v, true);
+        break;
+      case 'u8':
+        view.setBigUint64(off, BigInt(v), true);
+        break;
     }
   }
   return out;
@@ -237,7 +288,14 @@ export function writeNpy(path: string, array: { shape: number[]; data: ArrayLike
 }
 
 /** The header of a .npy file and where its data start, read without the data (for streaming). */
-export interface NpyHeader { shape: number[]; dtype: NpyDtype; byteOrder: '<' | '>' | '|'; fortranOrder: boolean; size: number; dataStart: number }
+export interface NpyHeader {
+  shape: number[];
+  dtype: NpyDtype;
+  byteOrder: '<' | '>' | '|';
+  fortranOrder: boolean;
+  size: number;
+  dataStart: number;
+}
 
 /** Read only the header of a .npy file (the first 64 kB at most), checking that the data length matches the shape. */
 export function readNpyHeader(path: string): NpyHeader {
@@ -255,7 +313,8 @@ export function readNpyHeader(path: string): NpyHeader {
     if (bytes.length < 10) throw new DataFileError(path, `truncated: ${bytes.length} bytes, too short for a .npy header`);
     for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw new DataFileError(path, 'not a .npy file (bad magic string)');
     const major = bytes[6];
-    if (major !== 1 && major !== 2 && major !== 3) throw new DataFileError(path, `unsupported .npy format version ${major}.${bytes[7]} (accepted: 1.0, 2.0, 3.0)`);
+    if (major !== 1 && major !== 2 && major !== 3)
+      throw new DataFileError(path, `unsupported .npy format version ${major}.${bytes[7]} (accepted: 1.0, 2.0, 3.0)`);
     const start = major === 1 ? 10 : 12;
     const hlen = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
     if (start + hlen > bytes.length) throw new DataFileError(path, 'truncated or oversized .npy header');
@@ -286,8 +345,15 @@ export function readNpyRows(fd: number, h: NpyHeader, row0: number, rows: number
   const view = new DataView(b.buffer, b.byteOffset, bytes);
   const out = new Float64Array(rows * cols);
   const little = h.byteOrder !== '>';
-  if (h.dtype === 'f4' && little) { const f = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes)); out.set(f); return out; }
-  if (h.dtype === 'f8' && little) { out.set(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes))); return out; }
+  if (h.dtype === 'f4' && little) {
+    const f = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes));
+    out.set(f);
+    return out;
+  }
+  if (h.dtype === 'f8' && little) {
+    out.set(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + bytes)));
+    return out;
+  }
   const read = reader(h.dtype, little);
   for (let k = 0; k < out.length; k++) out[k] = read(view, k * h.size);
   return out;

@@ -30,27 +30,55 @@ const STORAGES: Record<string, { dtype: TorchDtype; size: number }> = {
   BoolStorage: { dtype: 'bool', size: 1 },
 };
 
-const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state']);
+const CALLABLES = new Set([
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+]);
 
-class Global { constructor(readonly path: string) {} }
-class Tuple { constructor(readonly items: unknown[]) {} }
-class StorageRef { constructor(readonly dtype: TorchDtype, readonly size: number, readonly key: string, readonly numel: number) {} }
-class TensorRef { constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) {} }
+class Global {
+  constructor(readonly path: string) {}
+}
+class Tuple {
+  constructor(readonly items: unknown[]) {}
+}
+class StorageRef {
+  constructor(
+    readonly dtype: TorchDtype,
+    readonly size: number,
+    readonly key: string,
+    readonly numel: number,
+  ) {}
+}
+class TensorRef {
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
+}
 const MARK = Symbol('mark');
 
 function allowedGlobal(module: string, name: string, file: string): Global {
   const path = `${module}.${name}`;
   if (CALLABLES.has(path) || (module === 'torch' && name in STORAGES)) return new Global(path);
-  throw new DataFileError(file, `refused: the pickle references the global '${path}', which a state dict does not contain (accepted: dicts, lists, tuples, tensors and their storages); nothing was executed`);
+  throw new DataFileError(
+    file,
+    `refused: the pickle references the global '${path}', which a state dict does not contain (accepted: dicts, lists, tuples, tensors and their storages); nothing was executed`,
+  );
 }
 
 function ints(v: unknown, what: string, file: string): number[] {
-  if (!(v instanceof Tuple) || !v.items.every((x) => typeof x === 'number' && Number.isInteger(x))) throw new DataFileError(file, `bad checkpoint: ${what} is not a tuple of integers`);
+  if (!(v instanceof Tuple) || !v.items.every((x) => typeof x === 'number' && Number.isInteger(x)))
+    throw new DataFileError(file, `bad checkpoint: ${what} is not a tuple of integers`);
   return v.items as number[];
 }
 
 function call(fn: unknown, args: unknown, file: string): unknown {
-  if (!(fn instanceof Global) || !CALLABLES.has(fn.path)) throw new DataFileError(file, 'bad checkpoint: REDUCE on something that is not an accepted callable');
+  if (!(fn instanceof Global) || !CALLABLES.has(fn.path))
+    throw new DataFileError(file, 'bad checkpoint: REDUCE on something that is not an accepted callable');
   const a = args instanceof Tuple ? args.items : [];
   switch (fn.path) {
     case 'collections.OrderedDict': {
@@ -60,7 +88,8 @@ function call(fn: unknown, args: unknown, file: string): unknown {
     }
     case 'torch._utils._rebuild_tensor_v2': {
       const [storage, offset] = a;
-      if (!(storage instanceof StorageRef) || typeof offset !== 'number') throw new DataFileError(file, 'bad checkpoint: _rebuild_tensor_v2 without a storage and offset');
+      if (!(storage instanceof StorageRef) || typeof offset !== 'number')
+        throw new DataFileError(file, 'bad checkpoint: _rebuild_tensor_v2 without a storage and offset');
       const shape = ints(a[2], 'a tensor size', file);
       const stride = ints(a[3], 'a tensor stride', file);
       if (shape.length !== stride.length) throw new DataFileError(file, 'bad checkpoint: tensor size and stride differ in length');
@@ -77,20 +106,66 @@ class PickleBytes {
   p = 0;
   private readonly v: DataView;
   private readonly dec = new TextDecoder();
-  constructor(private readonly bytes: Uint8Array, private readonly file: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly file: string,
+  ) {
     this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  need(n: number): void { if (this.p + n > this.bytes.length) throw new DataFileError(this.file, 'truncated: data.pkl ends inside an opcode'); }
-  skip(n: number): void { this.need(n); this.p += n; }
-  u8(): number { this.need(1); return this.bytes[this.p++]; }
-  u16(): number { this.need(2); const x = this.v.getUint16(this.p, true); this.p += 2; return x; }
-  u32(): number { this.need(4); const x = this.v.getUint32(this.p, true); this.p += 4; return x; }
-  i32(): number { this.need(4); const x = this.v.getInt32(this.p, true); this.p += 4; return x; }
-  u64(): number { this.need(8); const x = Number(this.v.getBigUint64(this.p, true)); this.p += 8; return x; }
+  need(n: number): void {
+    if (this.p + n > this.bytes.length) throw new DataFileError(this.file, 'truncated: data.pkl ends inside an opcode');
+  }
+  skip(n: number): void {
+    this.need(n);
+    this.p += n;
+  }
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.p++];
+  }
+  u16(): number {
+    this.need(2);
+    const x = this.v.getUint16(this.p, true);
+    this.p += 2;
+    return x;
+  }
+  u32(): number {
+    this.need(4);
+    const x = this.v.getUint32(this.p, true);
+    this.p += 4;
+    return x;
+  }
+  i32(): number {
+    this.need(4);
+    const x = this.v.getInt32(this.p, true);
+    this.p += 4;
+    return x;
+  }
+  u64(): number {
+    this.need(8);
+    const x = Number(this.v.getBigUint64(this.p, true));
+    this.p += 8;
+    return x;
+  }
   /** BINFLOAT is big-endian. */
-  f64be(): number { this.need(8); const x = this.v.getFloat64(this.p, false); this.p += 8; return x; }
-  str(n: number): string { this.need(n); const s = this.dec.decode(this.bytes.subarray(this.p, this.p + n)); this.p += n; return s; }
-  take(n: number): Uint8Array { this.need(n); const b = this.bytes.slice(this.p, this.p + n); this.p += n; return b; }
+  f64be(): number {
+    this.need(8);
+    const x = this.v.getFloat64(this.p, false);
+    this.p += 8;
+    return x;
+  }
+  str(n: number): string {
+    this.need(n);
+    const s = this.dec.decode(this.bytes.subarray(this.p, this.p + n));
+    this.p += n;
+    return s;
+  }
+  take(n: number): Uint8Array {
+    this.need(n);
+    const b = this.bytes.slice(this.p, this.p + n);
+    this.p += n;
+    return b;
+  }
   line(): string {
     const e = this.bytes.indexOf(0x0a, this.p);
     if (e < 0) throw new DataFileError(this.file, 'truncated: data.pkl');
@@ -114,29 +189,47 @@ const NO_SCALAR = Symbol('no scalar');
 /** The value of an opcode that pushes a number, string, bytes, None or a bool; NO_SCALAR for any other opcode. */
 function scalarOpcode(op: number, r: PickleBytes): unknown {
   switch (op) {
-    case 0x4a: return r.i32(); // BININT
-    case 0x4b: return r.u8(); // BININT1
-    case 0x4d: return r.u16(); // BININT2
-    case 0x8a: return r.long(r.u8()); // LONG1
-    case 0x8b: return r.long(r.u32()); // LONG4
-    case 0x47: return r.f64be(); // BINFLOAT
-    case 0x4e: return null;
-    case 0x88: return true;
-    case 0x89: return false;
-    case 0x58: return r.str(r.u32()); // BINUNICODE
-    case 0x8c: return r.str(r.u8()); // SHORT_BINUNICODE
-    case 0x8d: return r.str(r.u64()); // BINUNICODE8
-    case 0x55: return r.str(r.u8()); // SHORT_BINSTRING
-    case 0x54: return r.str(r.u32()); // BINSTRING
-    case 0x43: return r.take(r.u8()); // SHORT_BINBYTES
-    case 0x42: return r.take(r.u32()); // BINBYTES
-    default: return NO_SCALAR;
+    case 0x4a:
+      return r.i32(); // BININT
+    case 0x4b:
+      return r.u8(); // BININT1
+    case 0x4d:
+      return r.u16(); // BININT2
+    case 0x8a:
+      return r.long(r.u8()); // LONG1
+    case 0x8b:
+      return r.long(r.u32()); // LONG4
+    case 0x47:
+      return r.f64be(); // BINFLOAT
+    case 0x4e:
+      return null;
+    case 0x88:
+      return true;
+    case 0x89:
+      return false;
+    case 0x58:
+      return r.str(r.u32()); // BINUNICODE
+    case 0x8c:
+      return r.str(r.u8()); // SHORT_BINUNICODE
+    case 0x8d:
+      return r.str(r.u64()); // BINUNICODE8
+    case 0x55:
+      return r.str(r.u8()); // SHORT_BINSTRING
+    case 0x54:
+      return r.str(r.u32()); // BINSTRING
+    case 0x43:
+      return r.take(r.u8()); // SHORT_BINBYTES
+    case 0x42:
+      return r.take(r.u32()); // BINBYTES
+    default:
+      return NO_SCALAR;
   }
 }
 
 /** BINPERSID: the persistent id ('storage', StorageClass, key, location, numel) of a tensor's storage. */
 function storageRef(pid: unknown, file: string): StorageRef {
-  if (!(pid instanceof Tuple) || pid.items[0] !== 'storage' || !(pid.items[1] instanceof Global)) throw new DataFileError(file, 'bad checkpoint: a persistent id that is not a storage');
+  if (!(pid instanceof Tuple) || pid.items[0] !== 'storage' || !(pid.items[1] instanceof Global))
+    throw new DataFileError(file, 'bad checkpoint: a persistent id that is not a storage');
   const cls = pid.items[1].path.replace(/^torch\./, '');
   const st = STORAGES[cls];
   if (!st) throw new DataFileError(file, `refused: storage type '${pid.items[1].path}'`);
@@ -156,8 +249,14 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
     stack.pop();
     return items;
   };
-  const top = () => { if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow'); return stack[stack.length - 1]; };
-  const pop = () => { if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow'); return stack.pop(); };
+  const top = () => {
+    if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow');
+    return stack[stack.length - 1];
+  };
+  const pop = () => {
+    if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow');
+    return stack.pop();
+  };
   const setItems = (target: unknown, kv: unknown[]) => {
     if (!(target instanceof Map)) throw new DataFileError(file, 'bad pickle: SETITEM on something that is not a dict');
     for (let i = 0; i + 1 < kv.length; i += 2) target.set(kv[i], kv[i + 1]);
@@ -169,43 +268,135 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
   for (;;) {
     const op = r.u8();
     switch (op) {
-      case 0x80: r.u8(); break; // PROTO
-      case 0x95: r.skip(8); break; // FRAME
-      case 0x2e: return pop(); // STOP
-      case 0x28: stack.push(MARK); break;
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new Tuple([])); break; // EMPTY_TUPLE
-      case 0x74: stack.push(new Tuple(popMark())); break; // TUPLE
-      case 0x85: stack.push(new Tuple([pop()])); break;
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new Tuple([a, b])); break; }
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new Tuple([a, b, c])); break; }
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); stack.push(m); break; } // DICT
-      case 0x71: memo.set(r.u8(), top()); break; // BINPUT
-      case 0x72: memo.set(r.u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+      case 0x80:
+        r.u8();
+        break; // PROTO
+      case 0x95:
+        r.skip(8);
+        break; // FRAME
+      case 0x2e:
+        return pop(); // STOP
+      case 0x28:
+        stack.push(MARK);
+        break;
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x29:
+        stack.push(new Tuple([]));
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(new Tuple(popMark()));
+        break; // TUPLE
+      case 0x85:
+        stack.push(new Tuple([pop()]));
+        break;
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(new Tuple([a, b]));
+        break;
+      }
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(new Tuple([a, b, c]));
+        break;
+      }
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x64: {
+        const kv = popMark();
+        const m = new Map();
+        setItems(m, kv);
+        stack.push(m);
+        break;
+      } // DICT
+      case 0x71:
+        memo.set(r.u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(r.u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        // BINGET, LONG_BINGET
         const k = op === 0x68 ? r.u8() : r.u32();
         if (!memo.has(k)) throw new DataFileError(file, `bad pickle: memo ${k} is not set`);
         stack.push(memo.get(k));
         break;
       }
-      case 0x63: { const module = r.line(); const name = r.line(); stack.push(allowedGlobal(module, name, file)); break; } // GLOBAL
-      case 0x93: { const name = pop(); const module = pop(); stack.push(allowedGlobal(String(module), String(name), file)); break; } // STACK_GLOBAL
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args, file)); break; } // REDUCE
-      case 0x62: { pop(); if (!(top() instanceof Map)) throw new DataFileError(file, 'bad pickle: BUILD on something that is not a dict'); break; } // BUILD: OrderedDict._metadata, ignored
-      case 0x51: stack.push(storageRef(pop(), file)); break; // BINPERSID
-      case 0x73: { const val = pop(); const key = pop(); setItems(top(), [key, val]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x61: { const x = pop(); append(top(), [x]); break; } // APPEND
-      case 0x65: { const xs = popMark(); append(top(), xs); break; } // APPENDS
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
+      case 0x63: {
+        const module = r.line();
+        const name = r.line();
+        stack.push(allowedGlobal(module, name, file));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop();
+        const module = pop();
+        stack.push(allowedGlobal(String(module), String(name), file));
+        break;
+      } // STACK_GLOBAL
+      case 0x52: {
+        const args = pop();
+        const fn = pop();
+        stack.push(call(fn, args, file));
+        break;
+      } // REDUCE
+      case 0x62: {
+        pop();
+        if (!(top() instanceof Map)) throw new DataFileError(file, 'bad pickle: BUILD on something that is not a dict');
+        break;
+      } // BUILD: OrderedDict._metadata, ignored
+      case 0x51:
+        stack.push(storageRef(pop(), file));
+        break; // BINPERSID
+      case 0x73: {
+        const val = pop();
+        const key = pop();
+        setItems(top(), [key, val]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x61: {
+        const x = pop();
+        append(top(), [x]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const xs = popMark();
+        append(top(), xs);
+        break;
+      } // APPENDS
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
       default: {
         const value = scalarOpcode(op, r);
-        if (value === NO_SCALAR) throw new DataFileError(file, `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${r.p - 1} is not one a state dict uses`);
+        if (value === NO_SCALAR)
+          throw new DataFileError(
+            file,
+            `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${r.p - 1} is not one a state dict uses`,
+          );
         stack.push(value);
       }
     }
@@ -214,16 +405,29 @@ export function unpickle(bytes: Uint8Array, file: string): unknown {
 
 function decode(dtype: TorchDtype, v: DataView, off: number, little: boolean): number {
   switch (dtype) {
-    case 'float64': return v.getFloat64(off, little);
-    case 'float32': return v.getFloat32(off, little);
-    case 'float16': return halfToNumber(v.getUint16(off, little));
-    case 'bfloat16': { const b = new DataView(new ArrayBuffer(4)); b.setUint32(0, v.getUint16(off, little) << 16); return b.getFloat32(0); }
-    case 'int64': return Number(v.getBigInt64(off, little));
-    case 'int32': return v.getInt32(off, little);
-    case 'int16': return v.getInt16(off, little);
-    case 'int8': return v.getInt8(off);
-    case 'uint8': return v.getUint8(off);
-    case 'bool': return v.getUint8(off) ? 1 : 0;
+    case 'float64':
+      return v.getFloat64(off, little);
+    case 'float32':
+      return v.getFloat32(off, little);
+    case 'float16':
+      return halfToNumber(v.getUint16(off, little));
+    case 'bfloat16': {
+      const b = new DataView(new ArrayBuffer(4));
+      b.setUint32(0, v.getUint16(off, little) << 16);
+      return b.getFloat32(0);
+    }
+    case 'int64':
+      return Number(v.getBigInt64(off, little));
+    case 'int32':
+      return v.getInt32(off, little);
+    case 'int16':
+      return v.getInt16(off, little);
+    case 'int8':
+      return v.getInt8(off);
+    case 'uint8':
+      return v.getUint8(off);
+    case 'bool':
+      return v.getUint8(off) ? 1 : 0;
   }
 }
 
@@ -239,9 +443,12 @@ export function openTorch(file: string): TorchCheckpoint {
   const zip = ZipArchive.open(file);
   if (!isZip(zip.bytes)) {
     const legacy = zip.bytes[0] === 0x80;
-    throw new DataFileError(file, legacy
-      ? 'legacy torch.save format (before torch 1.6, not a zip archive); re-save it with torch.save(obj, path) from torch >= 1.6'
-      : 'not a torch.save zip archive');
+    throw new DataFileError(
+      file,
+      legacy
+        ? 'legacy torch.save format (before torch 1.6, not a zip archive); re-save it with torch.save(obj, path) from torch >= 1.6'
+        : 'not a torch.save zip archive',
+    );
   }
   const pkl = zip.names().find((n) => /^[^/]+\/data\.pkl$/.test(n)) ?? zip.names().find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
   if (!pkl) throw new DataFileError(file, 'not a torch.save archive (no data.pkl entry)');
@@ -257,11 +464,16 @@ export function openTorch(file: string): TorchCheckpoint {
       if (!(t instanceof TensorRef)) throw new DataFileError(file, `'${name}' is not a tensor`);
       const st = t.storage;
       const raw = zip.read(`${prefix}data/${st.key}`);
-      if (raw.length < st.numel * st.size) throw new DataFileError(file, `truncated: storage ${st.key} of '${name}' holds ${raw.length} bytes, expected ${st.numel * st.size}`);
+      if (raw.length < st.numel * st.size)
+        throw new DataFileError(file, `truncated: storage ${st.key} of '${name}' holds ${raw.length} bytes, expected ${st.numel * st.size}`);
       const n = t.shape.reduce((a, b) => a * b, 1);
       let maxIndex = t.offset;
       for (let k = 0; k < t.shape.length; k++) if (t.shape[k] > 0) maxIndex += (t.shape[k] - 1) * t.stride[k];
-      if (n > 0 && (t.offset < 0 || maxIndex >= st.numel)) throw new DataFileError(file, `bad checkpoint: '${name}' (offset ${t.offset}, strides ${t.stride.join(',')}) reaches past its storage of ${st.numel} elements`);
+      if (n > 0 && (t.offset < 0 || maxIndex >= st.numel))
+        throw new DataFileError(
+          file,
+          `bad checkpoint: '${name}' (offset ${t.offset}, strides ${t.stride.join(',')}) reaches past its storage of ${st.numel} elements`,
+        );
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       const data = new Float64Array(n);
       const idx = new Array<number>(t.shape.length).fill(0);
@@ -283,7 +495,10 @@ export function openTorch(file: string): TorchCheckpoint {
 
 /** Names (dotted paths) of every tensor under a node, with the nodes themselves. */
 function walk(node: unknown, prefix: string, out: [string, unknown][]): void {
-  if (node instanceof TensorRef) { out.push([prefix, node]); return; }
+  if (node instanceof TensorRef) {
+    out.push([prefix, node]);
+    return;
+  }
   const join = (k: unknown) => (prefix === '' ? String(k) : `${prefix}.${String(k)}`);
   if (node instanceof Map) for (const [k, v] of node) walk(v, join(k), out);
   else if (Array.isArray(node)) node.forEach((v, i) => walk(v, join(i), out));
@@ -318,7 +533,10 @@ export function readTorch(file: string, opts: { key?: string } = {}): { key: str
     key = opts.key;
   } else if (node instanceof Map && ![...node.values()].every((x) => x instanceof TensorRef)) {
     const k = STATE_DICT_KEYS.find((c) => node instanceof Map && node.has(c) && hasTensors(node.get(c)));
-    if (k !== undefined) { node = (node as Map<unknown, unknown>).get(k); key = k; }
+    if (k !== undefined) {
+      node = (node as Map<unknown, unknown>).get(k);
+      key = k;
+    }
   }
   const found: [string, unknown][] = [];
   walk(node, '', found);

@@ -17,11 +17,18 @@ export interface ZipEntry {
 export class ZipArchive {
   readonly entries = new Map<string, ZipEntry>();
 
-  constructor(readonly bytes: Buffer, readonly file: string) {
+  constructor(
+    readonly bytes: Buffer,
+    readonly file: string,
+  ) {
     const b = bytes;
     const min = Math.max(0, b.length - 22 - 0xffff);
     let eocd = -1;
-    for (let i = b.length - 22; i >= min; i--) if (b.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    for (let i = b.length - 22; i >= min; i--)
+      if (b.readUInt32LE(i) === 0x06054b50) {
+        eocd = i;
+        break;
+      }
     if (eocd < 0 && !isZip(b)) return; // not a zip: callers check isZip(bytes) and say what the file is
     if (eocd < 0) throw new DataFileError(file, 'not a zip archive (no end-of-central-directory record)');
     let count = b.readUInt16LE(eocd + 10);
@@ -53,9 +60,18 @@ export class ZipArchive {
         const len = b.readUInt16LE(e + 2);
         if (id === 1) {
           let q = e + 4;
-          if (size === 0xffffffff) { size = Number(b.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = Number(b.readBigUInt64LE(q)); q += 8; }
-          if (localOffset === 0xffffffff) { localOffset = Number(b.readBigUInt64LE(q)); q += 8; }
+          if (size === 0xffffffff) {
+            size = Number(b.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = Number(b.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (localOffset === 0xffffffff) {
+            localOffset = Number(b.readBigUInt64LE(q));
+            q += 8;
+          }
         }
         e += 4 + len;
       }

@@ -2,7 +2,15 @@
 // predictors f(x) = sum_j alpha_j k(x, z_j) and for any model that can hand over its Jacobians.
 // Everything heavy is a GEMM; no N x K x d gradient tensor is ever formed.
 import { Matrix, gemm, gemmF32 } from '../linalg/index.ts';
-import { type KernelSpec, blockEdges, checkBandwidth, gradientWeights, kernelFromSquaredDistances, squaredDistances, symmetricFromUpperBlocks } from './kernel.ts';
+import {
+  type KernelSpec,
+  blockEdges,
+  checkBandwidth,
+  gradientWeights,
+  kernelFromSquaredDistances,
+  squaredDistances,
+  symmetricFromUpperBlocks,
+} from './kernel.ts';
 
 /** Entries of the stacked weight block kept in memory at once by the batched path. */
 const BATCH_ENTRIES = 4_000_000;
@@ -137,13 +145,19 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOption
   const sa = gemm(s, alpha, { transB: true }); // s alpha'
   // Q = (W'W) o (alpha alpha') - W o (s alpha') - W' o (alpha s') + diag(sum_c s_c^2), in 64 x 64 tiles
   // (the transposed reads stay in cache)
-  const T = 64, q = Q.data, w = W.data, a2 = aa.data, s2 = sa.data;
+  const T = 64,
+    q = Q.data,
+    w = W.data,
+    a2 = aa.data,
+    s2 = sa.data;
   for (let i0 = 0; i0 < N; i0 += T) {
     for (let j0 = 0; j0 < N; j0 += T) {
-      const i1 = Math.min(N, i0 + T), j1 = Math.min(N, j0 + T);
+      const i1 = Math.min(N, i0 + T),
+        j1 = Math.min(N, j0 + T);
       for (let i = i0; i < i1; i++) {
         for (let j = j0; j < j1; j++) {
-          const ij = i * N + j, ji = j * N + i;
+          const ij = i * N + j,
+            ji = j * N + i;
           q[ij] = q[ij] * a2[ij] - w[ij] * s2[ij] - w[ji] * s2[ji];
         }
       }
@@ -163,7 +177,9 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOption
  * F32_CHUNK_ROWS rows, each partial sum added in float64 (the rounding error grows with the chunk, not with rows).
  */
 function gemmTNf32(a: Float32Array, b: Float32Array, rows: number, m: number, n: number): Matrix {
-  const C = new Matrix(m, n), c = C.data, part = new Float32Array(m * n);
+  const C = new Matrix(m, n),
+    c = C.data,
+    part = new Float32Array(m * n);
   for (let r0 = 0; r0 < rows; r0 += F32_CHUNK_ROWS) {
     const r = Math.min(F32_CHUNK_ROWS, rows - r0);
     gemmF32(m, n, r, 1, a.subarray(r0 * m, (r0 + r) * m), true, b.subarray(r0 * n, (r0 + r) * n), false, 0, part);
@@ -177,18 +193,24 @@ function gemmTNf32(a: Float32Array, b: Float32Array, rows: number, m: number, n:
  * 4 blocks from 1024 columns (10/16 of the flops of one GEMM), 8 from 4096 (36/64). Small matrices take one GEMM.
  */
 export function gramOfColumns(W: Matrix, precision: 'f64' | 'f32' = 'f64'): Matrix {
-  const N = W.rows, n = W.cols;
+  const N = W.rows,
+    n = W.cols;
   const blocks = n >= 4096 ? 8 : n >= 1024 ? 4 : 1;
   if (blocks === 1 && precision === 'f64') return gemm(W, W, { transA: true });
   const edges = blockEdges(n, blocks);
   const slabs = edges.slice(0, -1).map((c0, b) => {
-    const w = edges[b + 1] - c0, S = precision === 'f32' ? new Float32Array(N * w) : new Float64Array(N * w);
+    const w = edges[b + 1] - c0,
+      S = precision === 'f32' ? new Float32Array(N * w) : new Float64Array(N * w);
     for (let r = 0; r < N; r++) S.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
     return S;
   });
   return symmetricFromUpperBlocks(n, edges, (a, b) => {
-    const sa = slabs[a], sb = slabs[b], h = edges[a + 1] - edges[a], w = edges[b + 1] - edges[b];
-    return sa instanceof Float32Array && sb instanceof Float32Array ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
+    const sa = slabs[a],
+      sb = slabs[b],
+      h = edges[a + 1] - edges[a],
+      w = edges[b + 1] - edges[b];
+    return sa instanceof Float32Array && sb instanceof Float32Array
+      ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
       : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
   });
 }

@@ -74,10 +74,7 @@ export interface DeepRfmLayer {
  * Run Deep RFM on a training set (and carry a test set through the same maps). Calls `onLayer` for
  * each layer as soon as it is done, so callers can measure and drop the matrices.
  */
-export function deepRfm(
-  train: Dataset, test: Dataset | undefined, opts: DeepRfmOptions, rng: Rng,
-  onLayer: (layer: DeepRfmLayer) => void,
-): void {
+export function deepRfm(train: Dataset, test: Dataset | undefined, opts: DeepRfmOptions, rng: Rng, onLayer: (layer: DeepRfmLayer) => void): void {
   const Y = oneHot(train.labels, train.classes, { on: opts.targetOn ?? 1, off: opts.targetOff ?? -1 });
   const ck = (opts.checkpoint ?? noCheckpoints).loop('deep-rfm');
   if (ck.restored?.done) return;
@@ -105,7 +102,15 @@ export function deepRfm(
       break;
     }
     opts.onProgress?.((l - 0.5) / (L + 1), `layer ${l}: AGOP`);
-    let M = kernelAgop(Xn, Xn, sol.alpha, spec, { squaredDistances: D2, kernelMatrix: Kxx, precision: opts.agopPrecision ?? 'f32', onBatch: () => { checkStop(); return opts.signal?.aborted === true; } });
+    let M = kernelAgop(Xn, Xn, sol.alpha, spec, {
+      squaredDistances: D2,
+      kernelMatrix: Kxx,
+      precision: opts.agopPrecision ?? 'f32',
+      onBatch: () => {
+        checkStop();
+        return opts.signal?.aborted === true;
+      },
+    });
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);
@@ -119,10 +124,21 @@ export function deepRfm(
     const phi = randomFeatureMap(opts.featureMap, Xt.cols, opts.width, rng.child(`layer-${l}`), opts.featureBandwidth ?? 1);
     const Xnext = phi.apply(Xt);
     const Tnext = Tt ? phi.apply(Tt) : undefined;
-    onLayer({ layer: l, input: Xn, agop: Xt, features: Xnext, testInput: Tn, testAgop: Tt, M, trainAccuracy, testAccuracy, refitTestAccuracy, krrMethod: sol.method });
+    onLayer({
+      layer: l,
+      input: Xn,
+      agop: Xt,
+      features: Xnext,
+      testInput: Tn,
+      testAgop: Tt,
+      M,
+      trainAccuracy,
+      testAccuracy,
+      refitTestAccuracy,
+      krrMethod: sol.method,
+    });
     opts.onProgress?.(l / (L + 1), `layer ${l} done`);
     X = Xnext;
     T = Tnext;
   }
 }
-

@@ -66,7 +66,9 @@ export function randomFeatureMap(name: FeatureMapName, d: number, D: number, rng
   const b = rng.child('b').uniforms(D, 0, 2 * Math.PI);
   const amp = Math.sqrt(2 / D);
   return {
-    name, W, b,
+    name,
+    W,
+    b,
     apply: (X) => {
       const Z = gemm(X, W, { transB: true });
       for (let i = 0; i < Z.rows; i++) for (let t = 0; t < D; t++) Z.data[i * D + t] = amp * Math.cos(Z.data[i * D + t] + b[t]);

@@ -46,9 +46,12 @@ export function squaredDistances(X: Matrix, Z: Matrix, M?: Matrix): Matrix {
   const { norms: nx, XM } = rowNormsM(X, M);
   const nz = X === Z ? nx : rowNormsM(Z, M).norms;
   // X = Z without M: X X' is symmetric, so only the row blocks on and above the diagonal are multiplied
-  const D2 = X === Z && !M && X.rows >= 1024
-    ? symmetricFromUpperBlocks(X.rows, blockEdges(X.rows, 4), (a, b, e) => gemm(rowBlock(X, e[a], e[a + 1]), rowBlock(X, e[b], e[b + 1]), { transB: true, alpha: -2 }))
-    : gemm(XM, Z, { transB: true, alpha: -2 });
+  const D2 =
+    X === Z && !M && X.rows >= 1024
+      ? symmetricFromUpperBlocks(X.rows, blockEdges(X.rows, 4), (a, b, e) =>
+          gemm(rowBlock(X, e[a], e[a + 1]), rowBlock(X, e[b], e[b + 1]), { transB: true, alpha: -2 }),
+        )
+      : gemm(XM, Z, { transB: true, alpha: -2 });
   const n = X.rows;
   const m = Z.rows;
   for (let i = 0; i < n; i++) {
@@ -78,11 +81,15 @@ export function blockEdges(n: number, blocks: number): number[] {
  * [e_a, e_a+1) x columns [e_b, e_b+1), written there and mirrored (with 4 blocks, 10/16 of one product).
  */
 export function symmetricFromUpperBlocks(n: number, edges: number[], block: (a: number, b: number, edges: number[]) => Matrix): Matrix {
-  const Q = new Matrix(n, n), blocks = edges.length - 1;
+  const Q = new Matrix(n, n),
+    blocks = edges.length - 1;
   for (let a = 0; a < blocks; a++) {
     for (let b = a; b < blocks; b++) {
       const P = block(a, b, edges);
-      const r0 = edges[a], c0 = edges[b], h = P.rows, w = P.cols;
+      const r0 = edges[a],
+        c0 = edges[b],
+        h = P.rows,
+        w = P.cols;
       for (let i = 0; i < h; i++) {
         Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
         if (a !== b) for (let j = 0; j < w; j++) Q.data[(c0 + j) * n + r0 + i] = P.data[i * w + j];

@@ -19,13 +19,19 @@ export interface KrrSolution {
  * (pseudo-inverse, the minimum-norm interpolant).
  */
 export function krrSolve(K: Matrix, Y: Matrix, ridge: number): KrrSolution {
-  if (!K.isSquare() || K.rows !== Y.rows) throw new RangeError(`krrSolve: kernel matrix ${K.rows}x${K.cols} does not match targets ${Y.rows}x${Y.cols}`);
+  if (!K.isSquare() || K.rows !== Y.rows)
+    throw new RangeError(`krrSolve: kernel matrix ${K.rows}x${K.cols} does not match targets ${Y.rows}x${Y.cols}`);
   if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new RangeError(`krrSolve: ridge must be >= 0, got ${ridge}`);
   const n = K.rows;
   let meanDiag = 0;
   for (let i = 0; i < n; i++) meanDiag += K.data[i * n + i];
   meanDiag /= Math.max(n, 1);
-  for (const [jitter, method] of [[0, 'cholesky'], [1e-12, 'cholesky-jitter'], [1e-10, 'cholesky-jitter'], [1e-8, 'cholesky-jitter']] as const) {
+  for (const [jitter, method] of [
+    [0, 'cholesky'],
+    [1e-12, 'cholesky-jitter'],
+    [1e-10, 'cholesky-jitter'],
+    [1e-8, 'cholesky-jitter'],
+  ] as const) {
     const mu = ridge + jitter * meanDiag;
     const A = K.clone();
     for (let i = 0; i < n; i++) A.data[i * n + i] += mu;

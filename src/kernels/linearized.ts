@@ -48,7 +48,8 @@ export function collapsedGram(labels: ArrayLike<number>): Matrix {
 /** Run the recursion from the input Gram matrix G1 = X_1' X_1 (N x N) and report || . - y y' || per layer. */
 export function linearizedDeepRfm(G1: Matrix, labels: ArrayLike<number>, classes: number, opts: LinearizedOptions): LinearizedLayer[] {
   const N = G1.rows;
-  if (!G1.isSquare() || labels.length !== N) throw new RangeError(`linearizedDeepRfm: Gram ${G1.rows}x${G1.cols} does not match ${labels.length} labels`);
+  if (!G1.isSquare() || labels.length !== N)
+    throw new RangeError(`linearizedDeepRfm: Gram ${G1.rows}x${G1.cols} does not match ${labels.length} labels`);
   if (!(opts.lambdaK > 0) || !(opts.lambdaPhi > 0)) throw new RangeError('linearizedDeepRfm: lambdaK and lambdaPhi must be positive');
   const kappa = (opts.kappa ?? 'paper') === 'paper' ? linearizedKappa(opts.lambdaK, opts.lambdaPhi) : 1;
   if (!(kappa > 0)) throw new RangeError(`linearizedDeepRfm: kappa = 1 - 2 lambda_k (1 + 1/lambda_Phi) = ${kappa} must be positive`);
@@ -71,7 +72,11 @@ export function linearizedDeepRfm(G1: Matrix, labels: ArrayLike<number>, classes
 function errorOf(G: Matrix, yy: Matrix, layer: number): LinearizedLayer {
   const D = new Matrix(G.rows, G.cols);
   let f = 0;
-  for (let t = 0; t < D.data.length; t++) { const v = G.data[t] - yy.data[t]; D.data[t] = v; f += v * v; }
+  for (let t = 0; t < D.data.length; t++) {
+    const v = G.data[t] - yy.data[t];
+    D.data[t] = v;
+    f += v * v;
+  }
   let s = 0;
   for (const v of eigValuesSym(D)) s = Math.max(s, Math.abs(v)); // spectral norm of a symmetric matrix
   return { layer, gramError: s, gramErrorFrobenius: Math.sqrt(f) };

@@ -38,7 +38,11 @@ const EPS = Number.EPSILON;
 const LEAF = 25;
 
 /** B = U [diag(s) 0] W^T with U nr x nr, W mr x mr, s >= 0; stored transposed (row c of UT is column c of U). */
-interface Sub { s: Float64Array; UT: Float64Array; WT: Float64Array }
+interface Sub {
+  s: Float64Array;
+  UT: Float64Array;
+  WT: Float64Array;
+}
 
 /**
  * Bidiagonal SVD by divide and conquer, in place: d (length n) and e (length n-1) describe the upper bidiagonal
@@ -54,10 +58,12 @@ export function bidiagonalSvdDC(d: Float64Array, e: Float64Array, Ub: Float64Arr
   for (let i = 0; i < n; i++) bmax = Math.max(bmax, Math.abs(d[i]));
   for (let i = 0; i < n - 1; i++) bmax = Math.max(bmax, Math.abs(e[i]));
   if (bmax === 0 || !Number.isFinite(bmax)) return; // zero (nothing to do) or NaN / infinite (as the QR iteration)
-  const dd = new Float64Array(n), ee = new Float64Array(n); // ee[n-1] = 0: a square problem has no e beyond n-2
+  const dd = new Float64Array(n),
+    ee = new Float64Array(n); // ee[n-1] = 0: a square problem has no e beyond n-2
   for (let i = 0; i < n; i++) dd[i] = d[i] / bmax;
   for (let i = 0; i < n - 1; i++) ee[i] = e[i] / bmax;
-  const U = new Float64Array(n * n), V = new Float64Array(n * n);
+  const U = new Float64Array(n * n),
+    V = new Float64Array(n * n);
   // Independent blocks where the superdiagonal is (negligibly) zero.
   let start = 0;
   for (let i = 0; i < n; i++) {
@@ -75,16 +81,21 @@ export function bidiagonalSvdDC(d: Float64Array, e: Float64Array, Ub: Float64Arr
   applyFactor(Vb, V, n);
 }
 
-
 /** X := X F, with a shortcut when X is the identity (the documented use). */
 function applyFactor(X: Float64Array, F: Float64Array, n: number): void {
   let identity = true;
   for (let i = 0; i < n && identity; i++) {
     for (let j = 0; j < n; j++) {
-      if (X[i * n + j] !== (i === j ? 1 : 0)) { identity = false; break; }
+      if (X[i * n + j] !== (i === j ? 1 : 0)) {
+        identity = false;
+        break;
+      }
     }
   }
-  if (identity) { X.set(F); return; }
+  if (identity) {
+    X.set(F);
+    return;
+  }
   const C = gemm(new Matrix(n, n, X), new Matrix(n, n, F));
   X.set(C.data);
 }
@@ -92,7 +103,8 @@ function applyFactor(X: Float64Array, F: Float64Array, n: number): void {
 /** SVD of the nr x (nr + sq) block starting at row lo. */
 function solve(d: Float64Array, e: Float64Array, lo: number, nr: number, sq: number): Sub {
   if (nr <= LEAF) return leaf(d, e, lo, nr, sq);
-  const n1 = nr >> 1, n2 = nr - n1 - 1;
+  const n1 = nr >> 1,
+    n2 = nr - n1 - 1;
   const left = solve(d, e, lo, n1, 1);
   const right = solve(d, e, lo + n1 + 1, n2, sq);
   return merge(left, right, n1, n2, sq, d[lo + n1], e[lo + n1]);
@@ -110,18 +122,27 @@ function leaf(d: Float64Array, e: Float64Array, lo: number, nr: number, sq: numb
     let f = e[lo + nr - 1];
     for (let i = nr - 1; i >= 0 && f !== 0; i--) {
       const r = Math.hypot(dl[i], f);
-      const c = dl[i] / r, s = f / r;
+      const c = dl[i] / r,
+        s = f / r;
       dl[i] = r;
       for (let t = 0; t < mr; t++) {
-        const a = R[t * mr + i], b = R[t * mr + nr];
+        const a = R[t * mr + i],
+          b = R[t * mr + nr];
         R[t * mr + i] = c * a + s * b;
         R[t * mr + nr] = -s * a + c * b;
       }
-      if (i > 0) { f = -s * el[i - 1]; el[i - 1] = c * el[i - 1]; }
+      if (i > 0) {
+        f = -s * el[i - 1];
+        el[i - 1] = c * el[i - 1];
+      }
     }
   }
-  const Uq = new Float64Array(nr * nr), Vq = new Float64Array(nr * nr);
-  for (let i = 0; i < nr; i++) { Uq[i * nr + i] = 1; Vq[i * nr + i] = 1; }
+  const Uq = new Float64Array(nr * nr),
+    Vq = new Float64Array(nr * nr);
+  for (let i = 0; i < nr; i++) {
+    Uq[i * nr + i] = 1;
+    Vq[i * nr + i] = 1;
+  }
   if (nr > 1) bidiagonalQR(dl, el, Uq, Vq);
   for (let j = 0; j < nr; j++) {
     if (dl[j] < 0) {
@@ -130,7 +151,8 @@ function leaf(d: Float64Array, e: Float64Array, lo: number, nr: number, sq: numb
     }
   }
   // W = R diag(Vq, 1); both factors returned transposed.
-  const UT = new Float64Array(nr * nr), WT = new Float64Array(mr * mr);
+  const UT = new Float64Array(nr * nr),
+    WT = new Float64Array(mr * mr);
   for (let i = 0; i < nr; i++) for (let j = 0; j < nr; j++) UT[j * nr + i] = Uq[i * nr + j];
   if (sq === 0) {
     for (let i = 0; i < nr; i++) for (let j = 0; j < nr; j++) WT[j * nr + i] = Vq[i * nr + j];
@@ -149,38 +171,53 @@ function leaf(d: Float64Array, e: Float64Array, lo: number, nr: number, sq: numb
 
 /** Rotate rows a and b of the row-major array X (row length len): (x_a, x_b) := (c x_a + s x_b, -s x_a + c x_b). */
 function rotRows(X: Float64Array, len: number, a: number, b: number, c: number, s: number): void {
-  const oa = a * len, ob = b * len;
+  const oa = a * len,
+    ob = b * len;
   for (let t = 0; t < len; t++) {
-    const x = X[oa + t], y = X[ob + t];
+    const x = X[oa + t],
+      y = X[ob + t];
     X[oa + t] = c * x + s * y;
     X[ob + t] = -s * x + c * y;
   }
 }
 
 function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number, beta: number): Sub {
-  const N = n1 + 1 + n2, m1 = n1 + 1, m2 = n2 + sq, mr = N + sq;
+  const N = n1 + 1 + n2,
+    m1 = n1 + 1,
+    m2 = n2 + sq,
+    mr = N + sq;
   // Bases stored transposed: row c of UT (WT) is column c of the left (right) basis.
-  const UT = new Float64Array(N * N), WT = new Float64Array(mr * mr);
-  const P = new Float64Array(N), z = new Float64Array(N);
-  const uf = new Uint8Array(N), wf = new Uint8Array(mr); // support flags: 1 top, 2 bottom, 4 middle row
-  UT[n1] = 1; uf[0] = 4;
+  const UT = new Float64Array(N * N),
+    WT = new Float64Array(mr * mr);
+  const P = new Float64Array(N),
+    z = new Float64Array(N);
+  const uf = new Uint8Array(N),
+    wf = new Uint8Array(mr); // support flags: 1 top, 2 bottom, 4 middle row
+  UT[n1] = 1;
+  uf[0] = 4;
   for (let j = 0; j < n1; j++) {
     UT.set(L.UT.subarray(j * n1, j * n1 + n1), (1 + j) * N);
     WT.set(L.WT.subarray(j * m1, j * m1 + m1), (1 + j) * mr);
-    P[1 + j] = L.s[j]; z[1 + j] = alpha * L.WT[j * m1 + n1];
-    uf[1 + j] = 1; wf[1 + j] = 1;
+    P[1 + j] = L.s[j];
+    z[1 + j] = alpha * L.WT[j * m1 + n1];
+    uf[1 + j] = 1;
+    wf[1 + j] = 1;
   }
   for (let j = 0; j < n2; j++) {
     const c = n1 + 1 + j;
     UT.set(R.UT.subarray(j * n2, j * n2 + n2), c * N + m1);
     WT.set(R.WT.subarray(j * m2, j * m2 + m2), c * mr + m1);
-    P[c] = R.s[j]; z[c] = beta * R.WT[j * m2];
-    uf[c] = 2; wf[c] = 2;
+    P[c] = R.s[j];
+    z[c] = beta * R.WT[j * m2];
+    uf[c] = 2;
+    wf[c] = 2;
   }
   // Fold the null columns of W1 and W2 (only middle-row entries) into column 0 and B's new null column N.
-  const zA = alpha * L.WT[n1 * m1 + n1], zB = sq ? beta * R.WT[n2 * m2] : 0;
+  const zA = alpha * L.WT[n1 * m1 + n1],
+    zB = sq ? beta * R.WT[n2 * m2] : 0;
   const r0 = Math.hypot(zA, zB);
-  const c0 = r0 > 0 ? zA / r0 : 1, s0 = r0 > 0 ? zB / r0 : 0;
+  const c0 = r0 > 0 ? zA / r0 : 1,
+    s0 = r0 > 0 ? zB / r0 : 0;
   for (let r = 0; r < m1; r++) {
     const w = L.WT[n1 * m1 + r];
     WT[r] = c0 * w;
@@ -192,70 +229,107 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
       WT[m1 + r] = s0 * w;
       WT[N * mr + m1 + r] = c0 * w;
     }
-    wf[0] = 3; wf[N] = 3;
+    wf[0] = 3;
+    wf[N] = 3;
   } else {
     wf[0] = 1;
   }
   z[0] = r0;
 
   // Deflation.
-  let pmax = 0, zmax = 0;
-  for (let j = 0; j < N; j++) { pmax = Math.max(pmax, P[j]); zmax = Math.max(zmax, Math.abs(z[j])); }
+  let pmax = 0,
+    zmax = 0;
+  for (let j = 0; j < N; j++) {
+    pmax = Math.max(pmax, P[j]);
+    zmax = Math.max(zmax, Math.abs(z[j]));
+  }
   const scale = Math.max(pmax, zmax);
   const tol = 8 * EPS * scale;
   if (Math.abs(z[0]) <= tol) z[0] = tol;
   const order = Array.from({ length: N - 1 }, (_, i) => i + 1).sort((a, b) => P[a] - P[b]);
   const kept: number[] = [0];
-  const defl: number[] = [], deflVal: number[] = [];
+  const defl: number[] = [],
+    deflVal: number[] = [];
   for (const j of order) {
-    if (Math.abs(z[j]) <= tol) { defl.push(j); deflVal.push(P[j]); continue; }
+    if (Math.abs(z[j]) <= tol) {
+      defl.push(j);
+      deflVal.push(P[j]);
+      continue;
+    }
     if (P[j] <= tol) {
       // Pole at (numerically) zero: rotate its right vector into column 0 (M's column j is z_j e_0 + P_j e_j).
-      const r = Math.hypot(z[0], z[j]), c = z[0] / r, s = z[j] / r;
+      const r = Math.hypot(z[0], z[j]),
+        c = z[0] / r,
+        s = z[j] / r;
       rotRows(WT, mr, 0, j, c, s);
-      wf[0] |= wf[j]; wf[j] = wf[0];
-      z[0] = r; z[j] = 0;
-      defl.push(j); deflVal.push(c * P[j]);
+      wf[0] |= wf[j];
+      wf[j] = wf[0];
+      z[0] = r;
+      z[j] = 0;
+      defl.push(j);
+      deflVal.push(c * P[j]);
       continue;
     }
     const q = kept[kept.length - 1];
     if (q !== 0 && P[j] - P[q] <= tol) {
       // Close poles: a rotation on both sides zeroes z_q (off-diagonal error (P_j - P_q) c s <= tol).
-      const r = Math.hypot(z[q], z[j]), c = z[j] / r, s = z[q] / r;
+      const r = Math.hypot(z[q], z[j]),
+        c = z[j] / r,
+        s = z[q] / r;
       // (x_q, x_j) := (c x_q - s x_j, s x_q + c x_j)
       rotRows(UT, N, q, j, c, -s);
       rotRows(WT, mr, q, j, c, -s);
-      uf[q] |= uf[j]; uf[j] = uf[q]; wf[q] |= wf[j]; wf[j] = wf[q];
-      z[j] = r; z[q] = 0;
+      uf[q] |= uf[j];
+      uf[j] = uf[q];
+      wf[q] |= wf[j];
+      wf[j] = wf[q];
+      z[j] = r;
+      z[q] = 0;
       kept.pop();
-      defl.push(q); deflVal.push(P[q]);
+      defl.push(q);
+      deflVal.push(P[q]);
     }
     kept.push(j);
   }
   const K = kept.length;
-  const Pk = new Float64Array(K), zk = new Float64Array(K);
+  const Pk = new Float64Array(K),
+    zk = new Float64Array(K);
   // The secular equation is solved scaled to max(P, |z|) = 1 (squares of tiny blocks would underflow).
   const inv = scale > 0 ? 1 / scale : 1;
-  for (let t = 0; t < K; t++) { Pk[t] = P[kept[t]] * inv; zk[t] = z[kept[t]] * inv; }
+  for (let t = 0; t < K; t++) {
+    Pk[t] = P[kept[t]] * inv;
+    zk[t] = z[kept[t]] * inv;
+  }
 
   // Secular equation, Löwner z, singular vectors of the deflated arrow.
-  const sig = new Float64Array(K), piv = new Int32Array(K), tau = new Float64Array(K);
+  const sig = new Float64Array(K),
+    piv = new Int32Array(K),
+    tau = new Float64Array(K);
   secularRootsSquared(Pk, zk, sig, piv, tau);
   const zh = lownerZSquared(Pk, zk, sig, piv, tau);
-  const UM = new Float64Array(K * K), VM = new Float64Array(K * K); // row i = singular vector i of the arrow
+  const UM = new Float64Array(K * K),
+    VM = new Float64Array(K * K); // row i = singular vector i of the arrow
   const vcol = new Float64Array(K);
-  if (K === 1) { UM[0] = zk[0] < 0 ? -1 : 1; VM[0] = 1; } // M = [z_0] (z_0 = 0 when the block is zero)
+  if (K === 1) {
+    UM[0] = zk[0] < 0 ? -1 : 1;
+    VM[0] = 1;
+  } // M = [z_0] (z_0 = 0 when the block is zero)
   for (let i = 0; i < K && K > 1; i++) {
-    const pp = Pk[piv[i]], ti = tau[i], si = sig[i];
-    let nv = 0, nu = 1;
+    const pp = Pk[piv[i]],
+      ti = tau[i],
+      si = sig[i];
+    let nv = 0,
+      nu = 1;
     for (let j = 0; j < K; j++) {
-      const diff = (pp - Pk[j]) + ti; // sigma_i - P_j
+      const diff = pp - Pk[j] + ti; // sigma_i - P_j
       const v = zh[j] / (-diff * (Pk[j] + si));
       vcol[j] = v;
       nv += v * v;
-      if (j > 0) nu += (Pk[j] * v) * (Pk[j] * v);
+      if (j > 0) nu += Pk[j] * v * (Pk[j] * v);
     }
-    const iv = 1 / Math.sqrt(nv), iu = 1 / Math.sqrt(nu), o = i * K;
+    const iv = 1 / Math.sqrt(nv),
+      iu = 1 / Math.sqrt(nu),
+      o = i * K;
     UM[o] = -iu;
     VM[o] = vcol[0] * iv;
     for (let j = 1; j < K; j++) {
@@ -266,7 +340,8 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
 
   // New factors: kept columns = basis * (U_M | V_M) by blocks of rows; deflated columns copied.
   const s = new Float64Array(N);
-  const Unew = new Float64Array(N * N), Wnew = new Float64Array(mr * mr);
+  const Unew = new Float64Array(N * N),
+    Wnew = new Float64Array(mr * mr);
   for (let i = 0; i < K; i++) s[i] = sig[i] * scale;
   for (let t = 0; t < defl.length; t++) s[K + t] = deflVal[t];
   updateRows(Unew, N, UT, N, kept, uf, UM, K, 0, n1, 1);
@@ -275,7 +350,8 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
   updateRows(Wnew, mr, WT, mr, kept, wf, VM, K, 0, m1, 1);
   updateRows(Wnew, mr, WT, mr, kept, wf, VM, K, m1, m2, 2);
   for (let t = 0; t < defl.length; t++) {
-    const c = K + t, jr = defl[t];
+    const c = K + t,
+      jr = defl[t];
     Unew.set(UT.subarray(jr * N, jr * N + N), c * N);
     Wnew.set(WT.subarray(jr * mr, jr * mr + mr), c * mr);
   }
@@ -292,17 +368,32 @@ function secularRootsSquared(P: Float64Array, z: Float64Array, sig: Float64Array
   const K = P.length;
   const z2 = new Float64Array(K);
   let zn2 = 0;
-  for (let j = 0; j < K; j++) { z2[j] = z[j] * z[j]; zn2 += z2[j]; }
-  if (K === 1) { sig[0] = Math.abs(z[0]); piv[0] = 0; tau[0] = sig[0]; return; }
+  for (let j = 0; j < K; j++) {
+    z2[j] = z[j] * z[j];
+    zn2 += z2[j];
+  }
+  if (K === 1) {
+    sig[0] = Math.abs(z[0]);
+    piv[0] = 0;
+    tau[0] = sig[0];
+    return;
+  }
   const mu = new Float64Array(K);
-  secularRoots(z2, zn2, (p, out) => {
-    const pp = P[p];
-    for (let j = 0; j < K; j++) out[j] = (P[j] - pp) * (P[j] + pp);
-  }, piv, mu);
+  secularRoots(
+    z2,
+    zn2,
+    (p, out) => {
+      const pp = P[p];
+      for (let j = 0; j < K; j++) out[j] = (P[j] - pp) * (P[j] + pp);
+    },
+    piv,
+    mu,
+  );
   for (let i = 0; i < K; i++) {
     const pp = P[piv[i]];
     const t = mu[i] / (pp + Math.sqrt(pp * pp + mu[i])); // sigma - P_p = mu / (sigma + P_p)
-    tau[i] = t; sig[i] = pp + t;
+    tau[i] = t;
+    sig[i] = pp + t;
   }
 }
 
@@ -310,7 +401,7 @@ function secularRootsSquared(P: Float64Array, z: Float64Array, sig: Float64Array
 function lownerZSquared(P: Float64Array, z: Float64Array, sig: Float64Array, piv: Int32Array, tau: Float64Array): Float64Array {
   return lownerZ(
     z,
-    (i, j) => ((P[piv[i]] - P[j]) + tau[i]) * (sig[i] + P[j]),
+    (i, j) => (P[piv[i]] - P[j] + tau[i]) * (sig[i] + P[j]),
     (i, j) => (P[i] - P[j]) * (P[i] + P[j]),
   );
 }

@@ -10,15 +10,27 @@ import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
 import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
 
 /** A = V diag(values) V^T for symmetric A; values descending, eigenvectors are the columns of `vectors`. */
-export interface EigSym { values: Float64Array; vectors: Matrix }
+export interface EigSym {
+  values: Float64Array;
+  vectors: Matrix;
+}
 
-interface Tridiagonal { d: Float64Array; e: Float64Array; Q?: Matrix }
+interface Tridiagonal {
+  d: Float64Array;
+  e: Float64Array;
+  Q?: Matrix;
+}
 
 /** Panel width of the blocked reduction; narrower trailing parts are finished unblocked. */
 const TRD_NB = 32;
 const TRD_MIN = 96;
 
-interface TridiagonalReflectors { d: Float64Array; e: Float64Array; vs: Float64Array[]; betas: Float64Array }
+interface TridiagonalReflectors {
+  d: Float64Array;
+  e: Float64Array;
+  vs: Float64Array[];
+  betas: Float64Array;
+}
 
 /**
  * Unblocked steps k = k0..n-3 on the symmetric a (n x n, row-major, a[k0:, k0:] current), in place; then the
@@ -28,10 +40,13 @@ function tridiagonalizeUnblocked(a: Float64Array, n: number, k0: number, f: Trid
   const { d, e, vs, betas } = f;
   const p = new Float64Array(n);
   for (let k = k0; k < n - 2; k++) {
-    const L = n - k - 1, c0 = k + 1;
+    const L = n - k - 1,
+      c0 = k + 1;
     const v = a.slice(k * n + c0, k * n + n); // x = A[k+1:, k] = A[k, k+1:]
     const [beta, alpha] = householder(v);
-    e[k] = alpha; betas[k] = beta; vs[k] = v;
+    e[k] = alpha;
+    betas[k] = beta;
+    vs[k] = v;
     if (beta === 0) continue;
     // p = beta A22 v; w = p - (beta/2)(p.v) v; A22 -= v w^T + w v^T
     let pv = 0;
@@ -47,7 +62,8 @@ function tridiagonalizeUnblocked(a: Float64Array, n: number, k0: number, f: Trid
     for (let i = 0; i < L; i++) p[i] -= h * v[i];
     for (let i = 0; i < L; i++) {
       const oi = (c0 + i) * n + c0;
-      const vi = v[i], wi = p[i];
+      const vi = v[i],
+        wi = p[i];
       for (let j = 0; j < L; j++) a[oi + j] -= vi * p[j] + wi * v[j];
     }
   }
@@ -65,16 +81,22 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
   // V and W as rows (nb x n each, zeros outside their support), resident with `a` when the fast path is on.
   const ws = workspace(2 * nb * n);
   try {
-    const Vt = ws.subarray(0, nb * n), Wt = ws.subarray(nb * n);
+    const Vt = ws.subarray(0, nb * n),
+      Wt = ws.subarray(nb * n);
     for (let i = 0; i < nb; i++) tridiagonalizeStep(a, n, p0 + i, i, Vt, Wt, f);
     // A[q:, q:] -= V W^T + W V^T = [V W] [W V]^T, one GEMM.
-    const q = p0 + nb, nt = n - q;
+    const q = p0 + nb,
+      nt = n - q;
     if (nt <= 0) return;
-    const VWt = new Matrix(2 * nb, nt), WVt = new Matrix(2 * nb, nt);
+    const VWt = new Matrix(2 * nb, nt),
+      WVt = new Matrix(2 * nb, nt);
     for (let j = 0; j < nb; j++) {
-      const vq = Vt.subarray(j * n + q, (j + 1) * n), wq = Wt.subarray(j * n + q, (j + 1) * n);
-      VWt.data.set(vq, j * nt); VWt.data.set(wq, (nb + j) * nt);
-      WVt.data.set(wq, j * nt); WVt.data.set(vq, (nb + j) * nt);
+      const vq = Vt.subarray(j * n + q, (j + 1) * n),
+        wq = Wt.subarray(j * n + q, (j + 1) * n);
+      VWt.data.set(vq, j * nt);
+      VWt.data.set(wq, (nb + j) * nt);
+      WVt.data.set(wq, j * nt);
+      WVt.data.set(vq, (nb + j) * nt);
     }
     // The trailing block as a resident workspace, so the GEMM reads and writes it in place.
     const c = workspace(nt * nt);
@@ -96,7 +118,8 @@ function tridiagonalizePanel(a: Float64Array, n: number, p0: number, nb: number,
  * v of its row k, then w = beta (A - V W^T - W V^T) v - (beta^2/2)(v^T p) v, by matrix-vector products (level2.ts).
  */
 function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64Array, Wt: Float64Array, f: TridiagonalReflectors): void {
-  const c0 = k + 1, L = n - c0;
+  const c0 = k + 1,
+    L = n - c0;
   let dk = a[k * n + k];
   for (let j = 0; j < i; j++) dk -= 2 * Vt[j * n + k] * Wt[j * n + k];
   f.d[k] = dk;
@@ -106,7 +129,9 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
   gemvT(Wt, c0, n, i, L, negColumn(Vt, n, k, i, coef), v);
   gemvT(Vt, c0, n, i, L, negColumn(Wt, n, k, i, coef), v);
   const [beta, alpha] = householder(v);
-  f.e[k] = alpha; f.betas[k] = beta; f.vs[k] = v;
+  f.e[k] = alpha;
+  f.betas[k] = beta;
+  f.vs[k] = v;
   Vt.set(v, i * n + c0);
   if (beta === 0) return;
   // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v
@@ -116,7 +141,10 @@ function tridiagonalizeStep(a: Float64Array, n: number, k: number, i: number, Vt
   gemvLowRankSub(Wt, c0, n, Vt, c0, n, i, L, L, v, w); // - W V^T v
   // w = p - (beta/2)(p . v) v
   let pv = 0;
-  for (let c = 0; c < L; c++) { w[c] *= beta; pv += w[c] * v[c]; }
+  for (let c = 0; c < L; c++) {
+    w[c] *= beta;
+    pv += w[c] * v[c];
+  }
   const h = 0.5 * beta * pv;
   for (let c = 0; c < L; c++) w[c] -= h * v[c];
   Wt.set(w, i * n + c0);
@@ -133,11 +161,17 @@ function reduceToTridiagonal(A: Matrix): TridiagonalReflectors {
   const a = workspace(n * n);
   a.set(A.data);
   const f: TridiagonalReflectors = {
-    d: new Float64Array(n), e: new Float64Array(Math.max(n - 1, 0)), vs: new Array<Float64Array>(Math.max(n - 2, 0)), betas: new Float64Array(n),
+    d: new Float64Array(n),
+    e: new Float64Array(Math.max(n - 1, 0)),
+    vs: new Array<Float64Array>(Math.max(n - 2, 0)),
+    betas: new Float64Array(n),
   };
   try {
     let p0 = 0;
-    for (; n - p0 > TRD_MIN; p0 += TRD_NB) { checkStop(); tridiagonalizePanel(a, n, p0, TRD_NB, f); } // a stop request is seen between panels
+    for (; n - p0 > TRD_MIN; p0 += TRD_NB) {
+      checkStop();
+      tridiagonalizePanel(a, n, p0, TRD_NB, f);
+    } // a stop request is seen between panels
     tridiagonalizeUnblocked(a, n, p0, f);
   } finally {
     releaseWorkspace(a);
@@ -167,7 +201,8 @@ const BACK_BLOCK = 64;
  * in compact WY form applied last to first, each as three GEMMs on rows k0+1.. of Z (LAPACK dormtr's scheme).
  */
 function backTransform(f: TridiagonalReflectors, Z: Matrix): void {
-  const n = Z.rows, count = n - 2;
+  const n = Z.rows,
+    count = n - 2;
   const k0s: number[] = [];
   for (let k0 = 0; k0 < count; k0 += BACK_BLOCK) k0s.push(k0);
   for (let b = k0s.length - 1; b >= 0; b--) {
@@ -201,7 +236,8 @@ export function eigSym(A: Matrix): EigSym {
   const order = descendingOrder(d);
   const values = new Float64Array(n);
   const vectors = new Matrix(n, n);
-  const q = Q!.data, v = vectors.data;
+  const q = Q!.data,
+    v = vectors.data;
   for (let j = 0; j < n; j++) values[j] = d[order[j]];
   for (let i = 0; i < n; i++) {
     const o = i * n;
@@ -221,7 +257,8 @@ function eigSymDC(f: TridiagonalReflectors): EigSym {
   const values = new Float64Array(n);
   // Z: column j = eigenvector of values[j] in the tridiagonal's coordinates; resident in wasm memory when the
   // fast path is on, so the back-transformation's GEMMs update it in place.
-  const z = workspace(n * n), ZT = new Float64Array(n * n);
+  const z = workspace(n * n),
+    ZT = new Float64Array(n * n);
   try {
     for (let j = 0; j < n; j++) {
       values[j] = lam[order[j]];

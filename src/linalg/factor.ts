@@ -34,7 +34,9 @@ export function cholesky(A: Matrix): Matrix {
   const L = new Matrix(n, n);
   for (let i = 0; i < n; i++) L.data.set(A.data.subarray(i * n, i * n + i + 1), i * n);
   // The first split has the largest panel (n1 x n2), TRSM block (<= n1^2 / 4) and update block (<= n2^2 / 4, or a leaf).
-  const n1 = n >> 1, n2 = n - n1, leaf = Math.min(n2, SYRK_BASE);
+  const n1 = n >> 1,
+    n2 = n - n1,
+    leaf = Math.min(n2, SYRK_BASE);
   const size = Math.max(n1 * n2, leaf * leaf);
   factorInPlace({ w: L.data, n, scratch: [new Float64Array(size), new Float64Array(size)] }, 0, n);
   return L;
@@ -58,7 +60,8 @@ function factorInPlace(work: CholeskyWork, o: number, m: number): void {
     factorUnblocked(work, o, m);
     return;
   }
-  const n1 = m >> 1, n2 = m - n1;
+  const n1 = m >> 1,
+    n2 = m - n1;
   factorInPlace(work, o, n1);
   const [a, b] = work.scratch;
   const L21 = solvePanel(work, o, n1, n2, a, b); // L21 lands in b
@@ -122,9 +125,7 @@ function subtractGramLower(work: CholeskyWork, c: number, P: Matrix, scratch: Fl
  * W[c+i0 : c+i0+mi, c+j0 : c+j0+mj] -= P[i0 : i0+mi] P[j0 : j0+mj]^T as one GEMM on a contiguous copy of
  * the W block (in `scratch`); on a diagonal block (i0 = j0) only the lower triangle is written back.
  */
-function subtractProductBlock(
-  work: CholeskyWork, c: number, P: Matrix, scratch: Float64Array, i0: number, mi: number, j0: number, mj: number,
-): void {
+function subtractProductBlock(work: CholeskyWork, c: number, P: Matrix, scratch: Float64Array, i0: number, mi: number, j0: number, mj: number): void {
   const { w, n } = work;
   const k = P.cols;
   const at = (c + i0) * n + c + j0;
@@ -136,7 +137,6 @@ function subtractProductBlock(
   const diagonal = i0 === j0;
   for (let i = 0; i < mi; i++) w.set(C.data.subarray(i * mj, i * mj + (diagonal ? i + 1 : mj)), at + i * n);
 }
-
 
 /** Solve (L L^T) X = B given the Cholesky factor L: L Y = B, then L^T X = Y, in place on one copy of B. */
 export function choleskySolve(L: Matrix, B: Matrix): Matrix {
@@ -165,10 +165,14 @@ export function luFactor(A: Matrix): { LU: Matrix; perm: Int32Array } {
   const tmp = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if ((k & 63) === 0) checkStop();
-    let p = k, mx = Math.abs(a[k * n + k]);
+    let p = k,
+      mx = Math.abs(a[k * n + k]);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(a[i * n + k]);
-      if (v > mx) { mx = v; p = i; }
+      if (v > mx) {
+        mx = v;
+        p = i;
+      }
     }
     if (!(mx > 0) || !Number.isFinite(mx)) {
       throw new SingularMatrixError(`solve: matrix is singular (no nonzero pivot in column ${k})`);
@@ -177,7 +181,9 @@ export function luFactor(A: Matrix): { LU: Matrix; perm: Int32Array } {
       tmp.set(a.subarray(k * n, k * n + n));
       a.copyWithin(k * n, p * n, p * n + n);
       a.set(tmp, p * n);
-      const t = perm[k]; perm[k] = perm[p]; perm[p] = t;
+      const t = perm[k];
+      perm[k] = perm[p];
+      perm[p] = t;
     }
     const ok = k * n;
     const inv = 1 / a[ok + k];
@@ -216,14 +222,16 @@ export function inverse(A: Matrix): Matrix {
 }
 /** Moore-Penrose pseudo-inverse V S^+ U^T; default cut-off rcond = max(m, n) * eps relative to s_max (numpy). */
 export function pinv(A: Matrix, rcond?: number): Matrix {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   if (m === 0 || n === 0) return new Matrix(n, m);
   const { U, S, V } = svd(A);
   const cutoff = (rcond ?? Math.max(m, n) * Number.EPSILON) * S[0];
   let r = 0;
   while (r < S.length && S[r] > cutoff) r++;
   // V_r diag(1/s) (n x r) times U_r^T
-  const W = new Matrix(n, r), Ur = new Matrix(m, r);
+  const W = new Matrix(n, r),
+    Ur = new Matrix(m, r);
   const rc = S.length;
   for (let i = 0; i < n; i++) for (let j = 0; j < r; j++) W.data[i * r + j] = V.data[i * rc + j] / S[j];
   for (let i = 0; i < m; i++) for (let j = 0; j < r; j++) Ur.data[i * r + j] = U.data[i * rc + j];
@@ -243,12 +251,16 @@ function spectralFunction(A: Matrix, f: (lambda: number) => number): Matrix {
   const n = A.rows;
   const { values, vectors } = eigSym(A);
   const keep: number[] = [];
-  for (let j = 0; j < n; j++) { const v = f(values[j]); if (v > 0) keep.push(j); }
+  for (let j = 0; j < n; j++) {
+    const v = f(values[j]);
+    if (v > 0) keep.push(j);
+  }
   const r = keep.length;
   const W = new Matrix(n, r);
   const root = keep.map((j) => Math.sqrt(f(values[j])));
   for (let i = 0; i < n; i++) {
-    const oi = i * n, ow = i * r;
+    const oi = i * n,
+      ow = i * r;
     for (let c = 0; c < r; c++) W.data[ow + c] = vectors.data[oi + keep[c]] * root[c];
   }
   return matmulNT(W, W);
@@ -271,7 +283,8 @@ export function invSqrtPSD(A: Matrix, eps?: number): Matrix {
   const W = new Matrix(n, r);
   const root = keep.map((j) => Math.pow(values[j], -0.25));
   for (let i = 0; i < n; i++) {
-    const oi = i * n, ow = i * r;
+    const oi = i * n,
+      ow = i * r;
     for (let c = 0; c < r; c++) W.data[ow + c] = vectors.data[oi + keep[c]] * root[c];
   }
   return matmulNT(W, W);
@@ -283,7 +296,8 @@ export function invSqrtPSD(A: Matrix, eps?: number): Matrix {
 export function woodburyInverse(Ainv: Matrix, U: Matrix, C: Matrix, V: Matrix): Matrix {
   assertSquare(Ainv, 'woodburyInverse');
   assertSquare(C, 'woodburyInverse (C)');
-  const n = Ainv.rows, k = C.rows;
+  const n = Ainv.rows,
+    k = C.rows;
   if (U.rows !== n || U.cols !== k || V.rows !== k || V.cols !== n) {
     throw new RangeError(`woodburyInverse: need U ${n}x${k} and V ${k}x${n}, got U ${U.rows}x${U.cols} and V ${V.rows}x${V.cols}`);
   }

@@ -3,10 +3,7 @@
 // goes through it; the blocked TypeScript kernel (gemm.ts) remains the fallback whenever the
 // WebAssembly path is unavailable (no SIMD, kernels not built, NRC_WASM=0) and serves tiny
 // products, where copying into wasm memory costs more than it saves.
-import {
-  setGemmKernel, setGemmF32Kernel, gemmTypeScript, gemmF32Reference, scaleInPlace,
-  type GemmKernel, type GemmF32Kernel,
-} from './gemm.ts';
+import { setGemmKernel, setGemmF32Kernel, gemmTypeScript, gemmF32Reference, scaleInPlace, type GemmKernel, type GemmF32Kernel } from './gemm.ts';
 import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming } from './wasm/engine.ts';
 import { getThreads, setThreads } from './threads.ts';
 import { setLevel2Backend, type Level2Backend } from './level2.ts';

@@ -13,9 +13,16 @@ export interface GemmOptions {
 
 /** A kernel computes C = alpha op(A) op(B) + beta C in place on row-major buffers. */
 export type GemmKernel = (
-  m: number, n: number, k: number, alpha: number,
-  a: Float64Array, transA: boolean, b: Float64Array, transB: boolean,
-  beta: number, c: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  transA: boolean,
+  b: Float64Array,
+  transB: boolean,
+  beta: number,
+  c: Float64Array,
 ) => void;
 
 let activeKernel: GemmKernel | undefined;
@@ -82,9 +89,16 @@ export function matmulNT(A: Matrix, B: Matrix): Matrix {
 
 /** float32 kernel: same contract as GemmKernel on Float32Array buffers. */
 export type GemmF32Kernel = (
-  m: number, n: number, k: number, alpha: number,
-  a: Float32Array, transA: boolean, b: Float32Array, transB: boolean,
-  beta: number, c: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  transA: boolean,
+  b: Float32Array,
+  transB: boolean,
+  beta: number,
+  c: Float32Array,
 ) => void;
 
 let activeF32Kernel: GemmF32Kernel | undefined;
@@ -105,9 +119,16 @@ export function gemmKernelInfo(): { f64: string; f32: string } {
  * float32. beta = 0 never reads C. Used by `--dtype f32` training.
  */
 export function gemmF32(
-  m: number, n: number, k: number, alpha: number,
-  a: Float32Array, transA: boolean, b: Float32Array, transB: boolean,
-  beta: number, c: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  transA: boolean,
+  b: Float32Array,
+  transB: boolean,
+  beta: number,
+  c: Float32Array,
 ): void {
   if (a.length < m * k || b.length < k * n || c.length < m * n) {
     throw new RangeError(`gemmF32: buffers too short for ${m}x${k} times ${k}x${n}`);
@@ -167,7 +188,10 @@ function packBts(b: Float64Array, ldb: number, transB: boolean, p0: number, kc: 
       let s = p0 * ldb + j;
       if (w === TS_NR) {
         for (let p = 0; p < kc; p++, s += ldb, d += 4) {
-          dst[d] = b[s]; dst[d + 1] = b[s + 1]; dst[d + 2] = b[s + 2]; dst[d + 3] = b[s + 3];
+          dst[d] = b[s];
+          dst[d + 1] = b[s + 1];
+          dst[d + 2] = b[s + 2];
+          dst[d + 3] = b[s + 3];
         }
       } else {
         for (let p = 0; p < kc; p++, s += ldb, d += 4) {
@@ -177,9 +201,14 @@ function packBts(b: Float64Array, ldb: number, transB: boolean, p0: number, kc: 
     } else {
       const s0 = j * ldb + p0;
       if (w === TS_NR) {
-        const s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+        const s1 = s0 + ldb,
+          s2 = s1 + ldb,
+          s3 = s2 + ldb;
         for (let p = 0; p < kc; p++, d += 4) {
-          dst[d] = b[s0 + p]; dst[d + 1] = b[s1 + p]; dst[d + 2] = b[s2 + p]; dst[d + 3] = b[s3 + p];
+          dst[d] = b[s0 + p];
+          dst[d + 1] = b[s1 + p];
+          dst[d + 2] = b[s2 + p];
+          dst[d + 3] = b[s3 + p];
         }
       } else {
         for (let p = 0; p < kc; p++, d += 4) {
@@ -198,9 +227,14 @@ function packAts(a: Float64Array, lda: number, transA: boolean, i0: number, mc: 
     if (!transA) {
       const s0 = i * lda + p0;
       if (h === TS_MR) {
-        const s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+        const s1 = s0 + lda,
+          s2 = s1 + lda,
+          s3 = s2 + lda;
         for (let p = 0; p < kc; p++, d += 4) {
-          dst[d] = a[s0 + p]; dst[d + 1] = a[s1 + p]; dst[d + 2] = a[s2 + p]; dst[d + 3] = a[s3 + p];
+          dst[d] = a[s0 + p];
+          dst[d + 1] = a[s1 + p];
+          dst[d + 2] = a[s2 + p];
+          dst[d + 3] = a[s3 + p];
         }
       } else {
         for (let p = 0; p < kc; p++, d += 4) {
@@ -211,7 +245,10 @@ function packAts(a: Float64Array, lda: number, transA: boolean, i0: number, mc: 
       let s = p0 * lda + i;
       if (h === TS_MR) {
         for (let p = 0; p < kc; p++, s += lda, d += 4) {
-          dst[d] = a[s]; dst[d + 1] = a[s + 1]; dst[d + 2] = a[s + 2]; dst[d + 3] = a[s + 3];
+          dst[d] = a[s];
+          dst[d + 1] = a[s + 1];
+          dst[d + 2] = a[s + 2];
+          dst[d + 3] = a[s + 3];
         }
       } else {
         for (let p = 0; p < kc; p++, s += lda, d += 4) {
@@ -222,21 +259,73 @@ function packAts(a: Float64Array, lda: number, transA: boolean, i0: number, mc: 
   }
 }
 
-function storeTile(c: Float64Array, off: number, ldc: number, h: number, w: number, alpha: number, beta: number,
-  x00: number, x01: number, x02: number, x03: number, x10: number, x11: number, x12: number, x13: number,
-  x20: number, x21: number, x22: number, x23: number, x30: number, x31: number, x32: number, x33: number): void {
+function storeTile(
+  c: Float64Array,
+  off: number,
+  ldc: number,
+  h: number,
+  w: number,
+  alpha: number,
+  beta: number,
+  x00: number,
+  x01: number,
+  x02: number,
+  x03: number,
+  x10: number,
+  x11: number,
+  x12: number,
+  x13: number,
+  x20: number,
+  x21: number,
+  x22: number,
+  x23: number,
+  x30: number,
+  x31: number,
+  x32: number,
+  x33: number,
+): void {
   if (h === 4 && w === 4) {
     let o = off;
     if (beta === 0) {
-      c[o] = alpha * x00; c[o + 1] = alpha * x01; c[o + 2] = alpha * x02; c[o + 3] = alpha * x03; o += ldc;
-      c[o] = alpha * x10; c[o + 1] = alpha * x11; c[o + 2] = alpha * x12; c[o + 3] = alpha * x13; o += ldc;
-      c[o] = alpha * x20; c[o + 1] = alpha * x21; c[o + 2] = alpha * x22; c[o + 3] = alpha * x23; o += ldc;
-      c[o] = alpha * x30; c[o + 1] = alpha * x31; c[o + 2] = alpha * x32; c[o + 3] = alpha * x33;
+      c[o] = alpha * x00;
+      c[o + 1] = alpha * x01;
+      c[o + 2] = alpha * x02;
+      c[o + 3] = alpha * x03;
+      o += ldc;
+      c[o] = alpha * x10;
+      c[o + 1] = alpha * x11;
+      c[o + 2] = alpha * x12;
+      c[o + 3] = alpha * x13;
+      o += ldc;
+      c[o] = alpha * x20;
+      c[o + 1] = alpha * x21;
+      c[o + 2] = alpha * x22;
+      c[o + 3] = alpha * x23;
+      o += ldc;
+      c[o] = alpha * x30;
+      c[o + 1] = alpha * x31;
+      c[o + 2] = alpha * x32;
+      c[o + 3] = alpha * x33;
     } else {
-      c[o] = alpha * x00 + beta * c[o]; c[o + 1] = alpha * x01 + beta * c[o + 1]; c[o + 2] = alpha * x02 + beta * c[o + 2]; c[o + 3] = alpha * x03 + beta * c[o + 3]; o += ldc;
-      c[o] = alpha * x10 + beta * c[o]; c[o + 1] = alpha * x11 + beta * c[o + 1]; c[o + 2] = alpha * x12 + beta * c[o + 2]; c[o + 3] = alpha * x13 + beta * c[o + 3]; o += ldc;
-      c[o] = alpha * x20 + beta * c[o]; c[o + 1] = alpha * x21 + beta * c[o + 1]; c[o + 2] = alpha * x22 + beta * c[o + 2]; c[o + 3] = alpha * x23 + beta * c[o + 3]; o += ldc;
-      c[o] = alpha * x30 + beta * c[o]; c[o + 1] = alpha * x31 + beta * c[o + 1]; c[o + 2] = alpha * x32 + beta * c[o + 2]; c[o + 3] = alpha * x33 + beta * c[o + 3];
+      c[o] = alpha * x00 + beta * c[o];
+      c[o + 1] = alpha * x01 + beta * c[o + 1];
+      c[o + 2] = alpha * x02 + beta * c[o + 2];
+      c[o + 3] = alpha * x03 + beta * c[o + 3];
+      o += ldc;
+      c[o] = alpha * x10 + beta * c[o];
+      c[o + 1] = alpha * x11 + beta * c[o + 1];
+      c[o + 2] = alpha * x12 + beta * c[o + 2];
+      c[o + 3] = alpha * x13 + beta * c[o + 3];
+      o += ldc;
+      c[o] = alpha * x20 + beta * c[o];
+      c[o + 1] = alpha * x21 + beta * c[o + 1];
+      c[o + 2] = alpha * x22 + beta * c[o + 2];
+      c[o + 3] = alpha * x23 + beta * c[o + 3];
+      o += ldc;
+      c[o] = alpha * x30 + beta * c[o];
+      c[o + 1] = alpha * x31 + beta * c[o + 1];
+      c[o + 2] = alpha * x32 + beta * c[o + 2];
+      c[o + 3] = alpha * x33 + beta * c[o + 3];
     }
     return;
   }
@@ -250,17 +339,61 @@ function storeTile(c: Float64Array, off: number, ldc: number, h: number, w: numb
   }
 }
 
-function microTS(kc: number, ap: Float64Array, ai: number, bp: Float64Array, bi: number,
-  c: Float64Array, off: number, ldc: number, alpha: number, beta: number, h: number, w: number): void {
-  let x00 = 0, x01 = 0, x02 = 0, x03 = 0, x10 = 0, x11 = 0, x12 = 0, x13 = 0;
-  let x20 = 0, x21 = 0, x22 = 0, x23 = 0, x30 = 0, x31 = 0, x32 = 0, x33 = 0;
+function microTS(
+  kc: number,
+  ap: Float64Array,
+  ai: number,
+  bp: Float64Array,
+  bi: number,
+  c: Float64Array,
+  off: number,
+  ldc: number,
+  alpha: number,
+  beta: number,
+  h: number,
+  w: number,
+): void {
+  let x00 = 0,
+    x01 = 0,
+    x02 = 0,
+    x03 = 0,
+    x10 = 0,
+    x11 = 0,
+    x12 = 0,
+    x13 = 0;
+  let x20 = 0,
+    x21 = 0,
+    x22 = 0,
+    x23 = 0,
+    x30 = 0,
+    x31 = 0,
+    x32 = 0,
+    x33 = 0;
   for (let p = 0; p < kc; p++, ai += 4, bi += 4) {
-    const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
-    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-    x00 += a0 * b0; x01 += a0 * b1; x02 += a0 * b2; x03 += a0 * b3;
-    x10 += a1 * b0; x11 += a1 * b1; x12 += a1 * b2; x13 += a1 * b3;
-    x20 += a2 * b0; x21 += a2 * b1; x22 += a2 * b2; x23 += a2 * b3;
-    x30 += a3 * b0; x31 += a3 * b1; x32 += a3 * b2; x33 += a3 * b3;
+    const b0 = bp[bi],
+      b1 = bp[bi + 1],
+      b2 = bp[bi + 2],
+      b3 = bp[bi + 3];
+    const a0 = ap[ai],
+      a1 = ap[ai + 1],
+      a2 = ap[ai + 2],
+      a3 = ap[ai + 3];
+    x00 += a0 * b0;
+    x01 += a0 * b1;
+    x02 += a0 * b2;
+    x03 += a0 * b3;
+    x10 += a1 * b0;
+    x11 += a1 * b1;
+    x12 += a1 * b2;
+    x13 += a1 * b3;
+    x20 += a2 * b0;
+    x21 += a2 * b1;
+    x22 += a2 * b2;
+    x23 += a2 * b3;
+    x30 += a3 * b0;
+    x31 += a3 * b1;
+    x32 += a3 * b2;
+    x33 += a3 * b3;
   }
   storeTile(c, off, ldc, h, w, alpha, beta, x00, x01, x02, x03, x10, x11, x12, x13, x20, x21, x22, x23, x30, x31, x32, x33);
 }
@@ -270,9 +403,18 @@ function microTS(kc: number, ap: Float64Array, ai: number, bp: Float64Array, bi:
  * Computes rows [r0, r1) of C only when given (the whole of C by default).
  */
 export function gemmTypeScript(
-  m: number, n: number, k: number, alpha: number,
-  a: Float64Array, transA: boolean, b: Float64Array, transB: boolean,
-  beta: number, c: Float64Array, r0 = 0, r1 = m,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  transA: boolean,
+  b: Float64Array,
+  transB: boolean,
+  beta: number,
+  c: Float64Array,
+  r0 = 0,
+  r1 = m,
 ): void {
   if (m === 0 || n === 0) return;
   if (k === 0 || alpha === 0) {
@@ -288,7 +430,8 @@ export function gemmTypeScript(
   const needA = kcs * Math.min(TS_MC, Math.ceil(m / TS_MR) * TS_MR);
   if (packBbuf.length < needB) packBbuf = new Float64Array(needB);
   if (packAbuf.length < needA) packAbuf = new Float64Array(needA);
-  const Bp = packBbuf, Ap = packAbuf;
+  const Bp = packBbuf,
+    Ap = packAbuf;
   for (let jc = 0; jc < n; jc += TS_NC) {
     const nc = Math.min(TS_NC, n - jc);
     for (let pc = 0; pc < k; pc += kcs) {
@@ -321,7 +464,10 @@ export const gemmF32Reference: GemmF32Kernel = (m, n, k, alpha, a, transA, b, tr
     for (let p = 0; p < k; p++) {
       const aip = transA ? a[p * m + i] : a[i * k + p];
       if (transB) for (let j = 0; j < n; j++) row[j] += aip * b[j * k + p];
-      else { const off = p * n; for (let j = 0; j < n; j++) row[j] += aip * b[off + j]; }
+      else {
+        const off = p * n;
+        for (let j = 0; j < n; j++) row[j] += aip * b[off + j];
+      }
     }
     const off = i * n;
     if (beta === 0) for (let j = 0; j < n; j++) c[off + j] = alpha * row[j];

@@ -41,10 +41,7 @@ export function checkStop(): void {
 }
 
 /** Plain data a loop saves: numbers (NaN, infinities and -0 included), strings, typed arrays, lists and records of these. */
-export type State =
-  | number | string | boolean | null
-  | Float64Array | Float32Array | Int32Array | Uint8Array
-  | State[] | { [key: string]: State };
+export type State = number | string | boolean | null | Float64Array | Float32Array | Int32Array | Uint8Array | State[] | { [key: string]: State };
 
 /** A loop's hook into the checkpoint of the computation it belongs to (one per loop run, in program order). */
 export interface LoopCheckpoint {

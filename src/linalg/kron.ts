@@ -3,10 +3,15 @@ import { Matrix } from './matrix.ts';
 
 /** Kronecker product A (x) B: block (i, j) is A_ij B; size (p r) x (q s). */
 export function kron(A: Matrix, B: Matrix): Matrix {
-  const p = A.rows, q = A.cols, r = B.rows, s = B.cols;
+  const p = A.rows,
+    q = A.cols,
+    r = B.rows,
+    s = B.cols;
   const cols = q * s;
   const out = new Matrix(p * r, cols);
-  const o = out.data, a = A.data, b = B.data;
+  const o = out.data,
+    a = A.data,
+    b = B.data;
   for (let i = 0; i < p; i++) {
     for (let k = 0; k < r; k++) {
       const rowOff = (i * r + k) * cols;

@@ -79,25 +79,52 @@ export function biasActivationReference(act: LayerActivation, n: number, d: numb
  * delta *= act'(pre) on n x d matrices (tanh' = 1 - out^2 from the stored output, relu' = [pre > 0]) and,
  * when gb is given, gb[j] = sum_i delta[i, j] (float64 sums over the rows in order), float64.
  */
-export function activationBackward(act: LayerActivation, n: number, d: number, pre: Float64Array, out: Float64Array, delta: Float64Array, gb: Float64Array | null): void {
+export function activationBackward(
+  act: LayerActivation,
+  n: number,
+  d: number,
+  pre: Float64Array,
+  out: Float64Array,
+  delta: Float64Array,
+  gb: Float64Array | null,
+): void {
   if (backend?.activationBackward(0, ACT_CODE[act], n, d, pre, out, delta, gb)) return;
   activationBackwardReference(act, n, d, pre, out, delta, gb, false);
 }
 
 /** float32 version of activationBackward (products rounded to float32; gb still summed in float64). */
-export function activationBackwardF32(act: LayerActivation, n: number, d: number, pre: Float32Array, out: Float32Array, delta: Float32Array, gb: Float64Array | null): void {
+export function activationBackwardF32(
+  act: LayerActivation,
+  n: number,
+  d: number,
+  pre: Float32Array,
+  out: Float32Array,
+  delta: Float32Array,
+  gb: Float64Array | null,
+): void {
   if (backend?.activationBackward(1, ACT_CODE[act], n, d, pre, out, delta, gb)) return;
   activationBackwardReference(act, n, d, pre, out, delta, gb, true);
 }
 
 /** The TypeScript loops of activationBackward. */
-export function activationBackwardReference(act: LayerActivation, n: number, d: number, pre: Real, out: Real, delta: Real, gb: Float64Array | null, single: boolean): void {
+export function activationBackwardReference(
+  act: LayerActivation,
+  n: number,
+  d: number,
+  pre: Real,
+  out: Real,
+  delta: Real,
+  gb: Float64Array | null,
+  single: boolean,
+): void {
   const r = single ? f32 : (v: number) => v;
   if (gb) gb.fill(0, 0, d);
   for (let i = 0; i < n * d; i += d) {
     for (let j = 0; j < d; j++) {
-      if (act === 'tanh') { const t = out[i + j]; delta[i + j] = r(delta[i + j] * r(1 - r(t * t))); }
-      else if (act === 'relu' && !(pre[i + j] > 0)) delta[i + j] = 0;
+      if (act === 'tanh') {
+        const t = out[i + j];
+        delta[i + j] = r(delta[i + j] * r(1 - r(t * t)));
+      } else if (act === 'relu' && !(pre[i + j] > 0)) delta[i + j] = 0;
       if (gb) gb[j] += delta[i + j];
     }
   }
@@ -107,15 +134,35 @@ export function activationBackwardReference(act: LayerActivation, n: number, d: 
  * One SGD step with momentum (PyTorch's rule) in float32 on p, with gradient g and velocity v, weight decay
  * lam2 = 2 lambda: g' = g + lam2 p; v = first ? g' : mu v + g'; p -= lr (nesterov ? g' + mu v : v).
  */
-export function sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): void {
+export function sgdStepF32(
+  p: Float32Array,
+  g: Float32Array,
+  v: Float32Array,
+  lr: number,
+  mu: number,
+  lam2: number,
+  first: boolean,
+  nesterov: boolean,
+): void {
   if (g.length !== p.length || v.length !== p.length) throw new RangeError(`sgdStepF32: lengths ${p.length}, ${g.length}, ${v.length} differ`);
   if (backend?.sgdStepF32(p, g, v, lr, mu, lam2, first, nesterov)) return;
   sgdStepF32Reference(p, g, v, lr, mu, lam2, first, nesterov);
 }
 
 /** The TypeScript loop of sgdStepF32 (every operation rounded to float32). */
-export function sgdStepF32Reference(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): void {
-  lr = f32(lr); mu = f32(mu); lam2 = f32(lam2);
+export function sgdStepF32Reference(
+  p: Float32Array,
+  g: Float32Array,
+  v: Float32Array,
+  lr: number,
+  mu: number,
+  lam2: number,
+  first: boolean,
+  nesterov: boolean,
+): void {
+  lr = f32(lr);
+  mu = f32(mu);
+  lam2 = f32(lam2);
   for (let i = 0; i < p.length; i++) {
     const gi = lam2 !== 0 ? f32(g[i] + f32(lam2 * p[i])) : g[i];
     const vi = first ? gi : f32(f32(mu * v[i]) + gi);

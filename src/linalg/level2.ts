@@ -32,7 +32,10 @@ export function level2Backend(): Level2Backend | undefined {
  */
 export function workspace(length: number): Float64Array {
   const x = backend?.pin(length);
-  if (x) { x.fill(0); return x; }
+  if (x) {
+    x.fill(0);
+    return x;
+  }
   return new Float64Array(length);
 }
 
@@ -53,8 +56,17 @@ export function negColumn(z: Float64Array, ld: number, at: number, count: number
  * reduction (LAPACK dlabrd / dlatrd), applied to v.
  */
 export function gemvLowRankSub(
-  P: Float64Array, pAt: number, pLd: number, Q: Float64Array, qAt: number, qLd: number,
-  count: number, h: number, w: number, v: Float64Array, y: Float64Array,
+  P: Float64Array,
+  pAt: number,
+  pLd: number,
+  Q: Float64Array,
+  qAt: number,
+  qLd: number,
+  count: number,
+  h: number,
+  w: number,
+  v: Float64Array,
+  y: Float64Array,
 ): void {
   if (count <= 0) return;
   const t = new Float64Array(count);
@@ -70,24 +82,46 @@ export function gemvT(a: Float64Array, at: number, lda: number, h: number, w: nu
   // Two rows per sweep of y: half the loads and stores of y.
   let r = 0;
   for (; r + 1 < h; r += 2) {
-    const v0 = v[r], v1 = v[r + 1], o0 = at + r * lda, o1 = o0 + lda;
+    const v0 = v[r],
+      v1 = v[r + 1],
+      o0 = at + r * lda,
+      o1 = o0 + lda;
     for (let c = 0; c < w; c++) y[c] += v0 * a[o0 + c] + v1 * a[o1 + c];
   }
-  if (r < h) { const vr = v[r], o = at + r * lda; for (let c = 0; c < w; c++) y[c] += vr * a[o + c]; }
+  if (r < h) {
+    const vr = v[r],
+      o = at + r * lda;
+    for (let c = 0; c < w; c++) y[c] += vr * a[o + c];
+  }
 }
 
 /** x[r] = a[at + r lda + (0:w)] . u for r < h: x = A u for the h x w block of a at `at`. */
 export function gemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): void {
   if (h <= 0) return;
-  if (w <= 0) { x.fill(0, 0, h); return; }
+  if (w <= 0) {
+    x.fill(0, 0, h);
+    return;
+  }
   if (backend?.isResident(a) && backend.dgemvN(a, at, lda, h, w, u, x)) return;
   // Two rows per sweep of u: half the loads of u, two independent sums.
   let r = 0;
   for (; r + 1 < h; r += 2) {
-    const o0 = at + r * lda, o1 = o0 + lda;
-    let s0 = 0, s1 = 0;
-    for (let c = 0; c < w; c++) { const uc = u[c]; s0 += a[o0 + c] * uc; s1 += a[o1 + c] * uc; }
-    x[r] = s0; x[r + 1] = s1;
+    const o0 = at + r * lda,
+      o1 = o0 + lda;
+    let s0 = 0,
+      s1 = 0;
+    for (let c = 0; c < w; c++) {
+      const uc = u[c];
+      s0 += a[o0 + c] * uc;
+      s1 += a[o1 + c] * uc;
+    }
+    x[r] = s0;
+    x[r + 1] = s1;
   }
-  if (r < h) { const o = at + r * lda; let s = 0; for (let c = 0; c < w; c++) s += a[o + c] * u[c]; x[r] = s; }
+  if (r < h) {
+    const o = at + r * lda;
+    let s = 0;
+    for (let c = 0; c < w; c++) s += a[o + c] * u[c];
+    x[r] = s;
+  }
 }

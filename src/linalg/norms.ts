@@ -11,10 +11,16 @@ export function frobeniusNorm(A: Matrix): number {
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];
   if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
   let mx = 0;
-  for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]); if (v > mx || Number.isNaN(v)) mx = v; }
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > mx || Number.isNaN(v)) mx = v;
+  }
   if (mx === 0 || !Number.isFinite(mx)) return mx;
   s = 0;
-  for (let i = 0; i < a.length; i++) { const v = a[i] / mx; s += v * v; }
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] / mx;
+    s += v * v;
+  }
   return mx * Math.sqrt(s);
 }
 

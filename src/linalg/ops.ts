@@ -4,7 +4,9 @@ import { Matrix, assertSameShape } from './matrix.ts';
 /** A + B */
 export function add(A: Matrix, B: Matrix): Matrix {
   assertSameShape(A, B, 'add');
-  const a = A.data, b = B.data, n = a.length;
+  const a = A.data,
+    b = B.data,
+    n = a.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
   return new Matrix(A.rows, A.cols, out);
@@ -12,14 +14,17 @@ export function add(A: Matrix, B: Matrix): Matrix {
 /** A - B */
 export function sub(A: Matrix, B: Matrix): Matrix {
   assertSameShape(A, B, 'sub');
-  const a = A.data, b = B.data, n = a.length;
+  const a = A.data,
+    b = B.data,
+    n = a.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
   return new Matrix(A.rows, A.cols, out);
 }
 /** s A */
 export function scale(A: Matrix, s: number): Matrix {
-  const a = A.data, n = a.length;
+  const a = A.data,
+    n = a.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = s * a[i];
   return new Matrix(A.rows, A.cols, out);
@@ -27,7 +32,9 @@ export function scale(A: Matrix, s: number): Matrix {
 /** A + s B */
 export function addScaled(A: Matrix, B: Matrix, s: number): Matrix {
   assertSameShape(A, B, 'addScaled');
-  const a = A.data, b = B.data, n = a.length;
+  const a = A.data,
+    b = B.data,
+    n = a.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = a[i] + s * b[i];
   return new Matrix(A.rows, A.cols, out);
@@ -35,7 +42,9 @@ export function addScaled(A: Matrix, B: Matrix, s: number): Matrix {
 /** Elementwise product A .* B */
 export function hadamard(A: Matrix, B: Matrix): Matrix {
   assertSameShape(A, B, 'hadamard');
-  const a = A.data, b = B.data, n = a.length;
+  const a = A.data,
+    b = B.data,
+    n = a.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
   return new Matrix(A.rows, A.cols, out);
@@ -64,7 +73,14 @@ export function transpose(A: Matrix): Matrix {
  * array (row length lds) into another (row length ldd), in 32 x 32 tiles so both sides stay in cache.
  */
 export function transposeBlock(
-  src: Float64Array, at: number, lds: number, r: number, c: number, dst: Float64Array, dstAt: number, ldd: number,
+  src: Float64Array,
+  at: number,
+  lds: number,
+  r: number,
+  c: number,
+  dst: Float64Array,
+  dstAt: number,
+  ldd: number,
 ): void {
   const BS = 32;
   for (let ii = 0; ii < r; ii += BS) {
@@ -149,9 +165,11 @@ export function selectCols(A: Matrix, idx: ArrayLike<number>): Matrix {
   const w = idx.length;
   for (let k = 0; k < w; k++) if (!(idx[k] >= 0 && idx[k] < cols)) throw new RangeError(`selectCols: column ${idx[k]} out of 0..${cols - 1}`);
   const out = new Matrix(rows, w);
-  const a = A.data, o = out.data;
+  const a = A.data,
+    o = out.data;
   for (let i = 0; i < rows; i++) {
-    const ia = i * cols, io = i * w;
+    const ia = i * cols,
+      io = i * w;
     for (let k = 0; k < w; k++) o[io + k] = a[ia + idx[k]];
   }
   return out;
@@ -234,11 +252,13 @@ function rowVectorOp(A: Matrix, v: ArrayLike<number>, sign: number, what: string
 }
 /** u v^T */
 export function outer(u: ArrayLike<number>, v: ArrayLike<number>): Matrix {
-  const m = u.length, n = v.length;
+  const m = u.length,
+    n = v.length;
   const out = new Matrix(m, n);
   const o = out.data;
   for (let i = 0; i < m; i++) {
-    const ui = u[i], off = i * n;
+    const ui = u[i],
+      off = i * n;
     for (let j = 0; j < n; j++) o[off + j] = ui * v[j];
   }
   return out;
@@ -263,15 +283,20 @@ export function norm2(v: ArrayLike<number>): number {
 /** ||A - B||_F without forming A - B. */
 export function frobeniusDistance(A: Matrix, B: Matrix): number {
   assertSameShape(A, B, 'frobeniusDistance');
-  const a = A.data, b = B.data;
+  const a = A.data,
+    b = B.data;
   let s = 0;
-  for (let i = 0; i < a.length; i++) { const t = a[i] - b[i]; s += t * t; }
+  for (let i = 0; i < a.length; i++) {
+    const t = a[i] - b[i];
+    s += t * t;
+  }
   return Math.sqrt(s);
 }
 /** max |A_ij - B_ij| */
 export function maxAbsDiff(A: Matrix, B: Matrix): number {
   assertSameShape(A, B, 'maxAbsDiff');
-  const a = A.data, b = B.data;
+  const a = A.data,
+    b = B.data;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
@@ -282,7 +307,8 @@ export function maxAbsDiff(A: Matrix, B: Matrix): number {
 /** (A + A^T) / 2 */
 export function symmetrize(A: Matrix): Matrix {
   if (A.rows !== A.cols) throw new RangeError(`symmetrize: matrix is ${A.rows}x${A.cols}, not square`);
-  const n = A.rows, a = A.data;
+  const n = A.rows,
+    a = A.data;
   const out = new Matrix(n, n);
   const o = out.data;
   for (let i = 0; i < n; i++) {

@@ -4,8 +4,13 @@ import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { transpose } from './ops.ts';
 import {
-  accumulateBlockReflectors, applyBlockReflectorTransposed, householder, joinTriangularFactors, rowBlock,
-  triangularFactor, type BlockReflector,
+  accumulateBlockReflectors,
+  applyBlockReflectorTransposed,
+  householder,
+  joinTriangularFactors,
+  rowBlock,
+  triangularFactor,
+  type BlockReflector,
 } from './reflector.ts';
 
 export { householder };
@@ -23,14 +28,16 @@ const LEAF = 4;
  * Q is skipped (0 columns) when wantQ is false.
  */
 export function qr(A: Matrix, wantQ = true): { Q: Matrix; R: Matrix } {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m}x${n}`);
   const R = new Matrix(n, n);
   const blocks: BlockReflector[] = [];
   let W = transpose(A); // the trailing matrix A[k0:, k0:]^T, compact at the start of this storage
   for (let k0 = 0; k0 < n; k0 += PANEL) {
     const nb = Math.min(PANEL, n - k0);
-    const P = rowBlock(W, 0, nb), rest = rowBlock(W, nb, W.rows);
+    const P = rowBlock(W, 0, nb),
+      rest = rowBlock(W, nb, W.rows);
     const T = factorColumns(P, 0, nb, k0, R);
     applyBlockReflectorTransposed(P, T, rest, true); // A[k0:, k1:] := (I - V T^T V^T) A[k0:, k1:]
     if (wantQ) blocks.push({ k0, V: transpose(P), T });
@@ -50,7 +57,8 @@ function factorColumns(P: Matrix, r0: number, r1: number, k0: number, R: Matrix)
   if (r1 - r0 <= LEAF) return factorLeaf(P, r0, r1, k0, R);
   const rm = r0 + ((r1 - r0) >> 1);
   const T1 = factorColumns(P, r0, rm, k0, R);
-  const V1 = rowBlock(P, r0, rm), right = rowBlock(P, rm, r1);
+  const V1 = rowBlock(P, r0, rm),
+    right = rowBlock(P, rm, r1);
   applyBlockReflectorTransposed(V1, T1, right, true); // right half := (I - V1 T1^T V1^T) right half
   const T2 = factorColumns(P, rm, r1, k0, R);
   return joinTriangularFactors(T1, T2, gemm(V1, right, { transB: true })); // G = V1^T V2
@@ -58,12 +66,18 @@ function factorColumns(P: Matrix, r0: number, r1: number, k0: number, R: Matrix)
 
 /** factorColumns for a narrow block: one reflector at a time, applied to the later rows (unblocked Householder QR). */
 function factorLeaf(P: Matrix, r0: number, r1: number, k0: number, R: Matrix): Matrix {
-  const L = P.cols, p = P.data, n = R.cols, rd = R.data;
+  const L = P.cols,
+    p = P.data,
+    n = R.cols,
+    rd = R.data;
   const betas = new Float64Array(r1 - r0);
   for (let r = r0; r < r1; r++) {
     const row = r * L;
     // entries before the diagonal are final: they belong to R, and V is zero there.
-    for (let i = 0; i < r; i++) { rd[(k0 + i) * n + k0 + r] = p[row + i]; p[row + i] = 0; }
+    for (let i = 0; i < r; i++) {
+      rd[(k0 + i) * n + k0 + r] = p[row + i];
+      p[row + i] = 0;
+    }
     const v = p.subarray(row + r, row + L);
     const [beta, alpha] = householder(v);
     rd[(k0 + r) * n + k0 + r] = alpha;
@@ -89,7 +103,13 @@ function reflect(v: Float64Array, beta: number, p: Float64Array, off: number): v
  * next trailing matrix A[k1:, k1:]^T (every row moves towards the front, so first to last is safe).
  */
 function nextTrailingMatrix(W: Matrix, nb: number, k0: number, R: Matrix): Matrix {
-  const rows = W.rows - nb, L = W.cols, L1 = L - nb, n = R.cols, k1 = k0 + nb, w = W.data, rd = R.data;
+  const rows = W.rows - nb,
+    L = W.cols,
+    L1 = L - nb,
+    n = R.cols,
+    k1 = k0 + nb,
+    w = W.data,
+    rd = R.data;
   for (let j = 0; j < rows; j++) {
     const from = (nb + j) * L;
     for (let i = 0; i < nb; i++) rd[(k0 + i) * n + k1 + j] = w[from + i];

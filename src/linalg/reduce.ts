@@ -46,7 +46,7 @@ export class CompensatedSums {
   add(i: number, x: number): void {
     const s = this.sum[i];
     const t = s + x;
-    this.comp[i] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+    this.comp[i] += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
     this.sum[i] = t;
   }
 
@@ -58,7 +58,7 @@ export class CompensatedSums {
       const x = scale === 1 ? v[j] : scale * v[j];
       const s = S[offset + j];
       const t = s + x;
-      C[offset + j] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+      C[offset + j] += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
       S[offset + j] = t;
     }
   }

@@ -17,7 +17,10 @@ const UP = 2 ** 600;
 export function householder(v: Float64Array): [number, number] {
   const L = v.length;
   let scale = 0;
-  for (let i = 0; i < L; i++) { const t = Math.abs(v[i]); if (t > scale) scale = t; }
+  for (let i = 0; i < L; i++) {
+    const t = Math.abs(v[i]);
+    if (t > scale) scale = t;
+  }
   let unscale = 1;
   if (scale > 0 && scale < SMALL) {
     for (let i = 0; i < L; i++) v[i] *= UP;
@@ -25,9 +28,16 @@ export function householder(v: Float64Array): [number, number] {
     unscale = 1 / UP;
   }
   let sigma = 0;
-  if (scale > 0) for (let i = 1; i < L; i++) { const t = v[i] / scale; sigma += t * t; }
+  if (scale > 0)
+    for (let i = 1; i < L; i++) {
+      const t = v[i] / scale;
+      sigma += t * t;
+    }
   const x0 = v[0];
-  if (sigma === 0) { v[0] = 1; return [0, x0 * unscale]; }
+  if (sigma === 0) {
+    v[0] = 1;
+    return [0, x0 * unscale];
+  }
   const x0s = x0 / scale;
   const norm = scale * Math.sqrt(x0s * x0s + sigma);
   const alpha = x0 >= 0 ? -norm : norm;
@@ -61,7 +71,11 @@ export function rowBlock(M: Matrix, r0: number, r1: number): Matrix {
  * A block reflector I - V T V^T (compact WY) acting on coordinates k0..m-1: V (m-k0) x kb unit lower
  * trapezoidal (column j is reflector j: zero above its leading 1 in row j), T kb x kb upper triangular.
  */
-export interface BlockReflector { k0: number; V: Matrix; T: Matrix }
+export interface BlockReflector {
+  k0: number;
+  V: Matrix;
+  T: Matrix;
+}
 
 /** In place: B := B - V (T' (V^T B)) with T' = T or T^T; the block reflector I - V T V^T (or its transpose) applied from the left. */
 export function applyBlockReflector(V: Matrix, T: Matrix, B: Matrix, transT: boolean): void {
@@ -87,7 +101,8 @@ export function applyBlockReflectorTransposed(Vt: Matrix, T: Matrix, Bt: Matrix,
  * T[j, j] = beta_j, T[0:j, j] = -beta_j T[0:j, 0:j] S[0:j, j] (Schreiber & Van Loan's forward recurrence, LAPACK dlarft).
  */
 export function triangularFactor(S: Matrix, betas: ArrayLike<number>): Matrix {
-  const kb = S.rows, s = S.data;
+  const kb = S.rows,
+    s = S.data;
   const T = new Matrix(kb, kb);
   const t = T.data;
   for (let j = 0; j < kb; j++) {
@@ -105,7 +120,9 @@ export function triangularFactor(S: Matrix, betas: ArrayLike<number>): Matrix {
 
 /** T of [V1 V2] from T1, T2 and G = V1^T V2: [T1, -T1 G T2; 0, T2] (Elmroth & Gustavson's recursive QR). */
 export function joinTriangularFactors(T1: Matrix, T2: Matrix, G: Matrix): Matrix {
-  const k1 = T1.rows, k2 = T2.rows, kb = k1 + k2;
+  const k1 = T1.rows,
+    k2 = T2.rows,
+    kb = k1 + k2;
   const T12 = gemm(T1, gemm(G, T2), { alpha: -1 }); // T12 = -T1 (G T2)
   const T = new Matrix(kb, kb);
   const t = T.data;
@@ -123,10 +140,14 @@ export function joinTriangularFactors(T1: Matrix, T2: Matrix, G: Matrix): Matrix
  * T kb x kb upper triangular (Schreiber & Van Loan, T from V^T V).
  */
 export function compactWY(m: number, vs: Float64Array[], betas: ArrayLike<number>, k0: number, k1: number): { V: Matrix; T: Matrix } {
-  const kb = k1 - k0, L0 = m - k0;
-  const V = new Matrix(L0, kb), v = V.data;
-  for (let i = 0; i < L0; i++) { // row by row: contiguous writes
-    const o = i * kb, j1 = Math.min(i + 1, kb);
+  const kb = k1 - k0,
+    L0 = m - k0;
+  const V = new Matrix(L0, kb),
+    v = V.data;
+  for (let i = 0; i < L0; i++) {
+    // row by row: contiguous writes
+    const o = i * kb,
+      j1 = Math.min(i + 1, kb);
     for (let j = 0; j < j1; j++) v[o + j] = vs[k0 + j][i - j];
   }
   const b = Float64Array.from({ length: kb }, (_, j) => betas[k0 + j]);
@@ -157,8 +178,12 @@ export function accumulateBlockReflectors(m: number, ncols: number, blocks: Bloc
 
 /** [V[0:d]^T, V[d:]^T B] (kb x (d + B.cols)): V^T diag(I_d, B), one GEMM for the second part. */
 function identityThenProduct(V: Matrix, d: number, B: Matrix): Matrix {
-  const kb = V.cols, c = B.cols, w = d + c;
-  const W = new Matrix(kb, w), x = W.data, v = V.data;
+  const kb = V.cols,
+    c = B.cols,
+    w = d + c;
+  const W = new Matrix(kb, w),
+    x = W.data,
+    v = V.data;
   for (let i = 0; i < d; i++) for (let j = 0; j < kb; j++) x[j * w + i] = v[i * kb + j];
   if (c > 0) {
     const P = gemm(rowBlock(V, d, V.rows), B, { transA: true }); // V[d:]^T B
@@ -173,7 +198,11 @@ function identityThenProduct(V: Matrix, d: number, B: Matrix): Matrix {
  */
 function growTrailingBlock(q: Float64Array, B: Matrix, d: number): Matrix {
   if (d === 0) return B;
-  const r = B.rows, c = B.cols, c1 = c + d, from = q.length - r * c, to = q.length - (r + d) * c1;
+  const r = B.rows,
+    c = B.cols,
+    c1 = c + d,
+    from = q.length - r * c,
+    to = q.length - (r + d) * c1;
   for (let i = 0; i < r; i++) {
     const row = to + (i + d) * c1;
     q.copyWithin(row + d, from + i * c, from + (i + 1) * c);

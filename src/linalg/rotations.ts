@@ -28,7 +28,10 @@ export class RotationLog {
   /** Fan: columns js[t] rotated, in order, against the fixed column f. */
   fan(f: number, js: number[], c: number[], s: number[]): void {
     this.ops.push(1, f, js.length, this.cs.length >> 1, this.js.length);
-    for (let t = 0; t < js.length; t++) { this.cs.push(c[t], s[t]); this.js.push(js[t]); }
+    for (let t = 0; t < js.length; t++) {
+      this.cs.push(c[t], s[t]);
+      this.js.push(js[t]);
+    }
   }
 
   /** Apply every recorded rotation, in order, to the columns of Z (rows x n, row-major). */
@@ -36,7 +39,9 @@ export class RotationLog {
     if (this.ops.length === 0 || rows === 0) return;
     const b = level2Backend();
     if (b && this.applyFast(Z, rows, n)) return;
-    const cs = Float64Array.from(this.cs), js = Int32Array.from(this.js), ops = this.ops;
+    const cs = Float64Array.from(this.cs),
+      js = Int32Array.from(this.js),
+      ops = this.ops;
     for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
       const r1 = Math.min(r0 + ROW_BLOCK, rows);
       for (let k = 0; k < ops.length; k += 5) {
@@ -71,23 +76,42 @@ function applyChain(Z: Float64Array, r0: number, r1: number, n: number, lo: numb
   const w = hi - lo;
   let k = r0;
   for (; k + 3 < r1; k += 4) {
-    const o0 = k * n + lo, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    let x0 = Z[o0], x1 = Z[o1], x2 = Z[o2], x3 = Z[o3];
+    const o0 = k * n + lo,
+      o1 = o0 + n,
+      o2 = o1 + n,
+      o3 = o2 + n;
+    let x0 = Z[o0],
+      x1 = Z[o1],
+      x2 = Z[o2],
+      x3 = Z[o3];
     for (let i = 0; i < w; i++) {
-      const ci = cs[p + 2 * i], si = cs[p + 2 * i + 1];
-      const y0 = Z[o0 + i + 1], y1 = Z[o1 + i + 1], y2 = Z[o2 + i + 1], y3 = Z[o3 + i + 1];
-      Z[o0 + i] = ci * x0 + si * y0; x0 = ci * y0 - si * x0;
-      Z[o1 + i] = ci * x1 + si * y1; x1 = ci * y1 - si * x1;
-      Z[o2 + i] = ci * x2 + si * y2; x2 = ci * y2 - si * x2;
-      Z[o3 + i] = ci * x3 + si * y3; x3 = ci * y3 - si * x3;
+      const ci = cs[p + 2 * i],
+        si = cs[p + 2 * i + 1];
+      const y0 = Z[o0 + i + 1],
+        y1 = Z[o1 + i + 1],
+        y2 = Z[o2 + i + 1],
+        y3 = Z[o3 + i + 1];
+      Z[o0 + i] = ci * x0 + si * y0;
+      x0 = ci * y0 - si * x0;
+      Z[o1 + i] = ci * x1 + si * y1;
+      x1 = ci * y1 - si * x1;
+      Z[o2 + i] = ci * x2 + si * y2;
+      x2 = ci * y2 - si * x2;
+      Z[o3 + i] = ci * x3 + si * y3;
+      x3 = ci * y3 - si * x3;
     }
-    Z[o0 + w] = x0; Z[o1 + w] = x1; Z[o2 + w] = x2; Z[o3 + w] = x3;
+    Z[o0 + w] = x0;
+    Z[o1 + w] = x1;
+    Z[o2 + w] = x2;
+    Z[o3 + w] = x3;
   }
   for (; k < r1; k++) {
     const o = k * n + lo;
     let cur = Z[o];
     for (let i = 0; i < w; i++) {
-      const nx = Z[o + i + 1], ci = cs[p + 2 * i], si = cs[p + 2 * i + 1];
+      const nx = Z[o + i + 1],
+        ci = cs[p + 2 * i],
+        si = cs[p + 2 * i + 1];
       Z[o + i] = ci * cur + si * nx;
       cur = ci * nx - si * cur;
     }
@@ -99,12 +123,25 @@ function applyChain(Z: Float64Array, r0: number, r1: number, n: number, lo: numb
  * Rows r0..r1-1 of Z: columns js[q..q+count-1] rotated against one fixed column f, in order:
  * col_j := c col_j + s col_f, col_f := -s col_j + c col_f; (c, s) pairs from cs[p].
  */
-function applyFan(Z: Float64Array, r0: number, r1: number, n: number, f: number, count: number, js: Int32Array, q: number, cs: Float64Array, p: number): void {
+function applyFan(
+  Z: Float64Array,
+  r0: number,
+  r1: number,
+  n: number,
+  f: number,
+  count: number,
+  js: Int32Array,
+  q: number,
+  cs: Float64Array,
+  p: number,
+): void {
   for (let k = r0; k < r1; k++) {
     const o = k * n;
     let cf = Z[o + f];
     for (let t = 0; t < count; t++) {
-      const j = o + js[q + t], c = cs[p + 2 * t], s = cs[p + 2 * t + 1];
+      const j = o + js[q + t],
+        c = cs[p + 2 * t],
+        s = cs[p + 2 * t + 1];
       const cj = Z[j];
       Z[j] = c * cj + s * cf;
       cf = c * cf - s * cj;

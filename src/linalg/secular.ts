@@ -33,18 +33,46 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
       const mid = 0.5 * dl[i + 1];
       let f = 1;
       for (let j = 0; j < K; j++) f += w[j] / (dl[j] - mid);
-      if (f > 0) { p = i; lo = 0; hi = mid; x = mid; }
-      else { p = i + 1; delta(p, dl); lo = 0.5 * dl[i]; hi = 0; x = lo; }
+      if (f > 0) {
+        p = i;
+        lo = 0;
+        hi = mid;
+        x = mid;
+      } else {
+        p = i + 1;
+        delta(p, dl);
+        lo = 0.5 * dl[i];
+        hi = 0;
+        x = lo;
+      }
     } else {
-      p = i; delta(p, dl); lo = 0; hi = zn2; x = zn2;
+      p = i;
+      delta(p, dl);
+      lo = 0;
+      hi = zn2;
+      x = zn2;
     }
     for (let iter = 0; iter < 200; iter++) {
-      let psi = 0, dpsi = 0, phi = 0, dphi = 0;
-      for (let j = 0; j <= i; j++) { const t = dl[j] - x, v = w[j] / t; psi += v; dpsi += v / t; }
-      for (let j = i + 1; j < K; j++) { const t = dl[j] - x, v = w[j] / t; phi += v; dphi += v / t; }
+      let psi = 0,
+        dpsi = 0,
+        phi = 0,
+        dphi = 0;
+      for (let j = 0; j <= i; j++) {
+        const t = dl[j] - x,
+          v = w[j] / t;
+        psi += v;
+        dpsi += v / t;
+      }
+      for (let j = i + 1; j < K; j++) {
+        const t = dl[j] - x,
+          v = w[j] / t;
+        phi += v;
+        dphi += v / t;
+      }
       const f = 1 + psi + phi;
       if (f === 0) break;
-      if (f < 0) lo = x; else hi = x;
+      if (f < 0) lo = x;
+      else hi = x;
       // Rounding error bound of f (as in LAPACK dlaed4's stopping test).
       const err = EPS * (8 * (phi - psi + 1) + Math.abs(x) * (dpsi + dphi));
       if (Math.abs(f) <= err) break;
@@ -53,20 +81,25 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
       const a = dl[i] - x;
       let eta = NaN;
       if (last) {
-        const C = 1 + psi - dpsi * a, q = dpsi * a * a;
+        const C = 1 + psi - dpsi * a,
+          q = dpsi * a * a;
         if (C > 0) eta = a + q / C;
       } else {
         const b = dl[i + 1] - x;
-        const q = dpsi * a * a, s = dphi * b * b;
+        const q = dpsi * a * a,
+          s = dphi * b * b;
         const C = 1 + (psi - dpsi * a) + (phi - dphi * b);
-        const Bq = C * (a + b) + q + s, Cc = a * b * f;
+        const Bq = C * (a + b) + q + s,
+          Cc = a * b * f;
         if (C === 0) eta = Cc / Bq;
         else {
           const disc = Bq * Bq - 4 * C * Cc;
           if (disc >= 0) {
             const tq = Bq + (Bq >= 0 ? 1 : -1) * Math.sqrt(disc);
-            const r1 = tq / (2 * C), r2 = (2 * Cc) / tq;
-            const in1 = r1 > a && r1 < b, in2 = r2 > a && r2 < b;
+            const r1 = tq / (2 * C),
+              r2 = (2 * Cc) / tq;
+            const in1 = r1 > a && r1 < b,
+              in2 = r2 > a && r2 < b;
             eta = in2 ? r2 : in1 ? r1 : NaN;
           }
         }
@@ -76,7 +109,8 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
       if (next === x) break;
       x = next;
     }
-    piv[i] = p; mu[i] = x;
+    piv[i] = p;
+    mu[i] = x;
   }
 }
 
@@ -86,9 +120,7 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
  * and poleDiff(i, j) = D_i - D_j, both to full precision; the factors are paired by interlacing so no partial
  * product over- or underflows.
  */
-export function lownerZ(
-  z: Float64Array, rootMinusPole: (i: number, j: number) => number, poleDiff: (i: number, j: number) => number,
-): Float64Array {
+export function lownerZ(z: Float64Array, rootMinusPole: (i: number, j: number) => number, poleDiff: (i: number, j: number) => number): Float64Array {
   const K = z.length;
   const zh = new Float64Array(K);
   for (let j = 0; j < K; j++) {
@@ -107,8 +139,17 @@ export function lownerZ(
  * M[i, t] * basisT[kept[t], r0 + r]; one GEMM on the gathered blocks. Vectors are stored transposed (row c is vector c).
  */
 export function updateRows(
-  X: Float64Array, ldx: number, basisT: Float64Array, ldb: number, kept: number[], flags: Uint8Array,
-  M: Float64Array, K: number, r0: number, nrows: number, bit: number,
+  X: Float64Array,
+  ldx: number,
+  basisT: Float64Array,
+  ldb: number,
+  kept: number[],
+  flags: Uint8Array,
+  M: Float64Array,
+  K: number,
+  r0: number,
+  nrows: number,
+  bit: number,
 ): void {
   if (nrows === 0) return;
   const sel: number[] = [];
@@ -116,7 +157,8 @@ export function updateRows(
   const ns = sel.length;
   if (ns === 0) return;
   // Operand and product as resident workspaces (used in place by the fast GEMM), released last in, first out.
-  const ad = workspace(ns * nrows), cd = workspace(K * nrows);
+  const ad = workspace(ns * nrows),
+    cd = workspace(K * nrows);
   try {
     const A = new Matrix(ns, nrows, ad);
     for (let a = 0; a < ns; a++) {
@@ -139,7 +181,8 @@ function product(X: Float64Array, ldx: number, A: Matrix, M: Float64Array, K: nu
     Ms = new Matrix(K, ns);
     const ms = Ms.data;
     for (let i = 0; i < K; i++) {
-      const o = i * K, q = i * ns;
+      const o = i * K,
+        q = i * ns;
       for (let a = 0; a < ns; a++) ms[q + a] = M[o + sel[a]];
     }
   }

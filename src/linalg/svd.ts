@@ -20,18 +20,28 @@ import { gemvLowRankSub, gemvN, gemvT, negColumn, releaseWorkspace, workspace } 
 const QR_RATIO = 1.5;
 
 /** Thin SVD A = U diag(S) V^T; r = min(m, n); U is m x r, V is n x r, S descending. */
-export interface SVD { U: Matrix; S: Float64Array; V: Matrix }
+export interface SVD {
+  U: Matrix;
+  S: Float64Array;
+  V: Matrix;
+}
 
 export interface Bidiagonal {
-  d: Float64Array; e: Float64Array;
+  d: Float64Array;
+  e: Float64Array;
   /** m x n left factor with orthonormal columns, n x n right factor: A = UQ B P^T. */
-  UQ?: Matrix; P?: Matrix;
+  UQ?: Matrix;
+  P?: Matrix;
 }
 
 /** Reflectors of a bidiagonal reduction: left k acts on rows k.., right k on columns k+1.. (vectors with leading 1). */
 interface Reflectors {
-  d: Float64Array; e: Float64Array;
-  lv: Float64Array[]; lb: Float64Array; rv: Float64Array[]; rb: Float64Array;
+  d: Float64Array;
+  e: Float64Array;
+  lv: Float64Array[];
+  lb: Float64Array;
+  rv: Float64Array[];
+  rb: Float64Array;
 }
 
 /** Panel width of the blocked reduction; narrower trailing parts are finished unblocked. */
@@ -52,24 +62,40 @@ function bidiagonalizeUnblocked(a: Float64Array, m: number, n: number, k0: numbe
     const v = new Float64Array(L);
     for (let i = 0; i < L; i++) v[i] = a[(k + i) * n + k];
     const [beta, alpha] = house(v);
-    d[k] = alpha; lb[k] = beta; lv[k] = v;
-    const c0 = k + 1, W = n - c0;
-    if (W <= 0) { rv[k] = new Float64Array(0); continue; }
+    d[k] = alpha;
+    lb[k] = beta;
+    lv[k] = v;
+    const c0 = k + 1,
+      W = n - c0;
+    if (W <= 0) {
+      rv[k] = new Float64Array(0);
+      continue;
+    }
     const leftActive = beta !== 0;
     if (leftActive) {
       w.fill(0, 0, W);
       for (let i = 0; i < L; i++) {
-        const vi = v[i], oi = (k + i) * n + c0;
+        const vi = v[i],
+          oi = (k + i) * n + c0;
         if (vi === 0) continue;
         for (let j = 0; j < W; j++) w[j] += vi * a[oi + j];
       }
     }
     const r = a.slice(k * n + c0, k * n + n);
-    if (leftActive) { const fb = beta * v[0]; for (let j = 0; j < W; j++) r[j] -= fb * w[j]; }
+    if (leftActive) {
+      const fb = beta * v[0];
+      for (let j = 0; j < W; j++) r[j] -= fb * w[j];
+    }
     let rbeta = 0;
-    if (W === 1) { e[k] = r[0]; }
-    else { const [rbt, ralpha] = house(r); rbeta = rbt; e[k] = ralpha; }
-    rb[k] = rbeta; rv[k] = r;
+    if (W === 1) {
+      e[k] = r[0];
+    } else {
+      const [rbt, ralpha] = house(r);
+      rbeta = rbt;
+      e[k] = ralpha;
+    }
+    rb[k] = rbeta;
+    rv[k] = r;
     if (!leftActive && rbeta === 0) continue;
     for (let i = 1; i < L; i++) {
       const oi = (k + i) * n + c0;
@@ -100,8 +126,10 @@ function bidiagonalizeUnblocked(a: Float64Array, m: number, n: number, k0: numbe
 function bidiagonalizePanel(a: Float64Array, m: number, n: number, p: number, nb: number, f: Reflectors): void {
   const ws = workspace(2 * nb * (m + n));
   try {
-    const Vt = ws.subarray(0, nb * m), Xt = ws.subarray(nb * m, 2 * nb * m);
-    const Yt = ws.subarray(2 * nb * m, 2 * nb * m + nb * n), Ut = ws.subarray(2 * nb * m + nb * n);
+    const Vt = ws.subarray(0, nb * m),
+      Xt = ws.subarray(nb * m, 2 * nb * m);
+    const Yt = ws.subarray(2 * nb * m, 2 * nb * m + nb * n),
+      Ut = ws.subarray(2 * nb * m + nb * n);
     for (let i = 0; i < nb; i++) panelStep(a, m, n, p, i, { Vt, Xt, Yt, Ut }, f);
     trailingUpdate(a, m, n, p + nb, nb, { Vt, Xt, Yt, Ut });
   } finally {
@@ -110,12 +138,20 @@ function bidiagonalizePanel(a: Float64Array, m: number, n: number, p: number, nb
 }
 
 /** The panel's vectors as rows: V^T, X^T (nb x m) and Y^T, U^T (nb x n). */
-interface PanelRows { Vt: Float64Array; Xt: Float64Array; Yt: Float64Array; Ut: Float64Array }
+interface PanelRows {
+  Vt: Float64Array;
+  Xt: Float64Array;
+  Yt: Float64Array;
+  Ut: Float64Array;
+}
 
 /** Step i (k = p + i) of a panel: left reflector of column k, y, right reflector of row k, x. */
 function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, P: PanelRows, f: Reflectors): void {
   const { Vt, Xt, Yt, Ut } = P;
-  const k = p + i, L = m - k, c0 = k + 1, W = n - c0;
+  const k = p + i,
+    L = m - k,
+    c0 = k + 1,
+    W = n - c0;
   const coef = new Float64Array(i + 1);
   // Column k of the transformed matrix, rows k..m-1: v = A[k:, k] - V[k:, :i] Y[k, :i]^T - X[k:, :i] U[k, :i]^T.
   const v = new Float64Array(L);
@@ -123,7 +159,9 @@ function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, 
   gemvT(Vt, k, m, i, L, negColumn(Yt, n, k, i, coef), v);
   gemvT(Xt, k, m, i, L, negColumn(Ut, n, k, i, coef), v);
   const [tauq, alpha] = house(v);
-  f.d[k] = alpha; f.lb[k] = tauq; f.lv[k] = v;
+  f.d[k] = alpha;
+  f.lb[k] = tauq;
+  f.lv[k] = v;
   Vt.set(v, i * m + k);
   // y = tauq (A - V Y^T - X U^T)[k:, k+1:]^T v, columns k+1..n-1.
   const y = new Float64Array(W);
@@ -140,8 +178,13 @@ function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, 
   gemvT(Ut, c0, n, i, W, negColumn(Xt, m, k, i, coef), row);
   let taup = 0;
   if (W === 1) f.e[k] = row[0];
-  else { const [tp, ralpha] = house(row); taup = tp; f.e[k] = ralpha; }
-  f.rb[k] = taup; f.rv[k] = row;
+  else {
+    const [tp, ralpha] = house(row);
+    taup = tp;
+    f.e[k] = ralpha;
+  }
+  f.rb[k] = taup;
+  f.rv[k] = row;
   Ut.set(row, i * n + c0);
   // x = taup (A - V Y^T - X U^T)[k+1:, k+1:] u (V, Y including step i), rows k+1..m-1.
   const x = new Float64Array(m - c0);
@@ -156,9 +199,11 @@ function panelStep(a: Float64Array, m: number, n: number, p: number, i: number, 
 
 /** A[q:, q:] -= [V X][Y U]^T over the panel's nb steps: one GEMM. */
 function trailingUpdate(a: Float64Array, m: number, n: number, q: number, nb: number, P: PanelRows): void {
-  const mt = m - q, nt = n - q;
+  const mt = m - q,
+    nt = n - q;
   if (mt <= 0 || nt <= 0) return;
-  const VXt = new Matrix(2 * nb, mt), YUt = new Matrix(2 * nb, nt);
+  const VXt = new Matrix(2 * nb, mt),
+    YUt = new Matrix(2 * nb, nt);
   for (let j = 0; j < nb; j++) {
     VXt.data.set(P.Vt.subarray(j * m + q, (j + 1) * m), j * mt);
     VXt.data.set(P.Xt.subarray(j * m + q, (j + 1) * m), (nb + j) * mt);
@@ -176,17 +221,25 @@ function trailingUpdate(a: Float64Array, m: number, n: number, q: number, nb: nu
  * then unblocked steps. The factors UQ and P are formed from the reflectors in blocks of 32 with GEMM (compact WY).
  */
 function bidiagonalize(A: Matrix, wantVectors: boolean): Bidiagonal {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   // The working copy lives in wasm memory when the fast path is on (the panels' matrix-vector products run there).
   const a = workspace(m * n);
   a.set(A.data);
   const f: Reflectors = {
-    d: new Float64Array(n), e: new Float64Array(Math.max(n - 1, 0)),
-    lv: new Array<Float64Array>(n), lb: new Float64Array(n), rv: new Array<Float64Array>(n), rb: new Float64Array(n),
+    d: new Float64Array(n),
+    e: new Float64Array(Math.max(n - 1, 0)),
+    lv: new Array<Float64Array>(n),
+    lb: new Float64Array(n),
+    rv: new Array<Float64Array>(n),
+    rb: new Float64Array(n),
   };
   try {
     let p = 0;
-    for (; n - p > BRD_MIN; p += BRD_NB) { checkStop(); bidiagonalizePanel(a, m, n, p, BRD_NB, f); } // a stop request is seen between panels
+    for (; n - p > BRD_MIN; p += BRD_NB) {
+      checkStop();
+      bidiagonalizePanel(a, m, n, p, BRD_NB, f);
+    } // a stop request is seen between panels
     bidiagonalizeUnblocked(a, m, n, p, f);
   } finally {
     releaseWorkspace(a);
@@ -249,11 +302,13 @@ function svdTall(A: Matrix, stages: SvdStages): SVD {
     return { U: matmul(Q, r.U), S: r.S, V: r.V };
   }
   const { d, e, UQ, P } = stages.bidiagonalize(A, true);
-  const Ub = Matrix.eye(n), Vb = Matrix.eye(n);
+  const Ub = Matrix.eye(n),
+    Vb = Matrix.eye(n);
   stages.bidiagonalSvd(d, e, Ub.data, Vb.data);
   const order = Array.from(d.keys()).sort((x, y) => Math.abs(d[y]) - Math.abs(d[x]));
   const S = new Float64Array(n);
-  const Up = new Matrix(n, n), Vp = new Matrix(n, n);
+  const Up = new Matrix(n, n),
+    Vp = new Matrix(n, n);
   for (let j = 0; j < n; j++) {
     const src = order[j];
     const sign = d[src] < 0 ? -1 : 1;
@@ -268,7 +323,8 @@ function svdTall(A: Matrix, stages: SvdStages): SVD {
 
 /** Thin SVD from the given stages (m < n handled through A^T); tests pass simpler reference stages. */
 export function svdWith(A: Matrix, stages: SvdStages): SVD {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   if (m === 0 || n === 0) return emptySVD(m, n);
   if (hasNonFinite(A)) return nanSVD(m, n);
   if (m >= n) return svdTall(A, stages);
@@ -278,7 +334,8 @@ export function svdWith(A: Matrix, stages: SvdStages): SVD {
 
 /** Singular values only from the given stages, descending, length min(m, n). */
 export function singularValuesWith(A: Matrix, stages: SvdStages): Float64Array {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   if (m === 0 || n === 0) return new Float64Array(0);
   if (hasNonFinite(A)) return new Float64Array(Math.min(m, n)).fill(NaN);
   let T = m >= n ? A : transpose(A);

@@ -31,15 +31,20 @@ export function triangularSolve(T: Matrix, B: Matrix, lower: boolean, trans = fa
  * Overwrite X (n x k) with op(T)^{-1} X, T a triangular view (see triangularSolve for the flags).
  * `scratch`, if long enough, holds the copied blocks of T (at most n^2 / 4 entries) instead of a new array.
  */
-export function solveTriangularInPlace(
-  T: TriangularView, X: Matrix, lower: boolean, trans = false, unit = false, scratch?: Float64Array,
-): void {
+export function solveTriangularInPlace(T: TriangularView, X: Matrix, lower: boolean, trans = false, unit = false, scratch?: Float64Array): void {
   if (X.rows !== T.n) throw new RangeError(`solveTriangularInPlace: X has ${X.rows} rows, expected ${T.n}`);
   if (T.n === 0 || X.cols === 0) return;
   const base = substitutionRows(X.cols);
-  const h = T.n > base ? T.n >> 1 : 0, blockSize = h * (T.n - h); // the first split's block is the largest
+  const h = T.n > base ? T.n >> 1 : 0,
+    blockSize = h * (T.n - h); // the first split's block is the largest
   const s: Solve = {
-    T, x: X.data, k: X.cols, trans, unit, forward: lower !== trans, base,
+    T,
+    x: X.data,
+    k: X.cols,
+    trans,
+    unit,
+    forward: lower !== trans,
+    base,
     block: scratch && scratch.length >= blockSize ? scratch : new Float64Array(blockSize),
     coef: new Float64Array(Math.min(base, T.n)),
   };
@@ -72,7 +77,8 @@ function solveRows(s: Solve, r0: number, m: number): void {
     substitute(s, r0, m);
     return;
   }
-  const h = m >> 1, r1 = r0 + h;
+  const h = m >> 1,
+    r1 = r0 + h;
   if (s.forward) {
     solveRows(s, r0, h);
     subtractProduct(s, r1, m - h, r0, h);
@@ -104,10 +110,12 @@ function substitute(s: Solve, r0: number, m: number): void {
   const { T, x, k, coef } = s;
   const t = T.t;
   // op(T)[i, j] = t[T.off + i * ri + j * rj]
-  const ri = s.trans ? 1 : T.ld, rj = s.trans ? T.ld : 1;
+  const ri = s.trans ? 1 : T.ld,
+    rj = s.trans ? T.ld : 1;
   for (let step = 0; step < m; step++) {
     const i = s.forward ? r0 + step : r0 + m - 1 - step;
-    const j0 = s.forward ? r0 : i + 1, j1 = s.forward ? i : r0 + m;
+    const j0 = s.forward ? r0 : i + 1,
+      j1 = s.forward ? i : r0 + m;
     const at = T.off + i * ri;
     for (let j = j0; j < j1; j++) coef[j - j0] = t[at + j * rj];
     subtractCombination(x, k, i, j0, j1 - j0, coef);
@@ -127,12 +135,19 @@ function subtractCombination(x: Float64Array, k: number, i: number, j0: number, 
   const oi = i * k;
   let q = 0;
   for (; q + 4 <= count; q += 4) {
-    const c0 = coef[q], c1 = coef[q + 1], c2 = coef[q + 2], c3 = coef[q + 3];
-    const o0 = (j0 + q) * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+    const c0 = coef[q],
+      c1 = coef[q + 1],
+      c2 = coef[q + 2],
+      c3 = coef[q + 3];
+    const o0 = (j0 + q) * k,
+      o1 = o0 + k,
+      o2 = o1 + k,
+      o3 = o2 + k;
     for (let c = 0; c < k; c++) x[oi + c] = x[oi + c] - c0 * x[o0 + c] - c1 * x[o1 + c] - c2 * x[o2 + c] - c3 * x[o3 + c];
   }
   for (; q < count; q++) {
-    const c0 = coef[q], o0 = (j0 + q) * k;
+    const c0 = coef[q],
+      o0 = (j0 + q) * k;
     for (let c = 0; c < k; c++) x[oi + c] -= c0 * x[o0 + c];
   }
 }

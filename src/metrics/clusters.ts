@@ -47,7 +47,11 @@ function sumSquaredToCentroids(points: Matrix, assignment: ArrayLike<number>, C:
 }
 
 /** WCSS split into its feature part (z) and its label part (y); total = features + labels. */
-export interface WcssParts { total: number; features: number; labels: number }
+export interface WcssParts {
+  total: number;
+  features: number;
+  labels: number;
+}
 
 /**
  * WCSS_l(C) = (1/N) sum_k sum_{i in C_k} ||(z_i, y_i) - (zbar_k, ybar_k)||^2 (NRC Eq. 6), with its
@@ -158,7 +162,10 @@ function kmeansPlusPlus(P: Matrix, pNorm: Float64Array, K: number, rng: Rng): Ma
       pick = N - 1;
       for (let i = 0; i < N; i++) {
         u -= minD[i];
-        if (u < 0) { pick = i; break; }
+        if (u < 0) {
+          pick = i;
+          break;
+        }
       }
     } else {
       pick = rng.int(N);
@@ -190,7 +197,11 @@ function lloyd(P: Matrix, pNorm: Float64Array, C0: Matrix, maxIter: number, init
       // keep the current centre on ties so the iteration cannot cycle
       let arg = assignment[i] >= 0 ? assignment[i] : 0;
       let m = D.data[off + arg];
-      for (let k = 0; k < K; k++) if (D.data[off + k] < m) { m = D.data[off + k]; arg = k; }
+      for (let k = 0; k < K; k++)
+        if (D.data[off + k] < m) {
+          m = D.data[off + k];
+          arg = k;
+        }
       next[i] = arg;
       dist[i] = m;
     }
@@ -201,7 +212,11 @@ function lloyd(P: Matrix, pNorm: Float64Array, C0: Matrix, maxIter: number, init
       if (counts[k] > 0 || N < K) continue;
       let far = -1;
       let fd = -1;
-      for (let i = 0; i < N; i++) if (counts[next[i]] > 1 && dist[i] > fd) { fd = dist[i]; far = i; }
+      for (let i = 0; i < N; i++)
+        if (counts[next[i]] > 1 && dist[i] > fd) {
+          fd = dist[i];
+          far = i;
+        }
       if (far < 0) break;
       counts[next[far]]--;
       next[far] = k;
@@ -209,12 +224,20 @@ function lloyd(P: Matrix, pNorm: Float64Array, C0: Matrix, maxIter: number, init
       dist[far] = 0;
     }
     let changed = false;
-    for (let i = 0; i < N; i++) if (next[i] !== assignment[i]) { changed = true; break; }
+    for (let i = 0; i < N; i++)
+      if (next[i] !== assignment[i]) {
+        changed = true;
+        break;
+      }
     assignment = next;
     C = centroids(P, assignment, K).centroids;
     const w = sumSquaredToCentroids(P, assignment, C) / N;
     if (!best || w < best.wcss) best = { assignment: assignment.slice(), centroids: C, wcss: w, iterations: iter + 1, converged: false };
-    if (!changed) { converged = true; iter++; break; }
+    if (!changed) {
+      converged = true;
+      iter++;
+      break;
+    }
   }
   best!.converged = converged;
   best!.iterations = iter;
@@ -245,7 +268,9 @@ export function kmeans(points: Matrix, K: number, opts: KMeansOptions): KMeansRe
   const report = (r: KMeansResult, what: string) => {
     consider(r);
     done++;
-    opts.progress?.(`k-means ${done}/${runs} (${what}): ${r.iterations} Lloyd iterations, wcss ${r.wcss.toPrecision(6)}, best ${best!.wcss.toPrecision(6)}`);
+    opts.progress?.(
+      `k-means ${done}/${runs} (${what}): ${r.iterations} Lloyd iterations, wcss ${r.wcss.toPrecision(6)}, best ${best!.wcss.toPrecision(6)}`,
+    );
   };
   for (const start of opts.starts ?? []) {
     const a = Int32Array.from(start);

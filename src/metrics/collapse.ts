@@ -143,7 +143,14 @@ function centerRows(means: Matrix, mu: Float64Array): Matrix {
  * Statistics from class means that were accumulated elsewhere (e.g. a streaming pass): the centred means of both
  * conventions. `within` is left empty (0 x d) when the samples are not at hand.
  */
-export function statsFromMeans(means: Matrix, counts: Int32Array, labels: Int32Array, values: number[], within: Matrix, opts: CollapseOptions = {}): ClassStats {
+export function statsFromMeans(
+  means: Matrix,
+  counts: Int32Array,
+  labels: Int32Array,
+  values: number[],
+  within: Matrix,
+  opts: CollapseOptions = {},
+): ClassStats {
   const K = means.rows;
   const d = means.cols;
   let N = 0;
@@ -200,7 +207,10 @@ export function sigmaT(features: Matrix): Matrix {
   const d = features.cols;
   const mu = columnMeans(features);
   const C = new Matrix(N, d);
-  for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j]; }
+  for (let i = 0; i < N; i++) {
+    const r = features.row(i);
+    for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j];
+  }
   return gemm(C, C, { transA: true, alpha: 1 / N });
 }
 
@@ -215,7 +225,11 @@ function columnMeans(features: Matrix): Float64Array {
 
 /** tr Sigma_W = (1/N) ||X - class means||_F^2. */
 export function traceSigmaW(s: ClassStats): number {
-  if (s.moments) { let t = 0; for (let j = 0; j < s.d; j++) t += s.moments.sigmaW.data[j * s.d + j]; return t; }
+  if (s.moments) {
+    let t = 0;
+    for (let j = 0; j < s.d; j++) t += s.moments.sigmaW.data[j * s.d + j];
+    return t;
+  }
   return pairwiseSumSquares(s.within.data) / s.N;
 }
 
@@ -225,17 +239,21 @@ export function traceSigmaB(s: ClassStats): number {
 }
 
 /** Top eigenpairs of Sigma_B (at most K-1, above a relative cut-off), found through the K x K Gram of the centred means. */
-export interface BetweenEigen { values: Float64Array; vectors: Matrix }
+export interface BetweenEigen {
+  values: Float64Array;
+  vectors: Matrix;
+}
 
 export function betweenClassEigen(s: ClassStats): BetweenEigen {
   const Mc = s.centeredMeans;
   // (1/K) Mc Mc^T = U L U^T  =>  Sigma_B = (1/K) Mc^T Mc has eigenvectors Mc^T u / sqrt(K l) with the same eigenvalues
   const G = gemm(Mc, Mc, { transB: true, alpha: 1 / s.K });
-  for (let i = 0; i < s.K; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (G.data[i * s.K + j] + G.data[j * s.K + i]);
-    G.data[i * s.K + j] = v;
-    G.data[j * s.K + i] = v;
-  }
+  for (let i = 0; i < s.K; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (G.data[i * s.K + j] + G.data[j * s.K + i]);
+      G.data[i * s.K + j] = v;
+      G.data[j * s.K + i] = v;
+    }
   const { values, vectors } = eigSym(G);
   const top = values.length > 0 ? values[0] : 0;
   const tol = Math.max(s.K, s.d) * Number.EPSILON * top;
@@ -243,7 +261,8 @@ export function betweenClassEigen(s: ClassStats): BetweenEigen {
   for (let j = 0; j < Math.min(s.K - 1, s.d, values.length); j++) if (values[j] > tol && values[j] > 0) keep.push(j);
   const r = keep.length;
   const U = new Matrix(s.K, r);
-  for (let i = 0; i < s.K; i++) for (let c = 0; c < r; c++) U.data[i * r + c] = vectors.data[i * vectors.cols + keep[c]] / Math.sqrt(s.K * values[keep[c]]);
+  for (let i = 0; i < s.K; i++)
+    for (let c = 0; c < r; c++) U.data[i * r + c] = vectors.data[i * vectors.cols + keep[c]] / Math.sqrt(s.K * values[keep[c]]);
   const V = gemm(Mc, U, { transA: true });
   return { values: Float64Array.from(keep.map((j) => values[j])), vectors: V };
 }
@@ -255,7 +274,10 @@ function projectedWithin(s: ClassStats, eig: BetweenEigen): Float64Array[] {
   const acc = new CompensatedSums(s.K * r);
   for (let i = 0; i < s.N; i++) {
     const off = s.labels[i] * r;
-    for (let j = 0; j < r; j++) { const t = P.data[i * r + j]; acc.add(off + j, t * t); }
+    for (let j = 0; j < r; j++) {
+      const t = P.data[i * r + j];
+      acc.add(off + j, t * t);
+    }
   }
   const all = acc.values();
   const q: Float64Array[] = [];
@@ -335,12 +357,16 @@ function cdnvFromStats(s: ClassStats): number {
   const V = classVariances(s);
   let total = 0;
   let pairs = 0;
-  for (let k = 0; k < s.K; k++) for (let l = k + 1; l < s.K; l++) {
-    let dist = 0;
-    for (let j = 0; j < s.d; j++) { const t = s.means.data[k * s.d + j] - s.means.data[l * s.d + j]; dist += t * t; }
-    total += (V[k] + V[l]) / (2 * dist);
-    pairs++;
-  }
+  for (let k = 0; k < s.K; k++)
+    for (let l = k + 1; l < s.K; l++) {
+      let dist = 0;
+      for (let j = 0; j < s.d; j++) {
+        const t = s.means.data[k * s.d + j] - s.means.data[l * s.d + j];
+        dist += t * t;
+      }
+      total += (V[k] + V[l]) / (2 * dist);
+      pairs++;
+    }
   return pairs > 0 ? total / pairs : NaN;
 }
 
@@ -355,7 +381,10 @@ function normalizedDistance(A: Matrix, B: Matrix): number {
   const b = Math.sqrt(pairwiseSumSquares(B.data));
   if (a === 0 || b === 0) return NaN;
   let t = 0;
-  for (let i = 0; i < A.data.length; i++) { const v = A.data[i] / a - B.data[i] / b; t += v * v; }
+  for (let i = 0; i < A.data.length; i++) {
+    const v = A.data[i] / a - B.data[i] / b;
+    t += v * v;
+  }
   return Math.sqrt(t);
 }
 
@@ -396,7 +425,10 @@ function nc2GramFromStats(s: ClassStats): number {
   const G = gemm(U, U, { transB: true });
   const E = sigmaETF(s.K);
   let t = 0;
-  for (let i = 0; i < G.data.length; i++) { const v = G.data[i] - E.data[i]; t += v * v; }
+  for (let i = 0; i < G.data.length; i++) {
+    const v = G.data[i] - E.data[i];
+    t += v * v;
+  }
   return Math.sqrt(t);
 }
 
@@ -455,7 +487,10 @@ export function centeredNormalizedGram(features: Matrix, labels?: ArrayLike<numb
     mu = columnMeans(features);
   }
   const C = new Matrix(N, d);
-  for (let i = 0; i < N; i++) { const r = features.row(i); for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j]; }
+  for (let i = 0; i < N; i++) {
+    const r = features.row(i);
+    for (let j = 0; j < d; j++) C.data[i * d + j] = r[j] - mu[j];
+  }
   const U = unitRows(C);
   return gemm(U, U, { transB: true });
 }

@@ -47,4 +47,3 @@ export function layerAgops(model: MLP, X: Matrix): Matrix[] {
   }
   return out;
 }
-

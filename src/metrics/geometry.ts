@@ -37,13 +37,20 @@ function normalizedDistance(A: Matrix, B: Matrix): number {
   const b = frob(B);
   if (a === 0 || b === 0) return NaN;
   let t = 0;
-  for (let i = 0; i < A.data.length; i++) { const v = A.data[i] / a - B.data[i] / b; t += v * v; }
+  for (let i = 0; i < A.data.length; i++) {
+    const v = A.data[i] / a - B.data[i] / b;
+    t += v * v;
+  }
   return Math.sqrt(t);
 }
 
 function rowNorms(A: Matrix): Float64Array {
   const out = new Float64Array(A.rows);
-  for (let i = 0; i < A.rows; i++) { let s = 0; for (const v of A.row(i)) s += v * v; out[i] = Math.sqrt(s); }
+  for (let i = 0; i < A.rows; i++) {
+    let s = 0;
+    for (const v of A.row(i)) s += v * v;
+    out[i] = Math.sqrt(s);
+  }
   return out;
 }
 
@@ -72,7 +79,13 @@ export function nearestClassMean(X: Matrix, means: Matrix): Int32Array {
   for (let i = 0; i < X.rows; i++) {
     let best = 0;
     let bv = Infinity;
-    for (let k = 0; k < K; k++) { const v = mn[k] - 2 * G.data[i * K + k]; if (v < bv) { bv = v; best = k; } }
+    for (let k = 0; k < K; k++) {
+      const v = mn[k] - 2 * G.data[i * K + k];
+      if (v < bv) {
+        bv = v;
+        best = k;
+      }
+    }
     out[i] = best;
   }
   return out;
@@ -86,7 +99,13 @@ export function classifierPredictions(X: Matrix, W: Matrix, b?: ArrayLike<number
   for (let i = 0; i < X.rows; i++) {
     let best = 0;
     let bv = -Infinity;
-    for (let k = 0; k < K; k++) { const v = Z.data[i * K + k] + (b ? b[k] : 0); if (v > bv) { bv = v; best = k; } }
+    for (let k = 0; k < K; k++) {
+      const v = Z.data[i * K + k] + (b ? b[k] : 0);
+      if (v > bv) {
+        bv = v;
+        best = k;
+      }
+    }
     out[i] = best;
   }
   return out;
@@ -124,7 +143,11 @@ export function equinorm(A: Matrix): number {
   return cov(rowNorms(A));
 }
 
-export interface Equiangularity { std: number; mean: number; maxAngle: number }
+export interface Equiangularity {
+  std: number;
+  mean: number;
+  maxAngle: number;
+}
 
 /** Cosines of all pairs k < l of rows of the centred means; std, mean of cos + 1/(K-1), mean |cos + 1/(K-1)| (Papyan et al. 2020). */
 export function equiangularity(centeredMeans: Matrix): Equiangularity {
@@ -143,10 +166,11 @@ export function hypersphericalUniformity(centeredMeans: Matrix): number {
   const n = rowNorms(centeredMeans);
   const G = gemm(centeredMeans, centeredMeans, { transB: true });
   const terms: number[] = [];
-  for (let k = 0; k < K; k++) for (let l = k + 1; l < K; l++) {
-    const d2 = Math.max(0, 2 - 2 * (G.data[k * K + l] / (n[k] * n[l])));
-    terms.push(-0.5 * Math.log(d2));
-  }
+  for (let k = 0; k < K; k++)
+    for (let l = k + 1; l < K; l++) {
+      const d2 = Math.max(0, 2 - 2 * (G.data[k * K + l] / (n[k] * n[l])));
+      terms.push(-0.5 * Math.log(d2));
+    }
   return pairwiseSum(terms) / terms.length;
 }
 
@@ -156,7 +180,13 @@ export function uniformDuality(W: Matrix, centeredMeans: Matrix): { cos: number;
   const nw = rowNorms(W);
   const nm = rowNorms(centeredMeans);
   const dots = new Float64Array(K);
-  for (let k = 0; k < K; k++) { const w = W.row(k); const m = centeredMeans.row(k); let s = 0; for (let j = 0; j < w.length; j++) s += w[j] * m[j]; dots[k] = s; }
+  for (let k = 0; k < K; k++) {
+    const w = W.row(k);
+    const m = centeredMeans.row(k);
+    let s = 0;
+    for (let j = 0; j < w.length; j++) s += w[j] * m[j];
+    dots[k] = s;
+  }
   return { cos: variance(dots.map((v, k) => v / (nw[k] * nm[k]))), dot: variance(dots) };
 }
 
@@ -164,7 +194,10 @@ export function uniformDuality(W: Matrix, centeredMeans: Matrix): { cos: number;
 export function biasCollapse(W: Matrix, globalMean: Float64Array, b: ArrayLike<number>): number {
   const z = gemm(W, new Matrix(globalMean.length, 1, Float64Array.from(globalMean)));
   let s = 0;
-  for (let k = 0; k < W.rows; k++) { const t = z.data[k] + b[k]; s += t * t; }
+  for (let k = 0; k < W.rows; k++) {
+    const t = z.data[k] + b[k];
+    s += t * t;
+  }
   return Math.sqrt(s);
 }
 
@@ -215,8 +248,15 @@ export function geometryMetrics(s: ClassStats, features: Matrix | null, W?: Matr
     equiangular_mean: ea.mean,
     max_angle: ea.maxAngle,
     gnc2: hypersphericalUniformity(M),
-    nc4: null, w_etf: null, self_duality: null, w_equinorm: null, unc3: null, unc3_dot: null, bias_collapse: null,
-    subspace_alignment: null, subspace_cosines: null,
+    nc4: null,
+    w_etf: null,
+    self_duality: null,
+    w_equinorm: null,
+    unc3: null,
+    unc3_dot: null,
+    bias_collapse: null,
+    subspace_alignment: null,
+    subspace_cosines: null,
   };
   if (W) {
     if (W.rows !== s.K || W.cols !== s.d) throw new RangeError(`geometryMetrics: classifier is ${W.rows}x${W.cols}, expected ${s.K}x${s.d}`);

@@ -9,7 +9,10 @@ export function nfaCorrelation(A: Matrix, B: Matrix): number {
   if (n === 0) return NaN;
   let ma = 0;
   let mb = 0;
-  for (let i = 0; i < n; i++) { ma += A.data[i]; mb += B.data[i]; }
+  for (let i = 0; i < n; i++) {
+    ma += A.data[i];
+    mb += B.data[i];
+  }
   ma /= n;
   mb /= n;
   let ab = 0;

@@ -21,7 +21,8 @@ export interface StreamOptions extends CollapseOptions {
 export function streamClassStats(path: string, labels: ArrayLike<number>, opts: StreamOptions = {}): ClassStats {
   const h = readNpyHeader(path);
   if (h.shape.length !== 2) throw new DataFileError(path, `bad shape (${h.shape.join(', ')}): expected a 2-D array (samples x features)`);
-  if (h.fortranOrder) throw new DataFileError(path, 'Fortran-order arrays cannot be streamed by rows; save with np.ascontiguousarray or drop --stream');
+  if (h.fortranOrder)
+    throw new DataFileError(path, 'Fortran-order arrays cannot be streamed by rows; save with np.ascontiguousarray or drop --stream');
   const [N, d] = h.shape;
   if (labels.length !== N) throw new DataFileError(path, `${labels.length} labels for ${N} rows`);
   const ci = classIndex(labels);
@@ -42,7 +43,10 @@ export function streamClassStats(path: string, labels: ArrayLike<number>, opts: 
       for (let i = 0; i < rows; i++) {
         const k = ci.labels[row0 + i];
         const r = R.row(i);
-        if (!seen[k]) { shift.data.set(r, k * d); seen[k] = 1; }
+        if (!seen[k]) {
+          shift.data.set(r, k * d);
+          seen[k] = 1;
+        }
         let q = 0;
         for (let j = 0; j < d; j++) {
           const v = r[j] - shift.data[k * d + j];

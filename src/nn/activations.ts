@@ -11,7 +11,10 @@ export function applyActivation(act: Activation, pre: Float64Array, out: Float64
       for (let i = 0; i < n; i++) out[i] = Math.tanh(pre[i]);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) { const v = pre[i]; out[i] = v > 0 ? v : 0; }
+      for (let i = 0; i < n; i++) {
+        const v = pre[i];
+        out[i] = v > 0 ? v : 0;
+      }
       return;
     case 'identity':
       if (out !== pre) out.set(pre);
@@ -24,7 +27,10 @@ export function multiplyActivationDerivative(act: Activation, pre: Float64Array,
   const n = delta.length;
   switch (act) {
     case 'tanh':
-      for (let i = 0; i < n; i++) { const t = out[i]; delta[i] *= 1 - t * t; }
+      for (let i = 0; i < n; i++) {
+        const t = out[i];
+        delta[i] *= 1 - t * t;
+      }
       return;
     case 'relu':
       for (let i = 0; i < n; i++) if (!(pre[i] > 0)) delta[i] = 0;

@@ -103,11 +103,16 @@ export interface TrainedAutoencoder {
 /** Trainer status -> cell status: converged = ok, max_iters/stalled = not_converged, diverged, aborted = failed. */
 export function cellStatusOf(result: TrainResult, maxIters: number): { status: CellStatus; message?: string } {
   switch (result.status) {
-    case 'converged': return { status: 'ok' };
-    case 'max_iters': return { status: 'not_converged', message: `reached --max-iters ${maxIters} with ||grad|| = ${result.gradNorm.toExponential(3)}` };
-    case 'stalled': return { status: 'not_converged', message: result.message ?? 'line search stalled' };
-    case 'diverged': return { status: 'diverged', message: result.message ?? 'non-finite loss' };
-    case 'aborted': return { status: 'failed', message: 'interrupted' };
+    case 'converged':
+      return { status: 'ok' };
+    case 'max_iters':
+      return { status: 'not_converged', message: `reached --max-iters ${maxIters} with ||grad|| = ${result.gradNorm.toExponential(3)}` };
+    case 'stalled':
+      return { status: 'not_converged', message: result.message ?? 'line search stalled' };
+    case 'diverged':
+      return { status: 'diverged', message: result.message ?? 'non-finite loss' };
+    case 'aborted':
+      return { status: 'failed', message: 'interrupted' };
   }
 }
 
@@ -118,7 +123,9 @@ export function cellStatusOf(result: TrainResult, maxIters: number): { status: C
  * replaces 1/N (pi_k for the centroid-based loss, NRC Eq. 8).
  */
 export async function trainAutoencoder(
-  model: MLP, X: Matrix, Y: Matrix,
+  model: MLP,
+  X: Matrix,
+  Y: Matrix,
   p: Pick<AutoencoderParams, 'lambda' | 'optimizer' | 'lr' | 'gradTol' | 'maxIters'> & Partial<Pick<AutoencoderParams, 'dtype'>>,
   ctx: Pick<CellContext, 'progress' | 'signal' | 'checkpoint'>,
   opts: { sampleWeights?: Float64Array; label?: string } = {},
@@ -129,10 +136,21 @@ export async function trainAutoencoder(
   if (dtype === 'f32') model.setDtype('f32');
   try {
     const result = await trainAsync(model, X, Y, {
-      loss: 'squared', weightDecay: p.lambda, optimizer: optimizerSpec(p), maxIters: p.maxIters, tol: p.gradTol,
-      signal: ctx.signal, reportEvery, sampleWeights: opts.sampleWeights, checkpoint: ctx.checkpoint, ...(dtype === 'mixed' ? { mixed: {} } : {}),
-      onStep: (r) => ctx.progress(Math.min(1, r.iter / p.maxIters),
-        `${label}iter ${r.iter}${r.precision ? ` (${r.precision})` : ''} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`),
+      loss: 'squared',
+      weightDecay: p.lambda,
+      optimizer: optimizerSpec(p),
+      maxIters: p.maxIters,
+      tol: p.gradTol,
+      signal: ctx.signal,
+      reportEvery,
+      sampleWeights: opts.sampleWeights,
+      checkpoint: ctx.checkpoint,
+      ...(dtype === 'mixed' ? { mixed: {} } : {}),
+      onStep: (r) =>
+        ctx.progress(
+          Math.min(1, r.iter / p.maxIters),
+          `${label}iter ${r.iter}${r.precision ? ` (${r.precision})` : ''} loss ${r.loss.toExponential(4)} |grad| ${r.gradNorm.toExponential(2)}`,
+        ),
     });
     return { result, ...cellStatusOf(result, p.maxIters) };
   } finally {
@@ -142,7 +160,7 @@ export async function trainAutoencoder(
 
 /** Steps taken with float32 and with float64 products (CSV columns; --dtype mixed switches once, nn/train MixedPrecision). */
 export function precisionIterations(result: TrainResult, dtype: string): { f32: number; f64: number } {
-  const f32 = dtype === 'f32' ? result.iters : dtype === 'mixed' ? result.f32Iters ?? 0 : 0;
+  const f32 = dtype === 'f32' ? result.iters : dtype === 'mixed' ? (result.f32Iters ?? 0) : 0;
   return { f32, f64: result.iters - f32 };
 }
 
@@ -170,9 +188,13 @@ export function spectraRows(spectra: LayerSpectrum[], rank: number, stationarity
   for (const s of spectra) {
     const st = stationarity ? stationarity[s.layer - 1] : NaN;
     layers.push({
-      layer: s.layer, rows: s.rows, cols: s.cols,
-      rel_tail: relTail(s.singularValues, rank), dist_rank: distToRank(s.singularValues, rank),
-      soft_rank: softRank(s.singularValues, SOFT_RANK_EPS), stationarity: Number.isFinite(st) ? st : null,
+      layer: s.layer,
+      rows: s.rows,
+      cols: s.cols,
+      rel_tail: relTail(s.singularValues, rank),
+      dist_rank: distToRank(s.singularValues, rank),
+      soft_rank: softRank(s.singularValues, SOFT_RANK_EPS),
+      stationarity: Number.isFinite(st) ? st : null,
     });
     s.singularValues.forEach((value, i) => singularValues.push({ layer: s.layer, index: i + 1, value }));
   }

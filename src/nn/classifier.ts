@@ -21,15 +21,18 @@ export interface ClassifierMlpOptions {
 /** input -> [Linear + (BN) + ReLU] x hidden -> Linear classifier, PyTorch default init (uniform +-1/sqrt(fan_in)). */
 export function classifierMlp(o: ClassifierMlpOptions, rng: Rng): MLP {
   const L = o.hidden.length + 1;
-  return new MLP({
-    widths: [o.input, ...o.hidden, o.classes],
-    activation: 'relu',
-    outputActivation: 'identity',
-    bias: Array.from({ length: L }, (_, l) => (l === L - 1 ? o.classifierBias : true)),
-    batchnorm: o.batchnorm,
-    init: { kind: 'pytorch' },
-    dtype: o.dtype ?? 'f64',
-  }, rng);
+  return new MLP(
+    {
+      widths: [o.input, ...o.hidden, o.classes],
+      activation: 'relu',
+      outputActivation: 'identity',
+      bias: Array.from({ length: L }, (_, l) => (l === L - 1 ? o.classifierBias : true)),
+      batchnorm: o.batchnorm,
+      init: { kind: 'pytorch' },
+      dtype: o.dtype ?? 'f64',
+    },
+    rng,
+  );
 }
 
 /**

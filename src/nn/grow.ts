@@ -30,16 +30,19 @@ export function insertHiddenLayer(model: MLP, rng: Rng, opts: NewLayerOptions = 
   const bias = opts.bias ?? (hasHidden ? model.bias[L - 2] : true);
   const batchnorm = opts.batchnorm ?? (hasHidden ? model.batchnorm[L - 2] : false);
   const widths = [...model.widths.slice(0, L), w, model.widths[L]];
-  const grown = new MLP({
-    widths,
-    activation: [...model.activations.slice(0, L - 1), activation, model.activations[L - 1]],
-    bias: [...model.bias.slice(0, L - 1), bias, model.bias[L - 1]],
-    batchnorm: [...model.batchnorm.slice(0, L - 1), batchnorm, model.batchnorm[L - 1]],
-    init: opts.init ?? { kind: 'pytorch' },
-    bnMomentum: model.bnMomentum,
-    bnEps: model.bnEps,
-    dtype: model.dtype,
-  }, rng);
+  const grown = new MLP(
+    {
+      widths,
+      activation: [...model.activations.slice(0, L - 1), activation, model.activations[L - 1]],
+      bias: [...model.bias.slice(0, L - 1), bias, model.bias[L - 1]],
+      batchnorm: [...model.batchnorm.slice(0, L - 1), batchnorm, model.batchnorm[L - 1]],
+      init: opts.init ?? { kind: 'pytorch' },
+      bnMomentum: model.bnMomentum,
+      bnEps: model.bnEps,
+      dtype: model.dtype,
+    },
+    rng,
+  );
   const copyLayer = (from: number, to: number) => {
     const a = model.offsets[from];
     const b = grown.offsets[to];
@@ -47,7 +50,10 @@ export function insertHiddenLayer(model: MLP, rng: Rng, opts: NewLayerOptions = 
     grown.params.set(model.params.subarray(a.W, a.end), b.W);
     const s = model.bnState[from];
     const t = grown.bnState[to];
-    if (s && t) { t.runningMean.set(s.runningMean); t.runningVar.set(s.runningVar); }
+    if (s && t) {
+      t.runningMean.set(s.runningMean);
+      t.runningVar.set(s.runningVar);
+    }
   };
   for (let l = 0; l < L - 1; l++) copyLayer(l, l);
   copyLayer(L - 1, L);

@@ -23,8 +23,15 @@ export interface LineSearchResult {
  * Non-finite trial values are treated as "step too long".
  */
 export function strongWolfe(
-  fg: ValueAndGrad, x: Float64Array, f0: number, g0: Float64Array, d: Float64Array, alpha0: number,
-  xOut: Float64Array, gOut: Float64Array, opts: LineSearchOptions = {},
+  fg: ValueAndGrad,
+  x: Float64Array,
+  f0: number,
+  g0: Float64Array,
+  d: Float64Array,
+  alpha0: number,
+  xOut: Float64Array,
+  gOut: Float64Array,
+  opts: LineSearchOptions = {},
 ): LineSearchResult {
   const c1 = opts.c1 ?? 1e-4;
   const c2 = opts.c2 ?? 0.9;
@@ -58,12 +65,23 @@ export function strongWolfe(
       if (!Number.isFinite(a) || a < lower || a > upper) a = lo + 0.5 * w;
       const [fa, da] = phi(a);
       if (!Number.isFinite(fa) || !sufficient(a, fa, da) || fa > fLo + tolF) {
-        hi = a; fHi = fa; dHi = da;
-        if (!Number.isFinite(fa)) { fHi = Infinity; dHi = NaN; }
+        hi = a;
+        fHi = fa;
+        dHi = da;
+        if (!Number.isFinite(fa)) {
+          fHi = Infinity;
+          dHi = NaN;
+        }
       } else {
         if (curvature(da)) return { ok: true, alpha: a, f: fa, evals };
-        if (da * (hi - lo) >= 0) { hi = lo; fHi = fLo; dHi = dLo; }
-        lo = a; fLo = fa; dLo = da;
+        if (da * (hi - lo) >= 0) {
+          hi = lo;
+          fHi = fLo;
+          dHi = dLo;
+        }
+        lo = a;
+        fLo = fa;
+        dLo = da;
       }
       if (Math.abs(hi - lo) <= 1e-16 * Math.max(1, Math.abs(lo))) break;
     }
@@ -82,7 +100,9 @@ export function strongWolfe(
     if (!sufficient(a, fa, da) || (i > 0 && fa > fPrev + tolF)) return zoom(aPrev, fPrev, dPrev, a, fa, da);
     if (curvature(da)) return { ok: true, alpha: a, f: fa, evals };
     if (da >= 0) return zoom(a, fa, da, aPrev, fPrev, dPrev);
-    aPrev = a; fPrev = fa; dPrev = da;
+    aPrev = a;
+    fPrev = fa;
+    dPrev = da;
     a = Math.min(a * 4, 1e10);
   }
   if (aPrev > 0 && fPrev < f0) return finish(aPrev, fPrev);
@@ -108,9 +128,9 @@ export function strongWolfe(
 /** Minimiser of the cubic interpolating (a, fa, da), (b, fb, db); NaN if it does not exist. */
 function cubicMinimizer(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
   if (!Number.isFinite(fb) || !Number.isFinite(db)) return NaN;
-  const d1 = da + db - 3 * (fa - fb) / (a - b);
+  const d1 = da + db - (3 * (fa - fb)) / (a - b);
   const disc = d1 * d1 - da * db;
   if (disc < 0) return NaN;
   const d2 = Math.sign(b - a) * Math.sqrt(disc);
-  return b - (b - a) * (db + d2 - d1) / (db - da + 2 * d2);
+  return b - ((b - a) * (db + d2 - d1)) / (db - da + 2 * d2);
 }

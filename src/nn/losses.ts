@@ -91,7 +91,10 @@ export function lossValueAndGrad(kind: LossKind, output: Matrix, target: Target,
       const y = target.data;
       let ysum = 0;
       let s = 0;
-      for (let j = 0; j < c; j++) { ysum += y[off + j]; s -= y[off + j] * (f[off + j] - logZ); }
+      for (let j = 0; j < c; j++) {
+        ysum += y[off + j];
+        s -= y[off + j] * (f[off + j] - logZ);
+      }
       total += w * s;
       if (g) for (let j = 0; j < c; j++) g[off + j] = w * (ysum * Math.exp(f[off + j] - logZ) - y[off + j]);
     } else {

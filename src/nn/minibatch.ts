@@ -13,9 +13,7 @@ import { allFinite } from './params.ts';
 import { Float32Sgd } from './sgd-f32.ts';
 
 /** The update rule of a mini-batch loop (PyTorch semantics, see nn/optimizers). */
-export type MiniBatchRule =
-  | { kind: 'sgd'; momentum?: number; nesterov?: boolean }
-  | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number };
+export type MiniBatchRule = { kind: 'sgd'; momentum?: number; nesterov?: boolean } | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number };
 
 /** Where a mini-batch loop stands: before the batch at `start` of `epoch`, with that epoch's permutation. */
 export interface MiniBatchCursor {
@@ -36,22 +34,32 @@ export class MiniBatchStepper {
   private readonly g: Float64Array;
   private readonly batchOf: (size: number) => BatchBuffers;
 
-  constructor(private readonly model: MLP, private readonly X: Matrix, private readonly Y: Target, objective: ObjectiveOptions, rule: MiniBatchRule) {
+  constructor(
+    private readonly model: MLP,
+    private readonly X: Matrix,
+    private readonly Y: Target,
+    objective: ObjectiveOptions,
+    rule: MiniBatchRule,
+  ) {
     const n = model.params.length;
     this.g = new Float64Array(n);
-    this.update = rule.kind === 'sgd'
-      ? new SgdState(n, rule.momentum ?? 0, rule.nesterov ?? false)
-      : new AdamState(n, rule.beta1 ?? 0.9, rule.beta2 ?? 0.999, rule.eps ?? 1e-8);
+    this.update =
+      rule.kind === 'sgd'
+        ? new SgdState(n, rule.momentum ?? 0, rule.nesterov ?? false)
+        : new AdamState(n, rule.beta1 ?? 0.9, rule.beta2 ?? 0.999, rule.eps ?? 1e-8);
     this.batchOf = batchBuffers(model, X, Y, objective);
     const whole = !(objective.from ?? 0);
-    this.fast = rule.kind === 'sgd' && whole
-      ? Float32Sgd.create(model, rule.momentum ?? 0, rule.nesterov ?? false, layerLambdas(objective.weightDecay, model.depth))
-      : undefined;
+    this.fast =
+      rule.kind === 'sgd' && whole
+        ? Float32Sgd.create(model, rule.momentum ?? 0, rule.nesterov ?? false, layerLambdas(objective.weightDecay, model.depth))
+        : undefined;
   }
 
   /** L_lambda of the mini-batch of rows `idx` and its gradient (kept for step); `finite` is false on a NaN/Inf loss or gradient. */
   batch(idx: Int32Array): { f: number; finite: boolean } {
-    const size = idx.length, d = this.X.cols, X = this.X.data;
+    const size = idx.length,
+      d = this.X.cols,
+      X = this.X.data;
     const b = this.batchOf(size);
     for (let r = 0; r < size; r++) b.X.data.set(X.subarray(idx[r] * d, idx[r] * d + d), r * d);
     selectTargetRows(this.Y, idx, b.Y);
@@ -80,12 +88,24 @@ export class MiniBatchStepper {
    * only in step(), the running statistics of batchnorm during the batch's forward pass (so they, the counters in `at`
    * and the stream position are copied now). `extra` adds the loop's own state.
    */
-  point(ck: LoopCheckpoint, rng: Rng, perm: Int32Array, at: { epoch: number; start: number; lossSum: number; lr: number } & Record<string, State>, extra: () => Record<string, State>): void {
+  point(
+    ck: LoopCheckpoint,
+    rng: Rng,
+    perm: Int32Array,
+    at: { epoch: number; start: number; lossSum: number; lr: number } & Record<string, State>,
+    extra: () => Record<string, State>,
+  ): void {
     const running = this.model.runningStats();
     const position = rng.exportState();
     ck.point(() => ({
-      ...at, ...extra(), perm, rng: position as unknown as State, running, params: this.model.params,
-      optimizer: this.update.exportState() as unknown as State, fast: this.fast ? this.fast.exportState() as unknown as State : null,
+      ...at,
+      ...extra(),
+      perm,
+      rng: position as unknown as State,
+      running,
+      params: this.model.params,
+      optimizer: this.update.exportState() as unknown as State,
+      fast: this.fast ? (this.fast.exportState() as unknown as State) : null,
     }));
   }
 
@@ -95,8 +115,12 @@ export class MiniBatchStepper {
     this.update.importState(st.optimizer as never);
     if (this.fast) this.fast.importState(st.fast as never);
     return {
-      epoch: st.epoch as number, start: st.start as number, perm: st.perm as Int32Array, lossSum: st.lossSum as number,
-      lr: st.lr as number, rng: st.rng as unknown as RngState,
+      epoch: st.epoch as number,
+      start: st.start as number,
+      perm: st.perm as Int32Array,
+      lossSum: st.lossSum as number,
+      lr: st.lr as number,
+      rng: st.rng as unknown as RngState,
     };
   }
 }

@@ -1,7 +1,14 @@
 // Multilayer perceptron z_out = act(BN?(z_in W^T + b)) with one flat parameter vector and reusable workspaces.
 import {
-  Matrix, activationBackward, activationBackwardF32, biasActivation, biasActivationF32, gemmF32, releaseResident,
-  residentF32, residentF64,
+  Matrix,
+  activationBackward,
+  activationBackwardF32,
+  biasActivation,
+  biasActivationF32,
+  gemmF32,
+  releaseResident,
+  residentF32,
+  residentF64,
 } from '../linalg/index.ts';
 import { checkStop } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
@@ -116,7 +123,7 @@ export class MLP {
     };
     this.widths = w.slice();
     const act = opts.activation ?? 'tanh';
-    this.activations = perLayer(opts.activation, (l) => (l === L - 1 ? opts.outputActivation ?? 'identity' : (act as Activation)), 'activation');
+    this.activations = perLayer(opts.activation, (l) => (l === L - 1 ? (opts.outputActivation ?? 'identity') : (act as Activation)), 'activation');
     this.bias = perLayer(opts.bias, () => (opts.bias as boolean | undefined) ?? true, 'bias');
     this.batchnorm = perLayer(opts.batchnorm, (l) => ((opts.batchnorm as boolean | undefined) ?? false) && l < L - 1, 'batchnorm');
     this.bnMomentum = opts.bnMomentum ?? 0.1;
@@ -126,7 +133,9 @@ export class MLP {
     this.offsets = offsets;
     this.params = new Float64Array(size);
     this.layers = makeViews(this.params, this.widths, offsets);
-    this.bnState = this.batchnorm.map((bn, l) => (bn ? { runningMean: new Float64Array(w[l + 1]), runningVar: new Float64Array(w[l + 1]).fill(1) } : null));
+    this.bnState = this.batchnorm.map((bn, l) =>
+      bn ? { runningMean: new Float64Array(w[l + 1]), runningVar: new Float64Array(w[l + 1]).fill(1) } : null,
+    );
     initializeLayers(this.layers as LayerViews[], opts.init ?? { kind: 'pytorch' }, rng);
   }
 
@@ -144,10 +153,18 @@ export class MLP {
     const copy = Object.create(MLP.prototype) as MLP;
     const params = this.params.slice();
     Object.assign(copy, {
-      widths: this.widths, activations: this.activations, bias: this.bias, batchnorm: this.batchnorm,
-      offsets: this.offsets, params, layers: makeViews(params, this.widths, this.offsets),
+      widths: this.widths,
+      activations: this.activations,
+      bias: this.bias,
+      batchnorm: this.batchnorm,
+      offsets: this.offsets,
+      params,
+      layers: makeViews(params, this.widths, this.offsets),
       bnState: this.bnState.map((s) => (s ? { runningMean: s.runningMean.slice(), runningVar: s.runningVar.slice() } : null)),
-      bnMomentum: this.bnMomentum, bnEps: this.bnEps, precision: this.precision, workspaces: new Map(),
+      bnMomentum: this.bnMomentum,
+      bnEps: this.bnEps,
+      precision: this.precision,
+      workspaces: new Map(),
     });
     return copy;
   }
@@ -170,7 +187,8 @@ export class MLP {
 
   /** Set what exportState returned (same architecture). */
   importState(state: { params: Float64Array; running: Float64Array[] }): void {
-    if (state.params.length !== this.params.length) throw new RangeError(`MLP.importState: ${state.params.length} parameters, the model has ${this.params.length}`);
+    if (state.params.length !== this.params.length)
+      throw new RangeError(`MLP.importState: ${state.params.length} parameters, the model has ${this.params.length}`);
     this.params.set(state.params);
     this.setRunningStats(state.running);
   }
@@ -184,7 +202,11 @@ export class MLP {
 
   setRunningStats(running: Float64Array[]): void {
     let i = 0;
-    for (const s of this.bnState) if (s) { s.runningMean.set(running[i++]); s.runningVar.set(running[i++]); }
+    for (const s of this.bnState)
+      if (s) {
+        s.runningMean.set(running[i++]);
+        s.runningVar.set(running[i++]);
+      }
   }
 
   /** Free the cached forward/backward buffers. */
@@ -219,7 +241,10 @@ export class MLP {
       res.layers = [];
       for (let l = from; l < this.depth; l++) {
         res.layers[l] = {
-          input: ws.inputs[l].clone(), linear: ws.linear[l].clone(), preActivation: ws.pre[l].clone(), output: ws.out[l].clone(),
+          input: ws.inputs[l].clone(),
+          linear: ws.linear[l].clone(),
+          preActivation: ws.pre[l].clone(),
+          output: ws.out[l].clone(),
         };
       }
     }
@@ -278,7 +303,16 @@ export class MLP {
       delta.push(buf(n, d));
     }
     const ws: Workspace = {
-      n, linear, xhat, pre, out, delta, dInput: new Map(), bnCache, inputs: new Array(L), scratch: new Float64Array(2 * Math.max(...w)),
+      n,
+      linear,
+      xhat,
+      pre,
+      out,
+      delta,
+      dInput: new Map(),
+      bnCache,
+      inputs: new Array(L),
+      scratch: new Float64Array(2 * Math.max(...w)),
       f32: f32 ? this.float32Workspace(n) : null,
     };
     this.workspaces.set(n, ws);
@@ -286,8 +320,13 @@ export class MLP {
   }
 
   private float32Workspace(n: number): Float32Workspace {
-    const w = this.widths, L = this.depth;
-    const linear: Float32Array[] = [], out: Float32Array[] = [], delta: Float32Array[] = [], W: Float32Array[] = [], b: (Float32Array | null)[] = [];
+    const w = this.widths,
+      L = this.depth;
+    const linear: Float32Array[] = [],
+      out: Float32Array[] = [],
+      delta: Float32Array[] = [],
+      W: Float32Array[] = [],
+      b: (Float32Array | null)[] = [];
     let maxW = 0;
     for (let l = 0; l < L; l++) {
       const d = w[l + 1];
@@ -312,11 +351,25 @@ export class MLP {
       const { W, b, gamma, beta } = this.layers[l];
       const lin = ws.linear[l];
       gemmDtype(this.dtype, z, W, { transB: true, C: lin }); // z W^T
-      const d = W.rows, act = this.activations[l];
+      const d = W.rows,
+        act = this.activations[l];
       if (this.batchnorm[l]) {
         if (b) biasActivation('identity', ws.n, d, lin.data, b, lin.data);
-        batchnormForward(lin.data, ws.n, d, gamma!, beta!, this.bnState[l]!, ws.bnCache[l]!, ws.xhat[l]!.data, ws.pre[l].data,
-          mode === 'train', this.bnMomentum, this.bnEps, updateRunning && mode === 'train');
+        batchnormForward(
+          lin.data,
+          ws.n,
+          d,
+          gamma!,
+          beta!,
+          this.bnState[l]!,
+          ws.bnCache[l]!,
+          ws.xhat[l]!.data,
+          ws.pre[l].data,
+          mode === 'train',
+          this.bnMomentum,
+          this.bnEps,
+          updateRunning && mode === 'train',
+        );
         biasActivation(act, ws.n, d, ws.pre[l].data, null, ws.out[l].data);
       } else {
         biasActivation(act, ws.n, d, lin.data, b, ws.out[l].data); // act(z W^T + b)
@@ -333,7 +386,8 @@ export class MLP {
     z.set(Z.data);
     for (let l = from; l < to; l++) {
       ws.inputs[l] = l === from ? Z : ws.out[l - 1];
-      const d = this.widths[l + 1], k = this.widths[l];
+      const d = this.widths[l + 1],
+        k = this.widths[l];
       const { W, b } = this.weightsF32(s, l, true);
       gemmF32(n, d, k, 1, z, false, W, true, 0, s.linear[l]); // z W^T
       biasActivationF32(this.activations[l], n, d, s.linear[l], b, s.out[l]);
@@ -347,7 +401,8 @@ export class MLP {
   private weightsF32(s: Float32Workspace, l: number, refresh: boolean): { W: Float32Array; b: Float32Array | null } {
     const m = this.f32Master;
     if (m) {
-      const o = this.offsets[l], size = this.widths[l + 1] * this.widths[l];
+      const o = this.offsets[l],
+        size = this.widths[l + 1] * this.widths[l];
       return { W: m.params.subarray(o.W, o.W + size), b: o.b >= 0 ? m.params.subarray(o.b, o.b + this.widths[l + 1]) : null };
     }
     if (refresh) {
@@ -379,11 +434,22 @@ export class MLP {
       checkStop();
       const dz = ws.delta[l];
       const g = grad ? grad[l] : null;
-      const d = this.widths[l + 1], act = this.activations[l];
+      const d = this.widths[l + 1],
+        act = this.activations[l];
       if (this.batchnorm[l]) {
         activationBackward(act, ws.n, d, ws.pre[l].data, ws.out[l].data, dz.data, null);
-        batchnormBackward(dz.data, ws.n, d, ws.xhat[l]!.data, this.layers[l].gamma!, ws.bnCache[l]!,
-          g ? g.gamma : null, g ? g.beta : null, mode === 'train', ws.scratch);
+        batchnormBackward(
+          dz.data,
+          ws.n,
+          d,
+          ws.xhat[l]!.data,
+          this.layers[l].gamma!,
+          ws.bnCache[l]!,
+          g ? g.gamma : null,
+          g ? g.beta : null,
+          mode === 'train',
+          ws.scratch,
+        );
         if (g?.b) activationBackward('identity', ws.n, d, dz.data, dz.data, dz.data, g.b); // column sums of dZ
       } else {
         activationBackward(act, ws.n, d, ws.pre[l].data, ws.out[l].data, dz.data, g?.b ?? null); // dZ *= act', g_b = 1^T dZ
@@ -393,7 +459,10 @@ export class MLP {
         gemmDtype(this.dtype, dz, this.layers[l].W, { C: ws.delta[l - 1] }); // dZ W
       } else if (inputGrad) {
         let buf = ws.dInput.get(l);
-        if (!buf) { buf = new Matrix(ws.n, this.widths[l]); ws.dInput.set(l, buf); }
+        if (!buf) {
+          buf = new Matrix(ws.n, this.widths[l]);
+          ws.dInput.set(l, buf);
+        }
         gemmDtype(this.dtype, dz, this.layers[l].W, { C: buf });
         dIn = buf;
       }
@@ -411,12 +480,23 @@ export class MLP {
    * backprop in float32 on the resident buffers of the last forward; gradients widened into `grad` once per
    * layer, or (with `master`) written in float32 into master, which has params' layout.
    */
-  private backpropF32(ws: Workspace, s: Float32Workspace, from: number, grad: LayerViews[] | null, inputGrad: boolean, master?: Float32Array): Matrix | null {
-    const L = this.depth, n = ws.n;
+  private backpropF32(
+    ws: Workspace,
+    s: Float32Workspace,
+    from: number,
+    grad: LayerViews[] | null,
+    inputGrad: boolean,
+    master?: Float32Array,
+  ): Matrix | null {
+    const L = this.depth,
+      n = ws.n;
     s.delta[L - 1].set(ws.delta[L - 1].data);
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
-      const dz = s.delta[l], d = this.widths[l + 1], k = this.widths[l], o = this.offsets[l];
+      const dz = s.delta[l],
+        d = this.widths[l + 1],
+        k = this.widths[l],
+        o = this.offsets[l];
       const g = grad ? grad[l] : null;
       const gb = g ? g.b : master && o.b >= 0 ? ws.scratch.subarray(0, d) : null;
       activationBackwardF32(this.activations[l], n, d, s.linear[l], s.out[l], dz, gb); // dZ *= act', g_b = 1^T dZ
@@ -431,7 +511,10 @@ export class MLP {
         gemmF32(n, k, d, 1, dz, false, W, false, 0, s.delta[l - 1]); // dZ W
       } else if (inputGrad) {
         let buf = ws.dInput.get(l);
-        if (!buf) { buf = new Matrix(n, k); ws.dInput.set(l, buf); }
+        if (!buf) {
+          buf = new Matrix(n, k);
+          ws.dInput.set(l, buf);
+        }
         s.dInput ??= residentF32(n * Math.max(...this.widths));
         const dz0 = s.dInput.subarray(0, n * k);
         gemmF32(n, k, d, 1, dz, false, W, false, 0, dz0);
@@ -453,6 +536,16 @@ function freeWorkspace(ws: Workspace): void {
   const all: (Float64Array | Float32Array)[] = [...ws.linear, ...ws.pre, ...ws.out, ...ws.delta].map((m) => m.data);
   for (const x of ws.xhat) if (x) all.push(x.data);
   const s = ws.f32;
-  if (s) all.push(s.input, s.gradW, ...(s.dInput ? [s.dInput] : []), ...s.linear, ...s.out, ...s.delta, ...s.W, ...s.b.filter((b): b is Float32Array => b !== null));
+  if (s)
+    all.push(
+      s.input,
+      s.gradW,
+      ...(s.dInput ? [s.dInput] : []),
+      ...s.linear,
+      ...s.out,
+      ...s.delta,
+      ...s.W,
+      ...s.b.filter((b): b is Float32Array => b !== null),
+    );
   for (const x of new Set(all)) releaseResident(x);
 }

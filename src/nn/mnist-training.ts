@@ -6,7 +6,16 @@ import { type Dataset } from '../data/dataset.ts';
 import { MNIST_CLASSES, checkImageDir, imageInputDim, mnistSplit } from '../data/mnist.ts';
 import { Matrix } from '../linalg/index.ts';
 import {
-  type Dtype, type LossKind, MLP, type MiniBatchCursor, MiniBatchStepper, type Mode, Objective, type StepSchedule, type Target, type WeightDecay,
+  type Dtype,
+  type LossKind,
+  MLP,
+  type MiniBatchCursor,
+  MiniBatchStepper,
+  type Mode,
+  Objective,
+  type StepSchedule,
+  type Target,
+  type WeightDecay,
   scheduledLr,
 } from './index.ts';
 import { type LoopCheckpoint, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
@@ -18,7 +27,14 @@ export const MNIST_PACKAGE_SAMPLES = 10000;
 
 export type MnistDataParams = { n: number; nTest: number; pool: number; dataDir: string };
 export type MnistTrainingParams = {
-  epochs: number; lr: number; batchSize: number; optimizer: string; momentum: number; loss: string; dtype: Dtype; targets: string;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  optimizer: string;
+  momentum: number;
+  loss: string;
+  dtype: Dtype;
+  targets: string;
 };
 
 /** Target encodings of the squared losses: onehot (NRC Eq. 3) or pm1 = +1 for the class, -1 elsewhere (AGOP App. C). */
@@ -46,7 +62,8 @@ export function commonStreams(experiment: string, seed: number): { data: Rng; in
 
 /** Cross-parameter checks of the data options (before any work starts). */
 export function validateMnistData(p: MnistDataParams & Partial<MnistTrainingParams>): string | undefined {
-  if (p.targets === 'pm1' && p.loss === 'cross-entropy') return '--targets pm1 needs a squared loss (--loss mse or squared); cross-entropy takes class labels';
+  if (p.targets === 'pm1' && p.loss === 'cross-entropy')
+    return '--targets pm1 needs a squared loss (--loss mse or squared); cross-entropy takes class labels';
   if (hasDataDir(p)) {
     const bad = checkImageDir(p.dataDir, { nTrain: p.n, nTest: p.nTest, pool: p.pool });
     if (bad) return `--data-dir: ${bad}`;
@@ -77,7 +94,10 @@ export interface MnistData {
 
 /** Seeded train/test subsets, from the package's digits or from --data-dir (grey values in [0, 1]). */
 export function loadMnistData(p: MnistDataParams, rng: Rng): MnistData {
-  const { train, test } = mnistSplit({ nTrain: p.n, nTest: p.nTest, pool: p.pool, ...(hasDataDir(p) ? { dataDir: p.dataDir } : {}) }, rng.child('split'));
+  const { train, test } = mnistSplit(
+    { nTrain: p.n, nTest: p.nTest, pool: p.pool, ...(hasDataDir(p) ? { dataDir: p.dataDir } : {}) },
+    rng.child('split'),
+  );
   return { train, test, classes: MNIST_CLASSES };
 }
 
@@ -159,7 +179,12 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Mini-batch training of `model` on L_lambda (NRC Eq. 3) with the nn/ objective and optimiser states.
  * An async twin of nn/train's mini-batch loop: it yields once per epoch so that ctx.signal can be set.
  */
-export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'>, model: MLP, train: Dataset, opts: EpochLoopOptions): Promise<EpochLoopResult> {
+export async function trainEpochs(
+  ctx: Pick<CellContext, 'signal' | 'checkpoint'>,
+  model: MLP,
+  train: Dataset,
+  opts: EpochLoopOptions,
+): Promise<EpochLoopResult> {
   const t = opts.training;
   const loss = t.loss as LossKind;
   const X = train.X;
@@ -175,8 +200,13 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
     return (saved.state as unknown as { result: EpochLoopResult }).result;
   }
   // --dtype f32 SGD: float32 parameters, gradient and velocity for the whole run (src/nn/sgd-f32.ts); model.params synced before every record
-  const stepper = new MiniBatchStepper(model, X, Y, { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from },
-    t.optimizer === 'adam' ? { kind: 'adam' } : { kind: 'sgd', momentum: t.momentum });
+  const stepper = new MiniBatchStepper(
+    model,
+    X,
+    Y,
+    { loss, weightDecay: opts.lambda, mode: opts.mode ?? 'eval', from },
+    t.optimizer === 'adam' ? { kind: 'adam' } : { kind: 'sgd', momentum: t.momentum },
+  );
   try {
     return await epochLoop(ctx, model, stepper, full, opts, ck, N, B);
   } finally {
@@ -186,7 +216,14 @@ export async function trainEpochs(ctx: Pick<CellContext, 'signal' | 'checkpoint'
 
 /** The epochs of trainEpochs (the stepper hands the parameters back to the model when this returns or throws). */
 async function epochLoop(
-  ctx: Pick<CellContext, 'signal'>, model: MLP, stepper: MiniBatchStepper, full: Objective, opts: EpochLoopOptions, ck: LoopCheckpoint, N: number, B: number,
+  ctx: Pick<CellContext, 'signal'>,
+  model: MLP,
+  stepper: MiniBatchStepper,
+  full: Objective,
+  opts: EpochLoopOptions,
+  ck: LoopCheckpoint,
+  N: number,
+  B: number,
 ): Promise<EpochLoopResult> {
   const t = opts.training;
   const shuffles = opts.rng.child('minibatch');
@@ -201,7 +238,8 @@ async function epochLoop(
   const record = (epoch: number): EpochLoopResult | undefined => {
     stepper.sync();
     current = full.valueAndGrad(null, null);
-    if (!Number.isFinite(current)) return { status: 'diverged', epochs: epoch, loss: current, message: `non-finite training loss after epoch ${epoch}` };
+    if (!Number.isFinite(current))
+      return { status: 'diverged', epochs: epoch, loss: current, message: `non-finite training loss after epoch ${epoch}` };
     opts.onRecord?.(epoch, current);
     return undefined;
   };
@@ -242,7 +280,12 @@ async function epochLoop(
       const size = Math.min(B, N - start);
       const { f, finite } = stepper.batch(perm.subarray(start, start + size));
       if (!finite) {
-        return done({ status: 'diverged', epochs: epoch, loss: f, message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})` });
+        return done({
+          status: 'diverged',
+          epochs: epoch,
+          loss: f,
+          message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})`,
+        });
       }
       batchLoss += f * size;
       stepper.step(lr);

@@ -24,7 +24,7 @@ export function layerLambdas(weightDecay: WeightDecay | undefined, depth: number
 }
 
 function decayBatchnorm(weightDecay: WeightDecay | undefined): boolean {
-  return typeof weightDecay === 'object' ? weightDecay.batchnorm ?? true : true;
+  return typeof weightDecay === 'object' ? (weightDecay.batchnorm ?? true) : true;
 }
 
 export interface ObjectiveOptions {
@@ -68,7 +68,7 @@ export class Objective {
   penalty(): number {
     const bn = decayBatchnorm(this.opts.weightDecay);
     let s = 0;
-    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    const from = this.opts.decayAll ? 0 : (this.opts.from ?? 0);
     this.model.layers.forEach((layer, l) => {
       const lam = this.lambdas[l];
       if (lam === 0 || l < from) return;
@@ -103,7 +103,10 @@ export class Objective {
     const data = lossValueAndGrad(this.opts.loss, out, this.Y, g ? ws.delta[L - 1] : null, this.opts.sampleWeights);
     if (!g) return data + this.penalty();
     let views = this.gradViewsCache.get(g);
-    if (!views) { views = model.viewsOf(g); this.gradViewsCache.set(g, views); }
+    if (!views) {
+      views = model.viewsOf(g);
+      this.gradViewsCache.set(g, views);
+    }
     for (let l = 0; l < from; l++) g.fill(0, model.offsets[l].W, model.offsets[l].end);
     model.backprop(ws, from, mode, views, false);
     return data + this.penaltyAndGradient(g);
@@ -116,18 +119,23 @@ export class Objective {
   penaltyAndGradient(g: Float64Array): number {
     const bn = decayBatchnorm(this.opts.weightDecay);
     const p = this.model.params;
-    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    const from = this.opts.decayAll ? 0 : (this.opts.from ?? 0);
     // sum_i p_i^2 over [a, a + n) while g_i += lam2 p_i
     const block = (a: number, n: number, lam2: number): number => {
       let q = 0;
-      for (let i = a; i < a + n; i++) { const x = p[i]; q += x * x; g[i] += lam2 * x; }
+      for (let i = a; i < a + n; i++) {
+        const x = p[i];
+        q += x * x;
+        g[i] += lam2 * x;
+      }
       return q;
     };
     let s = 0;
     this.model.offsets.forEach((o, l) => {
       const lam = this.lambdas[l];
       if (lam === 0 || l < from) return;
-      const lam2 = 2 * lam, layer = this.model.layers[l];
+      const lam2 = 2 * lam,
+        layer = this.model.layers[l];
       let q = block(o.W, layer.W.data.length, lam2);
       if (layer.b) q += block(o.b, layer.b.length, lam2);
       if (bn && layer.gamma) q += block(o.gamma, layer.gamma.length, lam2) + block(o.beta, layer.beta!.length, lam2);
@@ -140,7 +148,7 @@ export class Objective {
   addPenaltyGradient(g: Float64Array): void {
     const bn = decayBatchnorm(this.opts.weightDecay);
     const p = this.model.params;
-    const from = this.opts.decayAll ? 0 : this.opts.from ?? 0;
+    const from = this.opts.decayAll ? 0 : (this.opts.from ?? 0);
     this.model.offsets.forEach((o, l) => {
       const lam2 = 2 * this.lambdas[l];
       if (lam2 === 0 || l < from) return;

@@ -26,7 +26,11 @@ export function scheduledLr(lr: number, t: number, schedule?: StepSchedule): num
 export class SgdState {
   private readonly velocity: Float64Array;
   private started = false;
-  constructor(size: number, private readonly momentum: number, private readonly nesterov: boolean) {
+  constructor(
+    size: number,
+    private readonly momentum: number,
+    private readonly nesterov: boolean,
+  ) {
     this.velocity = new Float64Array(size);
   }
 
@@ -64,7 +68,12 @@ export class AdamState {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private t = 0;
-  constructor(size: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number) {
+  constructor(
+    size: number,
+    private readonly beta1: number,
+    private readonly beta2: number,
+    private readonly eps: number,
+  ) {
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
   }
@@ -100,7 +109,10 @@ export class LbfgsMemory {
   private readonly y: Float64Array[] = [];
   private readonly rho: number[] = [];
   private readonly alpha: Float64Array;
-  constructor(private readonly size: number, private readonly memory: number) {
+  constructor(
+    private readonly size: number,
+    private readonly memory: number,
+  ) {
     this.alpha = new Float64Array(memory);
   }
 
@@ -122,12 +134,18 @@ export class LbfgsMemory {
     let sBuf: Float64Array;
     let yBuf: Float64Array;
     if (this.s.length === this.memory) {
-      sBuf = this.s.shift()!; yBuf = this.y.shift()!; this.rho.shift();
+      sBuf = this.s.shift()!;
+      yBuf = this.y.shift()!;
+      this.rho.shift();
     } else {
-      sBuf = new Float64Array(this.size); yBuf = new Float64Array(this.size);
+      sBuf = new Float64Array(this.size);
+      yBuf = new Float64Array(this.size);
     }
-    sBuf.set(s); yBuf.set(y);
-    this.s.push(sBuf); this.y.push(yBuf); this.rho.push(1 / sy);
+    sBuf.set(s);
+    yBuf.set(y);
+    this.s.push(sBuf);
+    this.y.push(yBuf);
+    this.rho.push(1 / sy);
     return true;
   }
 
@@ -139,7 +157,9 @@ export class LbfgsMemory {
   importState(st: { s: Float64Array[]; y: Float64Array[]; rho: number[] }): void {
     this.reset();
     for (let k = 0; k < st.s.length; k++) {
-      this.s.push(Float64Array.from(st.s[k])); this.y.push(Float64Array.from(st.y[k])); this.rho.push(st.rho[k]);
+      this.s.push(Float64Array.from(st.s[k]));
+      this.y.push(Float64Array.from(st.y[k]));
+      this.rho.push(st.rho[k]);
     }
   }
 

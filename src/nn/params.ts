@@ -18,16 +18,24 @@ export interface LayerViews {
   beta: Float64Array | null;
 }
 
-export function layerLayout(widths: readonly number[], bias: readonly boolean[], batchnorm: readonly boolean[]): { offsets: LayerOffsets[]; size: number } {
+export function layerLayout(
+  widths: readonly number[],
+  bias: readonly boolean[],
+  batchnorm: readonly boolean[],
+): { offsets: LayerOffsets[]; size: number } {
   const offsets: LayerOffsets[] = [];
   let p = 0;
   for (let l = 0; l + 1 < widths.length; l++) {
     const din = widths[l];
     const dout = widths[l + 1];
-    const W = p; p += din * dout;
-    const b = bias[l] ? p : -1; if (bias[l]) p += dout;
-    const gamma = batchnorm[l] ? p : -1; if (batchnorm[l]) p += dout;
-    const beta = batchnorm[l] ? p : -1; if (batchnorm[l]) p += dout;
+    const W = p;
+    p += din * dout;
+    const b = bias[l] ? p : -1;
+    if (bias[l]) p += dout;
+    const gamma = batchnorm[l] ? p : -1;
+    if (batchnorm[l]) p += dout;
+    const beta = batchnorm[l] ? p : -1;
+    if (batchnorm[l]) p += dout;
     offsets.push({ W, b, gamma, beta, end: p });
   }
   return { offsets, size: p };

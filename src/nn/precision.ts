@@ -19,16 +19,23 @@ function buffer(slot: number, n: number): Float32Array {
 /** gemm(A, B, opts) in the given precision; same contract as linalg's gemm (C written, read when beta != 0). */
 export function gemmDtype(dtype: Dtype, A: Matrix, B: Matrix, opts: GemmOptions = {}): Matrix {
   if (dtype === 'f64') return gemm(A, B, opts);
-  const transA = opts.transA ?? false, transB = opts.transB ?? false;
-  const alpha = opts.alpha ?? 1, beta = opts.C ? opts.beta ?? 0 : 0;
-  const m = transA ? A.cols : A.rows, k = transA ? A.rows : A.cols;
-  const kb = transB ? B.cols : B.rows, n = transB ? B.rows : B.cols;
+  const transA = opts.transA ?? false,
+    transB = opts.transB ?? false;
+  const alpha = opts.alpha ?? 1,
+    beta = opts.C ? (opts.beta ?? 0) : 0;
+  const m = transA ? A.cols : A.rows,
+    k = transA ? A.rows : A.cols;
+  const kb = transB ? B.cols : B.rows,
+    n = transB ? B.rows : B.cols;
   if (k !== kb) throw new RangeError(`gemmDtype: inner dimensions differ: op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
   const C = opts.C ?? new Matrix(m, n);
   if (C.rows !== m || C.cols !== n) throw new RangeError(`gemmDtype: C is ${C.rows}x${C.cols}, expected ${m}x${n}`);
   if (m === 0 || n === 0) return C;
-  const a = buffer(0, A.data.length), b = buffer(1, B.data.length), c = buffer(2, m * n);
-  a.set(A.data); b.set(B.data);
+  const a = buffer(0, A.data.length),
+    b = buffer(1, B.data.length),
+    c = buffer(2, m * n);
+  a.set(A.data);
+  b.set(B.data);
   if (beta !== 0) c.set(C.data);
   gemmF32(m, n, k, alpha, a, transA, b, transB, beta, c);
   C.data.set(c);

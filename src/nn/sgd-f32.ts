@@ -23,7 +23,12 @@ export class Float32Sgd {
     return new Float32Sgd(model, momentum, nesterov, lambdas);
   }
 
-  private constructor(private readonly model: MLP, private readonly momentum: number, private readonly nesterov: boolean, private readonly lambdas: Float64Array) {
+  private constructor(
+    private readonly model: MLP,
+    private readonly momentum: number,
+    private readonly nesterov: boolean,
+    private readonly lambdas: Float64Array,
+  ) {
     const n = model.params.length;
     this.p = residentF32(n);
     this.p.set(model.params);
@@ -39,7 +44,8 @@ export class Float32Sgd {
 
   /** L_lambda of a mini-batch objective at the master parameters (data loss + lambda ||Theta||^2, NRC Eq. 3), gradient into the master gradient. */
   valueAndGrad(obj: Objective): number {
-    const model = this.model, mode = obj.opts.mode ?? 'train';
+    const model = this.model,
+      mode = obj.opts.mode ?? 'train';
     const ws = model.ensureWorkspace(obj.X.rows);
     const out = model.run(ws, obj.X, 0, mode, obj.opts.updateRunning ?? true);
     const data = lossValueAndGrad(obj.opts.loss, out, obj.Y, ws.delta[model.depth - 1], obj.opts.sampleWeights);
@@ -91,6 +97,8 @@ export class Float32Sgd {
     this.finished = true;
     this.sync();
     if (this.model.f32Master?.params === this.p) this.model.f32Master = null;
-    releaseResident(this.v); releaseResident(this.g); releaseResident(this.p);
+    releaseResident(this.v);
+    releaseResident(this.g);
+    releaseResident(this.p);
   }
 }

@@ -56,12 +56,25 @@ export function centroidObjective(model: MLP, X: Matrix, Y: Target, partition: I
   const zc = partitionCentroids(Z, partition, K);
   const yc = partitionCentroids(targetMatrix(Y, model.widths[model.depth]), partition, K);
   return new Objective(model, zc.centroids, yc.centroids, {
-    loss: opts.loss, weightDecay: opts.weightDecay, sampleWeights: zc.pi, mode, from: j, updateRunning: false, decayAll: true,
+    loss: opts.loss,
+    weightDecay: opts.weightDecay,
+    sampleWeights: zc.pi,
+    mode,
+    from: j,
+    updateRunning: false,
+    decayAll: true,
   });
 }
 
 /** L_lambda^{j,C} (NRC Eq. 8) and its gradient (full parameter vector; only the weight-decay part 2 lambda W for layers before j). */
-export function centroidLoss(model: MLP, X: Matrix, Y: Target, partition: Int32Array, j: number, opts: GradientOptions): { loss: number; grad: Float64Array } {
+export function centroidLoss(
+  model: MLP,
+  X: Matrix,
+  Y: Target,
+  partition: Int32Array,
+  j: number,
+  opts: GradientOptions,
+): { loss: number; grad: Float64Array } {
   const obj = centroidObjective(model, X, Y, partition, j, opts);
   const grad = new Float64Array(model.params.length);
   const loss = obj.valueAndGrad(null, grad);
@@ -69,7 +82,12 @@ export function centroidLoss(model: MLP, X: Matrix, Y: Target, partition: Int32A
 }
 
 /** L_lambda on (X, Y) and its gradient (a copy), with per-layer matrix views of the gradient. */
-export function lossGradient(model: MLP, X: Matrix, Y: Target, opts: GradientOptions & { sampleWeights?: Float64Array }): { loss: number; grad: Float64Array; gradW: Matrix[] } {
+export function lossGradient(
+  model: MLP,
+  X: Matrix,
+  Y: Target,
+  opts: GradientOptions & { sampleWeights?: Float64Array },
+): { loss: number; grad: Float64Array; gradW: Matrix[] } {
   const obj = new Objective(model, X, Y, { ...opts, mode: opts.mode ?? 'eval', updateRunning: false });
   const grad = new Float64Array(model.params.length);
   const loss = obj.valueAndGrad(null, grad);
@@ -89,7 +107,10 @@ export function lemma33Residuals(model: MLP, X: Matrix, Y: Target, partition: In
     const off = model.offsets[l].W;
     const n = model.layers[l].W.data.length;
     let s = 0;
-    for (let i = off; i < off + n; i++) { const r = full[i] - cent[i]; s += r * r; }
+    for (let i = off; i < off + n; i++) {
+      const r = full[i] - cent[i];
+      s += r * r;
+    }
     out[l] = Math.sqrt(s);
   }
   return out;

@@ -127,11 +127,17 @@ export async function trainAsync(model: MLP, X: Matrix, Y: Target, opts: TrainOp
 
 class Reporter {
   readonly history: StepReport[] = [];
-  constructor(readonly opts: TrainOptions, private readonly objective: Objective) {}
+  constructor(
+    readonly opts: TrainOptions,
+    private readonly objective: Objective,
+  ) {}
   make(iter: number, loss: number, g: Float64Array | null, lr: number, precision?: Dtype): StepReport {
     return {
-      iter, loss, gradNorm: g ? norm2(g) : NaN,
-      stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN), lr,
+      iter,
+      loss,
+      gradNorm: g ? norm2(g) : NaN,
+      stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN),
+      lr,
       ...(precision ? { precision } : {}),
     };
   }
@@ -144,11 +150,25 @@ class Reporter {
   }
 }
 
-function finish(rep: Reporter, last: StepReport, status: TrainStatus, evaluations: number, emitLast: boolean, message?: string, f32Iters?: number): TrainResult {
+function finish(
+  rep: Reporter,
+  last: StepReport,
+  status: TrainStatus,
+  evaluations: number,
+  emitLast: boolean,
+  message?: string,
+  f32Iters?: number,
+): TrainResult {
   if (emitLast) rep.emit(last);
   return {
-    status, iters: last.iter, loss: last.loss, gradNorm: last.gradNorm, stationarity: last.stationarity, evaluations,
-    ...(message ? { message } : {}), ...(rep.history.length || rep.opts.history ? { history: rep.history } : {}),
+    status,
+    iters: last.iter,
+    loss: last.loss,
+    gradNorm: last.gradNorm,
+    stationarity: last.stationarity,
+    evaluations,
+    ...(message ? { message } : {}),
+    ...(rep.history.length || rep.opts.history ? { history: rep.history } : {}),
     ...(f32Iters !== undefined ? { f32Iters } : {}),
   };
 }
@@ -177,7 +197,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const { ck, resumed, finished } = trainingCheckpoint(model, opts);
   if (finished) return finished;
   const objective = new Objective(model, X, Y, {
-    loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, sampleWeights: opts.sampleWeights, from: opts.from,
+    loss: opts.loss,
+    weightDecay: opts.weightDecay,
+    mode: opts.mode,
+    sampleWeights: opts.sampleWeights,
+    from: opts.from,
   });
   const rep = new Reporter(opts, objective);
   const n = model.params.length;
@@ -185,7 +209,10 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const x = model.params.slice();
   const g = new Float64Array(n);
   let evaluations = 0;
-  const fg = (xv: Float64Array, gv: Float64Array): number => { evaluations++; return objective.valueAndGrad(xv, gv); };
+  const fg = (xv: Float64Array, gv: Float64Array): number => {
+    evaluations++;
+    return objective.valueAndGrad(xv, gv);
+  };
   let f: number;
   let iter = 0;
   let lr = opts.optimizer.kind === 'gd' ? opts.optimizer.lr : NaN;
@@ -200,9 +227,19 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
   const dtype0 = model.dtype;
   const patience = opts.mixed?.patience ?? 50;
   let phase: Dtype | null = opts.mixed ? 'f32' : null;
-  let best = Infinity, bestIter = 0, f32Iters = 0, switching = false;
+  let best = Infinity,
+    bestIter = 0,
+    f32Iters = 0,
+    switching = false;
   if (resumed) {
-    if (phase) ({ phase, best, bestIter, f32Iters, switching } = resumed.mixed as { phase: Dtype; best: number; bestIter: number; f32Iters: number; switching: boolean });
+    if (phase)
+      ({ phase, best, bestIter, f32Iters, switching } = resumed.mixed as {
+        phase: Dtype;
+        best: number;
+        bestIter: number;
+        f32Iters: number;
+        switching: boolean;
+      });
   }
   if (phase) model.setDtype(phase);
   const mixedResult = (): number | undefined => (phase ? (phase === 'f32' ? iter : f32Iters) : undefined);
@@ -223,7 +260,12 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
     // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
     const at = {
-      f, iter, lr, evaluations, running: model.runningStats(), memory: memory ? memory.exportState() as unknown as State : null,
+      f,
+      iter,
+      lr,
+      evaluations,
+      running: model.runningStats(),
+      memory: memory ? (memory.exportState() as unknown as State) : null,
       mixed: phase ? { phase, best, bestIter, f32Iters, switching } : null,
     };
     const historyLength = rep.history.length;
@@ -232,7 +274,10 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     const finite = Number.isFinite(f) && allFinite(g);
     if (phase === 'f32' && finite) {
       const gradNorm = norm2(g);
-      if (gradNorm < best) { best = gradNorm; bestIter = iter; }
+      if (gradNorm < best) {
+        best = gradNorm;
+        bestIter = iter;
+      }
       if (switching || gradNorm < tol || iter - bestIter >= patience) {
         // The float32 floor (MixedPrecision): float64 gradient at the same parameters, empty L-BFGS memory
         model.setDtype('f64');
@@ -268,7 +313,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       let fresh = memory!.length === 0;
       for (;;) {
         memory!.direction(g, d!);
-        if (!(dotVec(g, d!) < 0)) { memory!.reset(); memory!.direction(g, d!); fresh = true; }
+        if (!(dotVec(g, d!) < 0)) {
+          memory!.reset();
+          memory!.direction(g, d!);
+          fresh = true;
+        }
         const alpha0 = fresh ? Math.min(1, 1 / norm2(g)) : 1;
         result = strongWolfe(fg, x, f, g, d!, alpha0, xNew, gNew, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
         if (result.ok || fresh) break;
@@ -281,7 +330,10 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
         continue;
       }
       if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
-      for (let i = 0; i < n; i++) { s![i] = xNew[i] - x[i]; yv![i] = gNew[i] - g[i]; }
+      for (let i = 0; i < n; i++) {
+        s![i] = xNew[i] - x[i];
+        yv![i] = gNew[i] - g[i];
+      }
       memory!.push(s!, yv!);
       x.set(xNew);
       g.set(gNew);
@@ -294,7 +346,11 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
 
 /** Run a mini-batch loop; if it is left early (return() or throw on the generator), a float32 optimiser still hands the parameters back. */
 function* handBackParams(model: MLP, steps: Generator<void, TrainResult>): Generator<void, TrainResult> {
-  try { return yield* steps; } finally { model.f32Master?.finish(); }
+  try {
+    return yield* steps;
+  } finally {
+    model.f32Master?.finish();
+  }
 }
 
 function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
@@ -350,7 +406,8 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
       shuffleRng.restore(cursor.rng);
       cursor = undefined;
     } else {
-      if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm))) return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
+      if (measured && !(Number.isFinite(report.loss) && Number.isFinite(report.gradNorm)))
+        return endWith('diverged', report, false, `non-finite full-batch loss or gradient after epoch ${epoch}`);
       if (measured && report.gradNorm < tol) return endWith('converged', report, false);
       if (epoch >= opts.maxIters) return endWith('max_iters', report, false);
       lr = scheduledLr(spec.lr, epoch, opts.schedule);

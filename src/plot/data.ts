@@ -92,10 +92,12 @@ export function num(v: Value | undefined): number {
 
 /** Keep rows whose listed fields are finite numbers, and whose `positive` fields (log axes) are > 0. */
 export function finiteRows(rows: Rec[], fields: string[], positive: string[] = []): Rec[] {
-  return rows.filter((r) => [...fields, ...positive].every((f) => {
-    const v = r[f];
-    return typeof v === 'number' && Number.isFinite(v) && (!positive.includes(f) || v > 0);
-  }));
+  return rows.filter((r) =>
+    [...fields, ...positive].every((f) => {
+      const v = r[f];
+      return typeof v === 'number' && Number.isFinite(v) && (!positive.includes(f) || v > 0);
+    }),
+  );
 }
 
 /** Rows whose `status` (if present) is ok-like. */
@@ -106,7 +108,9 @@ export function okRows(rows: Rec[]): Rec[] {
 /** Sorted distinct values of a field. */
 export function distinct(rows: Rec[], field: string): Value[] {
   const set = new Set(rows.map((r) => r[field]));
-  return [...set].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en', { numeric: true })));
+  return [...set].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en', { numeric: true }),
+  );
 }
 
 /**
@@ -179,9 +183,10 @@ export function thin<T>(xs: T[], max: number): T[] {
 /** The finite numbers of some fields over rows (for axis ticks). */
 export function values(rows: Rec[], ...fields: string[]): number[] {
   const out: number[] = [];
-  for (const r of rows) for (const f of fields) {
-    const v = r[f];
-    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
-  }
+  for (const r of rows)
+    for (const f of fields) {
+      const v = r[f];
+      if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+    }
   return out;
 }

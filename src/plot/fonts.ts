@@ -17,7 +17,9 @@ export function fontDir(): string {
   try {
     const require = createRequire(import.meta.url);
     candidates.push(join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf'));
-  } catch { /* fall through to the path relative to this file */ }
+  } catch {
+    /* fall through to the path relative to this file */
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   candidates.push(join(here, '..', '..', 'node_modules', 'dejavu-fonts-ttf', 'ttf'));
   const found = candidates.find((d) => existsSync(join(d, 'DejaVuSans.ttf')));
@@ -130,8 +132,11 @@ function metrics(isBold: boolean): FontMetrics {
 
 /** Width in pixels of a line of text in DejaVu Sans at this size. */
 export function textWidth(text: string, fontSize: number, fontWeight?: string | number): number {
-  const isBold = fontWeight === 'bold' || fontWeight === 'bolder' || (typeof fontWeight === 'number' && fontWeight >= 600)
-    || (typeof fontWeight === 'string' && /^[6-9]00$/.test(fontWeight));
+  const isBold =
+    fontWeight === 'bold' ||
+    fontWeight === 'bolder' ||
+    (typeof fontWeight === 'number' && fontWeight >= 600) ||
+    (typeof fontWeight === 'string' && /^[6-9]00$/.test(fontWeight));
   const m = metrics(isBold);
   let w = 0;
   for (const ch of text) w += m.advance(ch.codePointAt(0) ?? 0);

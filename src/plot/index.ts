@@ -26,7 +26,9 @@ export interface DrawOptions {
 export class FigureWriteError extends Error {
   readonly exitCode = 5;
   constructor(dir: string, failures: string[], total: number) {
-    super(`${dir}: ${failures.length} of ${total} figure files could not be written (${failures[0]}${failures.length > 1 ? '; ...' : ''}); free space or fix permissions and run nrc plot again`);
+    super(
+      `${dir}: ${failures.length} of ${total} figure files could not be written (${failures[0]}${failures.length > 1 ? '; ...' : ''}); free space or fix permissions and run nrc plot again`,
+    );
     this.name = 'FigureWriteError';
   }
 }
@@ -99,7 +101,8 @@ export async function drawFigures(outDir: string, figures: readonly FigureDef[] 
   }
   for (const fig of built) {
     if (fig.kind === 'markdown') {
-      if (writeFile(join(figDir, `${fig.name}.md`), fig.text)) entries.push({ title: fig.title, caption: fig.caption, links: [`figures/${fig.name}.md`], text: fig.text });
+      if (writeFile(join(figDir, `${fig.name}.md`), fig.text))
+        entries.push({ title: fig.title, caption: fig.caption, links: [`figures/${fig.name}.md`], text: fig.text });
       continue;
     }
     let svg: string;

@@ -37,13 +37,19 @@ export function trainingFigure<T extends Tables>(table: TableWith<T, 'epoch' | '
       const lambdas = labelField(mean, 'lambda', 'λ = ');
       const color = hasLambda ? orderedColor('lambda', null, lambdas) : { value: '#1f77b4' };
       const x = { field: 'epoch', type: 'quantitative', title: 'epoch' };
-      const panels: Spec[] = [{
-        transform: [{ filter: 'isFinite(datum.loss) && datum.loss > 0' }],
-        width: 300,
-        height: 220,
-        mark: { type: 'line' },
-        encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('training loss', values(mean, 'loss')) }, color },
-      }];
+      const panels: Spec[] = [
+        {
+          transform: [{ filter: 'isFinite(datum.loss) && datum.loss > 0' }],
+          width: 300,
+          height: 220,
+          mark: { type: 'line' },
+          encoding: {
+            x,
+            y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, axis: logAxis('training loss', values(mean, 'loss')) },
+            color,
+          },
+        },
+      ];
       const acc = fields.filter((f) => f !== 'loss');
       if (acc.length) {
         panels.push({
@@ -55,11 +61,26 @@ export function trainingFigure<T extends Tables>(table: TableWith<T, 'epoch' | '
             x,
             y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false } },
             color,
-            strokeDash: { field: 'set', type: 'nominal', title: null, scale: { domain: ['train_acc', 'test_acc'], range: [[1, 0], [5, 3]] } },
+            strokeDash: {
+              field: 'set',
+              type: 'nominal',
+              title: null,
+              scale: {
+                domain: ['train_acc', 'test_acc'],
+                range: [
+                  [1, 0],
+                  [5, 3],
+                ],
+              },
+            },
           },
         });
       }
-      const spec = figureSpec(title, seedsNote(seedCount(rows)), { data: { values: mean }, hconcat: panels, resolve: { scale: { color: 'shared' } } });
+      const spec = figureSpec(title, seedsNote(seedCount(rows)), {
+        data: { values: mean },
+        hconcat: panels,
+        resolve: { scale: { color: 'shared' } },
+      });
       return chart(name, title, 'Training loss (log) and accuracy over epochs.', spec);
     },
   };

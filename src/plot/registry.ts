@@ -24,7 +24,12 @@ export function figureContext(dir: string, manifest: RunManifest, warn: (message
  * The figures of a results directory: every FigureDef its experiment declares (`defs`), built from its CSVs.
  * A figure whose data are missing (or whose builder fails) is skipped with a warning.
  */
-export function buildFigures(dir: string, manifest: RunManifest, defs: readonly FigureDef[] | undefined, warn: (message: string) => void = () => {}): Figure[] {
+export function buildFigures(
+  dir: string,
+  manifest: RunManifest,
+  defs: readonly FigureDef[] | undefined,
+  warn: (message: string) => void = () => {},
+): Figure[] {
   if (!defs?.length) {
     warn(`no figures are declared for experiment ${JSON.stringify(manifest.experiment)}`);
     return [];
@@ -51,11 +56,18 @@ export function buildFigures(dir: string, manifest: RunManifest, defs: readonly 
 
 /** Cells of the run that did not end ok, e.g. "2 of 6 cells not ok (not_converged: lambda=0.01 sweep=width; ...)"; undefined when all are ok. */
 export function unfinishedNote(manifest: RunManifest): string | undefined {
-  const cells = Array.isArray(manifest.cells) ? manifest.cells as { status?: string; params?: Record<string, unknown>; seed?: number; key?: string }[] : [];
+  const cells = Array.isArray(manifest.cells)
+    ? (manifest.cells as { status?: string; params?: Record<string, unknown>; seed?: number; key?: string }[])
+    : [];
   const bad = cells.filter((c) => c.status !== undefined && c.status !== 'ok');
   if (!bad.length) return undefined;
-  const grid = Object.entries(manifest.params ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 1).map(([k]) => k);
-  const label = (c: (typeof bad)[number]) => [...grid.map((k) => `${k}=${String(c.params?.[k])}`), ...(new Set(cells.map((x) => x.seed)).size > 1 ? [`seed=${c.seed}`] : [])].join(' ') || c.key || 'cell';
+  const grid = Object.entries(manifest.params ?? {})
+    .filter(([, v]) => Array.isArray(v) && v.length > 1)
+    .map(([k]) => k);
+  const label = (c: (typeof bad)[number]) =>
+    [...grid.map((k) => `${k}=${String(c.params?.[k])}`), ...(new Set(cells.map((x) => x.seed)).size > 1 ? [`seed=${c.seed}`] : [])].join(' ') ||
+    c.key ||
+    'cell';
   const shown = bad.slice(0, 6).map((c) => `${c.status}: ${label(c)}`);
   return `${bad.length} of ${cells.length} cells did not end ok (${shown.join('; ')}${bad.length > 6 ? '; ...' : ''})`;
 }

@@ -9,9 +9,24 @@ export const BASE_CONFIG = {
   background: 'white',
   padding: 8,
   title: { font: FONT_FAMILY, fontSize: 14, fontWeight: 'bold', anchor: 'start', offset: 10, subtitleFontSize: 11, subtitleColor: '#444' },
-  axis: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', labelOverlap: true },
+  axis: {
+    labelFont: FONT_FAMILY,
+    titleFont: FONT_FAMILY,
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    gridColor: '#e6e6e6',
+    labelOverlap: true,
+  },
   legend: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 320 },
-  header: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY, labelFontSize: 12, titleFontSize: 12, titleFontWeight: 'normal', labelFontWeight: 'bold' },
+  header: {
+    labelFont: FONT_FAMILY,
+    titleFont: FONT_FAMILY,
+    labelFontSize: 12,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    labelFontWeight: 'bold',
+  },
   text: { font: FONT_FAMILY },
   view: { stroke: '#bbbbbb' },
   line: { strokeWidth: 2 },
@@ -56,15 +71,17 @@ export function logTicks(data: number[]): number[] {
     return out;
   }
   const out: number[] = [];
-  for (let e = a; e <= b; e++) for (const m of [1, 2, 5]) {
-    const v = Number((m * pow(e)).toPrecision(12));
-    if (v >= pow(a) && v <= pow(Math.max(b, a + 1))) out.push(v);
-  }
+  for (let e = a; e <= b; e++)
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * pow(e)).toPrecision(12));
+      if (v >= pow(a) && v <= pow(Math.max(b, a + 1))) out.push(v);
+    }
   return out;
 }
 
 /** Label expression: powers of ten as 1e-4 .. 1e4, other ticks shortest form (log axes get 1, 2, 5 ticks). */
-export const LOG_LABEL = "abs(datum.value) > 0 && (abs(datum.value) < 0.01 || abs(datum.value) >= 10000) ? replace(format(datum.value, '.0e'), 'e+', 'e') : format(datum.value, '~g')";
+export const LOG_LABEL =
+  "abs(datum.value) > 0 && (abs(datum.value) < 0.01 || abs(datum.value) >= 10000) ? replace(format(datum.value, '.0e'), 'e+', 'e') : format(datum.value, '~g')";
 
 /** Colours for an ordered parameter (sigma, lambda, epoch as category): viridis without the pale yellow end. */
 export const ORDERED_SCHEME = { name: 'viridis', extent: [0, 0.85] };
@@ -110,7 +127,11 @@ export function heatmap(o: HeatmapOptions): Spec {
   if (o.color.domain) colorScale.domain = o.color.domain;
   if (o.color.reverse) colorScale.reverse = true;
   if (o.color.domain) colorScale.clamp = true;
-  const legend: Spec = { title: o.color.title, gradientLength: Math.max(120, Math.min(300, Math.max(cell, Math.ceil(150 / ny)) * ny)), format: o.color.format ?? '~g' };
+  const legend: Spec = {
+    title: o.color.title,
+    gradientLength: Math.max(120, Math.min(300, Math.max(cell, Math.ceil(150 / ny)) * ny)),
+    format: o.color.format ?? '~g',
+  };
   if (o.color.log) {
     legend.labelExpr = LOG_LABEL;
     const [lo, hi] = o.color.domain ?? [0, 0];
@@ -120,8 +141,20 @@ export function heatmap(o: HeatmapOptions): Spec {
   const rect: Spec = {
     mark: { type: 'rect', strokeWidth: 0 },
     encoding: {
-      x: { field: o.x.field, type: 'ordinal', sort: o.x.order, title: o.x.title, axis: labels ? { labelAngle: -45, labelOverlap: false } : { labels: false, ticks: false } },
-      y: { field: o.y.field, type: 'ordinal', sort: [...o.y.order].reverse(), title: o.y.title, axis: labels ? { labelOverlap: false } : { labels: false, ticks: false } },
+      x: {
+        field: o.x.field,
+        type: 'ordinal',
+        sort: o.x.order,
+        title: o.x.title,
+        axis: labels ? { labelAngle: -45, labelOverlap: false } : { labels: false, ticks: false },
+      },
+      y: {
+        field: o.y.field,
+        type: 'ordinal',
+        sort: [...o.y.order].reverse(),
+        title: o.y.title,
+        axis: labels ? { labelOverlap: false } : { labels: false, ticks: false },
+      },
       color: { field: o.color.field, type: 'quantitative', scale: colorScale, legend },
     },
   };
@@ -138,7 +171,11 @@ export function heatmap(o: HeatmapOptions): Spec {
     });
   }
   // Panels at least ~120 x 150 px so the axis titles fit beside very small grids.
-  const inner: Spec = { width: { step: Math.max(cell, Math.ceil(120 / nx)) }, height: { step: Math.max(cell, Math.ceil(150 / ny)) }, ...(layers.length === 1 ? rect : { layer: layers }) };
+  const inner: Spec = {
+    width: { step: Math.max(cell, Math.ceil(120 / nx)) },
+    height: { step: Math.max(cell, Math.ceil(150 / ny)) },
+    ...(layers.length === 1 ? rect : { layer: layers }),
+  };
   if (!o.facet) return { data: { values: o.values }, ...inner };
   const facet: Spec = o.facet.row
     ? {

@@ -37,8 +37,16 @@ export function checkpointPath(outDir: string, cellKey: string): string {
 /** Delete a cell's checkpoint, if any, and the checkpoint directory once empty. */
 export function removeCheckpoint(outDir: string, cellKey: string): void {
   const path = checkpointPath(outDir, cellKey);
-  try { unlinkSync(path); } catch { /* none */ }
-  try { rmdirSync(dirname(path)); } catch { /* not empty, or absent */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* none */
+  }
+  try {
+    rmdirSync(dirname(path));
+  } catch {
+    /* not empty, or absent */
+  }
 }
 
 type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
@@ -55,7 +63,11 @@ function arrayKind(v: unknown): ArrayKind | undefined {
 }
 
 /** A state laid out as the body described above: the head (length, JSON tree, padding) and the arrays' bytes (views). */
-interface Layout { head: Buffer; blobs: Uint8Array[]; bytes: number }
+interface Layout {
+  head: Buffer;
+  blobs: Uint8Array[];
+  bytes: number;
+}
 
 function layoutState(value: unknown): Layout {
   const blobs: Uint8Array[] = [];
@@ -110,7 +122,10 @@ export function encodeState(value: unknown): Buffer {
   const l = layoutState(value);
   const body = Buffer.alloc(l.bytes);
   let at = 0;
-  for (const c of layoutChunks(l)) { body.set(c, at); at += c.length; }
+  for (const c of layoutChunks(l)) {
+    body.set(c, at);
+    at += c.length;
+  }
   return body;
 }
 
@@ -154,10 +169,18 @@ export interface CheckpointHeader {
 /** Write `value` atomically to `path` (tmp file, fsync, rename, directory fsync); returns the bytes written. */
 export function writeCheckpointFile(path: string, meta: { cellKey: string; configHash: string; cellSeconds?: number }, value: unknown): number {
   const layout = layoutState(value);
-  const header = (sha256: string): Buffer => Buffer.from(`${MAGIC}\n${JSON.stringify({
-    cell_key: meta.cellKey, config_hash: meta.configHash, written_at: writtenAt, cell_seconds: meta.cellSeconds ?? 0,
-    body_bytes: layout.bytes, sha256,
-  } satisfies CheckpointHeader)}\n`, 'utf8');
+  const header = (sha256: string): Buffer =>
+    Buffer.from(
+      `${MAGIC}\n${JSON.stringify({
+        cell_key: meta.cellKey,
+        config_hash: meta.configHash,
+        written_at: writtenAt,
+        cell_seconds: meta.cellSeconds ?? 0,
+        body_bytes: layout.bytes,
+        sha256,
+      } satisfies CheckpointHeader)}\n`,
+      'utf8',
+    );
   const writtenAt = new Date().toISOString();
   const placeholder = header('0'.repeat(64)); // the real digest has the same length: rewritten in place at the end
   mkdirSync(dirname(path), { recursive: true });
@@ -167,7 +190,11 @@ export function writeCheckpointFile(path: string, meta: { cellKey: string; confi
     writeAll(fd, placeholder, 0);
     const hash = createHash('sha256');
     let at = placeholder.length;
-    for (const c of layoutChunks(layout)) { hash.update(c); writeAll(fd, c, at); at += c.length; }
+    for (const c of layoutChunks(layout)) {
+      hash.update(c);
+      writeAll(fd, c, at);
+      at += c.length;
+    }
     writeAll(fd, header(hash.digest('hex')), 0);
     fsyncSync(fd);
   } finally {
@@ -176,8 +203,14 @@ export function writeCheckpointFile(path: string, meta: { cellKey: string; confi
   renameSync(tmp, path);
   try {
     const dfd = openSync(dirname(path), 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* directories cannot be fsynced on every platform */ }
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directories cannot be fsynced on every platform */
+  }
   return placeholder.length + layout.bytes;
 }
 
@@ -191,7 +224,11 @@ function writeAll(fd: number, buf: Uint8Array, position: number): void {
  */
 export function readCheckpointHeader(path: string): CheckpointHeader | undefined {
   let fd: number;
-  try { fd = openSync(path, 'r'); } catch { return undefined; }
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
   try {
     const buf = Buffer.alloc(64 * 1024);
     const n = readSync(fd, buf, 0, buf.length, 0);
@@ -206,26 +243,37 @@ export function readCheckpointHeader(path: string): CheckpointHeader | undefined
   }
 }
 
-export type ReadCheckpoint =
-  | { ok: true; header: CheckpointHeader; value: unknown }
-  | { ok: false; reason: string };
+export type ReadCheckpoint = { ok: true; header: CheckpointHeader; value: unknown } | { ok: false; reason: string };
 
 /** Read and verify a checkpoint file (magic, header, size, SHA-256, cell key, configuration). */
 export function readCheckpointFile(path: string, expect: { cellKey: string; configHash: string }): ReadCheckpoint {
   let buf: Buffer;
-  try { buf = readFileSync(path); } catch (e) { return { ok: false, reason: `unreadable (${(e as Error).message})` }; }
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    return { ok: false, reason: `unreadable (${(e as Error).message})` };
+  }
   const nl1 = buf.indexOf(10);
   const nl2 = nl1 < 0 ? -1 : buf.indexOf(10, nl1 + 1);
   if (nl2 < 0 || buf.subarray(0, nl1).toString('utf8') !== MAGIC) return { ok: false, reason: 'not an nrc checkpoint (bad first line)' };
   let header: CheckpointHeader;
-  try { header = JSON.parse(buf.subarray(nl1 + 1, nl2).toString('utf8')) as CheckpointHeader; } catch { return { ok: false, reason: 'damaged header' }; }
+  try {
+    header = JSON.parse(buf.subarray(nl1 + 1, nl2).toString('utf8')) as CheckpointHeader;
+  } catch {
+    return { ok: false, reason: 'damaged header' };
+  }
   const body = buf.subarray(nl2 + 1);
-  if (body.length !== header.body_bytes) return { ok: false, reason: `truncated or extended (${body.length} bytes, header says ${header.body_bytes})` };
+  if (body.length !== header.body_bytes)
+    return { ok: false, reason: `truncated or extended (${body.length} bytes, header says ${header.body_bytes})` };
   const sum = createHash('sha256').update(body).digest('hex');
   if (sum !== header.sha256) return { ok: false, reason: 'checksum mismatch (SHA-256 of the body differs from the header)' };
   if (header.cell_key !== expect.cellKey) return { ok: false, reason: `belongs to another cell (${header.cell_key})` };
   if (header.config_hash !== expect.configHash) return { ok: false, reason: 'written by another configuration' };
-  try { return { ok: true, header, value: decodeState(body) }; } catch (e) { return { ok: false, reason: `damaged body (${(e as Error).message})` }; }
+  try {
+    return { ok: true, header, value: decodeState(body) };
+  } catch (e) {
+    return { ok: false, reason: `damaged body (${(e as Error).message})` };
+  }
 }
 
 /** A saved checkpoint that does not fit the code that reads it (another loop order or kind): the cell restarts. */
@@ -236,7 +284,12 @@ export class CheckpointMismatch extends Error {
   }
 }
 
-interface SavedLoop { kind: string; done: boolean; state: State; rows: Record<string, unknown[]> }
+interface SavedLoop {
+  kind: string;
+  done: boolean;
+  state: State;
+  rows: Record<string, unknown[]>;
+}
 
 interface LoopRecord {
   kind: string;
@@ -296,7 +349,7 @@ export class CellCheckpoint implements Checkpoints {
   restore(): { header: CheckpointHeader } | { damaged: string } | undefined {
     if (!existsSync(this.path)) return undefined;
     const r = readCheckpointFile(this.path, this.opts);
-    const value = r.ok ? r.value as { loops?: SavedLoop[] } : undefined;
+    const value = r.ok ? (r.value as { loops?: SavedLoop[] }) : undefined;
     if (!r.ok || !value || !Array.isArray(value.loops)) {
       this.remove();
       return { damaged: r.ok ? 'no loop list in the body' : r.reason };
@@ -346,7 +399,10 @@ export class CellCheckpoint implements Checkpoints {
     const rec: LoopRecord = { kind, done: false, start, mark: this.lengths() };
     this.loops.push(rec);
     const restored = saved ? { state: saved.state, done: saved.done } : undefined;
-    if (saved?.done) { rec.done = true; rec.final = saved.state; } else if (saved) rec.save = () => saved.state; // until its first new point
+    if (saved?.done) {
+      rec.done = true;
+      rec.final = saved.state;
+    } else if (saved) rec.save = () => saved.state; // until its first new point
     return {
       restored,
       point: (save) => {

@@ -36,24 +36,41 @@ async function fallbackEstimate(exp: Experiment, cell: Cell, ctx: EstimateContex
     const t0 = performance.now();
     try {
       await exp.runCell({
-        params: cell.params, seed: cell.seed, rng: new Rng(cell.key), cellKey: cell.key, outDir: dir,
-        progress: () => {}, log: () => {}, signal: controller.signal,
+        params: cell.params,
+        seed: cell.seed,
+        rng: new Rng(cell.key),
+        cellKey: cell.key,
+        outDir: dir,
+        progress: () => {},
+        log: () => {},
+        signal: controller.signal,
       });
-    } catch { /* a failing cell still took its time */ } finally {
+    } catch {
+      /* a failing cell still took its time */
+    } finally {
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
     }
     const used = process.cpuUsage(cpu0);
     const measured = { cpuSeconds: (used.user + used.system) / 1e6, wallSeconds: (performance.now() - t0) / 1000 };
     if (controller.signal.aborted) {
-      return { ...measured, lowerBound: true, basis: `no estimate hook: the first cell ran for the calibration's ${FALLBACK_CAP_SECONDS} s cap without finishing; each cell takes longer` };
+      return {
+        ...measured,
+        lowerBound: true,
+        basis: `no estimate hook: the first cell ran for the calibration's ${FALLBACK_CAP_SECONDS} s cap without finishing; each cell takes longer`,
+      };
     }
     return { ...measured, basis: `no estimate hook: the first cell, run in full in a temporary directory (assumed for every cell)` };
   });
 }
 
 /** Calibrate and estimate every cell (calibrations shared among cells through ctx.once). */
-export async function estimateCells(exp: Experiment, cells: Cell[], labelOf: (c: Cell) => string, onCalibrate: (what: string) => void): Promise<CellCost[]> {
+export async function estimateCells(
+  exp: Experiment,
+  cells: Cell[],
+  labelOf: (c: Cell) => string,
+  onCalibrate: (what: string) => void,
+): Promise<CellCost[]> {
   const memo = new Map<string, Promise<unknown>>();
   const signal = new AbortController().signal;
   const out: CellCost[] = [];
@@ -98,7 +115,9 @@ export interface SlurmSuggestion {
 export function suggestSlurm(costs: CellCost[]): SlurmSuggestion {
   const tasks = Math.max(1, Math.min(costs.length, MAX_ARRAY_TASKS));
   const perShard = new Array<number>(tasks).fill(0);
-  costs.forEach((c, i) => { perShard[i % tasks] += dedicatedWall(c.estimate); });
+  costs.forEach((c, i) => {
+    perShard[i % tasks] += dedicatedWall(c.estimate);
+  });
   const longest = Math.max(...perShard);
   const bytes = Math.max(0, ...costs.map((c) => c.bytes ?? 0));
   return {
@@ -144,7 +163,10 @@ export function arrayArguments(command: readonly string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--dry-run' || a === '--resume' || a === '--overwrite') continue;
-    if (a === '--out' || a === '--shard' || a === '--threads') { i++; continue; }
+    if (a === '--out' || a === '--shard' || a === '--threads') {
+      i++;
+      continue;
+    }
     if (/^--(out|shard|threads)=/.test(a)) continue;
     out.push(a);
   }
@@ -152,18 +174,32 @@ export function arrayArguments(command: readonly string[]): string[] {
 }
 
 /** Print the dry run's report on stdout (calibration notes on stderr unless quiet). */
-export async function dryRun(exp: Experiment, cells: Cell[], opts: { threads: number; quiet: boolean; command: string[]; labelOf: (c: Cell) => string; sharded: boolean }): Promise<void> {
-  const note = (m: string) => { if (!opts.quiet) process.stderr.write(`${m}\n`); };
+export async function dryRun(
+  exp: Experiment,
+  cells: Cell[],
+  opts: { threads: number; quiet: boolean; command: string[]; labelOf: (c: Cell) => string; sharded: boolean },
+): Promise<void> {
+  const note = (m: string) => {
+    if (!opts.quiet) process.stderr.write(`${m}\n`);
+  };
   note(`Calibrating ${exp.name} at the cells' real sizes with ${opts.threads} thread${opts.threads === 1 ? '' : 's'} (nothing is written)...`);
   const costs = await estimateCells(exp, cells, opts.labelOf, (what) => note(`  timing ${what}`));
   const cpu = (c: CellCost) => c.estimate.cpuSeconds;
   const mark = (e: CostEstimate) => (e.upperBound ? '<= ' : e.lowerBound ? '>= ' : '');
-  const rows = costs.map((c) => [String(c.index), c.label || '(one cell)', bytesText(c.bytes), `${mark(c.estimate)}${wall(dedicatedWall(c.estimate))}`, `${mark(c.estimate)}${hours(cpu(c))}`]);
+  const rows = costs.map((c) => [
+    String(c.index),
+    c.label || '(one cell)',
+    bytesText(c.bytes),
+    `${mark(c.estimate)}${wall(dedicatedWall(c.estimate))}`,
+    `${mark(c.estimate)}${hours(cpu(c))}`,
+  ]);
   const head = ['#', 'cell', 'memory', 'wall/cell', 'CPU-h/cell'];
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => `  ${r.map((v, j) => (j === 1 ? v.padEnd(widths[j]) : v.padStart(widths[j]))).join('  ')}`;
   const out: string[] = [];
-  out.push(`${exp.name}: ${costs.length} cell${costs.length === 1 ? '' : 's'}${opts.sharded ? ' in this shard' : ''}; dry run, nothing was run or written.`);
+  out.push(
+    `${exp.name}: ${costs.length} cell${costs.length === 1 ? '' : 's'}${opts.sharded ? ' in this shard' : ''}; dry run, nothing was run or written.`,
+  );
   out.push(line(head));
   for (const r of rows) out.push(line(r));
   const bases = [...new Set(costs.map((c) => c.estimate.basis))];
@@ -173,13 +209,21 @@ export async function dryRun(exp: Experiment, cells: Cell[], opts: { threads: nu
   const total = costs.reduce((s, c) => s + cpu(c), 0);
   const anyUpper = costs.some((c) => c.estimate.upperBound);
   const anyLower = costs.some((c) => c.estimate.lowerBound);
-  out.push(`total: ${anyUpper ? 'at most ' : anyLower ? 'at least ' : ''}${hours(total)} CPU-h (${costs.length} cells; CPU time of all ${opts.threads} thread${opts.threads === 1 ? '' : 's'} as measured; wall/cell = the smaller of the calibrated wall time and the CPU time)`);
+  out.push(
+    `total: ${anyUpper ? 'at most ' : anyLower ? 'at least ' : ''}${hours(total)} CPU-h (${costs.length} cells; CPU time of all ${opts.threads} thread${opts.threads === 1 ? '' : 's'} as measured; wall/cell = the smaller of the calibrated wall time and the CPU time)`,
+  );
   if (anyUpper) out.push('  "<=": the whole iteration or epoch budget; a cell that converges or meets its stopping rule stops earlier.');
   if (anyLower) out.push(`  ">=": the first cell did not finish within ${FALLBACK_CAP_SECONDS} s; the true cost is larger.`);
   const s = suggestSlurm(costs);
-  out.push(`Slurm: ${s.tasks} array task${s.tasks === 1 ? '' : 's'} (${s.cellsPerTask} cell${s.cellsPerTask === 1 ? '' : 's'} each), the longest about ${wall(s.longestTaskSeconds)} with ${opts.threads} CPUs:`);
-  out.push(`  sbatch --array=0-${s.tasks - 1} --cpus-per-task=${opts.threads} --mem=${s.memGiB}G --time=${slurmTime(s.timeMinutes)} experiments/sweeps/slurm-array.sh ${shellQuote(arrayArguments(opts.command))}`);
-  out.push('  (--time: the longest task x 1.25 + 10 min. A task stopped at its limit is requeued by the script and resumes: finished cells are kept.)');
+  out.push(
+    `Slurm: ${s.tasks} array task${s.tasks === 1 ? '' : 's'} (${s.cellsPerTask} cell${s.cellsPerTask === 1 ? '' : 's'} each), the longest about ${wall(s.longestTaskSeconds)} with ${opts.threads} CPUs:`,
+  );
+  out.push(
+    `  sbatch --array=0-${s.tasks - 1} --cpus-per-task=${opts.threads} --mem=${s.memGiB}G --time=${slurmTime(s.timeMinutes)} experiments/sweeps/slurm-array.sh ${shellQuote(arrayArguments(opts.command))}`,
+  );
+  out.push(
+    '  (--time: the longest task x 1.25 + 10 min. A task stopped at its limit is requeued by the script and resumes: finished cells are kept.)',
+  );
   if (opts.sharded) out.push('  (this estimate covers only the cells of --shard)');
   process.stdout.write(`${out.join('\n')}\n`);
 }

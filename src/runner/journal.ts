@@ -74,7 +74,10 @@ export function readJournal(dir: string, repair: boolean): JournalRecord[] {
   const text = readFileSync(path, 'utf8');
   const lastNewline = text.lastIndexOf('\n');
   if (lastNewline + 1 < text.length && repair) truncateSync(path, Buffer.byteLength(text.slice(0, lastNewline + 1)));
-  const lines = text.slice(0, lastNewline + 1).split('\n').slice(0, -1);
+  const lines = text
+    .slice(0, lastNewline + 1)
+    .split('\n')
+    .slice(0, -1);
   const seen = new Set<string>();
   return lines.map((line, i) => {
     let parsed;
@@ -85,9 +88,12 @@ export function readJournal(dir: string, repair: boolean): JournalRecord[] {
     }
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new UsageError(`${path}: line ${i + 1} is not a valid commit record (${issue.path.join('.') || 'record'}: ${issue.message}); the directory is damaged`);
+      throw new UsageError(
+        `${path}: line ${i + 1} is not a valid commit record (${issue.path.join('.') || 'record'}: ${issue.message}); the directory is damaged`,
+      );
     }
-    if (seen.has(parsed.data.cell.key)) throw new UsageError(`${path}: cell ${parsed.data.cell.key} is committed twice (line ${i + 1}); the directory is damaged`);
+    if (seen.has(parsed.data.cell.key))
+      throw new UsageError(`${path}: cell ${parsed.data.cell.key} is committed twice (line ${i + 1}); the directory is damaged`);
     seen.add(parsed.data.cell.key);
     return parsed.data;
   });
@@ -97,7 +103,10 @@ export function readJournal(dir: string, repair: boolean): JournalRecord[] {
 class SequentialReader {
   private buf = Buffer.alloc(0);
   private bufStart = 0;
-  constructor(private readonly fd: number, private readonly chunk = 4 << 20) {}
+  constructor(
+    private readonly fd: number,
+    private readonly chunk = 4 << 20,
+  ) {}
 
   /** Bytes [start, end) of the file (fewer when the file ends first). */
   read(start: number, end: number): Buffer {
@@ -122,13 +131,19 @@ class SequentialReader {
  * every range lies inside the file and its bytes have the recorded checksum. Returns each table's
  * committed length. Any difference: UsageError naming the file, the cell and what differs.
  */
-export function verifyJournal(dir: string, tables: Record<string, readonly string[]>, headerBytes: (name: string) => number, records: JournalRecord[]): Record<string, number> {
+export function verifyJournal(
+  dir: string,
+  tables: Record<string, readonly string[]>,
+  headerBytes: (name: string) => number,
+  records: JournalRecord[],
+): Record<string, number> {
   const committed: Record<string, number> = {};
   for (const name of Object.keys(tables)) {
     const path = join(dir, `${name}.csv`);
     let end = headerBytes(name);
     if (!existsSync(path)) {
-      if (records.some((r) => (r.ranges[name]?.[1] ?? 0) > (r.ranges[name]?.[0] ?? 0))) throw new UsageError(`${path}: missing, but ${JOURNAL_FILE} records committed rows in it; the directory is damaged`);
+      if (records.some((r) => (r.ranges[name]?.[1] ?? 0) > (r.ranges[name]?.[0] ?? 0)))
+        throw new UsageError(`${path}: missing, but ${JOURNAL_FILE} records committed rows in it; the directory is damaged`);
       committed[name] = end;
       continue;
     }
@@ -139,11 +154,21 @@ export function verifyJournal(dir: string, tables: Record<string, readonly strin
       for (const r of records) {
         const range = r.ranges[name];
         const digest = r.sha256[name];
-        if (!range || !digest) throw new UsageError(`${journalPath(dir)}: cell ${r.cell.key} has no range for table ${name}; the directory is damaged`);
+        if (!range || !digest)
+          throw new UsageError(`${journalPath(dir)}: cell ${r.cell.key} has no range for table ${name}; the directory is damaged`);
         const [start, stop] = range;
-        if (start !== end || stop < start) throw new UsageError(`${path}: cell ${r.cell.key} is recorded at bytes ${start}-${stop}, but the previous commit ends at byte ${end} (records removed, reordered or edited); the directory is damaged`);
-        if (stop > size) throw new UsageError(`${path}: cut short: cell ${r.cell.key} is committed up to byte ${stop}, the file has ${size} bytes; the directory is damaged`);
-        if (sha256(reader.read(start, stop)) !== digest) throw new UsageError(`${path}: bytes ${start}-${stop} of cell ${r.cell.key} differ from what was committed (checksum mismatch: the table was edited or damaged)`);
+        if (start !== end || stop < start)
+          throw new UsageError(
+            `${path}: cell ${r.cell.key} is recorded at bytes ${start}-${stop}, but the previous commit ends at byte ${end} (records removed, reordered or edited); the directory is damaged`,
+          );
+        if (stop > size)
+          throw new UsageError(
+            `${path}: cut short: cell ${r.cell.key} is committed up to byte ${stop}, the file has ${size} bytes; the directory is damaged`,
+          );
+        if (sha256(reader.read(start, stop)) !== digest)
+          throw new UsageError(
+            `${path}: bytes ${start}-${stop} of cell ${r.cell.key} differ from what was committed (checksum mismatch: the table was edited or damaged)`,
+          );
         end = stop;
       }
     } finally {

@@ -26,10 +26,17 @@ function readLock(path: string): LockInfo | undefined {
 
 /** A lock file written moments ago may still be being filled by its writer. */
 function youngerThan(path: string, ms: number): boolean {
-  try { return Date.now() - statSync(path).mtimeMs < ms; } catch { return false; }
+  try {
+    return Date.now() - statSync(path).mtimeMs < ms;
+  } catch {
+    return false;
+  }
 }
 
-export interface DirLock { path: string; release(): void }
+export interface DirLock {
+  path: string;
+  release(): void;
+}
 
 /** Take the lock of `dir` (which exists) or throw a UsageError naming the live holder. */
 export function acquireLock(dir: string, notice: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): DirLock {
@@ -46,12 +53,20 @@ export function acquireLock(dir: string, notice: (m: string) => void = (m) => pr
         throw new UsageError(`--out ${JSON.stringify(dir)}: another nrc is just taking the lock ${LOCK_FILE}; choose another --out or try again`);
       }
       if (holder && (holder.host !== me.host || processAlive(holder.pid))) {
-        throw new UsageError(`--out ${JSON.stringify(dir)}: in use by nrc pid ${holder.pid} on ${holder.host} (since ${holder.started_at}); wait for it to finish, or choose another --out`);
+        throw new UsageError(
+          `--out ${JSON.stringify(dir)}: in use by nrc pid ${holder.pid} on ${holder.host} (since ${holder.started_at}); wait for it to finish, or choose another --out`,
+        );
       }
-      notice(holder
-        ? `notice: ${dir}: taking over the lock of pid ${holder.pid} (no longer running on ${holder.host})`
-        : `notice: ${dir}: taking over an unreadable lock file ${LOCK_FILE}`);
-      try { unlinkSync(path); } catch { /* another process took it over first: retry */ }
+      notice(
+        holder
+          ? `notice: ${dir}: taking over the lock of pid ${holder.pid} (no longer running on ${holder.host})`
+          : `notice: ${dir}: taking over an unreadable lock file ${LOCK_FILE}`,
+      );
+      try {
+        unlinkSync(path);
+      } catch {
+        /* another process took it over first: retry */
+      }
       continue;
     }
     try {
@@ -67,7 +82,11 @@ export function acquireLock(dir: string, notice: (m: string) => void = (m) => pr
       process.off('exit', release);
       const now = readLock(path);
       if (now && now.pid === me.pid && now.started_at === me.started_at) {
-        try { unlinkSync(path); } catch { /* already gone */ }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
       }
     };
     process.on('exit', release);

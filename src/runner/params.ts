@@ -24,14 +24,18 @@ export function accepted(spec: ParamSpec): string {
   if (spec.max !== undefined) bounds.push(`<= ${spec.max}`);
   const b = bounds.length ? ` ${bounds.join(' and ')}` : '';
   switch (spec.kind) {
-    case 'float': return `a number${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
-    case 'int': return `an integer${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
-    case 'bool': return 'true or false';
-    case 'string': return spec.choices ? `one of ${spec.choices.join(', ')}${spec.grid ? ' (or a comma-separated list)' : ''}` : 'a text';
-    case 'ints': return `comma-separated integers${b}${spec.grid ? " (several lists separated by ';')" : ''}`;
+    case 'float':
+      return `a number${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
+    case 'int':
+      return `an integer${b}${spec.grid ? ' (or a comma-separated list)' : ''}`;
+    case 'bool':
+      return 'true or false';
+    case 'string':
+      return spec.choices ? `one of ${spec.choices.join(', ')}${spec.grid ? ' (or a comma-separated list)' : ''}` : 'a text';
+    case 'ints':
+      return `comma-separated integers${b}${spec.grid ? " (several lists separated by ';')" : ''}`;
   }
 }
-
 
 function numberSchema(spec: ParamSpec, integer: boolean) {
   let s = z.number().finite();
@@ -46,14 +50,29 @@ function numberSchema(spec: ParamSpec, integer: boolean) {
 export function valueSchema(spec: ParamSpec): z.ZodType<ParamValue> {
   let base: z.ZodType<ParamValue>;
   switch (spec.kind) {
-    case 'float': base = numberSchema(spec, false); break;
-    case 'int': base = numberSchema(spec, true); break;
-    case 'bool': base = z.boolean(); break;
-    case 'string': base = spec.choices ? z.enum(spec.choices as [string, ...string[]]) : z.string().min(1); break;
-    case 'ints': base = z.array(numberSchema(spec, true)).min(1); break;
+    case 'float':
+      base = numberSchema(spec, false);
+      break;
+    case 'int':
+      base = numberSchema(spec, true);
+      break;
+    case 'bool':
+      base = z.boolean();
+      break;
+    case 'string':
+      base = spec.choices ? z.enum(spec.choices as [string, ...string[]]) : z.string().min(1);
+      break;
+    case 'ints':
+      base = z.array(numberSchema(spec, true)).min(1);
+      break;
   }
   const check = spec.check;
-  return check ? base.superRefine((v, ctx) => { const msg = check(v); if (msg) ctx.addIssue({ code: 'custom', message: msg }); }) : base;
+  return check
+    ? base.superRefine((v, ctx) => {
+        const msg = check(v);
+        if (msg) ctx.addIssue({ code: 'custom', message: msg });
+      })
+    : base;
 }
 
 function bad(spec: ParamSpec, text: string, why?: string): UsageError {
@@ -65,8 +84,7 @@ function parseScalar(spec: ParamSpec, text: string): ParamValue {
   const t = text.trim();
   switch (spec.kind) {
     case 'float':
-    case 'int':
-    {
+    case 'int': {
       const n = parseDecimal(t);
       if (!n.ok) throw bad(spec, text, n.why === 'not a decimal number' ? undefined : `${n.why}; expected ${accepted(spec)}`);
       return n.value;
@@ -129,9 +147,14 @@ export function resolveParams(exp: Experiment, preset: string, given: Record<str
   const out: ResolvedParams = {};
   for (const spec of exp.params) {
     const raw = Object.hasOwn(presetValues, spec.name) ? presetValues[spec.name] : spec.default;
-    const list = spec.kind === 'ints'
-      ? (Array.isArray(raw) && Array.isArray(raw[0]) ? raw as ParamValue[] : [raw as ParamValue])
-      : (Array.isArray(raw) ? raw as ParamValue[] : [raw as ParamValue]);
+    const list =
+      spec.kind === 'ints'
+        ? Array.isArray(raw) && Array.isArray(raw[0])
+          ? (raw as ParamValue[])
+          : [raw as ParamValue]
+        : Array.isArray(raw)
+          ? (raw as ParamValue[])
+          : [raw as ParamValue];
     out[spec.name] = list.map((v) => checkValue(spec, v));
   }
   for (const unknown of Object.keys(presetValues)) {
@@ -181,13 +204,18 @@ export function checkGridSize(exp: Experiment, resolved: ResolvedParams, seeds: 
   const total = axes.reduce((n, s) => n * resolved[s.name].length, 1) * seeds;
   if (total > MAX_CELLS) {
     const sizes = axes.map((s) => `--${flagName(s.name)} ${resolved[s.name].length}`).concat(seeds > 1 ? [`seeds ${seeds}`] : []);
-    throw new UsageError(`the grid has ${total} cells (${sizes.join(' x ')}); at most ${MAX_CELLS} are accepted: split it with --shard or fewer values`);
+    throw new UsageError(
+      `the grid has ${total} cells (${sizes.join(' x ')}); at most ${MAX_CELLS} are accepted: split it with --shard or fewer values`,
+    );
   }
 }
 
 /** Canonical text of a cell: every parameter in declaration order, then the seed (stable across grids and shards). */
 export function cellKey(exp: Pick<Experiment, 'params'>, params: CellParams, seed: number): string {
-  return cellKeyOf(exp.params.map((s) => [s.name, params[s.name]]), seed);
+  return cellKeyOf(
+    exp.params.map((s) => [s.name, params[s.name]]),
+    seed,
+  );
 }
 
 /** cellKey from (name, value) pairs already in the experiment's declaration order. */

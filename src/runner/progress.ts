@@ -16,14 +16,17 @@ export function makeProgress(total: number, quiet: boolean): Progress {
   if (quiet) {
     return { startCell() {}, cellProgress() {}, endCell() {}, skipCell() {}, log() {}, stop() {} };
   }
-  const bar = new cliProgress.SingleBar({
-    format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed{remaining}',
-    stream: process.stderr,
-    noTTYOutput: true,
-    notTTYSchedule: 10000,
-    hideCursor: true,
-    fps: 5,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {value}/{total} cells | {cell} {inner} | {duration_formatted} elapsed{remaining}',
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 10000,
+      hideCursor: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let done = 0;
   let ranHere = 0;
   let lastInner = 0;
@@ -31,7 +34,11 @@ export function makeProgress(total: number, quiet: boolean): Progress {
   const eta = (): string => {
     if (ranHere === 0 || done >= total) return '';
     const seconds = ((Date.now() - started) / 1000 / ranHere) * (total - done);
-    return seconds < 90 ? `, about ${Math.ceil(seconds)} s left` : seconds < 5400 ? `, about ${Math.round(seconds / 60)} min left` : `, about ${(seconds / 3600).toFixed(1)} h left`;
+    return seconds < 90
+      ? `, about ${Math.ceil(seconds)} s left`
+      : seconds < 5400
+        ? `, about ${Math.round(seconds / 60)} min left`
+        : `, about ${(seconds / 3600).toFixed(1)} h left`;
   };
   bar.start(total, 0, { cell: '', inner: '', remaining: '' });
   return {

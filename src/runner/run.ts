@@ -35,7 +35,14 @@ export interface RunOptions {
   command: string[];
 }
 
-export interface RunPlan { resolved: ResolvedParams; seeds: number[]; cells: Cell[]; shard: Shard | null; mine: Cell[]; hash: string }
+export interface RunPlan {
+  resolved: ResolvedParams;
+  seeds: number[];
+  cells: Cell[];
+  shard: Shard | null;
+  mine: Cell[];
+  hash: string;
+}
 
 /** Parameters, seeds and grid checked (nothing runs or is written), and this shard's cells. */
 export function planRun(exp: Experiment, opts: Pick<RunOptions, 'preset' | 'given' | 'seed' | 'seeds' | 'shard'>): RunPlan {
@@ -49,18 +56,30 @@ export function planRun(exp: Experiment, opts: Pick<RunOptions, 'preset' | 'give
 
 /** A cell's grid coordinates for progress and reports: the axes with several values (and the seed when several). */
 export function cellLabel(exp: Experiment, plan: Pick<RunPlan, 'resolved' | 'seeds'>, cell: Cell): string {
-  return exp.params.filter((s) => plan.resolved[s.name].length > 1).map((s) => `${s.name}=${cell.params[s.name]}`)
-    .concat(plan.seeds.length > 1 ? [`seed=${cell.seed}`] : []).join(' ');
+  return exp.params
+    .filter((s) => plan.resolved[s.name].length > 1)
+    .map((s) => `${s.name}=${cell.params[s.name]}`)
+    .concat(plan.seeds.length > 1 ? [`seed=${cell.seed}`] : [])
+    .join(' ');
 }
 
 /** --dry-run: estimate this shard's cells from a calibration; nothing is written (dry-run.ts). */
 export async function dryRunExperiment(exp: Experiment, opts: RunOptions): Promise<number> {
   const plan = planRun(exp, opts);
-  await dryRun(exp, plan.mine, { threads: opts.threads, quiet: opts.quiet, command: opts.command, labelOf: (c) => cellLabel(exp, plan, c), sharded: plan.shard !== null });
+  await dryRun(exp, plan.mine, {
+    threads: opts.threads,
+    quiet: opts.quiet,
+    command: opts.command,
+    labelOf: (c) => cellLabel(exp, plan, c),
+    sharded: plan.shard !== null,
+  });
   return EXIT.ok;
 }
 
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 export function parseShard(text: string | undefined): Shard | null {
   if (text === undefined) return null;
@@ -68,7 +87,9 @@ export function parseShard(text: string | undefined): Shard | null {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index >= count) {
-    throw new UsageError(`--shard ${JSON.stringify(text)}: expected i/n with 0 <= i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-(n-1))`);
+    throw new UsageError(
+      `--shard ${JSON.stringify(text)}: expected i/n with 0 <= i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-(n-1))`,
+    );
   }
   return { index, count };
 }
@@ -90,7 +111,9 @@ function timestamp(): string {
 /** The newest directory under results/<experiment>/ that holds this configuration (for --resume without --out). */
 function findResumable(base: string, hash: string, shard: Shard | null): string | undefined {
   if (!existsSync(base)) return undefined;
-  const dirs = readdirSync(base).map((d) => join(base, d)).filter((d) => statSync(d).isDirectory())
+  const dirs = readdirSync(base)
+    .map((d) => join(base, d))
+    .filter((d) => statSync(d).isDirectory())
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   return dirs.find((d) => {
     const m = readManifest(d);
@@ -119,12 +142,17 @@ function checkMemory(exp: Experiment, cells: Cell[]): void {
   let worstCell: Cell | undefined;
   for (const c of cells) {
     const b = exp.estimateBytes(c.params);
-    if (b > worst) { worst = b; worstCell = c; }
+    if (b > worst) {
+      worst = b;
+      worstCell = c;
+    }
   }
   const limit = 0.8 * totalmem();
   if (worstCell && worst > limit) {
     const gib = (x: number) => (x / 2 ** 30).toFixed(1);
-    throw new UsageError(`a cell would need about ${gib(worst)} GiB of memory (${worstCell.key}); this machine has ${gib(totalmem())} GiB (${gib(freemem())} free): reduce --n, --dim or the widths`);
+    throw new UsageError(
+      `a cell would need about ${gib(worst)} GiB of memory (${worstCell.key}); this machine has ${gib(totalmem())} GiB (${gib(freemem())} free): reduce --n, --dim or the widths`,
+    );
   }
 }
 
@@ -140,12 +168,17 @@ export function removeNrcOutput(dir: string, extraTables: readonly string[]): vo
   try {
     m = loadCommitted(dir);
   } catch (e) {
-    throw new UsageError(`--overwrite: ${dir} is not a valid nrc results directory (${(e as Error).message}); remove it yourself or choose another --out`);
+    throw new UsageError(
+      `--overwrite: ${dir} is not a valid nrc results directory (${(e as Error).message}); remove it yourself or choose another --out`,
+    );
   }
   if (!m) throw new UsageError(`--overwrite: ${dir} holds files but no nrc manifest.json; nrc removes only what it wrote: choose another --out`);
   const ours = nrcEntries(m, extraTables);
   const foreign = entries.filter((f) => !ours.has(f) && !/\.tmp-\d+$/.test(f));
-  if (foreign.length) throw new UsageError(`--overwrite: ${dir} holds files nrc did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); nrc removes only what it wrote: move them or choose another --out`);
+  if (foreign.length)
+    throw new UsageError(
+      `--overwrite: ${dir} holds files nrc did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); nrc removes only what it wrote: move them or choose another --out`,
+    );
   for (const f of entries) rmSync(join(dir, f), { recursive: true, force: true });
 }
 
@@ -160,7 +193,8 @@ function outputDir(exp: Experiment, opts: RunOptions, plan: RunPlan): string {
   const base = join('results', exp.name);
   let outDir = opts.out;
   if (!outDir && opts.resume) outDir = findResumable(base, plan.hash, plan.shard);
-  if (!outDir && opts.resume) throw new UsageError(`--resume: no directory under ${base}/ holds this configuration; give --out DIR of the run to resume`);
+  if (!outDir && opts.resume)
+    throw new UsageError(`--resume: no directory under ${base}/ holds this configuration; give --out DIR of the run to resume`);
   return outDir ?? join(base, plan.shard ? `${timestamp()}-shard${plan.shard.index}of${plan.shard.count}` : timestamp());
 }
 
@@ -193,10 +227,18 @@ function freshManifest(exp: Experiment, opts: RunOptions, plan: RunPlan): Manife
  * Compute one cell; a thrown error makes it `failed`, a checkpoint that does not fit the cell is deleted and the
  * cell starts again from scratch. `stopCode` is set (and `result` left out) when a stop was requested inside it.
  */
-async function attemptCell(exp: Experiment, cell: Cell, ck: CellCheckpoint, context: Omit<CellContext, 'params' | 'seed' | 'rng' | 'cellKey' | 'checkpoint'>): Promise<{ result?: CellResult; stopCode: number }> {
+async function attemptCell(
+  exp: Experiment,
+  cell: Cell,
+  ck: CellCheckpoint,
+  context: Omit<CellContext, 'params' | 'seed' | 'rng' | 'cellKey' | 'checkpoint'>,
+): Promise<{ result?: CellResult; stopCode: number }> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return { result: await exp.runCell({ ...context, params: cell.params, seed: cell.seed, rng: cellRng(cell.key), cellKey: cell.key, checkpoint: ck }), stopCode: 0 };
+      return {
+        result: await exp.runCell({ ...context, params: cell.params, seed: cell.seed, rng: cellRng(cell.key), cellKey: cell.key, checkpoint: ck }),
+        stopCode: 0,
+      };
     } catch (e) {
       if (e instanceof UsageError) throw e;
       if (e instanceof StopRequested) return { stopCode: e.code };
@@ -214,12 +256,21 @@ async function attemptCell(exp: Experiment, cell: Cell, ck: CellCheckpoint, cont
 function commitResult(exp: Experiment, store: ResultStore, cell: Cell, result: CellResult, started: Date, earlierSeconds: number): void {
   const finished = new Date();
   for (const name of Object.keys(result.rows)) if (!(name in exp.tables)) throw new Error(`${exp.name}: rows for undeclared table ${name}`);
-  store.commitCell({
-    index: cell.index, key: cell.key, seed: cell.seed, params: cell.params, status: result.status,
-    ...(result.message ? { message: result.message.split('\n')[0] } : {}),
-    seconds: earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
-    started_at: started.toISOString(), finished_at: finished.toISOString(),
-  }, result.rows, cellFill(cell.params, cell.seed, result.status)); // rows completed as completeRow does, without copies
+  store.commitCell(
+    {
+      index: cell.index,
+      key: cell.key,
+      seed: cell.seed,
+      params: cell.params,
+      status: result.status,
+      ...(result.message ? { message: result.message.split('\n')[0] } : {}),
+      seconds: earlierSeconds + (finished.getTime() - started.getTime()) / 1000, // earlier processes included
+      started_at: started.toISOString(),
+      finished_at: finished.toISOString(),
+    },
+    result.rows,
+    cellFill(cell.params, cell.seed, result.status),
+  ); // rows completed as completeRow does, without copies
 }
 
 /** The running cell was cut short by a signal: it is not committed, its checkpoint keeps its last consistent state. */
@@ -252,7 +303,12 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   await signals.ready;
   let stopCode = 0;
   const stopNow = (): number => (controller.signal.aborted || stopRequested() ? stopRequested() || 2 : 0); // 2 = SIGINT
-  const context = { outDir, progress: (f: number, m?: string) => progress.cellProgress(f, m), log: (m: string) => progress.log(m), signal: controller.signal };
+  const context = {
+    outDir,
+    progress: (f: number, m?: string) => progress.cellProgress(f, m),
+    log: (m: string) => progress.log(m),
+    signal: controller.signal,
+  };
 
   for (let i = 0; i < done.size; i++) progress.skipCell();
   try {
@@ -266,7 +322,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         const started = new Date();
         const ck = new CellCheckpoint({ outDir, cellKey: cell.key, configHash: hash, everyMinutes: opts.checkpointEvery ?? 10 });
         const loaded = ck.restore();
-        if (loaded && 'damaged' in loaded) process.stderr.write(`checkpoint of ${cell.key} is damaged (${loaded.damaged}); deleted it, the cell starts from scratch\n`);
+        if (loaded && 'damaged' in loaded)
+          process.stderr.write(`checkpoint of ${cell.key} is damaged (${loaded.damaged}); deleted it, the cell starts from scratch\n`);
         else if (loaded) process.stderr.write(`resuming ${cell.key} from checkpoint (${formatAge(loaded.header.written_at)})\n`);
         const attempt = await attemptCell(exp, cell, ck, context);
         stopCode = attempt.stopCode || stopNow();
@@ -299,18 +356,30 @@ function stopRun(opts: RunOptions, store: ResultStore, total: number, outDir: st
   const m = store.manifest;
   store.finish('interrupted');
   const hint = opts.command.includes('--out') ? opts.command : [...opts.command, '--out', outDir];
-  process.stderr.write(`Stopped by ${signalName(code)} with ${m.cells.length} of ${total} cells done; every finished cell is kept in ${outDir}, the running one in its checkpoint.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`);
+  process.stderr.write(
+    `Stopped by ${signalName(code)} with ${m.cells.length} of ${total} cells done; every finished cell is kept in ${outDir}, the running one in its checkpoint.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`,
+  );
   return { exitCode: exitCodeOfStop(code), outDir, manifest: m };
 }
 
-async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore, total: number, outDir: string, aborted: boolean, shard: Shard | null): Promise<RunSummary> {
+async function concludeRun(
+  exp: Experiment,
+  opts: RunOptions,
+  store: ResultStore,
+  total: number,
+  outDir: string,
+  aborted: boolean,
+  shard: Shard | null,
+): Promise<RunSummary> {
   store.flush(); // every finished cell committed before counting and finalizing
   const m = store.manifest;
   const committed = m.cells.length;
   if (aborted && committed < total) {
     store.finish('interrupted');
     const hint = opts.command.includes('--out') ? opts.command : [...opts.command, '--out', outDir];
-    process.stderr.write(`Stopped with ${committed} of ${total} cells done; every finished cell is kept in ${outDir}.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`);
+    process.stderr.write(
+      `Stopped with ${committed} of ${total} cells done; every finished cell is kept in ${outDir}.\nResume with: ${shellQuote(hint.filter((a) => a !== '--overwrite'))}\n`,
+    );
     return { exitCode: EXIT.interrupted, outDir, manifest: m };
   }
 
@@ -324,7 +393,9 @@ async function concludeRun(exp: Experiment, opts: RunOptions, store: ResultStore
     const parts = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
     process.stderr.write(`${exp.name}: ${committed} cells (${parts}); results in ${relative(process.cwd(), outDir) || '.'}\n`);
     if (allFailures.length) {
-      process.stderr.write(`Cells that did not finish ok (exit code ${EXIT.cellsFailed}):\n${allFailures.map((c) => `  ${c.key}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('\n')}\n`);
+      process.stderr.write(
+        `Cells that did not finish ok (exit code ${EXIT.cellsFailed}):\n${allFailures.map((c) => `  ${c.key}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('\n')}\n`,
+      );
     }
     if (shard) process.stderr.write(`Shard ${shard.index}/${shard.count} done; combine the shards with: nrc merge DIR... --out DIR\n`);
   }

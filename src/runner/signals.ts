@@ -81,7 +81,9 @@ export function installStopSignals(onSignal: (signal: StopSignal) => void): Stop
       worker = new Worker(WATCHER, {
         eval: true,
         workerData: { sab: stopFlagBuffer(), signals: STOP_SIGNALS.map((s) => constants.signals[s]) },
-        stdout: true, stderr: true, execArgv: [],
+        stdout: true,
+        stderr: true,
+        execArgv: [],
       });
       worker.unref();
       worker.once('message', (m) => resolve(m === 'ready'));

@@ -12,7 +12,21 @@
 // every table back to its committed length: no half row, no duplicate, no committed row lost.
 // A failed write (ENOSPC, EDQUOT, EIO, ...) cuts the tables back and ends the sweep with
 // EXIT.storage; the same command resumes once the fault is gone.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, truncateSync, writeFileSync, accessSync, constants, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  accessSync,
+  constants,
+  unlinkSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXIT, UsageError } from './errors.ts';
@@ -79,9 +93,8 @@ export class StoreWriteError extends Error {
   readonly exitCode = EXIT.storage;
   constructor(dir: string, what: string, e: unknown, bytes: number) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    const advice = code === 'ENOSPC' || code === 'EDQUOT'
-      ? `free at least ${Math.max(bytes, 4096)} bytes (more for the cells still to run)`
-      : 'fix the device';
+    const advice =
+      code === 'ENOSPC' || code === 'EDQUOT' ? `free at least ${Math.max(bytes, 4096)} bytes (more for the cells still to run)` : 'fix the device';
     super(`${dir}: cannot write ${what} (${code}); every committed cell is kept: ${advice} and run the same command again to resume`);
     this.name = 'StoreWriteError';
   }
@@ -227,7 +240,10 @@ export function checkOutPath(dir: string, option = '--out'): void {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') { if (p === dirname(p)) return; continue; }
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        if (p === dirname(p)) return;
+        continue;
+      }
       throw refuse(`cannot be checked (${code})`);
     }
     if (!st.isDirectory()) throw refuse(p === abs ? 'exists and is not a directory' : `${p} is not a directory`);
@@ -245,7 +261,9 @@ export function ensureWritableDir(dir: string, option = '--out'): void {
     writeFileSync(probe, '');
     unlinkSync(probe);
   } catch (e) {
-    throw new UsageError(`${option} ${JSON.stringify(dir)}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a writable directory`);
+    throw new UsageError(
+      `${option} ${JSON.stringify(dir)}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a writable directory`,
+    );
   }
 }
 
@@ -261,7 +279,9 @@ export function readManifest(dir: string): Manifest | undefined {
   }
   const obj = (raw ?? {}) as Record<string, unknown>;
   if (typeof raw === 'object' && obj.store_format !== STORE_FORMAT && typeof obj.nrc_version === 'string') {
-    throw new UsageError(`${p}: written by nrc ${obj.nrc_version} (store format ${String(obj.store_format ?? 1)}); this is nrc ${packageVersionOf()} (store format ${STORE_FORMAT}), which cannot resume, merge or plot it: use that nrc version or run again with another --out`);
+    throw new UsageError(
+      `${p}: written by nrc ${obj.nrc_version} (store format ${String(obj.store_format ?? 1)}); this is nrc ${packageVersionOf()} (store format ${STORE_FORMAT}), which cannot resume, merge or plot it: use that nrc version or run again with another --out`,
+    );
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {
@@ -299,7 +319,8 @@ function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manife
     try {
       const buf = Buffer.alloc(header.length);
       const n = readSync(fd, buf, 0, header.length, 0);
-      if (n !== header.length || !buf.equals(header)) throw new UsageError(`${p}: its header differs from the columns in manifest.json (the table was edited or damaged)`);
+      if (n !== header.length || !buf.equals(header))
+        throw new UsageError(`${p}: its header differs from the columns in manifest.json (the table was edited or damaged)`);
     } finally {
       closeSync(fd);
     }
@@ -312,12 +333,17 @@ function withJournal(dir: string, m: Manifest, records: JournalRecord[]): Manife
 export function manifestText(m: Manifest, cellJson: (string | undefined)[] = []): string {
   const { cells, ...rest } = m;
   const head = JSON.stringify(rest, null, 2).slice(0, -2); // without its closing "\n}"
-  const body = cells.map((c, i) => `    ${cellJson[i] ??= JSON.stringify(c)}`).join(',\n');
+  const body = cells.map((c, i) => `    ${(cellJson[i] ??= JSON.stringify(c))}`).join(',\n');
   return `${head},\n  "cells": [${cells.length ? `\n${body}\n  ` : ''}]\n}\n`;
 }
 
 /** Finished cells not yet written: their records and journal lines, and where each table will end (their bytes are in the store's sinks). */
-interface Pending { cells: CellRecord[]; json: string[]; lines: string[]; end: Record<string, number> }
+interface Pending {
+  cells: CellRecord[];
+  json: string[];
+  lines: string[];
+  end: Record<string, number>;
+}
 
 const EMPTY_SHA256 = sha256(Buffer.alloc(0));
 
@@ -377,11 +403,15 @@ export class ResultStore {
     const old = readManifest(dir);
     if (old) {
       if (old.experiment !== fresh.experiment || old.config_hash !== fresh.config_hash) {
-        throw new UsageError(`--out ${JSON.stringify(dir)}: holds a different configuration (${old.experiment}, preset ${old.preset}); resume only with the same experiment and parameters, or choose another --out (or --overwrite)`);
+        throw new UsageError(
+          `--out ${JSON.stringify(dir)}: holds a different configuration (${old.experiment}, preset ${old.preset}); resume only with the same experiment and parameters, or choose another --out (or --overwrite)`,
+        );
       }
       const sameShard = JSON.stringify(old.shard) === JSON.stringify(fresh.shard);
       if (!sameShard) {
-        throw new UsageError(`--shard: ${dir} holds shard ${old.shard ? `${old.shard.index}/${old.shard.count}` : 'none'}; use the same --shard or another --out`);
+        throw new UsageError(
+          `--shard: ${dir} holds shard ${old.shard ? `${old.shard.index}/${old.shard.count}` : 'none'}; use the same --shard or another --out`,
+        );
       }
       const state = withJournal(dir, old, readJournal(dir, true));
       const store = new ResultStore(dir, { ...state, command: fresh.command, status: 'running', finished_at: null, threads: fresh.threads }, lock);
@@ -390,7 +420,10 @@ export class ResultStore {
       store.writeManifest();
       return store;
     }
-    if (existsSync(journalPath(dir))) throw new UsageError(`${journalPath(dir)}: a commit journal without manifest.json; the directory is damaged (remove it or choose another --out)`);
+    if (existsSync(journalPath(dir)))
+      throw new UsageError(
+        `${journalPath(dir)}: a commit journal without manifest.json; the directory is damaged (remove it or choose another --out)`,
+      );
     const committed: Record<string, number> = {};
     for (const [name, columns] of Object.entries(fresh.tables)) {
       const header = csvHeader(columns);
@@ -508,11 +541,17 @@ export class ResultStore {
       const bytes = this.pendingBytes();
       this.pending = this.emptyPending();
       this.rollBack();
-      const what = p.cells.length === 1 ? `the rows of cell ${p.cells[0].key}` : `the rows of ${p.cells.length} cells (${p.cells[0].key} to ${p.cells[p.cells.length - 1].key})`;
+      const what =
+        p.cells.length === 1
+          ? `the rows of cell ${p.cells[0].key}`
+          : `the rows of ${p.cells.length} cells (${p.cells[0].key} to ${p.cells[p.cells.length - 1].key})`;
       throw e instanceof StoreWriteError ? e : new StoreWriteError(this.dir, what, e, bytes);
     }
     Object.assign(this.manifest.committed_bytes, p.end);
-    p.cells.forEach((c, i) => { this.cellJson[this.manifest.cells.length] = p.json[i]; this.manifest.cells.push(c); });
+    p.cells.forEach((c, i) => {
+      this.cellJson[this.manifest.cells.length] = p.json[i];
+      this.manifest.cells.push(c);
+    });
     this.pending = this.emptyPending();
     this.lastFlush = Date.now();
     if (this.lastFlush - this.lastManifestWrite >= this.manifestWait) this.writeManifest();
@@ -547,7 +586,9 @@ export class ResultStore {
     try {
       truncateSync(journalPath(this.dir), this.journalBytes);
       this.truncateToCommitted();
-    } catch { /* the next open repairs the rest */ }
+    } catch {
+      /* the next open repairs the rest */
+    }
   }
 
   /** Write a table computed after the grid (finalize) in one atomic step. */
@@ -570,8 +611,16 @@ export class ResultStore {
   /** Write what is pending and release the directory's lock (idempotent; also done at process exit). */
   close(): void {
     process.off('exit', this.onExit);
-    try { this.flush(); } catch { /* nothing committed is lost; the pending cells run again */ }
-    try { this.sync(); } catch { /* reported by finish or the next open */ }
+    try {
+      this.flush();
+    } catch {
+      /* nothing committed is lost; the pending cells run again */
+    }
+    try {
+      this.sync();
+    } catch {
+      /* reported by finish or the next open */
+    }
     for (const fd of this.appendFds.values()) closeSync(fd);
     this.appendFds.clear();
     this.lock.release();
@@ -587,5 +636,13 @@ export class ResultStore {
 
 /** Names nrc writes in a results directory (what --overwrite may remove). */
 export function nrcEntries(m: Manifest, extraTables: readonly string[]): Set<string> {
-  return new Set(['manifest.json', JOURNAL_FILE, '.nrc.lock', 'figures', 'index.html', 'checkpoints', ...[...Object.keys(m.tables), ...extraTables].map((t) => `${t}.csv`)]);
+  return new Set([
+    'manifest.json',
+    JOURNAL_FILE,
+    '.nrc.lock',
+    'figures',
+    'index.html',
+    'checkpoints',
+    ...[...Object.keys(m.tables), ...extraTables].map((t) => `${t}.csv`),
+  ]);
 }

@@ -153,6 +153,8 @@ export interface Experiment<P extends CellParams = CellParams, T extends Tables 
 }
 
 /** Identity helper that keeps the parameter and table types of an experiment. */
-export function defineExperiment<P extends CellParams, T extends Tables = Tables, F extends Tables = Tables>(e: Experiment<P, T, F>): Experiment<P, T, F> {
+export function defineExperiment<P extends CellParams, T extends Tables = Tables, F extends Tables = Tables>(
+  e: Experiment<P, T, F>,
+): Experiment<P, T, F> {
   return e;
 }

@@ -18,10 +18,12 @@ export function randomFeatures(rng: Rng, K: number, n: number, d: number, noise:
   const means = rng.child('means').normals(K * d);
   const g = rng.child('noise').normals(K * n * d);
   const H = new Matrix(K * n, d);
-  for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
-    const s = k * n + i;
-    H.data[s * d + j] = scale * (means[k * d + j] + noise * g[s * d + j]);
-  }
+  for (let k = 0; k < K; k++)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) {
+        const s = k * n + i;
+        H.data[s * d + j] = scale * (means[k * d + j] + noise * g[s * d + j]);
+      }
   return H;
 }
 
@@ -101,17 +103,18 @@ export function integrateCentralPath(H0: Matrix, cfg: UfmConfig, opts: FlowOptio
   const ck = (opts.checkpoint ?? noCheckpoints).loop('central-path');
   const saved = ck.restored?.state as Record<string, State> | undefined;
   let H = saved ? new Matrix(H0.rows, H0.cols, saved.H as Float64Array) : H0.clone();
-  let t = saved ? saved.t as number : 0;
-  let h = saved ? saved.h as number : hMax / 4;
-  let steps = saved ? saved.steps as number : 0;
-  let rejected = saved ? saved.rejected as number : 0;
+  let t = saved ? (saved.t as number) : 0;
+  let h = saved ? (saved.h as number) : hMax / 4;
+  let steps = saved ? (saved.steps as number) : 0;
+  let rejected = saved ? (saved.rejected as number) : 0;
   const records: FlowRecord[] = saved ? (saved.records as unknown as FlowRecord[]) : [record(H, cfg, 0, 0, labels)];
   if (ck.restored?.done) return { records, H, steps, rejected, status: saved!.status as FlowResult['status'] };
   const end = (status: FlowResult['status']): FlowResult => {
-    if (status !== 'failed' || !opts.signal?.aborted) ck.finish({ H: H.data, t, h, steps, rejected, r: 0, records: records as unknown as State, status });
+    if (status !== 'failed' || !opts.signal?.aborted)
+      ck.finish({ H: H.data, t, h, steps, rejected, r: 0, records: records as unknown as State, status });
     return { records, H, steps, rejected, status };
   };
-  for (let r = saved ? saved.r as number : 1; r < opts.records; r++) {
+  for (let r = saved ? (saved.r as number) : 1; r < opts.records; r++) {
     const target = (opts.tEnd * r) / (opts.records - 1);
     while (t < target - 1e-15 * Math.max(1, target)) {
       const at = { H: H.data, t, h, steps, rejected, r, n: records.length };
@@ -121,8 +124,12 @@ export function integrateCentralPath(H0: Matrix, cfg: UfmConfig, opts: FlowOptio
       const hs = Math.min(h, hMax, target - t);
       const full = rk4Step(H, hs, cfg);
       const half = rk4Step(rk4Step(H, hs / 2, cfg), hs / 2, cfg);
-      let diff = 0, norm = 0;
-      for (let i = 0; i < half.data.length; i++) { diff += (half.data[i] - full.data[i]) ** 2; norm += half.data[i] ** 2; }
+      let diff = 0,
+        norm = 0;
+      for (let i = 0; i < half.data.length; i++) {
+        diff += (half.data[i] - full.data[i]) ** 2;
+        norm += half.data[i] ** 2;
+      }
       const err = Math.sqrt(diff) / 15 / Math.max(1, Math.sqrt(norm));
       if (!Number.isFinite(err)) return end('diverged');
       if (err <= tol) {
@@ -157,9 +164,12 @@ export interface MonotonicityFlags {
 
 /** The three monotonicity claims of Theorem 3.1 on recorded values. */
 export function monotonicityFlags(records: FlowRecord[]): MonotonicityFlags {
-  let wN = -Infinity, wW = -Infinity, wB = -Infinity;
+  let wN = -Infinity,
+    wW = -Infinity,
+    wB = -Infinity;
   for (let i = 1; i < records.length; i++) {
-    const a = records[i - 1], b = records[i];
+    const a = records[i - 1],
+      b = records[i];
     wN = Math.max(wN, (b.nc1Trace - a.nc1Trace) / Math.abs(a.nc1Trace));
     wW = Math.max(wW, (b.tw - a.tw) / Math.abs(a.tw));
     wB = Math.max(wB, (a.tb - b.tb) / Math.abs(a.tb));

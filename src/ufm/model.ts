@@ -89,7 +89,10 @@ function proximitySquared(H: Matrix, cfg: UfmConfig): number {
   if (!cfg.H0) throw new RangeError('Eq. 2 with beta > 0 needs H0');
   checkShape(cfg.H0, cfg, 'H0');
   let s = 0;
-  for (let i = 0; i < H.data.length; i++) { const t = H.data[i] - cfg.H0.data[i]; s += t * t; }
+  for (let i = 0; i < H.data.length; i++) {
+    const t = H.data[i] - cfg.H0.data[i];
+    s += t * t;
+  }
   return s;
 }
 
@@ -114,7 +117,8 @@ export function reducedObjective(H: Matrix, cfg: UfmConfig): ReducedValue {
   const W = optimalW(H, cfg);
   const R = residualRows(W, H, cfg.K, cfg.n);
   const G = gemm(R, W); // rows: (W^T (W h_s - y_s))^T
-  const g = G.data, h = H.data;
+  const g = G.data,
+    h = H.data;
   for (let i = 0; i < g.length; i++) g[i] += cfg.lambdaH * h[i];
   let value = sumSquares(R.data) / (2 * Kn) + (cfg.lambdaW / (2 * cfg.K)) * sumSquares(W.data) + (cfg.lambdaH / (2 * Kn)) * sumSquares(H.data);
   if (beta > 0) {

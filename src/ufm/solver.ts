@@ -64,8 +64,15 @@ export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {})
   const change = new Float64Array(size);
   let iters = saved ? (saved.iters as number) : 0;
   let stalls = saved ? (saved.stalls as number) : 0;
-  const result = (status: SolveResult['status']): SolveResult =>
-    ({ H: new Matrix(rows, cols, x), W: accepted.W, value: accepted.value, gradNorm: gn, iters, converged: status === 'ok', status });
+  const result = (status: SolveResult['status']): SolveResult => ({
+    H: new Matrix(rows, cols, x),
+    W: accepted.W,
+    value: accepted.value,
+    gradNorm: gn,
+    iters,
+    converged: status === 'ok',
+    status,
+  });
   if (ck.restored?.done) return result(saved!.status as SolveResult['status']);
   const finish = (status: SolveResult['status']): SolveResult => {
     ck.finish({ H: x, memory: { s: [], y: [], rho: [] }, iters, stalls, status });
@@ -90,9 +97,16 @@ export function solveUfm(cfg: UfmConfig, Hinit: Matrix, opts: SolveOptions = {})
       continue;
     }
     stalls = 0;
-    for (let i = 0; i < size; i++) { step[i] = xNew[i] - x[i]; change[i] = gNew[i] - g[i]; }
+    for (let i = 0; i < size; i++) {
+      step[i] = xNew[i] - x[i];
+      change[i] = gNew[i] - g[i];
+    }
     memory.push(step, change);
-    x.set(xNew); g.set(gNew); phi = ls.f; accepted = ev; gn = norm2(g);
+    x.set(xNew);
+    g.set(gNew);
+    phi = ls.f;
+    accepted = ev;
+    gn = norm2(g);
   }
   if (!Number.isFinite(gn)) return finish('diverged');
   return finish(gn <= gradTol ? 'ok' : 'not_converged');

@@ -17,8 +17,15 @@ import { Matrix } from '../../src/linalg/matrix.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
 import { gemmTypeScript, gemmF32 } from '../../src/linalg/gemm.ts';
 import {
-  gemmWasm, enableFastGemm, disableFastGemm, fastGemmStatus, setThreads, getThreads,
-  wasmStats, resetWasmStats, setWasmTiming,
+  gemmWasm,
+  enableFastGemm,
+  disableFastGemm,
+  fastGemmStatus,
+  setThreads,
+  getThreads,
+  wasmStats,
+  resetWasmStats,
+  setWasmTiming,
 } from '../../src/linalg/fast.ts';
 import * as linalg from '../../src/linalg/index.ts';
 import { Objective } from '../../src/nn/objective.ts';
@@ -37,7 +44,10 @@ const filters = args.filter((a) => !a.startsWith('--'));
 let seed = 42;
 function rand(n: number): Float64Array {
   const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) { seed = (seed * 16807) % 2147483647; a[i] = seed / 2147483647 - 0.5; }
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 16807) % 2147483647;
+    a[i] = seed / 2147483647 - 0.5;
+  }
   return a;
 }
 const cache = new Map<string, unknown>();
@@ -47,11 +57,12 @@ function memo<T>(key: string, make: () => T): T {
 }
 const randMatrix = (m: number, n: number) => memo(`M${m}x${n}`, () => new Matrix(m, n, rand(m * n)));
 const randF32 = (n: number) => memo(`F${n}`, () => Float32Array.from(rand(n)));
-const toMl = (A: Matrix) => memo(`ml:${A.rows}x${A.cols}`, () => {
-  const rows: number[][] = [];
-  for (let i = 0; i < A.rows; i++) rows.push(Array.from(A.row(i)));
-  return new MlMatrix(rows);
-});
+const toMl = (A: Matrix) =>
+  memo(`ml:${A.rows}x${A.cols}`, () => {
+    const rows: number[][] = [];
+    for (let i = 0; i < A.rows; i++) rows.push(Array.from(A.row(i)));
+    return new MlMatrix(rows);
+  });
 function spd(n: number): Matrix {
   return memo(`spd${n}`, () => {
     const X = randMatrix(n, n);
@@ -68,13 +79,18 @@ function gemmWithKernel(fast: boolean, A: Matrix, B: Matrix): Matrix {
 /** Run fn after one warm-up until maxReps runs or minSeconds elapsed; best time in seconds. */
 function time(fn: () => void, opts: { warmup?: boolean; minSeconds?: number; maxReps?: number } = {}): number {
   if (opts.warmup ?? true) fn();
-  const minS = opts.minSeconds ?? 0.6, maxReps = opts.maxReps ?? 5;
-  let best = Infinity, total = 0, reps = 0;
+  const minS = opts.minSeconds ?? 0.6,
+    maxReps = opts.maxReps ?? 5;
+  let best = Infinity,
+    total = 0,
+    reps = 0;
   while (reps < maxReps && (reps === 0 || total < minS)) {
     const t0 = performance.now();
     fn();
     const s = (performance.now() - t0) / 1000;
-    best = Math.min(best, s); total += s; reps++;
+    best = Math.min(best, s);
+    total += s;
+    reps++;
   }
   return best;
 }
@@ -107,7 +123,10 @@ interface Bench {
 const BENCHES: Bench[] = [];
 
 // GEMM float64 / float32 at the two hot sizes, 1 and 2 threads.
-const GEMM_SIZES: [number, number, number][] = [[2000, 784, 400], [10000, 784, 400]];
+const GEMM_SIZES: [number, number, number][] = [
+  [2000, 784, 400],
+  [10000, 784, 400],
+];
 const tsRate = new Map<string, number>();
 for (const [m, k, n] of GEMM_SIZES) {
   const flops = 2 * m * n * k;
@@ -118,15 +137,31 @@ for (const [m, k, n] of GEMM_SIZES) {
         name: `gemm_${dtype}_${key}_t${t}`,
         flops,
         threads: t,
-        run: dtype === 'f64'
-          ? () => { const A = randMatrix(m, k), B = randMatrix(k, n); const C = memo(`C${m}x${n}`, () => new Float64Array(m * n)); gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C); }
-          : () => { const a = randF32(m * k), b = randF32(k * n); const c = memo(`c32${m}x${n}`, () => new Float32Array(m * n)); gemmF32(m, n, k, 1, a, false, b, false, 0, c); },
+        run:
+          dtype === 'f64'
+            ? () => {
+                const A = randMatrix(m, k),
+                  B = randMatrix(k, n);
+                const C = memo(`C${m}x${n}`, () => new Float64Array(m * n));
+                gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C);
+              }
+            : () => {
+                const a = randF32(m * k),
+                  b = randF32(k * n);
+                const c = memo(`c32${m}x${n}`, () => new Float32Array(m * n));
+                gemmF32(m, n, k, 1, a, false, b, false, 0, c);
+              },
         ts: {
           // the TypeScript kernel is single-threaded; timed once per size (f64) and reused
           seconds: () => {
             if (!tsRate.has(key)) {
-              const A = randMatrix(m, k), B = randMatrix(k, n), C = new Float64Array(m * n);
-              tsRate.set(key, time(() => gemmTypeScript(m, n, k, 1, A.data, false, B.data, false, 0, C), { warmup: m <= 2000, maxReps: 1 }));
+              const A = randMatrix(m, k),
+                B = randMatrix(k, n),
+                C = new Float64Array(m * n);
+              tsRate.set(
+                key,
+                time(() => gemmTypeScript(m, n, k, 1, A.data, false, B.data, false, 0, C), { warmup: m <= 2000, maxReps: 1 }),
+              );
             }
             return tsRate.get(key);
           },
@@ -134,19 +169,31 @@ for (const [m, k, n] of GEMM_SIZES) {
         },
         mlmatrix: {
           // ml-matrix runs ~1 GFLOP/s: timed at 1000 rows, compared by GFLOP/s
-          seconds: () => memo('mlgemm', () => { const A = toMl(randMatrix(1000, k)), B = toMl(randMatrix(k, n)); return time(() => A.mmul(B), { maxReps: 1 }); }),
+          seconds: () =>
+            memo('mlgemm', () => {
+              const A = toMl(randMatrix(1000, k)),
+                B = toMl(randMatrix(k, n));
+              return time(() => A.mmul(B), { maxReps: 1 });
+            }),
           flops: 2 * 1000 * n * k,
           note: 'ml-matrix mmul (float64, 1 thread) at 1000x784x400, ratio by GFLOP/s',
         },
         extra: () => {
           if (dtype !== 'f64') return {};
           // copy cost of the JS <-> wasm memory round trip at this size
-          setWasmTiming(true); resetWasmStats();
-          const A = randMatrix(m, k), B = randMatrix(k, n), C = new Float64Array(m * n);
+          setWasmTiming(true);
+          resetWasmStats();
+          const A = randMatrix(m, k),
+            B = randMatrix(k, n),
+            C = new Float64Array(m * n);
           gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C);
           setWasmTiming(false);
           const tot = wasmStats.copyInSeconds + wasmStats.copyOutSeconds + wasmStats.computeSeconds;
-          return { copy_in_s: +wasmStats.copyInSeconds.toFixed(5), copy_out_s: +wasmStats.copyOutSeconds.toFixed(5), copy_fraction: +((wasmStats.copyInSeconds + wasmStats.copyOutSeconds) / tot).toFixed(4) };
+          return {
+            copy_in_s: +wasmStats.copyInSeconds.toFixed(5),
+            copy_out_s: +wasmStats.copyOutSeconds.toFixed(5),
+            copy_fraction: +((wasmStats.copyInSeconds + wasmStats.copyOutSeconds) / tot).toFixed(4),
+          };
         },
       });
     }
@@ -155,16 +202,47 @@ for (const [m, k, n] of GEMM_SIZES) {
 
 // SVD (the linalg engineer's functions; cost should be dominated by GEMM).
 function svdEntry(name: string, m: number, n: number, valuesOnly: boolean, baselines: boolean): Bench {
-  const run = () => { const A = randMatrix(m, n); if (valuesOnly) linalg.singularValues(A); else linalg.svd(A); };
+  const run = () => {
+    const A = randMatrix(m, n);
+    if (valuesOnly) linalg.singularValues(A);
+    else linalg.svd(A);
+  };
   return {
-    name, flops: null, run,
+    name,
+    flops: null,
+    run,
     // large ones: a single cold run, no baselines (keeps `npm run bench` within ~2 minutes)
     timing: baselines ? { maxReps: 3 } : { warmup: false, maxReps: 1 },
-    ts: !baselines ? undefined : { seconds: () => { disableFastGemm(); try { return time(run, { warmup: false, maxReps: 1 }); } finally { enableFastGemm(); } }, note: 'same function, TypeScript GEMM' },
-    mlmatrix: baselines ? {
-      seconds: () => { const A = toMl(randMatrix(m, n)); return time(() => new SingularValueDecomposition(A, { computeLeftSingularVectors: !valuesOnly, computeRightSingularVectors: !valuesOnly, autoTranspose: true }), { warmup: false, maxReps: 1 }); },
-      note: 'ml-matrix SingularValueDecomposition',
-    } : undefined,
+    ts: !baselines
+      ? undefined
+      : {
+          seconds: () => {
+            disableFastGemm();
+            try {
+              return time(run, { warmup: false, maxReps: 1 });
+            } finally {
+              enableFastGemm();
+            }
+          },
+          note: 'same function, TypeScript GEMM',
+        },
+    mlmatrix: baselines
+      ? {
+          seconds: () => {
+            const A = toMl(randMatrix(m, n));
+            return time(
+              () =>
+                new SingularValueDecomposition(A, {
+                  computeLeftSingularVectors: !valuesOnly,
+                  computeRightSingularVectors: !valuesOnly,
+                  autoTranspose: true,
+                }),
+              { warmup: false, maxReps: 1 },
+            );
+          },
+          note: 'ml-matrix SingularValueDecomposition',
+        }
+      : undefined,
   };
 }
 BENCHES.push(
@@ -177,26 +255,66 @@ BENCHES.push(
 // Symmetric eigendecomposition with vectors, n = 200, 500, 1000 (tridiagonalisation, divide and conquer,
 // back-transformation).
 for (const n of [200, 500, 1000]) {
-  const sym = () => memo(`sym${n}`, () => { const E = randMatrix(n, n); return linalg.add(E, linalg.transpose(E)); });
-  const run = () => { linalg.eigSym(sym()); };
+  const sym = () =>
+    memo(`sym${n}`, () => {
+      const E = randMatrix(n, n);
+      return linalg.add(E, linalg.transpose(E));
+    });
+  const run = () => {
+    linalg.eigSym(sym());
+  };
   BENCHES.push({
-    name: `eig_sym_${n}`, flops: null, run, setup: () => { sym(); },
+    name: `eig_sym_${n}`,
+    flops: null,
+    run,
+    setup: () => {
+      sym();
+    },
     timing: n < 1000 ? { maxReps: 5 } : { maxReps: 2, minSeconds: 0 },
-    ts: { seconds: () => { disableFastGemm(); try { return time(run, { warmup: false, maxReps: 1 }); } finally { enableFastGemm(); } }, note: 'same function, TypeScript kernels' },
+    ts: {
+      seconds: () => {
+        disableFastGemm();
+        try {
+          return time(run, { warmup: false, maxReps: 1 });
+        } finally {
+          enableFastGemm();
+        }
+      },
+      note: 'same function, TypeScript kernels',
+    },
   });
 }
 
 // Cholesky 4000 (blocked around GEMM).
 {
   const n = 4000;
-  const run = () => { linalg.cholesky(spd(n)); };
+  const run = () => {
+    linalg.cholesky(spd(n));
+  };
   BENCHES.push({
-    name: `cholesky_f64_${n}`, flops: n ** 3 / 3, run,
+    name: `cholesky_f64_${n}`,
+    flops: n ** 3 / 3,
+    run,
     timing: { maxReps: 2, minSeconds: 0 },
-    setup: () => { spd(n); },
-    ts: { seconds: () => { disableFastGemm(); try { return time(run, { warmup: false, maxReps: 1 }); } finally { enableFastGemm(); } }, note: 'same function, TypeScript GEMM' },
+    setup: () => {
+      spd(n);
+    },
+    ts: {
+      seconds: () => {
+        disableFastGemm();
+        try {
+          return time(run, { warmup: false, maxReps: 1 });
+        } finally {
+          enableFastGemm();
+        }
+      },
+      note: 'same function, TypeScript GEMM',
+    },
     mlmatrix: {
-      seconds: () => { const A = toMl(spd(1000)); return time(() => new CholeskyDecomposition(A), { warmup: false, maxReps: 1 }); },
+      seconds: () => {
+        const A = toMl(spd(1000));
+        return time(() => new CholeskyDecomposition(A), { warmup: false, maxReps: 1 });
+      },
       flops: 1000 ** 3 / 3,
       note: 'ml-matrix CholeskyDecomposition at n=1000, ratio by GFLOP/s',
     },
@@ -210,22 +328,30 @@ for (const n of [200, 500, 1000]) {
   // float64 and float32 products (MLP dtype, src/nn/precision.ts).
   for (const dtype of ['f64', 'f32'] as const) {
     for (const t of [1, 2]) {
-      const widths = [784, 400, 300, 400, 784], n = 10000;
+      const widths = [784, 400, 300, 400, 784],
+        n = 10000;
       let flops = 0;
       for (let l = 0; l + 1 < widths.length; l++) flops += 3 * 2 * n * widths[l] * widths[l + 1]; // forward + two backward GEMMs
       // Same set-up as src/nn/bench.ts secondsPerGradientStep (random X, Y; squared loss; weight decay 1e-3), built once.
-      const step = () => memo(`ae_step_${dtype}`, () => {
-        const rng = new Rng('bench');
-        const X = new Matrix(n, widths[0], rng.normals(n * widths[0]));
-        const Y = new Matrix(n, widths[4], rng.normals(n * widths[4]));
-        const obj = new Objective(new MLP({ widths, activation: 'tanh', dtype }, rng.child('model')), X, Y, { loss: 'squared', weightDecay: 1e-3 });
-        const g = new Float64Array(obj.size);
-        return () => obj.valueAndGrad(null, g);
-      });
+      const step = () =>
+        memo(`ae_step_${dtype}`, () => {
+          const rng = new Rng('bench');
+          const X = new Matrix(n, widths[0], rng.normals(n * widths[0]));
+          const Y = new Matrix(n, widths[4], rng.normals(n * widths[4]));
+          const obj = new Objective(new MLP({ widths, activation: 'tanh', dtype }, rng.child('model')), X, Y, { loss: 'squared', weightDecay: 1e-3 });
+          const g = new Float64Array(obj.size);
+          return () => obj.valueAndGrad(null, g);
+        });
       BENCHES.push({
-        name: `autoencoder_step_n10000_${dtype}_t${t}`, flops, threads: t,
-        setup: () => { step(); },
-        run: () => { step()(); },
+        name: `autoencoder_step_n10000_${dtype}_t${t}`,
+        flops,
+        threads: t,
+        setup: () => {
+          step();
+        },
+        run: () => {
+          step()();
+        },
         timing: { warmup: true, maxReps: 2, minSeconds: 0 },
       });
     }
@@ -233,16 +359,29 @@ for (const n of [200, 500, 1000]) {
   // One SGD epoch (batch 128, momentum 0.9) of the AGOP paper's MLP: 5 hidden layers of width 512, ReLU, no bias, MSE,
   // on the 10,000 MNIST digits of the mnist package.
   const mnist = () => memo('mnist', () => mnistDataset());
-  for (const [dtype, t] of [['f64', 1], ['f64', 2], ['f32', 1], ['f32', 2]] as const) {
+  for (const [dtype, t] of [
+    ['f64', 1],
+    ['f64', 2],
+    ['f32', 1],
+    ['f32', 2],
+  ] as const) {
     BENCHES.push({
-      name: `mlp_sgd_epoch_mnist10000_${dtype}_t${t}`, flops: null, threads: t,
-      setup: () => { mnist(); },
+      name: `mlp_sgd_epoch_mnist10000_${dtype}_t${t}`,
+      flops: null,
+      threads: t,
+      setup: () => {
+        mnist();
+      },
       run: () => {
         const data = mnist();
         const rng = new Rng('bench-mlp');
         const model = new MLP({ widths: [784, 512, 512, 512, 512, 512, 10], activation: 'relu', bias: false, dtype }, rng.child('model'));
         train(model, data.X, data.labels, {
-          loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 128 }, maxIters: 1, rng: rng.child('sgd'), fullGradient: false,
+          loss: 'mse',
+          optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 128 },
+          maxIters: 1,
+          rng: rng.child('sgd'),
+          fullGradient: false,
         });
       },
       timing: { warmup: false, maxReps: 1, minSeconds: 0 },
@@ -253,14 +392,31 @@ for (const n of [200, 500, 1000]) {
   // Mostly GEMM (the AGOP); ~45 s on 2 threads, so the 1-thread run is opt-in: `npm run bench -- deep_rfm_layer_n5000_t1`.
   for (const t of [2, 1]) {
     BENCHES.push({
-      name: `deep_rfm_layer_n5000_t${t}`, flops: null, threads: t, optIn: t === 1,
+      name: `deep_rfm_layer_n5000_t${t}`,
+      flops: null,
+      threads: t,
+      optIn: t === 1,
       run: () => {
         const train5000 = memo('mnist5000', () => mnistSubset(5000, new Rng('bench-rfm-data')));
         const ac = new AbortController();
         try {
-          deepRfm(train5000, undefined, {
-            depth: 1, kernel: 'laplace', bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 1024, signal: ac.signal,
-          }, new Rng('bench-rfm'), (layer) => { if (layer.layer === 1) ac.abort(); });
+          deepRfm(
+            train5000,
+            undefined,
+            {
+              depth: 1,
+              kernel: 'laplace',
+              bandwidth: 2,
+              ridge: 1e-3,
+              featureMap: 'relu',
+              width: 1024,
+              signal: ac.signal,
+            },
+            new Rng('bench-rfm'),
+            (layer) => {
+              if (layer.layer === 1) ac.abort();
+            },
+          );
         } catch (e) {
           if (!ac.signal.aborted) throw e;
         }
@@ -277,7 +433,9 @@ for (const K of [10, 100]) {
   const N = 50000;
   const d = 512;
   BENCHES.push({
-    name: `analyze_n50000_d512_k${K}_t2`, flops: null, threads: 2,
+    name: `analyze_n50000_d512_k${K}_t2`,
+    flops: null,
+    threads: 2,
     run: () => {
       const { X, labels, W, b } = memo(`analyze${K}`, () => {
         const r = new Rng(`bench-analyze-${K}`);
@@ -299,7 +457,13 @@ for (const K of [10, 100]) {
  * Baseline seconds by benchmark name (with a _t1/_t2 suffix) from a reference script run once per thread
  * count, or an empty map when the python module is not importable. `npm run bench:deps` installs both on Debian.
  */
-function pythonReference(label: string, module: string, scriptName: string, skipFlag: string, versionProbe: string): { seconds: Map<string, number>; note: string } {
+function pythonReference(
+  label: string,
+  module: string,
+  scriptName: string,
+  skipFlag: string,
+  versionProbe: string,
+): { seconds: Map<string, number>; note: string } {
   const seconds = new Map<string, number>();
   if (args.includes(skipFlag)) return { seconds, note: `${label}: skipped (${skipFlag})` };
   const script = join(dirname(fileURLToPath(import.meta.url)), scriptName);
@@ -320,14 +484,16 @@ function pythonReference(label: string, module: string, scriptName: string, skip
 /** numpy seconds by benchmark name (with a _t1/_t2 suffix), or an empty map when numpy is not available. */
 function numpyReference(): { seconds: Map<string, number>; note: string } {
   // numpy's version and, where numpy reports it (>= 1.25), its BLAS build: it decides what "vs numpy" means.
-  const probe = 'import numpy as np\ntry:\n  b = np.show_config(mode="dicts")["Build Dependencies"]["blas"]\n  print(np.__version__, "with", b.get("name"), b.get("version"))\nexcept Exception:\n  print(np.__version__)';
+  const probe =
+    'import numpy as np\ntry:\n  b = np.show_config(mode="dicts")["Build Dependencies"]["blas"]\n  print(np.__version__, "with", b.get("name"), b.get("version"))\nexcept Exception:\n  print(np.__version__)';
   return pythonReference('numpy', 'numpy', 'numpy-reference.py', '--no-numpy', probe);
 }
 /** PyTorch (CPU) seconds under the same names (test/bench/torch-reference.py), or an empty map without torch. */
 function torchReference(): { seconds: Map<string, number>; note: string } {
   // Debian's torch calls the system libblas.so.3: name the library the alternatives system resolves it to
   // (the reference BLAS runs ~3 GFLOP/s; `npm run bench:deps` installs the threaded OpenBLAS).
-  const probe = 'import torch, os, glob\nif torch.backends.mkl.is_available():\n  b = "MKL"\nelse:\n  p = glob.glob("/etc/alternatives/libblas.so.3*")\n  b = os.path.realpath(p[0]) if p else "system BLAS"\nprint(torch.__version__, "with", b)';
+  const probe =
+    'import torch, os, glob\nif torch.backends.mkl.is_available():\n  b = "MKL"\nelse:\n  p = glob.glob("/etc/alternatives/libblas.so.3*")\n  b = os.path.realpath(p[0]) if p else "system BLAS"\nprint(torch.__version__, "with", b)';
   return pythonReference('torch', 'torch', 'torch-reference.py', '--no-torch', probe);
 }
 
@@ -347,15 +513,24 @@ async function main(): Promise<void> {
   // The 128-bit multiply-add ceiling per thread: what the f64 GEMM is reported against (of_fma_peak).
   const peak = getEngine()?.fmaPeakGflops();
   const header = {
-    name: '_environment', node: process.version, cpus: os.availableParallelism(), loadavg1: +load.toFixed(2),
-    kernel: status.kernel, threads_default: getThreads(), ...(peak ? { wasm_f64_fma_peak_gflops_t1: +peak.toFixed(1) } : {}),
+    name: '_environment',
+    node: process.version,
+    cpus: os.availableParallelism(),
+    loadavg1: +load.toFixed(2),
+    kernel: status.kernel,
+    threads_default: getThreads(),
+    ...(peak ? { wasm_f64_fma_peak_gflops_t1: +peak.toFixed(1) } : {}),
   };
   const numpy = numpyReference();
   const torch = torchReference();
   if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note, torch: torch.note }));
   else {
-    console.log(`nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}; ${torch.note}`);
-    console.log(`${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`);
+    console.log(
+      `nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}; ${torch.note}`,
+    );
+    console.log(
+      `${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`,
+    );
   }
   const defaultThreads = getThreads();
   const start = performance.now();
@@ -369,11 +544,14 @@ async function main(): Promise<void> {
       const seconds = time(b.run, b.timing);
       const gflops = b.flops === null ? null : b.flops / seconds / 1e9;
       Object.assign(rec, { gflops: gflops === null ? null : +gflops.toFixed(3), seconds: +seconds.toFixed(5), threads: b.threads ?? defaultThreads });
-      for (const [key, base] of [['ts', b.ts], ['mlmatrix', b.mlmatrix]] as const) {
+      for (const [key, base] of [
+        ['ts', b.ts],
+        ['mlmatrix', b.mlmatrix],
+      ] as const) {
         if (!base) continue;
         const s = base.seconds();
         if (s === undefined) continue;
-        const ratio = base.flops !== undefined && b.flops !== null ? (b.flops / seconds) / (base.flops / s) : s / seconds;
+        const ratio = base.flops !== undefined && b.flops !== null ? b.flops / seconds / (base.flops / s) : s / seconds;
         rec[`vs_${key}`] = +ratio.toFixed(3);
         rec[`${key}_seconds`] = +s.toFixed(4);
         if (base.note) rec[`${key}_note`] = base.note;
@@ -397,11 +575,17 @@ async function main(): Promise<void> {
     rec.loadavg1 = +os.loadavg()[0].toFixed(2);
     if (json) console.log(JSON.stringify(rec));
     else {
-      const notes = rec.skipped ? String(rec.note) : [
-        rec.of_fma_peak !== undefined ? `${(100 * (rec.of_fma_peak as number)).toFixed(0)}% of FMA ceiling` : '',
-        rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '',
-      ].filter(Boolean).join(', ');
-      console.log(`${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)} ${fmt(rec.vs_torch as number).padStart(8)}  ${notes}`);
+      const notes = rec.skipped
+        ? String(rec.note)
+        : [
+            rec.of_fma_peak !== undefined ? `${(100 * (rec.of_fma_peak as number)).toFixed(0)}% of FMA ceiling` : '',
+            rec.copy_fraction !== undefined ? `copies ${(100 * (rec.copy_fraction as number)).toFixed(1)}%` : '',
+          ]
+            .filter(Boolean)
+            .join(', ');
+      console.log(
+        `${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)} ${fmt(rec.vs_torch as number).padStart(8)}  ${notes}`,
+      );
     }
   }
   setThreads(defaultThreads);

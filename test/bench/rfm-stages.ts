@@ -16,10 +16,12 @@ const train = mnistSubset(5000, new Rng('bench-rfm-data'));
 const Y = oneHot(train.labels, train.classes, { on: 1, off: -1 });
 const times: Record<string, number> = {};
 const cpu: Record<string, number> = {};
-let t = performance.now(), c = process.cpuUsage();
+let t = performance.now(),
+  c = process.cpuUsage();
 /** Wall and CPU seconds (all threads) of the stage that ends here. */
 const lap = (name: string): void => {
-  const n = performance.now(), u = process.cpuUsage(c);
+  const n = performance.now(),
+    u = process.cpuUsage(c);
   times[name] = (n - t) / 1000;
   cpu[name] = (u.user + u.system) / 1e6;
   t = n;
@@ -40,5 +42,6 @@ lap('sqrt');
 const phi = randomFeatureMap('relu', Mh.cols, 1024, new Rng('bench-rfm').child('layer-1'), 1);
 phi.apply(gemm(Xn, Mh));
 lap('features');
-const round = (r: Record<string, number>) => Object.fromEntries([...Object.entries(r), ['total', Object.values(r).reduce((a, b) => a + b, 0)]].map(([k, v]) => [k, +(+v).toFixed(2)]));
+const round = (r: Record<string, number>) =>
+  Object.fromEntries([...Object.entries(r), ['total', Object.values(r).reduce((a, b) => a + b, 0)]].map(([k, v]) => [k, +(+v).toFixed(2)]));
 console.log(JSON.stringify({ precision, wall: round(times), cpu: round(cpu) }));

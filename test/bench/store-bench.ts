@@ -26,17 +26,33 @@ let commitSeconds = 0;
 let commitCpu = 0;
 /** Count the time spent in a function (outermost calls only: flush inside commitCell is not counted twice). */
 let depth = 0;
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 function timed<T extends (...args: never[]) => unknown>(f: T): T {
   return function (this: unknown, ...args: Parameters<T>) {
-    if (depth++ > 0) { try { return f.apply(this, args); } finally { depth--; } }
+    if (depth++ > 0) {
+      try {
+        return f.apply(this, args);
+      } finally {
+        depth--;
+      }
+    }
     const t = process.hrtime.bigint();
     const c = cpuNow();
-    try { return f.apply(this, args); } finally { depth--; commitSeconds += Number(process.hrtime.bigint() - t) / 1e9; commitCpu += cpuNow() - c; }
+    try {
+      return f.apply(this, args);
+    } finally {
+      depth--;
+      commitSeconds += Number(process.hrtime.bigint() - t) / 1e9;
+      commitCpu += cpuNow() - c;
+    }
   } as T;
 }
 const proto = ResultStore.prototype;
-for (const m of ['commitCell', 'flush', 'finish', 'close', 'writeManifest'] as const) (proto[m] as unknown) = timed(proto[m] as (...a: never[]) => unknown);
+for (const m of ['commitCell', 'flush', 'finish', 'close', 'writeManifest'] as const)
+  (proto[m] as unknown) = timed(proto[m] as (...a: never[]) => unknown);
 ResultStore.open = timed(ResultStore.open);
 /** Wall time inside some of the store's parts (inclusive: flush holds the group writes and the fsyncs that fall due). */
 const parts = new Map<string, { seconds: number; calls: number }>();
@@ -47,7 +63,12 @@ for (const m of ['flush', 'sync', 'writeManifest']) {
   parts.set(m, part);
   methods[m] = function (this: unknown, ...args: never[]) {
     const t = process.hrtime.bigint();
-    try { return f.apply(this, args); } finally { part.seconds += Number(process.hrtime.bigint() - t) / 1e9; part.calls++; }
+    try {
+      return f.apply(this, args);
+    } finally {
+      part.seconds += Number(process.hrtime.bigint() - t) / 1e9;
+      part.calls++;
+    }
   };
 }
 const partsText = () => [...parts].map(([m, p]) => `${m} ${p.seconds.toFixed(2)} s in ${p.calls} calls`).join(', ');
@@ -56,8 +77,18 @@ async function sweep(out: string, shard?: string, n = side): Promise<{ wall: num
   const t = process.hrtime.bigint();
   const c = cpuNow();
   const r = await runExperiment(exp, {
-    preset: 'default', given: { m: values, n: values }, seed: '0', seeds: '1', out, resume: false, overwrite: false,
-    shard, quiet: true, plot: false, threads: 1, command: ['nrc', 'run', 'svd-demo'],
+    preset: 'default',
+    given: { m: values, n: values },
+    seed: '0',
+    seeds: '1',
+    out,
+    resume: false,
+    overwrite: false,
+    shard,
+    quiet: true,
+    plot: false,
+    threads: 1,
+    command: ['nrc', 'run', 'svd-demo'],
   });
   if (r.exitCode !== 0) throw new Error(`sweep exited ${r.exitCode}`);
   return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuNow() - c };
@@ -66,17 +97,28 @@ async function sweep(out: string, shard?: string, n = side): Promise<{ wall: num
 const realCommit = proto.commitCell;
 const bareSweep = async (name: string) => {
   proto.commitCell = function () {};
-  try { return await sweep(join(base, name)); } finally { proto.commitCell = realCommit; }
+  try {
+    return await sweep(join(base, name));
+  } finally {
+    proto.commitCell = realCommit;
+  }
 };
 await sweep(join(base, 'warm-up'), undefined, 20); // the numerical code compiled before anything is timed
 const bare1 = await bareSweep('no-store-1');
 commitSeconds = commitCpu = 0;
-for (const p of parts.values()) { p.seconds = 0; p.calls = 0; }
+for (const p of parts.values()) {
+  p.seconds = 0;
+  p.calls = 0;
+}
 const whole = await sweep(join(base, 'whole'));
 const counted = { wall: commitSeconds, cpu: commitCpu };
 const countedParts = partsText();
 const cells = side * side;
-console.log(`sweep: ${cells} cells in ${whole.wall.toFixed(2)} s (CPU ${whole.cpu.toFixed(2)} s); in the store: ${counted.wall.toFixed(2)} s = ${(100 * counted.wall / whole.wall).toFixed(1)}% of the run (${(1e3 * counted.wall / cells).toFixed(3)} ms per cell); CPU ${counted.cpu.toFixed(2)} s = ${(100 * counted.cpu / whole.cpu).toFixed(1)}% of the run's CPU (${(1e3 * counted.cpu / cells).toFixed(3)} ms per cell); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `sweep: ${cells} cells in ${whole.wall.toFixed(2)} s (CPU ${whole.cpu.toFixed(2)} s); in the store: ${counted.wall.toFixed(2)} s = ${((100 * counted.wall) / whole.wall).toFixed(1)}% of the run (${((1e3 * counted.wall) / cells).toFixed(3)} ms per cell); CPU ${counted.cpu.toFixed(2)} s = ${((100 * counted.cpu) / whole.cpu).toFixed(1)}% of the run's CPU (${((1e3 * counted.cpu) / cells).toFixed(3)} ms per cell); load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`  of which (wall): ${countedParts}; the rest is encoding rows, checksums and journal lines in commitCell`);
 // The same sweep with commitCell doing nothing (no rows encoded, nothing written per cell), run once before
 // and once after the real one (their mean, so that the order does not favour either): what the run costs
@@ -86,7 +128,9 @@ const bare2 = await bareSweep('no-store-2');
 const bare = { wall: (bare1.wall + bare2.wall) / 2, cpu: (bare1.cpu + bare2.cpu) / 2 };
 const dw = whole.wall - bare.wall;
 const dc = whole.cpu - bare.cpu;
-console.log(`the same sweep without committing cells: ${bare1.wall.toFixed(2)} and ${bare2.wall.toFixed(2)} s (CPU ${bare1.cpu.toFixed(2)} and ${bare2.cpu.toFixed(2)} s): the store adds ${dw.toFixed(2)} s = ${(100 * dw / whole.wall).toFixed(1)}% of the run (CPU ${dc.toFixed(2)} s = ${(100 * dc / whole.cpu).toFixed(1)}%)`);
+console.log(
+  `the same sweep without committing cells: ${bare1.wall.toFixed(2)} and ${bare2.wall.toFixed(2)} s (CPU ${bare1.cpu.toFixed(2)} and ${bare2.cpu.toFixed(2)} s): the store adds ${dw.toFixed(2)} s = ${((100 * dw) / whole.wall).toFixed(1)}% of the run (CPU ${dc.toFixed(2)} s = ${((100 * dc) / whole.cpu).toFixed(1)}%)`,
+);
 await sweep(join(base, 's0'), '0/2');
 await sweep(join(base, 's1'), '1/2');
 const t = Date.now();

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, pinv, singularValues, svd } from '../../src/linalg/index.ts';
 import {
-  centroidData, centroidRidgeSolution, linearRidgeLoss, prop41Bound, prop41BoundIsotropic, rankKRidgeSolution, ridgeSolution,
-  theorem53, theorem53Bound, theorem54, theorem54Bound,
+  centroidData,
+  centroidRidgeSolution,
+  linearRidgeLoss,
+  prop41Bound,
+  prop41BoundIsotropic,
+  rankKRidgeSolution,
+  ridgeSolution,
+  theorem53,
+  theorem53Bound,
+  theorem54,
+  theorem54Bound,
 } from '../../src/bounds/nrc.ts';
 import { centroids, wcss, wcssX } from '../../src/metrics/clusters.ts';
 import { Rng } from '../../src/random/index.ts';
@@ -52,7 +61,18 @@ describe('ridge solutions (NRC Eq. 21, Remark 5.2) against independent computati
     const L0 = linearRidgeLoss(theta, X, Y, lambda);
     for (let t = 0; t < 5; t++) {
       const D = randn(3, 4, rng, 1e-3);
-      expect(linearRidgeLoss(new Matrix(3, 4, theta.data.map((v, i) => v + D.data[i])), X, Y, lambda)).toBeGreaterThan(L0);
+      expect(
+        linearRidgeLoss(
+          new Matrix(
+            3,
+            4,
+            theta.data.map((v, i) => v + D.data[i]),
+          ),
+          X,
+          Y,
+          lambda,
+        ),
+      ).toBeGreaterThan(L0);
     }
   });
 
@@ -125,7 +145,9 @@ describe('Theorem 5.4', () => {
       const als = alsRankK(X, Y, K, lambda, 300);
       expect(frobDiff(thetaStarK, als)).toBeLessThan(1e-6);
       const L = linearRidgeLoss(thetaStarK, X, Y, lambda);
-      const top = Array.from(singularValuesQ).slice(0, K).reduce((s, v) => s + v * v, 0);
+      const top = Array.from(singularValuesQ)
+        .slice(0, K)
+        .reduce((s, v) => s + v * v, 0);
       expect(L).toBeCloseTo((frob(Y) ** 2 - top) / 12, 12);
       expect(L).toBeLessThanOrEqual(linearRidgeLoss(als, X, Y, lambda) + 1e-12);
       // rank-K matrices near theta*_K (perturbed factors A B) are never better
@@ -136,7 +158,18 @@ describe('Theorem 5.4', () => {
       for (let t = 0; t < 10; t++) {
         const dA = randn(3, K, rng, 0.05);
         const dB = randn(K, 4, rng, 0.05);
-        const near = mul(new Matrix(3, K, A.data.map((v, i) => v + dA.data[i])), new Matrix(K, 4, B.data.map((v, i) => v + dB.data[i])));
+        const near = mul(
+          new Matrix(
+            3,
+            K,
+            A.data.map((v, i) => v + dA.data[i]),
+          ),
+          new Matrix(
+            K,
+            4,
+            B.data.map((v, i) => v + dB.data[i]),
+          ),
+        );
         expect(singularValues(near)[K]).toBeLessThan(1e-10);
         expect(linearRidgeLoss(near, X, Y, lambda)).toBeGreaterThanOrEqual(L - 1e-12);
       }

@@ -33,11 +33,19 @@ function main(): number {
     process.stderr.write('usage: compare.ts EXPECTED_DIR ACTUAL_DIR\n');
     return 2;
   }
-  const tables = readdirSync(expectedDir).filter((f) => f.endsWith('.csv')).sort();
+  const tables = readdirSync(expectedDir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
   const extra = readdirSync(actualDir).filter((f) => f.endsWith('.csv') && !tables.includes(f));
   let bad = 0;
-  if (tables.length === 0) { process.stdout.write(`FAIL ${expectedDir} holds no tables\n`); bad++; }
-  for (const f of extra) { process.stdout.write(`FAIL ${f}: only in ${actualDir}\n`); bad++; }
+  if (tables.length === 0) {
+    process.stdout.write(`FAIL ${expectedDir} holds no tables\n`);
+    bad++;
+  }
+  for (const f of extra) {
+    process.stdout.write(`FAIL ${f}: only in ${actualDir}\n`);
+    bad++;
+  }
   for (const f of tables) {
     const other = join(actualDir, f);
     const why = existsSync(other) ? compareTable(readFileSync(join(expectedDir, f), 'utf8'), readFileSync(other, 'utf8')) : `missing in ${actualDir}`;

@@ -7,10 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { arrayArguments, slurmTime, suggestSlurm, type CellCost } from '../../src/runner/dry-run.ts';
 import { repoRoot, runCli } from '../helpers/cli.ts';
 
-interface DryRun { cells: { index: number; cpuHours: number }[]; total: number; sbatch: string }
+interface DryRun {
+  cells: { index: number; cpuHours: number }[];
+  total: number;
+  sbatch: string;
+}
 
 function parse(stdout: string): DryRun {
-  const cells = [...stdout.matchAll(/^ +(\d+) {2}.*?(?:<= |>= )?([0-9.]+(?:e[-+]?\d+)?)$/gm)].map((m) => ({ index: Number(m[1]), cpuHours: Number(m[2]) }));
+  const cells = [...stdout.matchAll(/^ +(\d+) {2}.*?(?:<= |>= )?([0-9.]+(?:e[-+]?\d+)?)$/gm)].map((m) => ({
+    index: Number(m[1]),
+    cpuHours: Number(m[2]),
+  }));
   const total = /^total: (?:at most |at least )?([0-9.]+(?:e[-+]?\d+)?) CPU-h/m.exec(stdout);
   const sbatch = /^ +(sbatch --array=.*)$/m.exec(stdout);
   return { cells, total: total ? Number(total[1]) : NaN, sbatch: sbatch ? sbatch[1] : '' };
@@ -43,7 +50,10 @@ describe('nrc run --dry-run', () => {
         expect(c.cpuHours).toBeGreaterThan(0);
       }
       expect(d.total).toBeGreaterThan(0);
-      expect(d.total).toBeCloseTo(d.cells.reduce((s, c) => s + c.cpuHours, 0), 1);
+      expect(d.total).toBeCloseTo(
+        d.cells.reduce((s, c) => s + c.cpuHours, 0),
+        1,
+      );
       expect(r.stdout).toMatch(/^memory|  memory /m);
       expect(d.sbatch).toContain(`--array=0-${cells - 1} --cpus-per-task=1`);
       expect(d.sbatch).toContain(`experiments/sweeps/slurm-array.sh ${name}`);
@@ -54,12 +64,19 @@ describe('nrc run --dry-run', () => {
   }
 
   it('suggests one cell per task and a time limit covering the longest shard with a margin', () => {
-    const cost = (index: number, seconds: number): CellCost => ({ index, key: `k${index}`, label: '', bytes: 3 * 2 ** 30, estimate: { cpuSeconds: 2 * seconds, wallSeconds: seconds, basis: '' } });
+    const cost = (index: number, seconds: number): CellCost => ({
+      index,
+      key: `k${index}`,
+      label: '',
+      bytes: 3 * 2 ** 30,
+      estimate: { cpuSeconds: 2 * seconds, wallSeconds: seconds, basis: '' },
+    });
     const s = suggestSlurm([cost(0, 3600), cost(1, 7200), cost(2, 60)]);
     expect(s).toMatchObject({ tasks: 3, cellsPerTask: 1, longestTaskSeconds: 7200, timeMinutes: 160, memGiB: 4 });
     expect(slurmTime(160)).toBe('02:40:00');
     expect(slurmTime(1441)).toBe('1-00:01:00');
-    expect(arrayArguments(['nrc', 'run', 'gaussian-mixture', '--preset', 'paper', '--dry-run', '--out', 'x', '--threads', '2', '--shard=0/2']))
-      .toEqual(['gaussian-mixture', '--preset', 'paper']);
+    expect(
+      arrayArguments(['nrc', 'run', 'gaussian-mixture', '--preset', 'paper', '--dry-run', '--out', 'x', '--threads', '2', '--shard=0/2']),
+    ).toEqual(['gaussian-mixture', '--preset', 'paper']);
   });
 });

@@ -10,18 +10,41 @@ import { runCli, spawnAndKillWhen } from '../helpers/cli.ts';
 
 /** Cells committed in `dir`: complete lines of its commit journal. */
 function committedCells(dir: string): number {
-  try { return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1; } catch { return 0; }
+  try {
+    return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1;
+  } catch {
+    return 0;
+  }
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-status-'));
 const grid = ['run', 'svd-demo', '--m', '300,310,320,330', '--n', '200', '--quiet', '--no-plot'];
 
 interface Status {
-  directories: { dir: string; state: string; cells: number; done: number; running: number; failed: number; remaining: number;
-    running_cells: { key: string; checkpoint_age_s: number | null }[]; failed_cells: { key: string; status: string }[];
-    cpu_seconds: number; cpu_seconds_left: number | null }[];
-  total: { cells: number; done: number; running: number; failed: number; remaining: number; not_covered: number;
-    cpu_seconds: number; cpu_seconds_left: number | null; estimate_basis: string };
+  directories: {
+    dir: string;
+    state: string;
+    cells: number;
+    done: number;
+    running: number;
+    failed: number;
+    remaining: number;
+    running_cells: { key: string; checkpoint_age_s: number | null }[];
+    failed_cells: { key: string; status: string }[];
+    cpu_seconds: number;
+    cpu_seconds_left: number | null;
+  }[];
+  total: {
+    cells: number;
+    done: number;
+    running: number;
+    failed: number;
+    remaining: number;
+    not_covered: number;
+    cpu_seconds: number;
+    cpu_seconds_left: number | null;
+    estimate_basis: string;
+  };
 }
 
 async function status(dirs: string[]): Promise<Status> {
@@ -31,7 +54,10 @@ async function status(dirs: string[]): Promise<Status> {
 }
 
 function journalKeys(dir: string): string[] {
-  return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { cell: { key: string } }).cell.key);
+  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { cell: { key: string } }).cell.key);
 }
 
 describe('nrc status', () => {
@@ -72,7 +98,10 @@ describe('nrc status', () => {
     const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
     const keys = journalKeys(dir);
     writeFileSync(join(dir, 'journal.jsonl'), `${lines.slice(0, 2).join('\n')}\n`);
-    writeFileSync(join(dir, '.nrc.lock'), JSON.stringify({ pid: process.pid, host: hostname(), started_at: new Date(Date.now() - 600_000).toISOString() }));
+    writeFileSync(
+      join(dir, '.nrc.lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), started_at: new Date(Date.now() - 600_000).toISOString() }),
+    );
     mkdirSync(join(dir, 'checkpoints'));
     const ckpt = join(dir, 'checkpoints', 'x.ckpt');
     writeFileSync(ckpt, 'nrc-checkpoint 1\n');

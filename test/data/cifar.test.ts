@@ -20,7 +20,8 @@ function batch(first: number, count: number, label: (i: number) => number = (i) 
   for (let r = 0; r < count; r++) {
     const i = first + r;
     b[r * CIFAR_RECORD] = label(i);
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) b[r * CIFAR_RECORD + 1 + c * 1024 + y * 32 + x] = pixel(i, c, y, x);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) b[r * CIFAR_RECORD + 1 + c * 1024 + y * 32 + x] = pixel(i, c, y, x);
   }
   return b;
 }
@@ -51,7 +52,9 @@ describe('CIFAR-10 binary batches', () => {
   it('pools each channel: pool 2 gives 3 x 16 x 16 averages of 2 x 2 blocks', () => {
     const ds = cifarDataset(good(), 'test', [3], 2);
     expect(ds.X.cols).toBe(768);
-    const avg = (c: number, y: number, x: number) => (pixel(1003, c, 2 * y, 2 * x) + pixel(1003, c, 2 * y, 2 * x + 1) + pixel(1003, c, 2 * y + 1, 2 * x) + pixel(1003, c, 2 * y + 1, 2 * x + 1)) / (4 * 255);
+    const avg = (c: number, y: number, x: number) =>
+      (pixel(1003, c, 2 * y, 2 * x) + pixel(1003, c, 2 * y, 2 * x + 1) + pixel(1003, c, 2 * y + 1, 2 * x) + pixel(1003, c, 2 * y + 1, 2 * x + 1)) /
+      (4 * 255);
     expect(ds.X.get(0, 256 + 3 * 16 + 4)).toBeCloseTo(avg(1, 3, 4), 14);
     expect(ds.X.get(0, 2 * 256 + 15 * 16 + 15)).toBeCloseTo(avg(2, 15, 15), 14);
   });

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
-import {
-  classCounts, normalizeRows, oneHot, sortByClass, standardize, subset, trainTestSplit,
-} from '../../src/data/dataset.ts';
+import { classCounts, normalizeRows, oneHot, sortByClass, standardize, subset, trainTestSplit } from '../../src/data/dataset.ts';
 import { balancedSizes, gaussianMixture } from '../../src/data/gaussian-mixture.ts';
 
 describe('dataset helpers', () => {
@@ -21,7 +19,11 @@ describe('dataset helpers', () => {
   });
 
   it('standardises each feature to mean 0 and std 1, constant features only centred', () => {
-    const X = Matrix.fromRows([[1, 5, 2], [3, 5, 4], [5, 5, 9]]);
+    const X = Matrix.fromRows([
+      [1, 5, 2],
+      [3, 5, 4],
+      [5, 5, 9],
+    ]);
     const Z = standardize(X);
     for (let j = 0; j < 3; j++) {
       const col = Z.col(j);
@@ -33,7 +35,12 @@ describe('dataset helpers', () => {
   });
 
   it('normalises rows to unit length', () => {
-    const U = normalizeRows(Matrix.fromRows([[3, 4], [0, 0]]));
+    const U = normalizeRows(
+      Matrix.fromRows([
+        [3, 4],
+        [0, 0],
+      ]),
+    );
     expect(U.get(0, 0)).toBeCloseTo(0.6, 15);
     expect(U.get(0, 1)).toBeCloseTo(0.8, 15);
     expect([U.get(1, 0), U.get(1, 1)]).toEqual([0, 0]);
@@ -41,7 +48,15 @@ describe('dataset helpers', () => {
 
   it('stratified subset keeps class shares; split is disjoint and seeded', () => {
     const labels = Int32Array.from({ length: 1000 }, (_, i) => (i < 600 ? 0 : i < 900 ? 1 : 2));
-    const ds = { X: new Matrix(1000, 1, Float64Array.from({ length: 1000 }, (_, i) => i)), labels, classes: 3 };
+    const ds = {
+      X: new Matrix(
+        1000,
+        1,
+        Float64Array.from({ length: 1000 }, (_, i) => i),
+      ),
+      labels,
+      classes: 3,
+    };
     const s = subset(ds, 100, new Rng(1));
     expect(Array.from(classCounts(s.labels, 3))).toEqual([60, 30, 10]);
     const a = trainTestSplit(ds, { nTrain: 200, nTest: 100 }, new Rng(7));

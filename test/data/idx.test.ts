@@ -31,8 +31,12 @@ describe('IDX format', () => {
 
   it('round-trips every type code', () => {
     const cases: [0x08 | 0x09 | 0x0b | 0x0c | 0x0d | 0x0e, number[]][] = [
-      [0x08, [0, 1, 255]], [0x09, [-128, 0, 127]], [0x0b, [-30000, 1, 30000]], [0x0c, [-2e9, 0, 2e9]],
-      [0x0d, [0.5, -1.25, 3]], [0x0e, [Math.PI, -1e-300, 1e300]],
+      [0x08, [0, 1, 255]],
+      [0x09, [-128, 0, 127]],
+      [0x0b, [-30000, 1, 30000]],
+      [0x0c, [-2e9, 0, 2e9]],
+      [0x0d, [0.5, -1.25, 3]],
+      [0x0e, [Math.PI, -1e-300, 1e300]],
     ];
     for (const [type, values] of cases) {
       const a = parseIdx(encodeIdx(type, [3], values), 'x');
@@ -47,7 +51,9 @@ describe('IDX format', () => {
     expect(() => parseIdx(Uint8Array.from([1, 0, 8, 1, 0, 0, 0, 1, 5]), 'f.idx')).toThrow(/f\.idx is not an IDX file/);
     expect(() => parseIdx(Uint8Array.from([0, 0, 7, 1, 0, 0, 0, 1, 5]), 'f.idx')).toThrow(/f\.idx has unknown IDX type code 0x7/);
     expect(() => parseIdx(good.subarray(0, 10), 'f.idx')).toThrow(/f\.idx is truncated: header/);
-    expect(() => parseIdx(good.subarray(0, good.length - 1), 'f.idx')).toThrow(/f\.idx is truncated: dimensions \[2, 2\] of uint8 need 16 bytes, file has 15/);
+    expect(() => parseIdx(good.subarray(0, good.length - 1), 'f.idx')).toThrow(
+      /f\.idx is truncated: dimensions \[2, 2\] of uint8 need 16 bytes, file has 15/,
+    );
     const long = new Uint8Array(good.length + 2);
     long.set(good);
     expect(() => parseIdx(long, 'f.idx')).toThrow(/f\.idx is malformed: 2 bytes after the data/);

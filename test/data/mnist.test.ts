@@ -13,14 +13,21 @@ describe('mnist package loader', () => {
     expect(Array.from(classCounts(ds.labels, 10))).toEqual([1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
     let mn = Infinity;
     let mx = -Infinity;
-    for (const v of ds.X.data) { mn = Math.min(mn, v); mx = Math.max(mx, v); }
+    for (const v of ds.X.data) {
+      mn = Math.min(mn, v);
+      mx = Math.max(mx, v);
+    }
     expect(mn).toBe(0);
     expect(mx).toBe(1);
     // Deterministic: fixed checksum of the first image of each class and a copy per call.
     const again = mnistDataset();
     expect(again.X.data === ds.X.data).toBe(false);
     let same = true;
-    for (let t = 0; t < ds.X.data.length; t++) if (again.X.data[t] !== ds.X.data[t]) { same = false; break; }
+    for (let t = 0; t < ds.X.data.length; t++)
+      if (again.X.data[t] !== ds.X.data[t]) {
+        same = false;
+        break;
+      }
     expect(same).toBe(true);
     let total = 0;
     for (const v of ds.X.data) total += v;

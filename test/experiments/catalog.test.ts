@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog, findExperiment, loadExperiments } from '../../experiments/index.ts';
 
 describe('experiment catalog', () => {
-  it('names and summaries are the experiments\' own, each name once', async () => {
+  it("names and summaries are the experiments' own, each name once", async () => {
     const loaded = await loadExperiments();
     expect(loaded.map((e) => e.name)).toEqual(catalog.map((e) => e.name));
     expect(loaded.map((e) => e.summary)).toEqual(catalog.map((e) => e.summary));

@@ -9,7 +9,8 @@ describe('nrc check claims of Neural Rank Collapse', () => {
     for (const claim of nrcClaims) {
       const rows = await claim.run(checkEnv);
       expect(rows.length).toBeGreaterThan(0);
-      for (const row of rows) expect({ claim: row.claim, config: row.config, pass: row.pass }).toEqual({ claim: row.claim, config: row.config, pass: true });
+      for (const row of rows)
+        expect({ claim: row.claim, config: row.config, pass: row.pass }).toEqual({ claim: row.claim, config: row.config, pass: true });
       ids.push(claim.id);
     }
     expect(ids).toEqual(['nrc-prop41', 'nrc-prop31', 'nrc-stationarity', 'nrc-degenerate-rank', 'nrc-theorem34']);
@@ -25,6 +26,12 @@ describe('nrc check claims of Neural Rank Collapse', () => {
       expect(r.measured).toBeGreaterThan(0.4); // about (1 - K/N) d sigma^2 = 0.475
     }
     const prop31 = await nrcClaims[1].run(checkEnv);
-    expect(prop31.map((r) => [r.measured, r.expected])).toEqual([[1, 1], [2, 2], [3, 3], [5, 5], [8, 8]]);
+    expect(prop31.map((r) => [r.measured, r.expected])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [5, 5],
+      [8, 8],
+    ]);
   });
 });

@@ -40,7 +40,10 @@ function recompute(X: Matrix, labels: Int32Array, K: number, lambda: number) {
   const Xbar = new Matrix(N, d);
   const sums = new Matrix(K, d);
   const counts = new Array(K).fill(0);
-  for (let i = 0; i < N; i++) { counts[labels[i]]++; for (let j = 0; j < d; j++) sums.data[labels[i] * d + j] += X.data[i * d + j]; }
+  for (let i = 0; i < N; i++) {
+    counts[labels[i]]++;
+    for (let j = 0; j < d; j++) sums.data[labels[i] * d + j] += X.data[i * d + j];
+  }
   for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) Xbar.data[i * d + j] = sums.data[labels[i] * d + j] / counts[labels[i]];
   const G = gemm(X, X, { transA: true });
   const thetaStar = filterGram(G, shrink);
@@ -61,15 +64,45 @@ function recompute(X: Matrix, labels: Int32Array, K: number, lambda: number) {
 }
 
 describe('deep-linear: declaration', () => {
-  it('declares cells with the issue\'s columns first and slopes as a table computed after the grid', () => {
-    expect(deepLinear.tables.cells.slice(0, 19)).toEqual(['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'dist_trained', 'dist_closed',
-      'thm53_bound', 'thm53_holds', 'thm54_lhs', 'thm54_bound', 'thm54_holds', 'wcss_xy', 'tcv_labels', 'iters_full', 'iters_centroid', 'converged']);
-    expect(deepLinear.finalTables!.slopes.slice(0, 11)).toEqual(['lambda', 'seed', 'k', 'n', 'dim', 'sigma_min', 'sigma_max', 'points_trained',
-      'slope_trained', 'points_closed', 'slope_closed']);
+  it("declares cells with the issue's columns first and slopes as a table computed after the grid", () => {
+    expect(deepLinear.tables.cells.slice(0, 19)).toEqual([
+      'lambda',
+      'sigma',
+      'seed',
+      'k',
+      'n',
+      'dim',
+      'status',
+      'dist_trained',
+      'dist_closed',
+      'thm53_bound',
+      'thm53_holds',
+      'thm54_lhs',
+      'thm54_bound',
+      'thm54_holds',
+      'wcss_xy',
+      'tcv_labels',
+      'iters_full',
+      'iters_centroid',
+      'converged',
+    ]);
+    expect(deepLinear.finalTables!.slopes.slice(0, 11)).toEqual([
+      'lambda',
+      'seed',
+      'k',
+      'n',
+      'dim',
+      'sigma_min',
+      'sigma_max',
+      'points_trained',
+      'slope_trained',
+      'points_closed',
+      'slope_closed',
+    ]);
     expect(deepLinear.presets.paper).toMatchObject({ k: 10, n: 10000, dim: 784, hidden: [400, 300, 400] });
   });
 
-  it('validate refuses d > N (Thm 5.4 needs max(c, d) <= N), lambda = 0 and the autoencoder\'s bad inputs', () => {
+  it("validate refuses d > N (Thm 5.4 needs max(c, d) <= N), lambda = 0 and the autoencoder's bad inputs", () => {
     const p = cellParams<DeepLinearParams>(deepLinear, 'quick');
     expect(deepLinear.validate!(p)).toBeUndefined();
     expect(deepLinear.validate!({ ...p, dim: 31 })).toMatch(/--dim 31 must be at most --n 30/);
@@ -81,7 +114,9 @@ describe('deep-linear: declaration', () => {
     expect(logLogSlope([0.1, 0.2, 0.4], [3e-2, 12e-2, 48e-2]).slope).toBeCloseTo(2, 12);
     expect(logLogSlope([0, 0.1, 0.3], [0, 5, 15])).toEqual({ slope: expect.closeTo(1, 12), points: 2 });
     expect(logLogSlope([0.1], [1])).toEqual({ slope: null, points: 1 });
-    const rows = slopeRows([0.1, 0.2, 0.4].map((sigma) => ({ lambda: 0.01, seed: 0, sigma, status: 'ok', dist_trained: sigma ** 2, dist_closed: sigma ** 3 })));
+    const rows = slopeRows(
+      [0.1, 0.2, 0.4].map((sigma) => ({ lambda: 0.01, seed: 0, sigma, status: 'ok', dist_trained: sigma ** 2, dist_closed: sigma ** 3 })),
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].slope_trained).toBeCloseTo(2, 12);
     expect(rows[0].slope_closed).toBeCloseTo(3, 12);
@@ -100,7 +135,10 @@ describe('deep-linear: quick preset through the CLI', () => {
     expect(readCsvTable(join(out, 'slopes.csv')).columns).toEqual(deepLinear.finalTables!.slopes);
     const cells = readCsvTable(join(out, 'cells.csv')).rows;
     expect(cells.map((c) => [c.lambda, c.sigma, c.status, c.converged])).toEqual([
-      ['0.01', '0.05', 'ok', 'true'], ['0.01', '0.1', 'ok', 'true'], ['0.01', '0.2', 'ok', 'true']]);
+      ['0.01', '0.05', 'ok', 'true'],
+      ['0.01', '0.1', 'ok', 'true'],
+      ['0.01', '0.2', 'ok', 'true'],
+    ]);
     for (const c of cells) {
       expect(toNumber(c.grad_norm_full)).toBeLessThan(1e-10);
       expect(toNumber(c.grad_norm_centroid)).toBeLessThan(1e-10);
@@ -150,12 +188,27 @@ describe('deep-linear: quick preset through the CLI', () => {
     expect(slopes).toHaveLength(1);
     const s = slopes[0];
     expect([s.lambda, s.points_trained, s.points_closed, s.sigma_min, s.sigma_max]).toEqual(['0.01', '3', '3', '0.05', '0.2']);
-    for (const col of ['slope_trained', 'slope_closed', 'slope_trained_low', 'slope_closed_low']) expect(Number.isFinite(toNumber(s[col]))).toBe(true);
+    for (const col of ['slope_trained', 'slope_closed', 'slope_trained_low', 'slope_closed_low'])
+      expect(Number.isFinite(toNumber(s[col]))).toBe(true);
     expect(toNumber(s.slope_trained)).toBeGreaterThan(1.8);
     expect(toNumber(s.slope_trained)).toBeLessThan(2.5);
     // the slope is the least-squares fit of the logs in cells.csv
-    close(toNumber(s.slope_trained), logLogSlope(cells.map((c) => toNumber(c.sigma)), trained).slope!, 1e-12);
-    close(toNumber(s.slope_closed), logLogSlope(cells.map((c) => toNumber(c.sigma)), closed).slope!, 1e-12);
+    close(
+      toNumber(s.slope_trained),
+      logLogSlope(
+        cells.map((c) => toNumber(c.sigma)),
+        trained,
+      ).slope!,
+      1e-12,
+    );
+    close(
+      toNumber(s.slope_closed),
+      logLogSlope(
+        cells.map((c) => toNumber(c.sigma)),
+        closed,
+      ).slope!,
+      1e-12,
+    );
   });
 
   it('same seed, same bytes in every CSV', { timeout: 30000 }, async () => {

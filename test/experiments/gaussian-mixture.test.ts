@@ -16,15 +16,71 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-gm-'));
 const close = (a: number, b: number, rtol = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(b)));
 
 describe('gaussian-mixture: declaration', () => {
-  it('declares the tables with the issue\'s columns first, then the parameters that identify a cell', () => {
+  it("declares the tables with the issue's columns first, then the parameters that identify a cell", () => {
     expect(gaussianMixture.tables).toEqual({
-      cells: ['lambda', 'sigma', 'seed', 'k', 'n', 'dim', 'status', 'converged', 'iters', 'loss', 'grad_norm', 'wcss_x',
-        'prop41_bound', 'prop41_holds', 'tcv_upper', 'prop41_bound_general', 'hidden', 'radius', 'optimizer', 'dtype', 'f32_iterations', 'f64_iterations'],
-      layers: ['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank',
-        'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
+      cells: [
+        'lambda',
+        'sigma',
+        'seed',
+        'k',
+        'n',
+        'dim',
+        'status',
+        'converged',
+        'iters',
+        'loss',
+        'grad_norm',
+        'wcss_x',
+        'prop41_bound',
+        'prop41_holds',
+        'tcv_upper',
+        'prop41_bound_general',
+        'hidden',
+        'radius',
+        'optimizer',
+        'dtype',
+        'f32_iterations',
+        'f64_iterations',
+      ],
+      layers: [
+        'lambda',
+        'sigma',
+        'seed',
+        'layer',
+        'rows',
+        'cols',
+        'rel_tail',
+        'dist_rank',
+        'soft_rank',
+        'stationarity',
+        'rank',
+        'k',
+        'n',
+        'dim',
+        'hidden',
+        'radius',
+        'optimizer',
+      ],
       singular_values: ['lambda', 'sigma', 'seed', 'layer', 'index', 'value', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
-      theorem34: ['lambda', 'sigma', 'seed', 'layer', 'j', 'wcss_j', 'lemma33_residual', 'implied_constant', 'dist_rank', 'dist_bound',
-        'dist_bound_holds', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer'],
+      theorem34: [
+        'lambda',
+        'sigma',
+        'seed',
+        'layer',
+        'j',
+        'wcss_j',
+        'lemma33_residual',
+        'implied_constant',
+        'dist_rank',
+        'dist_bound',
+        'dist_bound_holds',
+        'k',
+        'n',
+        'dim',
+        'hidden',
+        'radius',
+        'optimizer',
+      ],
     });
     expect(gaussianMixture.presets.paper).toMatchObject({ k: 10, n: 10000, dim: 784, hidden: [400, 300, 400] });
   });
@@ -61,7 +117,10 @@ describe('gaussian-mixture: quick preset through the CLI', () => {
       expect(readCsvTable(join(out, `${name}.csv`)).columns).toEqual(columns);
     }
     const cells = readCsvTable(join(out, 'cells.csv')).rows;
-    expect(cells.map((c) => [c.lambda, c.sigma, c.status, c.converged])).toEqual([['0.001', '0.05', 'ok', 'true'], ['0.01', '0.05', 'ok', 'true']]);
+    expect(cells.map((c) => [c.lambda, c.sigma, c.status, c.converged])).toEqual([
+      ['0.001', '0.05', 'ok', 'true'],
+      ['0.01', '0.05', 'ok', 'true'],
+    ]);
     for (const c of cells) expect(toNumber(c.grad_norm)).toBeLessThan(1e-7);
     const layers = readCsvTable(join(out, 'layers.csv')).rows;
     expect(layers).toHaveLength(8);
@@ -120,7 +179,19 @@ describe('gaussian-mixture: quick preset through the CLI', () => {
       expect(Number.isInteger(soft) && soft >= 1 && soft <= s.length + 1).toBe(true);
       expect(toNumber(l.stationarity)).toBeLessThan(1e-3); // converged: grad_W L_0 = -2 lambda W (Eq. 4)
       // the saved W_l has exactly these singular values
-      const tag = cellTag({ ...p, lambda: Number(l.lambda) }, 0, ['lambda', 'sigma', 'k', 'n', 'dim', 'hidden', 'radius', 'optimizer', 'lr', 'gradTol', 'maxIters']);
+      const tag = cellTag({ ...p, lambda: Number(l.lambda) }, 0, [
+        'lambda',
+        'sigma',
+        'k',
+        'n',
+        'dim',
+        'hidden',
+        'radius',
+        'optimizer',
+        'lr',
+        'gradTol',
+        'maxIters',
+      ]);
       const W = readNpy(join(out, `weights_${tag}_W${l.layer}.npy`));
       expect(W.shape).toEqual([toNumber(l.rows), toNumber(l.cols)]);
       const sW = singularValues(new Matrix(W.shape[0], W.shape[1], W.data));
@@ -153,7 +224,10 @@ describe('gaussian-mixture: quick preset through the CLI', () => {
     for (const name of ['cells', 'layers', 'singular_values', 'theorem34']) {
       expect(readFileSync(join(again, `${name}.csv`), 'utf8')).toBe(readFileSync(join(out, `${name}.csv`), 'utf8'));
     }
-    const files = (d: string) => readdirSync(d).filter((f) => f.endsWith('.npy')).sort();
+    const files = (d: string) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.npy'))
+        .sort();
     expect(files(again)).toEqual(files(out));
     for (const f of files(out)) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f)))).toBe(true);
   });
@@ -178,25 +252,30 @@ describe('gaussian-mixture: runCell', () => {
     }
   });
 
-  it('--dtype mixed: float32 steps, then float64 steps to --grad-tol; the CSV counts both; the trained point matches f64', { timeout: 30000 }, async () => {
-    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { lambda: 1e-2 });
-    const f64 = await gaussianMixture.runCell(makeCellContext(p, 0));
-    const mixed = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'mixed' }, 0));
-    const [a] = f64.rows.cells, [b] = mixed.rows.cells;
-    expect(mixed.status).toBe('ok');
-    expect(a.f32_iterations).toBe(0);
-    expect(a.f64_iterations).toBe(a.iters);
-    expect(b.f32_iterations as number).toBeGreaterThan(0);
-    expect(b.f64_iterations as number).toBeGreaterThan(0);
-    expect((b.f32_iterations as number) + (b.f64_iterations as number)).toBe(b.iters);
-    expect(b.grad_norm as number).toBeLessThan(p.gradTol);
-    // both reach a stationary point to --grad-tol: the same low-rank structure
-    mixed.rows.layers.forEach((l, i) => expect(Math.abs((l.rel_tail as number) - (f64.rows.layers[i].rel_tail as number))).toBeLessThan(1e-6));
-    const f32 = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'f32' }, 0));
-    expect(f32.rows.cells[0].f64_iterations).toBe(0);
-  });
+  it(
+    '--dtype mixed: float32 steps, then float64 steps to --grad-tol; the CSV counts both; the trained point matches f64',
+    { timeout: 30000 },
+    async () => {
+      const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { lambda: 1e-2 });
+      const f64 = await gaussianMixture.runCell(makeCellContext(p, 0));
+      const mixed = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'mixed' }, 0));
+      const [a] = f64.rows.cells,
+        [b] = mixed.rows.cells;
+      expect(mixed.status).toBe('ok');
+      expect(a.f32_iterations).toBe(0);
+      expect(a.f64_iterations).toBe(a.iters);
+      expect(b.f32_iterations as number).toBeGreaterThan(0);
+      expect(b.f64_iterations as number).toBeGreaterThan(0);
+      expect((b.f32_iterations as number) + (b.f64_iterations as number)).toBe(b.iters);
+      expect(b.grad_norm as number).toBeLessThan(p.gradTol);
+      // both reach a stationary point to --grad-tol: the same low-rank structure
+      mixed.rows.layers.forEach((l, i) => expect(Math.abs((l.rel_tail as number) - (f64.rows.layers[i].rel_tail as number))).toBeLessThan(1e-6));
+      const f32 = await gaussianMixture.runCell(makeCellContext({ ...p, dtype: 'f32' }, 0));
+      expect(f32.rows.cells[0].f64_iterations).toBe(0);
+    },
+  );
 
-  it('larger lambda at small sigma gives a smaller rel_tail(K) (Figure 1\'s transition)', { timeout: 30000 }, async () => {
+  it("larger lambda at small sigma gives a smaller rel_tail(K) (Figure 1's transition)", { timeout: 30000 }, async () => {
     // A budget the large-lambda cell converges in (at 400 iterations it stops short, with a tail of ~1e-6 that depends on the path).
     const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'quick', { k: 3, n: 45, dim: 12, hidden: [10, 8, 10], sigma: 0.05, maxIters: 2000 });
     const lo = await gaussianMixture.runCell(makeCellContext({ ...p, lambda: 1e-5 }, 0));
@@ -207,16 +286,20 @@ describe('gaussian-mixture: runCell', () => {
     expect(meanTail(hi)).toBeLessThan(1e-6);
   });
 
-  it('default preset: its grid avoids lambda < 1e-3, and its slowest cell (sigma 0.2, lambda 3e-3) converges within --max-iters', { timeout: 30000 }, async () => {
-    const d = gaussianMixture.presets.default;
-    expect(d).toMatchObject({ lambda: [1e-3, 3e-3, 1e-2, 3e-2], sigma: [0.05, 0.1, 0.2, 0.4], maxIters: 20000, gradTol: 1e-5 });
-    const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'default', { lambda: 3e-3, sigma: 0.2 });
-    const r = await gaussianMixture.runCell(makeCellContext(p, 0));
-    expect(r.status).toBe('ok');
-    const cell = r.rows.cells[0];
-    expect(cell.grad_norm as number).toBeLessThan(1e-5);
-    expect(cell.iters as number).toBeGreaterThan(5000); // the badly conditioned corner: needs far more than the old 4000 steps
-    // unclustered for this lambda (Figure 1: above the diagonal), every layer far from rank K
-    for (const l of r.rows.layers) expect(l.rel_tail as number).toBeGreaterThan(0.3);
-  });
+  it(
+    'default preset: its grid avoids lambda < 1e-3, and its slowest cell (sigma 0.2, lambda 3e-3) converges within --max-iters',
+    { timeout: 30000 },
+    async () => {
+      const d = gaussianMixture.presets.default;
+      expect(d).toMatchObject({ lambda: [1e-3, 3e-3, 1e-2, 3e-2], sigma: [0.05, 0.1, 0.2, 0.4], maxIters: 20000, gradTol: 1e-5 });
+      const p = cellParams<GaussianMixtureParams>(gaussianMixture, 'default', { lambda: 3e-3, sigma: 0.2 });
+      const r = await gaussianMixture.runCell(makeCellContext(p, 0));
+      expect(r.status).toBe('ok');
+      const cell = r.rows.cells[0];
+      expect(cell.grad_norm as number).toBeLessThan(1e-5);
+      expect(cell.iters as number).toBeGreaterThan(5000); // the badly conditioned corner: needs far more than the old 4000 steps
+      // unclustered for this lambda (Figure 1: above the diagonal), every layer far from rank K
+      for (const l of r.rows.layers) expect(l.rel_tail as number).toBeGreaterThan(0.3);
+    },
+  );
 });

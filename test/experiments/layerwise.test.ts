@@ -59,7 +59,10 @@ describe('layerwise (Tirer et al. Sec. 5, App. E.1, Fig. 2)', () => {
 
   it('insertHiddenLayer keeps every trained layer and puts a default-initialised layer before the classifier', () => {
     const rng = new Rng('grow');
-    const m = new MLP({ widths: [5, 4, 4, 3], activation: 'relu', outputActivation: 'identity', batchnorm: true, bias: [true, true, false] }, rng.child('a'));
+    const m = new MLP(
+      { widths: [5, 4, 4, 3], activation: 'relu', outputActivation: 'identity', batchnorm: true, bias: [true, true, false] },
+      rng.child('a'),
+    );
     for (let i = 0; i < m.params.length; i++) m.params[i] += 0.01 * i; // "trained"
     m.bnState[0]!.runningMean.fill(0.3);
     const g = insertHiddenLayer(m, rng.child('b'));
@@ -67,7 +70,11 @@ describe('layerwise (Tirer et al. Sec. 5, App. E.1, Fig. 2)', () => {
     expect(g.batchnorm).toEqual([true, true, true, false]);
     expect(g.bias).toEqual([true, true, true, false]);
     expect(g.activations).toEqual(['relu', 'relu', 'relu', 'identity']);
-    for (const [from, to] of [[0, 0], [1, 1], [2, 3]]) {
+    for (const [from, to] of [
+      [0, 0],
+      [1, 1],
+      [2, 3],
+    ]) {
       const a = m.offsets[from];
       const b = g.offsets[to];
       expect(Array.from(g.params.subarray(b.W, b.end))).toEqual(Array.from(m.params.subarray(a.W, a.end)));
@@ -79,7 +86,11 @@ describe('layerwise (Tirer et al. Sec. 5, App. E.1, Fig. 2)', () => {
     expect(Array.from(nl.gamma!)).toEqual([1, 1, 1, 1]);
     expect(Array.from(nl.beta!)).toEqual([0, 0, 0, 0]);
     // the representation feeding the new layer is the old network's last hidden representation
-    const X = new Matrix(6, 5, Float64Array.from({ length: 30 }, (_, i) => Math.sin(i)));
+    const X = new Matrix(
+      6,
+      5,
+      Float64Array.from({ length: 30 }, (_, i) => Math.sin(i)),
+    );
     expect(Array.from(g.representation(X, 2).data)).toEqual(Array.from(m.representation(X, 2).data));
   });
 });

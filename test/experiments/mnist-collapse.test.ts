@@ -18,7 +18,11 @@ describe('mnist-collapse', () => {
     // quick: 7x7 inputs (49), hidden 16,16, 10 classes; records at epochs 0, 2, 4
     const epochs = [0, 2, 4];
     expect(a.rows.train.map((r) => r.epoch)).toEqual(epochs);
-    const dims = [[16, 49], [16, 16], [10, 16]];
+    const dims = [
+      [16, 49],
+      [16, 16],
+      [10, 16],
+    ];
     const tails = a.rows.tails;
     expect(tails.length).toBe(epochs.length * (16 + 16 + 10));
     for (const epoch of epochs) {
@@ -72,14 +76,19 @@ describe('mnist-collapse', () => {
     const controller = new AbortController();
     controller.abort();
     const res = await trainEpochs({ signal: controller.signal }, model, data.train, {
-      lambda: 0, training: params, every: 1, rng: new Rng(3),
+      lambda: 0,
+      training: params,
+      every: 1,
+      rng: new Rng(3),
     });
     expect(res).toMatchObject({ status: 'failed', epochs: 0, message: 'aborted' });
   });
 
   it('rejects more samples than the package has, and a missing data directory, before any work', () => {
     expect(mnistCollapse.validate!({ ...params, n: 9500, nTest: 1000 })).toMatch(/--n 9500 \+ --n-test 1000 exceed the 10000 digits/);
-    expect(mnistCollapse.validate!({ ...params, dataDir: '/nonexistent/mnist' })).toMatch(/--data-dir: data directory \/nonexistent\/mnist does not exist/);
+    expect(mnistCollapse.validate!({ ...params, dataDir: '/nonexistent/mnist' })).toMatch(
+      /--data-dir: data directory \/nonexistent\/mnist does not exist/,
+    );
     expect(mnistCollapse.validate!(params)).toBeUndefined();
   });
 });

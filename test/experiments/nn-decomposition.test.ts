@@ -51,22 +51,47 @@ describe('decomposition metrics', () => {
     const A = new Matrix(7, 5, rng.normals(35));
     const G = gemm(A, A, { transA: true });
     expect(nfaCorrelation(G, G)).toBeCloseTo(1, 14);
-    const H = new Matrix(5, 5, G.data.map((v) => 3 * v + 2));
+    const H = new Matrix(
+      5,
+      5,
+      G.data.map((v) => 3 * v + 2),
+    );
     expect(nfaCorrelation(G, H)).toBeCloseTo(1, 14);
   });
 
   it('NC1 of the S V^T stage equals NC1 of X V S computed from an independent SVD construction', () => {
     // W = U S V^T built from known orthonormal factors: U = 2x2 rotation, V^T = rows of a 3x3 rotation
     const rng = new Rng('svt');
-    const c = Math.cos(0.7), s = Math.sin(0.7);
-    const U = Matrix.fromFunction(2, 2, (i, j) => [[c, -s], [s, c]][i][j]);
-    const a = 0.4, b = 1.1;
-    const R1 = [[Math.cos(a), -Math.sin(a), 0], [Math.sin(a), Math.cos(a), 0], [0, 0, 1]];
-    const R2 = [[1, 0, 0], [0, Math.cos(b), -Math.sin(b)], [0, Math.sin(b), Math.cos(b)]];
+    const c = Math.cos(0.7),
+      s = Math.sin(0.7);
+    const U = Matrix.fromFunction(
+      2,
+      2,
+      (i, j) =>
+        [
+          [c, -s],
+          [s, c],
+        ][i][j],
+    );
+    const a = 0.4,
+      b = 1.1;
+    const R1 = [
+      [Math.cos(a), -Math.sin(a), 0],
+      [Math.sin(a), Math.cos(a), 0],
+      [0, 0, 1],
+    ];
+    const R2 = [
+      [1, 0, 0],
+      [0, Math.cos(b), -Math.sin(b)],
+      [0, Math.sin(b), Math.cos(b)],
+    ];
     const R = Matrix.fromFunction(3, 3, (i, j) => R1[i][0] * R2[0][j] + R1[i][1] * R2[1][j] + R1[i][2] * R2[2][j]);
     const Vt = Matrix.fromFunction(2, 3, (i, j) => R.get(i, j));
     const S = [3, 0.5];
-    const W = gemm(U, Matrix.fromFunction(2, 3, (i, j) => S[i] * Vt.get(i, j)));
+    const W = gemm(
+      U,
+      Matrix.fromFunction(2, 3, (i, j) => S[i] * Vt.get(i, j)),
+    );
     const N = 30;
     const X = new Matrix(N, 3, rng.normals(N * 3));
     const labels = Int32Array.from({ length: N }, (_, i) => i % 3);
@@ -82,7 +107,8 @@ describe('decomposition metrics', () => {
     const X = new Matrix(20, 4, rng.normals(80));
     const labels = Int32Array.from({ length: 20 }, (_, i) => (i < 12 ? 0 : i < 16 ? 1 : 2));
     const s = classStats(X, labels);
-    const w = traceSigmaW(s), bt = traceSigmaB(s);
+    const w = traceSigmaW(s),
+      bt = traceSigmaB(s);
     const r = varianceRatios(X, labels);
     expect(r.withinOverTotal).toBeCloseTo(w / (w + bt), 14);
     expect(r.betweenOverTotal).toBeCloseTo(bt / (w + bt), 14);

@@ -20,21 +20,38 @@ describe('target encoding (item 1)', () => {
   });
 
   it('the training loss uses the encoding: a zero network has MSE 1 on +-1 targets and 1/K on one-hot ones', async () => {
-    const X = new Matrix(20, 4, Float64Array.from({ length: 80 }, (_, i) => Math.sin(i)));
+    const X = new Matrix(
+      20,
+      4,
+      Float64Array.from({ length: 80 }, (_, i) => Math.sin(i)),
+    );
     const labels = Int32Array.from({ length: 20 }, (_, i) => i % 10);
     const lossAt0 = async (targets: string) => {
       const model = tanhMlp(4, [3], 10, new Rng('zero'));
       model.params.fill(0);
       let loss = NaN;
       const training = { epochs: 0, lr: 0.1, batchSize: 5, optimizer: 'sgd', momentum: 0, loss: 'mse', dtype: 'f64' as const, targets };
-      await trainEpochs(noSignal, model, { X, labels, classes: 10 }, { lambda: 0, training, every: 1, rng: new Rng(0), onRecord: (_e, l) => { loss = l; } });
+      await trainEpochs(
+        noSignal,
+        model,
+        { X, labels, classes: 10 },
+        {
+          lambda: 0,
+          training,
+          every: 1,
+          rng: new Rng(0),
+          onRecord: (_e, l) => {
+            loss = l;
+          },
+        },
+      );
       return loss;
     };
     expect(await lossAt0('pm1')).toBeCloseTo(1, 14);
     expect(await lossAt0('onehot')).toBeCloseTo(0.1, 15);
   });
 
-  it('nn-decomposition defaults to the paper\'s +-1 targets; pm1 with cross-entropy is rejected before work', () => {
+  it("nn-decomposition defaults to the paper's +-1 targets; pm1 with cross-entropy is rejected before work", () => {
     expect(nnDecomposition.params.find((s) => s.name === 'targets')!.default).toBe('pm1');
     for (const exp of [mnistCollapse, widthDepth]) expect(exp.params.find((s) => s.name === 'targets')!.default).toBe('onehot');
     const p = cellParams(nnDecomposition, 'quick');
@@ -74,14 +91,24 @@ describe('width-depth stopping rule (item 3)', () => {
     expect(plateauReached([10, 9.99, 9.95], 2, 0.01)).toBe(true);
   });
 
-  it('a network that hits the epoch cap is flagged (reached_rule false, status not_converged); one that plateaus is not', { timeout: 30000 }, async () => {
-    const p = cellParams<WidthDepthParams>(widthDepth, 'quick', { sweep: 'depth', depths: [1], n: 100, nTest: 20 });
-    const capped = await widthDepth.runCell(makeCellContext({ ...p, epochs: 2, plateauWindow: 5, plateauTol: 1e-3 }, 1));
-    expect(capped.status).toBe('not_converged');
-    expect(capped.message).toMatch(/no loss plateau/);
-    for (const r of capped.rows.depth) { expect(r.reached_rule).toBe(false); expect(r.epochs).toBe(2); }
-    const stopped = await widthDepth.runCell(makeCellContext({ ...p, epochs: 200, plateauWindow: 1, plateauTol: 0.5 }, 1));
-    expect(stopped.status).toBe('ok');
-    for (const r of stopped.rows.depth) { expect(r.reached_rule).toBe(true); expect(r.epochs as number).toBeLessThan(200); }
-  });
+  it(
+    'a network that hits the epoch cap is flagged (reached_rule false, status not_converged); one that plateaus is not',
+    { timeout: 30000 },
+    async () => {
+      const p = cellParams<WidthDepthParams>(widthDepth, 'quick', { sweep: 'depth', depths: [1], n: 100, nTest: 20 });
+      const capped = await widthDepth.runCell(makeCellContext({ ...p, epochs: 2, plateauWindow: 5, plateauTol: 1e-3 }, 1));
+      expect(capped.status).toBe('not_converged');
+      expect(capped.message).toMatch(/no loss plateau/);
+      for (const r of capped.rows.depth) {
+        expect(r.reached_rule).toBe(false);
+        expect(r.epochs).toBe(2);
+      }
+      const stopped = await widthDepth.runCell(makeCellContext({ ...p, epochs: 200, plateauWindow: 1, plateauTol: 0.5 }, 1));
+      expect(stopped.status).toBe('ok');
+      for (const r of stopped.rows.depth) {
+        expect(r.reached_rule).toBe(true);
+        expect(r.epochs as number).toBeLessThan(200);
+      }
+    },
+  );
 });

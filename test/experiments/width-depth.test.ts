@@ -7,10 +7,14 @@ describe('width-depth', () => {
 
   it('maps the sweeps onto networks: 4 hidden layers of width n, or D hidden layers of width 2 x input', () => {
     expect(networks({ ...base, sweep: 'width', widths: [12, 24] })).toEqual([
-      { value: 12, hidden: [12, 12, 12, 12] }, { value: 24, hidden: [24, 24, 24, 24] },
+      { value: 12, hidden: [12, 12, 12, 12] },
+      { value: 24, hidden: [24, 24, 24, 24] },
     ]);
     // quick: pool 7 -> 4x4 = 16 inputs -> width 32
-    expect(networks({ ...base, sweep: 'depth', depths: [1, 3] })).toEqual([{ value: 1, hidden: [32] }, { value: 3, hidden: [32, 32, 32] }]);
+    expect(networks({ ...base, sweep: 'depth', depths: [1, 3] })).toEqual([
+      { value: 1, hidden: [32] },
+      { value: 3, hidden: [32, 32, 32] },
+    ]);
     expect(networks({ ...base, sweep: 'depth', depths: [2], depthSweepWidth: 5 })).toEqual([{ value: 2, hidden: [5, 5] }]);
   });
 
@@ -23,9 +27,7 @@ describe('width-depth', () => {
     expect(w.status).toBe('not_converged'); // quick: 3 epochs, no loss plateau yet (flagged)
     expect(Object.keys(w.rows)).toEqual(['width']);
     const rows = w.rows.width;
-    expect(rows.map((r) => `${r.width}:${r.layer}`)).toEqual(
-      [12, 24].flatMap((n) => [1, 2, 3, 4, 5].map((l) => `${n}:${l}`)),
-    );
+    expect(rows.map((r) => `${r.width}:${r.layer}`)).toEqual([12, 24].flatMap((n) => [1, 2, 3, 4, 5].map((l) => `${n}:${l}`)));
     for (const r of rows) {
       const n = r.width as number;
       const shape = r.layer === 1 ? [n, 16] : r.layer === 5 ? [10, n] : [n, n];

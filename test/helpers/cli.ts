@@ -7,14 +7,24 @@ import { main } from '../../src/commands/program.ts';
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const binPath = join(repoRoot, 'src', 'bin', 'nrc.js');
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run `nrc ...args` in-process and capture stdout/stderr. */
 export async function runCli(args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
   const before = process.exitCode;
   try {
     const code = await main(args);
@@ -44,6 +54,9 @@ export function spawnAndKillWhen(args: string[], ready: () => boolean, delayMs: 
       clearInterval(poll);
       setTimeout(() => child.kill('SIGKILL'), delayMs);
     }, 10);
-    child.on('exit', () => { clearInterval(poll); resolve(); });
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve();
+    });
   });
 }

@@ -10,7 +10,8 @@ export function cellParams<P extends CellParams>(exp: Experiment<P>, preset: str
   const params: CellParams = {};
   for (const spec of exp.params) params[spec.name] = spec.default;
   const pre = exp.presets[preset] ?? {};
-  for (const [k, v] of Object.entries(pre)) params[k] = Array.isArray(v) && exp.params.find((s) => s.name === k)?.kind !== 'ints' ? (v as never[])[0] : v as never;
+  for (const [k, v] of Object.entries(pre))
+    params[k] = Array.isArray(v) && exp.params.find((s) => s.name === k)?.kind !== 'ints' ? (v as never[])[0] : (v as never);
   return { ...params, ...overrides } as P;
 }
 

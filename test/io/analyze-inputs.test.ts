@@ -30,16 +30,29 @@ function zip(entries: { name: string; data: Uint8Array }[], deflate = false): Bu
     const body = deflate ? deflateRawSync(e.data) : Buffer.from(e.data);
     const name = Buffer.from(e.name);
     const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(deflate ? 8 : 0, 8); lh.writeUInt32LE(body.length, 18); lh.writeUInt32LE(e.data.length, 22); lh.writeUInt16LE(name.length, 26);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(deflate ? 8 : 0, 8);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(e.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
     const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(deflate ? 8 : 0, 10); ch.writeUInt32LE(body.length, 20); ch.writeUInt32LE(e.data.length, 24); ch.writeUInt16LE(name.length, 28); ch.writeUInt32LE(off, 42);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(deflate ? 8 : 0, 10);
+    ch.writeUInt32LE(body.length, 20);
+    ch.writeUInt32LE(e.data.length, 24);
+    ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE(off, 42);
     locals.push(lh, name, body);
     central.push(ch, name);
     off += 30 + name.length + body.length;
   }
   const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(off, 16);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(off, 16);
   return Buffer.concat([...locals, cd, end]);
 }
 
@@ -64,10 +77,21 @@ describe('--weights on torch checkpoints, .npz and sharded safetensors', () => {
     expect(auto.weights.map((w: { name: string }) => w.name)).toEqual(['0.weight', '2.weight']);
     const sel = JSON.parse(runAnalyze(undefined, { weights: [join(fx, 'nested.pt')], key: 'model', select: '2.*', json: true }));
     expect(sel.weights.map((w: { name: string }) => w.name)).toEqual(['2.weight']);
-    expect(() => runAnalyze(undefined, { weights: [join(fx, 'nested.pt')], select: 'fc*' })).toThrow(/--select fc\* matches no tensor \(found 0\.weight, 0\.bias/);
-    const multi = JSON.parse(runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'dtypes.pt'), join(fx, 'cnn.pt')], select: '*.weight', json: true }));
-    expect(multi.weights.map((w: { file: string; name: string }) => `${w.file.split('/').pop()}:${w.name}`)).toEqual(['mlp.pt:0.weight', 'mlp.pt:2.weight', 'cnn.pt:0.weight', 'cnn.pt:3.weight']);
-    expect(() => runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'cnn.pt')], select: 'fc*' })).toThrow(/--select fc\* matches no tensor in the 2 --weights files/);
+    expect(() => runAnalyze(undefined, { weights: [join(fx, 'nested.pt')], select: 'fc*' })).toThrow(
+      /--select fc\* matches no tensor \(found 0\.weight, 0\.bias/,
+    );
+    const multi = JSON.parse(
+      runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'dtypes.pt'), join(fx, 'cnn.pt')], select: '*.weight', json: true }),
+    );
+    expect(multi.weights.map((w: { file: string; name: string }) => `${w.file.split('/').pop()}:${w.name}`)).toEqual([
+      'mlp.pt:0.weight',
+      'mlp.pt:2.weight',
+      'cnn.pt:0.weight',
+      'cnn.pt:3.weight',
+    ]);
+    expect(() => runAnalyze(undefined, { weights: [join(fx, 'mlp.pt'), join(fx, 'cnn.pt')], select: 'fc*' })).toThrow(
+      /--select fc\* matches no tensor in the 2 --weights files/,
+    );
     const evil = await runCli(['analyze', '--weights', join(fx, 'evil.pt')]);
     expect(evil.code).toBe(2);
     expect(evil.stderr).toMatch(/evil\.pt: refused: the pickle references the global 'posix\.system'/);
@@ -77,7 +101,10 @@ describe('--weights on torch checkpoints, .npz and sharded safetensors', () => {
   it('.npz (stored and deflated) and a Hugging Face index.json over two shards', () => {
     const A = randn(4, 3, rng);
     const B = randn(2, 5, rng);
-    const entries = [{ name: 'a.npy', data: encodeNpy({ shape: [4, 3], data: A.data }) }, { name: 'b.npy', data: encodeNpy({ shape: [2, 5], data: B.data }, { dtype: 'f4' }) }];
+    const entries = [
+      { name: 'a.npy', data: encodeNpy({ shape: [4, 3], data: A.data }) },
+      { name: 'b.npy', data: encodeNpy({ shape: [2, 5], data: B.data }, { dtype: 'f4' }) },
+    ];
     writeFileSync(join(dir, 'w.npz'), zip(entries));
     writeFileSync(join(dir, 'wz.npz'), zip(entries, true));
     for (const f of ['w.npz', 'wz.npz']) {
@@ -88,14 +115,32 @@ describe('--weights on torch checkpoints, .npz and sharded safetensors', () => {
     const hf = join(dir, 'hf');
     mkdirSync(hf);
     writeSafetensors(join(hf, 'model-00001-of-00002.safetensors'), [{ name: 'l1.weight', shape: [4, 3], data: A.data }]);
-    writeFileSync(join(hf, 'model-00002-of-00002.safetensors'), encodeSafetensors([{ name: 'l2.weight', shape: [2, 5], data: B.data }, { name: 'l2.bias', shape: [2], data: [1, 2] }]));
-    writeFileSync(join(hf, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: { 'l1.weight': 'model-00001-of-00002.safetensors', 'l2.weight': 'model-00002-of-00002.safetensors', 'l2.bias': 'model-00002-of-00002.safetensors' } }));
+    writeFileSync(
+      join(hf, 'model-00002-of-00002.safetensors'),
+      encodeSafetensors([
+        { name: 'l2.weight', shape: [2, 5], data: B.data },
+        { name: 'l2.bias', shape: [2], data: [1, 2] },
+      ]),
+    );
+    writeFileSync(
+      join(hf, 'model.safetensors.index.json'),
+      JSON.stringify({
+        metadata: {},
+        weight_map: {
+          'l1.weight': 'model-00001-of-00002.safetensors',
+          'l2.weight': 'model-00002-of-00002.safetensors',
+          'l2.bias': 'model-00002-of-00002.safetensors',
+        },
+      }),
+    );
     const r = JSON.parse(runAnalyze(undefined, { weights: [join(hf, 'model.safetensors.index.json')], json: true }));
     expect(r.weights.map((w: { name: string }) => w.name)).toEqual(['l1.weight', 'l2.weight']);
     // a directory of the shards and their index is read through the index only
     expect(expandInputs([hf], '--weights')).toEqual([join(hf, 'model.safetensors.index.json')]);
     writeFileSync(join(hf, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'l3.weight': 'missing.safetensors' } }));
-    expect(() => runAnalyze(undefined, { weights: [join(hf, 'model.safetensors.index.json')] })).toThrow(/shard 'missing\.safetensors' named in the index is missing/);
+    expect(() => runAnalyze(undefined, { weights: [join(hf, 'model.safetensors.index.json')] })).toThrow(
+      /shard 'missing\.safetensors' named in the index is missing/,
+    );
   });
 });
 
@@ -107,14 +152,24 @@ describe('--classifier FILE:TENSOR and --bias from a torch checkpoint', () => {
     const X = samplesAround(randn(3, 5, rng, 2), labels, randn(30, 5, rng, 0.5));
     writeNpy(join(dir, 'f5.npy'), { shape: [30, 5], data: X.data });
     writeNpy(join(dir, 'f5-labels.npy'), { shape: [30], data: labels }, { dtype: 'i4' });
-    const r = JSON.parse(runAnalyze(join(dir, 'f5.npy'), { labels: join(dir, 'f5-labels.npy'), classifier: `${join(fx, 'mlp.pt')}:2.weight`, bias: `${join(fx, 'mlp.pt')}:2.bias`, json: true, quiet: true }));
+    const r = JSON.parse(
+      runAnalyze(join(dir, 'f5.npy'), {
+        labels: join(dir, 'f5-labels.npy'),
+        classifier: `${join(fx, 'mlp.pt')}:2.weight`,
+        bias: `${join(fx, 'mlp.pt')}:2.bias`,
+        json: true,
+        quiet: true,
+      }),
+    );
     // bias collapse ||W mu_G + b|| with mu_G the mean of the class means (balanced: the sample mean)
     const mu = Array.from({ length: 5 }, (_, j) => X.col(j).reduce((a, v) => a + v, 0) / 30);
     const z = [0, 1, 2].map((k) => W.slice(k * 5, k * 5 + 5).reduce((a, w, j) => a + w * mu[j], 0) + b[k]);
     expect(r.bias_collapse).toBeCloseTo(Math.hypot(...z), 12);
     expect(r.classifier_layout).toMatchObject({ layout: 'out_in', reason: 'shape' });
     expect(typeof r.nc4).toBe('number');
-    expect(() => runAnalyze(join(dir, 'f5.npy'), { labels: join(dir, 'f5-labels.npy'), classifier: `${join(fx, 'mlp.pt')}:fc.weight` })).toThrow(/no tensor named 'fc\.weight'/);
+    expect(() => runAnalyze(join(dir, 'f5.npy'), { labels: join(dir, 'f5-labels.npy'), classifier: `${join(fx, 'mlp.pt')}:fc.weight` })).toThrow(
+      /no tensor named 'fc\.weight'/,
+    );
   });
 });
 
@@ -132,7 +187,10 @@ describe('many feature inputs in one call', () => {
   it('a directory in natural order, one CSV with a file column, one JSON object per input, and --overwrite', () => {
     const out = join(dir, 'ep-out');
     const opts = { labels: join(dir, 'ep-labels.npy'), out, json: true, quiet: true };
-    const lines = runAnalyze([epochs], opts).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = runAnalyze([epochs], opts)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((r) => r.file)).toEqual([0, 1, 2, 10].map((e) => join(epochs, `feats-epoch${e}.npy`)));
     expect(lines[3].nc1_trace).toBeLessThan(lines[0].nc1_trace);
     const csv = readFileSync(join(out, 'features.csv'), 'utf8').trim().split('\n');
@@ -141,13 +199,19 @@ describe('many feature inputs in one call', () => {
     expect(csv[4]).toContain('feats-epoch10.npy');
     expect(() => runAnalyze([epochs], opts)).toThrow(/--out .*ep-out already holds features\.csv, classes\.csv; pass --overwrite/);
     expect(() => runAnalyze([epochs], { ...opts, overwrite: true })).not.toThrow();
-    const glob = runAnalyze([join(epochs, 'feats-epoch?.npy')], { labels: join(dir, 'ep-labels.npy'), json: true, quiet: true }).trim().split('\n');
+    const glob = runAnalyze([join(epochs, 'feats-epoch?.npy')], { labels: join(dir, 'ep-labels.npy'), json: true, quiet: true })
+      .trim()
+      .split('\n');
     expect(glob).toHaveLength(3);
-    expect(() => runAnalyze([epochs], { labels: [join(dir, 'ep-labels.npy'), join(dir, 'ep-labels.npy')] })).toThrow(/2 --labels files for 4 FEATURES inputs/);
+    expect(() => runAnalyze([epochs], { labels: [join(dir, 'ep-labels.npy'), join(dir, 'ep-labels.npy')] })).toThrow(
+      /2 --labels files for 4 FEATURES inputs/,
+    );
     expect(() => runAnalyze([join(epochs, 'nothing*.npy')], { labels: join(dir, 'ep-labels.npy') })).toThrow(UsageError);
     // labels kept inside the dumps directory are not taken for features
     writeNpy(join(epochs, 'labels.npy'), { shape: [60], data: labels }, { dtype: 'i8' });
-    const withLabels = runAnalyze([epochs], { labels: join(epochs, 'labels.npy'), json: true, quiet: true }).trim().split('\n');
+    const withLabels = runAnalyze([epochs], { labels: join(epochs, 'labels.npy'), json: true, quiet: true })
+      .trim()
+      .split('\n');
     expect(withLabels).toHaveLength(4);
   });
 
@@ -155,7 +219,8 @@ describe('many feature inputs in one call', () => {
     const out = join(dir, 'ep-fig');
     const r = await runCli(['analyze', epochs, '--labels', join(epochs, 'labels.npy'), '--out', out, '--quiet']);
     expect(r.code).toBe(0);
-    for (const m of ['nc1', 'nc1_trace', 'nc2_etf', 'ncc_accuracy', 'equinorm', 'gnc2']) expect(existsSync(join(out, 'figures', `analyze_${m}.png`))).toBe(true);
+    for (const m of ['nc1', 'nc1_trace', 'nc2_etf', 'ncc_accuracy', 'equinorm', 'gnc2'])
+      expect(existsSync(join(out, 'figures', `analyze_${m}.png`))).toBe(true);
     expect(existsSync(join(out, 'figures', 'analyze_nc3.png'))).toBe(false); // no classifier: no data, no figure
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).experiment).toBe('analyze');
     const again = await runCli(['analyze', epochs, '--labels', join(epochs, 'labels.npy'), '--out', out, '--quiet']);
@@ -179,9 +244,13 @@ describe('--stream: blocked one-pass statistics', () => {
       }
       expect(st.within.rows).toBe(0);
     }
-    const viaCli = JSON.parse(runAnalyze(join(dir, 'big.npy'), { labels: join(dir, 'big-labels.npy'), stream: true, blockRows: '64', json: true, quiet: true }));
+    const viaCli = JSON.parse(
+      runAnalyze(join(dir, 'big.npy'), { labels: join(dir, 'big-labels.npy'), stream: true, blockRows: '64', json: true, quiet: true }),
+    );
     expect(viaCli.nc1_per_class.every((v: number | null) => v === null)).toBe(true);
     expect(viaCli.ncc_accuracy).toBeNull();
-    expect(() => runAnalyze(join(dir, 'big.npy'), { labels: join(dir, 'big-labels.npy'), stream: true, tcv: 'kmeans' })).toThrow(/--tcv kmeans needs the features in memory/);
+    expect(() => runAnalyze(join(dir, 'big.npy'), { labels: join(dir, 'big-labels.npy'), stream: true, tcv: 'kmeans' })).toThrow(
+      /--tcv kmeans needs the features in memory/,
+    );
   });
 });

@@ -37,7 +37,9 @@ describe('--global-mean and unbalanced classes', () => {
     const cm = JSON.parse(runAnalyze(join(dir, 'unb.npy'), { ...args, globalMean: 'class-means' }));
     expect(cm.nc2_etf).toBe(def.nc2_etf);
     expect(cm.nc1_trace).not.toBe(def.nc1_trace); // Sigma_B now centred on the class means too
-    expect(() => runAnalyze(join(dir, 'unb.npy'), { ...args, globalMean: 'mean' })).toThrow(/--global-mean "mean": expected one of samples, class-means/);
+    expect(() => runAnalyze(join(dir, 'unb.npy'), { ...args, globalMean: 'mean' })).toThrow(
+      /--global-mean "mean": expected one of samples, class-means/,
+    );
   });
 });
 

@@ -77,14 +77,17 @@ describe('nrc analyze FEATURES --labels LABELS', () => {
     expect(text).toMatch(/^samples\s+15$/m);
     expect(text).toMatch(/^nc1_trace\s+\d/m);
     const csv = readFileSync(join(out, 'features.csv'), 'utf8').split('\n');
-    expect(csv[0]).toMatch(/^file,labels,samples,classes,dim,nc1,nc1_trace,nc2_etf,nc2_gram,nc3,cdnv,nc2_orthogonal,wcss,kmeans_wcss,tcv_upper,ncc_accuracy,/);
+    expect(csv[0]).toMatch(
+      /^file,labels,samples,classes,dim,nc1,nc1_trace,nc2_etf,nc2_gram,nc3,cdnv,nc2_orthogonal,wcss,kmeans_wcss,tcv_upper,ncc_accuracy,/,
+    );
     expect(csv[1]).toMatch(/feats\.npy,.*labels\.npy,15,3,4,/);
     expect(readFileSync(join(out, 'classes.csv'), 'utf8').split('\n')[0]).toBe('file,class,count,nc1_class');
   });
 
   it('bad input: exit code 2 with a message naming the file or option', () => {
-    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'short-labels.npy') })).message)
-      .toMatch(/short-labels\.npy holds 14 labels but FEATURES .*feats\.npy has 15 rows/);
+    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'short-labels.npy') })).message).toMatch(
+      /short-labels\.npy holds 14 labels but FEATURES .*feats\.npy has 15 rows/,
+    );
     expect(usage(() => runAnalyze(join(dir, 'feats.npy'), {})).message).toMatch(/--labels LABELS is required/);
     const bytes = encodeNpy({ shape: [15, 4], data: X.data });
     writeFileSync(join(dir, 'trunc.npy'), bytes.subarray(0, bytes.length - 9));
@@ -92,17 +95,24 @@ describe('nrc analyze FEATURES --labels LABELS', () => {
     writeNpy(join(dir, 'flabels.npy'), { shape: [15], data: Array.from(labels, (v) => v + 0.5) });
     expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'flabels.npy') })).message).toMatch(/flabels\.npy: wrong dtype/);
     writeNpy(join(dir, 'Wbad.npy'), { shape: [2, 7], data: new Float64Array(14) });
-    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'labels.npy'), classifier: join(dir, 'Wbad.npy') })).message).toMatch(/--classifier .*Wbad\.npy is 2x7/);
+    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'labels.npy'), classifier: join(dir, 'Wbad.npy') })).message).toMatch(
+      /--classifier .*Wbad\.npy is 2x7/,
+    );
     expect(usage(() => runAnalyze(undefined, {})).message).toMatch(/give FEATURES/);
-    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'labels.npy'), rank: '3' })).message).toMatch(/--rank and --eps apply to --weights/);
+    expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { labels: join(dir, 'labels.npy'), rank: '3' })).message).toMatch(
+      /--rank and --eps apply to --weights/,
+    );
   });
 });
 
 describe('nrc analyze --weights', () => {
   it('--json: every 2-D tensor with shape, singular values, rel_tail, dist_rank, soft_rank, stable_rank', () => {
-    const out = JSON.parse(runAnalyze(undefined, { weights: [join(dir, 'model.safetensors'), join(dir, 'W.npy')], rank: '2', eps: '0.1', json: true }));
+    const out = JSON.parse(
+      runAnalyze(undefined, { weights: [join(dir, 'model.safetensors'), join(dir, 'W.npy')], rank: '2', eps: '0.1', json: true }),
+    );
     expect(out.weights.map((w: { name: string }) => w.name)).toEqual(['fc1.weight', 'fc2.weight', 'W.npy']);
-    for (const w of out.weights) for (const k of ['name', 'rows', 'cols', 'singular_values', 'rel_tail', 'dist_rank', 'soft_rank', 'stable_rank']) expect(w).toHaveProperty(k);
+    for (const w of out.weights)
+      for (const k of ['name', 'rows', 'cols', 'singular_values', 'rel_tail', 'dist_rank', 'soft_rank', 'stable_rank']) expect(w).toHaveProperty(k);
     const fc1 = out.weights[0];
     expect([fc1.rows, fc1.cols]).toEqual([6, 5]);
     expect(fc1.singular_values.length).toBe(5);
@@ -119,12 +129,16 @@ describe('nrc analyze --weights', () => {
     expect(r.weights[0].soft_rank).toBe(5); // flat spectrum: e(4) = 1/4 > 0.1, e(5) = 0
     const out = join(dir, 'out-weights');
     runAnalyze(undefined, { weights: [join(dir, 'model.safetensors')], out });
-    expect(readFileSync(join(out, 'weights.csv'), 'utf8').split('\n')[0]).toBe('file,tensor,rows,cols,tensor_shape,rank,rel_tail,dist_rank,eps,soft_rank,stable_rank,effective_rank');
+    expect(readFileSync(join(out, 'weights.csv'), 'utf8').split('\n')[0]).toBe(
+      'file,tensor,rows,cols,tensor_shape,rank,rel_tail,dist_rank,eps,soft_rank,stable_rank,effective_rank',
+    );
     expect(readFileSync(join(out, 'singular_values.csv'), 'utf8').split('\n').length).toBe(1 + 5 + 3 + 1);
   });
 
   it('bad input: rank larger than a matrix, eps out of range, both modes, unreadable file', () => {
-    expect(usage(() => runAnalyze(undefined, { weights: [join(dir, 'model.safetensors')], rank: '6' })).message).toMatch(/--rank 6 is larger than fc1\.weight/);
+    expect(usage(() => runAnalyze(undefined, { weights: [join(dir, 'model.safetensors')], rank: '6' })).message).toMatch(
+      /--rank 6 is larger than fc1\.weight/,
+    );
     expect(usage(() => runAnalyze(undefined, { weights: [join(dir, 'W.npy')], rank: '-1' })).message).toMatch(/--rank "-1"/);
     expect(usage(() => runAnalyze(undefined, { weights: [join(dir, 'W.npy')], eps: 'abc' })).message).toMatch(/--eps "abc"/);
     expect(usage(() => runAnalyze(join(dir, 'feats.npy'), { weights: [join(dir, 'W.npy')] })).message).toMatch(/not both/);
@@ -137,7 +151,10 @@ describe('registerAnalyze', () => {
     const program = new Command('nrc').exitOverride();
     registerAnalyze(program);
     const chunks: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { chunks.push(String(s)); return true; });
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      chunks.push(String(s));
+      return true;
+    });
     try {
       await program.parseAsync(['analyze', '--weights', join(dir, 'W.npy'), '--json'], { from: 'user' });
     } finally {
@@ -145,6 +162,8 @@ describe('registerAnalyze', () => {
     }
     const out = JSON.parse(chunks.join(''));
     expect(out.weights[0].name).toBe('W.npy');
-    await expect(program.parseAsync(['analyze', join(dir, 'feats.npy'), '--labels', join(dir, 'short-labels.npy')], { from: 'user' })).rejects.toThrow(UsageError);
+    await expect(
+      program.parseAsync(['analyze', join(dir, 'feats.npy'), '--labels', join(dir, 'short-labels.npy')], { from: 'user' }),
+    ).rejects.toThrow(UsageError);
   });
 });

@@ -16,7 +16,8 @@ function handBuilt(descr: string, shape: string, fortran: boolean, data: Uint8Ar
   const out = new Uint8Array(pre + header.length + data.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
   const v = new DataView(out.buffer);
-  if (version === 1) v.setUint16(8, header.length, true); else v.setUint32(8, header.length, true);
+  if (version === 1) v.setUint16(8, header.length, true);
+  else v.setUint32(8, header.length, true);
   out.set(header, pre);
   out.set(data, pre + header.length);
   return out;
@@ -107,7 +108,13 @@ describe('npy', () => {
     extra.set(good);
     expect(() => decodeNpy(extra, 'x.npy')).toThrow(/x\.npy: bad shape/);
     expect(() => readNpy(join(dir, 'missing.npy'))).toThrow(/missing\.npy: cannot read \(ENOENT\)/);
-    const err = (() => { try { readNpy(path); } catch (e) { return e as DataFileError; } })();
+    const err = (() => {
+      try {
+        readNpy(path);
+      } catch (e) {
+        return e as DataFileError;
+      }
+    })();
     expect(err?.exitCode).toBe(2);
   });
 });

@@ -25,15 +25,21 @@ describe('safetensors', () => {
     const W1 = [1, 2, 3, 4, 5, 6];
     const W2 = [0.5, -0.25, 8, 1];
     const path = join(dir, 'model.safetensors');
-    writeSafetensors(path, [
-      { name: 'layer1.weight', shape: [2, 3], data: W1 },
-      { name: 'layer1.bias', shape: [2], data: [0.1, 0.2] },
-      { name: 'layer2.weight', shape: [2, 2], data: W2, dtype: 'F32' },
-    ], { format: 'pt' });
+    writeSafetensors(
+      path,
+      [
+        { name: 'layer1.weight', shape: [2, 3], data: W1 },
+        { name: 'layer1.bias', shape: [2], data: [0.1, 0.2] },
+        { name: 'layer2.weight', shape: [2, 2], data: W2, dtype: 'F32' },
+      ],
+      { format: 'pt' },
+    );
     const { tensors, metadata } = readSafetensors(path);
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
-      ['layer1.weight', 'F64', [2, 3]], ['layer1.bias', 'F64', [2]], ['layer2.weight', 'F32', [2, 2]],
+      ['layer1.weight', 'F64', [2, 3]],
+      ['layer1.bias', 'F64', [2]],
+      ['layer2.weight', 'F32', [2, 2]],
     ]);
     const ws = loadWeights(path);
     expect(ws.map((w) => w.name)).toEqual(['layer1.weight', 'layer2.weight']);
@@ -58,10 +64,16 @@ describe('safetensors', () => {
 
   it('names the file and the problem: truncated, wrong dtype, bad shape, bad JSON', () => {
     const good = encodeSafetensors([{ name: 'w', shape: [2, 2], data: [1, 2, 3, 4] }]);
-    expect(() => decodeSafetensors(good.subarray(0, good.length - 3), 'a.safetensors')).toThrow(/a\.safetensors: truncated: tensor 'w' ends at data byte 32/);
+    expect(() => decodeSafetensors(good.subarray(0, good.length - 3), 'a.safetensors')).toThrow(
+      /a\.safetensors: truncated: tensor 'w' ends at data byte 32/,
+    );
     expect(() => decodeSafetensors(good.subarray(0, 20), 'b.safetensors')).toThrow(/b\.safetensors: truncated: header/);
-    expect(() => decodeSafetensors(handBuilt('w', 'C64', [1], new Uint8Array(8)), 'c.safetensors')).toThrow(/c\.safetensors: tensor 'w': wrong dtype "C64"/);
-    expect(() => decodeSafetensors(handBuilt('w', 'F32', [3, 3], new Uint8Array(32)), 'd.safetensors')).toThrow(/d\.safetensors: tensor 'w': bad shape \[3, 3\] of F32 needs 36 bytes/);
+    expect(() => decodeSafetensors(handBuilt('w', 'C64', [1], new Uint8Array(8)), 'c.safetensors')).toThrow(
+      /c\.safetensors: tensor 'w': wrong dtype "C64"/,
+    );
+    expect(() => decodeSafetensors(handBuilt('w', 'F32', [3, 3], new Uint8Array(32)), 'd.safetensors')).toThrow(
+      /d\.safetensors: tensor 'w': bad shape \[3, 3\] of F32 needs 36 bytes/,
+    );
     const junk = new Uint8Array(16);
     new DataView(junk.buffer).setBigUint64(0, 4n, true);
     junk.set(Buffer.from('{{{{'), 8);
@@ -73,10 +85,19 @@ describe('matrix CSV and loaders', () => {
   it('parses a header, CRLF and comments; round-trips numbers exactly', () => {
     const { matrix, header } = parseMatrixCsv('a,b\r\n1,2.5\r\n# note\n-3,1e-3\n\n');
     expect(header).toEqual(['a', 'b']);
-    expect(matrix.toRows()).toEqual([[1, 2.5], [-3, 0.001]]);
-    const M = Matrix.fromRows([[0.1, 1 / 3], [-1e-300, 12345.678901234567]]);
+    expect(matrix.toRows()).toEqual([
+      [1, 2.5],
+      [-3, 0.001],
+    ]);
+    const M = Matrix.fromRows([
+      [0.1, 1 / 3],
+      [-1e-300, 12345.678901234567],
+    ]);
     expect(parseMatrixCsv(formatMatrixCsv(M, ['x', 'y'])).matrix.toRows()).toEqual(M.toRows());
-    expect(parseMatrixCsv('1 2\n3 4\n').matrix.toRows()).toEqual([[1, 2], [3, 4]]);
+    expect(parseMatrixCsv('1 2\n3 4\n').matrix.toRows()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('reports ragged rows and non-numbers with line and column', () => {
@@ -85,10 +106,17 @@ describe('matrix CSV and loaders', () => {
   });
 
   it('loadMatrix / loadLabels dispatch on the extension', () => {
-    const X = Matrix.fromRows([[1, 2], [3, 4], [5, 6]]);
+    const X = Matrix.fromRows([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     writeNpy(join(dir, 'x.npy'), { shape: [3, 2], data: X.data }, { fortranOrder: true });
     writeMatrixCsv(join(dir, 'x.csv'), X, ['f0', 'f1']);
-    writeSafetensors(join(dir, 'x.safetensors'), [{ name: 'feats', shape: [3, 2], data: X.data }, { name: 'y', shape: [3], data: [0, 1, 1] }]);
+    writeSafetensors(join(dir, 'x.safetensors'), [
+      { name: 'feats', shape: [3, 2], data: X.data },
+      { name: 'y', shape: [3], data: [0, 1, 1] },
+    ]);
     for (const f of ['x.npy', 'x.csv', 'x.safetensors']) expect(loadMatrix(join(dir, f)).toRows()).toEqual(X.toRows());
     writeNpy(join(dir, 'y.npy'), { shape: [3], data: [2, 0, 1] }, { dtype: 'i8' });
     writeNpy(join(dir, 'yf.npy'), { shape: [3, 1], data: [2, 0, 1] });

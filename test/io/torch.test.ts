@@ -8,7 +8,10 @@ import { ZipArchive } from '../../src/io/zip.ts';
 import { DataFileError } from '../../src/io/npy.ts';
 
 const fx = join(import.meta.dirname, '..', 'fixtures', 'torch');
-const expected = JSON.parse(readFileSync(join(fx, 'expected.json'), 'utf8')) as Record<string, Record<string, { shape: number[]; dtype: string; data: number[] }>>;
+const expected = JSON.parse(readFileSync(join(fx, 'expected.json'), 'utf8')) as Record<
+  string,
+  Record<string, { shape: number[]; dtype: string; data: number[] }>
+>;
 
 function matches(file: string, key?: string) {
   const r = readTorch(join(fx, file), { key });
@@ -37,7 +40,12 @@ describe('readTorch on torch.save fixtures', () => {
     expect(matches('nested.pt').key).toBe('model');
     expect(matches('nested.pt', 'model').key).toBe('model');
     const opt = readTorch(join(fx, 'nested.pt'), { key: 'optimizer' });
-    expect(opt.tensors.map((t) => t.name)).toEqual(['state.0.momentum_buffer', 'state.1.momentum_buffer', 'state.2.momentum_buffer', 'state.3.momentum_buffer']);
+    expect(opt.tensors.map((t) => t.name)).toEqual([
+      'state.0.momentum_buffer',
+      'state.1.momentum_buffer',
+      'state.2.momentum_buffer',
+      'state.3.momentum_buffer',
+    ]);
     expect(() => readTorch(join(fx, 'nested.pt'), { key: 'ema' })).toThrow(/--key ema: no entry 'ema' \(found: model, optimizer, epoch, note\)/);
   });
   it('every dtype (float16, bfloat16, float64, int64..int8, uint8, bool), in both byte orders', () => {

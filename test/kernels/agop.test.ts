@@ -27,12 +27,13 @@ describe('kernels', () => {
     const Z = randn(rng, 3, 4);
     const M = spd(rng, 4);
     const D2 = squaredDistances(X, Z, M);
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) {
-      const v = Array.from({ length: 4 }, (_, t) => X.get(i, t) - Z.get(j, t));
-      let q = 0;
-      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) q += v[a] * M.get(a, b) * v[b];
-      expect(D2.get(i, j)).toBeCloseTo(q, 12);
-    }
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 3; j++) {
+        const v = Array.from({ length: 4 }, (_, t) => X.get(i, t) - Z.get(j, t));
+        let q = 0;
+        for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) q += v[a] * M.get(a, b) * v[b];
+        expect(D2.get(i, j)).toBeCloseTo(q, 12);
+      }
     const K = kernelMatrix(X, Z, { name: 'laplace', bandwidth: 2, M });
     expect(K.get(1, 2)).toBeCloseTo(Math.exp(-Math.sqrt(D2.get(1, 2)) / 2), 14);
     const G = kernelMatrix(X, Z, { name: 'gaussian', bandwidth: 2 });
@@ -63,8 +64,10 @@ describe('AGOP', () => {
         let maxVal = 0;
         for (let i = 0; i < 4; i++) {
           for (let t = 0; t < d; t++) {
-            const xp = Xq.row(i).slice(); xp[t] += h;
-            const xm = Xq.row(i).slice(); xm[t] -= h;
+            const xp = Xq.row(i).slice();
+            xp[t] += h;
+            const xm = Xq.row(i).slice();
+            xm[t] -= h;
             const fp = f(xp);
             const fm = f(xm);
             for (let c = 0; c < 3; c++) {
@@ -108,14 +111,20 @@ describe('AGOP', () => {
 
 /** Relative Frobenius distance ||A - B|| / ||B||. */
 function relFro(A: Matrix, B: Matrix): number {
-  let e = 0, s = 0;
-  for (let t = 0; t < B.data.length; t++) { e += (A.data[t] - B.data[t]) ** 2; s += B.data[t] ** 2; }
+  let e = 0,
+    s = 0;
+  for (let t = 0; t < B.data.length; t++) {
+    e += (A.data[t] - B.data[t]) ** 2;
+    s += B.data[t] ** 2;
+  }
   return Math.sqrt(e / s);
 }
 
 describe("AGOP with W'W in float32 (precision 'f32')", () => {
   // A Laplace KRR fit on unit-norm rows, N = 1100 (4 column blocks, two 1024-row chunks)
-  const N = 1100, d = 40, rng = new Rng('agop-f32');
+  const N = 1100,
+    d = 40,
+    rng = new Rng('agop-f32');
   const X = normalizeRows(randn(rng, N, d));
   for (let i = 0; i < N; i++) X.data[i * d + (i % 5)] += 1; // five clusters
   const Xn = normalizeRows(X);
@@ -145,11 +154,19 @@ describe("AGOP with W'W in float32 (precision 'f32')", () => {
   });
 
   it("gramOfColumns in float32 is within 1e-6 of W'W relative to its largest entry", () => {
-    for (const [rows, n] of [[30, 20], [2100, 1030]]) {
+    for (const [rows, n] of [
+      [30, 20],
+      [2100, 1030],
+    ]) {
       const W = new Matrix(rows, n, new Rng(`gram32-${n}`).normals(rows * n));
-      const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W, 'f32');
-      let e = 0, s = 0;
-      for (let t = 0; t < ref.data.length; t++) { e = Math.max(e, Math.abs(Q.data[t] - ref.data[t])); s = Math.max(s, Math.abs(ref.data[t])); }
+      const ref = gemm(W, W, { transA: true }),
+        Q = gramOfColumns(W, 'f32');
+      let e = 0,
+        s = 0;
+      for (let t = 0; t < ref.data.length; t++) {
+        e = Math.max(e, Math.abs(Q.data[t] - ref.data[t]));
+        s = Math.max(s, Math.abs(ref.data[t]));
+      }
       expect(e / s).toBeLessThan(1e-6);
     }
   });
@@ -158,21 +175,35 @@ describe("AGOP with W'W in float32 (precision 'f32')", () => {
 describe('squared distances of a matrix to itself', () => {
   it('from the blocks on and above the diagonal: the full product to 1e-15 relative', () => {
     const X = randn(new Rng('d2-sym'), 1100, 50);
-    const sym = squaredDistances(X, X), full = squaredDistances(X, X.clone());
+    const sym = squaredDistances(X, X),
+      full = squaredDistances(X, X.clone());
     for (let i = 0; i < 1100; i++) full.data[i * 1100 + i] = 0;
-    let e = 0, s = 0;
-    for (let t = 0; t < full.data.length; t++) { e = Math.max(e, Math.abs(sym.data[t] - full.data[t])); s = Math.max(s, full.data[t]); }
+    let e = 0,
+      s = 0;
+    for (let t = 0; t < full.data.length; t++) {
+      e = Math.max(e, Math.abs(sym.data[t] - full.data[t]));
+      s = Math.max(s, full.data[t]);
+    }
     expect(e / s).toBeLessThanOrEqual(1e-15);
   });
 });
 
 describe('gramOfColumns', () => {
   it("equals one GEMM W'W (to 1e-15 relative, symmetric exactly) for blocked and unblocked sizes", () => {
-    for (const [N, n] of [[30, 20], [1100, 1030], [40, 4100]]) {
+    for (const [N, n] of [
+      [30, 20],
+      [1100, 1030],
+      [40, 4100],
+    ]) {
       const W = new Matrix(N, n, new Rng(`gram${n}`).normals(N * n));
-      const ref = gemm(W, W, { transA: true }), Q = gramOfColumns(W);
-      let e = 0, s = 0;
-      for (let t = 0; t < ref.data.length; t++) { e = Math.max(e, Math.abs(Q.data[t] - ref.data[t])); s = Math.max(s, Math.abs(ref.data[t])); }
+      const ref = gemm(W, W, { transA: true }),
+        Q = gramOfColumns(W);
+      let e = 0,
+        s = 0;
+      for (let t = 0; t < ref.data.length; t++) {
+        e = Math.max(e, Math.abs(Q.data[t] - ref.data[t]));
+        s = Math.max(s, Math.abs(ref.data[t]));
+      }
       expect(e / s).toBeLessThanOrEqual(1e-15);
       for (let i = 0; i < n; i += 97) for (let j = 0; j < n; j += 89) expect(Q.get(i, j)).toBe(Q.get(j, i));
     }

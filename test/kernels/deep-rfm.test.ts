@@ -31,7 +31,12 @@ describe('kernel ridge regression', () => {
   }
 
   it('falls back on a singular kernel matrix (duplicated samples) and still fits the data', () => {
-    const X = Matrix.fromRows([[0, 1], [0, 1], [1, 0], [1, 0]]);
+    const X = Matrix.fromRows([
+      [0, 1],
+      [0, 1],
+      [1, 0],
+      [1, 0],
+    ]);
     const Y = Matrix.fromRows([[1], [1], [-1], [-1]]);
     const K = kernelMatrix(X, X, { name: 'laplace', bandwidth: 2 });
     const sol = krrSolve(K, Y, 0);
@@ -51,9 +56,20 @@ describe('Deep RFM', () => {
     for (let i = 0; i < 40; i++) X.data.set(means.row(labels[i]), i * 12);
     const layers: DeepRfmLayer[] = [];
     for (const kernel of ['laplace', 'gaussian'] as const) {
-      deepRfm({ X, labels, classes: K }, undefined, {
-        depth: 1, kernel, bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 64,
-      }, rng.child(kernel), (l) => layers.push(l));
+      deepRfm(
+        { X, labels, classes: K },
+        undefined,
+        {
+          depth: 1,
+          kernel,
+          bandwidth: 2,
+          ridge: 1e-3,
+          featureMap: 'relu',
+          width: 64,
+        },
+        rng.child(kernel),
+        (l) => layers.push(l),
+      );
     }
     expect(layers.length).toBe(4);
     for (const l of layers) {
@@ -81,12 +97,22 @@ describe('Deep RFM with the float32 AGOP product', () => {
     const g = gaussianMixture({ k: 3, n: 400, dim: 20, sigma: 1, radius: 2 }, new Rng('gm-rfm-f32'));
     const run = (agopPrecision: 'f64' | 'f32') => {
       const out: { acc: number; nc1: number[] }[] = [];
-      deepRfm(g, undefined, { depth: 2, kernel: 'laplace', bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 64, agopPrecision }, new Rng('rfm-f32'), (l) => {
-        out.push({ acc: l.trainAccuracy, nc1: [l.input, l.agop, l.features].filter((S) => S !== undefined).map((S) => collapseMetrics(S, g.labels).nc1Trace) });
-      });
+      deepRfm(
+        g,
+        undefined,
+        { depth: 2, kernel: 'laplace', bandwidth: 2, ridge: 1e-3, featureMap: 'relu', width: 64, agopPrecision },
+        new Rng('rfm-f32'),
+        (l) => {
+          out.push({
+            acc: l.trainAccuracy,
+            nc1: [l.input, l.agop, l.features].filter((S) => S !== undefined).map((S) => collapseMetrics(S, g.labels).nc1Trace),
+          });
+        },
+      );
       return out;
     };
-    const ref = run('f64'), fast = run('f32');
+    const ref = run('f64'),
+      fast = run('f32');
     expect(fast.length).toBe(3);
     for (let l = 0; l < ref.length; l++) {
       expect(fast[l].acc).toBe(ref[l].acc);
@@ -96,7 +122,7 @@ describe('Deep RFM with the float32 AGOP product', () => {
 });
 
 describe('Deep RFM refit with k_M', () => {
-  it('refit_test_acc is the test accuracy of KRR with the Mahalanobis kernel ||x - z||_M of the layer\'s M', () => {
+  it("refit_test_acc is the test accuracy of KRR with the Mahalanobis kernel ||x - z||_M of the layer's M", () => {
     const g = gaussianMixture({ k: 3, n: 90, dim: 12, sigma: 0.25, radius: 1 }, new Rng('refit'));
     const { train, test } = trainTestSplit(g, { nTrain: 60, nTest: 30 }, new Rng('refit-split'));
     const layers: DeepRfmLayer[] = [];
@@ -109,12 +135,13 @@ describe('Deep RFM refit with k_M', () => {
     const M = l1.M!;
     const kM = (A: Matrix, B: Matrix) => {
       const out = new Matrix(A.rows, B.rows);
-      for (let i = 0; i < A.rows; i++) for (let j = 0; j < B.rows; j++) {
-        const v = Array.from({ length: 12 }, (_, a) => A.get(i, a) - B.get(j, a));
-        let q = 0;
-        for (let a = 0; a < 12; a++) for (let b = 0; b < 12; b++) q += v[a] * M.get(a, b) * v[b];
-        out.set(i, j, Math.exp(-Math.sqrt(Math.max(q, 0)) / 2));
-      }
+      for (let i = 0; i < A.rows; i++)
+        for (let j = 0; j < B.rows; j++) {
+          const v = Array.from({ length: 12 }, (_, a) => A.get(i, a) - B.get(j, a));
+          let q = 0;
+          for (let a = 0; a < 12; a++) for (let b = 0; b < 12; b++) q += v[a] * M.get(a, b) * v[b];
+          out.set(i, j, Math.exp(-Math.sqrt(Math.max(q, 0)) / 2));
+        }
       return out;
     };
     const Y = new Matrix(60, 3);
@@ -153,7 +180,7 @@ describe('linearised Deep RFM (Sec. 4.2, Thm 4.3)', () => {
     return n * Math.abs(c - 1);
   }
 
-  it('contracts ||Xtilde\' Xtilde - y y\'|| to the fixed point of the collapsed Gram (kappa = 1)', () => {
+  it("contracts ||Xtilde' Xtilde - y y'|| to the fixed point of the collapsed Gram (kappa = 1)", () => {
     const out = linearizedDeepRfm(G1, g.labels, 3, { depth: 6, lambdaK: 0.1, lambdaPhi: 1, kappa: 'none' });
     expect(out.length).toBe(7);
     for (let l = 2; l < out.length; l++) expect(out[l].gramError).toBeLessThanOrEqual(out[l - 1].gramError * (1 + 1e-9));
@@ -171,12 +198,20 @@ describe('linearised Deep RFM (Sec. 4.2, Thm 4.3)', () => {
 });
 
 describe('deep-rfm experiment', () => {
-  it('reads a user\'s .npy features and labels', async () => {
+  it("reads a user's .npy features and labels", async () => {
     const g = gaussianMixture({ k: 3, n: 90, dim: 10, sigma: 0.5, radius: 2 }, new Rng('npy'));
     const dir = makeCellContext({}, 0).outDir;
     writeNpy(join(dir, 'x.npy'), { shape: [90, 10], data: g.X.data });
     writeNpy(join(dir, 'y.npy'), { shape: [90], data: g.labels }, { dtype: 'i8' });
-    const params = cellParams(deepRfmExperiment, 'quick', { dataset: 'npy', features: join(dir, 'x.npy'), labels: join(dir, 'y.npy'), n: 60, nTest: 30, depth: 1, linN: 0 });
+    const params = cellParams(deepRfmExperiment, 'quick', {
+      dataset: 'npy',
+      features: join(dir, 'x.npy'),
+      labels: join(dir, 'y.npy'),
+      n: 60,
+      nTest: 30,
+      depth: 1,
+      linN: 0,
+    });
     const res = await deepRfmExperiment.runCell(makeCellContext(params, 0));
     expect(res.status).toBe('ok');
     expect(res.rows.layers.length).toBe(4);
@@ -197,7 +232,17 @@ describe('deep-rfm experiment', () => {
   });
 
   it('--save-gram writes the centred-normalised Gram of the agop stage as .npy', async () => {
-    const params = cellParams(deepRfmExperiment, 'quick', { dataset: 'gaussian', n: 90, nTest: 30, k: 3, dim: 20, depth: 2, linN: 0, saveGram: '2', gramN: 30 });
+    const params = cellParams(deepRfmExperiment, 'quick', {
+      dataset: 'gaussian',
+      n: 90,
+      nTest: 30,
+      k: 3,
+      dim: 20,
+      depth: 2,
+      linN: 0,
+      saveGram: '2',
+      gramN: 30,
+    });
     expect(deepRfmExperiment.validate?.(params)).toBeUndefined();
     const ctx = makeCellContext(params, 2);
     const res = await deepRfmExperiment.runCell(ctx);

@@ -52,10 +52,11 @@ describe('cosine random Fourier features approximate their named kernels', () =>
       const phi = randomFeatureMap(name, 3, 20000, rng.child('map'), s);
       const F = phi.apply(X);
       const G = gemm(F, F, { transB: true });
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-        // Monte-Carlo error ~ 1/sqrt(D) ~ 0.007
-        expect(Math.abs(G.get(i, j) - kernel(X.row(i), X.row(j), s))).toBeLessThan(0.04);
-      }
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) {
+          // Monte-Carlo error ~ 1/sqrt(D) ~ 0.007
+          expect(Math.abs(G.get(i, j) - kernel(X.row(i), X.row(j), s))).toBeLessThan(0.04);
+        }
     });
   }
 });

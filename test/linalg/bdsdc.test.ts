@@ -40,22 +40,41 @@ function reconErr(d: Float64Array, e: Float64Array, U: Float64Array, s: Float64A
 
 const sortedAbs = (x: Float64Array): number[] => Array.from(x, Math.abs).sort((a, b) => b - a);
 
-interface Report { sv: number; orthU: number; orthV: number; recon: number; smax: number; qrOrth: number; qrRecon: number }
+interface Report {
+  sv: number;
+  orthU: number;
+  orthV: number;
+  recon: number;
+  smax: number;
+  qrOrth: number;
+  qrRecon: number;
+}
 
 /** Run both solvers on (d, e); errors are absolute (divide by smax for relative). */
 function compare(d0: Float64Array, e0: Float64Array): Report {
   const n = d0.length;
-  const d = d0.slice(), e = e0.slice(), U = eye(n), V = eye(n);
+  const d = d0.slice(),
+    e = e0.slice(),
+    U = eye(n),
+    V = eye(n);
   bidiagonalSvdDC(d, e, U, V);
-  const dq = d0.slice(), eq = e0.slice(), Uq = eye(n), Vq = eye(n);
+  const dq = d0.slice(),
+    eq = e0.slice(),
+    Uq = eye(n),
+    Vq = eye(n);
   bidiagonalQR(dq, eq, Uq, Vq);
-  const a = sortedAbs(d), b = sortedAbs(dq);
+  const a = sortedAbs(d),
+    b = sortedAbs(dq);
   let sv = 0;
   for (let i = 0; i < n; i++) sv = Math.max(sv, Math.abs(a[i] - b[i]));
   return {
-    sv, smax: b[0] ?? 0,
-    orthU: orthErr(U, n), orthV: orthErr(V, n), recon: reconErr(d0, e0, U, d, V),
-    qrOrth: Math.max(orthErr(Uq, n), orthErr(Vq, n)), qrRecon: reconErr(d0, e0, Uq, dq, Vq),
+    sv,
+    smax: b[0] ?? 0,
+    orthU: orthErr(U, n),
+    orthV: orthErr(V, n),
+    recon: reconErr(d0, e0, U, d, V),
+    qrOrth: Math.max(orthErr(Uq, n), orthErr(Vq, n)),
+    qrRecon: reconErr(d0, e0, Uq, dq, Vq),
   };
 }
 
@@ -78,13 +97,16 @@ const SIZES = [1, 2, 3, 10, 31, 32, 33, 64, 65, 200, 500];
 
 describe('bidiagonalSvdDC against the bidiagonal QR iteration', () => {
   it('n = 0 is a no-op', () => {
-    const d = new Float64Array(0), e = new Float64Array(0);
+    const d = new Float64Array(0),
+      e = new Float64Array(0);
     bidiagonalSvdDC(d, e, new Float64Array(0), new Float64Array(0));
     expect(d.length).toBe(0);
   });
 
   it('n = 1 and n = 2 by hand', () => {
-    const d = Float64Array.of(-3), U = eye(1), V = eye(1);
+    const d = Float64Array.of(-3),
+      U = eye(1),
+      V = eye(1);
     bidiagonalSvdDC(d, new Float64Array(0), U, V);
     expect(Math.abs(d[0])).toBe(3);
     expect(U[0] * d[0] * V[0]).toBe(-3);
@@ -103,15 +125,18 @@ describe('bidiagonalSvdDC against the bidiagonal QR iteration', () => {
   for (const n of [10, 64, 65, 200, 500]) {
     it(`zero superdiagonal entries (the problem splits), n = ${n}`, () => {
       const rng = new Rng(`dc-ezero-${n}`);
-      const d = rng.normals(n), e = rng.normals(n - 1);
+      const d = rng.normals(n),
+        e = rng.normals(n - 1);
       for (let i = 3; i < n - 1; i += 11) e[i] = 0;
-      e[0] = 0; e[n - 2] = 0;
+      e[0] = 0;
+      e[n - 2] = 0;
       expectGood(d, e);
     });
 
     it(`zero diagonal entries, n = ${n}`, () => {
       const rng = new Rng(`dc-dzero-${n}`);
-      const d = rng.normals(n), e = rng.normals(n - 1);
+      const d = rng.normals(n),
+        e = rng.normals(n - 1);
       for (let i = 0; i < n; i += 7) d[i] = 0;
       d[n - 1] = 0;
       expectGood(d, e);
@@ -146,10 +171,14 @@ describe('bidiagonalSvdDC against the bidiagonal QR iteration', () => {
   for (const n of [33, 64, 200, 500]) {
     it(`exact rank deficiency: bidiagonal of a rank-5 matrix, n = ${n}`, () => {
       const rng = new Rng(`dc-rank5-${n}`);
-      const L = new Matrix(n, 5, rng.normals(n * 5)), R = new Matrix(5, n, rng.normals(5 * n));
+      const L = new Matrix(n, 5, rng.normals(n * 5)),
+        R = new Matrix(5, n, rng.normals(5 * n));
       const { d, e } = blockedStages.bidiagonalize(gemm(L, R), false);
       const r = expectGood(d, e);
-      const dd = d.slice(), ee = e.slice(), U = eye(n), V = eye(n);
+      const dd = d.slice(),
+        ee = e.slice(),
+        U = eye(n),
+        V = eye(n);
       bidiagonalSvdDC(dd, ee, U, V);
       const s = sortedAbs(dd);
       for (let i = 5; i < n; i++) expect(s[i]).toBeLessThan(1e-13 * r.smax);
@@ -165,7 +194,10 @@ describe('bidiagonalSvdDC against the bidiagonal QR iteration', () => {
 
   it('all-zero and diagonal inputs', () => {
     const n = 70;
-    const d = new Float64Array(n), e = new Float64Array(n - 1), U = eye(n), V = eye(n);
+    const d = new Float64Array(n),
+      e = new Float64Array(n - 1),
+      U = eye(n),
+      V = eye(n);
     bidiagonalSvdDC(d, e, U, V);
     expect(Array.from(d).every((x) => x === 0)).toBe(true);
     expect(orthErr(U, n)).toBe(0);
@@ -174,12 +206,18 @@ describe('bidiagonalSvdDC against the bidiagonal QR iteration', () => {
   });
 
   it('non-identity Ub, Vb are multiplied by the factors', () => {
-    const n = 40, rng = new Rng('dc-premul');
-    const d0 = rng.normals(n), e0 = rng.normals(n - 1);
-    const d1 = d0.slice(), U1 = eye(n), V1 = eye(n);
+    const n = 40,
+      rng = new Rng('dc-premul');
+    const d0 = rng.normals(n),
+      e0 = rng.normals(n - 1);
+    const d1 = d0.slice(),
+      U1 = eye(n),
+      V1 = eye(n);
     bidiagonalSvdDC(d1, e0.slice(), U1, V1);
     const Q = gemm(new Matrix(n, n, U1), new Matrix(n, n, U1)); // some orthogonal matrix
-    const d2 = d0.slice(), U2 = Q.data.slice(), V2 = eye(n);
+    const d2 = d0.slice(),
+      U2 = Q.data.slice(),
+      V2 = eye(n);
     bidiagonalSvdDC(d2, e0.slice(), U2, V2);
     const expected = gemm(Q, new Matrix(n, n, U1)).data;
     for (let i = 0; i < n * n; i++) expect(Math.abs(U2[i] - expected[i])).toBeLessThan(1e-14);

@@ -3,16 +3,29 @@
 // tiny unblocked references kept here, at sizes on both sides of every base size.
 import { describe, expect, it } from 'vitest';
 import {
-  Matrix, NotPositiveDefiniteError, cholesky, choleskySolve, frobeniusNorm, gemm, matmul, matmulNT, solveSPD,
-  solveTriangularInPlace, sub, transpose, triangularSolve,
+  Matrix,
+  NotPositiveDefiniteError,
+  cholesky,
+  choleskySolve,
+  frobeniusNorm,
+  gemm,
+  matmul,
+  matmulNT,
+  solveSPD,
+  solveTriangularInPlace,
+  sub,
+  transpose,
+  triangularSolve,
 } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { fromSVD, gaussian, randomOrthonormal, randomSPD, relErr } from './util.ts';
 
 /** Textbook Cholesky-Banachiewicz, one entry at a time. */
 function choleskyReference(A: Matrix): Matrix {
-  const n = A.rows, a = A.data;
-  const L = new Matrix(n, n), l = L.data;
+  const n = A.rows,
+    a = A.data;
+  const L = new Matrix(n, n),
+    l = L.data;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = a[i * n + j];
@@ -25,7 +38,8 @@ function choleskyReference(A: Matrix): Matrix {
 
 /** Column-by-column substitution for op(T) X = B (op(T) = T or T^T, T lower or upper). */
 function triangularSolveReference(T: Matrix, B: Matrix, lower: boolean, trans: boolean, unit: boolean): Matrix {
-  const n = T.rows, X = B.clone();
+  const n = T.rows,
+    X = B.clone();
   const op = (i: number, j: number) => (trans ? T.get(j, i) : T.get(i, j));
   const forward = lower !== trans;
   for (let c = 0; c < B.cols; c++) {
@@ -83,9 +97,14 @@ describe('recursive cholesky', () => {
   }
 
   it('reconstruction stays at ~1e-16 sqrt(n) on an ill-conditioned matrix (condition 1e12)', () => {
-    const n = 400, rng = new Rng('chol-illcond');
+    const n = 400,
+      rng = new Rng('chol-illcond');
     const Q = randomOrthonormal(rng, n, n);
-    const A = fromSVD(Q, Float64Array.from({ length: n }, (_, i) => Math.pow(1e-12, i / (n - 1))), Q);
+    const A = fromSVD(
+      Q,
+      Float64Array.from({ length: n }, (_, i) => Math.pow(1e-12, i / (n - 1))),
+      Q,
+    );
     const L = cholesky(A);
     expect(relErr(matmulNT(L, L), A)).toBeLessThan(2e-16 * Math.sqrt(n));
   });
@@ -99,7 +118,12 @@ describe('recursive cholesky', () => {
     });
   }
 
-  for (const [n, p] of [[300, 150], [300, 217], [1000, 731], [1000, 999]] as const) {
+  for (const [n, p] of [
+    [300, 150],
+    [300, 217],
+    [1000, 731],
+    [1000, 999],
+  ] as const) {
     it(`n = ${n}: NotPositiveDefiniteError names the global pivot ${p}`, () => {
       // A = L0 L0^T with a[p][p] lowered by 2 l_pp^2: pivots 0..p-1 are those of L0, pivot p is -l_pp^2.
       const rng = new Rng(`chol-npd-${n}-${p}`);
@@ -107,7 +131,11 @@ describe('recursive cholesky', () => {
       const A = matmulNT(L0, L0);
       A.set(p, p, A.get(p, p) - 2 * L0.get(p, p) ** 2);
       let caught: unknown;
-      try { cholesky(A); } catch (e) { caught = e; }
+      try {
+        cholesky(A);
+      } catch (e) {
+        caught = e;
+      }
       expect(caught).toBeInstanceOf(NotPositiveDefiniteError);
       expect((caught as Error).message).toMatch(new RegExp(`not positive definite \\(pivot ${p} is -`));
     });
@@ -126,7 +154,8 @@ describe('recursive triangular solves', () => {
     for (const k of [1, 10, 31, 32, 130]) {
       it(`n = ${n}, k = ${k}: all four forms match substitution, residual ~ eps, other triangle never read`, () => {
         const rng = new Rng(`tri-blocked-${n}-${k}`);
-        const Lo = randomLower(rng, n), Up = transpose(Lo);
+        const Lo = randomLower(rng, n),
+          Up = transpose(Lo);
         const B = gaussian(rng, n, k);
         for (const lower of [true, false]) {
           const T = lower ? Lo : Up;
@@ -143,7 +172,9 @@ describe('recursive triangular solves', () => {
 
   it('unit diagonal: the stored diagonal is ignored', () => {
     const rng = new Rng('tri-unit');
-    const n = 150, L = randomLower(rng, n), B = gaussian(rng, n, 20);
+    const n = 150,
+      L = randomLower(rng, n),
+      B = gaussian(rng, n, 20);
     const Lunit = L.clone();
     for (let i = 0; i < n; i++) Lunit.set(i, i, 1);
     for (let i = 0; i < n; i++) L.set(i, i, NaN);
@@ -155,10 +186,15 @@ describe('recursive triangular solves', () => {
 
   it('solveTriangularInPlace on a block of a larger matrix (offset and row stride), with and without scratch', () => {
     const rng = new Rng('tri-view');
-    const N = 300, o = 37, n = 200;
+    const N = 300,
+      o = 37,
+      n = 200;
     const Big = gaussian(rng, N, N);
     const T = Matrix.fromFunction(n, n, (i, j) => Big.get(o + i, o + j));
-    for (let i = 0; i < n; i++) { Big.set(o + i, o + i, 3); T.set(i, i, 3); }
+    for (let i = 0; i < n; i++) {
+      Big.set(o + i, o + i, 3);
+      T.set(i, i, 3);
+    }
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) T.set(i, j, 0);
     const B = gaussian(rng, n, 150);
     const X = B.clone();
@@ -176,10 +212,17 @@ describe('recursive triangular solves', () => {
 });
 
 describe('choleskySolve / solveSPD with many right-hand sides', () => {
-  for (const [n, k] of [[300, 1], [300, 10], [300, 300], [1000, 10], [257, 130]] as const) {
+  for (const [n, k] of [
+    [300, 1],
+    [300, 10],
+    [300, 300],
+    [1000, 10],
+    [257, 130],
+  ] as const) {
     it(`n = ${n}, k = ${k}: backward error ~ eps, each column as solved alone`, () => {
       const rng = new Rng(`chol-solve-${n}-${k}`);
-      const A = randomSPD(rng, n, n), B = gaussian(rng, n, k);
+      const A = randomSPD(rng, n, n),
+        B = gaussian(rng, n, k);
       const L = cholesky(A);
       const X = choleskySolve(L, B);
       const R = sub(matmul(A, X), B);

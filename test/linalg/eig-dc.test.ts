@@ -18,8 +18,10 @@ function maxAbs(A: Matrix): number {
 /** max |A V - V diag(values)| and max |V^T V - I|. */
 function residuals(A: Matrix, values: Float64Array, V: Matrix): { res: number; orth: number } {
   const n = A.rows;
-  const AV = gemm(A, V), G = gemm(V, V, { transA: true });
-  let res = 0, orth = 0;
+  const AV = gemm(A, V),
+    G = gemm(V, V, { transA: true });
+  let res = 0,
+    orth = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       res = Math.max(res, Math.abs(AV.get(i, j) - values[j] * V.get(i, j)));
@@ -53,11 +55,13 @@ function symmetricGaussian(rng: Rng, n: number): Matrix {
 describe('tridiagonal divide and conquer', () => {
   it('tridiag(-1, 2, -1): eigenvalues 2 - 2 cos(k pi / (n + 1)), orthonormal eigenvectors', () => {
     for (const n of [STEDC_LEAF + 1, 100, 257]) {
-      const d = new Float64Array(n).fill(2), e = new Float64Array(n - 1).fill(-1);
+      const d = new Float64Array(n).fill(2),
+        e = new Float64Array(n - 1).fill(-1);
       const { values, VT } = tridiagonalEigDC(d, e);
       const sorted = Float64Array.from(values).sort();
       for (let k = 1; k <= n; k++) expect(Math.abs(sorted[k - 1] - (2 - 2 * Math.cos((k * Math.PI) / (n + 1))))).toBeLessThanOrEqual(4 * n * EPS * 4);
-      const T = tridiagonal(d, e), V = Matrix.fromFunction(n, n, (i, j) => VT[j * n + i]);
+      const T = tridiagonal(d, e),
+        V = Matrix.fromFunction(n, n, (i, j) => VT[j * n + i]);
       const { res, orth } = residuals(T, values, V);
       expect(res).toBeLessThanOrEqual(4 * n * EPS * 2);
       expect(orth).toBeLessThanOrEqual(4 * n * EPS);
@@ -75,7 +79,8 @@ describe('tridiagonal divide and conquer', () => {
         const { values, VT } = tridiagonalEigDC(d, e);
         const ref = d.slice();
         tridiagonalQL(ref, e.slice());
-        const a = Float64Array.from(values).sort(), b = ref.sort();
+        const a = Float64Array.from(values).sort(),
+          b = ref.sort();
         let scale = 0;
         for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
         for (let i = 0; i < n; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(4 * n * EPS * scale);
@@ -91,7 +96,7 @@ describe('tridiagonal divide and conquer', () => {
     const z = tridiagonalEigDC(new Float64Array(n), new Float64Array(n - 1));
     expect(Array.from(z.values)).toEqual(new Array(n).fill(0));
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(z.VT[i * n + j]).toBe(i === j ? 1 : 0);
-    const d = Float64Array.from({ length: n }, (_, i) => (i * 7919) % 53 - 20);
+    const d = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 53) - 20);
     const r = tridiagonalEigDC(d, new Float64Array(n - 1));
     expect(Array.from(r.values).sort((x, y) => x - y)).toEqual(Array.from(d).sort((x, y) => x - y));
   });
@@ -129,7 +134,13 @@ describe('eigSym by divide and conquer', () => {
     const rng = new Rng('eig-dc-graded');
     const n = 90;
     const Q = randomOrthonormal(rng, n, n);
-    check(fromSVD(Q, Array.from({ length: n }, (_, i) => 10 ** (-i / 6)), Q));
+    check(
+      fromSVD(
+        Q,
+        Array.from({ length: n }, (_, i) => 10 ** (-i / 6)),
+        Q,
+      ),
+    );
     const d = Array.from({ length: n }, (_, i) => ((i * 37) % 11) - 5);
     const D = eigSym(Matrix.diag(d));
     expect(Array.from(D.values)).toEqual(d.slice().sort((x, y) => y - x));

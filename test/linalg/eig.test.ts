@@ -8,7 +8,11 @@ describe('eigSym', () => {
     const rng = new Rng('eig');
     for (const n of [1, 2, 3, 17, 120]) {
       const G = gaussian(rng, n, n);
-      const A = new Matrix(n, n, G.data.map((_, k) => G.data[k] + G.data[(k % n) * n + Math.floor(k / n)]));
+      const A = new Matrix(
+        n,
+        n,
+        G.data.map((_, k) => G.data[k] + G.data[(k % n) * n + Math.floor(k / n)]),
+      );
       const { values, vectors } = eigSym(A);
       expect(values.length).toBe(n);
       for (let i = 1; i < n; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1]);
@@ -55,7 +59,11 @@ describe('eigSym on singular PSD matrices (AGOP-like: a large cluster of zero ei
   it('converges and is accurate; sqrtPSD squares back', async () => {
     const { Rng } = await import('../../src/random/index.ts');
     const { Matrix, gemm, eigSym, sqrtPSD } = await import('../../src/linalg/index.ts');
-    for (const [n, r] of [[60, 5], [120, 3], [200, 30]] as const) {
+    for (const [n, r] of [
+      [60, 5],
+      [120, 3],
+      [200, 30],
+    ] as const) {
       const rng = new Rng(`psd-${n}-${r}`);
       const B = new Matrix(n, r, rng.normals(n * r));
       const M = gemm(B, B, { transB: true }); // rank r, n - r zero eigenvalues

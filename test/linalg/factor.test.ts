@@ -1,8 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Matrix, cholesky, choleskySolve, solveSPD, solve, solveRight, inverse, pinv, rank, sqrtPSD, invSqrtPSD,
-  woodburyInverse, luFactor, triangularSolve, NotPositiveDefiniteError, SingularMatrixError,
-  matmul, matmulNT, maxAbsDiff, transpose, add, sub, frobeniusNorm,
+  Matrix,
+  cholesky,
+  choleskySolve,
+  solveSPD,
+  solve,
+  solveRight,
+  inverse,
+  pinv,
+  rank,
+  sqrtPSD,
+  invSqrtPSD,
+  woodburyInverse,
+  luFactor,
+  triangularSolve,
+  NotPositiveDefiniteError,
+  SingularMatrixError,
+  matmul,
+  matmulNT,
+  maxAbsDiff,
+  transpose,
+  add,
+  sub,
+  frobeniusNorm,
 } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { fromSVD, gaussian, randomOrthonormal, randomSPD, relErr } from './util.ts';
@@ -21,12 +41,32 @@ describe('cholesky', () => {
     }
   });
   it('closed form on a 2x2 and reads only the lower triangle', () => {
-    const A = Matrix.fromRows([[4, 999], [2, 5]]);
-    expect(cholesky(A).toRows()).toEqual([[2, 0], [1, 2]]);
+    const A = Matrix.fromRows([
+      [4, 999],
+      [2, 5],
+    ]);
+    expect(cholesky(A).toRows()).toEqual([
+      [2, 0],
+      [1, 2],
+    ]);
   });
   it('throws NotPositiveDefiniteError on indefinite and singular input', () => {
-    expect(() => cholesky(Matrix.fromRows([[1, 2], [2, 1]]))).toThrow(NotPositiveDefiniteError);
-    expect(() => cholesky(Matrix.fromRows([[1, 1], [1, 1]]))).toThrow(/not positive definite/);
+    expect(() =>
+      cholesky(
+        Matrix.fromRows([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toThrow(NotPositiveDefiniteError);
+    expect(() =>
+      cholesky(
+        Matrix.fromRows([
+          [1, 1],
+          [1, 1],
+        ]),
+      ),
+    ).toThrow(/not positive definite/);
     const rng = new Rng('chol-bad');
     const A = randomSPD(rng, 100, 1);
     A.data[90 * 100 + 90] = -1e6;
@@ -35,7 +75,8 @@ describe('cholesky', () => {
   });
   it('choleskySolve and solveSPD residuals', () => {
     const rng = new Rng('chol-solve');
-    const A = randomSPD(rng, 90, 5), B = gaussian(rng, 90, 7);
+    const A = randomSPD(rng, 90, 5),
+      B = gaussian(rng, 90, 7);
     const X = choleskySolve(cholesky(A), B);
     expect(relErr(matmul(A, X), B)).toBeLessThan(1e-12);
     const Y = solveSPD(A, B);
@@ -59,23 +100,49 @@ describe('triangular and LU solves', () => {
   });
   it('solve: residual small, permutation handled, closed form', () => {
     const rng = new Rng('solve');
-    const A = gaussian(rng, 120, 120), B = gaussian(rng, 120, 4);
+    const A = gaussian(rng, 120, 120),
+      B = gaussian(rng, 120, 4);
     const X = solve(A, B);
     expect(frobeniusNorm(sub(matmul(A, X), B)) / (frobeniusNorm(A) * frobeniusNorm(X))).toBeLessThan(1e-15);
     // needs a row swap: [[0, 1], [2, 3]] x = [1, 5] -> x = [1, 1]
-    expect(solve(Matrix.fromRows([[0, 1], [2, 3]]), Matrix.column([1, 5])).toRows()).toEqual([[1], [1]]);
-    const { LU, perm } = luFactor(Matrix.fromRows([[0, 1], [2, 3]]));
+    expect(
+      solve(
+        Matrix.fromRows([
+          [0, 1],
+          [2, 3],
+        ]),
+        Matrix.column([1, 5]),
+      ).toRows(),
+    ).toEqual([[1], [1]]);
+    const { LU, perm } = luFactor(
+      Matrix.fromRows([
+        [0, 1],
+        [2, 3],
+      ]),
+    );
     expect(Array.from(perm)).toEqual([1, 0]);
-    expect(LU.toRows()).toEqual([[2, 3], [0, 1]]);
+    expect(LU.toRows()).toEqual([
+      [2, 3],
+      [0, 1],
+    ]);
   });
   it('throws SingularMatrixError on a singular matrix', () => {
-    expect(() => solve(Matrix.fromRows([[1, 2], [2, 4]]), Matrix.column([1, 1]))).toThrow(SingularMatrixError);
+    expect(() =>
+      solve(
+        Matrix.fromRows([
+          [1, 2],
+          [2, 4],
+        ]),
+        Matrix.column([1, 1]),
+      ),
+    ).toThrow(SingularMatrixError);
     expect(() => inverse(new Matrix(3, 3))).toThrow(SingularMatrixError);
     expect(() => solve(Matrix.eye(2), Matrix.column([1, 2, 3]))).toThrow(RangeError);
   });
   it('solveRight: X A = B', () => {
     const rng = new Rng('solve-right');
-    const A = gaussian(rng, 50, 50), B = gaussian(rng, 6, 50);
+    const A = gaussian(rng, 50, 50),
+      B = gaussian(rng, 6, 50);
     const X = solveRight(B, A);
     expect(X.rows).toBe(6);
     expect(relErr(matmul(X, A), B)).toBeLessThan(1e-12);
@@ -87,13 +154,24 @@ describe('triangular and LU solves', () => {
     expect(maxAbsDiff(matmul(A, Ai), Matrix.eye(80))).toBeLessThan(1e-11);
     expect(maxAbsDiff(matmul(Ai, A), Matrix.eye(80))).toBeLessThan(1e-11);
     expect(inverse(Matrix.fromRows([[4]])).get(0, 0)).toBe(0.25);
-    expect(inverse(Matrix.fromRows([[1, 2], [3, 4]])).toRows().flat().map((x) => Math.round(x * 1e12) / 1e12)).toEqual([-2, 1, 1.5, -0.5]);
+    expect(
+      inverse(
+        Matrix.fromRows([
+          [1, 2],
+          [3, 4],
+        ]),
+      )
+        .toRows()
+        .flat()
+        .map((x) => Math.round(x * 1e12) / 1e12),
+    ).toEqual([-2, 1, 1.5, -0.5]);
   });
 });
 
 /** The four Penrose conditions: A X A = A, X A X = X, (A X)^T = A X, (X A)^T = X A. */
 function penrose(A: Matrix, X: Matrix): number[] {
-  const AX = matmul(A, X), XA = matmul(X, A);
+  const AX = matmul(A, X),
+    XA = matmul(X, A);
   const scale = (M: Matrix) => Math.max(frobeniusNorm(M), 1e-300);
   return [
     frobeniusNorm(sub(matmul(AX, A), A)) / scale(A),
@@ -106,10 +184,14 @@ function penrose(A: Matrix, X: Matrix): number[] {
 describe('pinv and rank', () => {
   it('Penrose conditions on full-rank tall and wide matrices; equals the inverse when square', () => {
     const rng = new Rng('pinv');
-    for (const [m, n] of [[30, 12], [12, 30]]) {
+    for (const [m, n] of [
+      [30, 12],
+      [12, 30],
+    ]) {
       const A = gaussian(rng, m, n);
       const X = pinv(A);
-      expect(X.rows).toBe(n); expect(X.cols).toBe(m);
+      expect(X.rows).toBe(n);
+      expect(X.cols).toBe(m);
       for (const e of penrose(A, X)) expect(e).toBeLessThan(1e-13);
     }
     const S = gaussian(rng, 20, 20);
@@ -187,9 +269,12 @@ describe('PSD square roots', () => {
 describe('woodburyInverse', () => {
   it('(A + U C V)^{-1} equals the direct inverse (NRC Eq. 31, AGOP Lemma B.1)', () => {
     const rng = new Rng('woodbury');
-    const n = 40, k = 5;
+    const n = 40,
+      k = 5;
     const A = randomSPD(rng, n, 2);
-    const U = gaussian(rng, n, k), C = randomSPD(rng, k, 1), V = gaussian(rng, k, n);
+    const U = gaussian(rng, n, k),
+      C = randomSPD(rng, k, 1),
+      V = gaussian(rng, k, n);
     const W = woodburyInverse(inverse(A), U, C, V);
     const direct = inverse(add(A, matmul(matmul(U, C), V)));
     expect(relErr(W, direct)).toBeLessThan(1e-11);
@@ -199,14 +284,29 @@ describe('woodburyInverse', () => {
     const n = 12;
     const A = randomSPD(rng, n, 3);
     const Ai = inverse(A);
-    const u = gaussian(rng, n, 1), v = gaussian(rng, 1, n);
+    const u = gaussian(rng, n, 1),
+      v = gaussian(rng, 1, n);
     const W = woodburyInverse(Ai, u, Matrix.fromRows([[1]]), v);
-    const Aiu = matmul(Ai, u), vAi = matmul(v, Ai);
+    const Aiu = matmul(Ai, u),
+      vAi = matmul(v, Ai);
     const denom = 1 + matmul(v, Aiu).get(0, 0);
-    const sm = sub(Ai, matmul(Aiu, vAi).data.reduce((M, x, i) => { M.data[i] = x / denom; return M; }, new Matrix(n, n)));
+    const sm = sub(
+      Ai,
+      matmul(Aiu, vAi).data.reduce(
+        (M, x, i) => {
+          M.data[i] = x / denom;
+          return M;
+        },
+        new Matrix(n, n),
+      ),
+    );
     expect(relErr(W, sm)).toBeLessThan(1e-12);
-    const U2 = gaussian(rng, n, 2), V2 = gaussian(rng, 2, n);
-    const Csing = Matrix.fromRows([[1, 1], [1, 1]]);
+    const U2 = gaussian(rng, n, 2),
+      V2 = gaussian(rng, 2, n);
+    const Csing = Matrix.fromRows([
+      [1, 1],
+      [1, 1],
+    ]);
     const W2 = woodburyInverse(Ai, U2, Csing, V2);
     expect(relErr(W2, inverse(add(A, matmul(matmul(U2, Csing), V2))))).toBeLessThan(1e-11);
     expect(() => woodburyInverse(Ai, U2, Csing, gaussian(rng, 3, n))).toThrow(RangeError);

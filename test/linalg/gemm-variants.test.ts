@@ -11,7 +11,10 @@ afterEach(() => {
 
 function rand(n: number, s: number): Float64Array {
   const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) { s = (s * 16807) % 2147483647; a[i] = s / 2147483647 - 0.5; }
+  for (let i = 0; i < n; i++) {
+    s = (s * 16807) % 2147483647;
+    a[i] = s / 2147483647 - 0.5;
+  }
   return a;
 }
 
@@ -22,14 +25,22 @@ describe('gemm variants', () => {
     const fast = await import('../../src/linalg/fast.ts');
     const g = await import('../../src/linalg/gemm.ts');
     expect(fast.fastGemmStatus().kernel).toBe('wasm-simd');
-    for (const [m, n, k] of [[7, 13, 5], [65, 67, 600], [300, 101, 257]]) {
-      for (const tA of [false, true]) for (const tB of [false, true]) {
-        const a = rand(m * k, 3), b = rand(k * n, 5), c0 = rand(m * n, 7);
-        const x = c0.slice(), y = c0.slice();
-        fast.gemmWasm(m, n, k, 1.5, a, tA, b, tB, -0.5, x);
-        g.gemmTypeScript(m, n, k, 1.5, a, tA, b, tB, -0.5, y);
-        expect(Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer))).toBe(0);
-      }
+    for (const [m, n, k] of [
+      [7, 13, 5],
+      [65, 67, 600],
+      [300, 101, 257],
+    ]) {
+      for (const tA of [false, true])
+        for (const tB of [false, true]) {
+          const a = rand(m * k, 3),
+            b = rand(k * n, 5),
+            c0 = rand(m * n, 7);
+          const x = c0.slice(),
+            y = c0.slice();
+          fast.gemmWasm(m, n, k, 1.5, a, tA, b, tB, -0.5, x);
+          g.gemmTypeScript(m, n, k, 1.5, a, tA, b, tB, -0.5, y);
+          expect(Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer))).toBe(0);
+        }
     }
   });
 
@@ -39,9 +50,13 @@ describe('gemm variants', () => {
     const fast = await import('../../src/linalg/fast.ts');
     const g = await import('../../src/linalg/gemm.ts');
     expect(fast.fastGemmStatus().kernel).toBe('typescript');
-    const m = 40, n = 30, k = 50;
-    const a = rand(m * k, 1), b = rand(k * n, 2);
-    const x = new Float64Array(m * n), y = new Float64Array(m * n);
+    const m = 40,
+      n = 30,
+      k = 50;
+    const a = rand(m * k, 1),
+      b = rand(k * n, 2);
+    const x = new Float64Array(m * n),
+      y = new Float64Array(m * n);
     fast.gemmWasm(m, n, k, 1, a, false, b, false, 0, x);
     g.gemmNaive(m, n, k, 1, a, false, b, false, 0, y);
     for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThan(1e-13);

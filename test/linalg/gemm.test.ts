@@ -17,8 +17,20 @@ function randArray(n: number): Float64Array {
 }
 
 /** max over entries of |x - y| / (|alpha| sum_p |a_ip||b_pj| + |beta||c_ij|): relative to the product's scale. */
-function relErr(m: number, n: number, k: number, alpha: number, a: Float64Array, tA: boolean, b: Float64Array, tB: boolean,
-  beta: number, c0: Float64Array, x: Float64Array, y: Float64Array): number {
+function relErr(
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  tA: boolean,
+  b: Float64Array,
+  tB: boolean,
+  beta: number,
+  c0: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+): number {
   let worst = 0;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -32,12 +44,35 @@ function relErr(m: number, n: number, k: number, alpha: number, a: Float64Array,
 }
 
 const shapes: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 3], [5, 1, 9], [1, 1, 300], [7, 13, 5], [13, 7, 5], [4, 4, 4], [8, 8, 8],
-  [3, 17, 1], [33, 29, 31], [64, 64, 64], [65, 67, 257], [100, 3, 513], [130, 9, 70], [2, 300, 40],
-  [97, 71, 300], [90, 130, 1], [19, 2100, 6],
+  [1, 1, 1],
+  [1, 7, 3],
+  [5, 1, 9],
+  [1, 1, 300],
+  [7, 13, 5],
+  [13, 7, 5],
+  [4, 4, 4],
+  [8, 8, 8],
+  [3, 17, 1],
+  [33, 29, 31],
+  [64, 64, 64],
+  [65, 67, 257],
+  [100, 3, 513],
+  [130, 9, 70],
+  [2, 300, 40],
+  [97, 71, 300],
+  [90, 130, 1],
+  [19, 2100, 6],
 ];
 const flagSets: { tA: boolean; tB: boolean; alpha: number; beta: number }[] = [];
-for (const tA of [false, true]) for (const tB of [false, true]) for (const [alpha, beta] of [[1, 0], [-0.7, 0], [1.3, 1], [2, -0.5]]) flagSets.push({ tA, tB, alpha, beta });
+for (const tA of [false, true])
+  for (const tB of [false, true])
+    for (const [alpha, beta] of [
+      [1, 0],
+      [-0.7, 0],
+      [1.3, 1],
+      [2, -0.5],
+    ])
+      flagSets.push({ tA, tB, alpha, beta });
 
 afterAll(() => {
   enableFastGemm();
@@ -54,8 +89,12 @@ describe('gemm kernels agree', () => {
   for (const [m, n, k] of shapes) {
     it(`${m}x${k} times ${k}x${n}, all transposes, alpha/beta`, () => {
       for (const f of flagSets) {
-        const a = randArray(m * k), b = randArray(k * n), c0 = randArray(m * n);
-        const ref = c0.slice(), ts = c0.slice(), wa = c0.slice();
+        const a = randArray(m * k),
+          b = randArray(k * n),
+          c0 = randArray(m * n);
+        const ref = c0.slice(),
+          ts = c0.slice(),
+          wa = c0.slice();
         gemmNaive(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, ref);
         gemmReference(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, ts);
         gemmWasm(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, wa);
@@ -78,8 +117,11 @@ describe('gemm kernels agree', () => {
   });
 
   it('beta = 0 ignores NaN in C', () => {
-    const m = 9, n = 11, k = 10;
-    const a = randArray(m * k), b = randArray(k * n);
+    const m = 9,
+      n = 11,
+      k = 10;
+    const a = randArray(m * k),
+      b = randArray(k * n);
     const c = new Float64Array(m * n).fill(NaN);
     gemmWasm(m, n, k, 1, a, false, b, false, 0, c);
     const t = new Float64Array(m * n).fill(NaN);
@@ -89,7 +131,8 @@ describe('gemm kernels agree', () => {
   });
 
   it('gemm() with Matrix operands and an output C', () => {
-    const A = new Matrix(37, 23, randArray(37 * 23)), B = new Matrix(41, 23, randArray(41 * 23));
+    const A = new Matrix(37, 23, randArray(37 * 23)),
+      B = new Matrix(41, 23, randArray(41 * 23));
     const C = new Matrix(37, 41, randArray(37 * 41));
     const ref = C.data.slice();
     gemmNaive(37, 41, 23, 0.5, A.data, false, B.data, true, 3, ref);
@@ -98,9 +141,13 @@ describe('gemm kernels agree', () => {
   });
 
   it('a large product (threads engaged) matches the TypeScript kernel', () => {
-    const m = 301, n = 203, k = 517;
-    const a = randArray(m * k), b = randArray(k * n);
-    const ts = new Float64Array(m * n), wa = new Float64Array(m * n);
+    const m = 301,
+      n = 203,
+      k = 517;
+    const a = randArray(m * k),
+      b = randArray(k * n);
+    const ts = new Float64Array(m * n),
+      wa = new Float64Array(m * n);
     setThreads(2);
     gemmTypeScript(m, n, k, 1, a, false, b, true, 0, ts);
     gemmWasm(m, n, k, 1, a, false, b, true, 0, wa);
@@ -112,10 +159,16 @@ describe('gemm kernels agree', () => {
 
 describe('threads', () => {
   it('results are bit-identical for 1, 2, 3 and 4 threads', () => {
-    const cases: [number, number, number, boolean, boolean][] = [[403, 157, 300, false, false], [250, 97, 611, true, true], [1000, 40, 100, false, true]];
+    const cases: [number, number, number, boolean, boolean][] = [
+      [403, 157, 300, false, false],
+      [250, 97, 611, true, true],
+      [1000, 40, 100, false, true],
+    ];
     const before = getThreads();
     for (const [m, n, k, tA, tB] of cases) {
-      const a = randArray(m * k), b = randArray(k * n), c0 = randArray(m * n);
+      const a = randArray(m * k),
+        b = randArray(k * n),
+        c0 = randArray(m * n);
       const outs: Float64Array[] = [];
       for (const t of [1, 2, 3, 4]) {
         setThreads(t);
@@ -138,7 +191,8 @@ describe('fallback', () => {
   it('gemm() works with the TypeScript kernel when the fast path is off', () => {
     disableFastGemm();
     expect(gemmKernelInfo().f64).toBe('typescript');
-    const A = new Matrix(20, 30, randArray(600)), B = new Matrix(30, 10, randArray(300));
+    const A = new Matrix(20, 30, randArray(600)),
+      B = new Matrix(30, 10, randArray(300));
     const C = gemm(A, B);
     const ref = new Float64Array(200);
     gemmNaive(20, 10, 30, 1, A.data, false, B.data, false, 0, ref);
@@ -151,16 +205,38 @@ describe('fallback', () => {
 });
 
 describe('float32', () => {
-  for (const [m, n, k] of [[1, 1, 1], [7, 13, 5], [33, 70, 129], [130, 67, 400], [9, 8, 800]] as [number, number, number][]) {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [7, 13, 5],
+    [33, 70, 129],
+    [130, 67, 400],
+    [9, 8, 800],
+  ] as [number, number, number][]) {
     it(`sgemm ${m}x${k}x${n}`, () => {
       for (const f of flagSets) {
-        const a = Float32Array.from(randArray(m * k)), b = Float32Array.from(randArray(k * n)), c0 = Float32Array.from(randArray(m * n));
-        const ref = c0.slice(), wa = c0.slice(), viaApi = c0.slice();
+        const a = Float32Array.from(randArray(m * k)),
+          b = Float32Array.from(randArray(k * n)),
+          c0 = Float32Array.from(randArray(m * n));
+        const ref = c0.slice(),
+          wa = c0.slice(),
+          viaApi = c0.slice();
         gemmF32Reference(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, ref);
         gemmF32Wasm(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, wa);
         gemmF32(m, n, k, f.alpha, a, f.tA, b, f.tB, f.beta, viaApi);
-        const e = relErr(m, n, k, f.alpha, Float64Array.from(a), f.tA, Float64Array.from(b), f.tB, f.beta,
-          Float64Array.from(c0), Float64Array.from(wa), Float64Array.from(ref));
+        const e = relErr(
+          m,
+          n,
+          k,
+          f.alpha,
+          Float64Array.from(a),
+          f.tA,
+          Float64Array.from(b),
+          f.tB,
+          f.beta,
+          Float64Array.from(c0),
+          Float64Array.from(wa),
+          Float64Array.from(ref),
+        );
         expect(e).toBeLessThan(2e-6);
         expect(Array.from(viaApi)).toEqual(Array.from(wa));
       }

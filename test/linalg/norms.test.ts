@@ -5,7 +5,14 @@ import { fromSVD, randomOrthonormal } from './util.ts';
 
 describe('norms', () => {
   it('Frobenius norm in closed form, also where the plain sum of squares would overflow or underflow', () => {
-    expect(frobeniusNorm(Matrix.fromRows([[3, 4], [0, 12]]))).toBe(13);
+    expect(
+      frobeniusNorm(
+        Matrix.fromRows([
+          [3, 4],
+          [0, 12],
+        ]),
+      ),
+    ).toBe(13);
     expect(frobeniusNorm(Matrix.fromRows([[3e200, 4e200]]))).toBeCloseTo(5e200, -186);
     expect(frobeniusNorm(Matrix.fromRows([[3e-200, 4e-200]])) / 5e-200).toBeCloseTo(1, 14);
     expect(frobeniusNorm(new Matrix(0, 5))).toBe(0);
@@ -20,7 +27,18 @@ describe('norms', () => {
     const rng = new Rng('norm-svd');
     const s = [4, 2.5, 1, 1e-3, 0];
     const A = fromSVD(randomOrthonormal(rng, 9, 5), s, randomOrthonormal(rng, 7, 5));
-    for (const M of [A, new Matrix(7, 9, (() => { const t = new Float64Array(63); for (let i = 0; i < 9; i++) for (let j = 0; j < 7; j++) t[j * 9 + i] = A.data[i * 7 + j]; return t; })())]) {
+    for (const M of [
+      A,
+      new Matrix(
+        7,
+        9,
+        (() => {
+          const t = new Float64Array(63);
+          for (let i = 0; i < 9; i++) for (let j = 0; j < 7; j++) t[j * 9 + i] = A.data[i * 7 + j];
+          return t;
+        })(),
+      ),
+    ]) {
       expect(Math.abs(spectralNorm(M) - 4)).toBeLessThan(1e-14 * 4);
       expect(Math.abs(nuclearNorm(M) - 7.501)).toBeLessThan(1e-13);
       expect(Math.abs(frobeniusNorm(M) - Math.hypot(...s))).toBeLessThan(1e-14 * 5);

@@ -3,16 +3,17 @@
 // recursive panel, several panels with a partial last one, m = n, m = n + 1, zero columns, rank deficiency.
 import { describe, expect, it } from 'vitest';
 import { Matrix, frobeniusNorm, gemm, matmul, matmulTN, qr } from '../../src/linalg/index.ts';
-import {
-  applyBlockReflector, applyBlockReflectorTransposed, compactWY, formReflectorProduct, householder,
-} from '../../src/linalg/reflector.ts';
+import { applyBlockReflector, applyBlockReflectorTransposed, compactWY, formReflectorProduct, householder } from '../../src/linalg/reflector.ts';
 import { Rng } from '../../src/random/index.ts';
 import { gaussian } from './util.ts';
 
 /** Unblocked Householder QR: reflector vectors, betas and R (the algorithm qr.ts used before blocking). */
 function referenceQR(A: Matrix): { vs: Float64Array[]; betas: Float64Array; R: Matrix } {
-  const m = A.rows, n = A.cols, a = A.data.slice();
-  const vs: Float64Array[] = [], betas = new Float64Array(n);
+  const m = A.rows,
+    n = A.cols,
+    a = A.data.slice();
+  const vs: Float64Array[] = [],
+    betas = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const v = Float64Array.from({ length: m - k }, (_, i) => a[(k + i) * n + k]);
     const [beta, alpha] = householder(v);
@@ -49,7 +50,11 @@ function maxAbs(A: Matrix): number {
 }
 
 function diff(A: Matrix, B: Matrix): Matrix {
-  return new Matrix(A.rows, A.cols, A.data.map((x, i) => x - B.data[i]));
+  return new Matrix(
+    A.rows,
+    A.cols,
+    A.data.map((x, i) => x - B.data[i]),
+  );
 }
 
 /** max_ij |R - D Rref| with D = diag(+-1) chosen row by row (the sign of a reflector is a convention). */
@@ -57,7 +62,8 @@ function rowSignDistance(R: Matrix, Rref: Matrix): number {
   const n = R.cols;
   let worst = 0;
   for (let i = 0; i < n; i++) {
-    let same = 0, flipped = 0;
+    let same = 0,
+      flipped = 0;
     for (let j = 0; j < n; j++) {
       same = Math.max(same, Math.abs(R.data[i * n + j] - Rref.data[i * n + j]));
       flipped = Math.max(flipped, Math.abs(R.data[i * n + j] + Rref.data[i * n + j]));
@@ -69,7 +75,8 @@ function rowSignDistance(R: Matrix, Rref: Matrix): number {
 
 /** Asserts A = Q R to working accuracy, Q^T Q = I, R upper triangular, R = D Rref, and R alone = R with Q. */
 function checkQR(A: Matrix): void {
-  const m = A.rows, n = A.cols;
+  const m = A.rows,
+    n = A.cols;
   const { Q, R } = qr(A);
   expect([Q.rows, Q.cols, R.rows, R.cols]).toEqual([m, n, n, n]);
   const normA = Math.max(frobeniusNorm(A), Number.MIN_VALUE);
@@ -88,8 +95,25 @@ describe('blocked QR', () => {
   it('matches the unblocked reference on every branch of the recursion', () => {
     // n <= 4: one leaf; n <= 64: one recursive panel (even and odd splits); n > 64: several panels,
     // a whole or partial last panel; m = n and m = n + 1 (reflectors of length 1 at the end).
-    const shapes = [[1, 1], [5, 1], [3, 3], [9, 4], [40, 5], [37, 37], [38, 37], [100, 64], [64, 64], [65, 64],
-      [150, 65], [130, 128], [129, 129], [300, 150], [200, 199], [257, 200], [1000, 30]];
+    const shapes = [
+      [1, 1],
+      [5, 1],
+      [3, 3],
+      [9, 4],
+      [40, 5],
+      [37, 37],
+      [38, 37],
+      [100, 64],
+      [64, 64],
+      [65, 64],
+      [150, 65],
+      [130, 128],
+      [129, 129],
+      [300, 150],
+      [200, 199],
+      [257, 200],
+      [1000, 30],
+    ];
     for (const [m, n] of shapes) checkQR(gaussian(rng, m, n));
   });
 
@@ -110,12 +134,22 @@ describe('blocked QR', () => {
 
   it('tiny entries (subnormal columns are rescaled) and large ones', () => {
     const A = gaussian(rng, 90, 70);
-    const tiny = new Matrix(90, 70, A.data.map((x) => x * 1e-300));
+    const tiny = new Matrix(
+      90,
+      70,
+      A.data.map((x) => x * 1e-300),
+    );
     const { Q, R } = qr(tiny);
     expect(R.data.every(Number.isFinite)).toBe(true);
     expect(frobeniusNorm(diff(matmulTN(Q, Q), Matrix.eye(70)))).toBeLessThan(1e-13);
     expect(frobeniusNorm(diff(matmul(Q, R), tiny)) / frobeniusNorm(tiny)).toBeLessThan(1e-14);
-    checkQR(new Matrix(90, 70, A.data.map((x) => x * 1e280)));
+    checkQR(
+      new Matrix(
+        90,
+        70,
+        A.data.map((x) => x * 1e280),
+      ),
+    );
   });
 
   it('shape errors and empty shapes', () => {
@@ -147,8 +181,18 @@ describe('compact WY and reflector products', () => {
   it('formReflectorProduct equals applying the reflectors one by one', () => {
     // [m, ncols, count]: one block, several blocks (64) with a partial last one, count < ncols, count = 0,
     // m = ncols (the square factor of the SVD and the eigensolver), ncols > count + block.
-    const cases = [[10, 3, 3], [1, 1, 1], [70, 70, 68], [99, 98, 97], [130, 130, 130], [200, 150, 150],
-      [150, 100, 20], [60, 40, 0], [300, 200, 129], [129, 129, 128]];
+    const cases = [
+      [10, 3, 3],
+      [1, 1, 1],
+      [70, 70, 68],
+      [99, 98, 97],
+      [130, 130, 130],
+      [200, 150, 150],
+      [150, 100, 20],
+      [60, 40, 0],
+      [300, 200, 129],
+      [129, 129, 128],
+    ];
     for (const [m, ncols, count] of cases) {
       const { vs, betas } = reflectors(m, Math.max(count, 1));
       const Q = formReflectorProduct(m, ncols, vs, betas, count);
@@ -159,7 +203,10 @@ describe('compact WY and reflector products', () => {
   });
 
   it('compactWY: I - V T V^T (and its transpose) is the product of the reflectors, in both storage orders', () => {
-    const m = 90, k0 = 7, k1 = 40, c = 13;
+    const m = 90,
+      k0 = 7,
+      k1 = 40,
+      c = 13;
     const { vs, betas } = reflectors(m, k1);
     const { V, T } = compactWY(m, vs, betas, k0, k1);
     const B = gaussian(rng, m - k0, c);

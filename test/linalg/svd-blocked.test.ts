@@ -14,7 +14,13 @@ function withCondition(rng: Rng, m: number, n: number, cond: number): { A: Matri
 }
 
 describe('blocked SVD against the unblocked reference', () => {
-  for (const [m, n, cond] of [[260, 260, 1e12], [230, 200, 1e12], [200, 330, 1e12], [300, 200, 1e6], [161, 129, 1e12]] as const) {
+  for (const [m, n, cond] of [
+    [260, 260, 1e12],
+    [230, 200, 1e12],
+    [200, 330, 1e12],
+    [300, 200, 1e6],
+    [161, 129, 1e12],
+  ] as const) {
     it(`${m} x ${n}, condition ${cond}: values within 1e-12 s_max, thin SVD reconstructs, factors orthonormal`, () => {
       const { A, s } = withCondition(new Rng(`blocked-${m}-${n}`), m, n, cond);
       const ref = singularValuesReference(A);
@@ -33,7 +39,8 @@ describe('blocked SVD against the unblocked reference', () => {
 
   it('random 300 x 200 (Gaussian): same spectrum as the reference to 1e-13 relative, reconstruction < 1e-12', () => {
     const A = gaussian(new Rng('blocked-gauss'), 300, 200);
-    const d = svd(A), r = svdReference(A);
+    const d = svd(A),
+      r = svdReference(A);
     for (let i = 0; i < 200; i++) expect(Math.abs(d.S[i] - r.S[i])).toBeLessThan(1e-13 * r.S[0]);
     expect(relErr(fromSVD(d.U, d.S, d.V), A)).toBeLessThan(1e-12);
     expect(orthError(d.U)).toBeLessThan(1e-12);
@@ -43,7 +50,11 @@ describe('blocked SVD against the unblocked reference', () => {
   it('rank-deficient 250 x 220 (rank 40): trailing values below 1e-13 s_max, factors orthonormal', () => {
     const rng = new Rng('blocked-rankdef');
     const A = new Matrix(250, 220);
-    const B = fromSVD(randomOrthonormal(rng, 250, 40), Float64Array.from({ length: 40 }, (_, i) => 1 + i), randomOrthonormal(rng, 220, 40));
+    const B = fromSVD(
+      randomOrthonormal(rng, 250, 40),
+      Float64Array.from({ length: 40 }, (_, i) => 1 + i),
+      randomOrthonormal(rng, 220, 40),
+    );
     A.data.set(B.data);
     const d = svd(A);
     expect(d.S[39]).toBeGreaterThan(0.5);

@@ -11,11 +11,12 @@ import { fromSVD, orthError, relErr } from './util.ts';
 function lowRank(n: number, terms: [(i: number) => number, (j: number) => number][], noise: number, rng: Rng): Matrix {
   const B = new Matrix(n, n);
   const z = rng.normals(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (const [u, v] of terms) s += u(i) * v(j);
-    B.data[i * n + j] = s + noise * z[i * n + j];
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (const [u, v] of terms) s += u(i) * v(j);
+      B.data[i * n + j] = s + noise * z[i * n + j];
+    }
   return B;
 }
 
@@ -37,17 +38,39 @@ function check(B: Matrix, rank: number): void {
 describe('svd of numerically low-rank 100 x 100 matrices (subnormal trailing reduction)', () => {
   const n = 100;
   const rng = new Rng('svd-lowrank');
-  const a = rng.normals(10), b = rng.normals(10), c = rng.normals(10), e = rng.normals(10);
-  const u = rng.normals(n), v = rng.normals(n), w = rng.normals(n), x = rng.normals(n);
+  const a = rng.normals(10),
+    b = rng.normals(10),
+    c = rng.normals(10),
+    e = rng.normals(10);
+  const u = rng.normals(n),
+    v = rng.normals(n),
+    w = rng.normals(n),
+    x = rng.normals(n);
   // Kronecker-structured factors (a (x) 1_10, 1_10 (x) b), as in the UFM blocks: these drive the trailing
   // entries of the bidiagonal reduction into subnormals.
-  const kronA = (i: number) => a[Math.floor(i / 10)], kronB = (j: number) => b[j % 10];
-  const kronC = (i: number) => c[i % 10], kronE = (j: number) => e[Math.floor(j / 10)];
+  const kronA = (i: number) => a[Math.floor(i / 10)],
+    kronB = (j: number) => b[j % 10];
+  const kronC = (i: number) => c[i % 10],
+    kronE = (j: number) => e[Math.floor(j / 10)];
   const cases: [string, [(i: number) => number, (j: number) => number][], number][] = [
     ['rank 1, Kronecker factors', [[kronA, kronB]], 1],
-    ['rank 2, Kronecker factors', [[kronA, kronB], [kronC, kronE]], 2],
+    [
+      'rank 2, Kronecker factors',
+      [
+        [kronA, kronB],
+        [kronC, kronE],
+      ],
+      2,
+    ],
     ['rank 1, Gaussian factors', [[(i) => u[i], (j) => v[j]]], 1],
-    ['rank 2, Gaussian factors', [[(i) => u[i], (j) => v[j]], [(i) => w[i], (j) => x[j]]], 2],
+    [
+      'rank 2, Gaussian factors',
+      [
+        [(i) => u[i], (j) => v[j]],
+        [(i) => w[i], (j) => x[j]],
+      ],
+      2,
+    ],
   ];
   for (const [name, terms, rank] of cases) {
     for (const noise of [0, 1e-17, 1e-20, 1e-300]) {

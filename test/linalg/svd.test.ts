@@ -31,15 +31,25 @@ describe('qr', () => {
 describe('svd', () => {
   it('recovers the singular values of U diag(s) V^T (tall, wide, square)', () => {
     const rng = new Rng('svd-known');
-    for (const [m, n] of [[30, 12], [12, 30], [20, 20], [120, 70], [70, 120], [40, 30]]) {
+    for (const [m, n] of [
+      [30, 12],
+      [12, 30],
+      [20, 20],
+      [120, 70],
+      [70, 120],
+      [40, 30],
+    ]) {
       const r = Math.min(m, n);
       const s = Float64Array.from({ length: r }, (_, i) => 10 - (9 * i) / r);
-      const A = m >= n
-        ? fromSVD(randomOrthonormal(rng, m, r), s, randomOrthonormal(rng, n, r))
-        : fromSVD(randomOrthonormal(rng, m, r), s, randomOrthonormal(rng, n, r));
+      const A =
+        m >= n
+          ? fromSVD(randomOrthonormal(rng, m, r), s, randomOrthonormal(rng, n, r))
+          : fromSVD(randomOrthonormal(rng, m, r), s, randomOrthonormal(rng, n, r));
       const d = svd(A);
-      expect(d.U.rows).toBe(m); expect(d.U.cols).toBe(r);
-      expect(d.V.rows).toBe(n); expect(d.V.cols).toBe(r);
+      expect(d.U.rows).toBe(m);
+      expect(d.U.cols).toBe(r);
+      expect(d.V.rows).toBe(n);
+      expect(d.V.cols).toBe(r);
       for (let i = 0; i < r; i++) expect(Math.abs(d.S[i] - s[i])).toBeLessThan(1e-13 * s[0]);
       const v = singularValues(A);
       for (let i = 0; i < r; i++) expect(Math.abs(v[i] - s[i])).toBeLessThan(1e-13 * s[0]);
@@ -51,7 +61,8 @@ describe('svd', () => {
 
   it('condition number 1e12: singular values within 1e-12 s_max, vectors still orthonormal', () => {
     const rng = new Rng('svd-cond');
-    const m = 60, n = 40;
+    const m = 60,
+      n = 40;
     const s = geometric(n, 1e12).map((x) => 3 * x);
     const A = fromSVD(randomOrthonormal(rng, m, n), s, randomOrthonormal(rng, n, n));
     const d = svd(A);
@@ -127,11 +138,17 @@ describe('svd', () => {
 describe('non-finite input', () => {
   for (const bad of [NaN, Infinity, -Infinity]) {
     it(`an entry ${bad}: every singular value and vector entry is NaN (tall and wide), no garbage`, () => {
-      for (const [m, n] of [[40, 30], [30, 40]]) {
+      for (const [m, n] of [
+        [40, 30],
+        [30, 40],
+      ]) {
         const A = new Matrix(m, n, new Rng(m).normals(m * n));
         A.data[17] = bad;
         const { U, S, V } = svd(A);
-        expect(U.rows).toBe(m); expect(U.cols).toBe(30); expect(V.rows).toBe(n); expect(V.cols).toBe(30);
+        expect(U.rows).toBe(m);
+        expect(U.cols).toBe(30);
+        expect(V.rows).toBe(n);
+        expect(V.cols).toBe(30);
         for (const x of [S, U.data, V.data]) expect(Array.from(x).every(Number.isNaN)).toBe(true);
         const vals = singularValues(A);
         expect(vals.length).toBe(30);

@@ -7,18 +7,36 @@ import { labelsWithCounts, randn, samplesAround } from './helpers.ts';
 
 describe('centroids and WCSS (NRC Eq. 6)', () => {
   it('centroids of a partition', () => {
-    const Z = Matrix.fromRows([[0, 0], [2, 0], [10, 10], [0, 4]]);
+    const Z = Matrix.fromRows([
+      [0, 0],
+      [2, 0],
+      [10, 10],
+      [0, 4],
+    ]);
     const { centroids: C, counts } = centroids(Z, [0, 0, 1, 0]);
-    expect(C.toRows()).toEqual([[2 / 3, 4 / 3], [10, 10]]);
+    expect(C.toRows()).toEqual([
+      [2 / 3, 4 / 3],
+      [10, 10],
+    ]);
     expect(Array.from(counts)).toEqual([3, 1]);
   });
 
   it('WCSS of K identical points is 0, with and without labels', () => {
-    const Z = Matrix.fromRows([[1, 2], [1, 2], [1, 2], [1, 2]]);
+    const Z = Matrix.fromRows([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
     expect(wcss(Z, null, [0, 1, 2, 0])).toBe(0);
     expect(wcss(Z, oneHot([0, 1, 2, 0], 3), [0, 1, 2, 0])).toBe(0);
     // points equal to their class centroid: also 0
-    const P = Matrix.fromRows([[1, 1], [5, 5], [1, 1], [5, 5]]);
+    const P = Matrix.fromRows([
+      [1, 1],
+      [5, 5],
+      [1, 1],
+      [5, 5],
+    ]);
     expect(wcssX(P, [0, 1, 0, 1])).toBe(0);
   });
 

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, eigSym } from '../../src/linalg/index.ts';
 import {
-  cdnv, centeredNormalizedGram, classMeans, collapseMetrics, nc1, nc1PerClass, nc1Trace, nc2Etf, nc2Gram, nc2Orthogonal, nc3, sigmaB, sigmaW,
+  cdnv,
+  centeredNormalizedGram,
+  classMeans,
+  collapseMetrics,
+  nc1,
+  nc1PerClass,
+  nc1Trace,
+  nc2Etf,
+  nc2Gram,
+  nc2Orthogonal,
+  nc3,
+  sigmaB,
+  sigmaW,
 } from '../../src/metrics/collapse.ts';
 import { nfaCorrelation } from '../../src/metrics/nfa.ts';
 import { Rng } from '../../src/random/index.ts';
@@ -32,9 +44,10 @@ describe('exactly collapsed features at a simplex ETF', () => {
 
   it('the centred-normalised Gram of samples: 1 within a class, -1/(K-1) across (AGOP Fig. 1)', () => {
     const G = centeredNormalizedGram(X, labels);
-    for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.rows; j++) {
-      expect(G.get(i, j)).toBeCloseTo(labels[i] === labels[j] ? 1 : -1 / (K - 1), 12);
-    }
+    for (let i = 0; i < X.rows; i++)
+      for (let j = 0; j < X.rows; j++) {
+        expect(G.get(i, j)).toBeCloseTo(labels[i] === labels[j] ? 1 : -1 / (K - 1), 12);
+      }
   });
 });
 
@@ -42,7 +55,14 @@ describe('orthogonal class means (hand-computed values)', () => {
   const labels = labelsWithCounts([4, 4, 4]);
 
   it('equal norms: centring turns an orthogonal frame into the simplex ETF, every NC2 is 0', () => {
-    const X = samplesAround(Matrix.fromRows([[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]]), labels);
+    const X = samplesAround(
+      Matrix.fromRows([
+        [2, 0, 0, 0],
+        [0, 2, 0, 0],
+        [0, 0, 2, 0],
+      ]),
+      labels,
+    );
     expect(nc2Etf(X, labels)).toBeLessThan(1e-12);
     expect(nc2Gram(X, labels)).toBeLessThan(1e-12);
     expect(nc2Orthogonal(X, labels)).toBeLessThan(1e-12);
@@ -50,7 +70,14 @@ describe('orthogonal class means (hand-computed values)', () => {
 
   it('means e1, e2, 2 e3: nc2_etf = sqrt(2 - 4/sqrt 5), nc2_gram = sqrt(1/2 + 4 (1/2 - 1/sqrt 2)^2), orthogonal-frame distance sqrt(2 - 4/sqrt 6)', () => {
     // centred means (2,-1,-2)/3, (-1,2,-2)/3, (-1,-1,4)/3: Gram [[1,0,-1],[0,1,-1],[-1,-1,2]], ||G||_F = sqrt 10, <G, I - J/3> = 4
-    const X = samplesAround(Matrix.fromRows([[1, 0, 0], [0, 1, 0], [0, 0, 2]]), labels);
+    const X = samplesAround(
+      Matrix.fromRows([
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 2],
+      ]),
+      labels,
+    );
     expect(nc2Etf(X, labels)).toBeCloseTo(Math.sqrt(2 - 4 / Math.sqrt(5)), 12);
     expect(nc2Gram(X, labels)).toBeCloseTo(Math.sqrt(0.5 + 4 * (0.5 - 1 / Math.sqrt(2)) ** 2), 12);
     // uncentred Gram diag(1, 1, 4) against I/sqrt 3
@@ -116,14 +143,32 @@ describe('invariance and non-negativity', () => {
   });
 
   it('labels need not be 0..K-1; class means come in increasing label order', () => {
-    const X = Matrix.fromRows([[1, 0], [3, 0], [0, 5], [0, 7]]);
+    const X = Matrix.fromRows([
+      [1, 0],
+      [3, 0],
+      [0, 5],
+      [0, 7],
+    ]);
     const M = classMeans(X, [9, 9, 4, 4]);
-    expect(M.toRows()).toEqual([[0, 6], [2, 0]]);
+    expect(M.toRows()).toEqual([
+      [0, 6],
+      [2, 0],
+    ]);
     // tr Sigma_W = (1+1+1+1)/4 = 1; global mean (1, 3); centred means (-1, 3), (1, -3): tr Sigma_B = (10 + 10)/2
     expect(nc1Trace(X, [9, 9, 4, 4])).toBeCloseTo(1 / 10, 14);
     // a 10-row classifier is indexed by label value
     const W = Matrix.fromFunction(10, 2, (i, j) => (i === 4 ? [0, 1][j] : i === 9 ? [1, 0][j] : 7));
-    expect(nc3(X, [9, 9, 4, 4], W)).toBeCloseTo(nc3(X, [9, 9, 4, 4], Matrix.fromRows([[0, 1], [1, 0]])), 14);
+    expect(nc3(X, [9, 9, 4, 4], W)).toBeCloseTo(
+      nc3(
+        X,
+        [9, 9, 4, 4],
+        Matrix.fromRows([
+          [0, 1],
+          [1, 0],
+        ]),
+      ),
+      14,
+    );
     expect(cdnv(X, [9, 9, 4, 4])).toBeCloseTo((1 + 1) / (2 * 40), 14);
   });
 });
@@ -132,12 +177,26 @@ describe('NFA correlation', () => {
   it('is Pearson correlation after removing each mean: affine images correlate +-1', () => {
     const rng = new Rng('nfa');
     const A = randn(5, 5, rng);
-    const B = new Matrix(5, 5, A.data.map((v) => 3 * v + 7));
-    const C = new Matrix(5, 5, A.data.map((v) => -0.5 * v + 1));
+    const B = new Matrix(
+      5,
+      5,
+      A.data.map((v) => 3 * v + 7),
+    );
+    const C = new Matrix(
+      5,
+      5,
+      A.data.map((v) => -0.5 * v + 1),
+    );
     expect(nfaCorrelation(A, B)).toBeCloseTo(1, 14);
     expect(nfaCorrelation(A, C)).toBeCloseTo(-1, 14);
-    const D = Matrix.fromRows([[1, 2], [3, 4]]);
-    const E = Matrix.fromRows([[1, 3], [2, 5]]);
+    const D = Matrix.fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
+    const E = Matrix.fromRows([
+      [1, 3],
+      [2, 5],
+    ]);
     // x = (1,2,3,4) - 2.5, y = (1,3,2,5) - 2.75: sum xy = 2.625 - 0.125 - 0.375 + 3.375 = 5.5, sum x^2 = 5, sum y^2 = 8.75
     expect(nfaCorrelation(D, E)).toBeCloseTo(5.5 / Math.sqrt(5 * 8.75), 14);
     expect(nfaCorrelation(transposed(D), transposed(D))).toBeCloseTo(1, 14);

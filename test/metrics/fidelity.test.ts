@@ -7,29 +7,55 @@ import { labelsWithCounts, randn, randomOrthogonal, samplesAround, simplexMeans 
 
 // double-double arithmetic (Dekker 1971): [hi, lo] with |lo| <= ulp(hi)/2, about 106 bits
 type DD = [number, number];
-function twoSum(a: number, b: number): DD { const s = a + b; const bb = s - a; return [s, (a - (s - bb)) + (b - bb)]; }
-function split(a: number): DD { const c = 134217729 * a; const h = c - (c - a); return [h, a - h]; }
-function twoProd(a: number, b: number): DD {
-  const p = a * b; const [ah, al] = split(a); const [bh, bl] = split(b);
-  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+function twoSum(a: number, b: number): DD {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
 }
-function ddAdd(x: DD, y: DD): DD { const [s, e] = twoSum(x[0], y[0]); const t = e + x[1] + y[1]; return twoSum(s, t); }
-function ddMul(x: DD, y: DD): DD { const [p, e] = twoProd(x[0], y[0]); return twoSum(p, e + x[0] * y[1] + x[1] * y[0]); }
-function ddDiv(x: DD, n: number): DD { const q = x[0] / n; const [p, e] = twoProd(q, n); const r = ((x[0] - p) - e + x[1]) / n; return twoSum(q, r); }
+function split(a: number): DD {
+  const c = 134217729 * a;
+  const h = c - (c - a);
+  return [h, a - h];
+}
+function twoProd(a: number, b: number): DD {
+  const p = a * b;
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+function ddAdd(x: DD, y: DD): DD {
+  const [s, e] = twoSum(x[0], y[0]);
+  const t = e + x[1] + y[1];
+  return twoSum(s, t);
+}
+function ddMul(x: DD, y: DD): DD {
+  const [p, e] = twoProd(x[0], y[0]);
+  return twoSum(p, e + x[0] * y[1] + x[1] * y[0]);
+}
+function ddDiv(x: DD, n: number): DD {
+  const q = x[0] / n;
+  const [p, e] = twoProd(q, n);
+  const r = (x[0] - p - e + x[1]) / n;
+  return twoSum(q, r);
+}
 
 /** tr Sigma_W in double-double: class means, residuals, squares and sums all in ~106 bits. */
 function traceSigmaWReference(X: Matrix, labels: Int32Array, K: number): number {
   const { rows: N, cols: d } = X;
   const sums: DD[] = Array.from({ length: K * d }, () => [0, 0]);
   const counts = new Int32Array(K);
-  for (let i = 0; i < N; i++) { counts[labels[i]]++; for (let j = 0; j < d; j++) sums[labels[i] * d + j] = ddAdd(sums[labels[i] * d + j], [X.data[i * d + j], 0]); }
+  for (let i = 0; i < N; i++) {
+    counts[labels[i]]++;
+    for (let j = 0; j < d; j++) sums[labels[i] * d + j] = ddAdd(sums[labels[i] * d + j], [X.data[i * d + j], 0]);
+  }
   const means = sums.map((s, idx) => ddDiv(s, counts[Math.floor(idx / d)]));
   let total: DD = [0, 0];
-  for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) {
-    const m = means[labels[i] * d + j];
-    const r = ddAdd([X.data[i * d + j], 0], [-m[0], -m[1]]);
-    total = ddAdd(total, ddMul(r, r));
-  }
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < d; j++) {
+      const m = means[labels[i] * d + j];
+      const r = ddAdd([X.data[i * d + j], 0], [-m[0], -m[1]]);
+      total = ddAdd(total, ddMul(r, r));
+    }
   return ddDiv(total, N)[0] + ddDiv(total, N)[1];
 }
 

@@ -3,8 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { Matrix, eigSym } from '../../src/linalg/index.ts';
 import { classStats } from '../../src/metrics/collapse.ts';
 import {
-  biasCollapse, classifierEtf, equiangularity, equinorm, geometryMetrics, hypersphericalUniformity, nc4, nccAccuracy,
-  selfDuality, subspaceAlignment, uniformDuality,
+  biasCollapse,
+  classifierEtf,
+  equiangularity,
+  equinorm,
+  geometryMetrics,
+  hypersphericalUniformity,
+  nc4,
+  nccAccuracy,
+  selfDuality,
+  subspaceAlignment,
+  uniformDuality,
 } from '../../src/metrics/geometry.ts';
 import { Rng } from '../../src/random/index.ts';
 import { labelsWithCounts, mul, randn, randomOrthogonal, samplesAround, simplexMeans } from './helpers.ts';
@@ -39,7 +48,8 @@ describe('known cases', () => {
     // without noise everything is exact
     const E = samplesAround(Mshift, labels);
     const ge = geometryMetrics(classStats(E, labels), E, W, b);
-    for (const v of [ge.self_duality!, ge.equinorm, ge.equiangular_std, Math.abs(ge.equiangular_mean), ge.max_angle, ge.unc3!, ge.bias_collapse!]) expect(v).toBeLessThan(1e-12);
+    for (const v of [ge.self_duality!, ge.equinorm, ge.equiangular_std, Math.abs(ge.equiangular_mean), ge.max_angle, ge.unc3!, ge.bias_collapse!])
+      expect(v).toBeLessThan(1e-12);
     expect(ge.gnc2).toBeCloseTo(-0.5 * Math.log((2 * K) / (K - 1)), 12);
     for (const c of ge.subspace_cosines!) expect(c).toBeCloseTo(1, 12);
     expect(ge.subspace_cosines).toHaveLength(K - 1);
@@ -84,7 +94,11 @@ describe('against a straightforward computation on random data (1e-12)', () => {
   });
   const muG = Array.from({ length: d }, (_, j) => mu.reduce((a, m) => a + m[j], 0) / K);
   const C = mu.map((m) => m.map((v, j) => v - muG[j]));
-  const dotv = (a: ArrayLike<number>, c: ArrayLike<number>) => { let t = 0; for (let j = 0; j < a.length; j++) t += a[j] * c[j]; return t; };
+  const dotv = (a: ArrayLike<number>, c: ArrayLike<number>) => {
+    let t = 0;
+    for (let j = 0; j < a.length; j++) t += a[j] * c[j];
+    return t;
+  };
   const norm = (a: ArrayLike<number>) => Math.sqrt(dotv(a, a));
   const w = (k: number) => Array.from(W.row(k));
   const close = (a: number, e: number) => expect(Math.abs(a - e)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(e)));
@@ -120,17 +134,21 @@ describe('against a straightforward computation on random data (1e-12)', () => {
     for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) sd += (W.get(k, j) / nW - C[k][j] / nM) ** 2;
     close(g.self_duality!, Math.sqrt(sd));
     close(selfDuality(W, s.geometryCenteredMeans), Math.sqrt(sd));
-    const cv = (x: number[]) => { const m = x.reduce((a, v) => a + v, 0) / x.length; return Math.sqrt(x.reduce((a, v) => a + (v - m) ** 2, 0) / x.length) / m; };
+    const cv = (x: number[]) => {
+      const m = x.reduce((a, v) => a + v, 0) / x.length;
+      return Math.sqrt(x.reduce((a, v) => a + (v - m) ** 2, 0) / x.length) / m;
+    };
     close(g.equinorm, cv(C.map(norm)));
     close(g.w_equinorm!, cv(Array.from({ length: K }, (_, k) => norm(w(k)))));
     const cosines: number[] = [];
     const logs: number[] = [];
-    for (let k = 0; k < K; k++) for (let l = k + 1; l < K; l++) {
-      const u = C[k].map((v) => v / norm(C[k]));
-      const v2 = C[l].map((v) => v / norm(C[l]));
-      cosines.push(dotv(u, v2) + 1 / (K - 1));
-      logs.push(Math.log(1 / norm(u.map((x, j) => x - v2[j]))));
-    }
+    for (let k = 0; k < K; k++)
+      for (let l = k + 1; l < K; l++) {
+        const u = C[k].map((v) => v / norm(C[k]));
+        const v2 = C[l].map((v) => v / norm(C[l]));
+        cosines.push(dotv(u, v2) + 1 / (K - 1));
+        logs.push(Math.log(1 / norm(u.map((x, j) => x - v2[j]))));
+      }
     const mean = cosines.reduce((a, v) => a + v, 0) / cosines.length;
     close(g.equiangular_mean, mean);
     close(g.equiangular_std, Math.sqrt(cosines.reduce((a, v) => a + (v - mean) ** 2, 0) / cosines.length));
@@ -140,7 +158,10 @@ describe('against a straightforward computation on random data (1e-12)', () => {
     close(hypersphericalUniformity(s.geometryCenteredMeans), g.gnc2);
     const cs = Array.from({ length: K }, (_, k) => dotv(w(k), C[k]) / (norm(w(k)) * norm(C[k])));
     const ds = Array.from({ length: K }, (_, k) => dotv(w(k), C[k]));
-    const vr = (x: number[]) => { const m = x.reduce((a, v) => a + v, 0) / x.length; return x.reduce((a, v) => a + (v - m) ** 2, 0) / x.length; };
+    const vr = (x: number[]) => {
+      const m = x.reduce((a, v) => a + v, 0) / x.length;
+      return x.reduce((a, v) => a + (v - m) ** 2, 0) / x.length;
+    };
     close(g.unc3!, vr(cs));
     close(g.unc3_dot!, vr(ds));
     close(uniformDuality(W, s.geometryCenteredMeans).cos, vr(cs));
@@ -154,11 +175,19 @@ describe('against a straightforward computation on random data (1e-12)', () => {
     const qm: number[][] = [];
     for (let k = 0; k < K - 1; k++) {
       const v = C[k].slice();
-      for (const q of qm) { const t = dotv(q, v); for (let j = 0; j < d; j++) v[j] -= t * q[j]; }
+      for (const q of qm) {
+        const t = dotv(q, v);
+        for (let j = 0; j < d; j++) v[j] -= t * q[j];
+      }
       const n = norm(v);
       qm.push(v.map((x) => x / n));
     }
-    const { vectors } = eigSym(mul(Matrix.fromFunction(d, K, (i, j) => W.get(j, i)), W)); // W^T W, descending
+    const { vectors } = eigSym(
+      mul(
+        Matrix.fromFunction(d, K, (i, j) => W.get(j, i)),
+        W,
+      ),
+    ); // W^T W, descending
     let f = 0;
     for (let a = 0; a < K - 1; a++) for (const q of qm) f += dotv(vectors.col(a), q) ** 2;
     close(g.subspace_alignment!, f / (K - 1));

@@ -57,6 +57,11 @@ export function samplesAround(means: Matrix, labels: ArrayLike<number>, noise?: 
 export function labelsWithCounts(counts: number[]): Int32Array {
   const out: number[] = [];
   const left = counts.slice();
-  while (left.some((c) => c > 0)) for (let k = 0; k < left.length; k++) if (left[k] > 0) { out.push(k); left[k]--; }
+  while (left.some((c) => c > 0))
+    for (let k = 0; k < left.length; k++)
+      if (left[k] > 0) {
+        out.push(k);
+        left[k]--;
+      }
   return Int32Array.from(out);
 }

@@ -20,7 +20,10 @@ function noiseIn(N: number, d: number, span: number, rng: Rng, Q: Matrix): Matri
 describe('relations between NC variants', () => {
   it('R1: nc1 = sum_k pi_k nc1_class[k] (mean over classes when balanced)', () => {
     const rng = new Rng('R1');
-    for (const counts of [[4, 9, 2, 15], [6, 6, 6, 6]]) {
+    for (const counts of [
+      [4, 9, 2, 15],
+      [6, 6, 6, 6],
+    ]) {
       const labels = labelsWithCounts(counts);
       const N = labels.length;
       const X = samplesAround(randn(4, 5, rng), labels, randn(N, 5, rng, 0.8));
@@ -46,12 +49,17 @@ describe('relations between NC variants', () => {
       for (let j = 0; j < K; j++) E.set(i, j, E.get(i, j) - m);
     }
     // keep the class means exactly at the ETF: remove each class's noise mean
-    for (let k = 0; k < K; k++) for (let j = 0; j < d; j++) {
-      let m = 0;
-      let n = 0;
-      for (let i = 0; i < E.rows; i++) if (labels[i] === k) { m += E.get(i, j); n++; }
-      for (let i = 0; i < E.rows; i++) if (labels[i] === k) E.set(i, j, E.get(i, j) - m / n);
-    }
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < d; j++) {
+        let m = 0;
+        let n = 0;
+        for (let i = 0; i < E.rows; i++)
+          if (labels[i] === k) {
+            m += E.get(i, j);
+            n++;
+          }
+        for (let i = 0; i < E.rows; i++) if (labels[i] === k) E.set(i, j, E.get(i, j) - m / n);
+      }
     const X = samplesAround(M, labels, mul(E, Q));
     const t = nc1Trace(X, labels);
     expect(nc1(X, labels)).toBeCloseTo(((K - 1) / K) * t, 12);
@@ -72,8 +80,16 @@ describe('relations between NC variants', () => {
     const X = samplesAround(randn(K, d, rng, 2), labels, randn(N, d, rng, 0.6));
     const SW = sigmaW(X, labels);
     const SB = sigmaB(X, labels);
-    const SWsum = new Matrix(d, d, SW.data.map((v) => v * N));
-    const SBsum = new Matrix(d, d, SB.data.map((v) => v * K));
+    const SWsum = new Matrix(
+      d,
+      d,
+      SW.data.map((v) => v * N),
+    );
+    const SBsum = new Matrix(
+      d,
+      d,
+      SB.data.map((v) => v * K),
+    );
     expect(trace(mul(SWsum, pinv(SBsum)))).toBeCloseTo(N * nc1(X, labels), 9);
     expect(trace(mul(SW, pinv(SB)))).toBeCloseTo(K * nc1(X, labels), 9);
     expect(trace(SWsum) / trace(SBsum)).toBeCloseTo((N / K) * nc1Trace(X, labels), 12);
@@ -96,19 +112,23 @@ describe('relations between NC variants', () => {
     const Y = samplesAround(randn(3, d, rng), lab, randn(lab.length, d, rng));
     const m = collapseMetrics(Y, lab);
     const STu = sigmaT(Y);
-    expect(trace(STu)).toBeCloseTo(m.traceSigmaW + (() => {
-      // sum_k pi_k ||mu_k - mu_G||^2 from class means
-      const N = lab.length;
-      const mu = new Float64Array(d);
-      for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) mu[j] += Y.get(i, j) / N;
-      let s = 0;
-      for (let k = 0; k < 3; k++) {
-        const mk = new Float64Array(d);
-        for (let i = 0; i < N; i++) if (lab[i] === k) for (let j = 0; j < d; j++) mk[j] += Y.get(i, j) / counts[k];
-        for (let j = 0; j < d; j++) s += (counts[k] / N) * (mk[j] - mu[j]) ** 2;
-      }
-      return s;
-    })(), 12);
+    expect(trace(STu)).toBeCloseTo(
+      m.traceSigmaW +
+        (() => {
+          // sum_k pi_k ||mu_k - mu_G||^2 from class means
+          const N = lab.length;
+          const mu = new Float64Array(d);
+          for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) mu[j] += Y.get(i, j) / N;
+          let s = 0;
+          for (let k = 0; k < 3; k++) {
+            const mk = new Float64Array(d);
+            for (let i = 0; i < N; i++) if (lab[i] === k) for (let j = 0; j < d; j++) mk[j] += Y.get(i, j) / counts[k];
+            for (let j = 0; j < d; j++) s += (counts[k] / N) * (mk[j] - mu[j]) ** 2;
+          }
+          return s;
+        })(),
+      12,
+    );
     expect(Math.abs(trace(STu) - m.traceSigmaW - m.traceSigmaB)).toBeGreaterThan(1e-6); // differs from Sigma_W + Sigma_B
   });
 
@@ -124,7 +144,7 @@ describe('relations between NC variants', () => {
       const etf = nc2Etf(samplesAround(M, labels), labels);
       const gram = nc2Gram(samplesAround(M, labels), labels);
       expect(gram).toBeGreaterThan(0.1);
-      expect(etf).toBeLessThanOrEqual((2 * Math.sqrt(K - 1) / K) * gram + 1e-12);
+      expect(etf).toBeLessThanOrEqual(((2 * Math.sqrt(K - 1)) / K) * gram + 1e-12);
       expect(nc2Etf(X, labels)).toBeCloseTo(etf, 1); // continuous in the features
     }
     const E = samplesAround(simplexMeans(K, 5, 3), labels);

@@ -30,7 +30,8 @@ describe('finite-difference gradient checks', () => {
     const F = randn(rng, 5, 4);
     const lab = labels(rng, 5, 4);
     const onehot = Matrix.fromFunction(5, 4, (i, j) => (lab[i] === j ? 1 : 0));
-    const g1 = new Matrix(5, 4), g2 = new Matrix(5, 4);
+    const g1 = new Matrix(5, 4),
+      g2 = new Matrix(5, 4);
     const v1 = lossValueAndGrad('cross-entropy', F, lab, g1);
     const v2 = lossValueAndGrad('cross-entropy', F, onehot, g2);
     expect(Math.abs(v1 - v2)).toBeLessThan(1e-14);
@@ -40,8 +41,14 @@ describe('finite-difference gradient checks', () => {
   });
 
   it('squared loss is (1/N) sum ||f - y||^2 and mse is that divided by c', () => {
-    const F = Matrix.fromRows([[1, 2], [3, 4]]);
-    const Y = Matrix.fromRows([[0, 0], [1, 1]]);
+    const F = Matrix.fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
+    const Y = Matrix.fromRows([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(lossValueAndGrad('squared', F, Y, null)).toBeCloseTo((1 + 4 + 4 + 9) / 2, 14);
     expect(lossValueAndGrad('mse', F, Y, null)).toBeCloseTo((1 + 4 + 4 + 9) / 4, 14);
   });
@@ -49,7 +56,8 @@ describe('finite-difference gradient checks', () => {
   it('weight decay adds lambda * sum_l (||W_l||^2 + ||b_l||^2) (NRC Eq. 3)', () => {
     const rng = new Rng('wd');
     const model = new MLP({ widths: [3, 4, 2] }, rng);
-    const X = randn(rng, 5, 3), Y = randn(rng, 5, 2);
+    const X = randn(rng, 5, 3),
+      Y = randn(rng, 5, 2);
     const base = new Objective(model, X, Y, { loss: 'squared' }).valueAndGrad(null, null);
     const reg = new Objective(model, X, Y, { loss: 'squared', weightDecay: { feature: 0.1, last: 0.3 } }).valueAndGrad(null, null);
     const sq = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v * v, 0);
@@ -63,7 +71,8 @@ describe('finite-difference gradient checks', () => {
       const model = new MLP({ widths: [4, 6, 5, 3], activation: ['tanh', 'relu', 'identity'], bias, batchnorm: true }, rng.child('m'));
       model.layers[0].gamma!.set(rng.normals(6, 0.5, 1));
       model.layers[1].beta!.set(rng.normals(5, 0.5));
-      const X = randn(rng, 9, 4), Y = labels(rng, 9, 3);
+      const X = randn(rng, 9, 4),
+        Y = labels(rng, 9, 3);
       const obj = new Objective(model, X, Y, { loss: 'cross-entropy', weightDecay: 0.02, mode: 'train' });
       expect(relErr(exactGradient(obj), fdGradient(obj))).toBeLessThan(1e-6);
     });
@@ -74,7 +83,8 @@ describe('finite-difference gradient checks', () => {
     const model = new MLP({ widths: [4, 6, 3], batchnorm: true }, rng.child('m'));
     model.bnState[0]!.runningMean.set(rng.normals(6, 0.3));
     model.bnState[0]!.runningVar.set(rng.uniforms(6, 0.5, 2));
-    const X = randn(rng, 5, 4), Y = randn(rng, 5, 3);
+    const X = randn(rng, 5, 4),
+      Y = randn(rng, 5, 3);
     const obj = new Objective(model, X, Y, { loss: 'mse', weightDecay: 0.01, mode: 'eval' });
     expect(relErr(exactGradient(obj), fdGradient(obj))).toBeLessThan(1e-6);
     // train mode normalises each feature of the batch to mean 0, variance 1 (before gamma, beta)
@@ -94,13 +104,14 @@ describe('finite-difference gradient checks', () => {
     const X = Matrix.column([1, 2, 3, 6]);
     model.forward(X, { mode: 'train', updateRunning: true });
     expect(model.bnState[0]!.runningMean[0]).toBeCloseTo(0.1 * 3, 14);
-    expect(model.bnState[0]!.runningVar[0]).toBeCloseTo(0.9 + 0.1 * (4 + 1 + 0 + 9) / 3, 14);
+    expect(model.bnState[0]!.runningVar[0]).toBeCloseTo(0.9 + (0.1 * (4 + 1 + 0 + 9)) / 3, 14);
   });
 
   it('per-sample weights and sub-network (from = j) gradients', () => {
     const rng = new Rng('sw');
     const model = new MLP({ widths: [3, 5, 4, 2], activation: 'tanh' }, rng.child('m'));
-    const Z = randn(rng, 6, 5), Y = randn(rng, 6, 2);
+    const Z = randn(rng, 6, 5),
+      Y = randn(rng, 6, 2);
     const obj = new Objective(model, Z, Y, { loss: 'squared', weightDecay: 0.05, from: 1, sampleWeights: rng.uniforms(6, 0, 1) });
     const g = exactGradient(obj);
     expect(relErr(g, fdGradient(obj))).toBeLessThan(1e-6);
@@ -133,12 +144,13 @@ describe('model basics', () => {
     const { output, layers } = model.forward(X, { record: true });
     expect(layers).toHaveLength(2);
     const l0 = layers![0];
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 4; j++) {
-      let s = model.layers[0].b![j];
-      for (let p = 0; p < 3; p++) s += X.get(i, p) * model.layers[0].W.get(j, p);
-      expect(l0.linear.get(i, j)).toBeCloseTo(s, 14);
-      expect(l0.output.get(i, j)).toBe(Math.max(0, l0.preActivation.get(i, j)));
-    }
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 4; j++) {
+        let s = model.layers[0].b![j];
+        for (let p = 0; p < 3; p++) s += X.get(i, p) * model.layers[0].W.get(j, p);
+        expect(l0.linear.get(i, j)).toBeCloseTo(s, 14);
+        expect(l0.output.get(i, j)).toBe(Math.max(0, l0.preActivation.get(i, j)));
+      }
     expect(layers![1].input.data).toEqual(l0.output.data);
     expect(output.data).toEqual(layers![1].output.data);
     expect(model.representation(X, 1).data).toEqual(l0.output.data);
@@ -160,7 +172,8 @@ describe('weight decay in one pass (penaltyAndGradient)', () => {
     for (const c of cases) {
       const obj = new Objective(model, X, new Matrix(12, 3, rng.normals(36)), { loss: 'squared', ...c });
       const g0 = new Float64Array(model.params.length).map(() => rng.normal());
-      const a = g0.slice(), b = g0.slice();
+      const a = g0.slice(),
+        b = g0.slice();
       const pen = obj.penaltyAndGradient(a);
       obj.addPenaltyGradient(b);
       expect(pen).toBe(obj.penalty());

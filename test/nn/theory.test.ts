@@ -2,8 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { Matrix, gemm, rank, singularValues } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import {
-  MLP, Objective, agop, batchGradient, centroidLoss, centroidObjective, lemma33Residuals, lossGradient,
-  outputJacobians, productMatrix, sampleGradient, sampleJacobian, train,
+  MLP,
+  Objective,
+  agop,
+  batchGradient,
+  centroidLoss,
+  centroidObjective,
+  lemma33Residuals,
+  lossGradient,
+  outputJacobians,
+  productMatrix,
+  sampleGradient,
+  sampleJacobian,
+  train,
 } from '../../src/nn/index.ts';
 import { exactGradient, fdGradient, relErr } from './fd.ts';
 
@@ -11,7 +22,8 @@ const randn = (rng: Rng, r: number, c: number, s = 1) => new Matrix(r, c, rng.no
 
 /** K distinct points (rows of P) repeated, plus optional Gaussian noise of std sigma. */
 function clustered(rng: Rng, P: Matrix, perCluster: number, sigma = 0): { X: Matrix; part: Int32Array } {
-  const K = P.rows, d = P.cols;
+  const K = P.rows,
+    d = P.cols;
   const X = new Matrix(K * perCluster, d);
   const part = new Int32Array(K * perCluster);
   for (let i = 0; i < X.rows; i++) {
@@ -26,7 +38,8 @@ describe('Proposition 3.1: a batch of K samples gives gradients of rank <= K', (
   it('every layer, K = 1, 2, 3', () => {
     const rng = new Rng('prop31');
     const model = new MLP({ widths: [9, 12, 10, 8], activation: 'tanh' }, rng.child('m'));
-    const X = randn(rng, 20, 9), Y = randn(rng, 20, 8);
+    const X = randn(rng, 20, 9),
+      Y = randn(rng, 20, 8);
     for (const K of [1, 2, 3]) {
       const rows = Array.from({ length: K }, (_, i) => 3 * i + 1);
       const grads = K === 1 ? sampleGradient(model, X, Y, rows[0], { loss: 'squared' }) : batchGradient(model, X, Y, { loss: 'squared' }, rows);
@@ -97,7 +110,8 @@ describe('centroid-based loss (NRC Eq. 8) and Lemma 3.3', () => {
       const Y = Matrix.fromFunction(X.rows, 3, (i, j) => Yp.get(base.part[i], j));
       return lemma33Residuals(model, X, Y, base.part, 0, { loss: 'squared' });
     };
-    const r1 = at(1e-2), r2 = at(5e-3);
+    const r1 = at(1e-2),
+      r2 = at(5e-3);
     for (let l = 0; l < 3; l++) {
       expect(r1[l]).toBeGreaterThan(1e-8);
       const ratio = r1[l] / r2[l];
@@ -141,8 +155,10 @@ describe('product matrix and Jacobians', () => {
         const z = Matrix.fromRows([Array.from(Z.row(i))]);
         for (let p = 0; p < Z.cols; p++) {
           const v = z.data[p];
-          z.data[p] = v + h; const fp = model.forward(z, { from: l }).output;
-          z.data[p] = v - h; const fm = model.forward(z, { from: l }).output;
+          z.data[p] = v + h;
+          const fp = model.forward(z, { from: l }).output;
+          z.data[p] = v - h;
+          const fm = model.forward(z, { from: l }).output;
           z.data[p] = v;
           for (let k = 0; k < 3; k++) fd.set(k, p, (fp.data[k] - fm.data[k]) / (2 * h));
         }

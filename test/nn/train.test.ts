@@ -22,7 +22,10 @@ function maxDiff(a: Matrix, b: Matrix): number {
 
 describe('linear model reaches the closed-form ridge solution (NRC Remark 5.2)', () => {
   const rng = new Rng('ridge');
-  const N = 40, d = 5, c = 3, lambda = 0.01;
+  const N = 40,
+    d = 5,
+    c = 3,
+    lambda = 0.01;
   const X = randn(rng, N, d);
   const Y = randn(rng, N, c);
   const make = () => new MLP({ widths: [d, c], activation: 'identity', bias: false }, rng.child('m'));
@@ -49,7 +52,11 @@ describe('L-BFGS on a smooth nonlinear problem', () => {
     const model = new MLP({ widths: [6, 8, 7, 4], activation: 'tanh' }, rng.child('m'));
     const history: StepReport[] = [];
     const res = train(model, X, Y, {
-      loss: 'squared', weightDecay: { feature: 1e-2, last: 2e-2 }, optimizer: { kind: 'lbfgs' }, maxIters: 3000, tol: 1e-9,
+      loss: 'squared',
+      weightDecay: { feature: 1e-2, last: 2e-2 },
+      optimizer: { kind: 'lbfgs' },
+      maxIters: 3000,
+      tol: 1e-9,
       onStep: (r) => history.push(r),
     });
     expect(res.status).toBe('converged');
@@ -68,7 +75,14 @@ describe('mixed precision (float32 products to the float32 floor, then float64)'
   const X = randn(rng, 40, 6);
   const Y = randn(rng, 40, 6, 0.5);
   const build = () => new MLP({ widths: [6, 8, 5, 6], activation: 'tanh' }, new Rng('mixed-init'));
-  const opts = { loss: 'squared' as const, weightDecay: 1e-2, optimizer: { kind: 'lbfgs' } as OptimizerSpec, maxIters: 3000, tol: 1e-10, history: true };
+  const opts = {
+    loss: 'squared' as const,
+    weightDecay: 1e-2,
+    optimizer: { kind: 'lbfgs' } as OptimizerSpec,
+    maxIters: 3000,
+    tol: 1e-10,
+    history: true,
+  };
 
   it('reaches a float64 gradient norm below tol after a float32 phase; reports say which precision they used', () => {
     const model = build();
@@ -93,7 +107,8 @@ describe('mixed precision (float32 products to the float32 floor, then float64)'
   });
 
   it('is deterministic and ends the float32 phase after `patience` steps without a new lowest gradient norm at most', () => {
-    const a = build(), b = build();
+    const a = build(),
+      b = build();
     const ra = train(a, X, Y, { ...opts, mixed: { patience: 5 } });
     const rb = train(b, X, Y, { ...opts, mixed: { patience: 5 } });
     expect(Buffer.from(a.params.buffer)).toEqual(Buffer.from(b.params.buffer));
@@ -117,12 +132,18 @@ describe('stochastic optimisers, schedules, divergence, abort', () => {
       const run = () => {
         const model = new MLP({ widths: [5, 16, 3], activation: 'relu' }, new Rng('init'));
         const res = train(model, X, labels, {
-          loss: 'cross-entropy', weightDecay: 1e-4, optimizer, maxIters: 30, rng: new Rng('shuffle'), history: true,
+          loss: 'cross-entropy',
+          weightDecay: 1e-4,
+          optimizer,
+          maxIters: 30,
+          rng: new Rng('shuffle'),
+          history: true,
           schedule: { stepSize: 20, gamma: 0.5 },
         });
         return { model, res };
       };
-      const a = run(), b = run();
+      const a = run(),
+        b = run();
       expect(a.res.status).toBe('max_iters');
       expect(a.res.iters).toBe(30);
       expect(a.res.history).toHaveLength(31);
@@ -135,13 +156,18 @@ describe('stochastic optimisers, schedules, divergence, abort', () => {
   it('SGD with batchnorm (train mode) trains, updates running statistics, and eval mode uses them', () => {
     const model = new MLP({ widths: [5, 12, 12, 3], activation: 'relu', batchnorm: true }, new Rng('bn'));
     const res = train(model, X, labels, {
-      loss: 'cross-entropy', weightDecay: 2.5e-4, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 16 }, maxIters: 20, rng: new Rng(5),
+      loss: 'cross-entropy',
+      weightDecay: 2.5e-4,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 16 },
+      maxIters: 20,
+      rng: new Rng(5),
     });
     expect(res.status).toBe('max_iters');
     expect(res.loss).toBeLessThan(0.6);
     const rm = model.bnState[0]!.runningMean;
     expect(rm.some((v) => Math.abs(v) > 1e-3)).toBe(true);
-    const a = model.forward(X, { mode: 'eval' }).output, b = model.forward(X, { mode: 'train' }).output;
+    const a = model.forward(X, { mode: 'eval' }).output,
+      b = model.forward(X, { mode: 'train' }).output;
     expect(a.data.some((v, i) => Math.abs(v - b.data[i]) > 1e-6)).toBe(true);
   });
 
@@ -166,8 +192,14 @@ describe('stochastic optimisers, schedules, divergence, abort', () => {
     const model = new MLP({ widths: [5, 4, 3] }, new Rng('ab'));
     let steps = 0;
     const res = train(model, X, labels, {
-      loss: 'cross-entropy', optimizer: { kind: 'gd', lr: 0.1 }, maxIters: 1000,
-      signal: ctl.signal, onStep: (r) => { steps++; if (r.iter === 5) ctl.abort(); },
+      loss: 'cross-entropy',
+      optimizer: { kind: 'gd', lr: 0.1 },
+      maxIters: 1000,
+      signal: ctl.signal,
+      onStep: (r) => {
+        steps++;
+        if (r.iter === 5) ctl.abort();
+      },
     });
     expect(res.status).toBe('aborted');
     expect(res.iters).toBe(5);
@@ -196,7 +228,14 @@ describe('trainAsync', () => {
     const { X, model } = setup();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const r = await trainAsync(model, X, X, { loss: 'squared', weightDecay: 1e-6, optimizer: { kind: 'gd', lr: 1e-3 }, maxIters: 1e9, signal: controller.signal, yieldMs: 5 });
+    const r = await trainAsync(model, X, X, {
+      loss: 'squared',
+      weightDecay: 1e-6,
+      optimizer: { kind: 'gd', lr: 1e-3 },
+      maxIters: 1e9,
+      signal: controller.signal,
+      yieldMs: 5,
+    });
     expect(r.status).toBe('aborted');
     expect(r.iters).toBeGreaterThan(0);
   });

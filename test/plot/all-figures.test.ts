@@ -31,7 +31,8 @@ describe('figures of every experiment from a real quick run', () => {
       const figures = buildFigures(out, manifest, defs, (m) => warnings.push(m));
       expect(warnings).toEqual([]);
       expect(figures.length).toBeGreaterThanOrEqual(defs.length);
-      if (exp.name === 'wd-ablation') { // Table 1 shows Welch t against the baseline
+      if (exp.name === 'wd-ablation') {
+        // Table 1 shows Welch t against the baseline
         const t1 = figures.find((f) => f.name === 'table1');
         expect(t1?.kind === 'markdown' ? t1.text : '').toMatch(/\| features-0 \| [^|]* \(t -?\d+\.\d\) \|/);
       }

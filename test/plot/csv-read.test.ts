@@ -3,15 +3,28 @@ import { CsvParseError, parseCsv, parseCsvTable, toNumber } from '../../src/io/c
 
 describe('parseCsv (RFC 4180)', () => {
   it('reads plain records, with or without a final line break, LF or CRLF', () => {
-    expect(parseCsv('a,b\n1,2\n')).toEqual([['a', 'b'], ['1', '2']]);
-    expect(parseCsv('a,b\n1,2')).toEqual([['a', 'b'], ['1', '2']]);
-    expect(parseCsv('a,b\r\n1,2\r\n')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parseCsv('a,b\n1,2\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(parseCsv('a,b\n1,2')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(parseCsv('a,b\r\n1,2\r\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
     expect(parseCsv('')).toEqual([]);
   });
 
   it('handles quotes, doubled quotes, embedded commas and line breaks', () => {
     const text = 'name,note\n"Smith, J.","said ""hi"""\n"two\nlines","x\r\ny"\n';
-    expect(parseCsv(text)).toEqual([['name', 'note'], ['Smith, J.', 'said "hi"'], ['two\nlines', 'x\r\ny']]);
+    expect(parseCsv(text)).toEqual([
+      ['name', 'note'],
+      ['Smith, J.', 'said "hi"'],
+      ['two\nlines', 'x\r\ny'],
+    ]);
   });
 
   it('keeps empty fields (middle, end, quoted) and empty lines', () => {
@@ -21,7 +34,10 @@ describe('parseCsv (RFC 4180)', () => {
   });
 
   it('drops a byte-order mark and keeps a lone CR inside a field', () => {
-    expect(parseCsv('\ufeffa,b\n1,2\n')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parseCsv('\ufeffa,b\n1,2\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
     expect(parseCsv('a\rb,c\n')).toEqual([['a\rb', 'c']]);
   });
 

@@ -24,7 +24,10 @@ function context(): FigureContext<typeof svdTables> {
 describe('figure column requests are checked against the declared tables', () => {
   it('reads declared columns, optional ones when present', () => {
     const { table } = context();
-    expect(table('singular_values', ['index', 'value', 'seed?'])).toEqual([{ index: 1, value: 1.5, seed: 0 }, { index: 2, value: 0.25, seed: 0 }]);
+    expect(table('singular_values', ['index', 'value', 'seed?'])).toEqual([
+      { index: 1, value: 1.5, seed: 0 },
+      { index: 2, value: 0.25, seed: 0 },
+    ]);
     expect(table('singular_values', ['index', ...optional(['m', 'n'] as const)])[1]).toEqual({ index: 2, m: 3, n: 2 });
     expect(table('summary', ['s_max'], { ifPresent: true })).toEqual([]);
     expect(() => table('summary', ['s_max'])).toThrow(MissingData);

@@ -15,7 +15,10 @@ describe('figure fixtures against the declared tables', () => {
         const table = file.slice(0, -4);
         expect(Object.keys(declared), `${name}: ${file}`).toContain(table);
         const header = Buffer.from(content).toString('utf8').split('\n')[0].split(',');
-        expect(header.filter((c) => !declared[table].includes(c)), `${name}: ${file} columns not in the table`).toEqual([]);
+        expect(
+          header.filter((c) => !declared[table].includes(c)),
+          `${name}: ${file} columns not in the table`,
+        ).toEqual([]);
       }
     });
   }

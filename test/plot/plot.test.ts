@@ -51,7 +51,9 @@ describe('every experiment draws its figures from a small fixture', () => {
 describe('Figure 1 heatmap: SVG structure', () => {
   it('has one rect per (layer, lambda, sigma) cell, axis titles, layer headers and a log colour legend', async () => {
     const dir = runDir('gaussian-mixture', gaussianMixture());
-    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
+    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find(
+      (f) => f.name === 'figure1_rel_tail',
+    ) as ChartFigure;
     const svg = await renderSvg(fig.spec);
     // Cells: paths inside the rect-mark groups (4 layers x 4 lambdas x 4 sigmas).
     const groups = [...svg.matchAll(/<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)].map((m) => m[1]);
@@ -81,7 +83,9 @@ describe('Figure 1 marks unconverged cells', () => {
     const [header, first, ...rest] = files['cells.csv'].split('\n');
     expect(first.startsWith('0.0001,0.01,0,')).toBe(true);
     const dir = runDir('gaussian-mixture', { ...files, 'cells.csv': [header, first.replace(',ok,', ',not_converged,'), ...rest].join('\n') });
-    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find((f) => f.name === 'figure1_rel_tail') as ChartFigure;
+    const fig = buildFigures(dir, { experiment: 'gaussian-mixture' }, await declaredFigures('gaussian-mixture')).find(
+      (f) => f.name === 'figure1_rel_tail',
+    ) as ChartFigure;
     const json = JSON.stringify(fig.spec);
     expect(json).toContain('* not converged (gradient tolerance not reached): λ=0.0001 σ=0.01');
     const texts = [...json.matchAll(/"_text":"([^"]*)"/g)].map((m) => m[1]);
@@ -92,7 +96,9 @@ describe('Figure 1 marks unconverged cells', () => {
 describe('central path figure', () => {
   it('draws the e^{2 lambda_H t} scaled traces (tw, tb) under their legend, not the unscaled ones', async () => {
     const dir = runDir('central-path', FIXTURES['central-path'].files());
-    const fig = buildFigures(dir, { experiment: 'central-path' }, await declaredFigures('central-path')).find((f) => f.name === 'central_path') as ChartFigure;
+    const fig = buildFigures(dir, { experiment: 'central-path' }, await declaredFigures('central-path')).find(
+      (f) => f.name === 'central_path',
+    ) as ChartFigure;
     const data = (fig.spec.data as { values: { t: number; panel: string; value: number; run: string }[] }).values;
     const at = (panel: string) => data.find((r) => r.panel === panel && r.t === 5 && r.run === 'λ_H = 0.1')?.value;
     expect(at('e^{2λ_H t} tr Σ_W')).toBeCloseTo(3 * Math.exp(-2.5), 12); // tw of the fixture, not trace_sigma_w
@@ -202,7 +208,15 @@ describe('helpers', () => {
   });
 
   it('meanBy averages seeds with a sample SD', () => {
-    const out = meanBy([{ a: 1, v: 1 }, { a: 1, v: 3 }, { a: 2, v: 5 }], ['a'], ['v']);
+    const out = meanBy(
+      [
+        { a: 1, v: 1 },
+        { a: 1, v: 3 },
+        { a: 2, v: 5 },
+      ],
+      ['a'],
+      ['v'],
+    );
     expect(out).toEqual([
       { a: 1, v: 2, v_sd: Math.SQRT2, v_lo: 2 - Math.SQRT2, v_hi: 2 + Math.SQRT2, n: 2 },
       { a: 2, v: 5, v_sd: 0, v_lo: 5, v_hi: 5, n: 1 },

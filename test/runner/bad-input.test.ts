@@ -33,7 +33,11 @@ function idxDir(name: string, harm: (files: Record<string, Uint8Array>) => void)
   const files: Record<string, Uint8Array> = {};
   for (const part of ['train', 'test'] as const) {
     files[IDX_FILES[part].images] = encodeIdx(0x08, [12, 28, 28], new Uint8Array(12 * 28 * 28));
-    files[IDX_FILES[part].labels] = encodeIdx(0x08, [12], Uint8Array.from({ length: 12 }, (_, i) => i % 10));
+    files[IDX_FILES[part].labels] = encodeIdx(
+      0x08,
+      [12],
+      Uint8Array.from({ length: 12 }, (_, i) => i % 10),
+    );
   }
   harm(files);
   for (const [f, bytes] of Object.entries(files)) writeFileSync(join(dir, f), bytes);
@@ -42,12 +46,32 @@ function idxDir(name: string, harm: (files: Record<string, Uint8Array>) => void)
 const trainImages = IDX_FILES.train.images;
 const trainLabels = IDX_FILES.train.labels;
 const badIdxDirs = [
-  idxDir('idx-magic', (f) => { f[trainImages] = Uint8Array.from([1, 2, ...f[trainImages].subarray(2)]); }),
-  idxDir('idx-truncated', (f) => { f[trainImages] = f[trainImages].subarray(0, 1000); }),
-  idxDir('idx-gzip', (f) => { const gz = gzipSync(f[trainLabels]); f[`${trainLabels}.gz`] = gz.subarray(0, gz.length - 6); delete f[trainLabels]; }),
-  idxDir('idx-label62', (f) => { f[trainLabels] = encodeIdx(0x08, [12], Uint8Array.from({ length: 12 }, (_, i) => (i === 5 ? 62 : i % 10))); }),
-  idxDir('idx-huge-dims', (f) => { const b = Uint8Array.from(f[trainImages]); new DataView(b.buffer).setUint32(4, 2 ** 32 - 1, false); f[trainImages] = b; }),
-  idxDir('idx-not-28', (f) => { f[trainImages] = encodeIdx(0x08, [12, 27, 29], new Uint8Array(12 * 27 * 29)); }),
+  idxDir('idx-magic', (f) => {
+    f[trainImages] = Uint8Array.from([1, 2, ...f[trainImages].subarray(2)]);
+  }),
+  idxDir('idx-truncated', (f) => {
+    f[trainImages] = f[trainImages].subarray(0, 1000);
+  }),
+  idxDir('idx-gzip', (f) => {
+    const gz = gzipSync(f[trainLabels]);
+    f[`${trainLabels}.gz`] = gz.subarray(0, gz.length - 6);
+    delete f[trainLabels];
+  }),
+  idxDir('idx-label62', (f) => {
+    f[trainLabels] = encodeIdx(
+      0x08,
+      [12],
+      Uint8Array.from({ length: 12 }, (_, i) => (i === 5 ? 62 : i % 10)),
+    );
+  }),
+  idxDir('idx-huge-dims', (f) => {
+    const b = Uint8Array.from(f[trainImages]);
+    new DataView(b.buffer).setUint32(4, 2 ** 32 - 1, false);
+    f[trainImages] = b;
+  }),
+  idxDir('idx-not-28', (f) => {
+    f[trainImages] = encodeIdx(0x08, [12, 27, 29], new Uint8Array(12 * 27 * 29));
+  }),
 ];
 /** deep-rfm --dataset npy inputs: 12 samples x 3 features, labels 0..2. */
 function npy(name: string, shape: number[], data: number[]): string {
@@ -55,22 +79,60 @@ function npy(name: string, shape: number[], data: number[]): string {
   writeNpy(path, { shape, data });
   return path;
 }
-const goodFeatures = npy('features.npy', [12, 3], Array.from({ length: 36 }, (_, i) => Math.sin(i)));
-const goodLabels = npy('labels.npy', [12], Array.from({ length: 12 }, (_, i) => i % 3));
+const goodFeatures = npy(
+  'features.npy',
+  [12, 3],
+  Array.from({ length: 36 }, (_, i) => Math.sin(i)),
+);
+const goodLabels = npy(
+  'labels.npy',
+  [12],
+  Array.from({ length: 12 }, (_, i) => i % 3),
+);
 const badNpy: [string, string][] = [
-  [npy('nan.npy', [12, 3], Array.from({ length: 36 }, (_, i) => (i === 7 ? NaN : i))), goodLabels],
-  [npy('inf.npy', [12, 3], Array.from({ length: 36 }, (_, i) => (i === 7 ? -Infinity : i))), goodLabels],
+  [
+    npy(
+      'nan.npy',
+      [12, 3],
+      Array.from({ length: 36 }, (_, i) => (i === 7 ? NaN : i)),
+    ),
+    goodLabels,
+  ],
+  [
+    npy(
+      'inf.npy',
+      [12, 3],
+      Array.from({ length: 36 }, (_, i) => (i === 7 ? -Infinity : i)),
+    ),
+    goodLabels,
+  ],
   [npy('zero-cols.npy', [12, 0], []), goodLabels],
   [goodFeatures, npy('one-class.npy', [12], Array(12).fill(1))],
-  [goodFeatures, npy('label-2e31.npy', [12], Array.from({ length: 12 }, (_, i) => (i === 3 ? 2 ** 31 - 1 : i % 3)))],
-  [goodFeatures, npy('label-12.npy', [12], Array.from({ length: 12 }, (_, i) => (i === 3 ? 12 : i % 3)))],
+  [
+    goodFeatures,
+    npy(
+      'label-2e31.npy',
+      [12],
+      Array.from({ length: 12 }, (_, i) => (i === 3 ? 2 ** 31 - 1 : i % 3)),
+    ),
+  ],
+  [
+    goodFeatures,
+    npy(
+      'label-12.npy',
+      [12],
+      Array.from({ length: 12 }, (_, i) => (i === 3 ? 12 : i % 3)),
+    ),
+  ],
 ];
 
 const nanClassifier = npy('nan-classifier.npy', [3, 3], [1, 0, 0, 0, NaN, 0, 0, 0, 1]);
 /** A .safetensors file whose two tensors share bytes 8..16. */
 const overlapping = join(base, 'overlap.safetensors');
 {
-  const header = Buffer.from(JSON.stringify({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'F64', shape: [2], data_offsets: [8, 24] } }));
+  const header = Buffer.from(
+    JSON.stringify({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'F64', shape: [2], data_offsets: [8, 24] } }),
+  );
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
   writeFileSync(overlapping, Buffer.concat([length, header, Buffer.alloc(24)]));
@@ -83,11 +145,16 @@ writeFileSync(typoLabels, '0\n1\n');
 /** Values no parameter of this kind accepts. */
 function badValues(spec: ParamSpec): string[] {
   switch (spec.kind) {
-    case 'float': return ['abc', '0x3', '1e-400', '1e400', '1_0', 'Infinity'];
-    case 'int': return ['abc', '0x3', '1.5', '1e400', '--'];
-    case 'ints': return ['a,b', '0x3'];
-    case 'string': return spec.choices ? ['no-such-choice'] : [];
-    case 'bool': return [];
+    case 'float':
+      return ['abc', '0x3', '1e-400', '1e400', '1_0', 'Infinity'];
+    case 'int':
+      return ['abc', '0x3', '1.5', '1e400', '--'];
+    case 'ints':
+      return ['a,b', '0x3'];
+    case 'string':
+      return spec.choices ? ['no-such-choice'] : [];
+    case 'bool':
+      return [];
   }
 }
 
@@ -95,8 +162,23 @@ const table: string[][] = [];
 for (const exp of experiments) {
   const run = ['run', exp.name, '--quiet', '--no-plot'];
   for (const spec of exp.params) for (const v of badValues(spec)) table.push([...run, `--${flagName(spec.name)}=${v}`, '--out', out]);
-  for (const extra of [['--preset', '__proto__'], ['--preset', 'constructor'], ['--preset', 'toString'], ['--seeds', '0'], ['--seeds', '1000000000'], ['--seed', '-1'], ['--seed', '0x3'],
-    ['--shard', '3/2'], ['--bogus', '1'], ['--out', '/proc/nrc-x'], ['--out', '/sys/nrc-x'], ['--out', '/dev/null'], ['--out', fifo], ['--out', join(fifo, 'sub')], ['--out', notNrc, '--overwrite']]) {
+  for (const extra of [
+    ['--preset', '__proto__'],
+    ['--preset', 'constructor'],
+    ['--preset', 'toString'],
+    ['--seeds', '0'],
+    ['--seeds', '1000000000'],
+    ['--seed', '-1'],
+    ['--seed', '0x3'],
+    ['--shard', '3/2'],
+    ['--bogus', '1'],
+    ['--out', '/proc/nrc-x'],
+    ['--out', '/sys/nrc-x'],
+    ['--out', '/dev/null'],
+    ['--out', fifo],
+    ['--out', join(fifo, 'sub')],
+    ['--out', notNrc, '--overwrite'],
+  ]) {
     table.push([...run, ...extra, ...(extra.includes('--out') ? [] : ['--out', out])]);
   }
 }
@@ -105,7 +187,26 @@ for (const dir of badIdxDirs) {
   table.push(['run', 'deep-rfm', '--quiet', '--no-plot', '--n', '10', '--n-test', '2', '--data-dir', dir, '--out', out]);
 }
 for (const [features, labels] of badNpy) {
-  table.push(['run', 'deep-rfm', '--quiet', '--no-plot', '--dataset', 'npy', '--features', features, '--labels', labels, '--n', '8', '--n-test', '2', '--lin-n', '4', '--out', out]);
+  table.push([
+    'run',
+    'deep-rfm',
+    '--quiet',
+    '--no-plot',
+    '--dataset',
+    'npy',
+    '--features',
+    features,
+    '--labels',
+    labels,
+    '--n',
+    '8',
+    '--n-test',
+    '2',
+    '--lin-n',
+    '4',
+    '--out',
+    out,
+  ]);
 }
 table.push(
   ['analyze', join(base, 'missing.npy'), '--labels', join(base, 'missing.npy')],

@@ -6,7 +6,7 @@ import { cellParams, makeCellContext } from '../helpers/context.ts';
 
 const experiments = await loadExperiments();
 
-describe('test contexts use the runner\'s cell stream', () => {
+describe("test contexts use the runner's cell stream", () => {
   for (const exp of experiments) {
     it(exp.name, () => {
       const p = cellParams(exp, 'quick');
@@ -17,7 +17,7 @@ describe('test contexts use the runner\'s cell stream', () => {
     });
   }
 
-  it('the runner keys the quick grid\'s first cell as the test context does', () => {
+  it("the runner keys the quick grid's first cell as the test context does", () => {
     const exp = experiments.find((e) => e.name === 'svd-demo')!;
     const resolved = resolveParams(exp, 'quick', {});
     const [first] = expandGrid(exp, resolved, [0]);

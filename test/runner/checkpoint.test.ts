@@ -11,7 +11,16 @@ import { StopRequested, clearStop } from '../../src/linalg/interrupt.ts';
 import { MLP, type OptimizerSpec, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 import { parseCsv } from '../../src/io/csv-read.ts';
-import { CHECKPOINT_DIR, CellCheckpoint, checkpointPath, decodeState, encodeState, readCheckpointFile, readCheckpointHeader, writeCheckpointFile } from '../../src/runner/checkpoint.ts';
+import {
+  CHECKPOINT_DIR,
+  CellCheckpoint,
+  checkpointPath,
+  decodeState,
+  encodeState,
+  readCheckpointFile,
+  readCheckpointHeader,
+  writeCheckpointFile,
+} from '../../src/runner/checkpoint.ts';
 import { binPath, runCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
@@ -19,7 +28,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-ckpt-'));
 /** Every CSV of a results directory, without `seconds` columns (wall time differs between runs). */
 function tables(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.csv')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.csv'))
+    .sort()) {
     const text = readFileSync(join(dir, f), 'utf8');
     const records = parseCsv(text);
     const drop = new Set(records[0]?.flatMap((c, i) => (c === 'seconds' ? [i] : [])) ?? []);
@@ -44,9 +55,26 @@ async function runWithStopAt(args: string[], point: number): Promise<{ code: num
  */
 const CASES: { name: string; args: string[]; point: number; loop: string; phase?: string }[] = [
   { name: 'gaussian-mixture (L-BFGS)', args: ['gaussian-mixture', '--preset', 'quick'], point: 500, loop: 'train-lbfgs' },
-  { name: 'gaussian-mixture (GD)', args: ['gaussian-mixture', '--preset', 'quick', '--optimizer', 'gd', '--lr', '0.2', '--max-iters', '300'], point: 120, loop: 'train-gd' },
-  { name: 'gaussian-mixture (--dtype mixed, stopped in the float32 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 100, loop: 'train-lbfgs', phase: 'f32' },
-  { name: 'gaussian-mixture (--dtype mixed, stopped in the float64 phase)', args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'], point: 600, loop: 'train-lbfgs', phase: 'f64' },
+  {
+    name: 'gaussian-mixture (GD)',
+    args: ['gaussian-mixture', '--preset', 'quick', '--optimizer', 'gd', '--lr', '0.2', '--max-iters', '300'],
+    point: 120,
+    loop: 'train-gd',
+  },
+  {
+    name: 'gaussian-mixture (--dtype mixed, stopped in the float32 phase)',
+    args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'],
+    point: 100,
+    loop: 'train-lbfgs',
+    phase: 'f32',
+  },
+  {
+    name: 'gaussian-mixture (--dtype mixed, stopped in the float64 phase)',
+    args: ['gaussian-mixture', '--preset', 'quick', '--dtype', 'mixed'],
+    point: 600,
+    loop: 'train-lbfgs',
+    phase: 'f64',
+  },
   { name: 'gradient-rank', args: ['gradient-rank', '--preset', 'quick'], point: 300, loop: 'train-lbfgs' },
   { name: 'deep-linear (second training of the cell)', args: ['deep-linear', '--preset', 'quick'], point: 200, loop: 'train-lbfgs' },
   { name: 'mnist-collapse (SGD with momentum)', args: ['mnist-collapse', '--preset', 'quick'], point: 7, loop: 'epochs' },
@@ -64,35 +92,39 @@ const CASES: { name: string; args: string[]; point: number; loop: string; phase?
 
 describe('a cell stopped mid-loop and resumed equals an uninterrupted run, byte for byte', () => {
   for (const c of CASES) {
-    it(c.name, async () => {
-      const common = ['run', ...c.args, '--no-plot', '--quiet'];
-      const whole = tmp();
-      const a = await runCli([...common, '--out', whole]);
-      expect([0, 3]).toContain(a.code);
+    it(
+      c.name,
+      async () => {
+        const common = ['run', ...c.args, '--no-plot', '--quiet'];
+        const whole = tmp();
+        const a = await runCli([...common, '--out', whole]);
+        expect([0, 3]).toContain(a.code);
 
-      const cut = tmp();
-      const stopped = await runWithStopAt([...common, '--out', cut], c.point);
-      expect(stopped.code).toBe(143);
-      expect(stopped.stderr).toMatch(/Resume with: nrc .*--out/);
-      const files = readdirSync(join(cut, CHECKPOINT_DIR));
-      expect(files).toHaveLength(1);
-      const manifest = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
-      const header = JSON.parse(readFileSync(join(cut, CHECKPOINT_DIR, files[0]), 'utf8').split('\n')[1]);
-      const saved = readCheckpointFile(join(cut, CHECKPOINT_DIR, files[0]), { cellKey: header.cell_key, configHash: manifest.config_hash });
-      expect(saved.ok).toBe(true);
-      const loops = (saved as { value: { loops: { kind: string; done: boolean; state: { mixed?: { phase: string } } }[] } }).value.loops;
-      expect(loops[loops.length - 1]).toMatchObject({ kind: c.loop, done: false }); // stopped inside the loop meant
-      if (c.phase) expect(loops[loops.length - 1].state.mixed?.phase).toBe(c.phase); // and in the precision phase meant
+        const cut = tmp();
+        const stopped = await runWithStopAt([...common, '--out', cut], c.point);
+        expect(stopped.code).toBe(143);
+        expect(stopped.stderr).toMatch(/Resume with: nrc .*--out/);
+        const files = readdirSync(join(cut, CHECKPOINT_DIR));
+        expect(files).toHaveLength(1);
+        const manifest = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
+        const header = JSON.parse(readFileSync(join(cut, CHECKPOINT_DIR, files[0]), 'utf8').split('\n')[1]);
+        const saved = readCheckpointFile(join(cut, CHECKPOINT_DIR, files[0]), { cellKey: header.cell_key, configHash: manifest.config_hash });
+        expect(saved.ok).toBe(true);
+        const loops = (saved as { value: { loops: { kind: string; done: boolean; state: { mixed?: { phase: string } } }[] } }).value.loops;
+        expect(loops[loops.length - 1]).toMatchObject({ kind: c.loop, done: false }); // stopped inside the loop meant
+        if (c.phase) expect(loops[loops.length - 1].state.mixed?.phase).toBe(c.phase); // and in the precision phase meant
 
-      const resumed = await runCli([...common, '--out', cut]);
-      expect(resumed.code).toBe(a.code);
-      expect(resumed.stderr).toContain(`resuming ${header.cell_key} from checkpoint (`);
-      expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false); // removed when the cell committed
-      expect(tables(cut)).toEqual(tables(whole));
-      const after = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
-      const cell = after.cells.find((x: { key: string }) => x.key === header.cell_key);
-      expect(cell.seconds).toBeGreaterThanOrEqual(header.cell_seconds); // the time before the stop is counted
-    }, 120_000);
+        const resumed = await runCli([...common, '--out', cut]);
+        expect(resumed.code).toBe(a.code);
+        expect(resumed.stderr).toContain(`resuming ${header.cell_key} from checkpoint (`);
+        expect(existsSync(join(cut, CHECKPOINT_DIR))).toBe(false); // removed when the cell committed
+        expect(tables(cut)).toEqual(tables(whole));
+        const after = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
+        const cell = after.cells.find((x: { key: string }) => x.key === header.cell_key);
+        expect(cell.seconds).toBeGreaterThanOrEqual(header.cell_seconds); // the time before the stop is counted
+      },
+      120_000,
+    );
   }
 });
 
@@ -120,7 +152,7 @@ describe('damaged checkpoints', () => {
     expect(tables(cut)).toEqual(tables(whole));
   }, 120_000);
 
-  it('a valid checkpoint that does not fit the cell\'s loops is reported and the cell restarts from scratch', async () => {
+  it("a valid checkpoint that does not fit the cell's loops is reported and the cell restarts from scratch", async () => {
     const { common, whole, cut, file } = await stoppedQuickRun();
     const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[1]);
     const meta = { cellKey: header.cell_key, configHash: header.config_hash };
@@ -133,7 +165,7 @@ describe('damaged checkpoints', () => {
     expect(tables(cut)).toEqual(tables(whole));
   }, 120_000);
 
-  it('a truncated file, another cell\'s file and a file of another configuration are refused', () => {
+  it("a truncated file, another cell's file and a file of another configuration are refused", () => {
     const dir = tmp();
     const meta = { cellKey: 'a=1', configHash: 'h1' };
     const ck = new CellCheckpoint({ outDir: dir, ...meta, everyMinutes: 0 });
@@ -157,8 +189,17 @@ describe('damaged checkpoints', () => {
 describe('state encoding', () => {
   it('keeps NaN, infinities, -0, undefined, typed arrays and nesting exactly', () => {
     const v = {
-      a: NaN, b: -0, c: Infinity, d: -Infinity, e: 0.1 + 0.2, f: undefined, g: [1, 'x', null, true],
-      h: Float64Array.of(Math.PI, -0, NaN, 1e-310), i: Int32Array.of(-7, 2 ** 31 - 1), j: Float32Array.of(1.5), k: [{ z: Uint8Array.of(255, 0) }],
+      a: NaN,
+      b: -0,
+      c: Infinity,
+      d: -Infinity,
+      e: 0.1 + 0.2,
+      f: undefined,
+      g: [1, 'x', null, true],
+      h: Float64Array.of(Math.PI, -0, NaN, 1e-310),
+      i: Int32Array.of(-7, 2 ** 31 - 1),
+      j: Float32Array.of(1.5),
+      k: [{ z: Uint8Array.of(255, 0) }],
     };
     const back = decodeState(encodeState(v)) as typeof v;
     expect(Object.is(back.b, -0)).toBe(true);
@@ -166,7 +207,7 @@ describe('state encoding', () => {
     expect(back).toHaveProperty('f');
     expect(back.f).toBeUndefined();
     expect(back.e).toBe(0.30000000000000004);
-    expect(Array.from(back.h).map((x) => Object.is(x, -0) ? '-0' : String(x))).toEqual([String(Math.PI), '-0', 'NaN', '1e-310']);
+    expect(Array.from(back.h).map((x) => (Object.is(x, -0) ? '-0' : String(x)))).toEqual([String(Math.PI), '-0', 'NaN', '1e-310']);
     expect(back.i).toEqual(Int32Array.of(-7, 2 ** 31 - 1));
     expect(back.j).toEqual(Float32Array.of(1.5));
     expect(back.k[0].z).toEqual(Uint8Array.of(255, 0));
@@ -196,7 +237,14 @@ describe('nn training loops resume exactly (in process, through the checkpoint A
       const rng = new Rng('data');
       const X = new Matrix(30, 4, rng.normals(120));
       const build = () => new MLP({ widths: [4, 6, 4], activation: 'tanh', batchnorm: true }, new Rng('init'));
-      const opts = { loss: 'squared' as const, weightDecay: 1e-3, optimizer, maxIters: optimizer.kind === 'lbfgs' || optimizer.kind === 'gd' ? 60 : 8, history: true, reportEvery: 3 };
+      const opts = {
+        loss: 'squared' as const,
+        weightDecay: 1e-3,
+        optimizer,
+        maxIters: optimizer.kind === 'lbfgs' || optimizer.kind === 'gd' ? 60 : 8,
+        history: true,
+        reportEvery: 3,
+      };
       const whole = build();
       const ref = train(whole, X, X, { ...opts, rng: new Rng('t') });
 
@@ -222,7 +270,9 @@ describe('stop checks inside long products', () => {
   it('a product long enough to run as row blocks equals the same rows computed in one call, bit for bit', async () => {
     const { gemm, gemmStopBlock, stopBlockRows } = await import('../../src/linalg/gemm.ts');
     const rng = new Rng('gemm');
-    const m = 1000, k = 96, n = 80;
+    const m = 1000,
+      k = 96,
+      n = 80;
     const A = new Matrix(m, k, rng.normals(m * k));
     const B = new Matrix(n, k, rng.normals(n * k));
     const saved = gemmStopBlock.flops;
@@ -234,7 +284,8 @@ describe('stop checks inside long products', () => {
       expect(stopBlockRows(m, n, k)).toBe(m);
       const whole = gemm(A, B, { transB: true });
       expect(Buffer.from(C.data.buffer)).toEqual(Buffer.from(whole.data.buffer));
-      const r0 = 200, r1 = 700; // the rows of a block boundary, in one call of their own
+      const r0 = 200,
+        r1 = 700; // the rows of a block boundary, in one call of their own
       const part = gemm(new Matrix(r1 - r0, k, A.data.subarray(r0 * k, r1 * k)), B, { transB: true });
       expect(Buffer.from(part.data.buffer)).toEqual(Buffer.from(C.data.slice(r0 * n, r1 * n).buffer));
     } finally {
@@ -245,13 +296,20 @@ describe('stop checks inside long products', () => {
 
 describe('signals during a long step of a large cell (real processes)', () => {
   /** Start the bin, send `signal` once the cell's checkpoint shows `ready(state)` (plus `delayMs`); resolve with how it ended. */
-  function stopWhen(args: string[], dir: string, ready: (loop: Record<string, unknown>) => boolean, signal: NodeJS.Signals, delayMs: number):
-    Promise<{ code: number | null; stderr: string; secondsToExit: number }> {
+  function stopWhen(
+    args: string[],
+    dir: string,
+    ready: (loop: Record<string, unknown>) => boolean,
+    signal: NodeJS.Signals,
+    delayMs: number,
+  ): Promise<{ code: number | null; stderr: string; secondsToExit: number }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '2' } });
       let stderr = '';
       let sentAt = 0;
-      child.stderr.on('data', (d) => { stderr += String(d); });
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
       const poll = setInterval(() => {
         try {
           const ckDir = join(dir, CHECKPOINT_DIR);
@@ -263,9 +321,14 @@ describe('signals during a long step of a large cell (real processes)', () => {
           const loops = r.ok ? (r.value as { loops: { state: Record<string, unknown> }[] }).loops : [];
           if (loops.length && ready(loops[loops.length - 1].state)) {
             sentAt = -1;
-            setTimeout(() => { sentAt = performance.now(); child.kill(signal); }, delayMs);
+            setTimeout(() => {
+              sentAt = performance.now();
+              child.kill(signal);
+            }, delayMs);
           }
-        } catch { /* being written */ }
+        } catch {
+          /* being written */
+        }
       }, 50);
       child.on('exit', (code) => {
         clearInterval(poll);
@@ -275,8 +338,25 @@ describe('signals during a long step of a large cell (real processes)', () => {
   }
 
   it('SIGTERM, then SIGUSR1, inside L-BFGS steps of a 784-400-300-400-784 autoencoder on 4000 samples: checkpoint, exit 143 / 138, resume equals an uninterrupted run', async () => {
-    const common = ['run', 'gaussian-mixture', '--k', '10', '--n', '4000', '--dim', '784', '--hidden', '400,300,400', '--lambda', '1e-3',
-      '--sigma', '0.1', '--max-iters', '5', '--no-plot'];
+    const common = [
+      'run',
+      'gaussian-mixture',
+      '--k',
+      '10',
+      '--n',
+      '4000',
+      '--dim',
+      '784',
+      '--hidden',
+      '400,300,400',
+      '--lambda',
+      '1e-3',
+      '--sigma',
+      '0.1',
+      '--max-iters',
+      '5',
+      '--no-plot',
+    ];
     const whole = tmp();
     const a = spawnSync(process.execPath, [binPath, ...common, '--out', whole, '--quiet'], { env: { ...process.env, NRC_THREADS: '2' } });
     expect(a.status).toBe(3); // not_converged after 5 steps
@@ -304,8 +384,31 @@ describe('signals during a long step of a large cell (real processes)', () => {
   }, 600_000);
 
   it('SIGINT inside an Adam epoch of mnist-collapse (784-256-256-10, 3000 digits): exit 130, resume equals an uninterrupted run', async () => {
-    const common = ['run', 'mnist-collapse', '--lambda', '1e-3', '--hidden', '256,256', '--n', '3000', '--n-test', '500', '--pool', '1',
-      '--epochs', '4', '--every', '1', '--optimizer', 'adam', '--lr', '0.001', '--batch-size', '32', '--no-plot'];
+    const common = [
+      'run',
+      'mnist-collapse',
+      '--lambda',
+      '1e-3',
+      '--hidden',
+      '256,256',
+      '--n',
+      '3000',
+      '--n-test',
+      '500',
+      '--pool',
+      '1',
+      '--epochs',
+      '4',
+      '--every',
+      '1',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.001',
+      '--batch-size',
+      '32',
+      '--no-plot',
+    ];
     const whole = tmp();
     const a = spawnSync(process.execPath, [binPath, ...common, '--out', whole, '--quiet'], { env: { ...process.env, NRC_THREADS: '2' } });
     expect(a.status).toBe(0);
@@ -330,11 +433,26 @@ describe('the MNIST epoch loop with float32 SGD (float32 master parameters and v
       const N = 60;
       const ds = { X: new Matrix(N, 6, rng.normals(N * 6)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), classes: 3 };
       const build = () => new MLP({ widths: [6, 8, 3], activation: 'tanh', dtype: 'f32' }, new Rng('init'));
-      const training = { epochs: 3, lr: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f32' as const, targets: 'onehot' };
+      const training = {
+        epochs: 3,
+        lr: 0.05,
+        batchSize: 16,
+        optimizer: 'sgd',
+        momentum: 0.9,
+        loss: 'squared',
+        dtype: 'f32' as const,
+        targets: 'onehot',
+      };
       const run = (model: MLP, ck?: CellCheckpoint) => {
         const losses: number[] = [];
         const res = trainEpochs({ signal: new AbortController().signal, checkpoint: ck }, model, ds, {
-          lambda: 1e-3, training, every: 1, rng: new Rng('t'), onRecord: (_e, loss) => { losses.push(loss); },
+          lambda: 1e-3,
+          training,
+          every: 1,
+          rng: new Rng('t'),
+          onRecord: (_e, loss) => {
+            losses.push(loss);
+          },
         });
         return res.then((r) => ({ r, losses }));
       };
@@ -366,11 +484,24 @@ describe('a stop while an epoch is being recorded (after its last mini-batch)', 
     const N = 50;
     const ds = { X: new Matrix(N, 6, rng.normals(N * 6)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), classes: 3 };
     const build = () => new MLP({ widths: [6, 8, 3], activation: 'tanh', batchnorm: true }, new Rng('init'));
-    const training = { epochs: 4, lr: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.9, loss: 'squared', dtype: 'f64' as const, targets: 'onehot' };
+    const training = {
+      epochs: 4,
+      lr: 0.05,
+      batchSize: 16,
+      optimizer: 'sgd',
+      momentum: 0.9,
+      loss: 'squared',
+      dtype: 'f64' as const,
+      targets: 'onehot',
+    };
     const run = async (model: MLP, ck: CellCheckpoint | undefined, stopInRecord: number) => {
       const rows = ck ? ck.rows<{ epoch: number; loss: number; out: number }>('r') : [];
       const res = await trainEpochs({ signal: new AbortController().signal, checkpoint: ck }, model, ds, {
-        lambda: 1e-3, mode: 'train', training, every: 1, rng: new Rng('t'),
+        lambda: 1e-3,
+        mode: 'train',
+        training,
+        every: 1,
+        rng: new Rng('t'),
         onRecord: (epoch, loss) => {
           if (epoch === stopInRecord) requestStop(15); // a signal arrives while the epoch's rows are computed
           rows.push({ epoch, loss, out: 0 });

@@ -70,7 +70,10 @@ describe('bad input is refused before any work, with exit code 2 and one line na
     [['run', 'gaussian-mixture', '--optimizer', 'bfgs'], /--optimizer "bfgs": expected one of lbfgs, gd/],
     [['run', 'gaussian-mixture', '--sigma', '-0.1'], /--sigma "-0.1": expected a number >= 0/],
     [['run', 'gaussian-mixture', '--lambda', '1e-3,abc'], /--lambda "1e-3,abc": item "abc" is not accepted/],
-    [['run', 'gaussian-mixture', '--n', '1000000', '--dim', '4000', '--hidden', '4000'], /a cell would need about [\d.]+ GiB of memory.*this machine has/],
+    [
+      ['run', 'gaussian-mixture', '--n', '1000000', '--dim', '4000', '--hidden', '4000'],
+      /a cell would need about [\d.]+ GiB of memory.*this machine has/,
+    ],
     [['run', 'deep-rfm', '--dataset', 'npy'], /--dataset npy needs --features FILE.npy and --labels FILE.npy/],
     [[...npyRun, '--features', join(out, 'missing.npy'), '--labels', labels], /missing.npy: cannot read \(no such file\)/],
     [[...npyRun, '--features', truncated, '--labels', labels], /truncated.npy: .*(truncated|expected)/],
@@ -111,7 +114,10 @@ describe('nrc run svd-demo end to end', () => {
     const c = tmp();
     expect((await runCli(['run', 'svd-demo', '--m', '7', '--n', '5', '--seed', '1', '--quiet', '--no-plot', '--out', c])).code).toBe(0);
     const alone = readFileSync(join(c, 'singular_values.csv'), 'utf8').trim().split('\n').slice(1);
-    const inGrid = readFileSync(join(a, 'singular_values.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('7,5,1,'));
+    const inGrid = readFileSync(join(a, 'singular_values.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('7,5,1,'));
     expect(alone).toEqual(inGrid);
   });
   it('refuses to mix configurations in one directory', async () => {
@@ -130,7 +136,8 @@ describe('determinism across thread counts', () => {
       const r = await runCli(['run', 'svd-demo', '--m', '600', '--n', '400', '--threads', threads, '-q', '--no-plot', '--out', outs[i]]);
       expect(r.code).toBe(0);
     }
-    for (const t of ['singular_values.csv', 'summary.csv']) expect(readFileSync(join(outs[1], t), 'utf8')).toBe(readFileSync(join(outs[0], t), 'utf8'));
+    for (const t of ['singular_values.csv', 'summary.csv'])
+      expect(readFileSync(join(outs[1], t), 'utf8')).toBe(readFileSync(join(outs[0], t), 'utf8'));
     const m = JSON.parse(readFileSync(join(outs[1], 'manifest.json'), 'utf8'));
     expect(m.threads).toBe(2);
   }, 60_000);

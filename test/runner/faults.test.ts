@@ -15,9 +15,25 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-faults-'));
 
 function manifest(): Manifest {
   return {
-    store_format: 2, nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: 'h',
-    shard: null, git_commit: null, node_version: process.version, threads: 1, started_at: '', finished_at: null,
-    status: 'running', cells_total: 3, tables: { a: ['x', 'y'] }, committed_bytes: {}, cells: [],
+    store_format: 2,
+    nrc_version: '0',
+    experiment: 'toy',
+    command: ['nrc'],
+    preset: 'default',
+    params: {},
+    seeds: [0],
+    config_hash: 'h',
+    shard: null,
+    git_commit: null,
+    node_version: process.version,
+    threads: 1,
+    started_at: '',
+    finished_at: null,
+    status: 'running',
+    cells_total: 3,
+    tables: { a: ['x', 'y'] },
+    committed_bytes: {},
+    cells: [],
   };
 }
 const record = (i: number) => ({ index: i, key: `k${i}`, seed: 0, params: {}, status: 'ok' as const, seconds: 0, started_at: '', finished_at: '' });
@@ -26,7 +42,13 @@ const record = (i: number) => ({ index: i, key: `k${i}`, seed: 0, params: {}, st
 function threeCells(): string {
   const dir = tmp();
   const s = ResultStore.open(dir, manifest());
-  for (let i = 0; i < 3; i++) s.commitCell(record(i), { a: [{ x: i, y: i }, { x: i, y: i + 1 }] });
+  for (let i = 0; i < 3; i++)
+    s.commitCell(record(i), {
+      a: [
+        { x: i, y: i },
+        { x: i, y: i + 1 },
+      ],
+    });
   s.finish('complete');
   s.close();
   return dir;
@@ -69,7 +91,11 @@ describe('journal: proven against the tables', () => {
     const dir = threeCells();
     const lines = journal(dir).map((l) => JSON.parse(l));
     expect(lines.map((l) => l.cell.key)).toEqual(['k0', 'k1', 'k2']);
-    expect(lines.map((l) => l.ranges.a)).toEqual([[4, 12], [12, 20], [20, 28]]);
+    expect(lines.map((l) => l.ranges.a)).toEqual([
+      [4, 12],
+      [12, 20],
+      [20, 28],
+    ]);
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe('x,y\n0,0\n0,1\n1,1\n1,2\n2,2\n2,3\n');
   });
   it('a commit cut short in the journal (no newline) is not committed: its rows are cut and it runs again', () => {
@@ -85,19 +111,71 @@ describe('journal: proven against the tables', () => {
     expect(JSON.parse(journal(dir)[3]).ranges.a).toEqual([28, 32]);
   });
   const damage: [string, (dir: string) => void, RegExp][] = [
-    ['an edited byte', (d) => writeFileSync(join(d, 'a.csv'), readFileSync(join(d, 'a.csv'), 'utf8').replace('1,2', '1,7')), /a\.csv: bytes 12-20 of cell k1 differ from what was committed/],
-    ['a truncated table', (d) => writeFileSync(join(d, 'a.csv'), 'x,y\n0,0\n0,1\n1,1\n'), /a\.csv: cut short: cell k1 is committed up to byte 20, the file has 16 bytes/],
-    ['a removed record', (d) => writeFileSync(join(d, 'journal.jsonl'), `${journal(d).filter((_, i) => i !== 1).join('\n')}\n`), /a\.csv: cell k2 is recorded at bytes 20-28, but the previous commit ends at byte 12/],
+    [
+      'an edited byte',
+      (d) => writeFileSync(join(d, 'a.csv'), readFileSync(join(d, 'a.csv'), 'utf8').replace('1,2', '1,7')),
+      /a\.csv: bytes 12-20 of cell k1 differ from what was committed/,
+    ],
+    [
+      'a truncated table',
+      (d) => writeFileSync(join(d, 'a.csv'), 'x,y\n0,0\n0,1\n1,1\n'),
+      /a\.csv: cut short: cell k1 is committed up to byte 20, the file has 16 bytes/,
+    ],
+    [
+      'a removed record',
+      (d) =>
+        writeFileSync(
+          join(d, 'journal.jsonl'),
+          `${journal(d)
+            .filter((_, i) => i !== 1)
+            .join('\n')}\n`,
+        ),
+      /a\.csv: cell k2 is recorded at bytes 20-28, but the previous commit ends at byte 12/,
+    ],
     ['a duplicated record', (d) => appendFileSync(join(d, 'journal.jsonl'), `${journal(d)[0]}\n`), /cell k0 is committed twice \(line 4\)/],
     ['a record that is not JSON', (d) => writeFileSync(join(d, 'journal.jsonl'), `${journal(d)[0]}\nxx\n`), /journal\.jsonl: line 2 is not JSON/],
-    ['a negative range', (d) => writeFileSync(join(d, 'journal.jsonl'), `${journal(d)[0].replace('[4,12]', '[-5,12]')}\n`), /line 1 is not a valid commit record \(ranges\.a\.0/],
-    ['an edited header', (d) => writeFileSync(join(d, 'a.csv'), readFileSync(join(d, 'a.csv'), 'utf8').replace('x,y', 'x,z')), /a\.csv: its header differs/],
+    [
+      'a negative range',
+      (d) => writeFileSync(join(d, 'journal.jsonl'), `${journal(d)[0].replace('[4,12]', '[-5,12]')}\n`),
+      /line 1 is not a valid commit record \(ranges\.a\.0/,
+    ],
+    [
+      'an edited header',
+      (d) => writeFileSync(join(d, 'a.csv'), readFileSync(join(d, 'a.csv'), 'utf8').replace('x,y', 'x,z')),
+      /a\.csv: its header differs/,
+    ],
     ['a missing table', (d) => rmSync(join(d, 'a.csv')), /a\.csv: missing, but journal\.jsonl records committed rows/],
-    ['committed_bytes -5', (d) => editManifest(d, (m) => { m.committed_bytes = { a: -5 }; }), /manifest\.json: not a valid nrc manifest \(committed_bytes\.a/],
-    ['committed_bytes "abc"', (d) => editManifest(d, (m) => { (m.committed_bytes as unknown) = { a: 'abc' }; }), /not a valid nrc manifest \(committed_bytes\.a/],
+    [
+      'committed_bytes -5',
+      (d) =>
+        editManifest(d, (m) => {
+          m.committed_bytes = { a: -5 };
+        }),
+      /manifest\.json: not a valid nrc manifest \(committed_bytes\.a/,
+    ],
+    [
+      'committed_bytes "abc"',
+      (d) =>
+        editManifest(d, (m) => {
+          (m.committed_bytes as unknown) = { a: 'abc' };
+        }),
+      /not a valid nrc manifest \(committed_bytes\.a/,
+    ],
     ['a manifest {}', (d) => writeFileSync(join(d, 'manifest.json'), '{}'), /not a valid nrc manifest/],
-    ['a cut manifest', (d) => writeFileSync(join(d, 'manifest.json'), readFileSync(join(d, 'manifest.json'), 'utf8').slice(0, 50)), /not a readable nrc manifest/],
-    ['another store format', (d) => editManifest(d, (m) => { (m as { store_format: number }).store_format = 1; m.nrc_version = '0.0.9'; }), /written by nrc 0\.0\.9 \(store format 1\); this is nrc \S+ \(store format 2\)/],
+    [
+      'a cut manifest',
+      (d) => writeFileSync(join(d, 'manifest.json'), readFileSync(join(d, 'manifest.json'), 'utf8').slice(0, 50)),
+      /not a readable nrc manifest/,
+    ],
+    [
+      'another store format',
+      (d) =>
+        editManifest(d, (m) => {
+          (m as { store_format: number }).store_format = 1;
+          m.nrc_version = '0.0.9';
+        }),
+      /written by nrc 0\.0\.9 \(store format 1\); this is nrc \S+ \(store format 2\)/,
+    ],
   ];
   for (const [what, harm, message] of damage) {
     it(`refuses ${what} with a message naming file, cell and what differs`, () => {
@@ -130,7 +208,11 @@ describe('CLI over damaged or foreign directories', () => {
     expect((await runCli([...sweep, '--out', dir])).code).toBe(0);
     const p = join(dir, 'summary.csv');
     writeFileSync(p, readFileSync(p, 'utf8').replace(/\n(\d)/, '\n9$1'));
-    for (const args of [[...sweep, '--out', dir], ['merge', dir, '--out', join(tmp(), 'm'), '-q'], ['plot', dir, '-q']]) {
+    for (const args of [
+      [...sweep, '--out', dir],
+      ['merge', dir, '--out', join(tmp(), 'm'), '-q'],
+      ['plot', dir, '-q'],
+    ]) {
       const r = await runCli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/summary\.csv: bytes \d+-\d+ of cell \S+ differ from what was committed/);
@@ -162,7 +244,9 @@ function start(args: string[]): Promise<{ code: number | null; stderr: string }>
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '1' } });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     child.on('exit', (code) => resolve({ code, stderr }));
   });
 }
@@ -180,7 +264,12 @@ describe('two concurrent writers', () => {
     expect((await runCli([...slow, '--out', reference])).code).toBe(0);
     // The second writer starts once the first has committed its first cell (it is mid-sweep).
     const firstCommitted = new Promise<void>((resolve) => {
-      const poll = setInterval(() => { if (existsSync(join(dir, 'journal.jsonl')) && readFileSync(join(dir, 'journal.jsonl'), 'utf8').length > 0) { clearInterval(poll); resolve(); } }, 5);
+      const poll = setInterval(() => {
+        if (existsSync(join(dir, 'journal.jsonl')) && readFileSync(join(dir, 'journal.jsonl'), 'utf8').length > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
     });
     const results = await Promise.all([start([...slow, '--out', dir]), firstCommitted.then(() => start([...slow, '--out', dir]))]);
     const codes = results.map((r) => r.code).sort((a, b) => (a ?? -1) - (b ?? -1));
@@ -231,7 +320,9 @@ describe('disk full (small tmpfs)', () => {
 
 describe('resume command', () => {
   it('is shell-quoted', () => {
-    expect(shellQuote(['nrc', 'run', 'x', '--hidden', '8,6,8;8,8', '--out', "my dir/it's"])).toBe(`nrc run x --hidden '8,6,8;8,8' --out 'my dir/it'\\''s'`);
+    expect(shellQuote(['nrc', 'run', 'x', '--hidden', '8,6,8;8,8', '--out', "my dir/it's"])).toBe(
+      `nrc run x --hidden '8,6,8;8,8' --out 'my dir/it'\\''s'`,
+    );
   });
 });
 
@@ -240,7 +331,9 @@ describe('signals while starting', () => {
   async function interrupt(signal: NodeJS.Signals, ms: number, dir: string): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, [binPath, ...sweep, '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     await new Promise((r) => setTimeout(r, ms));
     child.kill(signal);
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

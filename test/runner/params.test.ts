@@ -9,7 +9,9 @@ const k: ParamSpec = { name: 'k', kind: 'int', min: 2, default: 3, help: 'classe
 const opt: ParamSpec = { name: 'optimizer', kind: 'string', choices: ['gd', 'lbfgs'], default: 'lbfgs', help: 'optimiser' };
 
 const toy = defineExperiment({
-  name: 'toy', summary: 's', description: 'd',
+  name: 'toy',
+  summary: 's',
+  description: 'd',
   params: [lambda, { name: 'sigma', kind: 'float', grid: true, min: 0, default: 0.1, help: 'noise' }, hidden, k],
   presets: { quick: { lambda: [1e-2, 1e-1] }, default: {}, paper: { hidden: [[8, 8], [4]] } },
   tables: { t: ['lambda', 'seed'] },
@@ -67,8 +69,14 @@ describe('grid', () => {
     const cells = expandGrid(toy, r, [1, 2]);
     expect(cells).toHaveLength(2 * 2 * 2);
     expect(cells.map((c) => [c.params.lambda, c.params.sigma, c.seed])).toEqual([
-      [1e-2, 0, 1], [1e-2, 0, 2], [1e-2, 0.5, 1], [1e-2, 0.5, 2],
-      [1e-1, 0, 1], [1e-1, 0, 2], [1e-1, 0.5, 1], [1e-1, 0.5, 2],
+      [1e-2, 0, 1],
+      [1e-2, 0, 2],
+      [1e-2, 0.5, 1],
+      [1e-2, 0.5, 2],
+      [1e-1, 0, 1],
+      [1e-1, 0, 2],
+      [1e-1, 0.5, 1],
+      [1e-1, 0.5, 2],
     ]);
     expect(cells.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });

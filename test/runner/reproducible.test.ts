@@ -7,13 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { catalog, loadExperiments } from '../../experiments/index.ts';
 import { runCli } from '../helpers/cli.ts';
 
-const csvFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.csv')).sort();
+const csvFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
 
 describe('two quick runs with one seed give the same CSV bytes', () => {
   it('no table declares a wall-clock column', async () => {
     for (const exp of await loadExperiments()) {
       const columns = Object.values({ ...exp.tables, ...exp.finalTables }).flat();
-      expect(columns.filter((c) => /seconds|elapsed|wall|time_s$/.test(c)), exp.name).toEqual([]);
+      expect(
+        columns.filter((c) => /seconds|elapsed|wall|time_s$/.test(c)),
+        exp.name,
+      ).toEqual([]);
     }
   });
 

@@ -14,7 +14,11 @@ const tables = ['singular_values.csv', 'summary.csv'];
 
 /** Cells committed in `dir`: complete lines of its commit journal. */
 export function committedCells(dir: string): number {
-  try { return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1; } catch { return 0; }
+  try {
+    return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').length - 1;
+  } catch {
+    return 0;
+  }
 }
 
 function csvLinesOf(dir: string, table: string): string[] {
@@ -59,14 +63,24 @@ describe('crash-safe resumable results', () => {
     expect((await runCli([...grid, '--out', reference])).code).toBe(0);
     const base = tmp();
     const shardDirs = [0, 1, 2, 3].map((i) => join(base, `s${i}`));
-    await Promise.all(shardDirs.map((d, i) => new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [binPath, ...grid, '--shard', `${i}/4`, '--out', d], { stdio: 'ignore', env: { ...process.env, NRC_THREADS: '1' } });
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shard ${i} exited ${code}`))));
-    })));
+    await Promise.all(
+      shardDirs.map(
+        (d, i) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [binPath, ...grid, '--shard', `${i}/4`, '--out', d], {
+              stdio: 'ignore',
+              env: { ...process.env, NRC_THREADS: '1' },
+            });
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shard ${i} exited ${code}`))));
+          }),
+      ),
+    );
     const counts = shardDirs.map((d) => JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')).cells.length);
     expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(24);
     const merged = join(base, 'merged');
-    expect((await runCli(['merge', ...shardDirs.slice(0, 3), '--out', join(base, 'partial'), '-q', '--no-plot'])).stderr).toMatch(/cells are missing/);
+    expect((await runCli(['merge', ...shardDirs.slice(0, 3), '--out', join(base, 'partial'), '-q', '--no-plot'])).stderr).toMatch(
+      /cells are missing/,
+    );
     expect((await runCli(['merge', shardDirs[0], shardDirs[0], '--out', join(base, 'dup'), '-q', '--no-plot'])).stderr).toMatch(/is in both/);
     const m = await runCli(['merge', ...shardDirs, '--out', merged, '-q', '--no-plot']);
     expect(m.code).toBe(0);
@@ -82,14 +96,24 @@ describe('Ctrl-C', () => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '1' } });
       let err = '';
-      child.stderr.on('data', (d) => { err += String(d); });
+      child.stderr.on('data', (d) => {
+        err += String(d);
+      });
       // Interrupt once the first cell is committed.
       const poll = setInterval(() => {
         try {
-          if (committedCells(dir) >= 1) { clearInterval(poll); child.kill('SIGINT'); }
-        } catch { /* not written yet */ }
+          if (committedCells(dir) >= 1) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        } catch {
+          /* not written yet */
+        }
       }, 50);
-      child.on('exit', (c) => { clearInterval(poll); resolve({ code: c, stderr: err }); });
+      child.on('exit', (c) => {
+        clearInterval(poll);
+        resolve({ code: c, stderr: err });
+      });
     });
     expect(code).toBe(130);
     expect(stderr).toMatch(/Resume with: nrc run svd-demo .*--out/);

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import { ByteSink, cellFill, csvHeader, csvLines, encodeCsvRows, formatField, loadCommitted, manifestText, ResultStore, type Manifest } from '../../src/runner/store.ts';
+import {
+  ByteSink,
+  cellFill,
+  csvHeader,
+  csvLines,
+  encodeCsvRows,
+  formatField,
+  loadCommitted,
+  manifestText,
+  ResultStore,
+  type Manifest,
+} from '../../src/runner/store.ts';
 import { journalLine, type JournalRecord } from '../../src/runner/journal.ts';
 import { completeRow } from '../../src/runner/run.ts';
 import type { Row } from '../../src/runner/types.ts';
@@ -11,9 +22,25 @@ import { Rng } from '../../src/random/index.ts';
 
 function manifest(hash = 'h1'): Manifest {
   return {
-    store_format: 2, nrc_version: '0', experiment: 'toy', command: ['nrc'], preset: 'default', params: {}, seeds: [0], config_hash: hash,
-    shard: null, git_commit: null, node_version: process.version, threads: 1, started_at: '', finished_at: null,
-    status: 'running', cells_total: 3, tables: { a: ['x', 'y'], b: ['z'] }, committed_bytes: {}, cells: [],
+    store_format: 2,
+    nrc_version: '0',
+    experiment: 'toy',
+    command: ['nrc'],
+    preset: 'default',
+    params: {},
+    seeds: [0],
+    config_hash: hash,
+    shard: null,
+    git_commit: null,
+    node_version: process.version,
+    threads: 1,
+    started_at: '',
+    finished_at: null,
+    status: 'running',
+    cells_total: 3,
+    tables: { a: ['x', 'y'], b: ['z'] },
+    committed_bytes: {},
+    cells: [],
   };
 }
 const record = (i: number) => ({ index: i, key: `k${i}`, seed: 0, params: {}, status: 'ok' as const, seconds: 0, started_at: '', finished_at: '' });
@@ -31,7 +58,13 @@ describe('ResultStore', () => {
   it('commits cells and truncates rows written after the last commit (a kill between append and manifest)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
     const s = ResultStore.open(dir, manifest());
-    s.commitCell(record(0), { a: [{ x: 1, y: 'q,"r"' }, { x: 2, y: 3 }], b: [{ z: 0.5 }] });
+    s.commitCell(record(0), {
+      a: [
+        { x: 1, y: 'q,"r"' },
+        { x: 2, y: 3 },
+      ],
+      b: [{ z: 0.5 }],
+    });
     const committedA = readFileSync(join(dir, 'a.csv'), 'utf8');
     expect(committedA).toBe('x,y\n1,"q,""r"""\n2,3\n');
     // A crash after appending part of the next cell's rows, before its manifest commit:
@@ -43,7 +76,10 @@ describe('ResultStore', () => {
     reopened.commitCell(record(1), { a: [{ x: 3, y: 4 }] });
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe(`${committedA}3,4\n`);
     expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe('z\n0.5\n');
-    expect(reopened.manifest.cells.map((c) => c.rows)).toEqual([{ a: 2, b: 1 }, { a: 1, b: 0 }]);
+    expect(reopened.manifest.cells.map((c) => c.rows)).toEqual([
+      { a: 2, b: 1 },
+      { a: 1, b: 0 },
+    ]);
   });
   it('writes each journal line as journalLine (JSON.stringify) writes that record, tables with awkward names included', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nrc-store-'));
@@ -69,8 +105,17 @@ describe('CSV encoding', () => {
     const rng = new Rng('csv-fields');
     const texts = ['a', 'q,"r"', 'line\nbreak', 'λ=0.1', '', 'plain', '"', 'x,y'];
     const columns = ['i', 'v', 't', 'b', 'u'];
-    const rows = Array.from({ length: 200 }, (_, i) => ({ i: Math.floor(i / 7), v: rng.normal() * 10 ** rng.int(40) * (i % 5 === 0 ? 1e-300 : 1), t: texts[rng.int(texts.length)], b: i % 3 === 0, u: i % 4 === 0 ? undefined : -i }));
-    const expected = stringify(rows.map((r) => columns.map((c) => formatField(r[c as keyof typeof r]))), { eof: true, record_delimiter: 'unix' });
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      i: Math.floor(i / 7),
+      v: rng.normal() * 10 ** rng.int(40) * (i % 5 === 0 ? 1e-300 : 1),
+      t: texts[rng.int(texts.length)],
+      b: i % 3 === 0,
+      u: i % 4 === 0 ? undefined : -i,
+    }));
+    const expected = stringify(
+      rows.map((r) => columns.map((c) => formatField(r[c as keyof typeof r]))),
+      { eof: true, record_delimiter: 'unix' },
+    );
     expect(csvLines(columns, rows)).toBe(expected);
     expect(csvHeader(['a', 'b,c', 'd"e'])).toBe(stringify([['a', 'b,c', 'd"e']], { eof: true, record_delimiter: 'unix' }));
   });
@@ -81,7 +126,12 @@ describe('CSV encoding', () => {
     const fill = cellFill(cell.params, cell.seed, 'ok');
     const sink = new ByteSink();
     encodeCsvRows(sink, columns, rows, fill);
-    expect(sink.view().toString()).toBe(csvLines(columns, rows.map((r) => completeRow(r, columns, cell, 'ok'))));
+    expect(sink.view().toString()).toBe(
+      csvLines(
+        columns,
+        rows.map((r) => completeRow(r, columns, cell, 'ok')),
+      ),
+    );
   });
   it('also quotes a field holding a bare CR (csv-stringify with unix records leaves it bare, which readers take for a line end)', () => {
     expect(csvLines(['t', 'n'], [{ t: 'cr\rhere', n: 1 }])).toBe('"cr\rhere",1\n');

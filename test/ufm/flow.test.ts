@@ -23,8 +23,12 @@ describe('Theorem 3.1 along the central path', () => {
     const H0 = randomFeatures(new Rng(1), 3, 4, 5, 0.5);
     const a = integrateCentralPath(H0, cfg, { tEnd: 2, records: 3, tol: 1e-8 });
     const b = integrateCentralPath(H0, cfg, { tEnd: 2, records: 3, tol: 1e-11 });
-    let diff = 0, norm = 0;
-    for (let i = 0; i < a.H.data.length; i++) { diff += (a.H.data[i] - b.H.data[i]) ** 2; norm += b.H.data[i] ** 2; }
+    let diff = 0,
+      norm = 0;
+    for (let i = 0; i < a.H.data.length; i++) {
+      diff += (a.H.data[i] - b.H.data[i]) ** 2;
+      norm += b.H.data[i] ** 2;
+    }
     expect(Math.sqrt(diff / norm)).toBeLessThan(1e-7);
     expect(a.status).toBe('ok');
   });
@@ -54,7 +58,11 @@ describe('experiments (quick presets, runCell directly)', () => {
   it('ufm: Theorem 2.1 rows for c < 1, c = 1 and c > 1', async () => {
     // lambda_W = 0.5: c = sqrt(lambda_H lambda_W) = 0.22, 1, 1.41. At c = 1 the minimiser 0 is degenerate (the objective is
     // quartic there), so ||H||^2 ~ ||grad||^{2/3}: at ||grad|| <= 1e-11 rho is only accurate to ~1e-8.
-    for (const [lambdaH, tol] of [[0.1, 1e-9], [2, 1e-7], [4, 1e-9]]) {
+    for (const [lambdaH, tol] of [
+      [0.1, 1e-9],
+      [2, 1e-7],
+      [4, 1e-9],
+    ]) {
       const p = cellParams(ufm, 'quick', { lambdaH });
       const res = await ufm.runCell(makeCellContext(p, 0));
       expect(res.status).toBe('ok');

@@ -9,7 +9,9 @@ import { checkTheorem21 } from '../../src/check/ufm-checks.ts';
 const rng = new Rng('ufm-model');
 
 describe('UFM objective (Eq. 1, Eq. 2)', () => {
-  const K = 3, n = 4, d = 5;
+  const K = 3,
+    n = 4,
+    d = 5;
   const H = new Matrix(K * n, d, rng.child('H').normals(K * n * d));
   const H0 = new Matrix(K * n, d, rng.child('H0').normals(K * n * d));
   const cfg = { K, n, d, lambdaH: 0.3, lambdaW: 0.5, beta: 7, H0 };
@@ -19,13 +21,25 @@ describe('UFM objective (Eq. 1, Eq. 2)', () => {
     const f0 = ufmObjective(W, H, cfg);
     const D = new Matrix(K, d, rng.child('D').normals(K * d));
     for (const t of [1e-3, -1e-3]) {
-      const Wt = new Matrix(K, d, W.data.map((v, i) => v + t * D.data[i]));
+      const Wt = new Matrix(
+        K,
+        d,
+        W.data.map((v, i) => v + t * D.data[i]),
+      );
       expect(ufmObjective(Wt, H, cfg)).toBeGreaterThan(f0);
     }
     // directional derivative by central differences ~ 0
     const e = 1e-5;
-    const Wp = new Matrix(K, d, W.data.map((v, i) => v + e * D.data[i]));
-    const Wm = new Matrix(K, d, W.data.map((v, i) => v - e * D.data[i]));
+    const Wp = new Matrix(
+      K,
+      d,
+      W.data.map((v, i) => v + e * D.data[i]),
+    );
+    const Wm = new Matrix(
+      K,
+      d,
+      W.data.map((v, i) => v - e * D.data[i]),
+    );
     expect(Math.abs((ufmObjective(Wp, H, cfg) - ufmObjective(Wm, H, cfg)) / (2 * e))).toBeLessThan(1e-9);
   });
 
@@ -35,8 +49,10 @@ describe('UFM objective (Eq. 1, Eq. 2)', () => {
       let worst = 0;
       const e = 1e-6;
       for (let i = 0; i < H.size; i++) {
-        const Hp = H.clone(); Hp.data[i] += e;
-        const Hm = H.clone(); Hm.data[i] -= e;
+        const Hp = H.clone();
+        Hp.data[i] += e;
+        const Hm = H.clone();
+        Hm.data[i] -= e;
         const fd = ((reducedObjective(Hp, c).value - reducedObjective(Hm, c).value) / (2 * e)) * K * n;
         worst = Math.max(worst, Math.abs(fd - g.data[i]));
       }
@@ -47,7 +63,10 @@ describe('UFM objective (Eq. 1, Eq. 2)', () => {
 
 describe('Theorem 2.1 via the solver', () => {
   it('c <= 1: collapsed minimiser, Hbar^T Hbar = rho I with rho = (1-c) sqrt(lambda_W/lambda_H), W = sqrt(lambda_H/lambda_W) Hbar^T', () => {
-    for (const [lambdaH, lambdaW] of [[0.1, 0.5], [0.5, 1.5]]) {
+    for (const [lambdaH, lambdaW] of [
+      [0.1, 0.5],
+      [0.5, 1.5],
+    ]) {
       const r = checkTheorem21({ K: 4, n: 5, d: 7, lambdaH, lambdaW, seed: 3 });
       const t = theorem21(lambdaH, lambdaW);
       expect(r.converged).toBe(true);
@@ -65,7 +84,7 @@ describe('Theorem 2.1 via the solver', () => {
     const t = theorem21(0.1, 0.5);
     const c = Math.sqrt(0.05);
     expect(t.rho).toBeCloseTo((1 - c) * Math.sqrt(5), 14);
-    expect(t.minValue).toBeCloseTo(c - c * c / 2, 14);
+    expect(t.minValue).toBeCloseTo(c - (c * c) / 2, 14);
   });
 
   it('c > 1: the minimiser is (0, 0)', () => {

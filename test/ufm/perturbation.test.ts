@@ -9,7 +9,8 @@ import { checkTheorem41, checkTheorem42, finiteDifferenceJacobian, linearisation
 const rng = new Rng('ufm-perturbation');
 
 describe('commutation-matrix identities of App. D (K_{d,K} = commutation(d, K))', () => {
-  const d = 4, K = 3;
+  const d = 4,
+    K = 3;
   const Kdk = commutation(d, K);
   it('K_{d,K}^T (X1 (x) X2) K_{d,K} = X2 (x) X1 for X1 d x d, X2 K x K', () => {
     const X1 = new Matrix(d, d, rng.child('X1').normals(d * d));
@@ -23,7 +24,9 @@ describe('commutation-matrix identities of App. D (K_{d,K} = commutation(d, K))'
     expect(maxAbsDiff(gemm(Kdk, kron(x, Y)), kron(Y, x))).toBeLessThan(1e-14);
   });
   it('E*^T = K_{d,K} (-c I_K (x) 1_n^T (x) I_d) at the collapsed minimiser', () => {
-    const n = 2, lambdaH = 0.4, lambdaW = 0.9;
+    const n = 2,
+      lambdaH = 0.4,
+      lambdaW = 0.9;
     const { H, W } = collapsedMinimiser(K, n, d, lambdaH, lambdaW, randomOrthonormal(rng.child('R'), d, K));
     const c = theorem21(lambdaH, lambdaW).c;
     const rhs = gemm(Kdk, kron(kron(Matrix.eye(K, -c), Matrix.fill(1, n, 1)), Matrix.eye(d)));
@@ -51,7 +54,12 @@ describe('F built by code equals the Jacobian of the Eq. 2 minimiser by finite d
     expect(r.firstOrderError).toBeGreaterThan(1e-4); // beta = 10: Eq. 5 is visibly only first order
   });
   it('finite-difference Jacobian at a collapsed H0 is symmetric like F', () => {
-    const K = 2, n = 2, d = 3, lambdaH = 0.2, lambdaW = 1.1, beta = 50;
+    const K = 2,
+      n = 2,
+      d = 3,
+      lambdaH = 0.2,
+      lambdaW = 1.1,
+      beta = 50;
     const { H, W } = collapsedMinimiser(K, n, d, lambdaH, lambdaW);
     const cfg = { K, n, d, lambdaH, lambdaW, beta, H0: H };
     const { J } = finiteDifferenceJacobian(cfg, H, 1e-4);
@@ -65,7 +73,7 @@ describe('Theorem 4.2 and App. D spectra match the computed blocks', () => {
     const r = checkTheorem42({ K: 4, n: 10, d: 10, lambdaH: 0.3, lambdaW: Math.SQRT2, beta: 100, seed: 1 });
     expect(r.sigmaMaxIntra.measured).toBeCloseTo(1, 12);
     expect(r.sigmaMinIntra.measured).toBeCloseTo(1 - Math.sqrt(0.3 / Math.SQRT2) / 100, 12);
-    expect(r.sigmaMaxInter.measured).toBeCloseTo(2 * 0.3 * (1 - Math.sqrt(0.3 * Math.SQRT2)) / 100, 13);
+    expect(r.sigmaMaxInter.measured).toBeCloseTo((2 * 0.3 * (1 - Math.sqrt(0.3 * Math.SQRT2))) / 100, 13);
     expect(r.interRank.measured).toBe(1);
     expect(r.spectrumError.measured).toBeLessThan(1e-12);
     expect(r.spectrumErrorExact.measured).toBeLessThan(1e-12);
@@ -76,14 +84,20 @@ describe('Theorem 4.2 and App. D spectra match the computed blocks', () => {
     expect(r.spectrumErrorExact.measured).toBeLessThan(1e-12);
   });
   it('App. D intra spectrum has (d-K)/(dn) of its values equal to 1 and sigma_min with multiplicity K(n-1)', () => {
-    const K = 4, n = 10, d = 10;
+    const K = 4,
+      n = 10,
+      d = 10;
     const s = intraBlockSpectrum(K, n, d, 0.3, Math.SQRT2, 100);
     expect(s.filter((v) => Math.abs(v - 1) < 1e-15).length).toBe(d - K);
     const smin = 1 - Math.sqrt(0.3 / Math.SQRT2) / 100;
     expect(s.filter((v) => Math.abs(v - smin) < 1e-15).length).toBe(K * (n - 1));
   });
   it('F is first order: F_exact - F = O(beta^-2) in Frobenius norm', () => {
-    const K = 2, n = 3, d = 3, lambdaH = 0.3, lambdaW = 1;
+    const K = 2,
+      n = 3,
+      d = 3,
+      lambdaH = 0.3,
+      lambdaW = 1;
     const { H, W } = collapsedMinimiser(K, n, d, lambdaH, lambdaW);
     const diff = (beta: number) => {
       const cfg = { K, n, d, lambdaH, lambdaW, beta, H0: H };

@@ -18,9 +18,21 @@ const quiet = process.argv.includes('--quiet');
 
 // Shared memory imported from JS ('env.memory'), no runtime, no assertions.
 const common = [
-  source, '-O3', '--noAssert', '--runtime', 'stub',
-  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
-  '--enable', 'simd', '--enable', 'threads',
+  source,
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
 ];
 const variants = [
   { file: 'gemm-relaxed.wasm', args: ['--enable', 'relaxed-simd'] },
@@ -39,7 +51,12 @@ async function main() {
     const out = join(outDir, v.file);
     const tmp = `${out}.${process.pid}.tmp`;
     let stderrText = '';
-    const stderr = { write(s) { stderrText += s; return true; } };
+    const stderr = {
+      write(s) {
+        stderrText += s;
+        return true;
+      },
+    };
     const { error } = await asc.main([...common, ...v.args, '-o', tmp], { stdout: stderr, stderr });
     if (error) throw new Error(`asc failed for ${v.file}: ${error.message}\n${stderrText}`);
     renameSync(tmp, out); // atomic: concurrent builders never see a half-written file

@@ -15,10 +15,36 @@ import { Worker } from 'node:worker_threads';
 import { getThreads } from '../threads.ts';
 
 interface KernelExports {
-  dgemm(m: number, n: number, k: number, alpha: number, a: number, transA: number, b: number, transB: number,
-    beta: number, c: number, r0: number, r1: number, work: number): void;
-  sgemm(m: number, n: number, k: number, alpha: number, a: number, transA: number, b: number, transB: number,
-    beta: number, c: number, r0: number, r1: number, work: number): void;
+  dgemm(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    transA: number,
+    b: number,
+    transB: number,
+    beta: number,
+    c: number,
+    r0: number,
+    r1: number,
+    work: number,
+  ): void;
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    transA: number,
+    b: number,
+    transB: number,
+    beta: number,
+    c: number,
+    r0: number,
+    r1: number,
+    work: number,
+  ): void;
   workBytes64(): number;
   workBytes32(): number;
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
@@ -34,8 +60,13 @@ interface KernelExports {
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
-interface WasmModule { readonly __brand?: 'WasmModule' }
-interface WasmMemory { readonly buffer: ArrayBufferLike; grow(deltaPages: number): number }
+interface WasmModule {
+  readonly __brand?: 'WasmModule';
+}
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(deltaPages: number): number;
+}
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
@@ -82,12 +113,17 @@ let tried = false;
 /** Copy and compute time accounting (seconds), for the benchmarks. */
 export const wasmStats = { calls: 0, copyInSeconds: 0, copyOutSeconds: 0, computeSeconds: 0, parallelCalls: 0 };
 export function resetWasmStats(): void {
-  wasmStats.calls = 0; wasmStats.copyInSeconds = 0; wasmStats.copyOutSeconds = 0;
-  wasmStats.computeSeconds = 0; wasmStats.parallelCalls = 0;
+  wasmStats.calls = 0;
+  wasmStats.copyInSeconds = 0;
+  wasmStats.copyOutSeconds = 0;
+  wasmStats.computeSeconds = 0;
+  wasmStats.parallelCalls = 0;
 }
 let timing = false;
 /** Turn per-call copy/compute timing on (benchmarks only; costs a few clock reads per call). */
-export function setWasmTiming(on: boolean): void { timing = on; }
+export function setWasmTiming(on: boolean): void {
+  timing = on;
+}
 
 function readKernels(): { relaxed?: Uint8Array; simd?: Uint8Array } {
   const rel = `${buildDir}gemm-relaxed.wasm`;
@@ -111,7 +147,12 @@ function chooseVariant(bins: { relaxed?: Uint8Array; simd?: Uint8Array }): { var
     let ok = WA!.validate(bins.relaxed);
     if (!ok) {
       // Node 20 (V8 11.3) ships relaxed SIMD behind a flag; it can be enabled before the first compile.
-      try { setFlag(FLAGS_RELAXED); ok = WA!.validate(bins.relaxed); } catch { ok = false; }
+      try {
+        setFlag(FLAGS_RELAXED);
+        ok = WA!.validate(bins.relaxed);
+      } catch {
+        ok = false;
+      }
     }
     if (ok) return { variant: 'relaxed-simd', bytes: bins.relaxed };
   }
@@ -146,7 +187,12 @@ class Engine {
     // Compile with the optimizing tier straight away: the first long product would otherwise
     // run in the baseline (Liftoff) tier. Restored afterwards so other modules are unaffected.
     let noLiftoff = false;
-    try { v8.setFlagsFromString('--no-liftoff'); noLiftoff = true; } catch { /* ignore */ }
+    try {
+      v8.setFlagsFromString('--no-liftoff');
+      noLiftoff = true;
+    } catch {
+      /* ignore */
+    }
     try {
       this.module = new WA!.Module(bytes);
     } finally {
@@ -169,7 +215,11 @@ class Engine {
       try {
         this.memory.grow(target - have / PAGE);
       } catch {
-        try { this.memory.grow(needPages - have / PAGE); } catch { return false; }
+        try {
+          this.memory.grow(needPages - have / PAGE);
+        } catch {
+          return false;
+        }
       }
     }
     const buf = this.memory.buffer;
@@ -232,7 +282,8 @@ class Engine {
    * can work on it in place across calls; undefined when it would exceed the wasm32 limit.
    */
   pin(length: number): Float64Array | undefined {
-    const off = RESERVED + this.pinnedTop, bytes = Math.ceil((length * 8) / 64) * 64;
+    const off = RESERVED + this.pinnedTop,
+      bytes = Math.ceil((length * 8) / 64) * 64;
     if (!this.ensure(off + bytes + (this.workers.length + 1) * this.workStride)) return undefined;
     this.pinnedTop += bytes;
     return new Float64Array(this.memory.buffer, off, length);
@@ -258,7 +309,10 @@ class Engine {
       const h = this.holes[i];
       off = h.off;
       if (h.bytes === bytes) this.holes.splice(i, 1);
-      else { h.off += bytes; h.bytes -= bytes; }
+      else {
+        h.off += bytes;
+        h.bytes -= bytes;
+      }
     } else {
       off = RESERVED + this.pinnedTop;
       if (!this.ensure(off + bytes + (this.workers.length + 1) * this.workStride)) return undefined;
@@ -282,7 +336,10 @@ class Engine {
       else merged.push({ ...h });
     }
     const top = merged[merged.length - 1];
-    if (top && top.off + top.bytes === RESERVED + this.pinnedTop) { this.pinnedTop = top.off - RESERVED; merged.pop(); }
+    if (top && top.off + top.bytes === RESERVED + this.pinnedTop) {
+      this.pinnedTop = top.off - RESERVED;
+      merged.pop();
+    }
     this.holes = merged;
   }
 
@@ -333,10 +390,23 @@ class Engine {
   }
 
   /** Run op (0 = f64, 1 = f32) on rows split across `threads`; C already in place. */
-  private run(op: 0 | 1, m: number, n: number, k: number, alpha: number, pa: number, transA: boolean,
-    pb: number, transB: boolean, beta: number, pc: number, threads: number): void {
+  private run(
+    op: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pa: number,
+    transA: boolean,
+    pb: number,
+    transB: boolean,
+    beta: number,
+    pc: number,
+    threads: number,
+  ): void {
     const fn = op === 0 ? this.ex.dgemm : this.ex.sgemm;
-    const ta = transA ? 1 : 0, tb = transB ? 1 : 0;
+    const ta = transA ? 1 : 0,
+      tb = transB ? 1 : 0;
     if (threads > 1) threads = this.ensureWorkers(threads);
     if (threads <= 1) {
       fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, m, this.workBase);
@@ -344,14 +414,27 @@ class Engine {
     }
     wasmStats.parallelCalls++;
     const chunk = Math.ceil(m / threads / MR) * MR;
-    const par = this.par, ctl = this.ctl;
-    par[0] = op; par[1] = m; par[2] = n; par[3] = k; par[4] = alpha; par[5] = pa; par[6] = ta;
-    par[7] = pb; par[8] = tb; par[9] = beta; par[10] = pc; par[11] = this.workBase; par[12] = this.workStride;
+    const par = this.par,
+      ctl = this.ctl;
+    par[0] = op;
+    par[1] = m;
+    par[2] = n;
+    par[3] = k;
+    par[4] = alpha;
+    par[5] = pa;
+    par[6] = ta;
+    par[7] = pb;
+    par[8] = tb;
+    par[9] = beta;
+    par[10] = pc;
+    par[11] = this.workBase;
+    par[12] = this.workStride;
     let started = 0;
     Atomics.store(ctl, 1, 0);
     const jobs: number[] = [];
     for (let t = 1; t < threads; t++) {
-      const r0 = t * chunk, r1 = Math.min(m, r0 + chunk);
+      const r0 = t * chunk,
+        r1 = Math.min(m, r0 + chunk);
       if (r0 >= r1) break;
       jobs.push(t, r0, r1);
       started++;
@@ -384,7 +467,10 @@ class Engine {
 
   /** Copy small float64 vectors into the operand arena; their offsets (undefined if memory is exhausted). */
   private stage(arrays: Float64Array[]): number[] | undefined {
-    const offs = this.alloc(this.workers.length + 1, arrays.map((x) => x.length * 8));
+    const offs = this.alloc(
+      this.workers.length + 1,
+      arrays.map((x) => x.length * 8),
+    );
     if (!offs) return undefined;
     arrays.forEach((x, i) => this.f64.set(x, offs[i] >> 3));
     return offs;
@@ -394,9 +480,12 @@ class Engine {
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean {
     const offs = this.stage([v.subarray(0, h), y.subarray(0, w)]);
     if (!offs) return false;
-    const pa = a.byteOffset + at * 8, [pv, py] = offs;
+    const pa = a.byteOffset + at * 8,
+      [pv, py] = offs;
     // Columns split across threads at even offsets (the kernel's f64x2 pairs stay the same: same bits).
-    this.split(3, [h, w, pa, lda, pv, py], w, 2, h * w >= GEMV_PARALLEL_MIN, (c0, c1) => this.ex.dgemvT(h, c1 - c0, pa + c0 * 8, lda, pv, py + c0 * 8));
+    this.split(3, [h, w, pa, lda, pv, py], w, 2, h * w >= GEMV_PARALLEL_MIN, (c0, c1) =>
+      this.ex.dgemvT(h, c1 - c0, pa + c0 * 8, lda, pv, py + c0 * 8),
+    );
     y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
     return true;
   }
@@ -405,9 +494,12 @@ class Engine {
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean {
     const offs = this.stage([u.subarray(0, w), x.subarray(0, h)]);
     if (!offs) return false;
-    const pa = a.byteOffset + at * 8, [pu, px] = offs;
+    const pa = a.byteOffset + at * 8,
+      [pu, px] = offs;
     // Rows split across threads (rows are independent: same bits).
-    this.split(4, [h, w, pa, lda, pu, px], h, 4, h * w >= GEMV_PARALLEL_MIN, (r0, r1) => this.ex.dgemvN(r1 - r0, w, pa + r0 * lda * 8, lda, pu, px + r0 * 8));
+    this.split(4, [h, w, pa, lda, pu, px], h, 4, h * w >= GEMV_PARALLEL_MIN, (r0, r1) =>
+      this.ex.dgemvN(r1 - r0, w, pa + r0 * lda * 8, lda, pu, px + r0 * 8),
+    );
     x.set(this.f64.subarray(px >> 3, (px >> 3) + h), 0);
     return true;
   }
@@ -419,15 +511,21 @@ class Engine {
   private split(op: number, params: number[], total: number, align: number, parallel: boolean, local: (r0: number, r1: number) => void): void {
     let threads = parallel ? Math.min(getThreads(), Math.floor(total / (4 * align))) : 1;
     if (threads > 1) threads = this.ensureWorkers(threads);
-    if (threads <= 1) { local(0, total); return; }
+    if (threads <= 1) {
+      local(0, total);
+      return;
+    }
     wasmStats.parallelCalls++;
     const chunk = Math.ceil(total / threads / align) * align;
     this.par[0] = op;
-    params.forEach((p, i) => { this.par[i + 1] = p; });
+    params.forEach((p, i) => {
+      this.par[i + 1] = p;
+    });
     Atomics.store(this.ctl, 1, 0);
     const jobs: number[] = [];
     for (let t = 1; t < threads; t++) {
-      const r0 = t * chunk, r1 = Math.min(total, r0 + chunk);
+      const r0 = t * chunk,
+        r1 = Math.min(total, r0 + chunk);
       if (r0 < r1) jobs.push(t, r0, r1);
     }
     Atomics.store(this.ctl, 0, jobs.length / 3);
@@ -448,20 +546,41 @@ class Engine {
     this.i32.set(ops, po >> 2);
     this.f64.set(cs, pcs >> 3);
     this.i32.set(js, pjs >> 2);
-    const nops = ops.length / 5, pz = zt.byteOffset;
+    const nops = ops.length / 5,
+      pz = zt.byteOffset;
     this.split(2, [pz, ld, po, nops, pcs, pjs], ld, 8, threads0 > 1, (c0, c1) => this.ex.rotationsApply(pz, ld, po, nops, pcs, pjs, c0, c1));
     return true;
   }
 
   /** float64 product; false when the operands do not fit the wasm32 arena (caller falls back). */
-  dgemm(m: number, n: number, k: number, alpha: number, a: Float64Array, transA: boolean,
-    b: Float64Array, transB: boolean, beta: number, c: Float64Array): boolean {
+  dgemm(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float64Array,
+    transA: boolean,
+    b: Float64Array,
+    transB: boolean,
+    beta: number,
+    c: Float64Array,
+  ): boolean {
     return this.gemm(0, m, n, k, alpha, a, transA, b, transB, beta, c);
   }
 
   /** float32 product (see dgemm). */
-  sgemm(m: number, n: number, k: number, alpha: number, a: Float32Array, transA: boolean,
-    b: Float32Array, transB: boolean, beta: number, c: Float32Array): boolean {
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    transA: boolean,
+    b: Float32Array,
+    transB: boolean,
+    beta: number,
+    c: Float32Array,
+  ): boolean {
     return this.gemm(1, m, n, k, Math.fround(alpha), a, transA, b, transB, Math.fround(beta), c);
   }
 
@@ -470,12 +589,25 @@ class Engine {
    * (residentF64/F32, pin) are used in place; the others are copied into the arena (C back out), and so
    * is a resident C that overlaps A or B.
    */
-  private gemm<T extends Float64Array | Float32Array>(op: 0 | 1, m: number, n: number, k: number, alpha: number,
-    a: T, transA: boolean, b: T, transB: boolean, beta: number, c: T): boolean {
+  private gemm<T extends Float64Array | Float32Array>(
+    op: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: T,
+    transA: boolean,
+    b: T,
+    transB: boolean,
+    beta: number,
+    c: T,
+  ): boolean {
     const threads = this.threadsFor(m, n, k);
     const spawned = Math.max(threads, this.workers.length + 1);
-    const size = op === 0 ? 8 : 4, shift = op === 0 ? 3 : 2;
-    const ra = this.isResident(a), rb = this.isResident(b);
+    const size = op === 0 ? 8 : 4,
+      shift = op === 0 ? 3 : 2;
+    const ra = this.isResident(a),
+      rb = this.isResident(b);
     const cEnd = c.byteOffset + m * n * size;
     // (views made before and after a growth of the memory have different buffer objects: compare offsets)
     const overlaps = (x: T, len: number) => this.isResident(x) && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
@@ -484,7 +616,9 @@ class Engine {
     if (!offs) return false;
     const f = (op === 0 ? this.f64 : this.f32) as T;
     const t0 = timing ? performance.now() : 0;
-    const pa = ra ? a.byteOffset : offs[0], pb = rb ? b.byteOffset : offs[1], pc = rc ? c.byteOffset : offs[2];
+    const pa = ra ? a.byteOffset : offs[0],
+      pb = rb ? b.byteOffset : offs[1],
+      pc = rc ? c.byteOffset : offs[2];
     if (!ra) f.set(a.length === m * k ? a : a.subarray(0, m * k), pa >> shift);
     if (!rb) f.set(b.length === k * n ? b : b.subarray(0, k * n), pb >> shift);
     if (!rc && beta !== 0) f.set(c.length === m * n ? c : c.subarray(0, m * n), pc >> shift);
@@ -506,8 +640,15 @@ class Engine {
    * x += b, out = act(x) on an n x d matrix (act 0 identity, 1 tanh, 2 relu; b null: no bias), float64 (op 0)
    * or float32 (op 1), rows split across threads. x and out must be resident; b is staged. False when not.
    */
-  biasActivation(op: 0 | 1, act: number, n: number, d: number, x: Float64Array | Float32Array,
-    b: Float64Array | Float32Array | null, out: Float64Array | Float32Array): boolean {
+  biasActivation(
+    op: 0 | 1,
+    act: number,
+    n: number,
+    d: number,
+    x: Float64Array | Float32Array,
+    b: Float64Array | Float32Array | null,
+    out: Float64Array | Float32Array,
+  ): boolean {
     if (!this.isResident(x) || !this.isResident(out)) return false;
     let pb = 0;
     if (b) {
@@ -519,7 +660,8 @@ class Engine {
         (op === 0 ? this.f64 : this.f32).set(b.subarray(0, d), pb >> (op === 0 ? 3 : 2));
       }
     }
-    const px = x.byteOffset, po = out.byteOffset;
+    const px = x.byteOffset,
+      po = out.byteOffset;
     const fn = op === 0 ? this.ex.biasAct64 : this.ex.biasAct32;
     this.split(5, [op, act, d, px, pb, po], n, 1, n * d >= ELEMENTWISE_PARALLEL_MIN, (r0, r1) => fn(act, r0, r1, d, px, pb, po));
     return true;
@@ -529,8 +671,16 @@ class Engine {
    * delta *= act'(pre, out) on n x d resident matrices and, when gb is given, gb[j] = sum_i delta[i, j]
    * (float64 whatever op; summed over the rows in order), columns split across threads. False when not resident.
    */
-  activationBackward(op: 0 | 1, act: number, n: number, d: number, pre: Float64Array | Float32Array,
-    out: Float64Array | Float32Array, delta: Float64Array | Float32Array, gb: Float64Array | null): boolean {
+  activationBackward(
+    op: 0 | 1,
+    act: number,
+    n: number,
+    d: number,
+    pre: Float64Array | Float32Array,
+    out: Float64Array | Float32Array,
+    delta: Float64Array | Float32Array,
+    gb: Float64Array | null,
+  ): boolean {
     if (!this.isResident(pre) || !this.isResident(out) || !this.isResident(delta)) return false;
     let pg = 0;
     if (gb) {
@@ -538,7 +688,9 @@ class Engine {
       if (!offs) return false;
       pg = offs[0];
     }
-    const pp = pre.byteOffset, po = out.byteOffset, pd = delta.byteOffset;
+    const pp = pre.byteOffset,
+      po = out.byteOffset,
+      pd = delta.byteOffset;
     const fn = op === 0 ? this.ex.actGrad64 : this.ex.actGrad32;
     this.split(6, [op, act, n, d, pp, po, pd, pg], d, 4, n * d >= ELEMENTWISE_PARALLEL_MIN, (c0, c1) => fn(act, c0, c1, n, d, pp, po, pd, pg));
     if (gb) gb.set(this.f64.subarray(pg >> 3, (pg >> 3) + d));
@@ -548,9 +700,17 @@ class Engine {
   /** SGD with momentum on resident float32 p, g, v (see assembly/elementwise.ts sgdStep32), split across threads. */
   sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): boolean {
     if (!this.isResident(p) || !this.isResident(g) || !this.isResident(v)) return false;
-    const pp = p.byteOffset, pg = g.byteOffset, pv = v.byteOffset, f = first ? 1 : 0, ne = nesterov ? 1 : 0;
-    lr = Math.fround(lr); mu = Math.fround(mu); lam2 = Math.fround(lam2);
-    this.split(7, [pp, pg, pv, lr, mu, lam2, f, ne], p.length, 4, p.length >= ELEMENTWISE_PARALLEL_MIN, (i0, i1) => this.ex.sgdStep32(i0, i1, pp, pg, pv, lr, mu, lam2, f, ne));
+    const pp = p.byteOffset,
+      pg = g.byteOffset,
+      pv = v.byteOffset,
+      f = first ? 1 : 0,
+      ne = nesterov ? 1 : 0;
+    lr = Math.fround(lr);
+    mu = Math.fround(mu);
+    lam2 = Math.fround(lam2);
+    this.split(7, [pp, pg, pv, lr, mu, lam2, f, ne], p.length, 4, p.length >= ELEMENTWISE_PARALLEL_MIN, (i0, i1) =>
+      this.ex.sgdStep32(i0, i1, pp, pg, pv, lr, mu, lam2, f, ne),
+    );
     return true;
   }
 

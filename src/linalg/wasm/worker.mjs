@@ -7,7 +7,11 @@ import v8 from 'node:v8';
 
 const { module, memory, ctlBuf, parBuf, index, flags } = workerData;
 for (const f of flags ?? []) {
-  try { v8.setFlagsFromString(f); } catch { /* process-wide already */ }
+  try {
+    v8.setFlagsFromString(f);
+  } catch {
+    /* process-wide already */
+  }
 }
 const ctl = new Int32Array(ctlBuf);
 const par = new Float64Array(parBuf);
