@@ -11,8 +11,10 @@ import { runCli, spawnAndKillWhen, spawnCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-kill-'));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i).join(',');
-// 40 x 6 = 240 cells of a few microseconds of work each: commits come in groups, many per second.
-const fast = ['run', 'svd-demo', '--m', range(10, 50), '--n', range(4, 10), '--quiet', '--no-plot'];
+// 200 x 6 = 1200 cells of a few microseconds of work each: commits come in groups, many per second, and a
+// sweep lasts long enough (several groups) for a kill to land in the middle of it.
+const CELLS = 1200;
+const fast = ['run', 'svd-demo', '--m', range(10, 210), '--n', range(4, 10), '--quiet', '--no-plot'];
 const tables = ['singular_values.csv', 'summary.csv'];
 const journalText = (dir: string) => (existsSync(join(dir, 'journal.jsonl')) ? readFileSync(join(dir, 'journal.jsonl'), 'utf8') : '');
 
@@ -31,12 +33,12 @@ describe('kill -9 during group commits', () => {
       expect(new Set(records.map((r) => r.cell.key)).size).toBe(records.length);
       cellsAfterKill.push(records.length);
     }
-    expect(cellsAfterKill.some((n) => n > 0 && n < 240)).toBe(true); // at least one kill landed mid-sweep
+    expect(cellsAfterKill.some((n) => n > 0 && n < CELLS)).toBe(true); // at least one kill landed mid-sweep
     expect(spawnCli([...fast, '--out', dir]).code).toBe(0);
     for (const t of tables) expect(readFileSync(join(dir, t), 'utf8')).toBe(readFileSync(join(reference, t), 'utf8'));
     const records = readJournal(dir, false);
-    expect(records).toHaveLength(240);
-    expect(new Set(records.map((r) => r.cell.key)).size).toBe(240);
+    expect(records).toHaveLength(CELLS);
+    expect(new Set(records.map((r) => r.cell.key)).size).toBe(CELLS);
   }, 180_000);
 });
 
