@@ -334,16 +334,29 @@ describe('signals while starting', () => {
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
-    await new Promise((r) => setTimeout(r, ms));
-    child.kill(signal);
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    return { code, stderr };
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
+    child.kill(signal); // no effect if it has already exited
+    return { code: await exited, stderr };
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} in the first moments: exit 128 + signal number with a one-line message, nothing created`, async () => {
-      const dir = join(tmp(), 'never');
-      let r = await interrupt(signal, 300, dir);
-      for (let ms = 600; r.code === null && ms < 5000; ms *= 2) r = await interrupt(signal, ms, dir); // node itself was still booting
+      // The moment to hit lies after node has booted (before it, the signal kills node itself: exit code null) and
+      // before the output directory is created; how long each takes depends on the machine, so search for it:
+      // double the delay while too early, bisect once a delay was too late (the directory exists, or the run ended).
+      let early = 0;
+      let late = Infinity;
+      let ms = 300;
+      let r = { code: null as number | null, stderr: '' };
+      let dir = '';
+      for (let attempt = 0; attempt < 12; attempt++) {
+        dir = join(tmp(), 'never');
+        r = await interrupt(signal, ms, dir);
+        if (r.code === null) early = ms;
+        else if (existsSync(dir) || r.code === 0) late = ms;
+        else break;
+        ms = Number.isFinite(late) ? (early + late) / 2 : 2 * ms;
+      }
       expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`nrc: interrupted \\(${signal}\\) with no cell running; every committed result is kept`));
