@@ -1,5 +1,5 @@
 // Figure of central-path (perturbation paper Thm 3.1): NC1~ and e^{2λ_H t} tr Σ_W / tr Σ_B along the flow.
-import { distinct, finiteRows, formatValue, MissingData, values, type Rec } from '../src/plot/data.ts';
+import { distinct, finiteRows, formatValue, isFilled, MissingData, values, type Rec } from '../src/plot/data.ts';
 import { chart } from '../src/plot/kit.ts';
 import { figureSpec, logAxis } from '../src/plot/style.ts';
 import type { FigureDef } from '../src/plot/types.ts';
@@ -19,7 +19,8 @@ const centralPath: FigureDef<T> = {
     const rows = table('flow', ['t', 'nc1_trace', 'tw', 'tb', 'lambda_h', 'seed?']);
     const long: Rec[] = [];
     for (const r of rows)
-      for (const [c, label] of series) long.push({ t: r.t, panel: label, value: r[c], run: `λ_H = ${formatValue(r.lambda_h)}`, seed: r.seed ?? 0 });
+      for (const [c, label] of series)
+        long.push({ t: r.t, panel: label, value: r[c], run: `λ_H = ${formatValue(r.lambda_h)}`, seed: isFilled(r.seed) ? r.seed : 0 });
     const data = finiteRows(long, ['t'], ['value']);
     if (!data.length) throw new MissingData('flow.csv has no positive values');
     const runs = distinct(data, 'run').map(String);

@@ -1,5 +1,5 @@
 // Figures of deep-rfm (AGOP paper): NC1/NC2 per layer and stage, KRR accuracy, the linearised Gram recursion (Thm 4.3), Gram heatmaps.
-import { distinct, finiteRows, formatValue, meanBy, MissingData, num, seedCount, values, type Rec } from '../src/plot/data.ts';
+import { distinct, finiteRows, formatValue, hasField, meanBy, MissingData, num, seedCount, values, type Rec } from '../src/plot/data.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../src/io/npy.ts';
@@ -117,7 +117,7 @@ const linearized: FigureDef<T> = {
       ['layer'],
       ['gram_error'],
     );
-    if (!rows.some((r) => 'lambda_k' in r))
+    if (!hasField(rows, 'lambda_k'))
       for (const r of rows) {
         r.lambda_k = NaN;
         r.lambda_phi = NaN;

@@ -1,5 +1,5 @@
 // Figures of gaussian-mixture: Figure 1 (rel_tail per layer over (λ, σ)) and Prop. 4.1 (TCV of the input vs its bound) of Neural Rank Collapse.
-import { distinct, finiteRows, meanBy, MissingData, num, okRows, seedCount, values, type Rec } from '../src/plot/data.ts';
+import { distinct, finiteRows, hasField, meanBy, MissingData, num, okRows, seedCount, values, type Rec } from '../src/plot/data.ts';
 import { chart, configLabels, optional, seedsNote } from '../src/plot/kit.ts';
 import { figureSpec, heatmap, labelField, logAxis } from '../src/plot/style.ts';
 import type { FigureDef } from '../src/plot/types.ts';
@@ -16,7 +16,7 @@ const figure1: FigureDef<T> = {
   build({ table }) {
     const layerRows = table('layers', ['lambda', 'sigma', 'layer', 'rel_tail', 'seed?', 'rank?', ...optional(CONFIG_COLUMNS)]);
     // Each cell's status is in cells.csv; a layer's row carries the parameters and seed of its cell.
-    const shared = CONFIG_COLUMNS.filter((c) => layerRows.length > 0 && c in layerRows[0]);
+    const shared = CONFIG_COLUMNS.filter((c) => hasField(layerRows, c));
     const cellId = (r: Rec): string => JSON.stringify([r.lambda, r.sigma, r.seed, ...shared.map((c) => r[c])]);
     const cells = table('cells', ['lambda', 'sigma', 'seed?', 'status?', ...optional(CONFIG_COLUMNS)], { ifPresent: true });
     const status = new Map(cells.map((c) => [cellId(c), c.status]));

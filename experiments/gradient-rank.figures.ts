@@ -1,5 +1,5 @@
 // Figures of gradient-rank: Prop. 3.1 of Neural Rank Collapse (batch-gradient rank vs batch size) and the layer ranks on degenerate data.
-import { distinct, finiteRows, formatValue, meanBy, seedCount } from '../src/plot/data.ts';
+import { distinct, finiteRows, formatValue, hasField, meanBy, seedCount } from '../src/plot/data.ts';
 import { chart, seedsNote } from '../src/plot/kit.ts';
 import { figureSpec, labelField, orderedColor } from '../src/plot/style.ts';
 import type { FigureDef } from '../src/plot/types.ts';
@@ -53,7 +53,7 @@ const degenerate: FigureDef<T> = {
   name: 'degenerate_ranks',
   build({ table }) {
     const rows = finiteRows(table('degenerate', ['layer', 'rank', 'k', 'lambda?', 'seed?']), ['layer', 'rank', 'k']);
-    if (!rows.some((r) => 'lambda' in r)) for (const r of rows) r.lambda = 0;
+    if (!hasField(rows, 'lambda')) for (const r of rows) r.lambda = 0;
     const mean = meanBy(rows, ['layer', 'lambda'], ['rank', 'k']);
     const layers = labelField(mean, 'layer', 'W');
     const lambdas = labelField(mean, 'lambda');

@@ -1,5 +1,5 @@
 // Figures of perturbation (perturbation paper Fig. 1, Thm 4.2): spectra of the blocks F_kk and F_kk′.
-import { distinct, finiteRows, formatValue, meanBy, MissingData, num } from '../src/plot/data.ts';
+import { distinct, finiteRows, formatValue, isFilled, meanBy, MissingData, num } from '../src/plot/data.ts';
 import { chart } from '../src/plot/kit.ts';
 import type { Spec } from '../src/plot/render.ts';
 import { figureSpec, labelField, orderedColor } from '../src/plot/style.ts';
@@ -21,7 +21,7 @@ function spectrumFigure(block: 'intra' | 'inter'): FigureDef<T> {
       if (!mine.length) throw new MissingData(`spectrum.csv has no ${block} rows`);
       for (const r of mine)
         r.setting = ['lambda_w', 'beta']
-          .filter((c) => c in r)
+          .filter((c) => isFilled(r[c]))
           .map((c) => `${c === 'beta' ? 'β' : 'λ_W'} = ${formatValue(r[c])}`)
           .join(', ');
       const settings = distinct(mine, 'setting').map(String);

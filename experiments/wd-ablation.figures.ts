@@ -1,5 +1,5 @@
 // Figures of wd-ablation (perturbation paper Table 1): the table as Markdown and a bar chart.
-import { distinct, finiteRows, meanBy, MissingData, num, seedCount, values, type Rec } from '../src/plot/data.ts';
+import { distinct, finiteRows, isFilled, meanBy, MissingData, num, seedCount, values, type Rec } from '../src/plot/data.ts';
 import { chart, seedsNote } from '../src/plot/kit.ts';
 import { errorBarLayer, figureSpec, logAxis } from '../src/plot/style.ts';
 import type { Figure, FigureContext, FigureDef } from '../src/plot/types.ts';
@@ -16,7 +16,7 @@ function ablationRows({ table }: FigureContext<T>): { rows: Rec[]; metrics: stri
     nc2: nc2_etf,
   }));
   // Per-seed rows only (a table that also holds mean/SD rows marks them in the seed column); cells that did not end ok are left out.
-  const perSeed = rows.filter((r) => (r.seed === undefined || typeof r.seed === 'number') && (r.status === undefined || r.status === 'ok'));
+  const perSeed = rows.filter((r) => (r.seed === undefined || typeof r.seed === 'number') && (!isFilled(r.status) || r.status === 'ok'));
   for (const r of perSeed) {
     const loss = typeof r.loss_type === 'string' ? r.loss_type.toUpperCase() : '';
     r.loss_label = loss ? `${loss} loss` : 'all';

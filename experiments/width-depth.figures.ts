@@ -1,5 +1,5 @@
 // Figures of width-depth: Figures 4-5 of Neural Rank Collapse (soft rank vs width and vs depth).
-import { distinct, finiteRows, meanBy, num, seedCount, type Rec } from '../src/plot/data.ts';
+import { distinct, finiteRows, hasField, meanBy, num, seedCount, type Rec } from '../src/plot/data.ts';
 import { chart, seedsNote } from '../src/plot/kit.ts';
 import { errorBarLayer, figureSpec, labelField, orderedColor } from '../src/plot/style.ts';
 import type { FigureDef } from '../src/plot/types.ts';
@@ -12,7 +12,7 @@ function softRankFigure(kind: 'width' | 'depth'): FigureDef<T> {
     name: kind === 'width' ? 'figure4_width' : 'figure5_depth',
     build({ table }) {
       const rows = finiteRows(table(kind, ['lambda', kind, 'layer', 'soft_rank', 'seed?']), ['lambda', kind, 'layer', 'soft_rank']);
-      if (!rows.some((r) => 'seed' in r)) for (const r of rows) r.seed = 0;
+      if (!hasField(rows, 'seed')) for (const r of rows) r.seed = 0;
       // Per network (lambda, size, seed): the average over its layers (Figure 4: the hidden-to-hidden ones).
       const nets = new Map<string, Rec[]>();
       for (const r of rows) {

@@ -90,6 +90,16 @@ export function num(v: Value | undefined): number {
   return typeof v === 'number' ? v : NaN;
 }
 
+/** A field that holds a value: neither absent (the table has no such column) nor empty (read as NaN). */
+export function isFilled(v: Value | undefined): v is Value {
+  return v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
+}
+
+/** Whether some row fills `field`: a column that is absent and a column whose fields are all empty count the same. */
+export function hasField(rows: Rec[], field: string): boolean {
+  return rows.some((r) => isFilled(r[field]));
+}
+
 /** Keep rows whose listed fields are finite numbers, and whose `positive` fields (log axes) are > 0. */
 export function finiteRows(rows: Rec[], fields: string[], positive: string[] = []): Rec[] {
   return rows.filter((r) =>

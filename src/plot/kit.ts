@@ -1,6 +1,6 @@
 // Pieces that the figures of several experiments share: a chart figure, the seeds note of a subtitle, labels of
 // configurations a figure does not plot, and training curves (loss and accuracy over epochs).
-import { distinct, finiteRows, formatValue, loadRows, meanBy, num, seedCount, values, type Rec } from './data.ts';
+import { distinct, finiteRows, formatValue, hasField, loadRows, meanBy, num, seedCount, values, type Rec } from './data.ts';
 import type { Spec } from './render.ts';
 import { figureSpec, labelField, logAxis, orderedColor } from './style.ts';
 import type { ChartFigure, FigureDef, Tables, TableWith } from './types.ts';
@@ -16,7 +16,7 @@ export function seedsNote(n: number, sdBars = false): string {
 
 /** A label per configuration when the run varied parameters that the figure does not plot (in `_config`). */
 export function configLabels(rows: Rec[], columns: readonly string[]): string[] {
-  const varying = columns.filter((c) => rows.length && c in rows[0] && distinct(rows, c).length > 1);
+  const varying = columns.filter((c) => hasField(rows, c) && distinct(rows, c).length > 1);
   for (const r of rows) r._config = varying.map((c) => `${c}=${formatValue(r[c])}`).join(', ');
   return distinct(rows, '_config').map(String);
 }
@@ -30,7 +30,7 @@ export function trainingFigure<T extends Tables>(table: TableWith<T, 'epoch' | '
     name,
     build({ dir }) {
       const rows = finiteRows(loadRows(dir, `${table}.csv`, ['epoch', 'loss', 'train_acc?', 'test_acc?', 'lambda?', 'seed?']), ['epoch']);
-      if (!rows.some((r) => 'lambda' in r)) for (const r of rows) r.lambda = NaN;
+      if (!hasField(rows, 'lambda')) for (const r of rows) r.lambda = NaN;
       const fields = ['loss', 'train_acc', 'test_acc'].filter((f) => rows.some((r) => Number.isFinite(num(r[f]))));
       const mean = meanBy(rows, ['lambda', 'epoch'], fields);
       const hasLambda = mean.some((r) => Number.isFinite(num(r.lambda)));

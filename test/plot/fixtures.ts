@@ -1,15 +1,34 @@
-// Small results directories for the figure tests: CSVs shaped like each experiment's tables
-// (column names from the experiment issues), with values that look like real runs.
+// Small results directories for the figure tests: CSVs shaped like each experiment's declared tables (the header of
+// each fixture CSV is the table's column list, imported from the experiment module), with values that look like real
+// runs. Rows name their columns: a column the table does not declare is a type error; columns a fixture does not fill
+// are left empty.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tables as centralPathTables } from '../../experiments/central-path.ts';
+import { tables as deepLinearTables } from '../../experiments/deep-linear.ts';
+import { tables as deepRfmTables } from '../../experiments/deep-rfm.ts';
+import { tables as gaussianMixtureTables } from '../../experiments/gaussian-mixture.ts';
+import { tables as gradientRankTables } from '../../experiments/gradient-rank.ts';
+import { tables as layerwiseTables } from '../../experiments/layerwise.ts';
+import { tables as mnistCollapseTables } from '../../experiments/mnist-collapse.ts';
+import { tables as nnDecompositionTables } from '../../experiments/nn-decomposition.ts';
+import { tables as perturbationTables } from '../../experiments/perturbation.ts';
+import { tables as ufmTables } from '../../experiments/ufm.ts';
+import { tables as wdAblationTables } from '../../experiments/wd-ablation.ts';
+import { tables as widthDepthTables } from '../../experiments/width-depth.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 
 type Cell = string | number | boolean;
 
-function csv(columns: string[], rows: Cell[][]): string {
-  return [columns.join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
+/** A fixture row of a table with columns C: values by column name; a column left out is an empty field. */
+export type FixtureRow<C extends readonly string[]> = Partial<Record<C[number], Cell>>;
+
+/** The CSV of a declared table: its column list as the header, then each row's values in that order ('' where unfilled). */
+export function tableCsv<C extends readonly string[]>(columns: C, rows: readonly FixtureRow<C>[]): string {
+  const line = (r: FixtureRow<C>): string => columns.map((c: C[number]) => String(r[c] ?? '')).join(',');
+  return [columns.join(','), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** Deterministic uniform numbers in [0, 1). */
@@ -80,135 +99,106 @@ const LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1];
 const SIGMAS = [0.01, 0.05, 0.1, 0.5];
 const SEEDS = [0, 1];
 
+type GaussianMixture = typeof gaussianMixtureTables;
+
 export function gaussianMixture(): Record<string, string> {
   const rnd = lcg(1);
-  const layers: Cell[][] = [];
-  const cells: Cell[][] = [];
+  const layers: FixtureRow<GaussianMixture['layers']>[] = [];
+  const cells: FixtureRow<GaussianMixture['cells']>[] = [];
   for (const lambda of LAMBDAS)
     for (const sigma of SIGMAS)
       for (const seed of SEEDS) {
-        const d = 20;
-        const wcss = d * sigma * sigma * (1 + 0.05 * (rnd() - 0.5));
-        cells.push([
+        const dim = 20;
+        const wcss = dim * sigma * sigma * (1 + 0.05 * (rnd() - 0.5));
+        cells.push({
           lambda,
           sigma,
           seed,
-          4,
-          200,
-          d,
-          'ok',
-          true,
-          500,
-          0.01,
-          1e-6,
-          wcss,
-          Math.sqrt(d) * sigma ** 2 * (Math.sqrt(d) + Math.sqrt(4 / 200)),
-          true,
-          wcss * 0.98,
-        ]);
+          k: 4,
+          n: 200,
+          dim,
+          status: 'ok',
+          converged: true,
+          iters: 500,
+          loss: 0.01,
+          grad_norm: 1e-6,
+          wcss_x: wcss,
+          prop41_bound: Math.sqrt(dim) * sigma ** 2 * (Math.sqrt(dim) + Math.sqrt(4 / 200)),
+          prop41_holds: true,
+          tcv_upper: wcss * 0.98,
+        });
         for (let layer = 1; layer <= 4; layer++) {
           const collapse = Math.min(1, (sigma * sigma) / (lambda * 10)) * (0.5 + 0.1 * layer);
           const rel = Math.min(0.9, 1e-6 + collapse * (1 + 0.1 * rnd()));
-          layers.push([lambda, sigma, seed, layer, 16, 20, rel, Math.sqrt(rel), 4 + Math.round(10 * rel), 1e-4, 4]);
+          layers.push({
+            lambda,
+            sigma,
+            seed,
+            layer,
+            rows: 16,
+            cols: 20,
+            rel_tail: rel,
+            dist_rank: Math.sqrt(rel),
+            soft_rank: 4 + Math.round(10 * rel),
+            stationarity: 1e-4,
+            rank: 4,
+          });
         }
       }
-  return {
-    'cells.csv': csv(
-      [
-        'lambda',
-        'sigma',
-        'seed',
-        'k',
-        'n',
-        'dim',
-        'status',
-        'converged',
-        'iters',
-        'loss',
-        'grad_norm',
-        'wcss_x',
-        'prop41_bound',
-        'prop41_holds',
-        'tcv_upper',
-      ],
-      cells,
-    ),
-    'layers.csv': csv(['lambda', 'sigma', 'seed', 'layer', 'rows', 'cols', 'rel_tail', 'dist_rank', 'soft_rank', 'stationarity', 'rank'], layers),
-  };
+  return { 'cells.csv': tableCsv(gaussianMixtureTables.cells, cells), 'layers.csv': tableCsv(gaussianMixtureTables.layers, layers) };
 }
 
+type GradientRank = typeof gradientRankTables;
+
 export function gradientRank(): Record<string, string> {
-  const rows: Cell[][] = [];
-  for (let layer = 1; layer <= 4; layer++) for (let b = 1; b <= 12; b++) rows.push([layer, b, Math.min(b, 8 + layer), 1e-10, 0]);
-  const deg: Cell[][] = [];
-  for (const lambda of [1e-3, 1e-2]) for (let layer = 1; layer <= 4; layer++) deg.push([layer, 4, lambda === 1e-3 ? 4 : 3, lambda, 0]);
-  return {
-    'gradient_rank.csv': csv(['layer', 'batch_size', 'rank', 'tol', 'seed'], rows),
-    'degenerate.csv': csv(['layer', 'k', 'rank', 'lambda', 'seed'], deg),
-  };
+  const rows: FixtureRow<GradientRank['gradient_rank']>[] = [];
+  for (let layer = 1; layer <= 4; layer++)
+    for (let batchSize = 1; batchSize <= 12; batchSize++)
+      rows.push({ layer, batch_size: batchSize, rank: Math.min(batchSize, 8 + layer), tol: 1e-10, seed: 0 });
+  const deg: FixtureRow<GradientRank['degenerate']>[] = [];
+  for (const lambda of [1e-3, 1e-2])
+    for (let layer = 1; layer <= 4; layer++) deg.push({ layer, k: 4, rank: lambda === 1e-3 ? 4 : 3, lambda, seed: 0 });
+  return { 'gradient_rank.csv': tableCsv(gradientRankTables.gradient_rank, rows), 'degenerate.csv': tableCsv(gradientRankTables.degenerate, deg) };
 }
 
 export function deepLinear(): Record<string, string> {
   const rnd = lcg(2);
-  const rows: Cell[][] = [];
+  const rows: FixtureRow<typeof deepLinearTables.cells>[] = [];
   for (const lambda of LAMBDAS)
     for (const sigma of SIGMAS)
       for (const seed of SEEDS) {
         const dist = ((sigma * sigma) / lambda) * 0.01 * (1 + 0.1 * rnd());
-        rows.push([
+        rows.push({
           lambda,
           sigma,
           seed,
-          4,
-          200,
-          20,
-          'ok',
-          dist,
-          dist * 0.7,
-          dist * 50,
-          true,
-          dist * dist,
-          dist * dist * 100,
-          true,
-          sigma * sigma * 20,
-          0,
-          100,
-          100,
-          true,
-        ]);
+          k: 4,
+          n: 200,
+          dim: 20,
+          status: 'ok',
+          dist_trained: dist,
+          dist_closed: dist * 0.7,
+          thm53_bound: dist * 50,
+          thm53_holds: true,
+          thm54_lhs: dist * dist,
+          thm54_bound: dist * dist * 100,
+          thm54_holds: true,
+          wcss_xy: sigma * sigma * 20,
+          tcv_labels: 0,
+          iters_full: 100,
+          iters_centroid: 100,
+          converged: true,
+        });
       }
-  return {
-    'cells.csv': csv(
-      [
-        'lambda',
-        'sigma',
-        'seed',
-        'k',
-        'n',
-        'dim',
-        'status',
-        'dist_trained',
-        'dist_closed',
-        'thm53_bound',
-        'thm53_holds',
-        'thm54_lhs',
-        'thm54_bound',
-        'thm54_holds',
-        'wcss_xy',
-        'tcv_labels',
-        'iters_full',
-        'iters_centroid',
-        'converged',
-      ],
-      rows,
-    ),
-  };
+  return { 'cells.csv': tableCsv(deepLinearTables.cells, rows) };
 }
 
+type MnistCollapse = typeof mnistCollapseTables;
+
 export function mnistCollapse(): Record<string, string> {
-  const tails: Cell[][] = [];
-  const tcv: Cell[][] = [];
-  const train: Cell[][] = [];
+  const tails: FixtureRow<MnistCollapse['tails']>[] = [];
+  const tcv: FixtureRow<MnistCollapse['tcv']>[] = [];
+  const train: FixtureRow<MnistCollapse['train']>[] = [];
   const lambdas = [1e-4, 1e-3, 1e-2];
   const epochs = [0, 10, 20, 30, 40, 50];
   const sizes = [64, 64, 32, 10];
@@ -221,75 +211,68 @@ export function mnistCollapse(): Record<string, string> {
         const total = s.reduce((a, b) => a + b, 0);
         let acc = total;
         for (let r = 1; r <= m; r++) {
-          tails.push([lambda, 0, epoch, layer, r, acc / total]);
+          tails.push({ lambda, seed: 0, epoch, layer, r, e_r: acc / total });
           acc -= s[r - 1];
         }
-        if (layer < 4) tcv.push([lambda, 0, epoch, layer, ((5 + layer) * Math.exp(-epoch / 30)) / (1 + 100 * lambda) + 0.1]);
+        if (layer < 4) tcv.push({ lambda, seed: 0, epoch, layer, wcss: ((5 + layer) * Math.exp(-epoch / 30)) / (1 + 100 * lambda) + 0.1 });
       }
-      train.push([lambda, 0, epoch, Math.exp(-epoch / 20), 0.5 + epoch / 120, 0.45 + epoch / 130]);
+      train.push({ lambda, seed: 0, epoch, loss: Math.exp(-epoch / 20), train_acc: 0.5 + epoch / 120, test_acc: 0.45 + epoch / 130 });
     }
   return {
-    'tails.csv': csv(['lambda', 'seed', 'epoch', 'layer', 'r', 'e_r'], tails),
-    'tcv.csv': csv(['lambda', 'seed', 'epoch', 'layer', 'wcss'], tcv),
-    'train.csv': csv(['lambda', 'seed', 'epoch', 'loss', 'train_acc', 'test_acc'], train),
+    'tails.csv': tableCsv(mnistCollapseTables.tails, tails),
+    'tcv.csv': tableCsv(mnistCollapseTables.tcv, tcv),
+    'train.csv': tableCsv(mnistCollapseTables.train, train),
   };
 }
 
+type WidthDepth = typeof widthDepthTables;
+
 export function widthDepth(): Record<string, string> {
-  const w: Cell[][] = [];
-  const d: Cell[][] = [];
+  const w: FixtureRow<WidthDepth['width']>[] = [];
+  const d: FixtureRow<WidthDepth['depth']>[] = [];
   for (const lambda of [1e-4, 1e-3, 1e-2])
     for (const seed of SEEDS) {
       for (const width of [16, 32, 64, 128])
-        for (let layer = 1; layer <= 5; layer++) w.push([lambda, seed, width, layer, Math.round(30 / (1 + 300 * lambda) + Math.log2(width) + seed)]);
+        for (let layer = 1; layer <= 5; layer++)
+          w.push({ lambda, seed, width, layer, soft_rank: Math.round(30 / (1 + 300 * lambda) + Math.log2(width) + seed) });
       for (const depth of [1, 2, 3, 4])
-        for (let layer = 1; layer <= depth + 1; layer++) d.push([lambda, seed, depth, layer, Math.round(40 / (1 + 300 * lambda) + layer + seed)]);
+        for (let layer = 1; layer <= depth + 1; layer++)
+          d.push({ lambda, seed, depth, layer, soft_rank: Math.round(40 / (1 + 300 * lambda) + layer + seed) });
     }
-  return {
-    'width.csv': csv(['lambda', 'seed', 'width', 'layer', 'soft_rank'], w),
-    'depth.csv': csv(['lambda', 'seed', 'depth', 'layer', 'soft_rank'], d),
-  };
+  return { 'width.csv': tableCsv(widthDepthTables.width, w), 'depth.csv': tableCsv(widthDepthTables.depth, d) };
 }
 
+type DeepRfm = typeof deepRfmTables;
+
 export function deepRfm(withGram = true): Record<string, string | Uint8Array> {
-  const layers: Cell[][] = [];
-  const acc: Cell[][] = [];
-  const lin: Cell[][] = [];
+  const layers: FixtureRow<DeepRfm['layers']>[] = [];
+  const acc: FixtureRow<DeepRfm['accuracy']>[] = [];
+  const lin: FixtureRow<DeepRfm['linearized']>[] = [];
+  const config = { dataset: 'mnist', kernel: 'laplace', bandwidth: 2, ridge: 1e-3, feature_map: 'relu', width: 1024, n: 500, sigma: 0 } as const;
   for (const seed of SEEDS)
     for (let layer = 1; layer <= 8; layer++) {
       const base = Math.exp(-0.6 * layer) * (1 + 0.1 * seed);
-      layers.push(['mnist', 'laplace', 2, 1e-3, 'relu', 1024, 500, 0, seed, layer, 'input', base, base * 2, base, base]);
-      layers.push(['mnist', 'laplace', 2, 1e-3, 'relu', 1024, 500, 0, seed, layer, 'agop', base * 0.5, base, base, base]);
-      layers.push(['mnist', 'laplace', 2, 1e-3, 'relu', 1024, 500, 0, seed, layer, 'features', base * 0.6, base * 1.2, base, base]);
-      acc.push(['mnist', 'laplace', 2, 1e-3, 'relu', 1024, 500, 0, seed, layer, 0.9 + layer / 100, 0.85 + layer / 200, 'cholesky']);
-      lin.push(['mnist', 500, 0, 0.1, 0.1, 1.5, seed, layer, Math.exp(-layer), Math.exp(-layer) * 3]);
+      layers.push({ ...config, seed, layer, stage: 'input', nc1: base, nc2_gram: base * 2, nc1_pinv: base, nc2_etf: base });
+      layers.push({ ...config, seed, layer, stage: 'agop', nc1: base * 0.5, nc2_gram: base, nc1_pinv: base, nc2_etf: base });
+      layers.push({ ...config, seed, layer, stage: 'features', nc1: base * 0.6, nc2_gram: base * 1.2, nc1_pinv: base, nc2_etf: base });
+      acc.push({ ...config, seed, layer, train_acc: 0.9 + layer / 100, test_acc: 0.85 + layer / 200, krr_method: 'cholesky' });
+      lin.push({
+        dataset: 'mnist',
+        n: 500,
+        sigma: 0,
+        lambda_k: 0.1,
+        lambda_phi: 0.1,
+        lin_kappa: 1.5,
+        seed,
+        layer,
+        gram_error: Math.exp(-layer),
+        gram_error_fro: Math.exp(-layer) * 3,
+      });
     }
   const files: Record<string, string | Uint8Array> = {
-    'layers.csv': csv(
-      [
-        'dataset',
-        'kernel',
-        'bandwidth',
-        'ridge',
-        'feature_map',
-        'width',
-        'n',
-        'sigma',
-        'seed',
-        'layer',
-        'stage',
-        'nc1',
-        'nc2_gram',
-        'nc1_pinv',
-        'nc2_etf',
-      ],
-      layers,
-    ),
-    'accuracy.csv': csv(
-      ['dataset', 'kernel', 'bandwidth', 'ridge', 'feature_map', 'width', 'n', 'sigma', 'seed', 'layer', 'train_acc', 'test_acc', 'krr_method'],
-      acc,
-    ),
-    'linearized.csv': csv(['dataset', 'n', 'sigma', 'lambda_k', 'lambda_phi', 'lin_kappa', 'seed', 'layer', 'gram_error', 'gram_error_fro'], lin),
+    'layers.csv': tableCsv(deepRfmTables.layers, layers),
+    'accuracy.csv': tableCsv(deepRfmTables.accuracy, acc),
+    'linearized.csv': tableCsv(deepRfmTables.linearized, lin),
   };
   if (withGram) {
     const n = 40;
@@ -308,82 +291,114 @@ export function deepRfm(withGram = true): Record<string, string | Uint8Array> {
   return files;
 }
 
+type NnDecomposition = typeof nnDecompositionTables;
+
 export function nnDecomposition(): Record<string, string> {
-  const dec: Cell[][] = [];
-  const nfa: Cell[][] = [];
-  const train: Cell[][] = [];
+  const dec: FixtureRow<NnDecomposition['decomposition']>[] = [];
+  const nfa: FixtureRow<NnDecomposition['nfa']>[] = [];
+  const train: FixtureRow<NnDecomposition['train']>[] = [];
   for (const seed of SEEDS)
     for (const epoch of [0, 20, 40, 60, 80, 100]) {
       for (let layer = 1; layer <= 5; layer++) {
         const base = Math.exp(-layer * 0.3 * (epoch / 100)) * (1 + 0.05 * seed);
-        dec.push([seed, epoch, layer, 'input', base]);
-        dec.push([seed, epoch, layer, 'sv', base * (1 - (0.5 * epoch) / 100)]);
-        dec.push([seed, epoch, layer, 'output', base * (1 - (0.45 * epoch) / 100)]);
-        nfa.push([seed, epoch, layer, 0.2 + 0.5 * (epoch / 100) + 0.02 * seed]);
+        dec.push({ seed, epoch, layer, stage: 'input', nc1: base });
+        dec.push({ seed, epoch, layer, stage: 'sv', nc1: base * (1 - (0.5 * epoch) / 100) });
+        dec.push({ seed, epoch, layer, stage: 'output', nc1: base * (1 - (0.45 * epoch) / 100) });
+        nfa.push({ seed, epoch, layer, nfa_corr: 0.2 + 0.5 * (epoch / 100) + 0.02 * seed });
       }
-      train.push([seed, epoch, Math.exp(-epoch / 30), 0.5 + epoch / 250]);
+      train.push({ seed, epoch, loss: Math.exp(-epoch / 30), train_acc: 0.5 + epoch / 250 });
     }
   return {
-    'decomposition.csv': csv(['seed', 'epoch', 'layer', 'stage', 'nc1'], dec),
-    'nfa.csv': csv(['seed', 'epoch', 'layer', 'nfa_corr'], nfa),
-    'train.csv': csv(['seed', 'epoch', 'loss', 'train_acc'], train),
+    'decomposition.csv': tableCsv(nnDecompositionTables.decomposition, dec),
+    'nfa.csv': tableCsv(nnDecompositionTables.nfa, nfa),
+    'train.csv': tableCsv(nnDecompositionTables.train, train),
   };
 }
 
 export function ufm(): Record<string, string> {
-  const rows: Cell[][] = [];
-  for (const lh of [0.01, 0.1, 0.5, 1, 2])
-    for (const lw of [0.1, 0.5, 1]) {
-      const c = Math.sqrt(lh * lw);
-      const rho = c <= 1 ? (1 - c) * Math.sqrt(lw / lh) : 0;
-      rows.push([lh, lw, 4, 10, 10, rho * (1 + 1e-6), rho, c <= 1 ? 1e-12 : 0, 1e-9]);
+  const rows: FixtureRow<typeof ufmTables.ufm>[] = [];
+  for (const lambdaH of [0.01, 0.1, 0.5, 1, 2])
+    for (const lambdaW of [0.1, 0.5, 1]) {
+      const c = Math.sqrt(lambdaH * lambdaW);
+      const rho = c <= 1 ? (1 - c) * Math.sqrt(lambdaW / lambdaH) : 0;
+      rows.push({
+        lambda_h: lambdaH,
+        lambda_w: lambdaW,
+        k: 4,
+        dim: 10,
+        n: 10,
+        rho: rho * (1 + 1e-6),
+        rho_closed_form: rho,
+        nc1: c <= 1 ? 1e-12 : 0,
+        rho_error: 1e-9,
+      });
     }
-  return { 'ufm.csv': csv(['lambda_h', 'lambda_w', 'k', 'dim', 'n', 'rho', 'rho_closed_form', 'nc1', 'rho_error'], rows) };
+  return { 'ufm.csv': tableCsv(ufmTables.ufm, rows) };
 }
 
 export function centralPath(): Record<string, string> {
-  const rows: Cell[][] = [];
-  for (const lh of [0.01, 0.1])
+  const rows: FixtureRow<typeof centralPathTables.flow>[] = [];
+  for (const lambdaH of [0.01, 0.1])
     for (let step = 0; step <= 50; step++) {
       const t = step * 0.1;
       const tw = 3 * Math.exp(-0.5 * t);
       const tb = 1 + 0.2 * t;
-      rows.push([lh, t, 2 * Math.exp(-t), tw * Math.exp(-2 * lh * t), tb * Math.exp(-2 * lh * t), tw, tb]);
+      rows.push({
+        lambda_h: lambdaH,
+        t,
+        nc1_trace: 2 * Math.exp(-t),
+        trace_sigma_w: tw * Math.exp(-2 * lambdaH * t),
+        trace_sigma_b: tb * Math.exp(-2 * lambdaH * t),
+        tw,
+        tb,
+      });
     }
-  return { 'flow.csv': csv(['lambda_h', 't', 'nc1_trace', 'trace_sigma_w', 'trace_sigma_b', 'tw', 'tb'], rows) };
+  return { 'flow.csv': tableCsv(centralPathTables.flow, rows) };
 }
 
 export function perturbation(): Record<string, string> {
-  const rows: Cell[][] = [];
-  const lw = Math.SQRT2;
-  for (const lh of [0.001, 0.01, 0.1, 0.5]) {
-    for (let i = 1; i <= 100; i++) {
-      const step = i <= 6 ? 1 : i <= 40 ? 1 - (Math.sqrt(lh / lw) / 100) * 0.5 : 1 - Math.sqrt(lh / lw) / 100;
-      rows.push([lh, lw, 100, 'intra', i, step, step]);
+  const rows: FixtureRow<typeof perturbationTables.spectrum>[] = [];
+  const lambdaW = Math.SQRT2;
+  const setting = { lambda_w: lambdaW, beta: 100 };
+  for (const lambdaH of [0.001, 0.01, 0.1, 0.5]) {
+    for (let index = 1; index <= 100; index++) {
+      const step = index <= 6 ? 1 : index <= 40 ? 1 - (Math.sqrt(lambdaH / lambdaW) / 100) * 0.5 : 1 - Math.sqrt(lambdaH / lambdaW) / 100;
+      rows.push({ lambda_h: lambdaH, ...setting, block: 'intra', index, value: step, closed_form: step });
     }
-    for (let i = 1; i <= 20; i++) rows.push([lh, lw, 100, 'inter', i, i === 1 ? (2 * lh * (1 - Math.sqrt(lh * lw))) / 100 : 0, '']);
+    for (let index = 1; index <= 20; index++) {
+      const value = index === 1 ? (2 * lambdaH * (1 - Math.sqrt(lambdaH * lambdaW))) / 100 : 0;
+      rows.push({ lambda_h: lambdaH, ...setting, block: 'inter', index, value });
+    }
   }
-  return { 'spectrum.csv': csv(['lambda_h', 'lambda_w', 'beta', 'block', 'index', 'value', 'closed_form'], rows) };
+  return { 'spectrum.csv': tableCsv(perturbationTables.spectrum, rows) };
 }
 
 export function layerwise(): Record<string, string> {
-  const rows: Cell[][] = [];
+  const rows: FixtureRow<typeof layerwiseTables.layerwise>[] = [];
   for (const seed of SEEDS)
-    for (let l = 1; l <= 8; l++) rows.push([seed, l, 2 * Math.exp(-0.3 * l) * (1 + 0.1 * seed), Math.exp(-0.25 * l), 0.5 / l, 0.9]);
-  return { 'layerwise.csv': csv(['seed', 'layers', 'nc1', 'nc1_trace', 'train_loss', 'train_acc'], rows) };
+    for (let layers = 1; layers <= 8; layers++)
+      rows.push({
+        seed,
+        layers,
+        nc1: 2 * Math.exp(-0.3 * layers) * (1 + 0.1 * seed),
+        nc1_trace: Math.exp(-0.25 * layers),
+        train_loss: 0.5 / layers,
+        train_acc: 0.9,
+      });
+  return { 'layerwise.csv': tableCsv(layerwiseTables.layerwise, rows) };
 }
 
 export function wdAblation(): Record<string, string> {
-  const rows: Cell[][] = [];
+  const rows: FixtureRow<typeof wdAblationTables.metrics>[] = [];
   const settings = ['baseline', 'WDx2 for W', 'WDx2 for H', 'WD=0 for W', 'WD=0 for H'];
   const scale = [1, 0.7, 0.5, 2, 10];
-  for (const [s, setting] of settings.entries())
+  for (const [s, config] of settings.entries())
     for (const loss of ['mse', 'ce'])
       for (const seed of [0, 1, 2]) {
         const base = (loss === 'mse' ? 8e-4 : 4e-3) * scale[s] * (1 + 0.05 * seed);
-        rows.push([setting, loss, seed, base, 0.07 * Math.sqrt(scale[s]) * (1 + 0.03 * seed), 0.1 * Math.sqrt(scale[s])]);
+        rows.push({ config, loss, seed, nc1: base, nc2_etf: 0.07 * Math.sqrt(scale[s]) * (1 + 0.03 * seed), nc3: 0.1 * Math.sqrt(scale[s]) });
       }
-  return { 'metrics.csv': csv(['config', 'loss', 'seed', 'nc1', 'nc2_etf', 'nc3'], rows) };
+  return { 'metrics.csv': tableCsv(wdAblationTables.metrics, rows) };
 }
 
 /** Every experiment with a fixture and the figure files it should produce. */
