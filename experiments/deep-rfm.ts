@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Matrix, gemm } from '../src/linalg/index.ts';
 import type { Rng } from '../src/random/index.ts';
 import { StopRequested } from '../src/linalg/interrupt.ts';
-import { defineExperiment, loopRows, type CellResult, type Row } from '../src/runner/types.ts';
+import { defineExperiment, loopRows, type CellContext, type CellResult, type Row } from '../src/runner/types.ts';
 import {
   type Dataset,
   applyStandardizer,
@@ -314,39 +314,9 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
     const p = ctx.params;
     const t0 = performance.now();
     const rows: Record<string, Row[]> = { layers: loopRows(ctx, 'layers'), accuracy: loopRows(ctx, 'accuracy'), linearized: [] };
-    const split = await loadData(p, ctx.rng);
-    const train0 = sortByClass(split.train);
-    const test0 = sortByClass(split.test);
-    const st = fitStandardizer(train0.X);
-    const train: Dataset = { ...train0, X: applyStandardizer(train0.X, st) };
-    const test: Dataset = { ...test0, X: applyStandardizer(test0.X, st) };
-    const K = train.classes;
-
-    // Linearised recursion (Sec. 4.2, Thm 4.3) on the Gram matrix of normalised training rows.
-    if (p.linN > 0) {
-      const sub = sortByClass(subset(train, p.linN, ctx.rng.child('linearized')));
-      const Xn = normalizeRows(sub.X);
-      const G1 = gemm(Xn, Xn, { transB: true });
-      for (const r of linearizedDeepRfm(G1, sub.labels, K, {
-        depth: p.depth,
-        lambdaK: p.lambdaK,
-        lambdaPhi: p.lambdaPhi,
-        kappa: p.linKappa as 'paper' | 'none',
-      })) {
-        rows.linearized.push({ layer: r.layer, gram_error: r.gramError, gram_error_fro: r.gramErrorFrobenius });
-      }
-    }
-
-    // Which training rows go into saved Gram matrices (class-sorted, stratified).
-    const saveLayers = new Set(parseLayerList(p.saveGram));
-    let gramIdx: Int32Array | undefined;
-    if (saveLayers.size > 0) {
-      const pos = Int32Array.from({ length: train.X.rows }, (_, i) => i);
-      const picked = sortByClass(
-        subset({ X: new Matrix(train.X.rows, 1, Float64Array.from(pos)), labels: train.labels, classes: K }, p.gramN, ctx.rng.child('gram')),
-      );
-      gramIdx = Int32Array.from(picked.X.data);
-    }
+    const { train, test } = await standardizedSplit(p, ctx.rng);
+    if (p.linN > 0) rows.linearized.push(...linearizedRows(p, train, ctx.rng));
+    const gramIdx = gramSampleIndex(p, train, ctx.rng);
 
     let status: CellResult['status'] = 'ok';
     let message: string | undefined;
@@ -368,33 +338,7 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
           onProgress: (f, m) => ctx.progress(f, m),
         },
         ctx.rng.child('deep-rfm'),
-        (layer: DeepRfmLayer) => {
-          rows.accuracy.push({
-            layer: layer.layer,
-            train_acc: layer.trainAccuracy,
-            test_acc: layer.testAccuracy,
-            refit_test_acc: layer.refitTestAccuracy,
-            krr_method: layer.krrMethod,
-          });
-          const stages: [string, Matrix | undefined][] = [
-            ['input', layer.input],
-            ['agop', layer.agop],
-            ['features', layer.features],
-          ];
-          for (const [stage, X] of stages) {
-            if (!X) continue;
-            const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
-            // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
-            rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
-          }
-          if (gramIdx && layer.agop && saveLayers.has(layer.layer)) {
-            const sub = selectSamples({ X: layer.agop, labels: train.labels, classes: K }, gramIdx);
-            const G = centeredNormalizedGram(sub.X, sub.labels); // AGOP paper Figure 1
-            const file = join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-layer${layer.layer}.npy`);
-            writeNpy(file, { shape: [G.rows, G.cols], data: G.data });
-            ctx.log(`deep-rfm: wrote ${file}`);
-          }
-        },
+        layerRecorder(ctx, train, rows, gramIdx),
       );
     } catch (e) {
       if (ctx.signal.aborted && !(e instanceof StopRequested)) {
@@ -414,3 +358,77 @@ export default defineExperiment<DeepRfmParams, typeof tables>({
     return { status, rows, message };
   },
 });
+
+/** The cell's train and test sets, each sorted by class, standardised with the training set's statistics. */
+async function standardizedSplit(p: DeepRfmParams, rng: Rng): Promise<{ train: Dataset; test: Dataset }> {
+  const split = await loadData(p, rng);
+  const train0 = sortByClass(split.train);
+  const test0 = sortByClass(split.test);
+  const st = fitStandardizer(train0.X);
+  return { train: { ...train0, X: applyStandardizer(train0.X, st) }, test: { ...test0, X: applyStandardizer(test0.X, st) } };
+}
+
+/** Linearised recursion (Sec. 4.2, Thm 4.3) on the Gram matrix of normalised training rows: one row per layer. */
+function linearizedRows(p: DeepRfmParams, train: Dataset, rng: Rng): Row[] {
+  const sub = sortByClass(subset(train, p.linN, rng.child('linearized')));
+  const Xn = normalizeRows(sub.X);
+  const G1 = gemm(Xn, Xn, { transB: true });
+  const out: Row[] = [];
+  for (const r of linearizedDeepRfm(G1, sub.labels, train.classes, {
+    depth: p.depth,
+    lambdaK: p.lambdaK,
+    lambdaPhi: p.lambdaPhi,
+    kappa: p.linKappa as 'paper' | 'none',
+  })) {
+    out.push({ layer: r.layer, gram_error: r.gramError, gram_error_fro: r.gramErrorFrobenius });
+  }
+  return out;
+}
+
+/** Which training rows go into saved Gram matrices (class-sorted, stratified); undefined when no layer is saved. */
+function gramSampleIndex(p: DeepRfmParams, train: Dataset, rng: Rng): Int32Array | undefined {
+  if (parseLayerList(p.saveGram).length === 0) return undefined;
+  const pos = Int32Array.from({ length: train.X.rows }, (_, i) => i);
+  const picked = sortByClass(
+    subset({ X: new Matrix(train.X.rows, 1, Float64Array.from(pos)), labels: train.labels, classes: train.classes }, p.gramN, rng.child('gram')),
+  );
+  return Int32Array.from(picked.X.data);
+}
+
+/** Per Deep RFM layer: its accuracy row, the collapse metrics of its three stages, and its saved Gram matrix if asked for. */
+function layerRecorder(
+  ctx: CellContext<DeepRfmParams>,
+  train: Dataset,
+  rows: Record<string, Row[]>,
+  gramIdx: Int32Array | undefined,
+): (layer: DeepRfmLayer) => void {
+  const p = ctx.params;
+  const saveLayers = new Set(parseLayerList(p.saveGram));
+  return (layer) => {
+    rows.accuracy.push({
+      layer: layer.layer,
+      train_acc: layer.trainAccuracy,
+      test_acc: layer.testAccuracy,
+      refit_test_acc: layer.refitTestAccuracy,
+      krr_method: layer.krrMethod,
+    });
+    const stages: [string, Matrix | undefined][] = [
+      ['input', layer.input],
+      ['agop', layer.agop],
+      ['features', layer.features],
+    ];
+    for (const [stage, X] of stages) {
+      if (!X) continue;
+      const m = collapseMetrics(X, train.labels, { globalMean: globalMeanFromChoice(p.globalMean) });
+      // nc1 = tr(Sigma_W)/tr(Sigma_B) and nc2_gram are the AGOP paper's; nc1_pinv, nc2_etf the perturbation paper's.
+      rows.layers.push({ layer: layer.layer, stage, nc1: m.nc1Trace, nc2_gram: m.nc2Gram, nc1_pinv: m.nc1, nc2_etf: m.nc2Etf });
+    }
+    if (gramIdx && layer.agop && saveLayers.has(layer.layer)) {
+      const sub = selectSamples({ X: layer.agop, labels: train.labels, classes: train.classes }, gramIdx);
+      const G = centeredNormalizedGram(sub.X, sub.labels); // AGOP paper Figure 1
+      const file = join(ctx.outDir, `deep-rfm-gram-${shortHash(ctx.cellKey)}-seed${ctx.seed}-layer${layer.layer}.npy`);
+      writeNpy(file, { shape: [G.rows, G.cols], data: G.data });
+      ctx.log(`deep-rfm: wrote ${file}`);
+    }
+  };
+}

@@ -5,7 +5,7 @@ import { classStats, nc1, nc1Trace, traceSigmaW } from '../src/metrics/index.ts'
 import { collapsedMinimiser, theorem21 } from '../src/bounds/ufm.ts';
 import { randomFeatures, randomOrthonormal, solveUfm, ufmLabels } from '../src/ufm/index.ts';
 import { checkTheorem21 } from '../src/check/ufm-checks.ts';
-import { type CellResult, defineExperiment } from '../src/runner/types.ts';
+import { type CellContext, type CellResult, defineExperiment } from '../src/runner/types.ts';
 import { figures } from './ufm.figures.ts';
 
 export type UfmParams = {
@@ -96,93 +96,114 @@ export default defineExperiment<UfmParams, typeof tables>({
     return undefined;
   },
   runCell(ctx): CellResult {
-    const p = ctx.params;
-    const K = p.k,
-      n = p.n,
-      d = p.dim;
-    const base = { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta: p.beta, k: K, dim: d, n, h0: p.beta > 0 ? p.h0 : '' };
-    const t = theorem21(p.lambdaH, p.lambdaW);
-    const labels = ufmLabels(K, n);
-    if (p.beta === 0) {
-      const init = new Matrix(K * n, d, ctx.rng.child('init').normals(K * n * d));
-      const r = checkTheorem21({
-        K,
-        n,
-        d,
-        lambdaH: p.lambdaH,
-        lambdaW: p.lambdaW,
-        gradTol: p.gradTol,
-        maxIters: p.maxIters,
-        init,
-        checkpoint: ctx.checkpoint,
-      });
-      const status = r.converged ? 'ok' : 'not_converged';
-      return {
-        status,
-        rows: {
-          ufm: [
-            {
-              ...base,
-              c: t.c,
-              collapsed: t.collapsed,
-              rho: r.measured,
-              rho_closed_form: t.rho,
-              rho_error: Math.abs(r.measured - t.rho),
-              gram_error: t.collapsed ? r.gramError : null,
-              w_error: t.collapsed ? r.wError : null,
-              trace_sigma_w: r.traceSigmaW,
-              nc1: t.collapsed ? nc1(r.H, labels) : null,
-              nc1_trace: t.collapsed ? r.nc1Trace : null,
-              nc1_trace_h0: null,
-              distance_to_h0: null,
-              objective: r.value,
-              objective_closed_form: t.minValue,
-              grad_norm: r.gradNorm,
-              iters: r.iters,
-              status,
-            },
-          ],
-        },
-      };
-    }
-    const H0 =
-      p.h0 === 'collapsed'
-        ? collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, randomOrthonormal(ctx.rng.child('R'), d, K)).H
-        : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
-    const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, {
-      gradTol: p.gradTol * Math.max(1, p.beta),
-      maxIters: p.maxIters,
-      signal: ctx.signal,
-      checkpoint: ctx.checkpoint,
-    });
-    const st = res.status;
-    const trW = traceSigmaW(classStats(res.H, labels)); // tr Sigma_W = (1/Kn) sum_k sum_i ||h_ki - hbar_k||^2
-    return {
-      status: st,
-      rows: {
-        ufm: [
-          {
-            ...base,
-            c: t.c,
-            collapsed: t.collapsed,
-            rho: null,
-            rho_closed_form: null,
-            rho_error: null,
-            gram_error: null,
-            w_error: null,
-            trace_sigma_w: trW,
-            nc1: nc1(res.H, labels),
-            nc1_trace: nc1Trace(res.H, labels),
-            nc1_trace_h0: nc1Trace(H0, labels),
-            distance_to_h0: frobeniusNorm(sub(res.H, H0)) / frobeniusNorm(H0),
-            objective: res.value,
-            objective_closed_form: p.h0 === 'collapsed' && t.collapsed ? t.minValue : null,
-            grad_norm: res.gradNorm,
-            iters: res.iters,
-            status: st,
-          },
-        ],
-      },
-    };
+    return ctx.params.beta === 0 ? runEq1Cell(ctx) : runEq2Cell(ctx);
   },
 });
+
+type UfmContext = Pick<CellContext<UfmParams>, 'params' | 'rng' | 'signal' | 'checkpoint'>;
+
+/** Columns of a ufm row that the parameters alone determine. */
+function baseColumns(p: UfmParams) {
+  return { lambda_h: p.lambdaH, lambda_w: p.lambdaW, beta: p.beta, k: p.k, dim: p.dim, n: p.n, h0: p.beta > 0 ? p.h0 : '' };
+}
+
+/** beta = 0: minimise Eq. 1 from a seeded Gaussian start and check Theorem 2.1. */
+function runEq1Cell(ctx: UfmContext): CellResult {
+  const p = ctx.params;
+  const K = p.k,
+    n = p.n,
+    d = p.dim;
+  const base = baseColumns(p);
+  const t = theorem21(p.lambdaH, p.lambdaW);
+  const labels = ufmLabels(K, n);
+  const init = new Matrix(K * n, d, ctx.rng.child('init').normals(K * n * d));
+  const r = checkTheorem21({
+    K,
+    n,
+    d,
+    lambdaH: p.lambdaH,
+    lambdaW: p.lambdaW,
+    gradTol: p.gradTol,
+    maxIters: p.maxIters,
+    init,
+    checkpoint: ctx.checkpoint,
+  });
+  const status = r.converged ? 'ok' : 'not_converged';
+  return {
+    status,
+    rows: {
+      ufm: [
+        {
+          ...base,
+          c: t.c,
+          collapsed: t.collapsed,
+          rho: r.measured,
+          rho_closed_form: t.rho,
+          rho_error: Math.abs(r.measured - t.rho),
+          gram_error: t.collapsed ? r.gramError : null,
+          w_error: t.collapsed ? r.wError : null,
+          trace_sigma_w: r.traceSigmaW,
+          nc1: t.collapsed ? nc1(r.H, labels) : null,
+          nc1_trace: t.collapsed ? r.nc1Trace : null,
+          nc1_trace_h0: null,
+          distance_to_h0: null,
+          objective: r.value,
+          objective_closed_form: t.minValue,
+          grad_norm: r.gradNorm,
+          iters: r.iters,
+          status,
+        },
+      ],
+    },
+  };
+}
+
+/** beta > 0: minimise Eq. 2 around H0 (random features, or the collapsed minimiser of Eq. 1: Corollary 2.2). */
+function runEq2Cell(ctx: UfmContext): CellResult {
+  const p = ctx.params;
+  const K = p.k,
+    n = p.n,
+    d = p.dim;
+  const base = baseColumns(p);
+  const t = theorem21(p.lambdaH, p.lambdaW);
+  const labels = ufmLabels(K, n);
+  const H0 =
+    p.h0 === 'collapsed'
+      ? collapsedMinimiser(K, n, d, p.lambdaH, p.lambdaW, randomOrthonormal(ctx.rng.child('R'), d, K)).H
+      : randomFeatures(ctx.rng.child('H0'), K, n, d, p.noise);
+  const res = solveUfm({ K, n, d, lambdaH: p.lambdaH, lambdaW: p.lambdaW, beta: p.beta, H0 }, H0, {
+    gradTol: p.gradTol * Math.max(1, p.beta),
+    maxIters: p.maxIters,
+    signal: ctx.signal,
+    checkpoint: ctx.checkpoint,
+  });
+  const st = res.status;
+  const trW = traceSigmaW(classStats(res.H, labels)); // tr Sigma_W = (1/Kn) sum_k sum_i ||h_ki - hbar_k||^2
+  return {
+    status: st,
+    rows: {
+      ufm: [
+        {
+          ...base,
+          c: t.c,
+          collapsed: t.collapsed,
+          rho: null,
+          rho_closed_form: null,
+          rho_error: null,
+          gram_error: null,
+          w_error: null,
+          trace_sigma_w: trW,
+          nc1: nc1(res.H, labels),
+          nc1_trace: nc1Trace(res.H, labels),
+          nc1_trace_h0: nc1Trace(H0, labels),
+          distance_to_h0: frobeniusNorm(sub(res.H, H0)) / frobeniusNorm(H0),
+          objective: res.value,
+          objective_closed_form: p.h0 === 'collapsed' && t.collapsed ? t.minValue : null,
+          grad_norm: res.gradNorm,
+          iters: res.iters,
+          status: st,
+        },
+      ],
+    },
+  };
+}

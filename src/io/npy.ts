@@ -182,6 +182,65 @@ export interface NpyWriteOptions {
   fortranOrder?: boolean;
 }
 
+/** Element order in the file: C order, or Fortran order (reverse the roles of the indices); entry f = C-order index of the f-th stored value. */
+function fileOrder(shape: number[], count: number, fortranOrder: boolean): Int32Array {
+  const order = new Int32Array(count);
+  if (fortranOrder && shape.length >= 2) {
+    const dims = shape.length;
+    const cStride = new Array<number>(dims);
+    cStride[dims - 1] = 1;
+    for (let k = dims - 2; k >= 0; k--) cStride[k] = cStride[k + 1] * shape[k + 1];
+    const idx = new Array<number>(dims).fill(0);
+    for (let f = 0; f < count; f++) {
+      let c = 0;
+      for (let k = 0; k < dims; k++) c += idx[k] * cStride[k];
+      order[f] = c;
+      for (let k = 0; k < dims; k++) {
+        if (++idx[k] < shape[k]) break;
+        idx[k] = 0;
+      }
+    }
+  } else for (let k = 0; k < count; k++) order[k] = k;
+  return order;
+}
+
+/** Store one value as `dtype` (little-endian) at byte `off`. */
+function setElement(view: DataView, off: number, dtype: Exclude<NpyDtype, 'f2'>, v: number): void {
+  switch (dtype) {
+    case 'f8':
+      view.setFloat64(off, v, true);
+      break;
+    case 'f4':
+      view.setFloat32(off, v, true);
+      break;
+    case 'i1':
+      view.setInt8(off, v);
+      break;
+    case 'i2':
+      view.setInt16(off, v, true);
+      break;
+    case 'i4':
+      view.setInt32(off, v, true);
+      break;
+    case 'i8':
+      view.setBigInt64(off, BigInt(v), true);
+      break;
+    case 'u1':
+    case 'b1':
+      view.setUint8(off, v);
+      break;
+    case 'u2':
+      view.setUint16(off, v, true);
+      break;
+    case 'u4':
+      view.setUint32(off, v, true);
+      break;
+    case 'u8':
+      view.setBigUint64(off, BigInt(v), true);
+      break;
+  }
+}
+
 /** Encode an array (values in C order) as .npy bytes. */
 export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, opts: NpyWriteOptions = {}): Uint8Array {
   const dtype = opts.dtype ?? 'f8';
@@ -212,61 +271,11 @@ export function encodeNpy(array: { shape: number[]; data: ArrayLike<number> }, o
   else view.setUint32(8, headerBytes.length, true);
   out.set(headerBytes, pre);
   const base = pre + headerBytes.length;
-  // element order in the file: C order, or Fortran order (reverse the roles of the indices)
-  const order2 = new Int32Array(count);
-  if (opts.fortranOrder && shape.length >= 2) {
-    const dims = shape.length;
-    const cStride = new Array<number>(dims);
-    cStride[dims - 1] = 1;
-    for (let k = dims - 2; k >= 0; k--) cStride[k] = cStride[k + 1] * shape[k + 1];
-    const idx = new Array<number>(dims).fill(0);
-    for (let f = 0; f < count; f++) {
-      let c = 0;
-      for (let k = 0; k < dims; k++) c += idx[k] * cStride[k];
-      order2[f] = c;
-      for (let k = 0; k < dims; k++) {
-        if (++idx[k] < shape[k]) break;
-        idx[k] = 0;
-      }
-    }
-  } else for (let k = 0; k < count; k++) order2[k] = k;
+  const order2 = fileOrder(shape, count, opts.fortranOrder ?? false);
   for (let k = 0; k < count; k++) {
     const v = array.data[order2[k]];
-    const off = base + k * size;
     if (dtype[0] !== 'f' && !Number.isInteger(v)) throw new RangeError(`encodeNpy: value ${v} cannot be stored as ${dtype}`);
-    switch (dtype) {
-      case 'f8':
-        view.setFloat64(off, v, true);
-        break;
-      case 'f4':
-        view.setFloat32(off, v, true);
-        break;
-      case 'i1':
-        view.setInt8(off, v);
-        break;
-      case 'i2':
-        view.setInt16(off, v, true);
-        break;
-      case 'i4':
-        view.setInt32(off, v, true);
-        break;
-      case 'i8':
-        view.setBigInt64(off, BigInt(v), true);
-        break;
-      case 'u1':
-      case 'b1':
-        view.setUint8(off, v);
-        break;
-      case 'u2':
-        view.setUint16(off, v, true);
-        break;
-      case 'u4':
-        view.setUint32(off, v, true);
-        break;
-      case 'u8':
-        view.setBigUint64(off, BigInt(v), true);
-        break;
-    }
+    setElement(view, base + k * size, dtype, v);
   }
   return out;
 }

@@ -236,170 +236,224 @@ function storageRef(pid: unknown, file: string): StorageRef {
   return new StorageRef(st.dtype, st.size, String(pid.items[2]), Number(pid.items[4]));
 }
 
-/** Run the restricted pickle machine on data.pkl; persistent ids become StorageRefs. */
-export function unpickle(bytes: Uint8Array, file: string): unknown {
-  const r = new PickleBytes(bytes, file);
-  const stack: unknown[] = [];
-  const memo = new Map<number, unknown>();
-  const popMark = () => {
+/** The stack and memo of the restricted pickle machine, and its checked stack operations. */
+class PickleMachine {
+  readonly stack: unknown[] = [];
+  readonly memo = new Map<number, unknown>();
+  constructor(
+    readonly r: PickleBytes,
+    readonly file: string,
+  ) {}
+
+  push(x: unknown): void {
+    this.stack.push(x);
+  }
+
+  /** The items above the topmost MARK (the MARK is removed too). */
+  popMark(): unknown[] {
+    const stack = this.stack;
     let i = stack.length - 1;
     while (i >= 0 && stack[i] !== MARK) i--;
-    if (i < 0) throw new DataFileError(file, 'bad pickle: no MARK on the stack');
+    if (i < 0) throw new DataFileError(this.file, 'bad pickle: no MARK on the stack');
     const items = stack.splice(i + 1);
     stack.pop();
     return items;
-  };
-  const top = () => {
-    if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow');
-    return stack[stack.length - 1];
-  };
-  const pop = () => {
-    if (stack.length === 0) throw new DataFileError(file, 'bad pickle: stack underflow');
-    return stack.pop();
-  };
-  const setItems = (target: unknown, kv: unknown[]) => {
-    if (!(target instanceof Map)) throw new DataFileError(file, 'bad pickle: SETITEM on something that is not a dict');
+  }
+
+  top(): unknown {
+    if (this.stack.length === 0) throw new DataFileError(this.file, 'bad pickle: stack underflow');
+    return this.stack[this.stack.length - 1];
+  }
+
+  pop(): unknown {
+    if (this.stack.length === 0) throw new DataFileError(this.file, 'bad pickle: stack underflow');
+    return this.stack.pop();
+  }
+
+  setItems(target: unknown, kv: unknown[]): void {
+    if (!(target instanceof Map)) throw new DataFileError(this.file, 'bad pickle: SETITEM on something that is not a dict');
     for (let i = 0; i + 1 < kv.length; i += 2) target.set(kv[i], kv[i + 1]);
-  };
-  const append = (target: unknown, items: unknown[]) => {
-    if (!Array.isArray(target)) throw new DataFileError(file, 'bad pickle: APPEND on something that is not a list');
+  }
+
+  append(target: unknown, items: unknown[]): void {
+    if (!Array.isArray(target)) throw new DataFileError(this.file, 'bad pickle: APPEND on something that is not a list');
     target.push(...items);
-  };
+  }
+}
+
+/** Opcodes that build tuples, lists and dicts; false for any other opcode. */
+function containerOpcode(op: number, m: PickleMachine): boolean {
+  switch (op) {
+    case 0x28:
+      m.push(MARK);
+      break;
+    case 0x7d:
+      m.push(new Map());
+      break; // EMPTY_DICT
+    case 0x5d:
+      m.push([]);
+      break; // EMPTY_LIST
+    case 0x29:
+      m.push(new Tuple([]));
+      break; // EMPTY_TUPLE
+    case 0x74:
+      m.push(new Tuple(m.popMark()));
+      break; // TUPLE
+    case 0x85:
+      m.push(new Tuple([m.pop()]));
+      break;
+    case 0x86: {
+      const b = m.pop();
+      const a = m.pop();
+      m.push(new Tuple([a, b]));
+      break;
+    }
+    case 0x87: {
+      const c = m.pop();
+      const b = m.pop();
+      const a = m.pop();
+      m.push(new Tuple([a, b, c]));
+      break;
+    }
+    case 0x6c:
+      m.push(m.popMark());
+      break; // LIST
+    case 0x64: {
+      const kv = m.popMark();
+      const d = new Map();
+      m.setItems(d, kv);
+      m.push(d);
+      break;
+    } // DICT
+    default:
+      return itemOpcode(op, m);
+  }
+  return true;
+}
+
+/** Opcodes that add items to the dict or list on top of the stack; false for any other opcode. */
+function itemOpcode(op: number, m: PickleMachine): boolean {
+  switch (op) {
+    case 0x73: {
+      const val = m.pop();
+      const key = m.pop();
+      m.setItems(m.top(), [key, val]);
+      break;
+    } // SETITEM
+    case 0x75: {
+      const kv = m.popMark();
+      m.setItems(m.top(), kv);
+      break;
+    } // SETITEMS
+    case 0x61: {
+      const x = m.pop();
+      m.append(m.top(), [x]);
+      break;
+    } // APPEND
+    case 0x65: {
+      const xs = m.popMark();
+      m.append(m.top(), xs);
+      break;
+    } // APPENDS
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Opcodes of the memo and of stack housekeeping (PROTO, FRAME, POP, POP_MARK, DUP); false for any other opcode. */
+function memoOrStackOpcode(op: number, m: PickleMachine): boolean {
+  const r = m.r;
+  switch (op) {
+    case 0x80:
+      r.u8();
+      break; // PROTO
+    case 0x95:
+      r.skip(8);
+      break; // FRAME
+    case 0x71:
+      m.memo.set(r.u8(), m.top());
+      break; // BINPUT
+    case 0x72:
+      m.memo.set(r.u32(), m.top());
+      break; // LONG_BINPUT
+    case 0x94:
+      m.memo.set(m.memo.size, m.top());
+      break; // MEMOIZE
+    case 0x68:
+    case 0x6a: {
+      // BINGET, LONG_BINGET
+      const k = op === 0x68 ? r.u8() : r.u32();
+      if (!m.memo.has(k)) throw new DataFileError(m.file, `bad pickle: memo ${k} is not set`);
+      m.push(m.memo.get(k));
+      break;
+    }
+    case 0x30:
+      m.pop();
+      break; // POP
+    case 0x31:
+      m.popMark();
+      break; // POP_MARK
+    case 0x32:
+      m.push(m.top());
+      break; // DUP
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Opcodes that name globals, call them, and refer to storages (GLOBAL, STACK_GLOBAL, REDUCE, BUILD, BINPERSID); false for any other. */
+function objectOpcode(op: number, m: PickleMachine): boolean {
+  const file = m.file;
+  switch (op) {
+    case 0x63: {
+      const module = m.r.line();
+      const name = m.r.line();
+      m.push(allowedGlobal(module, name, file));
+      break;
+    } // GLOBAL
+    case 0x93: {
+      const name = m.pop();
+      const module = m.pop();
+      m.push(allowedGlobal(String(module), String(name), file));
+      break;
+    } // STACK_GLOBAL
+    case 0x52: {
+      const args = m.pop();
+      const fn = m.pop();
+      m.push(call(fn, args, file));
+      break;
+    } // REDUCE
+    case 0x62: {
+      m.pop();
+      if (!(m.top() instanceof Map)) throw new DataFileError(file, 'bad pickle: BUILD on something that is not a dict');
+      break;
+    } // BUILD: OrderedDict._metadata, ignored
+    case 0x51:
+      m.push(storageRef(m.pop(), file));
+      break; // BINPERSID
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Run the restricted pickle machine on data.pkl; persistent ids become StorageRefs. */
+export function unpickle(bytes: Uint8Array, file: string): unknown {
+  const r = new PickleBytes(bytes, file);
+  const m = new PickleMachine(r, file);
   for (;;) {
     const op = r.u8();
-    switch (op) {
-      case 0x80:
-        r.u8();
-        break; // PROTO
-      case 0x95:
-        r.skip(8);
-        break; // FRAME
-      case 0x2e:
-        return pop(); // STOP
-      case 0x28:
-        stack.push(MARK);
-        break;
-      case 0x7d:
-        stack.push(new Map());
-        break; // EMPTY_DICT
-      case 0x5d:
-        stack.push([]);
-        break; // EMPTY_LIST
-      case 0x29:
-        stack.push(new Tuple([]));
-        break; // EMPTY_TUPLE
-      case 0x74:
-        stack.push(new Tuple(popMark()));
-        break; // TUPLE
-      case 0x85:
-        stack.push(new Tuple([pop()]));
-        break;
-      case 0x86: {
-        const b = pop();
-        const a = pop();
-        stack.push(new Tuple([a, b]));
-        break;
-      }
-      case 0x87: {
-        const c = pop();
-        const b = pop();
-        const a = pop();
-        stack.push(new Tuple([a, b, c]));
-        break;
-      }
-      case 0x6c:
-        stack.push(popMark());
-        break; // LIST
-      case 0x64: {
-        const kv = popMark();
-        const m = new Map();
-        setItems(m, kv);
-        stack.push(m);
-        break;
-      } // DICT
-      case 0x71:
-        memo.set(r.u8(), top());
-        break; // BINPUT
-      case 0x72:
-        memo.set(r.u32(), top());
-        break; // LONG_BINPUT
-      case 0x94:
-        memo.set(memo.size, top());
-        break; // MEMOIZE
-      case 0x68:
-      case 0x6a: {
-        // BINGET, LONG_BINGET
-        const k = op === 0x68 ? r.u8() : r.u32();
-        if (!memo.has(k)) throw new DataFileError(file, `bad pickle: memo ${k} is not set`);
-        stack.push(memo.get(k));
-        break;
-      }
-      case 0x63: {
-        const module = r.line();
-        const name = r.line();
-        stack.push(allowedGlobal(module, name, file));
-        break;
-      } // GLOBAL
-      case 0x93: {
-        const name = pop();
-        const module = pop();
-        stack.push(allowedGlobal(String(module), String(name), file));
-        break;
-      } // STACK_GLOBAL
-      case 0x52: {
-        const args = pop();
-        const fn = pop();
-        stack.push(call(fn, args, file));
-        break;
-      } // REDUCE
-      case 0x62: {
-        pop();
-        if (!(top() instanceof Map)) throw new DataFileError(file, 'bad pickle: BUILD on something that is not a dict');
-        break;
-      } // BUILD: OrderedDict._metadata, ignored
-      case 0x51:
-        stack.push(storageRef(pop(), file));
-        break; // BINPERSID
-      case 0x73: {
-        const val = pop();
-        const key = pop();
-        setItems(top(), [key, val]);
-        break;
-      } // SETITEM
-      case 0x75: {
-        const kv = popMark();
-        setItems(top(), kv);
-        break;
-      } // SETITEMS
-      case 0x61: {
-        const x = pop();
-        append(top(), [x]);
-        break;
-      } // APPEND
-      case 0x65: {
-        const xs = popMark();
-        append(top(), xs);
-        break;
-      } // APPENDS
-      case 0x30:
-        pop();
-        break; // POP
-      case 0x31:
-        popMark();
-        break; // POP_MARK
-      case 0x32:
-        stack.push(top());
-        break; // DUP
-      default: {
-        const value = scalarOpcode(op, r);
-        if (value === NO_SCALAR)
-          throw new DataFileError(
-            file,
-            `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${r.p - 1} is not one a state dict uses`,
-          );
-        stack.push(value);
-      }
-    }
+    if (op === 0x2e) return m.pop(); // STOP
+    if (containerOpcode(op, m) || memoOrStackOpcode(op, m) || objectOpcode(op, m)) continue;
+    const value = scalarOpcode(op, r);
+    if (value === NO_SCALAR)
+      throw new DataFileError(
+        file,
+        `refused: pickle opcode 0x${op.toString(16)} ('${String.fromCharCode(op)}') at byte ${r.p - 1} is not one a state dict uses`,
+      );
+    m.push(value);
   }
 }
 

@@ -181,7 +181,22 @@ function rotRows(X: Float64Array, len: number, a: number, b: number, c: number, 
   }
 }
 
-function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number, beta: number): Sub {
+/**
+ * The merged problem before deflation: the bases of the two halves side by side (transposed, with support flags),
+ * and the arrow matrix M = [z; diag(P)] (column 0 of M is z, P_0 = 0).
+ */
+interface Arrow {
+  UT: Float64Array;
+  WT: Float64Array;
+  P: Float64Array;
+  z: Float64Array;
+  /** Support flags of the rows of UT and WT: 1 top, 2 bottom, 4 middle row. */
+  uf: Uint8Array;
+  wf: Uint8Array;
+}
+
+/** Place the halves' bases and singular values around the middle row (alpha, beta) and fold the null columns. */
+function assembleArrow(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number, beta: number): Arrow {
   const N = n1 + 1 + n2,
     m1 = n1 + 1,
     m2 = n2 + sq,
@@ -235,8 +250,20 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
     wf[0] = 1;
   }
   z[0] = r0;
+  return { UT, WT, P, z, uf, wf };
+}
 
-  // Deflation.
+/** What deflation leaves: the kept columns (0 first, then increasing P), the deflated ones with their singular values, and the scale max(P, |z|). */
+interface Deflation {
+  kept: number[];
+  defl: number[];
+  deflVal: number[];
+  scale: number;
+}
+
+/** Deflation of the arrow (in place: small z_j, poles at zero, close poles), rotating the bases to match. */
+function deflate(arrow: Arrow, N: number, mr: number): Deflation {
+  const { UT, WT, P, z, uf, wf } = arrow;
   let pmax = 0,
     zmax = 0;
   for (let j = 0; j < N; j++) {
@@ -291,17 +318,15 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
     }
     kept.push(j);
   }
-  const K = kept.length;
-  const Pk = new Float64Array(K),
-    zk = new Float64Array(K);
-  // The secular equation is solved scaled to max(P, |z|) = 1 (squares of tiny blocks would underflow).
-  const inv = scale > 0 ? 1 / scale : 1;
-  for (let t = 0; t < K; t++) {
-    Pk[t] = P[kept[t]] * inv;
-    zk[t] = z[kept[t]] * inv;
-  }
+  return { kept, defl, deflVal, scale };
+}
 
-  // Secular equation, Löwner z, singular vectors of the deflated arrow.
+/**
+ * SVD of the deflated K x K arrow (poles Pk, column zk, scaled so that max(P, |z|) = 1): the secular equation's roots
+ * sig and the singular vectors through the Löwner z; row i of UM (VM) = left (right) singular vector i.
+ */
+function arrowSvd(Pk: Float64Array, zk: Float64Array): { sig: Float64Array; UM: Float64Array; VM: Float64Array } {
+  const K = Pk.length;
   const sig = new Float64Array(K),
     piv = new Int32Array(K),
     tau = new Float64Array(K);
@@ -337,6 +362,29 @@ function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number
       UM[o + j] = Pk[j] * vcol[j] * iu;
     }
   }
+  return { sig, UM, VM };
+}
+
+/** SVD of the merged block from the SVDs of its halves L and R and the middle row's entries alpha, beta: arrow, deflation, secular equation. */
+function merge(L: Sub, R: Sub, n1: number, n2: number, sq: number, alpha: number, beta: number): Sub {
+  const N = n1 + 1 + n2,
+    m1 = n1 + 1,
+    m2 = n2 + sq,
+    mr = N + sq;
+  const arrow = assembleArrow(L, R, n1, n2, sq, alpha, beta);
+  const { UT, WT, P, z, uf, wf } = arrow;
+  const { kept, defl, deflVal, scale } = deflate(arrow, N, mr);
+  const K = kept.length;
+  const Pk = new Float64Array(K),
+    zk = new Float64Array(K);
+  // The secular equation is solved scaled to max(P, |z|) = 1 (squares of tiny blocks would underflow).
+  const inv = scale > 0 ? 1 / scale : 1;
+  for (let t = 0; t < K; t++) {
+    Pk[t] = P[kept[t]] * inv;
+    zk[t] = z[kept[t]] * inv;
+  }
+  // Secular equation, Löwner z, singular vectors of the deflated arrow.
+  const { sig, UM, VM } = arrowSvd(Pk, zk);
 
   // New factors: kept columns = basis * (U_M | V_M) by blocks of rows; deflated columns copied.
   const s = new Float64Array(N);

@@ -33,38 +33,103 @@ export function strongWolfe(
   gOut: Float64Array,
   opts: LineSearchOptions = {},
 ): LineSearchResult {
-  const c1 = opts.c1 ?? 1e-4;
-  const c2 = opts.c2 ?? 0.9;
-  const maxEvals = opts.maxEvals ?? 40;
-  const dphi0 = dotVec(g0, d);
-  const n = x.length;
-  let evals = 0;
-  let lastAlpha = NaN;
-  const phi = (a: number): [number, number] => {
-    for (let i = 0; i < n; i++) xOut[i] = x[i] + a * d[i];
-    const f = fg(xOut, gOut);
-    evals++;
-    lastAlpha = a;
-    return [f, dotVec(gOut, d)];
-  };
-  const tolF = 1e-12 * Math.abs(f0);
-  const sufficient = (a: number, f: number, df: number): boolean =>
-    f <= f0 + c1 * a * dphi0 || (f <= f0 + tolF && df <= (2 * c1 - 1) * dphi0 && df >= c2 * dphi0);
-  const curvature = (df: number): boolean => Math.abs(df) <= -c2 * dphi0;
-  const finish = (a: number, f: number): LineSearchResult => {
-    if (lastAlpha !== a) f = phi(a)[0];
-    return { ok: true, alpha: a, f, evals };
-  };
+  const search = new WolfeSearch(fg, x, f0, dotVec(g0, d), d, xOut, gOut, opts);
+  return search.run(alpha0);
+}
 
-  const zoom = (lo: number, fLo: number, dLo: number, hi: number, fHi: number, dHi: number): LineSearchResult => {
-    while (evals < maxEvals) {
+/** One strong-Wolfe line search: phi(a) = f(x + a d), its trial count, and the bracketing and zoom phases (N&W Alg. 3.5/3.6). */
+class WolfeSearch {
+  private readonly c1: number;
+  private readonly c2: number;
+  private readonly maxEvals: number;
+  private readonly tolF: number;
+  private evals = 0;
+  private lastAlpha = NaN;
+
+  constructor(
+    private readonly fg: ValueAndGrad,
+    private readonly x: Float64Array,
+    private readonly f0: number,
+    private readonly dphi0: number,
+    private readonly d: Float64Array,
+    private readonly xOut: Float64Array,
+    private readonly gOut: Float64Array,
+    opts: LineSearchOptions,
+  ) {
+    this.c1 = opts.c1 ?? 1e-4;
+    this.c2 = opts.c2 ?? 0.9;
+    this.maxEvals = opts.maxEvals ?? 40;
+    this.tolF = 1e-12 * Math.abs(f0);
+  }
+
+  /** phi(a) and phi'(a); leaves x + a d in xOut and its gradient in gOut. */
+  private phi(a: number): [number, number] {
+    const { x, d, xOut, gOut } = this;
+    for (let i = 0; i < x.length; i++) xOut[i] = x[i] + a * d[i];
+    const f = this.fg(xOut, gOut);
+    this.evals++;
+    this.lastAlpha = a;
+    return [f, dotVec(gOut, d)];
+  }
+
+  /** Sufficient decrease (Armijo), or the approximate-Wolfe condition of Hager & Zhang near rounding level. */
+  private sufficient(a: number, f: number, df: number): boolean {
+    const { f0, c1, c2, dphi0, tolF } = this;
+    return f <= f0 + c1 * a * dphi0 || (f <= f0 + tolF && df <= (2 * c1 - 1) * dphi0 && df >= c2 * dphi0);
+  }
+
+  /** Strong curvature condition. */
+  private curvature(df: number): boolean {
+    return Math.abs(df) <= -this.c2 * this.dphi0;
+  }
+
+  private accept(alpha: number, f: number): LineSearchResult {
+    return { ok: true, alpha, f, evals: this.evals };
+  }
+
+  private failed(): LineSearchResult {
+    return { ok: false, alpha: 0, f: this.f0, evals: this.evals };
+  }
+
+  /** Accept step a (value f), re-evaluating there if the last trial was elsewhere (xOut, gOut must belong to a). */
+  private finish(a: number, f: number): LineSearchResult {
+    if (this.lastAlpha !== a) f = this.phi(a)[0];
+    return this.accept(a, f);
+  }
+
+  /** Bracketing phase (Alg. 3.5): grow the step until it brackets a Wolfe point, then zoom. */
+  run(alpha0: number): LineSearchResult {
+    const { f0, dphi0, tolF } = this;
+    let aPrev = 0;
+    let fPrev = f0;
+    let dPrev = dphi0;
+    let a = alpha0;
+    for (let i = 0; this.evals < this.maxEvals; i++) {
+      const [fa, da] = this.phi(a);
+      if (!Number.isFinite(fa) || !Number.isFinite(da)) return this.zoomNonFinite(a, aPrev, fPrev, dPrev);
+      if (!this.sufficient(a, fa, da) || (i > 0 && fa > fPrev + tolF)) return this.zoom(aPrev, fPrev, dPrev, a, fa, da);
+      if (this.curvature(da)) return this.accept(a, fa);
+      if (da >= 0) return this.zoom(a, fa, da, aPrev, fPrev, dPrev);
+      aPrev = a;
+      fPrev = fa;
+      dPrev = da;
+      a = Math.min(a * 4, 1e10);
+    }
+    if (aPrev > 0 && fPrev < f0) return this.finish(aPrev, fPrev);
+    return this.failed();
+  }
+
+  /** Zoom phase (Alg. 3.6) on the bracket [lo, hi] by safeguarded cubic interpolation. */
+  private zoom(lo: number, fLo: number, dLo: number, hi: number, fHi: number, dHi: number): LineSearchResult {
+    const { f0, c2, dphi0, tolF } = this;
+    while (this.evals < this.maxEvals) {
       const w = hi - lo;
       let a = cubicMinimizer(lo, fLo, dLo, hi, fHi, dHi);
       const lower = Math.min(lo, hi) + 0.1 * Math.abs(w);
       const upper = Math.max(lo, hi) - 0.1 * Math.abs(w);
       if (!Number.isFinite(a) || a < lower || a > upper) a = lo + 0.5 * w;
-      const [fa, da] = phi(a);
-      if (!Number.isFinite(fa) || !sufficient(a, fa, da) || fa > fLo + tolF) {
+      const [fa, da] = this.phi(a);
+      if (!Number.isFinite(fa) || !this.sufficient(a, fa, da) || fa > fLo + tolF) {
         hi = a;
         fHi = fa;
         dHi = da;
@@ -73,7 +138,7 @@ export function strongWolfe(
           dHi = NaN;
         }
       } else {
-        if (curvature(da)) return { ok: true, alpha: a, f: fa, evals };
+        if (this.curvature(da)) return this.accept(a, fa);
         if (da * (hi - lo) >= 0) {
           hi = lo;
           fHi = fLo;
@@ -86,42 +151,24 @@ export function strongWolfe(
       if (Math.abs(hi - lo) <= 1e-16 * Math.max(1, Math.abs(lo))) break;
     }
     // Wolfe not met within budget: accept the best point with sufficient decrease, if any.
-    if (lo > 0 && fLo <= f0 + tolF && (fLo < f0 || dLo > c2 * dphi0)) return finish(lo, fLo);
-    return { ok: false, alpha: 0, f: f0, evals };
-  };
-
-  let aPrev = 0;
-  let fPrev = f0;
-  let dPrev = dphi0;
-  let a = alpha0;
-  for (let i = 0; evals < maxEvals; i++) {
-    const [fa, da] = phi(a);
-    if (!Number.isFinite(fa) || !Number.isFinite(da)) return zoomNonFinite(a);
-    if (!sufficient(a, fa, da) || (i > 0 && fa > fPrev + tolF)) return zoom(aPrev, fPrev, dPrev, a, fa, da);
-    if (curvature(da)) return { ok: true, alpha: a, f: fa, evals };
-    if (da >= 0) return zoom(a, fa, da, aPrev, fPrev, dPrev);
-    aPrev = a;
-    fPrev = fa;
-    dPrev = da;
-    a = Math.min(a * 4, 1e10);
+    if (lo > 0 && fLo <= f0 + tolF && (fLo < f0 || dLo > c2 * dphi0)) return this.finish(lo, fLo);
+    return this.failed();
   }
-  if (aPrev > 0 && fPrev < f0) return finish(aPrev, fPrev);
-  return { ok: false, alpha: 0, f: f0, evals };
 
-  function zoomNonFinite(aBad: number): LineSearchResult {
-    // back off until finite, then bracket between the last good step and the finite trial
+  /** A non-finite trial at aBad: back off until finite, then bracket between the last good step (aPrev) and the finite trial. */
+  private zoomNonFinite(aBad: number, aPrev: number, fPrev: number, dPrev: number): LineSearchResult {
     let hi = aBad;
-    while (evals < maxEvals) {
+    while (this.evals < this.maxEvals) {
       const t = aPrev + 0.5 * (hi - aPrev);
-      const [ft, dt] = phi(t);
+      const [ft, dt] = this.phi(t);
       if (Number.isFinite(ft) && Number.isFinite(dt)) {
-        if (!sufficient(t, ft, dt) || ft > fPrev + tolF) return zoom(aPrev, fPrev, dPrev, t, ft, dt);
-        if (curvature(dt)) return { ok: true, alpha: t, f: ft, evals };
-        return zoom(t, ft, dt, hi, Infinity, NaN);
+        if (!this.sufficient(t, ft, dt) || ft > fPrev + this.tolF) return this.zoom(aPrev, fPrev, dPrev, t, ft, dt);
+        if (this.curvature(dt)) return this.accept(t, ft);
+        return this.zoom(t, ft, dt, hi, Infinity, NaN);
       }
       hi = t;
     }
-    return { ok: false, alpha: 0, f: f0, evals };
+    return this.failed();
   }
 }
 

@@ -214,6 +214,23 @@ export async function trainEpochs(
   }
 }
 
+/** The result of a run stopped by a non-finite mini-batch loss or gradient in epoch `epoch` + 1. */
+function batchDiverged(epoch: number, f: number, lambda: EpochLoopOptions['lambda'], lr: number): EpochLoopResult {
+  return {
+    status: 'diverged',
+    epochs: epoch,
+    loss: f,
+    message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(lambda)}, lr ${lr})`,
+  };
+}
+
+/** With a plateau rule: the full-batch loss after this epoch, appended to `history`; whether the rule is now met. */
+function plateauAfterEpoch(full: Objective, history: number[], plateau: { window: number; tol: number }): boolean {
+  const l = full.valueAndGrad(null, null);
+  history.push(l);
+  return Number.isFinite(l) && plateauReached(history, plateau.window, plateau.tol);
+}
+
 /** The epochs of trainEpochs (the stepper hands the parameters back to the model when this returns or throws). */
 async function epochLoop(
   ctx: Pick<CellContext, 'signal'>,
@@ -279,24 +296,12 @@ async function epochLoop(
       if (start >= N) break;
       const size = Math.min(B, N - start);
       const { f, finite } = stepper.batch(perm.subarray(start, start + size));
-      if (!finite) {
-        return done({
-          status: 'diverged',
-          epochs: epoch,
-          loss: f,
-          message: `non-finite mini-batch loss or gradient in epoch ${epoch + 1} (lambda ${JSON.stringify(opts.lambda)}, lr ${lr})`,
-        });
-      }
+      if (!finite) return done(batchDiverged(epoch, f, opts.lambda, lr));
       batchLoss += f * size;
       stepper.step(lr);
     }
     const epochsDone = epoch + 1;
-    let stop = false;
-    if (opts.plateau) {
-      const l = full.valueAndGrad(null, null);
-      history.push(l);
-      stop = Number.isFinite(l) && plateauReached(history, opts.plateau.window, opts.plateau.tol);
-    }
+    const stop = opts.plateau ? plateauAfterEpoch(full, history, opts.plateau) : false;
     if (epochsDone % opts.every === 0 || epochsDone === t.epochs || stop) {
       const bad = record(epochsDone);
       if (bad) return done(bad);

@@ -193,153 +193,240 @@ function finishTraining(ck: LoopCheckpoint, model: MLP, result: TrainResult): Tr
   return result;
 }
 
-function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
-  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
-  if (finished) return finished;
-  const objective = new Objective(model, X, Y, {
-    loss: opts.loss,
-    weightDecay: opts.weightDecay,
-    mode: opts.mode,
-    sampleWeights: opts.sampleWeights,
-    from: opts.from,
-  });
-  const rep = new Reporter(opts, objective);
-  const n = model.params.length;
-  const tol = opts.tol ?? 0;
-  const x = model.params.slice();
-  const g = new Float64Array(n);
-  let evaluations = 0;
-  const fg = (xv: Float64Array, gv: Float64Array): number => {
-    evaluations++;
-    return objective.valueAndGrad(xv, gv);
-  };
-  let f: number;
-  let iter = 0;
-  let lr = opts.optimizer.kind === 'gd' ? opts.optimizer.lr : NaN;
-  const lbfgs = opts.optimizer.kind === 'lbfgs' ? opts.optimizer : null;
-  const memory = lbfgs ? new LbfgsMemory(n, lbfgs.memory ?? 10) : null;
-  const d = lbfgs ? new Float64Array(n) : null;
-  const xNew = new Float64Array(n);
-  const gNew = new Float64Array(n);
-  const s = lbfgs ? new Float64Array(n) : null;
-  const yv = lbfgs ? new Float64Array(n) : null;
+/** Mixed-precision state of a full-batch run: the phase, the lowest gradient norm of the float32 phase and its step, the float32 steps taken. */
+interface MixedState {
+  phase: Dtype;
+  best: number;
+  bestIter: number;
+  f32Iters: number;
+  switching: boolean;
+}
+
+/** A full-batch run (GD or L-BFGS, optionally mixed precision) between steps: parameters, gradient, L-BFGS memory, counters. */
+class FullBatchRun {
+  readonly objective: Objective;
+  readonly rep: Reporter;
+  readonly n: number;
+  readonly x: Float64Array;
+  readonly g: Float64Array;
+  readonly xNew: Float64Array;
+  readonly gNew: Float64Array;
+  evaluations = 0;
+  f = NaN;
+  iter = 0;
+  lr: number;
+  readonly lbfgs: Extract<OptimizerSpec, { kind: 'lbfgs' }> | null;
+  readonly memory: LbfgsMemory | null;
+  private readonly d: Float64Array | null;
+  private readonly s: Float64Array | null;
+  private readonly yv: Float64Array | null;
   // Mixed precision: the phase, the lowest gradient norm of the float32 phase and its step, the float32 steps taken
-  const dtype0 = model.dtype;
-  const patience = opts.mixed?.patience ?? 50;
-  let phase: Dtype | null = opts.mixed ? 'f32' : null;
-  let best = Infinity,
-    bestIter = 0,
-    f32Iters = 0,
-    switching = false;
-  if (resumed) {
-    if (phase)
-      ({ phase, best, bestIter, f32Iters, switching } = resumed.mixed as {
-        phase: Dtype;
-        best: number;
-        bestIter: number;
-        f32Iters: number;
-        switching: boolean;
-      });
+  readonly dtype0: Dtype;
+  private readonly patience: number;
+  phase: Dtype | null;
+  private best = Infinity;
+  private bestIter = 0;
+  private f32Iters = 0;
+  private switching = false;
+
+  constructor(
+    readonly model: MLP,
+    X: Matrix,
+    Y: Target,
+    readonly opts: TrainOptions,
+  ) {
+    this.objective = new Objective(model, X, Y, {
+      loss: opts.loss,
+      weightDecay: opts.weightDecay,
+      mode: opts.mode,
+      sampleWeights: opts.sampleWeights,
+      from: opts.from,
+    });
+    this.rep = new Reporter(opts, this.objective);
+    const n = (this.n = model.params.length);
+    this.x = model.params.slice();
+    this.g = new Float64Array(n);
+    this.lr = opts.optimizer.kind === 'gd' ? opts.optimizer.lr : NaN;
+    this.lbfgs = opts.optimizer.kind === 'lbfgs' ? opts.optimizer : null;
+    this.memory = this.lbfgs ? new LbfgsMemory(n, this.lbfgs.memory ?? 10) : null;
+    this.d = this.lbfgs ? new Float64Array(n) : null;
+    this.xNew = new Float64Array(n);
+    this.gNew = new Float64Array(n);
+    this.s = this.lbfgs ? new Float64Array(n) : null;
+    this.yv = this.lbfgs ? new Float64Array(n) : null;
+    this.dtype0 = model.dtype;
+    this.patience = opts.mixed?.patience ?? 50;
+    this.phase = opts.mixed ? 'f32' : null;
   }
-  if (phase) model.setDtype(phase);
-  const mixedResult = (): number | undefined => (phase ? (phase === 'f32' ? iter : f32Iters) : undefined);
-  if (resumed) {
+
+  /** The objective and its gradient at xv (into gv), counted. */
+  readonly fg = (xv: Float64Array, gv: Float64Array): number => {
+    this.evaluations++;
+    return this.objective.valueAndGrad(xv, gv);
+  };
+
+  /** Start: from a saved state (resumed), or by evaluating the objective at the model's parameters. */
+  begin(resumed: Record<string, State> | undefined): void {
+    const model = this.model;
+    if (resumed && this.phase)
+      ({
+        phase: this.phase,
+        best: this.best,
+        bestIter: this.bestIter,
+        f32Iters: this.f32Iters,
+        switching: this.switching,
+      } = resumed.mixed as unknown as MixedState);
+    if (this.phase) model.setDtype(this.phase);
+    if (!resumed) {
+      this.f = this.fg(this.x, this.g);
+      return;
+    }
     model.setRunningStats(resumed.running as Float64Array[]);
-    x.set(resumed.x as Float64Array);
-    g.set(resumed.g as Float64Array);
-    f = resumed.f as number;
-    iter = resumed.iter as number;
-    lr = resumed.lr as number;
-    evaluations = resumed.evaluations as number;
-    rep.history.push(...(resumed.history as unknown as StepReport[]));
-    memory?.importState(resumed.memory as never);
-  } else {
-    f = fg(x, g);
+    this.x.set(resumed.x as Float64Array);
+    this.g.set(resumed.g as Float64Array);
+    this.f = resumed.f as number;
+    this.iter = resumed.iter as number;
+    this.lr = resumed.lr as number;
+    this.evaluations = resumed.evaluations as number;
+    this.rep.history.push(...(resumed.history as unknown as StepReport[]));
+    this.memory?.importState(resumed.memory as never);
   }
-  for (;;) {
+
+  /** Mark the consistent point before this step's report. */
+  point(ck: LoopCheckpoint): void {
     // Consistent point, before this step's report: x, g and the stored L-BFGS pairs change only after the step's
     // line search (memory.push reuses the oldest pair's buffers, after the last stop check of the step).
+    const { phase, best, bestIter, f32Iters, switching, x, g, rep } = this;
     const at = {
-      f,
-      iter,
-      lr,
-      evaluations,
-      running: model.runningStats(),
-      memory: memory ? (memory.exportState() as unknown as State) : null,
+      f: this.f,
+      iter: this.iter,
+      lr: this.lr,
+      evaluations: this.evaluations,
+      running: this.model.runningStats(),
+      memory: this.memory ? (this.memory.exportState() as unknown as State) : null,
       mixed: phase ? { phase, best, bestIter, f32Iters, switching } : null,
     };
     const historyLength = rep.history.length;
     ck.point(() => ({ ...at, x, g, history: rep.history.slice(0, historyLength) as unknown as State }));
-    checkStop();
-    const finite = Number.isFinite(f) && allFinite(g);
-    if (phase === 'f32' && finite) {
-      const gradNorm = norm2(g);
-      if (gradNorm < best) {
-        best = gradNorm;
-        bestIter = iter;
-      }
-      if (switching || gradNorm < tol || iter - bestIter >= patience) {
-        // The float32 floor (MixedPrecision): float64 gradient at the same parameters, empty L-BFGS memory
-        model.setDtype('f64');
-        f = fg(x, gNew);
-        g.set(gNew);
-        memory?.reset();
-        phase = 'f64';
-        f32Iters = iter;
-        switching = false;
-        continue;
-      }
+  }
+
+  /**
+   * Float32 phase, at a finite point: track the lowest gradient norm, and at the float32 floor (MixedPrecision) switch to a
+   * float64 gradient at the same parameters with an empty L-BFGS memory. True when it switched.
+   */
+  switchedToF64(): boolean {
+    const gradNorm = norm2(this.g);
+    if (gradNorm < this.best) {
+      this.best = gradNorm;
+      this.bestIter = this.iter;
     }
-    const report = rep.make(iter, f, g, lr, phase ?? undefined);
-    const emitted = rep.due(iter);
-    if (emitted) rep.emit(report);
-    const end = (status: TrainStatus, message?: string): TrainResult => {
-      model.params.set(x);
-      model.setDtype(dtype0);
-      return finishTraining(ck, model, finish(rep, report, status, evaluations, !emitted, message, mixedResult()));
-    };
-    if (!finite) return end('diverged', `non-finite loss or gradient at step ${iter}`);
-    if (report.gradNorm < tol) return end('converged');
-    if (iter >= opts.maxIters) return end('max_iters');
-    if (opts.signal?.aborted) return end('aborted');
-    if (!lbfgs) {
-      lr = scheduledLr((opts.optimizer as { lr: number }).lr, iter, opts.schedule);
-      for (let i = 0; i < n; i++) xNew[i] = x[i] - lr * g[i];
-      f = fg(xNew, gNew);
-      x.set(xNew);
-      g.set(gNew);
-    } else {
-      let result;
-      let fresh = memory!.length === 0;
-      for (;;) {
-        memory!.direction(g, d!);
-        if (!(dotVec(g, d!) < 0)) {
-          memory!.reset();
-          memory!.direction(g, d!);
-          fresh = true;
-        }
-        const alpha0 = fresh ? Math.min(1, 1 / norm2(g)) : 1;
-        result = strongWolfe(fg, x, f, g, d!, alpha0, xNew, gNew, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
-        if (result.ok || fresh) break;
-        memory!.reset();
+    if (!(this.switching || gradNorm < (this.opts.tol ?? 0) || this.iter - this.bestIter >= this.patience)) return false;
+    this.model.setDtype('f64');
+    this.f = this.fg(this.x, this.gNew);
+    this.g.set(this.gNew);
+    this.memory?.reset();
+    this.phase = 'f64';
+    this.f32Iters = this.iter;
+    this.switching = false;
+    return true;
+  }
+
+  /** Mixed precision: the float32 steps taken, for the result. */
+  mixedResult(): number | undefined {
+    return this.phase ? (this.phase === 'f32' ? this.iter : this.f32Iters) : undefined;
+  }
+
+  /** One gradient-descent step at the scheduled learning rate. */
+  gradientStep(): void {
+    const { x, g, xNew, gNew, n } = this;
+    const lr = (this.lr = scheduledLr((this.opts.optimizer as { lr: number }).lr, this.iter, this.opts.schedule));
+    for (let i = 0; i < n; i++) xNew[i] = x[i] - lr * g[i];
+    this.f = this.fg(xNew, gNew);
+    x.set(xNew);
+    g.set(gNew);
+  }
+
+  /**
+   * One L-BFGS step with a strong-Wolfe line search (restarted once from steepest descent). 'f32-floor': no decrease in
+   * the float32 phase, the step is retried in float64 (x and g are unchanged); 'stalled': no decrease at all.
+   */
+  lbfgsStep(): 'ok' | 'f32-floor' | 'stalled' {
+    const { x, g, xNew, gNew, n } = this;
+    const memory = this.memory!,
+      d = this.d!,
+      lbfgs = this.lbfgs!;
+    let result;
+    let fresh = memory.length === 0;
+    for (;;) {
+      memory.direction(g, d);
+      if (!(dotVec(g, d) < 0)) {
+        memory.reset();
+        memory.direction(g, d);
         fresh = true;
       }
-      if (!result.ok && phase === 'f32') {
-        switching = true; // the float32 floor: the step is retried in float64 (x and g are unchanged)
-        yield;
+      const alpha0 = fresh ? Math.min(1, 1 / norm2(g)) : 1;
+      result = strongWolfe(this.fg, x, this.f, g, d, alpha0, xNew, gNew, { c1: lbfgs.c1, c2: lbfgs.c2, maxEvals: lbfgs.maxLineSearch });
+      if (result.ok || fresh) break;
+      memory.reset();
+      fresh = true;
+    }
+    if (!result.ok && this.phase === 'f32') {
+      this.switching = true;
+      return 'f32-floor';
+    }
+    if (!result.ok) return 'stalled';
+    const s = this.s!,
+      yv = this.yv!;
+    for (let i = 0; i < n; i++) {
+      s[i] = xNew[i] - x[i];
+      yv[i] = gNew[i] - g[i];
+    }
+    memory.push(s, yv);
+    x.set(xNew);
+    g.set(gNew);
+    this.f = result.f;
+    return 'ok';
+  }
+
+  /** End the run: the parameters and precision back on the model, the result kept by the checkpoint. */
+  end(ck: LoopCheckpoint, report: StepReport, status: TrainStatus, emitLast: boolean, message?: string): TrainResult {
+    this.model.params.set(this.x);
+    this.model.setDtype(this.dtype0);
+    return finishTraining(ck, this.model, finish(this.rep, report, status, this.evaluations, emitLast, message, this.mixedResult()));
+  }
+}
+
+function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
+  const { ck, resumed, finished } = trainingCheckpoint(model, opts);
+  if (finished) return finished;
+  const run = new FullBatchRun(model, X, Y, opts);
+  const rep = run.rep;
+  const tol = opts.tol ?? 0;
+  run.begin(resumed);
+  for (;;) {
+    run.point(ck);
+    checkStop();
+    const finite = Number.isFinite(run.f) && allFinite(run.g);
+    if (run.phase === 'f32' && finite && run.switchedToF64()) continue;
+    const report = rep.make(run.iter, run.f, run.g, run.lr, run.phase ?? undefined);
+    const emitted = rep.due(run.iter);
+    if (emitted) rep.emit(report);
+    const end = (status: TrainStatus, message?: string): TrainResult => run.end(ck, report, status, !emitted, message);
+    if (!finite) return end('diverged', `non-finite loss or gradient at step ${run.iter}`);
+    if (report.gradNorm < tol) return end('converged');
+    if (run.iter >= opts.maxIters) return end('max_iters');
+    if (opts.signal?.aborted) return end('aborted');
+    if (!run.lbfgs) run.gradientStep();
+    else {
+      const step = run.lbfgsStep();
+      if (step === 'f32-floor') {
+        yield; // the float32 floor: the step is retried in float64
         continue;
       }
-      if (!result.ok) return end('stalled', `line search found no decrease at step ${iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
-      for (let i = 0; i < n; i++) {
-        s![i] = xNew[i] - x[i];
-        yv![i] = gNew[i] - g[i];
-      }
-      memory!.push(s!, yv!);
-      x.set(xNew);
-      g.set(gNew);
-      f = result.f;
+      if (step === 'stalled')
+        return end('stalled', `line search found no decrease at step ${run.iter} (gradient norm ${report.gradNorm.toExponential(3)})`);
     }
-    iter++;
+    run.iter++;
     yield;
   }
 }
@@ -353,13 +440,19 @@ function* handBackParams(model: MLP, steps: Generator<void, TrainResult>): Gener
   }
 }
 
-function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
+/** The mini-batch optimiser of opts and its batch size on N samples; throws on options a mini-batch run cannot take. */
+function miniBatchSpec(opts: TrainOptions, N: number): { spec: Extract<OptimizerSpec, { batchSize: number }>; rng: Rng; B: number } {
   const spec = opts.optimizer as Extract<OptimizerSpec, { batchSize: number }>;
   if (!opts.rng) throw new Error(`train: optimizer '${spec.kind}' needs opts.rng for the mini-batch shuffles`);
   if (opts.from) throw new Error(`train: 'from' is supported only by full-batch optimisers`);
-  const N = X.rows;
   const B = Math.min(spec.batchSize, N);
   if (!(B >= 1)) throw new RangeError(`train: batchSize must be >= 1`);
+  return { spec, rng: opts.rng, B };
+}
+
+function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
+  const N = X.rows;
+  const { spec, rng, B } = miniBatchSpec(opts, N);
   const full = new Objective(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, updateRunning: false });
   const rep = new Reporter(opts, full);
   const gFull = new Float64Array(model.params.length);
@@ -377,7 +470,7 @@ function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     const f = full.valueAndGrad(null, gFull);
     return rep.make(epoch, f, gFull, lr);
   };
-  const shuffleRng = opts.rng.child('minibatch');
+  const shuffleRng = rng.child('minibatch');
   let lr = scheduledLr(spec.lr, 0, opts.schedule);
   let report: StepReport;
   let measured: boolean;
