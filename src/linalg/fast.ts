@@ -4,7 +4,7 @@
 // WebAssembly path is unavailable (no SIMD, kernels not built, NRC_WASM=0) and serves tiny
 // products, where copying into wasm memory costs more than it saves.
 import { setGemmKernel, setGemmF32Kernel, gemmTypeScript, gemmF32Reference, scaleInPlace, type GemmKernel, type GemmF32Kernel } from './gemm.ts';
-import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming } from './wasm/engine.ts';
+import { getEngine, wasmLoadError, wasmStats, resetWasmStats, setWasmTiming, setGemmPipeline } from './wasm/engine.ts';
 import { getThreads, setThreads } from './threads.ts';
 import { setLevel2Backend, type Level2Backend } from './level2.ts';
 import { setLayerBackend, type LayerBackend } from './layers.ts';
@@ -88,6 +88,6 @@ export function fastGemmStatus(): { kernel: string; threads: number; workers: nu
   return { kernel: kernelName(), threads: getThreads(), workers: e?.workerCount ?? 0, ...(e ? {} : { error: wasmLoadError() }) };
 }
 
-export { setThreads, getThreads, wasmStats, resetWasmStats, setWasmTiming };
+export { setThreads, getThreads, wasmStats, resetWasmStats, setWasmTiming, setGemmPipeline };
 
 enableFastGemm();

@@ -179,20 +179,24 @@ for (const [m, k, n] of GEMM_SIZES) {
           note: 'ml-matrix mmul (float64, 1 thread) at 1000x784x400, ratio by GFLOP/s',
         },
         extra: () => {
-          if (dtype !== 'f64') return {};
-          // copy cost of the JS <-> wasm memory round trip at this size
+          // copy cost of the JS <-> wasm memory round trip at this size (on 2 threads the calling thread's copies
+          // overlap the worker's compute: the share of the calling thread's time, not time added to the product)
           setWasmTiming(true);
           resetWasmStats();
-          const A = randMatrix(m, k),
-            B = randMatrix(k, n),
-            C = new Float64Array(m * n);
-          gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C);
+          if (dtype === 'f64') {
+            const A = randMatrix(m, k),
+              B = randMatrix(k, n),
+              C = new Float64Array(m * n);
+            gemmWasm(m, n, k, 1, A.data, false, B.data, false, 0, C);
+          } else gemmF32(m, n, k, 1, randF32(m * k), false, randF32(k * n), false, 0, new Float32Array(m * n));
           setWasmTiming(false);
           const tot = wasmStats.copyInSeconds + wasmStats.copyOutSeconds + wasmStats.computeSeconds;
           return {
             copy_in_s: +wasmStats.copyInSeconds.toFixed(5),
             copy_out_s: +wasmStats.copyOutSeconds.toFixed(5),
             copy_fraction: +((wasmStats.copyInSeconds + wasmStats.copyOutSeconds) / tot).toFixed(4),
+            // pipelined products: the share of the row blocks the calling thread computed (it also does the copies)
+            ...(wasmStats.blocks > 0 && t > 1 ? { main_block_share: +(wasmStats.mainBlocks / wasmStats.blocks).toFixed(3) } : {}),
           };
         },
       });
@@ -510,8 +514,12 @@ function fmt(x: number | null | undefined, d = 2): string {
 async function main(): Promise<void> {
   const status = fastGemmStatus();
   const load = os.loadavg()[0];
-  // The 128-bit multiply-add ceiling per thread: what the f64 GEMM is reported against (of_fma_peak).
+  // The 128-bit multiply-add ceiling per thread: what the GEMM is reported against (of_fma_peak), measured on one
+  // thread and multiplied by the thread count; the f32x4 one for f32. Also measured on 2 threads at once (per thread),
+  // which is lower than the one-thread figure when the two CPUs share a core's FMA units or the machine is busy.
   const peak = getEngine()?.fmaPeakGflops();
+  const peak32 = getEngine()?.fmaPeakGflops('f32');
+  const peak2 = os.availableParallelism() >= 2 ? getEngine()?.fmaPeakGflops('f64', 2) : undefined;
   const header = {
     name: '_environment',
     node: process.version,
@@ -520,13 +528,15 @@ async function main(): Promise<void> {
     kernel: status.kernel,
     threads_default: getThreads(),
     ...(peak ? { wasm_f64_fma_peak_gflops_t1: +peak.toFixed(1) } : {}),
+    ...(peak32 ? { wasm_f32_fma_peak_gflops_t1: +peak32.toFixed(1) } : {}),
+    ...(peak2 ? { wasm_f64_fma_peak_gflops_per_thread_t2: +peak2.toFixed(1) } : {}),
   };
   const numpy = numpyReference();
   const torch = torchReference();
   if (json) console.log(JSON.stringify({ ...header, numpy: numpy.note, torch: torch.note }));
   else {
     console.log(
-      `nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (f64x2 FMA ceiling ${peak.toFixed(1)} GFLOP/s per thread)` : ''}; ${numpy.note}; ${torch.note}`,
+      `nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (FMA ceiling per thread: f64x2 ${peak.toFixed(1)} GFLOP/s, f32x4 ${peak32?.toFixed(1)}; f64x2 on 2 threads at once ${peak2?.toFixed(1) ?? '-'})` : ''}; ${numpy.note}; ${torch.note}`,
     );
     console.log(
       `${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`,
@@ -566,7 +576,8 @@ async function main(): Promise<void> {
         rec.vs_torch = +(pt / seconds).toFixed(3);
         rec.torch_seconds = +pt.toFixed(5);
       }
-      if (peak && gflops !== null && b.name.startsWith('gemm_f64')) rec.of_fma_peak = +(gflops / (peak * (b.threads ?? defaultThreads))).toFixed(3);
+      const ceiling = b.name.startsWith('gemm_f64') ? peak : b.name.startsWith('gemm_f32') ? peak32 : undefined;
+      if (ceiling && gflops !== null) rec.of_fma_peak = +(gflops / (ceiling * (b.threads ?? defaultThreads))).toFixed(3);
       if (b.extra) Object.assign(rec, b.extra());
     } catch (e) {
       rec.skipped = true;

@@ -1,11 +1,12 @@
 // The WebAssembly GEMM engine: loads the kernels compiled from ./assembly/gemm.ts, keeps one
 // shared WebAssembly.Memory (a growable arena the operands are copied into), and splits C by
-// rows across the calling thread and a pool of worker_threads (./worker.mjs). Every call is
-// synchronous: the calling thread computes its share and then waits with Atomics.wait.
+// rows across the calling thread and a pool of worker_threads (./worker.mjs); products run as a
+// pipeline of row blocks (./pipeline.ts). Every call is synchronous: the calling thread computes
+// its share and then waits with Atomics.wait.
 //
 // Memory layout (byte offsets): [0, 64 KiB) reserved | pinned arrays (a LIFO stack: matrices that
 // live in wasm memory across many calls, e.g. the matrix being bidiagonalised) | per-thread packing
-// work areas | A | B | C (each call's operands), each 64-byte aligned. The arena only grows
+// work areas | A | B | C | packed B (each call's operands), each 64-byte aligned. The arena only grows
 // (shared memory cannot shrink); views into it stay valid when it grows.
 import v8 from 'node:v8';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { getThreads } from '../threads.ts';
+import { BLOCK_ROWS, MAX_BLOCKS, runPipeline, type PipelineHost } from './pipeline.ts';
 
 interface KernelExports {
   dgemm(
@@ -47,10 +49,43 @@ interface KernelExports {
   ): void;
   workBytes64(): number;
   workBytes32(): number;
+  packedBLength64(k: number, n: number): number;
+  packedBLength32(k: number, n: number): number;
+  packBAll64(k: number, n: number, b: number, transB: number, dst: number): void;
+  packBAll32(k: number, n: number, b: number, transB: number, dst: number): void;
+  dgemmRows(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    transA: number,
+    bp: number,
+    beta: number,
+    c: number,
+    r0: number,
+    r1: number,
+    work: number,
+  ): void;
+  sgemmRows(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    transA: number,
+    bp: number,
+    beta: number,
+    c: number,
+    r0: number,
+    r1: number,
+    work: number,
+  ): void;
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
   fmaPeak64(iters: number, x: number): number;
+  fmaPeak32(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
   biasAct32(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
   actGrad64(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
@@ -80,7 +115,8 @@ export type WasmVariant = 'relaxed-simd' | 'simd';
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 const RESERVED = 65536;
-const MR = 4;
+/** Rows of the f64 register tile (assembly/gemm.ts): thread chunks are multiples of it. */
+const MR = 3;
 /** Products below this many flops (2mnk) run on the calling thread only. */
 const PARALLEL_MIN_FLOPS = 4e6;
 /** Matrix-vector products over at least this many elements (2 MB, beyond one core's L2) use all threads. */
@@ -90,6 +126,8 @@ const MIN_ROWS_PER_THREAD = 8;
 /** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
 const ELEMENTWISE_PARALLEL_MIN = 1 << 18;
 const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
+/** KC of the kernels (assembly/gemm.ts), float64 and float32. */
+const SLICE_DEPTH = [256, 384];
 
 const buildDir = fileURLToPath(new URL('./build/', import.meta.url));
 const buildScript = fileURLToPath(new URL('./build.mjs', import.meta.url));
@@ -111,15 +149,38 @@ let engine: Engine | undefined;
 let tried = false;
 
 /** Copy and compute time accounting (seconds), for the benchmarks. */
-export const wasmStats = { calls: 0, copyInSeconds: 0, copyOutSeconds: 0, computeSeconds: 0, parallelCalls: 0 };
+export const wasmStats = {
+  calls: 0,
+  copyInSeconds: 0,
+  copyOutSeconds: 0,
+  computeSeconds: 0,
+  parallelCalls: 0,
+  /** Pipeline off: the calling thread's compute time and its wait for the workers. */
+  mainComputeSeconds: 0,
+  joinWaitSeconds: 0,
+  /** Pipelined products: blocks computed by the calling thread, and in all. */
+  mainBlocks: 0,
+  blocks: 0,
+};
 export function resetWasmStats(): void {
   wasmStats.calls = 0;
   wasmStats.copyInSeconds = 0;
   wasmStats.copyOutSeconds = 0;
   wasmStats.computeSeconds = 0;
   wasmStats.parallelCalls = 0;
+  wasmStats.mainComputeSeconds = 0;
+  wasmStats.joinWaitSeconds = 0;
+  wasmStats.mainBlocks = 0;
+  wasmStats.blocks = 0;
 }
 let timing = false;
+/** When the row-block pipeline runs (engine.gemmPipelined): 'threads' (default: threaded products), 'always' (also on one thread), 'off'. */
+export type PipelineMode = 'threads' | 'always' | 'off';
+let pipelineMode: PipelineMode = 'threads';
+/** Choose when the pipelined GEMM runs (benchmarks and tests: A/B comparisons in one process). */
+export function setGemmPipeline(mode: PipelineMode): void {
+  pipelineMode = mode;
+}
 /** Turn per-call copy/compute timing on (benchmarks only; costs a few clock reads per call). */
 export function setWasmTiming(on: boolean): void {
   timing = on;
@@ -168,6 +229,8 @@ class Engine {
   readonly workStride: number;
   private readonly ctl: Int32Array;
   private readonly par: Float64Array;
+  /** Pipeline control: [0] next block to claim, [1] blocks whose inputs are in wasm memory, [16 + j] block j done (1) / copied out (2). */
+  private readonly pipe: Int32Array;
   private workers: Worker[] = [];
   private threadsBroken = false;
   private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -203,6 +266,7 @@ class Engine {
     this.workStride = Math.ceil(Math.max(this.ex.workBytes64(), this.ex.workBytes32()) / 64) * 64;
     this.ctl = new Int32Array(new SharedArrayBuffer(16 * 4 * 260));
     this.par = new Float64Array(new SharedArrayBuffer(8 * 16));
+    this.pipe = new Int32Array(new SharedArrayBuffer(4 * (16 + MAX_BLOCKS)));
   }
 
   /** Make sure `bytes` of memory exist; false if that exceeds the wasm32 limit. */
@@ -243,7 +307,15 @@ class Engine {
       let w: Worker;
       try {
         w = new Worker(workerUrl, {
-          workerData: { module: this.module, memory: this.memory, ctlBuf: this.ctl.buffer, parBuf: this.par.buffer, index, flags: flagsSet },
+          workerData: {
+            module: this.module,
+            memory: this.memory,
+            ctlBuf: this.ctl.buffer,
+            parBuf: this.par.buffer,
+            pipeBuf: this.pipe.buffer,
+            index,
+            flags: flagsSet,
+          },
           execArgv: [],
           stdout: false,
           stderr: false,
@@ -441,8 +513,14 @@ class Engine {
     }
     Atomics.store(ctl, 0, started);
     for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    const t0 = timing ? performance.now() : 0;
     fn(m, n, k, alpha, pa, ta, pb, tb, beta, pc, 0, Math.min(m, chunk), this.workBase);
+    const t1 = timing ? performance.now() : 0;
     this.join();
+    if (timing) {
+      wasmStats.mainComputeSeconds += (t1 - t0) / 1000;
+      wasmStats.joinWaitSeconds += (performance.now() - t1) / 1000;
+    }
   }
 
   /** Post rows [r0, r1) of the current job to worker t. */
@@ -602,7 +680,14 @@ class Engine {
     beta: number,
     c: T,
   ): boolean {
-    const threads = this.threadsFor(m, n, k);
+    let threads = this.threadsFor(m, n, k);
+    if (threads > 1) threads = this.ensureWorkers(threads);
+    // One thread gains from the pipeline's order too (each C slab stays in cache across the K slices) once k spans
+    // several slices and m several blocks; below that its set-up costs more than it saves.
+    const deep = k > SLICE_DEPTH[op] && m >= 4 * BLOCK_ROWS[op];
+    if (pipelineMode === 'always' || (pipelineMode === 'threads' && (threads > 1 || deep))) {
+      return this.gemmPipelined(op, m, n, k, alpha, a, transA, b, transB, beta, c, threads);
+    }
     const spawned = Math.max(threads, this.workers.length + 1);
     const size = op === 0 ? 8 : 4,
       shift = op === 0 ? 3 : 2;
@@ -632,6 +717,99 @@ class Engine {
       wasmStats.computeSeconds += (t2 - t1) / 1000;
       wasmStats.copyOutSeconds += (t3 - t2) / 1000;
     }
+    wasmStats.calls++;
+    return true;
+  }
+
+  /** What ./pipeline.ts needs of the engine: kernels, shared control blocks, work areas, worker hand-off. */
+  private pipelineHost(): PipelineHost {
+    return {
+      ex: this.ex,
+      pipe: this.pipe,
+      par: this.par,
+      ctl: this.ctl,
+      workBase: this.workBase,
+      workStride: this.workStride,
+      post: (t: number) => this.post(t, 0, 0),
+      join: () => this.join(),
+    };
+  }
+
+  /**
+   * The product as a pipeline of row blocks (./pipeline.ts): op(B) is copied and packed here once (packBAll64/32,
+   * shared by the threads), A too when transposed (its rows are not contiguous); the rest is copied block by block
+   * while the workers compute. Each row of C is summed exactly as by dgemm/sgemm: same bits for any thread count.
+   */
+  private gemmPipelined<T extends Float64Array | Float32Array>(
+    op: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: T,
+    transA: boolean,
+    b: T,
+    transB: boolean,
+    beta: number,
+    c: T,
+    threads: number,
+  ): boolean {
+    const ex = this.ex;
+    const size = op === 0 ? 8 : 4;
+    // (short buffers are the caller's error: refuse before any worker waits on a block that would never come)
+    if (a.length < m * k || b.length < k * n || c.length < m * n) return false;
+    const ra = this.isResident(a),
+      rb = this.isResident(b);
+    const cEnd = c.byteOffset + m * n * size;
+    const overlaps = (x: T, len: number) => this.isResident(x) && x.byteOffset < cEnd && c.byteOffset < x.byteOffset + len * size;
+    const rc = this.isResident(c) && !overlaps(a, m * k) && !overlaps(b, k * n);
+    const bLen = op === 0 ? ex.packedBLength64(k, n) : ex.packedBLength32(k, n);
+    const offs = this.alloc(Math.max(threads, this.workers.length + 1), [
+      ra ? 0 : m * k * size,
+      rb ? 0 : k * n * size,
+      rc ? 0 : m * n * size,
+      bLen * size,
+    ]);
+    if (!offs) return false;
+    const mem = (op === 0 ? this.f64 : this.f32) as T;
+    const t0 = timing ? performance.now() : 0;
+    const pa = ra ? a.byteOffset : offs[0],
+      pb = rb ? b.byteOffset : offs[1],
+      pc = rc ? c.byteOffset : offs[2];
+    if (!rb) mem.set(b.length === k * n ? b : b.subarray(0, k * n), pb / size);
+    (op === 0 ? ex.packBAll64 : ex.packBAll32)(k, n, pb, transB ? 1 : 0, offs[3]);
+    if (!ra && transA) mem.set(a.length === m * k ? a : a.subarray(0, m * k), pa / size);
+    const stagedMs = timing ? performance.now() - t0 : 0;
+    if (threads > 1) wasmStats.parallelCalls++;
+    const copies = runPipeline(
+      this.pipelineHost(),
+      {
+        op,
+        m,
+        n,
+        k,
+        alpha,
+        beta,
+        pa,
+        ta: transA ? 1 : 0,
+        pbp: offs[3],
+        pc,
+        mem,
+        threads,
+        aRows: ra || transA ? undefined : a,
+        cIn: rc || beta === 0 ? undefined : c,
+        cOut: rc ? undefined : c,
+      },
+      timing,
+    );
+    if (timing) {
+      const total = performance.now() - t0;
+      wasmStats.copyInSeconds += (stagedMs + copies.inMs) / 1000;
+      wasmStats.copyOutSeconds += copies.outMs / 1000;
+      wasmStats.computeSeconds += (total - stagedMs - copies.inMs - copies.outMs) / 1000;
+    }
+    wasmStats.mainBlocks += copies.ownBlocks;
+    wasmStats.blocks += copies.blocks;
     wasmStats.calls++;
     return true;
   }
@@ -719,16 +897,33 @@ class Engine {
     return this.isResident(x) ? this.ex.allFinite32(x.length, x.byteOffset) === 1 : undefined;
   }
 
-  /** GFLOP/s of the f64x2 multiply-add ceiling on the calling thread (benchmarks: the GEMM's reference point). */
-  fmaPeakGflops(): number {
-    this.ex.fmaPeak64(1e6, 1);
+  /**
+   * GFLOP/s per thread of the 128-bit multiply-add ceiling (f64x2 or f32x4, 10 independent chains), on the calling
+   * thread alone (threads = 1: what the benchmarks report the GEMM against, times the thread count) or on `threads`
+   * threads at once (the workers run the same loop concurrently: shows whether the cores share an FMA unit).
+   */
+  fmaPeakGflops(dtype: 'f64' | 'f32' = 'f64', threads = 1): number {
+    const fn = dtype === 'f64' ? this.ex.fmaPeak64 : this.ex.fmaPeak32;
+    const iters = 5e7,
+      flopsPerIter = dtype === 'f64' ? 40 : 80;
+    fn(1e6, 1);
+    if (threads > 1) threads = this.ensureWorkers(threads);
     let best = Infinity;
     for (let r = 0; r < 3; r++) {
       const t0 = performance.now();
-      this.ex.fmaPeak64(5e7, 1);
+      if (threads > 1) {
+        this.par[0] = 10;
+        this.par[1] = iters;
+        this.par[2] = dtype === 'f64' ? 0 : 1;
+        Atomics.store(this.ctl, 1, 0);
+        Atomics.store(this.ctl, 0, threads - 1);
+        for (let t = 1; t < threads; t++) this.post(t, 0, 0);
+        fn(iters, 1);
+        this.join();
+      } else fn(iters, 1);
       best = Math.min(best, (performance.now() - t0) / 1000);
     }
-    return (5e7 * 10 * 4) / best / 1e9;
+    return (iters * flopsPerIter) / best / 1e9;
   }
 
   /** Stop the worker threads (they are unref'd, so this is only needed to free them early). */

@@ -5,7 +5,7 @@
 import { workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 
-const { module, memory, ctlBuf, parBuf, index, flags } = workerData;
+const { module, memory, ctlBuf, parBuf, pipeBuf, index, flags } = workerData;
 for (const f of flags ?? []) {
   try {
     v8.setFlagsFromString(f);
@@ -15,6 +15,7 @@ for (const f of flags ?? []) {
 }
 const ctl = new Int32Array(ctlBuf);
 const par = new Float64Array(parBuf);
+const pipe = new Int32Array(pipeBuf);
 const SLOT = 16 + index * 16; // [gen, r0, r1, ready]
 const PENDING = 0;
 const ERROR = 1;
@@ -56,6 +57,30 @@ while (ex) {
     } else if (par[0] === 7) {
       // par: [7, p, g, v, lr, mu, lam2, first, nesterov]; [r0, r1) are elements: SGD step
       ex.sgdStep32(r0, r1, par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]);
+    } else if (par[0] === 10) {
+      // par: [10, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
+      (par[2] === 0 ? ex.fmaPeak64 : ex.fmaPeak32)(par[1], 1);
+    } else if (par[0] === 8 || par[0] === 9) {
+      // par: [8 | 9, m, n, k, alpha, a, transA, packed B, -, beta, c, work0, workStride, rows, blocks]: the row-block
+      // pipeline (engine.ts gemmPipelined). pipe: [0] next block, [1] blocks ready, [16 + j] block j done.
+      const fn = par[0] === 8 ? ex.dgemmRows : ex.sgemmRows;
+      const m = par[1],
+        rows = par[13],
+        nb = par[14];
+      const work = par[11] + index * par[12];
+      for (;;) {
+        const j = Atomics.add(pipe, 0, 1);
+        if (j >= nb) break;
+        for (;;) {
+          const ready = Atomics.load(pipe, 1);
+          if (ready > j) break;
+          Atomics.wait(pipe, 1, ready);
+        }
+        const b0 = j * rows;
+        fn(m, par[2], par[3], par[4], par[5], par[6], par[7], par[9], par[10], b0, Math.min(m, b0 + rows), work);
+        Atomics.store(pipe, 16 + j, 1);
+        Atomics.notify(pipe, 16 + j);
+      }
     } else {
       // par: [op, m, n, k, alpha, a, transA, b, transB, beta, c, work0, workStride]
       const work = par[11] + index * par[12];

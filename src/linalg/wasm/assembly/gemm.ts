@@ -16,19 +16,19 @@ import { madd64, madd32 } from './simd';
 export { dgemvT, dgemvN, rotationsApply } from './level2';
 export { biasAct64, biasAct32, actGrad64, actGrad32, sgdStep32, allFinite32 } from './elementwise';
 
-// ---- float64: 4x4 tile, 8 f64x2 accumulators ----
-const MR: i32 = 4;
-const NR: i32 = 4;
-const MC: i32 = 64;
-const NC: i32 = 2048;
+// ---- float64: 3x6 tile, 9 f64x2 accumulators ----
+const MR: i32 = 3;
+const NR: i32 = 6;
+const MC: i32 = 66;
+const NC: i32 = 2046; // a multiple of NR (the pre-packed B's panels are NC wide)
 const KC: i32 = 256;
 
-// ---- float32: 4x8 tile, 8 f32x4 accumulators ----
-const MR32: i32 = 4;
-const NR32: i32 = 8;
+// ---- float32: 3x12 tile, 9 f32x4 accumulators ----
+const MR32: i32 = 3;
+const NR32: i32 = 12;
 const MC32: i32 = 96;
 const KC32: i32 = 384;
-const NC32: i32 = 2048;
+const NC32: i32 = 2040; // a multiple of NR32
 
 /**
  * The f64x2 multiply-add ceiling of this engine and CPU (for `npm run bench`, which reports the GEMM
@@ -46,6 +46,21 @@ export function fmaPeak64(iters: i32, x: f64): f64 {
   }
   const s = f64x2.add(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)), f64x2.add(f64x2.add(a4, a5), f64x2.add(f64x2.add(a6, a7), f64x2.add(a8, a9))));
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/** The f32x4 counterpart of fmaPeak64 (10 chains, 2 iters x 10 x 8 flops). */
+export function fmaPeak32(iters: i32, x: f32): f32 {
+  let a0 = f32x4.splat(x), a1 = f32x4.splat(x + 1), a2 = f32x4.splat(x + 2), a3 = f32x4.splat(x + 3);
+  let a4 = f32x4.splat(x + 4), a5 = f32x4.splat(x + 5), a6 = f32x4.splat(x + 6), a7 = f32x4.splat(x + 7);
+  let a8 = f32x4.splat(x + 8), a9 = f32x4.splat(x + 9);
+  const b = f32x4.splat(<f32>0.999999), c = f32x4.splat(<f32>1e-9);
+  for (let i = 0; i < iters; i++) {
+    a0 = madd32(a0, b, c); a1 = madd32(a1, b, c); a2 = madd32(a2, b, c); a3 = madd32(a3, b, c);
+    a4 = madd32(a4, b, c); a5 = madd32(a5, b, c); a6 = madd32(a6, b, c); a7 = madd32(a7, b, c);
+    a8 = madd32(a8, b, c); a9 = madd32(a9, b, c);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(a6, a7), f32x4.add(a8, a9))));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 3);
 }
 
 /** Depth of a K slice: k split into equal slices of at most KC (depends on k only). */
@@ -69,40 +84,43 @@ function packB64(b: usize, ldb: i32, transB: i32, p0: i32, kc: i32, j0: i32, nc:
     const w = min(NR, nc - jr);
     const j = j0 + jr;
     if (!transB) {
-      // B(p, j) = b[p*ldb + j]: four contiguous values per p.
+      // B(p, j) = b[p*ldb + j]: six contiguous values per p.
       let src = b + ((<usize>p0 * ldb + j) << 3);
       const step = <usize>ldb << 3;
       if (w == NR) {
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src));
           v128.store(dst, v128.load(src, 16), 16);
-          src += step; dst += 32;
+          v128.store(dst, v128.load(src, 32), 32);
+          src += step; dst += 48;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let jj = 0; jj < NR; jj++) store<f64>(dst + (jj << 3), jj < w ? load<f64>(src + (jj << 3)) : 0.0);
-          src += step; dst += 32;
+          src += step; dst += 48;
         }
       }
     } else {
-      // B(p, j) = b[j*ldb + p]: four rows read sequentially in p.
+      // B(p, j) = b[j*ldb + p]: six rows read sequentially in p.
       const s0 = b + ((<usize>j * ldb + p0) << 3);
       const rs = <usize>ldb << 3;
       if (w == NR) {
-        const s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
+        const s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs, s4 = s3 + rs, s5 = s4 + rs;
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 3;
           store<f64>(dst, load<f64>(s0 + o));
           store<f64>(dst, load<f64>(s1 + o), 8);
           store<f64>(dst, load<f64>(s2 + o), 16);
           store<f64>(dst, load<f64>(s3 + o), 24);
-          dst += 32;
+          store<f64>(dst, load<f64>(s4 + o), 32);
+          store<f64>(dst, load<f64>(s5 + o), 40);
+          dst += 48;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 3;
           for (let jj = 0; jj < NR; jj++) store<f64>(dst + (jj << 3), jj < w ? load<f64>(s0 + <usize>jj * rs + o) : 0.0);
-          dst += 32;
+          dst += 48;
         }
       }
     }
@@ -119,20 +137,19 @@ function packA64(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       const s0 = a + ((<usize>i * lda + p0) << 3);
       const rs = <usize>lda << 3;
       if (h == MR) {
-        const s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
+        const s1 = s0 + rs, s2 = s1 + rs;
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 3;
           store<f64>(dst, load<f64>(s0 + o));
           store<f64>(dst, load<f64>(s1 + o), 8);
           store<f64>(dst, load<f64>(s2 + o), 16);
-          store<f64>(dst, load<f64>(s3 + o), 24);
-          dst += 32;
+          dst += 24;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 3;
           for (let ii = 0; ii < MR; ii++) store<f64>(dst + (ii << 3), ii < h ? load<f64>(s0 + <usize>ii * rs + o) : 0.0);
-          dst += 32;
+          dst += 24;
         }
       }
     } else {
@@ -142,72 +159,75 @@ function packA64(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       if (h == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
-          src += step; dst += 32;
+          store<f64>(dst, load<f64>(src, 16), 16);
+          src += step; dst += 24;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let ii = 0; ii < MR; ii++) store<f64>(dst + (ii << 3), ii < h ? load<f64>(src + (ii << 3)) : 0.0);
-          src += step; dst += 32;
+          src += step; dst += 24;
         }
       }
     }
   }
 }
 
-// C[0:h, 0:w] = alpha * acc + beta * C (beta == 0: C is not read).
-@inline function storeRow64(c: usize, lo: v128, hi: v128, alpha: f64, beta: f64, w: i32): void {
+// C[0, 0:w] = alpha * acc + beta * C (beta == 0: C is not read); acc is the row's three f64x2 accumulators.
+@inline function storeRow64(c: usize, x0: v128, x1: v128, x2: v128, alpha: f64, beta: f64, w: i32): void {
   const av = f64x2.splat(alpha);
-  lo = f64x2.mul(av, lo);
-  hi = f64x2.mul(av, hi);
+  x0 = f64x2.mul(av, x0);
+  x1 = f64x2.mul(av, x1);
+  x2 = f64x2.mul(av, x2);
   if (w == NR) {
     if (beta != 0.0) {
       const bv = f64x2.splat(beta);
-      lo = f64x2.add(lo, f64x2.mul(bv, v128.load(c)));
-      hi = f64x2.add(hi, f64x2.mul(bv, v128.load(c, 16)));
+      x0 = f64x2.add(x0, f64x2.mul(bv, v128.load(c)));
+      x1 = f64x2.add(x1, f64x2.mul(bv, v128.load(c, 16)));
+      x2 = f64x2.add(x2, f64x2.mul(bv, v128.load(c, 32)));
     }
-    v128.store(c, lo);
-    v128.store(c, hi, 16);
+    v128.store(c, x0);
+    v128.store(c, x1, 16);
+    v128.store(c, x2, 32);
   } else {
     // same arithmetic, lane by lane
-    const x0 = f64x2.extract_lane(lo, 0), x1 = f64x2.extract_lane(lo, 1);
-    const x2 = f64x2.extract_lane(hi, 0);
-    if (beta != 0.0) {
-      store<f64>(c, x0 + beta * load<f64>(c));
-      if (w > 1) store<f64>(c, x1 + beta * load<f64>(c, 8), 8);
-      if (w > 2) store<f64>(c, x2 + beta * load<f64>(c, 16), 16);
-    } else {
-      store<f64>(c, x0);
-      if (w > 1) store<f64>(c, x1, 8);
-      if (w > 2) store<f64>(c, x2, 16);
+    for (let j = 0; j < w; j++) {
+      let x: f64;
+      switch (j) {
+        case 0: x = f64x2.extract_lane(x0, 0); break;
+        case 1: x = f64x2.extract_lane(x0, 1); break;
+        case 2: x = f64x2.extract_lane(x1, 0); break;
+        case 3: x = f64x2.extract_lane(x1, 1); break;
+        default: x = f64x2.extract_lane(x2, 0); break;
+      }
+      const o = <usize>j << 3;
+      if (beta != 0.0) store<f64>(c + o, x + beta * load<f64>(c + o));
+      else store<f64>(c + o, x);
     }
   }
 }
 
-// 4x4 micro-kernel over a K slice: acc = Ap(4 x kc) * Bp(kc x 4); C tile update.
+// 3x6 micro-kernel over a K slice: acc = Ap(3 x kc) * Bp(kc x 6); C tile update. Nine f64x2 accumulators,
+// three B vectors and one A splat stay in registers (V8 spills the 4x6 and 5x4 tiles; measured: 3x6 beats 4x4).
 function kernel64(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f64, beta: f64, h: i32, w: i32): void {
-  let c00 = f64x2.splat(0.0), c01 = f64x2.splat(0.0);
-  let c10 = f64x2.splat(0.0), c11 = f64x2.splat(0.0);
-  let c20 = f64x2.splat(0.0), c21 = f64x2.splat(0.0);
-  let c30 = f64x2.splat(0.0), c31 = f64x2.splat(0.0);
+  let c00 = f64x2.splat(0.0), c01 = f64x2.splat(0.0), c02 = f64x2.splat(0.0);
+  let c10 = f64x2.splat(0.0), c11 = f64x2.splat(0.0), c12 = f64x2.splat(0.0);
+  let c20 = f64x2.splat(0.0), c21 = f64x2.splat(0.0), c22 = f64x2.splat(0.0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
+    const b2 = v128.load(bp, 32);
     let a = v128.load64_splat(ap);
-    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
+    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01); c02 = madd64(a, b2, c02);
     a = v128.load64_splat(ap, 8);
-    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
+    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11); c12 = madd64(a, b2, c12);
     a = v128.load64_splat(ap, 16);
-    c20 = madd64(a, b0, c20); c21 = madd64(a, b1, c21);
-    a = v128.load64_splat(ap, 24);
-    c30 = madd64(a, b0, c30); c31 = madd64(a, b1, c31);
-    ap += 32; bp += 32;
+    c20 = madd64(a, b0, c20); c21 = madd64(a, b1, c21); c22 = madd64(a, b2, c22);
+    ap += 24; bp += 48;
   }
   const rs = <usize>ldc << 3;
-  storeRow64(c, c00, c01, alpha, beta, w);
-  if (h > 1) storeRow64(c + rs, c10, c11, alpha, beta, w);
-  if (h > 2) storeRow64(c + 2 * rs, c20, c21, alpha, beta, w);
-  if (h > 3) storeRow64(c + 3 * rs, c30, c31, alpha, beta, w);
+  storeRow64(c, c00, c01, c02, alpha, beta, w);
+  if (h > 1) storeRow64(c + rs, c10, c11, c12, alpha, beta, w);
+  if (h > 2) storeRow64(c + 2 * rs, c20, c21, c22, alpha, beta, w);
 }
 
 /**
@@ -248,7 +268,7 @@ export function dgemm(
 }
 
 // =====================================================================================
-// float32: same scheme, 4x8 tile.
+// float32: same scheme, 3x12 tile.
 
 function packB32(b: usize, ldb: i32, transB: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR32) {
@@ -261,12 +281,13 @@ function packB32(b: usize, ldb: i32, transB: i32, p0: i32, kc: i32, j0: i32, nc:
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src));
           v128.store(dst, v128.load(src, 16), 16);
-          src += step; dst += 32;
+          v128.store(dst, v128.load(src, 32), 32);
+          src += step; dst += 48;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let jj = 0; jj < NR32; jj++) store<f32>(dst + (jj << 2), jj < w ? load<f32>(src + (jj << 2)) : <f32>0);
-          src += step; dst += 32;
+          src += step; dst += 48;
         }
       }
     } else {
@@ -275,7 +296,7 @@ function packB32(b: usize, ldb: i32, transB: i32, p0: i32, kc: i32, j0: i32, nc:
       for (let p = 0; p < kc; p++) {
         const o = <usize>p << 2;
         for (let jj = 0; jj < NR32; jj++) store<f32>(dst + (jj << 2), jj < w ? load<f32>(s0 + <usize>jj * rs + o) : <f32>0);
-        dst += 32;
+        dst += 48;
       }
     }
   }
@@ -289,20 +310,19 @@ function packA32(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       const s0 = a + ((<usize>i * lda + p0) << 2);
       const rs = <usize>lda << 2;
       if (h == MR32) {
-        const s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
+        const s1 = s0 + rs, s2 = s1 + rs;
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 2;
           store<f32>(dst, load<f32>(s0 + o));
           store<f32>(dst, load<f32>(s1 + o), 4);
           store<f32>(dst, load<f32>(s2 + o), 8);
-          store<f32>(dst, load<f32>(s3 + o), 12);
-          dst += 16;
+          dst += 12;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 2;
           for (let ii = 0; ii < MR32; ii++) store<f32>(dst + (ii << 2), ii < h ? load<f32>(s0 + <usize>ii * rs + o) : <f32>0);
-          dst += 16;
+          dst += 12;
         }
       }
     } else {
@@ -310,44 +330,55 @@ function packA32(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       const step = <usize>lda << 2;
       if (h == MR32) {
         for (let p = 0; p < kc; p++) {
-          v128.store(dst, v128.load(src));
-          src += step; dst += 16;
+          store<f64>(dst, load<f64>(src));
+          store<f32>(dst, load<f32>(src, 8), 8);
+          src += step; dst += 12;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let ii = 0; ii < MR32; ii++) store<f32>(dst + (ii << 2), ii < h ? load<f32>(src + (ii << 2)) : <f32>0);
-          src += step; dst += 16;
+          src += step; dst += 12;
         }
       }
     }
   }
 }
 
-@inline function storeRow32(c: usize, lo: v128, hi: v128, alpha: f32, beta: f32, w: i32): void {
+// Lane j (0..11) of the row's three f32x4 accumulators.
+@inline function lane32(x0: v128, x1: v128, x2: v128, j: i32): f32 {
+  switch (j) {
+    case 0: return f32x4.extract_lane(x0, 0);
+    case 1: return f32x4.extract_lane(x0, 1);
+    case 2: return f32x4.extract_lane(x0, 2);
+    case 3: return f32x4.extract_lane(x0, 3);
+    case 4: return f32x4.extract_lane(x1, 0);
+    case 5: return f32x4.extract_lane(x1, 1);
+    case 6: return f32x4.extract_lane(x1, 2);
+    case 7: return f32x4.extract_lane(x1, 3);
+    case 8: return f32x4.extract_lane(x2, 0);
+    case 9: return f32x4.extract_lane(x2, 1);
+    default: return f32x4.extract_lane(x2, 2);
+  }
+}
+
+@inline function storeRow32(c: usize, x0: v128, x1: v128, x2: v128, alpha: f32, beta: f32, w: i32): void {
   const av = f32x4.splat(alpha);
-  lo = f32x4.mul(av, lo);
-  hi = f32x4.mul(av, hi);
+  x0 = f32x4.mul(av, x0);
+  x1 = f32x4.mul(av, x1);
+  x2 = f32x4.mul(av, x2);
   if (w == NR32) {
     if (beta != 0) {
       const bv = f32x4.splat(beta);
-      lo = f32x4.add(lo, f32x4.mul(bv, v128.load(c)));
-      hi = f32x4.add(hi, f32x4.mul(bv, v128.load(c, 16)));
+      x0 = f32x4.add(x0, f32x4.mul(bv, v128.load(c)));
+      x1 = f32x4.add(x1, f32x4.mul(bv, v128.load(c, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(bv, v128.load(c, 32)));
     }
-    v128.store(c, lo);
-    v128.store(c, hi, 16);
+    v128.store(c, x0);
+    v128.store(c, x1, 16);
+    v128.store(c, x2, 32);
   } else {
-    // spill to scratch at the end of the caller's work area is avoided: extract lanes.
     for (let j = 0; j < w; j++) {
-      let x: f32;
-      switch (j) {
-        case 0: x = f32x4.extract_lane(lo, 0); break;
-        case 1: x = f32x4.extract_lane(lo, 1); break;
-        case 2: x = f32x4.extract_lane(lo, 2); break;
-        case 3: x = f32x4.extract_lane(lo, 3); break;
-        case 4: x = f32x4.extract_lane(hi, 0); break;
-        case 5: x = f32x4.extract_lane(hi, 1); break;
-        default: x = f32x4.extract_lane(hi, 2); break;
-      }
+      const x = lane32(x0, x1, x2, j);
       const o = <usize>j << 2;
       if (beta != 0) store<f32>(c + o, x + beta * load<f32>(c + o));
       else store<f32>(c + o, x);
@@ -355,29 +386,27 @@ function packA32(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
   }
 }
 
+// 3x12 micro-kernel (nine f32x4 accumulators; see kernel64).
 function kernel32(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32, beta: f32, h: i32, w: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
+    const b2 = v128.load(bp, 32);
     let a = v128.load32_splat(ap);
-    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
+    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01); c02 = madd32(a, b2, c02);
     a = v128.load32_splat(ap, 4);
-    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
+    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11); c12 = madd32(a, b2, c12);
     a = v128.load32_splat(ap, 8);
-    c20 = madd32(a, b0, c20); c21 = madd32(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
-    c30 = madd32(a, b0, c30); c31 = madd32(a, b1, c31);
-    ap += 16; bp += 32;
+    c20 = madd32(a, b0, c20); c21 = madd32(a, b1, c21); c22 = madd32(a, b2, c22);
+    ap += 12; bp += 48;
   }
   const rs = <usize>ldc << 2;
-  storeRow32(c, c00, c01, alpha, beta, w);
-  if (h > 1) storeRow32(c + rs, c10, c11, alpha, beta, w);
-  if (h > 2) storeRow32(c + 2 * rs, c20, c21, alpha, beta, w);
-  if (h > 3) storeRow32(c + 3 * rs, c30, c31, alpha, beta, w);
+  storeRow32(c, c00, c01, c02, alpha, beta, w);
+  if (h > 1) storeRow32(c + rs, c10, c11, c12, alpha, beta, w);
+  if (h > 2) storeRow32(c + 2 * rs, c20, c21, c22, alpha, beta, w);
 }
 
 /** float32 counterpart of dgemm (workBytes32() of work). */
@@ -408,6 +437,129 @@ export function sgemm(
             kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
           }
         }
+      }
+    }
+  }
+}
+
+// =====================================================================================
+// Pre-packed op(B) and row blocks: the threaded pipeline (engine.ts, runPipelined). op(B) is packed
+// once for the whole product (all NC panels and K slices, Goto & van de Geijn 2008: the packed B
+// is shared by the threads), then threads take blocks of rows of C as they come. Within a block
+// every MC-row slab runs through all K slices in turn, so each element is summed exactly as in
+// dgemm / sgemm above (p ascending within a slice, slices added in order): same bits.
+// Layout of the packed B: panel jc starts at jc * k elements; within it, slice pc starts at
+// pc * ncp (ncp = nc rounded up to NR), holding packB64's micro-panels.
+
+/** Elements of the packed op(B) of a k x n op(B), float64. */
+export function packedBLength64(k: i32, n: i32): i32 {
+  const full = n / NC;
+  const rest = n - full * NC;
+  return k * (full * NC + ((rest + NR - 1) / NR) * NR);
+}
+
+/** Pack all of op(B) (k x n) into dst (packedBLength64 elements). */
+export function packBAll64(k: i32, n: i32, b: usize, transB: i32, dst: usize): void {
+  const ldb = transB ? k : n;
+  const kcs = sliceDepth(k, KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const ncp = ((nc + NR - 1) / NR) * NR;
+    let d = dst + (<usize>jc * k << 3);
+    for (let pc = 0; pc < k; pc += kcs) {
+      const kc = min(kcs, k - pc);
+      packB64(b, ldb, transB, pc, kc, jc, nc, d);
+      d += <usize>(kc * ncp) << 3;
+    }
+  }
+}
+
+/** Rows [r0, r1) of C = alpha op(A) op(B) + beta C with op(B) packed by packBAll64 at bp (see dgemm). */
+export function dgemmRows(
+  m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, bp: usize,
+  beta: f64, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const lda = transA ? m : k;
+  const ldc = n;
+  const ap = (work + 15) & ~<usize>15;
+  const kcs = sliceDepth(k, KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const ncp = ((nc + NR - 1) / NR) * NR;
+    const bjc = bp + (<usize>jc * k << 3);
+    for (let ic = r0; ic < r1; ic += MC) {
+      const mc = min(MC, r1 - ic);
+      let bq = bjc;
+      for (let pc = 0; pc < k; pc += kcs) {
+        const kc = min(kcs, k - pc);
+        const be = pc == 0 ? beta : 1.0;
+        packA64(a, lda, transA, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const w = min(NR, nc - jr);
+          const bpj = bq + <usize>(jr * kc) * 8;
+          const cj = c + ((<usize>ic * ldc + jc + jr) << 3);
+          for (let ir = 0; ir < mc; ir += MR) {
+            kernel64(kc, ap + <usize>(ir * kc) * 8, bpj, cj + ((<usize>ir * ldc) << 3), ldc, alpha, be, min(MR, mc - ir), w);
+          }
+        }
+        bq += <usize>(kc * ncp) << 3;
+      }
+    }
+  }
+}
+
+/** Elements of the packed op(B), float32. */
+export function packedBLength32(k: i32, n: i32): i32 {
+  const full = n / NC32;
+  const rest = n - full * NC32;
+  return k * (full * NC32 + ((rest + NR32 - 1) / NR32) * NR32);
+}
+
+/** Pack all of op(B) into dst, float32. */
+export function packBAll32(k: i32, n: i32, b: usize, transB: i32, dst: usize): void {
+  const ldb = transB ? k : n;
+  const kcs = sliceDepth(k, KC32);
+  for (let jc = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
+    let d = dst + (<usize>jc * k << 2);
+    for (let pc = 0; pc < k; pc += kcs) {
+      const kc = min(kcs, k - pc);
+      packB32(b, ldb, transB, pc, kc, jc, nc, d);
+      d += <usize>(kc * ncp) << 2;
+    }
+  }
+}
+
+/** float32 counterpart of dgemmRows. */
+export function sgemmRows(
+  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
+  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const lda = transA ? m : k;
+  const ldc = n;
+  const ap = (work + 15) & ~<usize>15;
+  const kcs = sliceDepth(k, KC32);
+  for (let jc = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
+    const bjc = bp + (<usize>jc * k << 2);
+    for (let ic = r0; ic < r1; ic += MC32) {
+      const mc = min(MC32, r1 - ic);
+      let bq = bjc;
+      for (let pc = 0; pc < k; pc += kcs) {
+        const kc = min(kcs, k - pc);
+        const be: f32 = pc == 0 ? beta : <f32>1;
+        packA32(a, lda, transA, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR32) {
+          const w = min(NR32, nc - jr);
+          const bpj = bq + <usize>(jr * kc) * 4;
+          const cj = c + ((<usize>ic * ldc + jc + jr) << 2);
+          for (let ir = 0; ir < mc; ir += MR32) {
+            kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
+          }
+        }
+        bq += <usize>(kc * ncp) << 2;
       }
     }
   }
