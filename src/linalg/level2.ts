@@ -11,6 +11,8 @@ export interface Level2Backend {
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean;
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean;
   rotations(zt: Float64Array, ld: number, ops: Int32Array, cs: Float64Array, js: Int32Array): boolean;
+  dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean;
+  dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean;
 }
 
 let backend: Level2Backend | undefined;

@@ -50,6 +50,8 @@ interface KernelExports {
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
+  dsymvUpper(L: number, a: number, lda: number, v: number, y: number, i0: number, i1: number): void;
+  dsyr2kUpper(nt: number, c: number, ldc: number, pp: number, qp: number, kk: number, g0: number, g1: number): void;
   fmaPeak64(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
   biasAct32(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
@@ -85,6 +87,9 @@ const MR = 4;
 const PARALLEL_MIN_FLOPS = 4e6;
 /** Matrix-vector products over at least this many elements (2 MB, beyond one core's L2) use all threads. */
 const GEMV_PARALLEL_MIN = 1 << 18;
+/** Symmetric matrix-vector products of at least this order are computed in two fixed row ranges, and on two threads from SYMV_PARALLEL_MIN. */
+const SYMV_SPLIT_MIN = 64;
+const SYMV_PARALLEL_MIN = 384;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
 /** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
@@ -532,6 +537,74 @@ class Engine {
     for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
     local(0, Math.min(total, chunk));
     this.join();
+  }
+
+  /**
+   * Run a level-2 op on the ranges [bounds[t], bounds[t+1]): worker t for t >= 1 (op code and params through `par`,
+   * see worker.mjs), the calling thread on the first; all on the calling thread when `parallel` is false.
+   */
+  private splitAt(op: number, params: number[], bounds: number[], parallel: boolean, local: (r0: number, r1: number) => void): void {
+    const parts = bounds.length - 1;
+    const threads = parallel && parts > 1 ? this.ensureWorkers(parts) : 1;
+    if (threads < parts) {
+      for (let t = 0; t < parts; t++) if (bounds[t] < bounds[t + 1]) local(bounds[t], bounds[t + 1]);
+      return;
+    }
+    wasmStats.parallelCalls++;
+    this.par[0] = op;
+    params.forEach((p, i) => {
+      this.par[i + 1] = p;
+    });
+    Atomics.store(this.ctl, 1, 0);
+    const jobs: number[] = [];
+    for (let t = 1; t < parts; t++) if (bounds[t] < bounds[t + 1]) jobs.push(t, bounds[t], bounds[t + 1]);
+    Atomics.store(this.ctl, 0, jobs.length / 3);
+    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    if (bounds[0] < bounds[1]) local(bounds[0], bounds[1]);
+    this.join();
+  }
+
+  /**
+   * x = A u for the symmetric L x L block of a resident array at element offset `at` (row stride lda), read from
+   * its upper triangle only. Two fixed row ranges of equal area (a function of L alone, so the same bits on any
+   * thread count), each adding into its own partial vector; x = the partials' sum. Both threads when available.
+   */
+  dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean {
+    const b = L < SYMV_SPLIT_MIN ? L : Math.min(L, Math.round((L * (1 - Math.SQRT1_2)) / 4) * 4);
+    const offs = this.alloc(this.workers.length + 1, [L * 8, L * 8, L * 8]);
+    if (!offs) return false;
+    const pa = a.byteOffset + at * 8,
+      [pu, p0, p1] = offs;
+    this.f64.set(u.subarray(0, L), pu >> 3);
+    this.f64.fill(0, p0 >> 3, (p0 >> 3) + L);
+    this.f64.fill(0, p1 >> 3, (p1 >> 3) + L);
+    this.splitAt(8, [L, pa, lda, pu, p1], [0, b, L], getThreads() > 1 && L >= SYMV_PARALLEL_MIN, (r0, r1) =>
+      this.ex.dsymvUpper(L, pa, lda, pu, r0 === 0 ? p0 : p1, r0, r1),
+    );
+    const y0 = this.f64.subarray(p0 >> 3, (p0 >> 3) + L),
+      y1 = this.f64.subarray(p1 >> 3, (p1 >> 3) + L);
+    for (let i = 0; i < b; i++) x[i] = y0[i];
+    for (let i = b; i < L; i++) x[i] = y0[i] + y1[i];
+    return true;
+  }
+
+  /**
+   * The upper triangle of the nt x nt block of resident c at element offset `at` (row stride ldc) -= P Q^T, P and Q
+   * resident nt x kk packed in groups of 4 rows (assembly/symmetric.ts); row groups split across threads by area.
+   */
+  dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean {
+    if (!this.isResident(c) || !this.isResident(pp) || !this.isResident(qp)) return false;
+    const groups = (nt + 3) >> 2,
+      pc = c.byteOffset + at * 8;
+    const parts = nt * nt * kk >= PARALLEL_MIN_FLOPS ? Math.min(getThreads(), Math.floor(groups / 4)) : 1;
+    // Group g costs groups - g tiles: cut where the remaining area is (parts - t) / parts of the whole.
+    const bounds = [0];
+    for (let t = 1; t < parts; t++) bounds.push(Math.round(groups * (1 - Math.sqrt(1 - t / parts))));
+    bounds.push(groups);
+    this.splitAt(9, [nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk], bounds, parts > 1, (g0, g1) =>
+      this.ex.dsyr2kUpper(nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk, g0, g1),
+    );
+    return true;
   }
 
   /**

@@ -1,0 +1,4 @@
+// Entry of the kernel module (src/linalg/wasm/build.mjs): the GEMM with the kernels it re-exports, and the
+// symmetric tridiagonal reduction's kernels.
+export * from './gemm';
+export { dsymvUpper, dsyr2kUpper } from './symmetric';
