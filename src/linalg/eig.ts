@@ -22,12 +22,13 @@ interface Tridiagonal {
   Q?: Matrix;
 }
 
-/** Seconds spent per stage of eigSym's divide-and-conquer path (wall clock; benchmarks and profiling). */
+/** Seconds spent per stage of eigSym's divide-and-conquer path, by `eigStageClock` (benchmarks and profiling). */
 export const eigStageSeconds = { reduce: 0, divide: 0, back: 0 };
-const clock = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+let clock = (): number => performance.now();
+/** The clock of eigStageSeconds, in milliseconds (default: wall clock; e.g. process CPU time on one thread). */
+export function setEigStageClock(ms: () => number): void {
+  clock = ms;
+}
 
 /** As reduceToTridiagonal, with Q formed when wanted (from the reflectors in compact WY blocks with GEMM). */
 function tridiagonalize(A: Matrix, wantQ: boolean): Tridiagonal {

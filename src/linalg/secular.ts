@@ -57,17 +57,18 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
         dpsi = 0,
         phi = 0,
         dphi = 0;
+      // One division per term: r = 1 / (D_j - x), w_j r and w_j r^2.
       for (let j = 0; j <= i; j++) {
-        const t = dl[j] - x,
-          v = w[j] / t;
+        const r = 1 / (dl[j] - x),
+          v = w[j] * r;
         psi += v;
-        dpsi += v / t;
+        dpsi += v * r;
       }
       for (let j = i + 1; j < K; j++) {
-        const t = dl[j] - x,
-          v = w[j] / t;
+        const r = 1 / (dl[j] - x),
+          v = w[j] * r;
         phi += v;
-        dphi += v / t;
+        dphi += v * r;
       }
       const f = 1 + psi + phi;
       if (f === 0) break;

@@ -68,9 +68,9 @@ export function dsymvUpper(L: i32, a: usize, lda: i32, v: usize, y: usize, i0: i
       const x0 = v128.load(a0 + c), x1 = v128.load(a1 + c), x2 = v128.load(a2 + c), x3 = v128.load(a3 + c);
       const vv = v128.load(vi + c);
       p0 = madd64(x0, vv, p0); p1 = madd64(x1, vv, p1); p2 = madd64(x2, vv, p2); p3 = madd64(x3, vv, p3);
-      let yy = v128.load(yi + c);
-      yy = madd64(x0, v0, yy); yy = madd64(x1, v1, yy); yy = madd64(x2, v2, yy); yy = madd64(x3, v3, yy);
-      v128.store(yi + c, yy);
+      // y as a sum tree (not a chain of four dependent multiply-adds)
+      const y01 = madd64(x1, v1, f64x2.mul(x0, v0)), y23 = madd64(x3, v3, f64x2.mul(x2, v2));
+      v128.store(yi + c, f64x2.add(v128.load(yi + c), f64x2.add(y01, y23)));
     }
     let s0 = hsum(p0), s1 = hsum(p1), s2 = hsum(p2), s3 = hsum(p3);
     if (j < len) {
