@@ -5,7 +5,6 @@ import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { applyBlockReflector, compactWY, formReflectorProduct, rowBlock } from './reflector.ts';
 import { reduceToTridiagonal, type TridiagonalReflectors } from './tridiagonal-reduction.ts';
-import { transposeBlock } from './ops.ts';
 import { tridiagonalQL } from './tridiagonal-ql.ts';
 import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
 import { releaseWorkspace, workspace } from './level2.ts';
@@ -64,6 +63,21 @@ function backTransform(f: TridiagonalReflectors, Z: Matrix): void {
   }
 }
 
+/** z[i, j] = VT[order[j], i] (n x n), in 32 x 32 tiles so both sides stay in cache. */
+function permutedTranspose(VT: Float64Array, order: Int32Array, n: number, z: Float64Array): void {
+  const BS = 32;
+  for (let jj = 0; jj < n; jj += BS) {
+    const jEnd = Math.min(jj + BS, n);
+    for (let ii = 0; ii < n; ii += BS) {
+      const iEnd = Math.min(ii + BS, n);
+      for (let j = jj; j < jEnd; j++) {
+        const from = order[j] * n;
+        for (let i = ii; i < iEnd; i++) z[i * n + j] = VT[from + i];
+      }
+    }
+  }
+}
+
 function descendingOrder(values: Float64Array): Int32Array {
   const idx = Array.from(values.keys());
   idx.sort((x, y) => values[y] - values[x]);
@@ -116,14 +130,10 @@ function eigSymDC(f: TridiagonalReflectors): EigSym {
   const values = new Float64Array(n);
   // Z: column j = eigenvector of values[j] in the tridiagonal's coordinates; resident in wasm memory when the
   // fast path is on, so the back-transformation's GEMMs update it in place.
-  const z = workspace(n * n),
-    ZT = new Float64Array(n * n);
+  const z = workspace(n * n);
   try {
-    for (let j = 0; j < n; j++) {
-      values[j] = lam[order[j]];
-      ZT.set(VT.subarray(order[j] * n, (order[j] + 1) * n), j * n);
-    }
-    transposeBlock(ZT, 0, n, n, n, z, 0, n);
+    for (let j = 0; j < n; j++) values[j] = lam[order[j]];
+    permutedTranspose(VT, order, n, z);
     backTransform(f, new Matrix(n, n, z));
     eigStageSeconds.back += (clock() - t1) / 1000;
     return { values, vectors: new Matrix(n, n, z.slice()) };
