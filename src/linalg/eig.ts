@@ -130,7 +130,7 @@ function eigSymDC(f: TridiagonalReflectors): EigSym {
   const values = new Float64Array(n);
   // Z: column j = eigenvector of values[j] in the tridiagonal's coordinates; resident in wasm memory when the
   // fast path is on, so the back-transformation's GEMMs update it in place.
-  const z = workspace(n * n);
+  const z = workspace(n * n, false); // every entry written by permutedTranspose
   try {
     for (let j = 0; j < n; j++) values[j] = lam[order[j]];
     permutedTranspose(VT, order, n, z);

@@ -30,12 +30,13 @@ export function level2Backend(): Level2Backend | undefined {
 /**
  * A zeroed float64 array of `length` that the fast kernels can address in place (pinned in wasm
  * memory) when the fast path is on, else an ordinary array. Release it with `releaseWorkspace`
- * (last in, first out) once done.
+ * (last in, first out) once done. zeroed = false skips the zeroing of a pinned array (for callers
+ * that overwrite every entry).
  */
-export function workspace(length: number): Float64Array {
+export function workspace(length: number, zeroed = true): Float64Array {
   const x = backend?.pin(length);
   if (x) {
-    x.fill(0);
+    if (zeroed) x.fill(0);
     return x;
   }
   return new Float64Array(length);

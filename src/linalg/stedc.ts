@@ -173,10 +173,52 @@ function deflate(r: RankOne, N: number, lo: number, store: Store): { kept: numbe
 }
 
 /**
- * Roots lam[0..K) of the secular equation of the kept poles (scaled by 1 / scale) and M (K x K): row i the unit
- * eigenvector of D + zh zh^T on the kept coordinates, zh_j / (D_j - lambda_i) (Bunch, Nielsen & Sorensen 1978).
+ * The coefficients of a merge's new vectors in the kept basis vectors, split by support: Mt (K x posT-count) on the
+ * basis vectors with top support (column posT[t] for kept[t], -1: none), Mb likewise for the bottom.
  */
-function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64Array, M: Float64Array): void {
+interface Coefficients {
+  Mt: Float64Array;
+  posT: Int32Array;
+  Mb: Float64Array;
+  posB: Int32Array;
+  nsT: number;
+  nsB: number;
+}
+
+/** The kept basis vectors of each support as positions (posT, posB) and counts. */
+function supportPositions(kept: number[], flags: Uint8Array): { posT: Int32Array; posB: Int32Array; nsT: number; nsB: number } {
+  const K = kept.length,
+    posT = new Int32Array(K).fill(-1),
+    posB = new Int32Array(K).fill(-1);
+  let nsT = 0,
+    nsB = 0;
+  for (let t = 0; t < K; t++) {
+    if (flags[kept[t]] & 1) posT[t] = nsT++;
+    if (flags[kept[t]] & 2) posB[t] = nsB++;
+  }
+  return { posT, posB, nsT, nsB };
+}
+
+/** Row i of the coefficients (row: the K values, scaled by iv) into Mt and Mb at their support positions. */
+function putRow(c: Coefficients, i: number, row: Float64Array, iv: number): void {
+  const K = row.length,
+    ot = i * c.nsT,
+    ob = i * c.nsB,
+    { Mt, Mb, posT, posB } = c;
+  for (let j = 0; j < K; j++) {
+    const x = row[j] * iv,
+      pt = posT[j],
+      pb = posB[j];
+    if (pt >= 0) Mt[ot + pt] = x;
+    if (pb >= 0) Mb[ob + pb] = x;
+  }
+}
+
+/**
+ * Roots lam[0..K) of the secular equation of the kept poles (scaled by 1 / scale) and the coefficients: row i the
+ * unit eigenvector of D + zh zh^T on the kept coordinates, zh_j / (D_j - lambda_i) (Bunch, Nielsen & Sorensen 1978).
+ */
+function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64Array, c: Coefficients): void {
   const K = kept.length;
   const inv = 1 / scale,
     zs = Math.sqrt(inv);
@@ -192,7 +234,7 @@ function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64A
   }
   if (K === 1) {
     lam[0] = (Pk[0] + w[0]) * scale;
-    M[0] = 1;
+    putRow(c, 0, Float64Array.of(1), 1);
     return;
   }
   const piv = new Int32Array(K),
@@ -212,19 +254,18 @@ function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64A
     (i, j) => Pk[piv[i]] - Pk[j] + mu[i],
     (i, j) => Pk[i] - Pk[j],
   );
+  const row = new Float64Array(K);
   for (let i = 0; i < K; i++) {
     const pp = Pk[piv[i]],
-      mi = mu[i],
-      o = i * K;
+      mi = mu[i];
     lam[i] = (pp + mi) * scale;
     let nv = 0;
     for (let j = 0; j < K; j++) {
       const v = zh[j] / (Pk[j] - pp - mi);
-      M[o + j] = v;
+      row[j] = v;
       nv += v * v;
     }
-    const iv = 1 / Math.sqrt(nv);
-    for (let j = 0; j < K; j++) M[o + j] *= iv;
+    putRow(c, i, row, 1 / Math.sqrt(nv));
   }
 }
 
@@ -251,12 +292,15 @@ function merge(left: Float64Array, right: Float64Array, lo: number, n1: number, 
     moveRows(store, lo, N, defl, 0);
     return lam;
   }
-  const M = workspace(K * K);
+  const sp = supportPositions(kept, r.flags);
+  // Every entry of Mt and Mb is written by secularVectors.
+  const c: Coefficients = { ...sp, Mt: workspace(K * sp.nsT, false), Mb: workspace(K * sp.nsB, false) };
   try {
-    secularVectors(r, kept, scale, lam, M);
-    updateVectors(store, lo, n1, n2, kept, r.flags, M, defl);
+    secularVectors(r, kept, scale, lam, c);
+    updateVectors(store, lo, n1, n2, kept, r.flags, c, defl);
   } finally {
-    releaseWorkspace(M);
+    releaseWorkspace(c.Mb);
+    releaseWorkspace(c.Mt);
   }
   return lam;
 }
@@ -271,64 +315,49 @@ function moveRows(store: Store, lo: number, N: number, rows: number[], at: numbe
 
 /**
  * The vector update of a merge in place: new vector i < K = sum_t M[i, t] (basis vector kept[t]), one GEMM for
- * the top n1 coordinates (basis vectors supported there) and one for the bottom n2; the deflated basis vectors
- * follow as vectors K... All operands are gathered before any row is written.
+ * the top n1 coordinates (Mt times the basis vectors supported there) and one for the bottom n2 (Mb); the deflated
+ * basis vectors follow as vectors K... All operands are gathered before any row is written.
  */
-function updateVectors(store: Store, lo: number, n1: number, n2: number, kept: number[], flags: Uint8Array, M: Float64Array, defl: number[]): void {
+function updateVectors(store: Store, lo: number, n1: number, n2: number, kept: number[], flags: Uint8Array, c: Coefficients, defl: number[]): void {
   const K = kept.length,
     N = n1 + n2;
-  const top = gatherBasis(store, lo, 0, n1, kept, flags, 1, M),
-    bottom = gatherBasis(store, lo, n1, n2, kept, flags, 2, M);
+  const top = gatherBasis(store, lo, 0, n1, kept, flags, 1),
+    bottom = gatherBasis(store, lo, n1, n2, kept, flags, 2);
   const saved = new Float64Array(defl.length * N);
   const { v, ld } = store;
   for (let t = 0; t < defl.length; t++) saved.set(v.subarray((lo + defl[t]) * ld + lo, (lo + defl[t]) * ld + lo + N), t * N);
-  const C = workspace(K * Math.max(n1, n2));
+  const C = workspace(K * Math.max(n1, n2), false);
   try {
-    for (const [part, c0, w] of [
-      [top, 0, n1],
-      [bottom, n1, n2],
+    for (const [A, M, ns, c0, w] of [
+      [top, c.Mt, c.nsT, 0, n1],
+      [bottom, c.Mb, c.nsB, n1, n2],
     ] as const) {
       const out = new Matrix(K, w, C.subarray(0, K * w));
-      if (part) gemm(part.Ms, part.A, { C: out });
+      if (A) gemm(new Matrix(K, ns, M), A, { C: out });
       else out.data.fill(0);
       for (let i = 0; i < K; i++) v.set(out.data.subarray(i * w, (i + 1) * w), (lo + i) * ld + lo + c0);
     }
   } finally {
     releaseWorkspace(C);
-    if (bottom) releaseWorkspace(bottom.A.data);
-    if (top) releaseWorkspace(top.A.data);
+    if (bottom) releaseWorkspace(bottom.data);
+    if (top) releaseWorkspace(top.data);
   }
   for (let t = 0; t < defl.length; t++) v.set(saved.subarray(t * N, (t + 1) * N), (lo + K + t) * ld + lo);
 }
 
 /**
- * The operands of one half's product: A = the kept basis vectors supported on rows c0..c0+w-1 of the block (those
- * coordinates, as rows of a resident workspace), Ms = M restricted to their columns. Undefined when there are none.
+ * The kept basis vectors supported on rows c0..c0+w-1 of the block (flags & bit), those coordinates, as the rows of
+ * a resident workspace (one half's operand). Undefined when there are none.
  */
-function gatherBasis(
-  store: Store,
-  lo: number,
-  c0: number,
-  w: number,
-  kept: number[],
-  flags: Uint8Array,
-  bit: number,
-  M: Float64Array,
-): { A: Matrix; Ms: Matrix } | undefined {
-  const K = kept.length,
-    sel: number[] = [];
-  for (let t = 0; t < K; t++) if (flags[kept[t]] & bit) sel.push(t);
-  const ns = sel.length;
-  if (ns === 0 || w === 0) return undefined;
+function gatherBasis(store: Store, lo: number, c0: number, w: number, kept: number[], flags: Uint8Array, bit: number): Matrix | undefined {
+  const sel: number[] = [];
+  for (const k of kept) if (flags[k] & bit) sel.push(k);
+  if (sel.length === 0 || w === 0) return undefined;
   const { v, ld } = store;
-  const A = new Matrix(ns, w, workspace(ns * w));
-  for (let a = 0; a < ns; a++) {
-    const o = (lo + kept[sel[a]]) * ld + lo + c0;
+  const A = new Matrix(sel.length, w, workspace(sel.length * w, false));
+  for (let a = 0; a < sel.length; a++) {
+    const o = (lo + sel[a]) * ld + lo + c0;
     A.data.set(v.subarray(o, o + w), a * w);
   }
-  if (ns === K) return { A, Ms: new Matrix(K, K, M) };
-  const Ms = new Matrix(K, ns),
-    ms = Ms.data;
-  for (let i = 0; i < K; i++) for (let a = 0; a < ns; a++) ms[i * ns + a] = M[i * K + sel[a]];
-  return { A, Ms };
+  return A;
 }

@@ -82,8 +82,8 @@ function panel(a: Float64Array, n: number, p0: number, nb: number, f: Tridiagona
 export function reduceToTridiagonal(A: { rows: number; data: Float64Array }): TridiagonalReflectors {
   const n = A.rows;
   // The working copy lives in wasm memory when the fast path is on (the kernels address it in place).
-  const a = workspace(n * n);
-  a.set(A.data);
+  const a = workspace(n * n, false);
+  a.set(A.data.subarray(0, n * n));
   const f: TridiagonalReflectors = {
     d: new Float64Array(n),
     e: new Float64Array(Math.max(n - 1, 0)),
