@@ -3,7 +3,7 @@
 import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
-import { applyBlockReflector, compactWY, formReflectorProduct, rowBlock } from './reflector.ts';
+import { formReflectorProduct, rowBlock, triangularFactor } from './reflector.ts';
 import { reduceToTridiagonal, type TridiagonalReflectors } from './tridiagonal-reduction.ts';
 import { tridiagonalQL } from './tridiagonal-ql.ts';
 import { STEDC_LEAF, tridiagonalEigDC } from './stedc.ts';
@@ -58,8 +58,37 @@ function backTransform(f: TridiagonalReflectors, Z: Matrix): void {
   for (let b = k0s.length - 1; b >= 0; b--) {
     checkStop();
     const k0 = k0s[b];
-    const { V, T } = compactWY(n - 1, f.vs, f.betas, k0, Math.min(k0 + BACK_BLOCK, count));
-    applyBlockReflector(V, T, rowBlock(Z, k0 + 1, n), false);
+    applyReflectorBlock(f, k0, Math.min(k0 + BACK_BLOCK, count), rowBlock(Z, k0 + 1, n));
+  }
+}
+
+/**
+ * B := (I - V T V^T) B for the compact WY form of H_{k0} ... H_{k1-1} (Schreiber & Van Loan; T from S = V^T V), V and
+ * the intermediate products in resident workspaces so every GEMM runs on them in place.
+ */
+function applyReflectorBlock(f: TridiagonalReflectors, k0: number, k1: number, B: Matrix): void {
+  const kb = k1 - k0,
+    L0 = B.rows,
+    nc = B.cols;
+  const ws = workspace(L0 * kb + 2 * kb * nc, false);
+  try {
+    const V = new Matrix(L0, kb, ws.subarray(0, L0 * kb)),
+      v = V.data;
+    for (let i = 0; i < L0; i++) {
+      // unit lower trapezoidal, row by row: column j is reflector k0 + j (entries i >= j)
+      const o = i * kb,
+        j1 = Math.min(i + 1, kb);
+      for (let j = 0; j < j1; j++) v[o + j] = f.vs[k0 + j][i - j];
+      v.fill(0, o + j1, o + kb);
+    }
+    const T = triangularFactor(gemm(V, V, { transA: true }), f.betas.subarray(k0, k1));
+    const W = new Matrix(kb, nc, ws.subarray(L0 * kb, L0 * kb + kb * nc)),
+      Y = new Matrix(kb, nc, ws.subarray(L0 * kb + kb * nc));
+    gemm(V, B, { transA: true, C: W }); // W = V^T B
+    gemm(T, W, { C: Y }); // Y = T W
+    gemm(V, Y, { alpha: -1, beta: 1, C: B }); // B -= V Y
+  } finally {
+    releaseWorkspace(ws);
   }
 }
 
