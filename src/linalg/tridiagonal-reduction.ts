@@ -30,18 +30,18 @@ function panelStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64
   for (let j = 0; j < i; j++) dk -= 2 * Vt[j * n + k] * Wt[j * n + k];
   f.d[k] = dk;
   const coef = new Float64Array(i);
-  // Row k of the reduced matrix, columns k+1..n-1 (upper triangle: stored).
-  const v = a.slice(k * n + c0, k * n + n);
+  // Row k of the reduced matrix, columns k+1..n-1 (upper triangle: stored), formed in place as V's row i.
+  const v = Vt.subarray(i * n + c0, (i + 1) * n);
+  v.set(a.subarray(k * n + c0, k * n + n));
   gemvT(Wt, c0, n, i, L, negColumn(Vt, n, k, i, coef), v);
   gemvT(Vt, c0, n, i, L, negColumn(Wt, n, k, i, coef), v);
   const [beta, alpha] = householder(v);
   f.e[k] = alpha;
   f.betas[k] = beta;
-  f.vs[k] = v;
-  Vt.set(v, i * n + c0);
+  f.vs[k] = v.slice();
   if (beta === 0) return;
-  // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v
-  const w = new Float64Array(L);
+  // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v, formed in place as W's row i
+  const w = Wt.subarray(i * n + c0, (i + 1) * n);
   symvUpper(a, c0 * n + c0, n, L, v, w);
   gemvLowRankSub(Vt, c0, n, Wt, c0, n, i, L, L, v, w); // - V W^T v
   gemvLowRankSub(Wt, c0, n, Vt, c0, n, i, L, L, v, w); // - W V^T v
@@ -53,7 +53,6 @@ function panelStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64
   }
   const h = 0.5 * beta * pv;
   for (let c = 0; c < L; c++) w[c] -= h * v[c];
-  Wt.set(w, i * n + c0);
 }
 
 /** Steps p0..p0+nb-1, then the upper triangle of A[q:, q:] -= V W^T + W V^T = [V W] [W V]^T (q = p0 + nb). */

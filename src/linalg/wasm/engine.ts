@@ -87,6 +87,7 @@ const MR = 4;
 const PARALLEL_MIN_FLOPS = 4e6;
 /** Matrix-vector products over at least this many elements (2 MB, beyond one core's L2) use all threads. */
 const GEMV_PARALLEL_MIN = 1 << 18;
+const EMPTY = new Float64Array(0);
 /** Symmetric matrix-vector products of at least this order are computed in two fixed row ranges, and on two threads from SYMV_PARALLEL_MIN. */
 const SYMV_SPLIT_MIN = 64;
 const SYMV_PARALLEL_MIN = 384;
@@ -481,26 +482,42 @@ class Engine {
     return offs;
   }
 
+  /** Whether the first len entries of x lie in wasm memory clear of the byte ranges [start, end) given. */
+  private clearOf(x: Float64Array, len: number, ...ranges: [number, number][]): boolean {
+    if (!this.isResident(x)) return false;
+    const s = x.byteOffset,
+      e = s + len * 8;
+    return ranges.every(([a, b]) => e <= a || b <= s);
+  }
+
   /** y[0:w] += sum_r v[r] A[r, 0:w] for the h x w block of a resident array at element offset `at` (row stride lda). */
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean {
-    const offs = this.stage([v.subarray(0, h), y.subarray(0, w)]);
-    if (!offs) return false;
     const pa = a.byteOffset + at * 8,
-      [pv, py] = offs;
+      aEnd = pa + ((h - 1) * lda + w) * 8;
+    // Resident vectors are used in place (y only when clear of A and v).
+    const vIn = this.isResident(v),
+      yIn = this.clearOf(y, w, [pa, aEnd], [v.byteOffset, v.byteOffset + h * 8]);
+    const offs = this.stage([vIn ? EMPTY : v.subarray(0, h), yIn ? EMPTY : y.subarray(0, w)]);
+    if (!offs) return false;
+    const pv = vIn ? v.byteOffset : offs[0],
+      py = yIn ? y.byteOffset : offs[1];
     // Columns split across threads at even offsets (the kernel's f64x2 pairs stay the same: same bits).
     this.split(3, [h, w, pa, lda, pv, py], w, 2, h * w >= GEMV_PARALLEL_MIN, (c0, c1) =>
       this.ex.dgemvT(h, c1 - c0, pa + c0 * 8, lda, pv, py + c0 * 8),
     );
-    y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
+    if (!yIn) y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
     return true;
   }
 
   /** x[r] = A[r, 0:w] . u for the h x w block of a resident array at element offset `at` (row stride lda). */
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean {
-    const offs = this.stage([u.subarray(0, w), x.subarray(0, h)]);
+    const uIn = this.isResident(u); // used in place; x is written whole, so not copied in
+    const offs = this.alloc(this.workers.length + 1, [uIn ? 0 : w * 8, h * 8]);
     if (!offs) return false;
+    if (!uIn) this.f64.set(u.subarray(0, w), offs[0] >> 3);
     const pa = a.byteOffset + at * 8,
-      [pu, px] = offs;
+      pu = uIn ? u.byteOffset : offs[0],
+      px = offs[1];
     // Rows split across threads (rows are independent: same bits).
     this.split(4, [h, w, pa, lda, pu, px], h, 4, h * w >= GEMV_PARALLEL_MIN, (r0, r1) =>
       this.ex.dgemvN(r1 - r0, w, pa + r0 * lda * 8, lda, pu, px + r0 * 8),
@@ -571,11 +588,13 @@ class Engine {
    */
   dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean {
     const b = L < SYMV_SPLIT_MIN ? L : Math.min(L, Math.round((L * (1 - Math.SQRT1_2)) / 4) * 4);
-    const offs = this.alloc(this.workers.length + 1, [L * 8, L * 8, L * 8]);
+    const uIn = this.isResident(u); // used in place
+    const offs = this.alloc(this.workers.length + 1, [uIn ? 0 : L * 8, L * 8, L * 8]);
     if (!offs) return false;
     const pa = a.byteOffset + at * 8,
-      [pu, p0, p1] = offs;
-    this.f64.set(u.subarray(0, L), pu >> 3);
+      pu = uIn ? u.byteOffset : offs[0],
+      [, p0, p1] = offs;
+    if (!uIn) this.f64.set(u.subarray(0, L), pu >> 3);
     this.f64.fill(0, p0 >> 3, (p0 >> 3) + L);
     this.f64.fill(0, p1 >> 3, (p1 >> 3) + L);
     this.splitAt(8, [L, pa, lda, pu, p1], [0, b, L], getThreads() > 1 && L >= SYMV_PARALLEL_MIN, (r0, r1) =>
