@@ -82,11 +82,12 @@ function applyReflectorBlock(f: TridiagonalReflectors, k0: number, k1: number, B
       v.fill(0, o + j1, o + kb);
     }
     const T = triangularFactor(gemm(V, V, { transA: true }), f.betas.subarray(k0, k1));
-    const W = new Matrix(kb, nc, ws.subarray(L0 * kb, L0 * kb + kb * nc)),
-      Y = new Matrix(kb, nc, ws.subarray(L0 * kb + kb * nc));
-    gemm(V, B, { transA: true, C: W }); // W = V^T B
-    gemm(T, W, { C: Y }); // Y = T W
-    gemm(V, Y, { alpha: -1, beta: 1, C: B }); // B -= V Y
+    // Transposed intermediates (nc x kb): the threads split the long side, and each packs only its part of B.
+    const Wt = new Matrix(nc, kb, ws.subarray(L0 * kb, L0 * kb + kb * nc)),
+      Yt = new Matrix(nc, kb, ws.subarray(L0 * kb + kb * nc));
+    gemm(B, V, { transA: true, C: Wt }); // W^T = B^T V
+    gemm(Wt, T, { transB: true, C: Yt }); // Y^T = W^T T^T
+    gemm(V, Yt, { transB: true, alpha: -1, beta: 1, C: B }); // B -= V Y
   } finally {
     releaseWorkspace(ws);
   }
