@@ -55,6 +55,7 @@ const level2Wasm: Level2Backend = {
   rotations: (zt, ld, ops, cs, js) => getEngine()?.rotations(zt, ld, ops, cs, js) ?? false,
   dsymvUpper: (a, at, lda, L, u, x) => getEngine()?.dsymvUpper(a, at, lda, L, u, x) ?? false,
   dsyr2kUpper: (c, at, ldc, nt, pp, qp, kk) => getEngine()?.dsyr2kUpper(c, at, ldc, nt, pp, qp, kk) ?? false,
+  secularRoots: (pk, w, zn2, piv, mu) => getEngine()?.secularRoots(pk, w, zn2, piv, mu) ?? false,
 };
 
 /** The MLP layers' resident buffers and elementwise kernels in WebAssembly (each call declines when the engine is unavailable). */

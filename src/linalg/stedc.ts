@@ -21,7 +21,7 @@ import { checkStop } from './interrupt.ts';
 import { Matrix } from './matrix.ts';
 import { gemm } from './gemm.ts';
 import { lownerZ, secularRoots } from './secular.ts';
-import { releaseWorkspace, workspace } from './level2.ts';
+import { level2Backend, releaseWorkspace, workspace } from './level2.ts';
 
 const EPS = Number.EPSILON;
 /** Blocks of at most this many rows are solved by the QL iteration. */
@@ -239,16 +239,18 @@ function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64A
   }
   const piv = new Int32Array(K),
     mu = new Float64Array(K);
-  secularRoots(
-    w,
-    wsum,
-    (p, out) => {
-      const pp = Pk[p];
-      for (let j = 0; j < K; j++) out[j] = Pk[j] - pp;
-    },
-    piv,
-    mu,
-  );
+  // In WebAssembly on the threads when the fast path is on (the same bits as the TypeScript solver).
+  if (!level2Backend()?.secularRoots(Pk, w, wsum, piv, mu))
+    secularRoots(
+      w,
+      wsum,
+      (p, out) => {
+        const pp = Pk[p];
+        for (let j = 0; j < K; j++) out[j] = Pk[j] - pp;
+      },
+      piv,
+      mu,
+    );
   const zh = lownerZ(
     zk,
     (i, j) => Pk[piv[i]] - Pk[j] + mu[i],

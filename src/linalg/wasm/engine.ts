@@ -52,6 +52,7 @@ interface KernelExports {
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
   dsymvUpper(L: number, a: number, lda: number, v: number, y: number, i0: number, i1: number): void;
   dsyr2kUpper(nt: number, c: number, ldc: number, pp: number, qp: number, kk: number, g0: number, g1: number): void;
+  secularRootsRange(K: number, pk: number, w: number, zn2: number, dl: number, i0: number, i1: number, piv: number, mu: number): void;
   fmaPeak64(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
   biasAct32(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
@@ -91,6 +92,8 @@ const EMPTY = new Float64Array(0);
 /** Symmetric matrix-vector products of at least this order are computed in two fixed row ranges, and on two threads from SYMV_PARALLEL_MIN. */
 const SYMV_SPLIT_MIN = 64;
 const SYMV_PARALLEL_MIN = 384;
+/** Secular equations with at least this many poles have their roots found on all threads. */
+const SECULAR_PARALLEL_MIN = 128;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
 /** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
@@ -623,6 +626,29 @@ class Engine {
     this.splitAt(9, [nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk], bounds, parts > 1, (g0, g1) =>
       this.ex.dsyr2kUpper(nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk, g0, g1),
     );
+    return true;
+  }
+
+  /**
+   * The roots of the secular equation with poles pk (ascending) and weights w (assembly/secular.ts; the same bits as
+   * src/linalg/secular.ts secularRoots with pole differences pk_j - pk_p): roots split by index across the threads.
+   */
+  secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean {
+    const K = pk.length;
+    const parts = K >= SECULAR_PARALLEL_MIN ? Math.max(1, Math.min(getThreads(), this.ensureWorkers(getThreads()))) : 1;
+    const offs = this.alloc(Math.max(parts, this.workers.length + 1), [K * 8, K * 8, parts * K * 8, K * 4, K * 8]);
+    if (!offs) return false;
+    const [ppk, pw, pdl, ppiv, pmu] = offs;
+    this.f64.set(pk, ppk >> 3);
+    this.f64.set(w, pw >> 3);
+    const bounds: number[] = [];
+    for (let t = 0; t <= parts; t++) bounds.push(Math.round((K * t) / parts));
+    // Thread t uses scratch dl + t K (worker.mjs adds its index).
+    this.splitAt(10, [K, ppk, pw, zn2, pdl, ppiv, pmu], bounds, parts > 1, (i0, i1) =>
+      this.ex.secularRootsRange(K, ppk, pw, zn2, pdl, i0, i1, ppiv, pmu),
+    );
+    piv.set(this.i32.subarray(ppiv >> 2, (ppiv >> 2) + K));
+    mu.set(this.f64.subarray(pmu >> 3, (pmu >> 3) + K));
     return true;
   }
 

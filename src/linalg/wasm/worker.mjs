@@ -53,6 +53,9 @@ while (ex) {
     } else if (par[0] === 9) {
       // par: [9, nt, c, ldc, pp, qp, kk]; [r0, r1) are row groups of 4: upper triangle of C -= P Q^T
       ex.dsyr2kUpper(par[1], par[2], par[3], par[4], par[5], par[6], r0, r1);
+    } else if (par[0] === 10) {
+      // par: [10, K, pk, w, zn2, dl, piv, mu]; [r0, r1) are root indices; this thread's scratch at dl + index K
+      ex.secularRootsRange(par[1], par[2], par[3], par[4], par[5] + index * par[1] * 8, r0, r1, par[6], par[7]);
     } else if (par[0] === 5) {
       // par: [5, op, act, d, x, b, out]; [r0, r1) are rows: out = act(x + b)
       (par[1] === 0 ? ex.biasAct64 : ex.biasAct32)(par[2], r0, r1, par[3], par[4], par[5], par[6]);
