@@ -5,8 +5,8 @@
 // A[i, i:]), so each step's matrix-vector product reads half the matrix (symmetric.ts).
 import { checkStop } from './interrupt.ts';
 import { householder } from './reflector.ts';
-import { gemvLowRankSub, gemvT, negColumn, releaseWorkspace, workspace } from './level2.ts';
-import { packGroups, symvUpper, syr2kUpper } from './symmetric.ts';
+import { releaseWorkspace, workspace } from './level2.ts';
+import { lowRankSub, lowRankSymSub, packGroups, symvUpper, syr2kUpper } from './symmetric.ts';
 
 /** T = Q^T A Q: diagonal d, off-diagonal e (e[i] = T[i, i+1]); Q = H_0 ... H_{n-3}, H_k = I - betas[k] v v^T, v = vs[k] on coordinates k+1... */
 export interface TridiagonalReflectors {
@@ -29,12 +29,17 @@ function panelStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64
   let dk = a[k * n + k];
   for (let j = 0; j < i; j++) dk -= 2 * Vt[j * n + k] * Wt[j * n + k];
   f.d[k] = dk;
-  const coef = new Float64Array(i);
-  // Row k of the reduced matrix, columns k+1..n-1 (upper triangle: stored), formed in place as V's row i.
+  // Row k of the reduced matrix, columns k+1..n-1 (upper triangle: stored), formed in place as V's row i:
+  // A[k, k+1:] - sum_j (V[k, j] W[k+1:, j] + W[k, j] V[k+1:, j]).
   const v = Vt.subarray(i * n + c0, (i + 1) * n);
   v.set(a.subarray(k * n + c0, k * n + n));
-  gemvT(Wt, c0, n, i, L, negColumn(Vt, n, k, i, coef), v);
-  gemvT(Vt, c0, n, i, L, negColumn(Wt, n, k, i, coef), v);
+  const vk = new Float64Array(i),
+    wk = new Float64Array(i);
+  for (let j = 0; j < i; j++) {
+    vk[j] = Vt[j * n + k];
+    wk[j] = Wt[j * n + k];
+  }
+  lowRankSub(Wt, Vt, c0, n, i, L, vk, wk, v);
   const [beta, alpha] = householder(v);
   f.e[k] = alpha;
   f.betas[k] = beta;
@@ -43,8 +48,7 @@ function panelStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64
   // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v, formed in place as W's row i
   const w = Wt.subarray(i * n + c0, (i + 1) * n);
   symvUpper(a, c0 * n + c0, n, L, v, w);
-  gemvLowRankSub(Vt, c0, n, Wt, c0, n, i, L, L, v, w); // - V W^T v
-  gemvLowRankSub(Wt, c0, n, Vt, c0, n, i, L, L, v, w); // - W V^T v
+  lowRankSymSub(Vt, Wt, c0, n, i, L, v, w); // - (V W^T + W V^T) v
   // w = p - (beta/2)(p . v) v
   let pv = 0;
   for (let c = 0; c < L; c++) {

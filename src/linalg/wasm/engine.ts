@@ -52,6 +52,8 @@ interface KernelExports {
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
   dsymvUpper(L: number, a: number, lda: number, v: number, y: number, i0: number, i1: number): void;
   dsyr2kUpper(nt: number, c: number, ldc: number, pp: number, qp: number, kk: number, g0: number, g1: number): void;
+  dlowRankSub(L: number, count: number, x: number, y: number, ld: number, cx: number, cy: number, out: number): void;
+  dlowRankSym(L: number, count: number, x: number, y: number, ld: number, v: number, out: number, scratch: number): void;
   secularRootsRange(K: number, pk: number, w: number, zn2: number, dl: number, i0: number, i1: number, piv: number, mu: number): void;
   fmaPeak64(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
@@ -607,6 +609,26 @@ class Engine {
       y1 = this.f64.subarray(p1 >> 3, (p1 >> 3) + L);
     for (let i = 0; i < b; i++) x[i] = y0[i];
     for (let i = b; i < L; i++) x[i] = y0[i] + y1[i];
+    return true;
+  }
+
+  /**
+   * out[0:L] -= X^T cx + Y^T cy (cx, cy given) or, with cx undefined, X^T (Y v) + Y^T (X v), for the count-row
+   * families X, Y of resident arrays at element offset `at` (row stride ld); v and out resident, on the calling thread.
+   */
+  lowRankSub(X: Float64Array, Y: Float64Array, at: number, ld: number, count: number, L: number, cx: Float64Array | undefined, cy: Float64Array, out: Float64Array): boolean {
+    if (!this.isResident(X) || !this.isResident(Y) || !this.isResident(out) || (cx === undefined && !this.isResident(cy))) return false;
+    const offs = this.alloc(this.workers.length + 1, [2 * count * 8]);
+    if (!offs) return false;
+    const px = X.byteOffset + at * 8,
+      py = Y.byteOffset + at * 8,
+      ps = offs[0];
+    if (cx === undefined) this.ex.dlowRankSym(L, count, px, py, ld, cy.byteOffset, out.byteOffset, ps);
+    else {
+      this.f64.set(cx.subarray(0, count), ps >> 3);
+      this.f64.set(cy.subarray(0, count), (ps >> 3) + count);
+      this.ex.dlowRankSub(L, count, px, py, ld, ps, ps + count * 8, out.byteOffset);
+    }
     return true;
   }
 

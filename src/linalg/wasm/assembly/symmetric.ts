@@ -3,6 +3,7 @@
 // matrix-vector product of every step reads once (half the memory traffic of a full product), and which the
 // panel's symmetric rank-2k update writes (half the flops). Pointers are byte offsets into the shared memory.
 import { madd64 } from './simd';
+import { dgemvN } from './level2';
 
 @inline function hsum(x: v128): f64 {
   return f64x2.extract_lane(x, 0) + f64x2.extract_lane(x, 1);
@@ -145,4 +146,55 @@ export function dsyr2kUpper(nt: i32, c: usize, ldc: i32, pp: usize, qp: usize, k
       tile4(kk, pg, qp + <usize>t * gs, cg + (<usize>(4 * t) << 3), rs, h, min(4, nt - 4 * t));
     }
   }
+}
+
+/**
+ * out[0:L] -= sum_{j<count} (cx_j X[j, 0:L] + cy_j Y[j, 0:L]) for row families X, Y (row stride ld): the low-rank
+ * part of the reduced matrix A - V W^T - W V^T applied in a panel step. Two rows of each family per sweep of out.
+ */
+export function dlowRankSub(L: i32, count: i32, x: usize, y: usize, ld: i32, cx: usize, cy: usize, out: usize): void {
+  const rs = <usize>ld << 3;
+  let j = 0;
+  for (; j + 2 <= count; j += 2) {
+    const a0 = f64x2.splat(load<f64>(cx)), a1 = f64x2.splat(load<f64>(cx, 8));
+    const b0 = f64x2.splat(load<f64>(cy)), b1 = f64x2.splat(load<f64>(cy, 8));
+    const x0 = x, x1 = x + rs, y0 = y, y1 = y + rs;
+    let c = 0;
+    for (; c + 2 <= L; c += 2) {
+      const o = <usize>c << 3;
+      const s = madd64(a1, v128.load(x1 + o), madd64(a0, v128.load(x0 + o), f64x2.mul(b0, v128.load(y0 + o))));
+      v128.store(out + o, f64x2.sub(v128.load(out + o), madd64(b1, v128.load(y1 + o), s)));
+    }
+    if (c < L) {
+      const o = <usize>c << 3;
+      const s = f64x2.extract_lane(a0, 0) * load<f64>(x0 + o) + f64x2.extract_lane(a1, 0) * load<f64>(x1 + o)
+        + f64x2.extract_lane(b0, 0) * load<f64>(y0 + o) + f64x2.extract_lane(b1, 0) * load<f64>(y1 + o);
+      store<f64>(out + o, load<f64>(out + o) - s);
+    }
+    x += 2 * rs; y += 2 * rs; cx += 16; cy += 16;
+  }
+  if (j < count) {
+    const a0 = f64x2.splat(load<f64>(cx)), b0 = f64x2.splat(load<f64>(cy));
+    let c = 0;
+    for (; c + 2 <= L; c += 2) {
+      const o = <usize>c << 3;
+      v128.store(out + o, f64x2.sub(v128.load(out + o), madd64(a0, v128.load(x + o), f64x2.mul(b0, v128.load(y + o)))));
+    }
+    if (c < L) {
+      const o = <usize>c << 3;
+      store<f64>(out + o, load<f64>(out + o) - (f64x2.extract_lane(a0, 0) * load<f64>(x + o) + f64x2.extract_lane(b0, 0) * load<f64>(y + o)));
+    }
+  }
+}
+
+/**
+ * out[0:L] -= X^T (Y v) + Y^T (X v) for row families X, Y (count rows each, row stride ld): the panel step's
+ * -(V W^T + W V^T) v (LAPACK dlatrd). scratch: 2 count float64s.
+ */
+export function dlowRankSym(L: i32, count: i32, x: usize, y: usize, ld: i32, v: usize, out: usize, scratch: usize): void {
+  if (count <= 0) return;
+  const sy = scratch, sx = scratch + (<usize>count << 3);
+  dgemvN(count, L, y, ld, v, sy);
+  dgemvN(count, L, x, ld, v, sx);
+  dlowRankSub(L, count, x, y, ld, sy, sx, out);
 }
