@@ -90,7 +90,7 @@ describe('tridiagonal divide and conquer', () => {
         expect(orth).toBeLessThanOrEqual(4 * n * EPS);
       }
     }
-  }, 60000); // seconds with the TypeScript kernels (NRC_WASM=0)
+  });
   it('zero and diagonal tridiagonals', () => {
     const n = 50;
     const z = tridiagonalEigDC(new Float64Array(n), new Float64Array(n - 1));
@@ -120,7 +120,7 @@ describe('eigSym by divide and conquer', () => {
         expect(orth).toBeLessThanOrEqual(4 * n * EPS);
       }
     }
-  });
+  }, 60000); // seconds with the TypeScript kernels (NRC_WASM=0)
   it('clustered and repeated eigenvalues (heavy deflation)', () => {
     const rng = new Rng('eig-dc-cluster');
     for (const n of [70, 150]) {
