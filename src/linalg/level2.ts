@@ -14,7 +14,17 @@ export interface Level2Backend {
   dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean;
   dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean;
   secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean;
-  lowRankSub(X: Float64Array, Y: Float64Array, at: number, ld: number, count: number, L: number, cx: Float64Array | undefined, cy: Float64Array, out: Float64Array): boolean;
+  lowRankSub(
+    X: Float64Array,
+    Y: Float64Array,
+    at: number,
+    ld: number,
+    count: number,
+    L: number,
+    cx: Float64Array | undefined,
+    cy: Float64Array,
+    out: Float64Array,
+  ): boolean;
 }
 
 let backend: Level2Backend | undefined;

@@ -59,7 +59,17 @@ export function syr2kUpper(c: Float64Array, at: number, ldc: number, nt: number,
  * out[0:L] -= X^T cx + Y^T cy for the count-row families X, Y (rows at `at` + j ld): the low-rank part of the reduced
  * matrix A - V W^T - W V^T in a panel step (LAPACK dlatrd).
  */
-export function lowRankSub(X: Float64Array, Y: Float64Array, at: number, ld: number, count: number, L: number, cx: Float64Array, cy: Float64Array, out: Float64Array): void {
+export function lowRankSub(
+  X: Float64Array,
+  Y: Float64Array,
+  at: number,
+  ld: number,
+  count: number,
+  L: number,
+  cx: Float64Array,
+  cy: Float64Array,
+  out: Float64Array,
+): void {
   if (count <= 0 || L <= 0) return;
   if (level2Backend()?.lowRankSub(X, Y, at, ld, count, L, cx, cy, out)) return;
   for (let j = 0; j < count; j++) {
@@ -71,7 +81,16 @@ export function lowRankSub(X: Float64Array, Y: Float64Array, at: number, ld: num
 }
 
 /** out[0:L] -= X^T (Y v) + Y^T (X v) for the count-row families X, Y (rows at `at` + j ld), i.e. -(V W^T + W V^T) v. */
-export function lowRankSymSub(X: Float64Array, Y: Float64Array, at: number, ld: number, count: number, L: number, v: Float64Array, out: Float64Array): void {
+export function lowRankSymSub(
+  X: Float64Array,
+  Y: Float64Array,
+  at: number,
+  ld: number,
+  count: number,
+  L: number,
+  v: Float64Array,
+  out: Float64Array,
+): void {
   if (count <= 0 || L <= 0) return;
   if (level2Backend()?.lowRankSub(X, Y, at, ld, count, L, undefined, v, out)) return;
   const cx = new Float64Array(count),

@@ -616,7 +616,17 @@ class Engine {
    * out[0:L] -= X^T cx + Y^T cy (cx, cy given) or, with cx undefined, X^T (Y v) + Y^T (X v), for the count-row
    * families X, Y of resident arrays at element offset `at` (row stride ld); v and out resident, on the calling thread.
    */
-  lowRankSub(X: Float64Array, Y: Float64Array, at: number, ld: number, count: number, L: number, cx: Float64Array | undefined, cy: Float64Array, out: Float64Array): boolean {
+  lowRankSub(
+    X: Float64Array,
+    Y: Float64Array,
+    at: number,
+    ld: number,
+    count: number,
+    L: number,
+    cx: Float64Array | undefined,
+    cy: Float64Array,
+    out: Float64Array,
+  ): boolean {
     if (!this.isResident(X) || !this.isResident(Y) || !this.isResident(out) || (cx === undefined && !this.isResident(cy))) return false;
     const offs = this.alloc(this.workers.length + 1, [2 * count * 8]);
     if (!offs) return false;
