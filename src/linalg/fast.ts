@@ -56,6 +56,7 @@ const level2Wasm: Level2Backend = {
   dsymvUpper: (a, at, lda, L, u, x) => getEngine()?.dsymvUpper(a, at, lda, L, u, x) ?? false,
   dsyr2kUpper: (c, at, ldc, nt, pp, qp, kk) => getEngine()?.dsyr2kUpper(c, at, ldc, nt, pp, qp, kk) ?? false,
   secularRoots: (pk, w, zn2, piv, mu) => getEngine()?.secularRoots(pk, w, zn2, piv, mu) ?? false,
+  packGroups: (X1, X2, ld, count, r0, nt, out) => getEngine()?.packGroups(X1, X2, ld, count, r0, nt, out) ?? false,
   lowRankSub: (X, Y, at, ld, count, L, cx, cy, out) => getEngine()?.lowRankSub(X, Y, at, ld, count, L, cx, cy, out) ?? false,
 };
 

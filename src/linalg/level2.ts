@@ -14,6 +14,7 @@ export interface Level2Backend {
   dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean;
   dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean;
   secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean;
+  packGroups(X1: Float64Array, X2: Float64Array, ld: number, count: number, r0: number, nt: number, out: Float64Array): boolean;
   lowRankSub(
     X: Float64Array,
     Y: Float64Array,

@@ -24,6 +24,7 @@ export function symvUpper(a: Float64Array, at: number, lda: number, L: number, u
 
 /** Pack rows r0..r0+nt-1 of the k-column families [X1 X2] (stored as rows: Xs[j][r0 + r] = X[r, j]) in groups of 4 rows, k-major. */
 export function packGroups(X1: Float64Array, X2: Float64Array, ld: number, count: number, r0: number, nt: number, out: Float64Array): void {
+  if (level2Backend()?.packGroups(X1, X2, ld, count, r0, nt, out)) return;
   const kk = 2 * count,
     gs = 4 * kk;
   out.fill(0, 0, ((nt + 3) >> 2) * gs);

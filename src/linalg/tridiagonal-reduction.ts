@@ -44,9 +44,12 @@ function panelStep(a: Float64Array, n: number, k: number, i: number, Vt: Float64
   f.e[k] = alpha;
   f.betas[k] = beta;
   f.vs[k] = v.slice();
-  if (beta === 0) return;
   // p = beta (A - V W^T - W V^T)[k+1:, k+1:] v, formed in place as W's row i
   const w = Wt.subarray(i * n + c0, (i + 1) * n);
+  if (beta === 0) {
+    w.fill(0);
+    return;
+  }
   symvUpper(a, c0 * n + c0, n, L, v, w);
   lowRankSymSub(Vt, Wt, c0, n, i, L, v, w); // - (V W^T + W V^T) v
   // w = p - (beta/2)(p . v) v
@@ -64,8 +67,9 @@ function panel(a: Float64Array, n: number, p0: number, nb: number, f: Tridiagona
   const q = p0 + nb,
     nt = n - q,
     packLen = ((nt + 3) >> 2) * 8 * nb;
-  // V and W as rows (nb x n each, zeros outside their support) and the packed operands, resident with `a`.
-  const ws = workspace(2 * nb * n + 2 * packLen);
+  // V and W as rows (nb x n each; row i is read only at columns p0 + i + 1.., which every step writes) and the
+  // packed operands, resident with `a`.
+  const ws = workspace(2 * nb * n + 2 * packLen, false);
   try {
     const Vt = ws.subarray(0, nb * n),
       Wt = ws.subarray(nb * n, 2 * nb * n);

@@ -72,8 +72,17 @@ describe('symmetric kernels on the upper triangle', () => {
           qp = workspace(packLen),
           c = workspace(n * n);
         try {
-          packGroups(Vt, Wt, n, nb, 0, n, pp);
-          packGroups(Wt, Vt, n, nb, 0, n, qp);
+          // Vt, Wt resident for the fast packing; the plain loops into an ordinary array must agree.
+          const Vr = workspace(nb * n),
+            Wr = workspace(nb * n);
+          Vr.set(Vt);
+          Wr.set(Wt);
+          packGroups(Vr, Wr, n, nb, 0, n, pp);
+          packGroups(Wr, Vr, n, nb, 0, n, qp);
+          const plainPack = new Float64Array(packLen);
+          packGroups(Vt, Wt, n, nb, 0, n, plainPack);
+          expect(Array.from(pp)).toEqual(Array.from(plainPack));
+          releaseWorkspace(Vr);
           const outs = [1, 2].map((t) => {
             setThreads(t);
             c.set(upper);

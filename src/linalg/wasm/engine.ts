@@ -54,6 +54,7 @@ interface KernelExports {
   dsyr2kUpper(nt: number, c: number, ldc: number, pp: number, qp: number, kk: number, g0: number, g1: number): void;
   dlowRankSub(L: number, count: number, x: number, y: number, ld: number, cx: number, cy: number, out: number): void;
   dlowRankSym(L: number, count: number, x: number, y: number, ld: number, v: number, out: number, scratch: number): void;
+  dpackGroups(x1: number, x2: number, ld: number, count: number, r0: number, nt: number, out: number): void;
   secularRootsRange(K: number, pk: number, w: number, zn2: number, dl: number, i0: number, i1: number, piv: number, mu: number): void;
   fmaPeak64(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
@@ -609,6 +610,13 @@ class Engine {
       y1 = this.f64.subarray(p1 >> 3, (p1 >> 3) + L);
     for (let i = 0; i < b; i++) x[i] = y0[i];
     for (let i = b; i < L; i++) x[i] = y0[i] + y1[i];
+    return true;
+  }
+
+  /** dsyr2kUpper's packed operand from resident row families (see assembly/symmetric.ts dpackGroups). */
+  packGroups(X1: Float64Array, X2: Float64Array, ld: number, count: number, r0: number, nt: number, out: Float64Array): boolean {
+    if (!this.isResident(X1) || !this.isResident(X2) || !this.isResident(out)) return false;
+    this.ex.dpackGroups(X1.byteOffset, X2.byteOffset, ld, count, r0, nt, out.byteOffset);
     return true;
   }
 

@@ -198,3 +198,26 @@ export function dlowRankSym(L: i32, count: i32, x: usize, y: usize, ld: i32, v: 
   dgemvN(count, L, x, ld, v, sx);
   dlowRankSub(L, count, x, y, ld, sy, sx, out);
 }
+
+/**
+ * Pack rows r0..r0+nt-1 of the count-row families [X1 X2] (stored as rows of stride ld: X[r, j] at row j, column
+ * r0 + r) for dsyr2kUpper: groups of 4 rows, k-major, the last group zero-padded (src/linalg/symmetric.ts packGroups).
+ */
+export function dpackGroups(x1: usize, x2: usize, ld: i32, count: i32, r0: i32, nt: i32, out: usize): void {
+  const kk = 2 * count, rs = <usize>ld << 3, gs = <usize>kk << 5;
+  const full = nt >> 2;
+  for (let j = 0; j < kk; j++) {
+    const src = (j < count ? x1 + <usize>j * rs : x2 + <usize>(j - count) * rs) + (<usize>r0 << 3);
+    let dst = out + (<usize>j << 5);
+    for (let g = 0; g < full; g++) {
+      const s = src + (<usize>g << 5);
+      v128.store(dst, v128.load(s));
+      v128.store(dst, v128.load(s, 16), 16);
+      dst += gs;
+    }
+    if (full << 2 < nt) {
+      const s = src + (<usize>full << 5);
+      for (let r = 0; r < 4; r++) store<f64>(dst + (<usize>r << 3), (full << 2) + r < nt ? load<f64>(s + (<usize>r << 3)) : 0.0);
+    }
+  }
+}
