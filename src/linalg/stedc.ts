@@ -239,7 +239,7 @@ function secularVectors(r: RankOne, kept: number[], scale: number, lam: Float64A
   }
   const piv = new Int32Array(K),
     mu = new Float64Array(K);
-  // In WebAssembly on the threads when the fast path is on (the same bits as the TypeScript solver).
+  // In WebAssembly on the threads when the fast path is on (the same iteration; sums rounded in two SIMD lanes).
   if (!level2Backend()?.secularRoots(Pk, w, wsum, piv, mu))
     secularRoots(
       w,

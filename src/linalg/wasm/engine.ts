@@ -670,8 +670,9 @@ class Engine {
   }
 
   /**
-   * The roots of the secular equation with poles pk (ascending) and weights w (assembly/secular.ts; the same bits as
-   * src/linalg/secular.ts secularRoots with pole differences pk_j - pk_p): roots split by index across the threads.
+   * The roots of the secular equation with poles pk (ascending) and weights w (assembly/secular.ts: the iteration of
+   * src/linalg/secular.ts secularRoots with pole differences pk_j - pk_p, its sums two terms per SIMD lane): roots
+   * split by index across the threads, each computed alone, so the same bits for any thread count.
    */
   secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean {
     const K = pk.length;
