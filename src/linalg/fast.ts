@@ -53,6 +53,11 @@ const level2Wasm: Level2Backend = {
   dgemvT: (a, at, lda, h, w, v, y) => getEngine()?.dgemvT(a, at, lda, h, w, v, y) ?? false,
   dgemvN: (a, at, lda, h, w, u, x) => getEngine()?.dgemvN(a, at, lda, h, w, u, x) ?? false,
   rotations: (zt, ld, ops, cs, js) => getEngine()?.rotations(zt, ld, ops, cs, js) ?? false,
+  dsymvUpper: (a, at, lda, L, u, x) => getEngine()?.dsymvUpper(a, at, lda, L, u, x) ?? false,
+  dsyr2kUpper: (c, at, ldc, nt, pp, qp, kk) => getEngine()?.dsyr2kUpper(c, at, ldc, nt, pp, qp, kk) ?? false,
+  secularRoots: (pk, w, zn2, piv, mu) => getEngine()?.secularRoots(pk, w, zn2, piv, mu) ?? false,
+  packGroups: (X1, X2, ld, count, r0, nt, out) => getEngine()?.packGroups(X1, X2, ld, count, r0, nt, out) ?? false,
+  lowRankSub: (X, Y, at, ld, count, L, cx, cy, out) => getEngine()?.lowRankSub(X, Y, at, ld, count, L, cx, cy, out) ?? false,
 };
 
 /** The MLP layers' resident buffers and elementwise kernels in WebAssembly (each call declines when the engine is unavailable). */

@@ -11,6 +11,21 @@ export interface Level2Backend {
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean;
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean;
   rotations(zt: Float64Array, ld: number, ops: Int32Array, cs: Float64Array, js: Int32Array): boolean;
+  dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean;
+  dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean;
+  secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean;
+  packGroups(X1: Float64Array, X2: Float64Array, ld: number, count: number, r0: number, nt: number, out: Float64Array): boolean;
+  lowRankSub(
+    X: Float64Array,
+    Y: Float64Array,
+    at: number,
+    ld: number,
+    count: number,
+    L: number,
+    cx: Float64Array | undefined,
+    cy: Float64Array,
+    out: Float64Array,
+  ): boolean;
 }
 
 let backend: Level2Backend | undefined;
@@ -28,12 +43,13 @@ export function level2Backend(): Level2Backend | undefined {
 /**
  * A zeroed float64 array of `length` that the fast kernels can address in place (pinned in wasm
  * memory) when the fast path is on, else an ordinary array. Release it with `releaseWorkspace`
- * (last in, first out) once done.
+ * (last in, first out) once done. zeroed = false skips the zeroing of a pinned array (for callers
+ * that overwrite every entry).
  */
-export function workspace(length: number): Float64Array {
+export function workspace(length: number, zeroed = true): Float64Array {
   const x = backend?.pin(length);
   if (x) {
-    x.fill(0);
+    if (zeroed) x.fill(0);
     return x;
   }
   return new Float64Array(length);

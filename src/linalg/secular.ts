@@ -17,6 +17,32 @@ const EPS = Number.EPSILON;
 export type PoleDifferences = (p: number, out: Float64Array) => void;
 
 /**
+ * The step from x of secularRoots' two-pole model (a = D_i - x, b = D_{i+1} - x; f, psi, dpsi, phi, dphi at x):
+ * the root of the fitted rational inside (a, b), NaN when there is none.
+ */
+function modelStep(last: boolean, a: number, b: number, f: number, psi: number, dpsi: number, phi: number, dphi: number): number {
+  if (last) {
+    const C = 1 + psi - dpsi * a,
+      q = dpsi * a * a;
+    return C > 0 ? a + q / C : NaN;
+  }
+  const q = dpsi * a * a,
+    s = dphi * b * b;
+  const C = 1 + (psi - dpsi * a) + (phi - dphi * b);
+  const Bq = C * (a + b) + q + s,
+    Cc = a * b * f;
+  if (C === 0) return Cc / Bq;
+  const disc = Bq * Bq - 4 * C * Cc;
+  if (!(disc >= 0)) return NaN;
+  const tq = Bq + (Bq >= 0 ? 1 : -1) * Math.sqrt(disc);
+  const r1 = tq / (2 * C),
+    r2 = (2 * Cc) / tq;
+  const in1 = r1 > a && r1 < b,
+    in2 = r2 > a && r2 < b;
+  return in2 ? r2 : in1 ? r1 : NaN;
+}
+
+/**
  * Roots of 1 + sum_j w_j / (D_j - x) = 0 (K >= 2): root i returned as D[piv_i] + mu_i, piv_i in {i, i+1};
  * zn2 = sum_j w_j. f at the midpoint of (D_i, D_{i+1}) picks the nearer pole; the iteration is a two-pole
  * rational model (the terms on either side of the root fitted by value and slope, Bunch, Nielsen & Sorensen
@@ -57,17 +83,18 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
         dpsi = 0,
         phi = 0,
         dphi = 0;
+      // One division per term: r = 1 / (D_j - x), w_j r and w_j r^2.
       for (let j = 0; j <= i; j++) {
-        const t = dl[j] - x,
-          v = w[j] / t;
+        const r = 1 / (dl[j] - x),
+          v = w[j] * r;
         psi += v;
-        dpsi += v / t;
+        dpsi += v * r;
       }
       for (let j = i + 1; j < K; j++) {
-        const t = dl[j] - x,
-          v = w[j] / t;
+        const r = 1 / (dl[j] - x),
+          v = w[j] * r;
         phi += v;
-        dphi += v / t;
+        dphi += v * r;
       }
       const f = 1 + psi + phi;
       if (f === 0) break;
@@ -78,32 +105,7 @@ export function secularRoots(w: Float64Array, zn2: number, delta: PoleDifference
       if (Math.abs(f) <= err) break;
       if (!(hi - lo > 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
       // Two-pole model: psi ~ cp + q/(delta_i - x), phi ~ cf + s/(delta_{i+1} - x), fitted at x; step eta.
-      const a = dl[i] - x;
-      let eta = NaN;
-      if (last) {
-        const C = 1 + psi - dpsi * a,
-          q = dpsi * a * a;
-        if (C > 0) eta = a + q / C;
-      } else {
-        const b = dl[i + 1] - x;
-        const q = dpsi * a * a,
-          s = dphi * b * b;
-        const C = 1 + (psi - dpsi * a) + (phi - dphi * b);
-        const Bq = C * (a + b) + q + s,
-          Cc = a * b * f;
-        if (C === 0) eta = Cc / Bq;
-        else {
-          const disc = Bq * Bq - 4 * C * Cc;
-          if (disc >= 0) {
-            const tq = Bq + (Bq >= 0 ? 1 : -1) * Math.sqrt(disc);
-            const r1 = tq / (2 * C),
-              r2 = (2 * Cc) / tq;
-            const in1 = r1 > a && r1 < b,
-              in2 = r2 > a && r2 < b;
-            eta = in2 ? r2 : in1 ? r1 : NaN;
-          }
-        }
-      }
+      const eta = modelStep(last, dl[i] - x, last ? 0 : dl[i + 1] - x, f, psi, dpsi, phi, dphi);
       let next = x + eta;
       if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
       if (next === x) break;

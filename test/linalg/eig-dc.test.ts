@@ -107,6 +107,20 @@ describe('eigSym by divide and conquer', () => {
     const rng = new Rng('eig-dc-random');
     for (const n of [STEDC_LEAF - 1, STEDC_LEAF, STEDC_LEAF + 1, 2 * STEDC_LEAF + 1, 97, 200]) check(symmetricGaussian(rng, n));
   });
+  it('n = 1, 2, 33, 64, 65, 200 and 1000 (panel edges of the blocked reduction)', () => {
+    const rng = new Rng('eig-dc-sizes');
+    for (const n of [1, 2, 33, 64, 65, 200, 1000]) {
+      const A = symmetricGaussian(rng, n);
+      if (n < 1000) check(A);
+      else {
+        // n = 1000: residual and orthogonality (the QL reference would take seconds)
+        const { values, vectors } = eigSym(A);
+        const { res, orth } = residuals(A, values, vectors);
+        expect(res).toBeLessThanOrEqual(4 * n * EPS * maxAbs(A));
+        expect(orth).toBeLessThanOrEqual(4 * n * EPS);
+      }
+    }
+  }, 60000); // seconds with the TypeScript kernels (NRC_WASM=0)
   it('clustered and repeated eigenvalues (heavy deflation)', () => {
     const rng = new Rng('eig-dc-cluster');
     for (const n of [70, 150]) {
@@ -148,19 +162,21 @@ describe('eigSym by divide and conquer', () => {
     expect(Array.from(Z.values)).toEqual(new Array(n).fill(0));
     expect(residuals(new Matrix(n, n), Z.values, Z.vectors).orth).toBe(0);
   });
-  it('the same bits on 1 and 2 threads', () => {
+  it('the same bits on 1 and 2 threads (n = 500: the threaded symmetric kernels of the reduction too)', () => {
     const rng = new Rng('eig-dc-threads');
-    const A = symmetricGaussian(rng, 180);
-    const before = getThreads();
-    try {
-      setThreads(1);
-      const one = eigSym(A);
-      setThreads(2);
-      const two = eigSym(A);
-      expect(Buffer.from(two.values.buffer).equals(Buffer.from(one.values.buffer))).toBe(true);
-      expect(Buffer.from(two.vectors.data.buffer).equals(Buffer.from(one.vectors.data.buffer))).toBe(true);
-    } finally {
-      setThreads(before);
+    for (const n of [180, 500]) {
+      const A = symmetricGaussian(rng, n);
+      const before = getThreads();
+      try {
+        setThreads(1);
+        const one = eigSym(A);
+        setThreads(2);
+        const two = eigSym(A);
+        expect(Buffer.from(two.values.buffer).equals(Buffer.from(one.values.buffer))).toBe(true);
+        expect(Buffer.from(two.vectors.data.buffer).equals(Buffer.from(one.vectors.data.buffer))).toBe(true);
+      } finally {
+        setThreads(before);
+      }
     }
   });
 });

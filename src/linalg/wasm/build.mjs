@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, 'assembly', 'gemm.ts');
+const source = join(here, 'assembly', 'index.ts');
 const outDir = join(here, 'build');
 const strict = process.argv.includes('--strict');
 const quiet = process.argv.includes('--quiet');

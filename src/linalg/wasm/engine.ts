@@ -84,6 +84,12 @@ interface KernelExports {
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;
+  dsymvUpper(L: number, a: number, lda: number, v: number, y: number, i0: number, i1: number): void;
+  dsyr2kUpper(nt: number, c: number, ldc: number, pp: number, qp: number, kk: number, g0: number, g1: number): void;
+  dlowRankSub(L: number, count: number, x: number, y: number, ld: number, cx: number, cy: number, out: number): void;
+  dlowRankSym(L: number, count: number, x: number, y: number, ld: number, v: number, out: number, scratch: number): void;
+  dpackGroups(x1: number, x2: number, ld: number, count: number, r0: number, nt: number, out: number): void;
+  secularRootsRange(K: number, pk: number, w: number, zn2: number, dl: number, i0: number, i1: number, piv: number, mu: number): void;
   fmaPeak64(iters: number, x: number): number;
   fmaPeak32(iters: number, x: number): number;
   biasAct64(act: number, r0: number, r1: number, d: number, x: number, b: number, out: number): void;
@@ -121,6 +127,12 @@ const MR = 3;
 const PARALLEL_MIN_FLOPS = 4e6;
 /** Matrix-vector products over at least this many elements (2 MB, beyond one core's L2) use all threads. */
 const GEMV_PARALLEL_MIN = 1 << 18;
+const EMPTY = new Float64Array(0);
+/** Symmetric matrix-vector products of at least this order are computed in two fixed row ranges, and on two threads from SYMV_PARALLEL_MIN. */
+const SYMV_SPLIT_MIN = 64;
+const SYMV_PARALLEL_MIN = 384;
+/** Secular equations with at least this many poles have their roots found on all threads. */
+const SECULAR_PARALLEL_MIN = 128;
 /** Each thread gets at least this many rows of C. */
 const MIN_ROWS_PER_THREAD = 8;
 /** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
@@ -554,26 +566,42 @@ class Engine {
     return offs;
   }
 
+  /** Whether the first len entries of x lie in wasm memory clear of the byte ranges [start, end) given. */
+  private clearOf(x: Float64Array, len: number, ...ranges: [number, number][]): boolean {
+    if (!this.isResident(x)) return false;
+    const s = x.byteOffset,
+      e = s + len * 8;
+    return ranges.every(([a, b]) => e <= a || b <= s);
+  }
+
   /** y[0:w] += sum_r v[r] A[r, 0:w] for the h x w block of a resident array at element offset `at` (row stride lda). */
   dgemvT(a: Float64Array, at: number, lda: number, h: number, w: number, v: Float64Array, y: Float64Array): boolean {
-    const offs = this.stage([v.subarray(0, h), y.subarray(0, w)]);
-    if (!offs) return false;
     const pa = a.byteOffset + at * 8,
-      [pv, py] = offs;
+      aEnd = pa + ((h - 1) * lda + w) * 8;
+    // Resident vectors are used in place (y only when clear of A and v).
+    const vIn = this.isResident(v),
+      yIn = this.clearOf(y, w, [pa, aEnd], [v.byteOffset, v.byteOffset + h * 8]);
+    const offs = this.stage([vIn ? EMPTY : v.subarray(0, h), yIn ? EMPTY : y.subarray(0, w)]);
+    if (!offs) return false;
+    const pv = vIn ? v.byteOffset : offs[0],
+      py = yIn ? y.byteOffset : offs[1];
     // Columns split across threads at even offsets (the kernel's f64x2 pairs stay the same: same bits).
     this.split(3, [h, w, pa, lda, pv, py], w, 2, h * w >= GEMV_PARALLEL_MIN, (c0, c1) =>
       this.ex.dgemvT(h, c1 - c0, pa + c0 * 8, lda, pv, py + c0 * 8),
     );
-    y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
+    if (!yIn) y.set(this.f64.subarray(py >> 3, (py >> 3) + w));
     return true;
   }
 
   /** x[r] = A[r, 0:w] . u for the h x w block of a resident array at element offset `at` (row stride lda). */
   dgemvN(a: Float64Array, at: number, lda: number, h: number, w: number, u: Float64Array, x: Float64Array): boolean {
-    const offs = this.stage([u.subarray(0, w), x.subarray(0, h)]);
+    const uIn = this.isResident(u); // used in place; x is written whole, so not copied in
+    const offs = this.alloc(this.workers.length + 1, [uIn ? 0 : w * 8, h * 8]);
     if (!offs) return false;
+    if (!uIn) this.f64.set(u.subarray(0, w), offs[0] >> 3);
     const pa = a.byteOffset + at * 8,
-      [pu, px] = offs;
+      pu = uIn ? u.byteOffset : offs[0],
+      px = offs[1];
     // Rows split across threads (rows are independent: same bits).
     this.split(4, [h, w, pa, lda, pu, px], h, 4, h * w >= GEMV_PARALLEL_MIN, (r0, r1) =>
       this.ex.dgemvN(r1 - r0, w, pa + r0 * lda * 8, lda, pu, px + r0 * 8),
@@ -610,6 +638,137 @@ class Engine {
     for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
     local(0, Math.min(total, chunk));
     this.join();
+  }
+
+  /**
+   * Run a level-2 op on the ranges [bounds[t], bounds[t+1]): worker t for t >= 1 (op code and params through `par`,
+   * see worker.mjs), the calling thread on the first; all on the calling thread when `parallel` is false.
+   */
+  private splitAt(op: number, params: number[], bounds: number[], parallel: boolean, local: (r0: number, r1: number) => void): void {
+    const parts = bounds.length - 1;
+    const threads = parallel && parts > 1 ? this.ensureWorkers(parts) : 1;
+    if (threads < parts) {
+      for (let t = 0; t < parts; t++) if (bounds[t] < bounds[t + 1]) local(bounds[t], bounds[t + 1]);
+      return;
+    }
+    wasmStats.parallelCalls++;
+    this.par[0] = op;
+    params.forEach((p, i) => {
+      this.par[i + 1] = p;
+    });
+    Atomics.store(this.ctl, 1, 0);
+    const jobs: number[] = [];
+    for (let t = 1; t < parts; t++) if (bounds[t] < bounds[t + 1]) jobs.push(t, bounds[t], bounds[t + 1]);
+    Atomics.store(this.ctl, 0, jobs.length / 3);
+    for (let j = 0; j < jobs.length; j += 3) this.post(jobs[j], jobs[j + 1], jobs[j + 2]);
+    if (bounds[0] < bounds[1]) local(bounds[0], bounds[1]);
+    this.join();
+  }
+
+  /**
+   * x = A u for the symmetric L x L block of a resident array at element offset `at` (row stride lda), read from
+   * its upper triangle only. Two fixed row ranges of equal area (a function of L alone, so the same bits on any
+   * thread count), each adding into its own partial vector; x = the partials' sum. Both threads when available.
+   */
+  dsymvUpper(a: Float64Array, at: number, lda: number, L: number, u: Float64Array, x: Float64Array): boolean {
+    const b = L < SYMV_SPLIT_MIN ? L : Math.min(L, Math.round((L * (1 - Math.SQRT1_2)) / 4) * 4);
+    const uIn = this.isResident(u); // used in place
+    const offs = this.alloc(this.workers.length + 1, [uIn ? 0 : L * 8, L * 8, L * 8]);
+    if (!offs) return false;
+    const pa = a.byteOffset + at * 8,
+      pu = uIn ? u.byteOffset : offs[0],
+      [, p0, p1] = offs;
+    if (!uIn) this.f64.set(u.subarray(0, L), pu >> 3);
+    this.f64.fill(0, p0 >> 3, (p0 >> 3) + L);
+    this.f64.fill(0, p1 >> 3, (p1 >> 3) + L);
+    this.splitAt(8, [L, pa, lda, pu, p1], [0, b, L], getThreads() > 1 && L >= SYMV_PARALLEL_MIN, (r0, r1) =>
+      this.ex.dsymvUpper(L, pa, lda, pu, r0 === 0 ? p0 : p1, r0, r1),
+    );
+    const y0 = this.f64.subarray(p0 >> 3, (p0 >> 3) + L),
+      y1 = this.f64.subarray(p1 >> 3, (p1 >> 3) + L);
+    for (let i = 0; i < b; i++) x[i] = y0[i];
+    for (let i = b; i < L; i++) x[i] = y0[i] + y1[i];
+    return true;
+  }
+
+  /** dsyr2kUpper's packed operand from resident row families (see assembly/symmetric.ts dpackGroups). */
+  packGroups(X1: Float64Array, X2: Float64Array, ld: number, count: number, r0: number, nt: number, out: Float64Array): boolean {
+    if (!this.isResident(X1) || !this.isResident(X2) || !this.isResident(out)) return false;
+    this.ex.dpackGroups(X1.byteOffset, X2.byteOffset, ld, count, r0, nt, out.byteOffset);
+    return true;
+  }
+
+  /**
+   * out[0:L] -= X^T cx + Y^T cy (cx, cy given) or, with cx undefined, X^T (Y v) + Y^T (X v), for the count-row
+   * families X, Y of resident arrays at element offset `at` (row stride ld); v and out resident, on the calling thread.
+   */
+  lowRankSub(
+    X: Float64Array,
+    Y: Float64Array,
+    at: number,
+    ld: number,
+    count: number,
+    L: number,
+    cx: Float64Array | undefined,
+    cy: Float64Array,
+    out: Float64Array,
+  ): boolean {
+    if (!this.isResident(X) || !this.isResident(Y) || !this.isResident(out) || (cx === undefined && !this.isResident(cy))) return false;
+    const offs = this.alloc(this.workers.length + 1, [2 * count * 8]);
+    if (!offs) return false;
+    const px = X.byteOffset + at * 8,
+      py = Y.byteOffset + at * 8,
+      ps = offs[0];
+    if (cx === undefined) this.ex.dlowRankSym(L, count, px, py, ld, cy.byteOffset, out.byteOffset, ps);
+    else {
+      this.f64.set(cx.subarray(0, count), ps >> 3);
+      this.f64.set(cy.subarray(0, count), (ps >> 3) + count);
+      this.ex.dlowRankSub(L, count, px, py, ld, ps, ps + count * 8, out.byteOffset);
+    }
+    return true;
+  }
+
+  /**
+   * The upper triangle of the nt x nt block of resident c at element offset `at` (row stride ldc) -= P Q^T, P and Q
+   * resident nt x kk packed in groups of 4 rows (assembly/symmetric.ts); row groups split across threads by area.
+   */
+  dsyr2kUpper(c: Float64Array, at: number, ldc: number, nt: number, pp: Float64Array, qp: Float64Array, kk: number): boolean {
+    if (!this.isResident(c) || !this.isResident(pp) || !this.isResident(qp)) return false;
+    const groups = (nt + 3) >> 2,
+      pc = c.byteOffset + at * 8;
+    const parts = nt * nt * kk >= PARALLEL_MIN_FLOPS ? Math.min(getThreads(), Math.floor(groups / 4)) : 1;
+    // Group g costs groups - g tiles: cut where the remaining area is (parts - t) / parts of the whole.
+    const bounds = [0];
+    for (let t = 1; t < parts; t++) bounds.push(Math.round(groups * (1 - Math.sqrt(1 - t / parts))));
+    bounds.push(groups);
+    this.splitAt(9, [nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk], bounds, parts > 1, (g0, g1) =>
+      this.ex.dsyr2kUpper(nt, pc, ldc, pp.byteOffset, qp.byteOffset, kk, g0, g1),
+    );
+    return true;
+  }
+
+  /**
+   * The roots of the secular equation with poles pk (ascending) and weights w (assembly/secular.ts: the iteration of
+   * src/linalg/secular.ts secularRoots with pole differences pk_j - pk_p, its sums two terms per SIMD lane): roots
+   * split by index across the threads, each computed alone, so the same bits for any thread count.
+   */
+  secularRoots(pk: Float64Array, w: Float64Array, zn2: number, piv: Int32Array, mu: Float64Array): boolean {
+    const K = pk.length;
+    const parts = K >= SECULAR_PARALLEL_MIN ? Math.max(1, Math.min(getThreads(), this.ensureWorkers(getThreads()))) : 1;
+    const offs = this.alloc(Math.max(parts, this.workers.length + 1), [K * 8, K * 8, parts * K * 8, K * 4, K * 8]);
+    if (!offs) return false;
+    const [ppk, pw, pdl, ppiv, pmu] = offs;
+    this.f64.set(pk, ppk >> 3);
+    this.f64.set(w, pw >> 3);
+    const bounds: number[] = [];
+    for (let t = 0; t <= parts; t++) bounds.push(Math.round((K * t) / parts));
+    // Thread t uses scratch dl + t K (worker.mjs adds its index).
+    this.splitAt(10, [K, ppk, pw, zn2, pdl, ppiv, pmu], bounds, parts > 1, (i0, i1) =>
+      this.ex.secularRootsRange(K, ppk, pw, zn2, pdl, i0, i1, ppiv, pmu),
+    );
+    piv.set(this.i32.subarray(ppiv >> 2, (ppiv >> 2) + K));
+    mu.set(this.f64.subarray(pmu >> 3, (pmu >> 3) + K));
+    return true;
   }
 
   /**

@@ -48,6 +48,15 @@ while (ex) {
     } else if (par[0] === 4) {
       // par: [4, h, w, a, lda, u, x]; [r0, r1) are rows: x[r0:r1] = A[r0:r1, :] u
       ex.dgemvN(r1 - r0, par[2], par[3] + r0 * par[4] * 8, par[4], par[5], par[6] + r0 * 8);
+    } else if (par[0] === 8) {
+      // par: [8, L, a, lda, v, y]; [r0, r1) are rows of the upper-stored symmetric A: y += (A v) from those rows
+      ex.dsymvUpper(par[1], par[2], par[3], par[4], par[5], r0, r1);
+    } else if (par[0] === 9) {
+      // par: [9, nt, c, ldc, pp, qp, kk]; [r0, r1) are row groups of 4: upper triangle of C -= P Q^T
+      ex.dsyr2kUpper(par[1], par[2], par[3], par[4], par[5], par[6], r0, r1);
+    } else if (par[0] === 10) {
+      // par: [10, K, pk, w, zn2, dl, piv, mu]; [r0, r1) are root indices; this thread's scratch at dl + index K
+      ex.secularRootsRange(par[1], par[2], par[3], par[4], par[5] + index * par[1] * 8, r0, r1, par[6], par[7]);
     } else if (par[0] === 5) {
       // par: [5, op, act, d, x, b, out]; [r0, r1) are rows: out = act(x + b)
       (par[1] === 0 ? ex.biasAct64 : ex.biasAct32)(par[2], r0, r1, par[3], par[4], par[5], par[6]);
