@@ -1071,7 +1071,7 @@ class Engine {
     for (let r = 0; r < 3; r++) {
       const t0 = performance.now();
       if (threads > 1) {
-        this.par[0] = 10;
+        this.par[0] = 13; // worker.mjs: the ceiling loop
         this.par[1] = iters;
         this.par[2] = dtype === 'f64' ? 0 : 1;
         Atomics.store(this.ctl, 1, 0);

@@ -114,7 +114,7 @@ function postWorkers<T extends Float64Array | Float32Array>(
   workers: number,
 ): void {
   const par = host.par;
-  par[0] = 8 + job.op;
+  par[0] = 11 + job.op; // worker.mjs: 11 f64 rows, 12 f32 rows
   par[1] = job.m;
   par[2] = job.n;
   par[3] = job.k;

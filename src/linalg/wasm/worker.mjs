@@ -66,13 +66,13 @@ while (ex) {
     } else if (par[0] === 7) {
       // par: [7, p, g, v, lr, mu, lam2, first, nesterov]; [r0, r1) are elements: SGD step
       ex.sgdStep32(r0, r1, par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]);
-    } else if (par[0] === 10) {
-      // par: [10, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
+    } else if (par[0] === 13) {
+      // par: [13, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
       (par[2] === 0 ? ex.fmaPeak64 : ex.fmaPeak32)(par[1], 1);
-    } else if (par[0] === 8 || par[0] === 9) {
-      // par: [8 | 9, m, n, k, alpha, a, transA, packed B, -, beta, c, work0, workStride, rows, blocks]: the row-block
+    } else if (par[0] === 11 || par[0] === 12) {
+      // par: [11 | 12, m, n, k, alpha, a, transA, packed B, -, beta, c, work0, workStride, rows, blocks]: the row-block
       // pipeline (engine.ts gemmPipelined). pipe: [0] next block, [1] blocks ready, [16 + j] block j done.
-      const fn = par[0] === 8 ? ex.dgemmRows : ex.sgemmRows;
+      const fn = par[0] === 11 ? ex.dgemmRows : ex.sgemmRows;
       const m = par[1],
         rows = par[13],
         nb = par[14];
