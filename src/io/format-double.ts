@@ -31,8 +31,8 @@ const flog2pow10 = (e: number) => Math.floor((e * 913124641741) / 2 ** 38);
  */
 export function powerOfTenEntry(e: number): [bigint, bigint] {
   const r = flog2pow10(e) - 125;
-  const num = 10n ** BigInt(Math.max(e, 0)) << BigInt(Math.max(-r, 0));
-  const den = 10n ** BigInt(Math.max(-e, 0)) << BigInt(Math.max(r, 0));
+  const num = (10n ** BigInt(Math.max(e, 0))) << BigInt(Math.max(-r, 0));
+  const den = (10n ** BigInt(Math.max(-e, 0))) << BigInt(Math.max(r, 0));
   const g = num / den + 1n;
   return [g >> 63n, g & ((1n << 63n) - 1n)];
 }

@@ -35,6 +35,7 @@ import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
 import { CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 import { columnName } from './params.ts';
+import { writeDouble } from '../io/format-double.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
@@ -121,7 +122,8 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
-  private reserve(n: number): void {
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
@@ -142,6 +144,12 @@ export class ByteSink {
       b[o++] = c;
     }
     this.length = o;
+  }
+
+  /** String(v) of a number, as bytes. */
+  number(v: number): void {
+    this.reserve(MAX_NUMBER_BYTES);
+    this.length = writeNumber(this.buf, this.length, v);
   }
 
   byte(c: number): void {
@@ -167,32 +175,96 @@ export class ByteSink {
   }
 }
 
+/** The longest String(x) of a double ("-1.2345678901234567e-308"), with room to spare. */
+const MAX_NUMBER_BYTES = 32;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 const UNSET = Symbol('unset');
 
+/** Write String(v) at `o` (room for MAX_NUMBER_BYTES): 32-bit integers digit by digit, other numbers by writeDouble; returns the end. */
+function writeNumber(b: Uint8Array, o: number, v: number): number {
+  if ((v | 0) !== v) return writeDouble(b, o, v);
+  let u = v; // -0 is 0 here, as String(-0) is "0"
+  if (u < 0) {
+    b[o++] = 0x2d;
+    u = -u;
+  }
+  let digits = 1;
+  for (let p = 10; p <= u; p *= 10) digits++;
+  o += digits;
+  for (let i = o - 1; u >= 10; i--) {
+    const q = Math.floor(u / 10);
+    b[i] = 0x30 + u - 10 * q;
+    u = q;
+  }
+  b[o - digits] = 0x30 + u;
+  return o;
+}
+
+/** A field's CSV text: numbers as String(x) (never quoted), anything else through formatField and csvField. */
+function fieldText(v: unknown): string {
+  return typeof v === 'number' ? String(v) : csvField(formatField(v));
+}
+
+const NO_BYTES = new Uint8Array(0);
+
 /**
- * Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters).
- * A column a row does not hold (`in`) takes its value from `fill` (the cell's seed, status and parameters), as if the row held it.
+ * Append rows as CSV lines (LF-terminated), fields in `columns` order; numbers are written straight as bytes, the text of other
+ * values is reused while the value repeats. A column a row does not hold (`in`) takes its value from `fill` (the cell's seed,
+ * status and parameters), as if the row held it; those bytes are made once per call.
  */
 export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: readonly Row[], fill?: Row): void {
   const width = columns.length;
   const last: unknown[] = new Array<unknown>(width).fill(UNSET);
   const lastText: string[] = new Array<string>(width).fill('');
+  // the text of each filled column, made when first needed; ASCII texts are copied byte by byte, others through sink.text
+  const fillText: (string | undefined)[] = new Array<string | undefined>(width).fill(undefined);
+  const fillAscii: boolean[] = new Array<boolean>(width).fill(true);
+  let rowBound = width * (MAX_NUMBER_BYTES + 1) + 1; // a row of numbers: their bytes, commas and newline
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
+    sink.reserve(rowBound);
+    let b = sink.buf;
+    let o = sink.length;
     for (let j = 0; j < width; j++) {
+      if (j > 0) b[o++] = COMMA;
       const c = columns[j];
-      let v = r[c];
-      if (v === undefined && fill !== undefined && !(c in r)) v = fill[c];
-      if (v !== last[j]) {
-        last[j] = v;
-        lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
+      const v = r[c];
+      if (typeof v === 'number') o = writeNumber(b, o, v);
+      else if (v === undefined) {
+        if (fill !== undefined && !(c in r)) {
+          let f = fillText[j];
+          if (f === undefined) {
+            f = fillText[j] = fieldText(fill[c]);
+            fillAscii[j] = !/[^\x00-\x7f]/.test(f);
+            rowBound += f.length;
+            sink.length = o;
+            sink.reserve(rowBound);
+            b = sink.buf;
+          }
+          if (fillAscii[j]) for (let k = 0; k < f.length; k++) b[o++] = f.charCodeAt(k);
+          else {
+            sink.length = o;
+            sink.text(f);
+            sink.reserve(rowBound);
+            b = sink.buf;
+            o = sink.length;
+          }
+        }
+      } else {
+        if (v !== last[j]) {
+          last[j] = v;
+          lastText[j] = fieldText(v);
+        }
+        sink.length = o;
+        sink.text(lastText[j]); // may grow the buffer: room for the rest of the row again
+        sink.reserve(rowBound);
+        b = sink.buf;
+        o = sink.length;
       }
-      if (j > 0) sink.byte(COMMA);
-      sink.text(lastText[j]);
     }
-    sink.byte(NEWLINE);
+    b[o++] = NEWLINE;
+    sink.length = o;
   }
 }
 

@@ -95,18 +95,13 @@ function toDecimal(q: i32, c: u64, dk: i32): void {
   const vbr = rop(g1, g0, cbr << h);
   const s = vb >> 2;
   if (s >= 10) {
-    // one digit fewer: the multiples of 10 around x (both inside only for the smallest subnormals, dk = -1)
-    const sp10 = (s / 10) * 10;
+    // one digit fewer: the multiples of 10 around x (the interval is narrower than 10, so at most one is inside)
+    const sp10 = (mulHigh(s, 0xcccccccccccccccd) >> 3) * 10; // floor(s / 10) 10
     const tp10 = sp10 + 10;
     const upin = vbl + out <= sp10 << 2;
     const wpin = (tp10 << 2) + out <= vbr;
-    if (upin != wpin || upin) {
-      let pick = upin ? sp10 : tp10;
-      if (upin && wpin) {
-        const mid = (sp10 + 5) << 2;
-        pick = vb < mid || (vb == mid && ((sp10 / 10) & 1) == 0) ? sp10 : tp10;
-      }
-      digitsF = pick;
+    if (upin != wpin) {
+      digitsF = upin ? sp10 : tp10;
       digitsE = k + dk;
       return;
     }
@@ -129,14 +124,15 @@ function toDecimal(q: i32, c: u64, dk: i32): void {
 
 /** Decimal digits of v (>= 1) at OUT + at, most significant first; returns their count. */
 function putDigits(at: i32, v: u64): i32 {
-  let n: i32 = 1;
-  for (let p = v; p >= 10; p /= 10) n++;
+  let n = 1;
+  for (let p: u64 = 10; n < 20 && v >= p; p *= 10) n++;
   let i = at + n;
   let x = v;
-  // two digits at a time on 32-bit halves: 64-bit division is the slow part
+  // eight digits at a time by 32-bit arithmetic: a 64-bit division is the slow part
   while (x >= 100000000) {
-    let lo = <u32>(x % 100000000);
-    x /= 100000000;
+    const q = mulHigh(x, 0xabcc77118461cefd) >> 26; // floor(x / 10^8) for every u64 x
+    let lo = <u32>(x - q * 100000000);
+    x = q;
     for (let j = 0; j < 8; j++) {
       put(--i, 48 + (lo % 10));
       lo /= 10;
@@ -153,12 +149,12 @@ function putDigits(at: i32, v: u64): i32 {
 
 /** Text of f 10^e (f > 0) in ECMAScript's layout at OUT + at; returns the end offset. */
 function layout(at: i32, f: u64, e: i32): i32 {
-  while (f % 10 == 0) {
-    f /= 10;
+  // the digits once, after room for "0.00000"; each form then moves them into place
+  let k = putDigits(at + 8, f);
+  while (k > 1 && load<u8>(OUT + <u32>(at + 7 + k)) == 48) {
+    k--; // a trailing zero
     e++;
   }
-  // the digits once, at the place the plain forms want them; the exponent form moves the first digit
-  const k = <i32>putDigits(at + 8, f); // room for "0.000000" before them
   const n = e + k; // x = 0.d1d2... 10^n
   const d = at + 8;
   if (k <= n && n <= 21) {
