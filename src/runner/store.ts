@@ -134,6 +134,10 @@ export class ByteSink {
     const n = s.length;
     this.reserve(3 * n); // UTF-8 needs at most 3 bytes per UTF-16 unit
     const b = this.buf;
+    if (n > 64) {
+      this.length += b.write(s, this.length, 'utf8'); // a long text: one native copy is cheaper than the loop
+      return;
+    }
     let o = this.length;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -413,7 +417,6 @@ export function manifestText(m: Manifest, cellJson: (string | undefined)[] = [])
 interface Pending {
   cells: CellRecord[];
   json: string[];
-  lines: string[];
   end: Record<string, number>;
 }
 
@@ -434,6 +437,8 @@ export class ResultStore {
   private pending: Pending;
   /** Each table's pending bytes (also as a list, and where the current cell's bytes start in each). */
   private readonly sinks = new Map<string, ByteSink>();
+  /** The pending cells' journal lines. */
+  private readonly journalSink = new ByteSink();
   private readonly sinkList: [string, ByteSink][];
   private readonly sinkStart: number[];
   /** JSON of each table's name (a key of the journal record's ranges and sha256), in sinkList order. */
@@ -519,7 +524,8 @@ export class ResultStore {
 
   private emptyPending(): Pending {
     for (const sink of this.sinks.values()) sink.clear();
-    return { cells: [], json: [], lines: [], end: { ...this.manifest.committed_bytes } };
+    this.journalSink.clear();
+    return { cells: [], json: [], end: { ...this.manifest.committed_bytes } };
   }
 
   private pendingBytes(): number {
@@ -576,26 +582,49 @@ export class ResultStore {
       for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
       throw e;
     }
-    // The record's ranges and sha256 objects as JSON.stringify writes them, built as text (keys in table order, which
-    // is their JSON order: sinkList follows Object.keys of the tables; offsets are integers, digests hex).
-    let ranges = '';
-    let digests = '';
-    for (let i = 0; i < sinks.length; i++) {
-      const [name, sink] = sinks[i];
-      const start = p.end[name];
-      const length = sink.length - before[i];
-      const key = this.keyJson[i];
-      const sep = i > 0 ? ',' : '';
-      ranges += `${sep}${key}:[${start},${start + length}]`;
-      digests += `${sep}${key}:"${length ? sha256(sink.view(before[i])) : EMPTY_SHA256}"`;
-      p.end[name] = start + length;
-      size += sink.length;
-    }
     const cell = { ...record, rows: counts };
     const json = JSON.stringify(cell);
+    // The journal line as journalLine({ cell, ranges, sha256 }, json) writes it, made as bytes: the ranges and sha256
+    // objects' keys in table order (their JSON order: sinkList follows Object.keys of the tables), offsets integers, digests hex.
+    const line = this.journalSink;
+    const lineStart = line.length;
+    try {
+      line.text('{"cell":');
+      line.text(json);
+      line.text(',"ranges":{');
+      for (let i = 0; i < sinks.length; i++) {
+        const [name, sink] = sinks[i];
+        const start = p.end[name];
+        if (i > 0) line.byte(COMMA);
+        line.text(this.keyJson[i]);
+        line.text(':[');
+        line.number(start);
+        line.byte(COMMA);
+        line.number(start + sink.length - before[i]);
+        line.byte(0x5d); // ]
+      }
+      line.text('},"sha256":{');
+      for (let i = 0; i < sinks.length; i++) {
+        const sink = sinks[i][1];
+        if (i > 0) line.byte(COMMA);
+        line.text(this.keyJson[i]);
+        line.text(':"');
+        line.text(sink.length > before[i] ? sha256(sink.view(before[i])) : EMPTY_SHA256);
+        line.byte(0x22); // "
+      }
+      line.text('}}\n');
+    } catch (e) {
+      line.length = lineStart;
+      for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i];
+      throw e;
+    }
+    for (let i = 0; i < sinks.length; i++) {
+      const [name, sink] = sinks[i];
+      p.end[name] += sink.length - before[i];
+      size += sink.length;
+    }
     p.cells.push(cell);
     p.json.push(json);
-    p.lines.push(`{"cell":${json},"ranges":{${ranges}},"sha256":{${digests}}}\n`); // = journalLine({ cell, ranges, sha256 }, json)
     if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 
@@ -605,7 +634,7 @@ export class ResultStore {
     if (p.cells.length === 0) return;
     try {
       for (const [name, sink] of this.sinks) if (sink.length) this.appendBytes(name, sink.view());
-      const journal = Buffer.from(p.lines.join(''));
+      const journal = this.journalSink.view();
       writeFully(this.appendFd(journalPath(this.dir)), journal);
       if (Date.now() - this.lastSync >= this.syncWait) this.sync();
       this.journalBytes += journal.length;

@@ -24,6 +24,8 @@ const base = mkdtempSync(join(tmpdir(), 'nrc-store-bench-'));
 // a core inflates wall times, not CPU times (fsync waits, by contrast, show only in wall time).
 let commitSeconds = 0;
 let commitCpu = 0;
+/** Outermost timed calls (each also counts the timers' own cost: see the calibration below). */
+let commitCalls = 0;
 /** Count the time spent in a function (outermost calls only: flush inside commitCell is not counted twice). */
 let depth = 0;
 const cpuNow = () => {
@@ -47,9 +49,22 @@ function timed<T extends (...args: never[]) => unknown>(f: T): T {
       depth--;
       commitSeconds += Number(process.hrtime.bigint() - t) / 1e9;
       commitCpu += cpuNow() - c;
+      commitCalls++;
     }
   } as T;
 }
+// The timers' own cost inside each timed call: process.cpuUsage() is a system call (getrusage), which on some
+// machines costs several microseconds, about one call's worth of which falls between the two readings. Measured on
+// an empty function through the same wrapper, and subtracted from the store's figures (both are printed).
+const timerCost = (() => {
+  const empty = timed(() => {});
+  for (let i = 0; i < 2000; i++) empty();
+  commitSeconds = commitCpu = commitCalls = 0;
+  for (let i = 0; i < 20000; i++) empty();
+  const cost = { wall: commitSeconds / commitCalls, cpu: commitCpu / commitCalls };
+  commitSeconds = commitCpu = commitCalls = 0;
+  return cost;
+})();
 const proto = ResultStore.prototype;
 for (const m of ['commitCell', 'flush', 'finish', 'close', 'writeManifest'] as const)
   (proto[m] as unknown) = timed(proto[m] as (...a: never[]) => unknown);
@@ -105,19 +120,23 @@ const bareSweep = async (name: string) => {
 };
 await sweep(join(base, 'warm-up'), undefined, 20); // the numerical code compiled before anything is timed
 const bare1 = await bareSweep('no-store-1');
-commitSeconds = commitCpu = 0;
+commitSeconds = commitCpu = commitCalls = 0;
 for (const p of parts.values()) {
   p.seconds = 0;
   p.calls = 0;
 }
 const whole = await sweep(join(base, 'whole'));
-const counted = { wall: commitSeconds, cpu: commitCpu };
+const raw = { wall: commitSeconds, cpu: commitCpu };
+const counted = { wall: raw.wall - commitCalls * timerCost.wall, cpu: raw.cpu - commitCalls * timerCost.cpu };
 const countedParts = partsText();
 const cells = side * side;
 console.log(
   `sweep: ${cells} cells in ${whole.wall.toFixed(2)} s (CPU ${whole.cpu.toFixed(2)} s); in the store: ${counted.wall.toFixed(2)} s = ${((100 * counted.wall) / whole.wall).toFixed(1)}% of the run (${((1e3 * counted.wall) / cells).toFixed(3)} ms per cell); CPU ${counted.cpu.toFixed(2)} s = ${((100 * counted.cpu) / whole.cpu).toFixed(1)}% of the run's CPU (${((1e3 * counted.cpu) / cells).toFixed(3)} ms per cell); load ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
+);
+console.log(
+  `  the timers' own cost, ${(1e6 * timerCost.wall).toFixed(1)} µs wall and ${(1e6 * timerCost.cpu).toFixed(1)} µs CPU per timed call (an empty call), is subtracted for ${commitCalls} calls; with it: ${raw.wall.toFixed(2)} s = ${((100 * raw.wall) / whole.wall).toFixed(1)}% of the run, CPU ${raw.cpu.toFixed(2)} s = ${((100 * raw.cpu) / whole.cpu).toFixed(1)}%`,
 );
 console.log(`  of which (wall): ${countedParts}; the rest is encoding rows, checksums and journal lines in commitCell`);
 // The same sweep with commitCell doing nothing (no rows encoded, nothing written per cell), run once before
