@@ -53,8 +53,9 @@ const MANIFEST_COST_RATIO = 300;
  * this much computation (those cells run again on resume); nothing written is ever lost.
  */
 export const FLUSH_INTERVAL_MS = 200;
-/** ... or until this many bytes of rows wait. */
+/** ... or until this many bytes of rows wait (rows not yet encoded count as 8 bytes a field: FLUSH_FIELDS). */
 const FLUSH_BYTES = 4 << 20;
+const FLUSH_FIELDS = FLUSH_BYTES / 8;
 /**
  * Group commit: tables and journal are fsynced (tables first) at most this often and when the
  * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
@@ -437,6 +438,9 @@ export class ResultStore {
   private pending: Pending;
   /** Each table's pending bytes (also as a list, and where the current cell's bytes start in each). */
   private readonly sinks = new Map<string, ByteSink>();
+  /** Cells commitCell took, not yet encoded (see encodeDeferred), and their number of fields (rows x columns). */
+  private deferred: { record: Omit<CellRecord, 'rows'>; write: (table: string, sink: ByteSink) => number }[] = [];
+  private deferredFields = 0;
   /** The pending cells' journal lines. */
   private readonly journalSink = new ByteSink();
   private readonly sinkList: [string, ByteSink][];
@@ -547,32 +551,61 @@ export class ResultStore {
     }
   }
 
-  /** A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write (see FLUSH_INTERVAL_MS). */
+  /**
+   * A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write
+   * (see FLUSH_INTERVAL_MS). The rows are encoded then too, the whole group in one pass (the encoder's code and data stay in the
+   * processor's caches, which a cell's own computation evicts); the caller must not change them after this call.
+   */
   commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, readonly Row[]>, fill?: Row): void {
+    let fields = 0;
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
+      fields += rows[name].length * this.manifest.tables[name].length;
     }
-    this.addCell(record, (name, sink) => {
-      const tableRows = rows[name] ?? [];
-      encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
-      return tableRows.length;
+    this.deferred.push({
+      record,
+      write: (name, sink) => {
+        const tableRows = rows[name] ?? [];
+        encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
+        return tableRows.length;
+      },
     });
+    this.deferredFields += fields;
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || this.deferredFields + this.pendingBytes() / 8 >= FLUSH_FIELDS) this.flush();
   }
 
   /** As commitCell, given the exact CSV bytes (whole rows) the cell adds to each table (merge copies them from a shard). */
   commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Uint8Array }>): void {
+    this.encodeDeferred(); // the cells before it first: the journal keeps the order of the calls
     this.addCell(record, (name, sink) => {
       const a = added[name];
       if (a) sink.bytes(a.bytes);
       return a?.rows ?? 0;
     });
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || this.pendingBytes() >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Encode the cells commitCell holds into the pending group, in order; a cell that cannot be encoded is left out (the first such error is thrown after the others). */
+  private encodeDeferred(): void {
+    const cells = this.deferred;
+    if (cells.length === 0) return;
+    this.deferred = [];
+    this.deferredFields = 0;
+    let error: unknown;
+    for (const c of cells) {
+      try {
+        this.addCell(c.record, c.write);
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    if (error !== undefined) throw error;
   }
 
   /** Append a cell's bytes to every table's sink (`write` returns its row count) and its journal line to the pending group. */
   private addCell(record: Omit<CellRecord, 'rows'>, write: (table: string, sink: ByteSink) => number): void {
     const p = this.pending;
     const counts: Record<string, number> = {};
-    let size = 0;
     const sinks = this.sinkList;
     const before = this.sinkStart;
     for (let i = 0; i < sinks.length; i++) before[i] = sinks[i][1].length;
@@ -621,15 +654,24 @@ export class ResultStore {
     for (let i = 0; i < sinks.length; i++) {
       const [name, sink] = sinks[i];
       p.end[name] += sink.length - before[i];
-      size += sink.length;
     }
     p.cells.push(cell);
     p.json.push(json);
-    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 
   /** Write the pending cells: their rows to every table, then their journal lines (the commit). A failed write cuts both back: those cells run again. */
   flush(): void {
+    let encodeError: unknown;
+    try {
+      this.encodeDeferred();
+    } catch (e) {
+      encodeError = e; // thrown once the cells that could be encoded are written
+    }
+    this.writePending();
+    if (encodeError !== undefined) throw encodeError;
+  }
+
+  private writePending(): void {
     const p = this.pending;
     if (p.cells.length === 0) return;
     try {
