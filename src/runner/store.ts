@@ -206,12 +206,16 @@ function writeNumber(b: Uint8Array, o: number, v: number): number {
   return o;
 }
 
+/** True when every UTF-16 unit of `s` is ASCII (its UTF-8 bytes are its char codes). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** A field's CSV text: numbers as String(x) (never quoted), anything else through formatField and csvField. */
 function fieldText(v: unknown): string {
   return typeof v === 'number' ? String(v) : csvField(formatField(v));
 }
-
-const NO_BYTES = new Uint8Array(0);
 
 /**
  * Append rows as CSV lines (LF-terminated), fields in `columns` order; numbers are written straight as bytes, the text of other
@@ -241,7 +245,7 @@ export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: 
           let f = fillText[j];
           if (f === undefined) {
             f = fillText[j] = fieldText(fill[c]);
-            fillAscii[j] = !/[^\x00-\x7f]/.test(f);
+            fillAscii[j] = isAscii(f);
             rowBound += f.length;
             sink.length = o;
             sink.reserve(rowBound);
