@@ -4,7 +4,8 @@
 // rows to every table, each write completed, (2) append one record per cell to journal.jsonl
 // (journal.ts) with the byte ranges and checksums of its rows: the cells are committed. Cells that
 // finish quickly are grouped (at most FLUSH_INTERVAL_MS of computation is held in memory before it
-// is written), so a sweep of many small cells costs a few writes per group, not per cell. fsync is
+// is written; its rows are encoded then, the whole group in one pass), so a sweep of many small cells
+// costs a few writes per group, not per cell. fsync is
 // grouped too (SYNC_INTERVAL_MS). manifest.json is a readable summary rewritten atomically at most
 // every MANIFEST_INTERVAL_MS (longer when it is large, so rewriting stays a small share of the run)
 // and at the end. Opening
