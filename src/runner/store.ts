@@ -4,7 +4,8 @@
 // rows to every table, each write completed, (2) append one record per cell to journal.jsonl
 // (journal.ts) with the byte ranges and checksums of its rows: the cells are committed. Cells that
 // finish quickly are grouped (at most FLUSH_INTERVAL_MS of computation is held in memory before it
-// is written), so a sweep of many small cells costs a few writes per group, not per cell. fsync is
+// is written; its rows are encoded then, the whole group in one pass), so a sweep of many small cells
+// costs a few writes per group, not per cell. fsync is
 // grouped too (SYNC_INTERVAL_MS). manifest.json is a readable summary rewritten atomically at most
 // every MANIFEST_INTERVAL_MS (longer when it is large, so rewriting stays a small share of the run)
 // and at the end. Opening
@@ -35,6 +36,7 @@ import { removeStrayTemporaries, writeFileAtomic } from '../io/atomic.ts';
 import { CellRecordSchema, JOURNAL_FILE, journalPath, readJournal, sha256, verifyJournal, writeFully, type JournalRecord } from './journal.ts';
 import type { Row } from './types.ts';
 import { columnName } from './params.ts';
+import { writeDouble } from '../io/format-double.ts';
 
 /** Version of the on-disk layout; a directory of another format is refused (not resumed, merged or plotted). */
 export const STORE_FORMAT = 2;
@@ -52,8 +54,9 @@ const MANIFEST_COST_RATIO = 300;
  * this much computation (those cells run again on resume); nothing written is ever lost.
  */
 export const FLUSH_INTERVAL_MS = 200;
-/** ... or until this many bytes of rows wait. */
+/** ... or until this many bytes of rows wait (rows not yet encoded count as 8 bytes a field: FLUSH_FIELDS). */
 const FLUSH_BYTES = 4 << 20;
+const FLUSH_FIELDS = FLUSH_BYTES / 8;
 /**
  * Group commit: tables and journal are fsynced (tables first) at most this often and when the
  * store closes. A kill -9 loses nothing committed (written bytes live in the page cache); a power
@@ -121,7 +124,8 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
-  private reserve(n: number): void {
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
@@ -132,6 +136,10 @@ export class ByteSink {
     const n = s.length;
     this.reserve(3 * n); // UTF-8 needs at most 3 bytes per UTF-16 unit
     const b = this.buf;
+    if (n > 64) {
+      this.length += b.write(s, this.length, 'utf8'); // a long text: one native copy is cheaper than the loop
+      return;
+    }
     let o = this.length;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -142,6 +150,12 @@ export class ByteSink {
       b[o++] = c;
     }
     this.length = o;
+  }
+
+  /** String(v) of a number, as bytes. */
+  number(v: number): void {
+    this.reserve(MAX_NUMBER_BYTES);
+    this.length = writeNumber(this.buf, this.length, v);
   }
 
   byte(c: number): void {
@@ -167,32 +181,100 @@ export class ByteSink {
   }
 }
 
+/** The longest String(x) of a double ("-1.2345678901234567e-308"), with room to spare. */
+const MAX_NUMBER_BYTES = 32;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 const UNSET = Symbol('unset');
 
+/** Write String(v) at `o` (room for MAX_NUMBER_BYTES): 32-bit integers digit by digit, other numbers by writeDouble; returns the end. */
+function writeNumber(b: Uint8Array, o: number, v: number): number {
+  if ((v | 0) !== v) return writeDouble(b, o, v);
+  let u = v; // -0 is 0 here, as String(-0) is "0"
+  if (u < 0) {
+    b[o++] = 0x2d;
+    u = -u;
+  }
+  let digits = 1;
+  for (let p = 10; p <= u; p *= 10) digits++;
+  o += digits;
+  for (let i = o - 1; u >= 10; i--) {
+    const q = Math.floor(u / 10);
+    b[i] = 0x30 + u - 10 * q;
+    u = q;
+  }
+  b[o - digits] = 0x30 + u;
+  return o;
+}
+
+/** True when every UTF-16 unit of `s` is ASCII (its UTF-8 bytes are its char codes). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** A field's CSV text: numbers as String(x) (never quoted), anything else through formatField and csvField. */
+function fieldText(v: unknown): string {
+  return typeof v === 'number' ? String(v) : csvField(formatField(v));
+}
+
 /**
- * Append rows as CSV lines (LF-terminated), fields in `columns` order; a column's text is reused while its value repeats (the cell's parameters).
- * A column a row does not hold (`in`) takes its value from `fill` (the cell's seed, status and parameters), as if the row held it.
+ * Append rows as CSV lines (LF-terminated), fields in `columns` order; numbers are written straight as bytes, the text of other
+ * values is reused while the value repeats. A column a row does not hold (`in`) takes its value from `fill` (the cell's seed,
+ * status and parameters), as if the row held it; those bytes are made once per call.
  */
 export function encodeCsvRows(sink: ByteSink, columns: readonly string[], rows: readonly Row[], fill?: Row): void {
   const width = columns.length;
   const last: unknown[] = new Array<unknown>(width).fill(UNSET);
   const lastText: string[] = new Array<string>(width).fill('');
+  // the text of each filled column, made when first needed; ASCII texts are copied byte by byte, others through sink.text
+  const fillText: (string | undefined)[] = new Array<string | undefined>(width).fill(undefined);
+  const fillAscii: boolean[] = new Array<boolean>(width).fill(true);
+  let rowBound = width * (MAX_NUMBER_BYTES + 1) + 1; // a row of numbers: their bytes, commas and newline
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
+    sink.reserve(rowBound);
+    let b = sink.buf;
+    let o = sink.length;
     for (let j = 0; j < width; j++) {
+      if (j > 0) b[o++] = COMMA;
       const c = columns[j];
-      let v = r[c];
-      if (v === undefined && fill !== undefined && !(c in r)) v = fill[c];
-      if (v !== last[j]) {
-        last[j] = v;
-        lastText[j] = typeof v === 'number' ? String(v) : csvField(formatField(v)); // formatField of a number; its text never needs quotes
+      const v = r[c];
+      if (typeof v === 'number') o = writeNumber(b, o, v);
+      else if (v === undefined) {
+        if (fill !== undefined && !(c in r)) {
+          let f = fillText[j];
+          if (f === undefined) {
+            f = fillText[j] = fieldText(fill[c]);
+            fillAscii[j] = isAscii(f);
+            rowBound += f.length;
+            sink.length = o;
+            sink.reserve(rowBound);
+            b = sink.buf;
+          }
+          if (fillAscii[j]) for (let k = 0; k < f.length; k++) b[o++] = f.charCodeAt(k);
+          else {
+            sink.length = o;
+            sink.text(f);
+            sink.reserve(rowBound);
+            b = sink.buf;
+            o = sink.length;
+          }
+        }
+      } else {
+        if (v !== last[j]) {
+          last[j] = v;
+          lastText[j] = fieldText(v);
+        }
+        sink.length = o;
+        sink.text(lastText[j]); // may grow the buffer: room for the rest of the row again
+        sink.reserve(rowBound);
+        b = sink.buf;
+        o = sink.length;
       }
-      if (j > 0) sink.byte(COMMA);
-      sink.text(lastText[j]);
     }
-    sink.byte(NEWLINE);
+    b[o++] = NEWLINE;
+    sink.length = o;
   }
 }
 
@@ -341,7 +423,6 @@ export function manifestText(m: Manifest, cellJson: (string | undefined)[] = [])
 interface Pending {
   cells: CellRecord[];
   json: string[];
-  lines: string[];
   end: Record<string, number>;
 }
 
@@ -362,6 +443,11 @@ export class ResultStore {
   private pending: Pending;
   /** Each table's pending bytes (also as a list, and where the current cell's bytes start in each). */
   private readonly sinks = new Map<string, ByteSink>();
+  /** Cells commitCell took, not yet encoded (see encodeDeferred), and their number of fields (rows x columns). */
+  private deferred: { record: Omit<CellRecord, 'rows'>; write: (table: string, sink: ByteSink) => number }[] = [];
+  private deferredFields = 0;
+  /** The pending cells' journal lines. */
+  private readonly journalSink = new ByteSink();
   private readonly sinkList: [string, ByteSink][];
   private readonly sinkStart: number[];
   /** JSON of each table's name (a key of the journal record's ranges and sha256), in sinkList order. */
@@ -447,7 +533,8 @@ export class ResultStore {
 
   private emptyPending(): Pending {
     for (const sink of this.sinks.values()) sink.clear();
-    return { cells: [], json: [], lines: [], end: { ...this.manifest.committed_bytes } };
+    this.journalSink.clear();
+    return { cells: [], json: [], end: { ...this.manifest.committed_bytes } };
   }
 
   private pendingBytes(): number {
@@ -469,32 +556,61 @@ export class ResultStore {
     }
   }
 
-  /** A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write (see FLUSH_INTERVAL_MS). */
+  /**
+   * A finished cell's rows for every table (columns they leave out taken from `fill`, see cellFill): committed with the next write
+   * (see FLUSH_INTERVAL_MS). The rows are encoded then too, the whole group in one pass (the encoder's code and data stay in the
+   * processor's caches, which a cell's own computation evicts); the caller must not change them after this call.
+   */
   commitCell(record: Omit<CellRecord, 'rows'>, rows: Record<string, readonly Row[]>, fill?: Row): void {
+    let fields = 0;
     for (const name of Object.keys(rows)) {
       if (!(name in this.manifest.tables)) throw new Error(`experiment ${this.manifest.experiment} produced rows for undeclared table ${name}`);
+      fields += rows[name].length * this.manifest.tables[name].length;
     }
-    this.addCell(record, (name, sink) => {
-      const tableRows = rows[name] ?? [];
-      encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
-      return tableRows.length;
+    this.deferred.push({
+      record,
+      write: (name, sink) => {
+        const tableRows = rows[name] ?? [];
+        encodeCsvRows(sink, this.manifest.tables[name], tableRows, fill);
+        return tableRows.length;
+      },
     });
+    this.deferredFields += fields;
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || this.deferredFields + this.pendingBytes() / 8 >= FLUSH_FIELDS) this.flush();
   }
 
   /** As commitCell, given the exact CSV bytes (whole rows) the cell adds to each table (merge copies them from a shard). */
   commitBytes(record: Omit<CellRecord, 'rows'>, added: Record<string, { rows: number; bytes: Uint8Array }>): void {
+    this.encodeDeferred(); // the cells before it first: the journal keeps the order of the calls
     this.addCell(record, (name, sink) => {
       const a = added[name];
       if (a) sink.bytes(a.bytes);
       return a?.rows ?? 0;
     });
+    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || this.pendingBytes() >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Encode the cells commitCell holds into the pending group, in order; a cell that cannot be encoded is left out (the first such error is thrown after the others). */
+  private encodeDeferred(): void {
+    const cells = this.deferred;
+    if (cells.length === 0) return;
+    this.deferred = [];
+    this.deferredFields = 0;
+    let error: unknown;
+    for (const c of cells) {
+      try {
+        this.addCell(c.record, c.write);
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    if (error !== undefined) throw error;
   }
 
   /** Append a cell's bytes to every table's sink (`write` returns its row count) and its journal line to the pending group. */
   private addCell(record: Omit<CellRecord, 'rows'>, write: (table: string, sink: ByteSink) => number): void {
     const p = this.pending;
     const counts: Record<string, number> = {};
-    let size = 0;
     const sinks = this.sinkList;
     const before = this.sinkStart;
     for (let i = 0; i < sinks.length; i++) before[i] = sinks[i][1].length;
@@ -504,36 +620,68 @@ export class ResultStore {
       for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i]; // nothing of a cell that could not be encoded
       throw e;
     }
-    // The record's ranges and sha256 objects as JSON.stringify writes them, built as text (keys in table order, which
-    // is their JSON order: sinkList follows Object.keys of the tables; offsets are integers, digests hex).
-    let ranges = '';
-    let digests = '';
-    for (let i = 0; i < sinks.length; i++) {
-      const [name, sink] = sinks[i];
-      const start = p.end[name];
-      const length = sink.length - before[i];
-      const key = this.keyJson[i];
-      const sep = i > 0 ? ',' : '';
-      ranges += `${sep}${key}:[${start},${start + length}]`;
-      digests += `${sep}${key}:"${length ? sha256(sink.view(before[i])) : EMPTY_SHA256}"`;
-      p.end[name] = start + length;
-      size += sink.length;
-    }
     const cell = { ...record, rows: counts };
     const json = JSON.stringify(cell);
+    // The journal line as journalLine({ cell, ranges, sha256 }, json) writes it, made as bytes: the ranges and sha256
+    // objects' keys in table order (their JSON order: sinkList follows Object.keys of the tables), offsets integers, digests hex.
+    const line = this.journalSink;
+    const lineStart = line.length;
+    try {
+      line.text('{"cell":');
+      line.text(json);
+      line.text(',"ranges":{');
+      for (let i = 0; i < sinks.length; i++) {
+        const [name, sink] = sinks[i];
+        const start = p.end[name];
+        if (i > 0) line.byte(COMMA);
+        line.text(this.keyJson[i]);
+        line.text(':[');
+        line.number(start);
+        line.byte(COMMA);
+        line.number(start + sink.length - before[i]);
+        line.byte(0x5d); // ]
+      }
+      line.text('},"sha256":{');
+      for (let i = 0; i < sinks.length; i++) {
+        const sink = sinks[i][1];
+        if (i > 0) line.byte(COMMA);
+        line.text(this.keyJson[i]);
+        line.text(':"');
+        line.text(sink.length > before[i] ? sha256(sink.view(before[i])) : EMPTY_SHA256);
+        line.byte(0x22); // "
+      }
+      line.text('}}\n');
+    } catch (e) {
+      line.length = lineStart;
+      for (let i = 0; i < sinks.length; i++) sinks[i][1].length = before[i];
+      throw e;
+    }
+    for (let i = 0; i < sinks.length; i++) {
+      const [name, sink] = sinks[i];
+      p.end[name] += sink.length - before[i];
+    }
     p.cells.push(cell);
     p.json.push(json);
-    p.lines.push(`{"cell":${json},"ranges":{${ranges}},"sha256":{${digests}}}\n`); // = journalLine({ cell, ranges, sha256 }, json)
-    if (Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS || size >= FLUSH_BYTES) this.flush();
   }
 
   /** Write the pending cells: their rows to every table, then their journal lines (the commit). A failed write cuts both back: those cells run again. */
   flush(): void {
+    let encodeError: unknown;
+    try {
+      this.encodeDeferred();
+    } catch (e) {
+      encodeError = e; // thrown once the cells that could be encoded are written
+    }
+    this.writePending();
+    if (encodeError !== undefined) throw encodeError;
+  }
+
+  private writePending(): void {
     const p = this.pending;
     if (p.cells.length === 0) return;
     try {
       for (const [name, sink] of this.sinks) if (sink.length) this.appendBytes(name, sink.view());
-      const journal = Buffer.from(p.lines.join(''));
+      const journal = this.journalSink.view();
       writeFully(this.appendFd(journalPath(this.dir)), journal);
       if (Date.now() - this.lastSync >= this.syncWait) this.sync();
       this.journalBytes += journal.length;

@@ -5,6 +5,7 @@
 // `npm run bench:store` (optional argument: the grid side, default 100).
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { findExperiment } from '../../experiments/index.ts';
 import { runExperiment } from '../../src/runner/run.ts';
@@ -24,6 +25,24 @@ const base = mkdtempSync(join(tmpdir(), 'nrc-store-bench-'));
 // a core inflates wall times, not CPU times (fsync waits, by contrast, show only in wall time).
 let commitSeconds = 0;
 let commitCpu = 0;
+/** Outermost timed calls (each also counts the timers' own cost: see the calibration below). */
+let commitCalls = 0;
+/** While set: [start, end] (performance.now() ms) of every outermost timed call, to find the garbage collections inside them. */
+let callSpans: number[] | undefined;
+const gcSpans: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcSpans.push(e.startTime, e.startTime + e.duration);
+}).observe({ entryTypes: ['gc'] });
+/** Milliseconds of garbage collection that fall inside the recorded calls (both lists sorted by start, disjoint). */
+function gcInside(calls: number[], gcs: number[]): number {
+  let ms = 0;
+  for (let i = 0, j = 0; i < calls.length && j < gcs.length;) {
+    ms += Math.max(0, Math.min(calls[i + 1], gcs[j + 1]) - Math.max(calls[i], gcs[j]));
+    if (calls[i + 1] < gcs[j + 1]) i += 2;
+    else j += 2;
+  }
+  return ms;
+}
 /** Count the time spent in a function (outermost calls only: flush inside commitCell is not counted twice). */
 let depth = 0;
 const cpuNow = () => {
@@ -41,23 +60,38 @@ function timed<T extends (...args: never[]) => unknown>(f: T): T {
     }
     const t = process.hrtime.bigint();
     const c = cpuNow();
+    const p = callSpans && performance.now();
     try {
       return f.apply(this, args);
     } finally {
+      if (callSpans) callSpans.push(p as number, performance.now());
       depth--;
       commitSeconds += Number(process.hrtime.bigint() - t) / 1e9;
       commitCpu += cpuNow() - c;
+      commitCalls++;
     }
   } as T;
 }
+// The timers' own cost inside each timed call: process.cpuUsage() is a system call (getrusage), which on some
+// machines costs several microseconds, about one call's worth of which falls between the two readings. Measured on
+// an empty function through the same wrapper, and subtracted from the store's figures (both are printed).
+const timerCost = (() => {
+  const empty = timed(() => {});
+  for (let i = 0; i < 2000; i++) empty();
+  commitSeconds = commitCpu = commitCalls = 0;
+  for (let i = 0; i < 20000; i++) empty();
+  const cost = { wall: commitSeconds / commitCalls, cpu: commitCpu / commitCalls };
+  commitSeconds = commitCpu = commitCalls = 0;
+  return cost;
+})();
 const proto = ResultStore.prototype;
 for (const m of ['commitCell', 'flush', 'finish', 'close', 'writeManifest'] as const)
   (proto[m] as unknown) = timed(proto[m] as (...a: never[]) => unknown);
 ResultStore.open = timed(ResultStore.open);
-/** Wall time inside some of the store's parts (inclusive: flush holds the group writes and the fsyncs that fall due). */
+/** Wall time inside some of the store's parts (inclusive: flush holds the group's encoding, its writes and the fsyncs that fall due). */
 const parts = new Map<string, { seconds: number; calls: number }>();
 const methods = proto as unknown as Record<string, (...a: never[]) => unknown>;
-for (const m of ['flush', 'sync', 'writeManifest']) {
+for (const m of ['flush', 'encodeDeferred', 'writePending', 'sync', 'writeManifest']) {
   const f = methods[m];
   const part = { seconds: 0, calls: 0 };
   parts.set(m, part);
@@ -105,13 +139,23 @@ const bareSweep = async (name: string) => {
 };
 await sweep(join(base, 'warm-up'), undefined, 20); // the numerical code compiled before anything is timed
 const bare1 = await bareSweep('no-store-1');
-commitSeconds = commitCpu = 0;
+commitSeconds = commitCpu = commitCalls = 0;
 for (const p of parts.values()) {
   p.seconds = 0;
   p.calls = 0;
 }
+callSpans = [];
+const gcBefore = gcSpans.length;
 const whole = await sweep(join(base, 'whole'));
-const counted = { wall: commitSeconds, cpu: commitCpu };
+const spans = callSpans;
+callSpans = undefined;
+await new Promise((r) => setTimeout(r, 50)); // the observer's last entries
+const gcRun = gcSpans.slice(gcBefore);
+let gcRunMs = 0;
+for (let i = 0; i < gcRun.length; i += 2) gcRunMs += gcRun[i + 1] - gcRun[i];
+const gcStoreMs = gcInside(spans, gcRun);
+const raw = { wall: commitSeconds, cpu: commitCpu };
+const counted = { wall: raw.wall - commitCalls * timerCost.wall, cpu: raw.cpu - commitCalls * timerCost.cpu };
 const countedParts = partsText();
 const cells = side * side;
 console.log(
@@ -119,7 +163,12 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-console.log(`  of which (wall): ${countedParts}; the rest is encoding rows, checksums and journal lines in commitCell`);
+console.log(
+  `  the timers' own cost, ${(1e6 * timerCost.wall).toFixed(1)} µs wall and ${(1e6 * timerCost.cpu).toFixed(1)} µs CPU per timed call (an empty call), is subtracted for ${commitCalls} calls; with it: ${raw.wall.toFixed(2)} s = ${((100 * raw.wall) / whole.wall).toFixed(1)}% of the run, CPU ${raw.cpu.toFixed(2)} s = ${((100 * raw.cpu) / whole.cpu).toFixed(1)}%`,
+);
+console.log(
+  `  of which (wall): ${countedParts}; flush = encodeDeferred (rows, checksums and journal lines of the group) + writePending (the writes, fsyncs that fall due, manifest rewrites); garbage collection inside the store's calls ${(gcStoreMs / 1e3).toFixed(2)} s (of ${(gcRunMs / 1e3).toFixed(2)} s in the run)`,
+);
 // The same sweep with commitCell doing nothing (no rows encoded, nothing written per cell), run once before
 // and once after the real one (their mean, so that the order does not favour either): what the run costs
 // without the store, measured rather than attributed (it also sees effects the timers above cannot, such

@@ -133,6 +133,15 @@ describe('CSV encoding', () => {
       ),
     );
   });
+  it('writes numbers as String does and fills non-ASCII and quoted parameters with their UTF-8 bytes', () => {
+    const columns = ['name', 'k', 'x', 'seed'];
+    const values = [0, -0, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 1e21, 1.5e-7, NaN, -Infinity, 0.1, 123456789012345680000];
+    const rows: Row[] = values.map((x, i) => ({ k: -i, x }));
+    const sink = new ByteSink(16); // grows while it is written
+    encodeCsvRows(sink, columns, rows, { name: 'λ, "a"', seed: 12 });
+    const expected = values.map((x, i) => `"λ, ""a""",${String(-i)},${String(x)},12\n`).join('');
+    expect(sink.view().toString('utf8')).toBe(expected);
+  });
   it('also quotes a field holding a bare CR (csv-stringify with unix records leaves it bare, which readers take for a line end)', () => {
     expect(csvLines(['t', 'n'], [{ t: 'cr\rhere', n: 1 }])).toBe('"cr\rhere",1\n');
   });

@@ -2,6 +2,7 @@
 // Compile the AssemblyScript GEMM kernels into src/linalg/wasm/build/ (git-ignored):
 //   gemm-relaxed.wasm  relaxed SIMD (fused multiply-add), chosen when the engine validates it
 //   gemm-simd.wasm     plain SIMD (mul + add), the fallback
+//   format-double.wasm shortest round-trip text of doubles (src/io/format-double.ts; no SIMD, no threads)
 // Run by `npm run build:wasm` and by `prepare` (so `npm install` / `npm ci` builds it), and
 // lazily by the loader when the files are missing. It never fails an install: on error it
 // prints a warning (the TypeScript kernel then serves every product) and exits 0, unless
@@ -35,8 +36,12 @@ const common = [
   'threads',
 ];
 const variants = [
-  { file: 'gemm-relaxed.wasm', args: ['--enable', 'relaxed-simd'] },
-  { file: 'gemm-simd.wasm', args: [] },
+  { file: 'gemm-relaxed.wasm', args: [...common, '--enable', 'relaxed-simd'] },
+  { file: 'gemm-simd.wasm', args: common },
+  {
+    file: 'format-double.wasm',
+    args: [join(here, 'assembly', 'format-double.ts'), '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1'],
+  },
 ];
 
 async function main() {
@@ -57,7 +62,7 @@ async function main() {
         return true;
       },
     };
-    const { error } = await asc.main([...common, ...v.args, '-o', tmp], { stdout: stderr, stderr });
+    const { error } = await asc.main([...v.args, '-o', tmp], { stdout: stderr, stderr });
     if (error) throw new Error(`asc failed for ${v.file}: ${error.message}\n${stderrText}`);
     renameSync(tmp, out); // atomic: concurrent builders never see a half-written file
     if (!quiet) console.log(`nrc: built ${join('src/linalg/wasm/build', v.file)}`);
