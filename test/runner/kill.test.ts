@@ -11,10 +11,10 @@ import { runCli, spawnAndKillWhen, spawnCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-kill-'));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i).join(',');
-// 200 x 6 = 1200 cells of a few microseconds of work each: commits come in groups, many per second, and a
-// sweep lasts long enough (several groups) for a kill to land in the middle of it.
-const CELLS = 1200;
-const fast = ['run', 'svd-demo', '--m', range(10, 210), '--n', range(4, 10), '--quiet', '--no-plot'];
+// 400 x 6 = 2400 cells of a few microseconds of work each: commits come in groups (every 0.2 s), and a sweep
+// lasts long enough (several groups, also on a fast machine) for a kill to land in the middle of it.
+const CELLS = 2400;
+const fast = ['run', 'svd-demo', '--m', range(10, 410), '--n', range(4, 10), '--quiet', '--no-plot'];
 const tables = ['singular_values.csv', 'summary.csv'];
 const journalText = (dir: string) => (existsSync(join(dir, 'journal.jsonl')) ? readFileSync(join(dir, 'journal.jsonl'), 'utf8') : '');
 

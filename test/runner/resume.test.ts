@@ -9,7 +9,9 @@ import { Rng } from '../../src/random/index.ts';
 import { binPath, runCli, spawnAndKillWhen, spawnCli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nrc-resume-'));
-const grid = ['run', 'svd-demo', '--m', '200,210,220,230,240,250', '--n', '150,160', '--seeds', '2', '--quiet', '--no-plot'];
+// 24 cells of about 0.1 s each on one thread (a 200-row grid took 20 ms a cell: on a quiet machine the whole
+// sweep fit into one group commit, and no kill could land in its middle).
+const grid = ['run', 'svd-demo', '--m', '700,720,740,760,780,800', '--n', '500,520', '--seeds', '2', '--quiet', '--no-plot'];
 const tables = ['singular_values.csv', 'summary.csv'];
 
 /** Cells committed in `dir`: complete lines of its commit journal. */
@@ -92,7 +94,7 @@ describe('crash-safe resumable results', () => {
 describe('Ctrl-C', () => {
   it('stops with exit code 130, keeps committed cells, prints how to resume; the resume completes the grid', async () => {
     const dir = tmp();
-    const args = ['run', 'svd-demo', '--m', '400,420,440,460,480,500,520,540', '--n', '300', '--no-plot', '--out', dir];
+    const args = ['run', 'svd-demo', '--m', '700,720,740,760,780,800,820,840', '--n', '500', '--no-plot', '--out', dir];
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NRC_THREADS: '1' } });
       let err = '';
