@@ -162,7 +162,7 @@ describe('eigSym by divide and conquer', () => {
     expect(Array.from(Z.values)).toEqual(new Array(n).fill(0));
     expect(residuals(new Matrix(n, n), Z.values, Z.vectors).orth).toBe(0);
   });
-  it('the same bits on 1 and 2 threads (n = 500: the threaded symmetric kernels of the reduction too)', () => {
+  it('the same bits on 1 and 2 threads (n = 500: the threaded rank-2k update and secular roots too)', () => {
     const rng = new Rng('eig-dc-threads');
     for (const n of [180, 500]) {
       const A = symmetricGaussian(rng, n);

@@ -27,7 +27,8 @@ describe('symmetric kernels on the upper triangle', () => {
     const rng = new Rng('symv-upper');
     const before = getThreads();
     try {
-      for (const n of [1, 3, 5, 63, 64, 65, 130, 400, 777]) {
+      for (const n of [1, 3, 5, 63, 64, 65, 130, 400, 777, 1100]) {
+        // 1100: on two threads (SYMV_PARALLEL_MIN 1024)
         const { full, upper } = upperOnly(rng, n + 3);
         const ld = n + 3,
           at = 3 * ld + 3; // the trailing n x n block
