@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { getThreads } from '../threads.ts';
-import { BLOCK_ROWS, MAX_BLOCKS, runPipeline, type PipelineHost } from './pipeline.ts';
+import { BLOCK_ROWS, MAX_BLOCKS, runPipeline, type PipelineHost, type RowsKernel } from './pipeline.ts';
 
 interface KernelExports {
   dgemm(
@@ -53,34 +53,8 @@ interface KernelExports {
   packedBLength32(k: number, n: number): number;
   packBAll64(k: number, n: number, b: number, transB: number, dst: number): void;
   packBAll32(k: number, n: number, b: number, transB: number, dst: number): void;
-  dgemmRows(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    transA: number,
-    bp: number,
-    beta: number,
-    c: number,
-    r0: number,
-    r1: number,
-    work: number,
-  ): void;
-  sgemmRows(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    transA: number,
-    bp: number,
-    beta: number,
-    c: number,
-    r0: number,
-    r1: number,
-    work: number,
-  ): void;
+  dgemmRows: RowsKernel;
+  sgemmRows: RowsKernel;
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;

@@ -3,7 +3,7 @@
 // from a shared counter, so the threads finish within a block of each other. The calling thread copies the rows of
 // A (and of C when beta != 0) into wasm memory block by block, publishing each, while the workers already compute
 // the published ones, and copies finished blocks of C out between its own blocks: the copies between JavaScript
-// arrays and wasm memory overlap the workers' compute. The worker side is in worker.mjs (ops 8 and 9).
+// arrays and wasm memory overlap the workers' compute. The worker side is in worker.mjs (ops 11 and 12).
 //
 // Control block `pipe` (Int32Array on a SharedArrayBuffer): [0] next block to claim, [1] blocks whose inputs are
 // in wasm memory, [16 + j] block j done (1) and copied out (2).
@@ -14,38 +14,25 @@ export const MAX_BLOCKS = 4096;
 export const BLOCK_ROWS = [66, 96];
 const FLAGS = 16;
 
+/** A row-block kernel (assembly/gemm.ts dgemmRows / sgemmRows): rows [r0, r1) of C = alpha op(A) B + beta C, B packed at bp. */
+export type RowsKernel = (
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  transA: number,
+  bp: number,
+  beta: number,
+  c: number,
+  r0: number,
+  r1: number,
+  work: number,
+) => void;
+
 /** The threads' shared state and the kernel entry points (owned by the engine). */
 export interface PipelineHost {
-  ex: {
-    dgemmRows(
-      m: number,
-      n: number,
-      k: number,
-      alpha: number,
-      a: number,
-      ta: number,
-      bp: number,
-      beta: number,
-      c: number,
-      r0: number,
-      r1: number,
-      work: number,
-    ): void;
-    sgemmRows(
-      m: number,
-      n: number,
-      k: number,
-      alpha: number,
-      a: number,
-      ta: number,
-      bp: number,
-      beta: number,
-      c: number,
-      r0: number,
-      r1: number,
-      work: number,
-    ): void;
-  };
+  ex: { dgemmRows: RowsKernel; sgemmRows: RowsKernel };
   pipe: Int32Array;
   par: Float64Array;
   ctl: Int32Array;
