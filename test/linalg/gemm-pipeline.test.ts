@@ -2,19 +2,12 @@
 // from a shared counter, copies in and out overlapped with the workers' compute) computes every row exactly
 // as the one-call kernel does: bit-identical for any thread count, with the pipeline on or off, for
 // ordinary and wasm-resident operands; and, in the plain-SIMD build, bit-identical to the TypeScript kernel.
-import { describe, it, expect, afterAll, afterEach, vi } from 'vitest';
+import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { gemmTypeScript, gemmF32Reference } from '../../src/linalg/gemm.ts';
 import { gemmWasm, gemmF32Wasm, setThreads, getThreads, setGemmPipeline } from '../../src/linalg/fast.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
+import { loadLinalgWith, parkMiller as rand, resetWasmBuild } from '../helpers/wasm-build.ts';
 
-function rand(n: number, s: number): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 16807) % 2147483647;
-    a[i] = s / 2147483647 - 0.5;
-  }
-  return a;
-}
 const same = (x: Float64Array | Float32Array, y: Float64Array | Float32Array) =>
   Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
 
@@ -131,15 +124,9 @@ describe('pipelined GEMM', () => {
 });
 
 describe('pipelined GEMM, plain SIMD build', () => {
-  afterEach(() => {
-    delete process.env.NRC_WASM_SIMD;
-    vi.resetModules();
-  });
+  afterEach(resetWasmBuild);
   it('is bit-identical to the blocked TypeScript kernel on 1, 2 and 3 threads', async () => {
-    vi.resetModules();
-    process.env.NRC_WASM_SIMD = 'simd';
-    const fast = await import('../../src/linalg/fast.ts');
-    const g = await import('../../src/linalg/gemm.ts');
+    const { fast, gemm: g } = await loadLinalgWith({ NRC_WASM_SIMD: 'simd' });
     expect(fast.fastGemmStatus().kernel).toBe('wasm-simd');
     for (const [m, n, k] of [
       [1000, 40, 100],

@@ -1,29 +1,14 @@
 // The plain-SIMD build (forced with NRC_WASM_SIMD=simd) follows the TypeScript kernel's
 // summation order exactly, so the two are bit-identical; NRC_WASM=0 turns the fast path off.
 // Env vars are read when the engine loads, so each case gets a fresh module graph.
-import { describe, it, expect, vi, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
+import { loadLinalgWith, parkMiller as rand, resetWasmBuild } from '../helpers/wasm-build.ts';
 
-afterEach(() => {
-  delete process.env.NRC_WASM_SIMD;
-  delete process.env.NRC_WASM;
-  vi.resetModules();
-});
-
-function rand(n: number, s: number): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 16807) % 2147483647;
-    a[i] = s / 2147483647 - 0.5;
-  }
-  return a;
-}
+afterEach(resetWasmBuild);
 
 describe('gemm variants', () => {
   it('plain SIMD wasm is bit-identical to the blocked TypeScript kernel', async () => {
-    vi.resetModules();
-    process.env.NRC_WASM_SIMD = 'simd';
-    const fast = await import('../../src/linalg/fast.ts');
-    const g = await import('../../src/linalg/gemm.ts');
+    const { fast, gemm: g } = await loadLinalgWith({ NRC_WASM_SIMD: 'simd' });
     expect(fast.fastGemmStatus().kernel).toBe('wasm-simd');
     for (const [m, n, k] of [
       [7, 13, 5],
@@ -45,10 +30,7 @@ describe('gemm variants', () => {
   });
 
   it('NRC_WASM=0: fast.ts falls back to TypeScript and still computes', async () => {
-    vi.resetModules();
-    process.env.NRC_WASM = '0';
-    const fast = await import('../../src/linalg/fast.ts');
-    const g = await import('../../src/linalg/gemm.ts');
+    const { fast, gemm: g } = await loadLinalgWith({ NRC_WASM: '0' });
     expect(fast.fastGemmStatus().kernel).toBe('typescript');
     const m = 40,
       n = 30,
