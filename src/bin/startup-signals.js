@@ -10,6 +10,7 @@ export function installStartupSignals() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     const onSignal = () => {
       if (process.listenerCount(signal) > 1) return; // a command handles it
+      if (globalThis[Symbol.for('nrc.stopped')]) return; // a command was stopped by it and is ending with its code
       process.stderr.write(
         `\nnrc: interrupted (${signal}) with no cell running; every committed result is kept: run the same command again to finish (exit code ${EXIT_INTERRUPTED[signal]})\n`,
       );

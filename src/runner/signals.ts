@@ -15,7 +15,7 @@
 // src/linalg/threads.ts finish their share of the current row block and wait; they end with the process.
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { clearStop, requestStop, stopFlagBuffer } from '../linalg/interrupt.ts';
+import { clearStop, requestStop, stopFlagBuffer, stopRequested } from '../linalg/interrupt.ts';
 
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
@@ -96,6 +96,10 @@ export function installStopSignals(onSignal: (signal: StopSignal) => void): Stop
   return {
     ready,
     uninstall() {
+      // After a stop, the main thread may still hold the signal's event, queued while a long step ran (the watcher
+      // saw it first): nrc's start-up handler (src/bin/startup-signals.js) must not take it for a signal with no
+      // command running, so it is told that this run has already been stopped.
+      if (stopRequested() !== 0) (globalThis as Record<symbol, unknown>)[Symbol.for('nrc.stopped')] = true;
       for (const [name, h] of handlers) process.off(name, h);
       void worker?.terminate();
       worker = undefined;
