@@ -1,7 +1,7 @@
 // Average gradient outer product, AGOP(f, X) = (1/N) sum_i J(x_i)' J(x_i) (AGOP paper Sec. 3.3), for kernel
 // predictors f(x) = sum_j alpha_j k(x, z_j) and for any model that can hand over its Jacobians.
 // Everything heavy is a GEMM; no N x K x d gradient tensor is ever formed.
-import { Matrix, gemm, gemmF32 } from '../linalg/index.ts';
+import { Matrix, gemm, gemmF32, releaseMatrix, releaseResident, residentF32, residentMatrix } from '../linalg/index.ts';
 import {
   type KernelSpec,
   blockEdges,
@@ -138,9 +138,10 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOption
   const K = alpha.cols;
   const D2 = given.squaredDistances ?? squaredDistances(Z, Z, spec.M);
   const Kzz = (given.squaredDistances && given.kernelMatrix) || kernelFromSquaredDistances(D2, spec.name, spec.bandwidth);
-  const W = gradientWeights(D2, Kzz, spec.name, spec.bandwidth);
+  // W and Q (N x N, used only here) live in wasm memory, so the products below read them in place
+  const W = gradientWeights(D2, Kzz, spec.name, spec.bandwidth, residentMatrix(N, N));
   const s = gemm(W, alpha); // N x K, s_ic = sum_j W_ij alpha_jc
-  const Q = gramOfColumns(W, precision); // W'W
+  const Q = gramOfColumns(W, precision, residentMatrix(N, N)); // W'W
   const aa = gemm(alpha, alpha, { transB: true }); // alpha alpha'
   const sa = gemm(s, alpha, { transB: true }); // s alpha'
   // Q = (W'W) o (alpha alpha') - W o (s alpha') - W' o (alpha s') + diag(sum_c s_c^2), in 64 x 64 tiles
@@ -168,8 +169,11 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOption
     for (let c = 0; c < K; c++) ss += s.data[i * K + c] ** 2;
     q[i * N + i] += ss;
   }
+  releaseMatrix(W);
   // S = Z' (Q Z) in float64 always: Q's entries cancel (float32 here gave 10x the error of W'W in float32)
-  return gemm(Z, gemm(Q, Z), { transA: true });
+  const QZ = gemm(Q, Z);
+  releaseMatrix(Q);
+  return gemm(Z, QZ, { transA: true });
 }
 
 /**
@@ -179,40 +183,50 @@ function gramFormS(Z: Matrix, alpha: Matrix, spec: KernelSpec, given: AgopOption
 function gemmTNf32(a: Float32Array, b: Float32Array, rows: number, m: number, n: number): Matrix {
   const C = new Matrix(m, n),
     c = C.data,
-    part = new Float32Array(m * n);
+    part = residentF32(m * n);
   for (let r0 = 0; r0 < rows; r0 += F32_CHUNK_ROWS) {
     const r = Math.min(F32_CHUNK_ROWS, rows - r0);
     gemmF32(m, n, r, 1, a.subarray(r0 * m, (r0 + r) * m), true, b.subarray(r0 * n, (r0 + r) * n), false, 0, part);
     for (let t = 0; t < c.length; t++) c[t] += part[t];
   }
+  releaseResident(part);
   return C;
 }
 
 /**
  * W'W, multiplying only the column blocks on and above the diagonal (W'W is symmetric) and mirroring the rest:
  * 4 blocks from 1024 columns (10/16 of the flops of one GEMM), 8 from 4096 (36/64). Small matrices take one GEMM.
+ * Written into `out` (n x n) when given.
  */
-export function gramOfColumns(W: Matrix, precision: 'f64' | 'f32' = 'f64'): Matrix {
+export function gramOfColumns(W: Matrix, precision: 'f64' | 'f32' = 'f64', out?: Matrix): Matrix {
   const N = W.rows,
     n = W.cols;
   const blocks = n >= 4096 ? 8 : n >= 1024 ? 4 : 1;
-  if (blocks === 1 && precision === 'f64') return gemm(W, W, { transA: true });
+  if (blocks === 1 && precision === 'f64') return gemm(W, W, { transA: true, C: out });
   const edges = blockEdges(n, blocks);
+  // column slabs of W, contiguous (in wasm memory: the products read them in place)
   const slabs = edges.slice(0, -1).map((c0, b) => {
     const w = edges[b + 1] - c0,
-      S = precision === 'f32' ? new Float32Array(N * w) : new Float64Array(N * w);
+      S = precision === 'f32' ? residentF32(N * w) : residentMatrix(N, w).data;
     for (let r = 0; r < N; r++) S.set(W.data.subarray(r * n + c0, r * n + c0 + w), r * w);
     return S;
   });
-  return symmetricFromUpperBlocks(n, edges, (a, b) => {
-    const sa = slabs[a],
-      sb = slabs[b],
-      h = edges[a + 1] - edges[a],
-      w = edges[b + 1] - edges[b];
-    return sa instanceof Float32Array && sb instanceof Float32Array
-      ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
-      : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
-  });
+  const G = symmetricFromUpperBlocks(
+    n,
+    edges,
+    (a, b) => {
+      const sa = slabs[a],
+        sb = slabs[b],
+        h = edges[a + 1] - edges[a],
+        w = edges[b + 1] - edges[b];
+      return sa instanceof Float32Array && sb instanceof Float32Array
+        ? gemmTNf32(sa, sb, N, h, w) // block (a, b) of W'W
+        : gemm(new Matrix(N, h, sa as Float64Array), new Matrix(N, w, sb as Float64Array), { transA: true });
+    },
+    out,
+  );
+  for (const S of slabs) releaseResident(S);
+  return G;
 }
 
 /**

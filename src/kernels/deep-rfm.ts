@@ -1,7 +1,7 @@
 // Deep Recursive Feature Machine (AGOP paper, Algorithm 1): per layer normalise, kernel ridge regression,
 // AGOP M_l, X_{l+1} = Phi_l(M_l^{1/2} X_l); a final KRR readout on X_{L+1}. Samples are rows, so
 // M^{1/2} x for every sample is the product X M^{1/2} (M symmetric).
-import { Matrix, gemm, sqrtPSD } from '../linalg/index.ts';
+import { Matrix, gemm, releaseMatrix, residentMatrix, sqrtPSD } from '../linalg/index.ts';
 import { type Checkpoints, type State, checkStop, noCheckpoints } from '../linalg/interrupt.ts';
 import type { Rng } from '../random/index.ts';
 import { type Dataset, normalizeRows, oneHot } from '../data/dataset.ts';
@@ -90,12 +90,16 @@ export function deepRfm(train: Dataset, test: Dataset | undefined, opts: DeepRfm
     const Xn = normalizeRows(X);
     const Tn = T ? normalizeRows(T) : undefined;
     const spec: KernelSpec = { name: opts.kernel, bandwidth: opts.bandwidth };
-    const D2 = squaredDistances(Xn, Xn);
-    const Kxx = kernelFromSquaredDistances(D2, spec.name, spec.bandwidth);
+    // D2 and k(X, X) (N x N, dead after the AGOP) live in wasm memory: the products read them in place
+    const N = Xn.rows;
+    const D2 = squaredDistances(Xn, Xn, undefined, residentMatrix(N, N));
+    const Kxx = kernelFromSquaredDistances(D2, spec.name, spec.bandwidth, residentMatrix(N, N));
     const sol = krrSolve(Kxx, Y, opts.ridge);
     const trainAccuracy = accuracy(gemm(Kxx, sol.alpha), train.labels);
     const testAccuracy = Tn && test ? accuracy(gemm(kernelMatrix(Tn, Xn, spec), sol.alpha), test.labels) : NaN;
     if (l === L + 1) {
+      releaseMatrix(D2);
+      releaseMatrix(Kxx);
       onLayer({ layer: l, input: Xn, testInput: Tn, trainAccuracy, testAccuracy, refitTestAccuracy: NaN, krrMethod: sol.method });
       opts.onProgress?.(1, `readout: train acc ${trainAccuracy.toFixed(3)}`);
       ck.finish({ l });
@@ -111,6 +115,8 @@ export function deepRfm(train: Dataset, test: Dataset | undefined, opts: DeepRfm
         return opts.signal?.aborted === true;
       },
     });
+    releaseMatrix(D2);
+    releaseMatrix(Kxx);
     if ((opts.agopNormalization ?? 'max') === 'max') M = normalizeByMaxEntry(M);
     const Mh = sqrtPSD(M); // M_l^{1/2} (Algorithm 1)
     const Xt = gemm(Xn, Mh);

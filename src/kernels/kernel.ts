@@ -1,6 +1,6 @@
 // Laplace and Gaussian kernels on the rows of two matrices, optionally Mahalanobis (AGOP paper App. C;
 // RFM of Radhakrishnan et al.), built from Gram matrices with GEMM: ||x - z||_M^2 = x'Mx + z'Mz - 2 x'Mz.
-import { Matrix, gemm } from '../linalg/index.ts';
+import { Matrix, gemm, transposeBlock } from '../linalg/index.ts';
 
 export type KernelName = 'laplace' | 'gaussian';
 export const KERNEL_NAMES: readonly KernelName[] = ['laplace', 'gaussian'];
@@ -38,9 +38,9 @@ const ROUNDOFF = 64 * Number.EPSILON;
 /**
  * Squared Mahalanobis distances D2_ij = (x_i - z_j)' M (x_i - z_j) between the rows of X (n x d) and
  * Z (m x d), from one GEMM; values below 64 eps (x'Mx + z'Mz), i.e. round-off, are set to 0
- * (so duplicated samples count as self-pairs in the Laplace gradient).
+ * (so duplicated samples count as self-pairs in the Laplace gradient). Written into `out` (n x m) when given.
  */
-export function squaredDistances(X: Matrix, Z: Matrix, M?: Matrix): Matrix {
+export function squaredDistances(X: Matrix, Z: Matrix, M?: Matrix, out?: Matrix): Matrix {
   if (X.cols !== Z.cols) throw new RangeError(`squaredDistances: X has ${X.cols} columns, Z has ${Z.cols}`);
   if (M && (M.rows !== X.cols || M.cols !== X.cols)) throw new RangeError(`squaredDistances: M is ${M.rows}x${M.cols}, expected ${X.cols}x${X.cols}`);
   const { norms: nx, XM } = rowNormsM(X, M);
@@ -48,10 +48,13 @@ export function squaredDistances(X: Matrix, Z: Matrix, M?: Matrix): Matrix {
   // X = Z without M: X X' is symmetric, so only the row blocks on and above the diagonal are multiplied
   const D2 =
     X === Z && !M && X.rows >= 1024
-      ? symmetricFromUpperBlocks(X.rows, blockEdges(X.rows, 4), (a, b, e) =>
-          gemm(rowBlock(X, e[a], e[a + 1]), rowBlock(X, e[b], e[b + 1]), { transB: true, alpha: -2 }),
+      ? symmetricFromUpperBlocks(
+          X.rows,
+          blockEdges(X.rows, 4),
+          (a, b, e) => gemm(rowBlock(X, e[a], e[a + 1]), rowBlock(X, e[b], e[b + 1]), { transB: true, alpha: -2 }),
+          out,
         )
-      : gemm(XM, Z, { transB: true, alpha: -2 });
+      : gemm(XM, Z, { transB: true, alpha: -2, C: out });
   const n = X.rows;
   const m = Z.rows;
   for (let i = 0; i < n; i++) {
@@ -78,10 +81,11 @@ export function blockEdges(n: number, blocks: number): number[] {
 
 /**
  * A symmetric n x n matrix from its blocks on and above the diagonal: block(a, b) (b >= a) returns rows
- * [e_a, e_a+1) x columns [e_b, e_b+1), written there and mirrored (with 4 blocks, 10/16 of one product).
+ * [e_a, e_a+1) x columns [e_b, e_b+1), written there and mirrored (with 4 blocks, 10/16 of one product);
+ * every entry of `out` is written when it is given.
  */
-export function symmetricFromUpperBlocks(n: number, edges: number[], block: (a: number, b: number, edges: number[]) => Matrix): Matrix {
-  const Q = new Matrix(n, n),
+export function symmetricFromUpperBlocks(n: number, edges: number[], block: (a: number, b: number, edges: number[]) => Matrix, out?: Matrix): Matrix {
+  const Q = out ?? new Matrix(n, n),
     blocks = edges.length - 1;
   for (let a = 0; a < blocks; a++) {
     for (let b = a; b < blocks; b++) {
@@ -90,18 +94,16 @@ export function symmetricFromUpperBlocks(n: number, edges: number[], block: (a: 
         c0 = edges[b],
         h = P.rows,
         w = P.cols;
-      for (let i = 0; i < h; i++) {
-        Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
-        if (a !== b) for (let j = 0; j < w; j++) Q.data[(c0 + j) * n + r0 + i] = P.data[i * w + j];
-      }
+      for (let i = 0; i < h; i++) Q.data.set(P.data.subarray(i * w, (i + 1) * w), (r0 + i) * n + c0);
+      if (a !== b) transposeBlock(P.data, 0, w, h, w, Q.data, c0 * n + r0, n); // the mirror block, in cache-sized tiles
     }
   }
   return Q;
 }
 
-/** k(r^2) from squared distances: Laplace exp(-r / L), Gaussian exp(-r^2 / (2 L^2)). */
-export function kernelFromSquaredDistances(D2: Matrix, name: KernelName, bandwidth: number): Matrix {
-  const K = new Matrix(D2.rows, D2.cols);
+/** k(r^2) from squared distances: Laplace exp(-r / L), Gaussian exp(-r^2 / (2 L^2)); into `out` when given. */
+export function kernelFromSquaredDistances(D2: Matrix, name: KernelName, bandwidth: number, out?: Matrix): Matrix {
+  const K = out ?? new Matrix(D2.rows, D2.cols);
   const n = D2.data.length;
   if (name === 'laplace') {
     const s = -1 / bandwidth;
@@ -124,10 +126,10 @@ export function kernelMatrix(X: Matrix, Z: Matrix, spec: KernelSpec): Matrix {
 
 /**
  * Weights w(x, z) with grad_x k(x, z) = w(x, z) M (x - z), from squared distances and kernel values:
- * Laplace w = -k / (L r) (0 for r < SELF_PAIR_DISTANCE), Gaussian w = -k / L^2.
+ * Laplace w = -k / (L r) (0 for r < SELF_PAIR_DISTANCE), Gaussian w = -k / L^2; into `out` when given.
  */
-export function gradientWeights(D2: Matrix, K: Matrix, name: KernelName, bandwidth: number): Matrix {
-  const W = new Matrix(K.rows, K.cols);
+export function gradientWeights(D2: Matrix, K: Matrix, name: KernelName, bandwidth: number, out?: Matrix): Matrix {
+  const W = out ?? new Matrix(K.rows, K.cols);
   const n = K.data.length;
   if (name === 'laplace') {
     for (let t = 0; t < n; t++) {

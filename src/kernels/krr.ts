@@ -33,10 +33,8 @@ export function krrSolve(K: Matrix, Y: Matrix, ridge: number): KrrSolution {
     [1e-8, 'cholesky-jitter'],
   ] as const) {
     const mu = ridge + jitter * meanDiag;
-    const A = K.clone();
-    for (let i = 0; i < n; i++) A.data[i * n + i] += mu;
     try {
-      const L = cholesky(A);
+      const L = cholesky(K, mu); // K + mu I = L L'
       const alpha = choleskySolve(L, Y);
       if (alpha.data.every(Number.isFinite)) return { alpha, ridgeUsed: mu, method };
     } catch (e) {

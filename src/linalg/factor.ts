@@ -24,15 +24,19 @@ const CHOL_BASE = 96;
 const SYRK_BASE = 128;
 
 /**
- * Lower-triangular L with A = L L^T (reads the lower triangle); throws NotPositiveDefiniteError.
+ * Lower-triangular L with A + shift I = L L^T (reads the lower triangle of A; shift, e.g. a ridge, is added
+ * to the working copy's diagonal, so A itself needs no shifted copy); throws NotPositiveDefiniteError.
  * One working copy of A is factored in place by the recursive algorithm (Gustavson 1997; Ahmed and
  * Pingali 2000): L11 = chol(A11), L21 = A21 L11^{-T}, L22 = chol(A22 - L21 L21^T), the last two as GEMMs.
  */
-export function cholesky(A: Matrix): Matrix {
+export function cholesky(A: Matrix, shift = 0): Matrix {
   assertSquare(A, 'cholesky');
   const n = A.rows;
   const L = new Matrix(n, n);
-  for (let i = 0; i < n; i++) L.data.set(A.data.subarray(i * n, i * n + i + 1), i * n);
+  for (let i = 0; i < n; i++) {
+    L.data.set(A.data.subarray(i * n, i * n + i + 1), i * n);
+    L.data[i * n + i] += shift;
+  }
   // The first split has the largest panel (n1 x n2), TRSM block (<= n1^2 / 4) and update block (<= n2^2 / 4, or a leaf).
   const n1 = n >> 1,
     n2 = n - n1,

@@ -12,3 +12,4 @@ export * from './qr.ts';
 export * from './fast.ts';
 export * from './reduce.ts';
 export * from './layers.ts';
+export * from './resident.ts';

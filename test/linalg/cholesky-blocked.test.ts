@@ -118,6 +118,18 @@ describe('recursive cholesky', () => {
     });
   }
 
+  for (const n of [50, 300]) {
+    it(`n = ${n}: cholesky(A, shift) is bit for bit cholesky(A + shift I), and leaves A as it was`, () => {
+      const A = randomSPD(new Rng(`chol-shift-${n}`), n, n);
+      const before = A.data.slice();
+      const shifted = A.clone();
+      for (let i = 0; i < n; i++) shifted.data[i * n + i] += 0.37;
+      expect(firstDifference(cholesky(A, 0.37).data, cholesky(shifted).data)).toBe(-1);
+      expect(firstDifference(A.data, before)).toBe(-1);
+      expect(firstDifference(cholesky(A, 0.37).data, cholesky(A).data)).toBeGreaterThanOrEqual(0);
+    });
+  }
+
   for (const [n, p] of [
     [300, 150],
     [300, 217],
