@@ -212,7 +212,8 @@ function kernel64(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f64,
   let c00 = f64x2.splat(0.0), c01 = f64x2.splat(0.0), c02 = f64x2.splat(0.0);
   let c10 = f64x2.splat(0.0), c11 = f64x2.splat(0.0), c12 = f64x2.splat(0.0);
   let c20 = f64x2.splat(0.0), c21 = f64x2.splat(0.0), c22 = f64x2.splat(0.0);
-  for (let p = 0; p < kc; p++) {
+  const apEnd = ap + <usize>kc * 24; // one induction pointer fewer than a counter (kc >= 1)
+  do {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     const b2 = v128.load(bp, 32);
@@ -223,7 +224,7 @@ function kernel64(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f64,
     a = v128.load64_splat(ap, 16);
     c20 = madd64(a, b0, c20); c21 = madd64(a, b1, c21); c22 = madd64(a, b2, c22);
     ap += 24; bp += 48;
-  }
+  } while (ap < apEnd);
   const rs = <usize>ldc << 3;
   storeRow64(c, c00, c01, c02, alpha, beta, w);
   if (h > 1) storeRow64(c + rs, c10, c11, c12, alpha, beta, w);
@@ -391,7 +392,8 @@ function kernel32(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32,
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  const apEnd = ap + <usize>kc * 12;
+  do {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     const b2 = v128.load(bp, 32);
@@ -402,7 +404,7 @@ function kernel32(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32,
     a = v128.load32_splat(ap, 8);
     c20 = madd32(a, b0, c20); c21 = madd32(a, b1, c21); c22 = madd32(a, b2, c22);
     ap += 12; bp += 48;
-  }
+  } while (ap < apEnd);
   const rs = <usize>ldc << 2;
   storeRow32(c, c00, c01, c02, alpha, beta, w);
   if (h > 1) storeRow32(c + rs, c10, c11, c12, alpha, beta, w);
