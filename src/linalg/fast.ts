@@ -69,6 +69,7 @@ const layerWasm: LayerBackend = {
   activationBackward: (op, act, n, d, pre, out, delta, gb) => getEngine()?.activationBackward(op, act, n, d, pre, out, delta, gb) ?? false,
   sgdStepF32: (p, g, v, lr, mu, lam2, first, nesterov) => getEngine()?.sgdStepF32(p, g, v, lr, mu, lam2, first, nesterov) ?? false,
   allFiniteF32: (x) => getEngine()?.allFiniteF32(x),
+  squaredLossRows: (op, n, c, out, y, w, delta, sums) => getEngine()?.squaredLossRows(op, n, c, out, y, w, delta, sums) ?? false,
 };
 
 /** Route gemm()/gemmF32() and the SVD's level-2 work through WebAssembly (the default once this module is imported). */

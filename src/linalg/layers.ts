@@ -22,6 +22,7 @@ export interface LayerBackend {
   activationBackward(op: 0 | 1, act: number, n: number, d: number, pre: Real, out: Real, delta: Real, gb: Float64Array | null): boolean;
   sgdStepF32(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number, lam2: number, first: boolean, nesterov: boolean): boolean;
   allFiniteF32(x: Float32Array): boolean | undefined;
+  squaredLossRows(op: 0 | 1, n: number, c: number, out: Real, y: Float64Array, w: Float64Array, delta: Real | null, sums: Float64Array): boolean;
 }
 
 let backend: LayerBackend | undefined;
@@ -177,4 +178,39 @@ export function allFiniteF32(x: Float32Array): boolean {
   if (fast !== undefined) return fast;
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
   return true;
+}
+
+/**
+ * Squared loss sum_i w_i sum_j (out_ij - y_ij)^2 on n x c row-major matrices (the data term of NRC Eq. 3 with
+ * w_i = 1/N or a sample weight) and, when delta is given, its gradient delta_ij = 2 w_i (out_ij - y_ij). out and
+ * delta are float64 or float32 (r = out - y is formed in float64; a float32 delta receives it rounded). Each row's
+ * sum runs over the columns in order and the rows are added in order, so every path and thread count gives the
+ * same bits; the SIMD kernels run when out, y and delta are resident.
+ */
+export function squaredLoss(n: number, c: number, out: Real, y: Float64Array, w: Float64Array, delta: Real | null): number {
+  const sums = new Float64Array(n);
+  const op = out instanceof Float32Array ? 1 : 0;
+  if ((delta === null || delta instanceof Float32Array === (op === 1)) && backend?.squaredLossRows(op, n, c, out, y, w, delta, sums)) {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += w[i] * sums[i];
+    return total;
+  }
+  return squaredLossReference(n, c, out, y, w, delta);
+}
+
+/** The TypeScript loop of squaredLoss. */
+export function squaredLossReference(n: number, c: number, out: Real, y: Float64Array, w: Float64Array, delta: Real | null): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * c,
+      w2 = 2 * w[i];
+    let s = 0;
+    for (let j = 0; j < c; j++) {
+      const r = out[off + j] - y[off + j];
+      s += r * r;
+      if (delta) delta[off + j] = w2 * r;
+    }
+    total += w[i] * s;
+  }
+  return total;
 }

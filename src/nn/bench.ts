@@ -11,7 +11,7 @@ export function secondsPerGradientStep(widths: number[], n: number, activation: 
   const X = new Matrix(n, widths[0], rng.normals(n * widths[0]));
   const Y = new Matrix(n, widths.at(-1)!, rng.normals(n * widths.at(-1)!));
   const model = new MLP({ widths, activation }, rng.child('model'));
-  const obj = new Objective(model, X, Y, { loss: 'squared', weightDecay: 1e-3 });
+  const obj = new Objective(model, X, Y, { loss: 'squared', weightDecay: 1e-3, staticData: true }); // as full-batch training
   const g = new Float64Array(obj.size);
   obj.valueAndGrad(null, g); // warm-up, allocates the workspace
   const t0 = performance.now();

@@ -1,5 +1,5 @@
 // Data losses: NRC squared error (Eq. 3), PyTorch MSE, softmax cross-entropy; optional per-sample weights.
-import { Matrix } from '../linalg/index.ts';
+import { Matrix, squaredLoss } from '../linalg/index.ts';
 
 /**
  * 'squared': (1/N) sum_i ||f(x_i) - y_i||^2 (NRC Eq. 3);
@@ -45,36 +45,41 @@ export function targetRows(target: Target): number {
  * weights[i] replaces the 1/N of sample i (NRC Eq. 8 uses pi_k); default uniform 1/N.
  */
 export function lossValueAndGrad(kind: LossKind, output: Matrix, target: Target, grad: Matrix | null, weights?: ArrayLike<number>): number {
-  const n = output.rows;
-  const c = output.cols;
+  return lossValueAndGradRows(kind, output.rows, output.cols, output.data, target, grad?.data ?? null, weights);
+}
+
+/**
+ * lossValueAndGrad on an N x c output given as a row-major array, float64 or float32 (a float32 step's output in
+ * wasm memory, read without widening); a float32 grad receives the float64 gradient rounded.
+ */
+export function lossValueAndGradRows(
+  kind: LossKind,
+  n: number,
+  c: number,
+  f: Float64Array | Float32Array,
+  target: Target,
+  g: Float64Array | Float32Array | null,
+  weights?: ArrayLike<number>,
+): number {
   if (targetRows(target) !== n) throw new RangeError(`loss: ${n} outputs but ${targetRows(target)} targets`);
   if (target instanceof Matrix && target.cols !== c) throw new RangeError(`loss: outputs have ${c} columns, targets ${target.cols}`);
-  const f = output.data;
-  const g = grad?.data;
   const uniform = 1 / n;
   let total = 0;
   if (kind === 'squared' || kind === 'mse') {
     const perEntry = kind === 'mse' ? 1 / c : 1;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = (weights ? weights[i] : uniform) * perEntry;
+    if (target instanceof Matrix) return squaredLoss(n, c, f, target.data, w, g); // SIMD on the threads when resident
     for (let i = 0; i < n; i++) {
-      const w = (weights ? weights[i] : uniform) * perEntry;
       const off = i * c;
       let s = 0;
-      if (target instanceof Matrix) {
-        const y = target.data;
-        for (let j = 0; j < c; j++) {
-          const r = f[off + j] - y[off + j];
-          s += r * r;
-          if (g) g[off + j] = 2 * w * r;
-        }
-      } else {
-        const k = target[i];
-        for (let j = 0; j < c; j++) {
-          const r = f[off + j] - (j === k ? 1 : 0);
-          s += r * r;
-          if (g) g[off + j] = 2 * w * r;
-        }
+      const k = target[i];
+      for (let j = 0; j < c; j++) {
+        const r = f[off + j] - (j === k ? 1 : 0);
+        s += r * r;
+        if (g) g[off + j] = 2 * w[i] * r;
       }
-      total += w * s;
+      total += w[i] * s;
     }
     return total;
   }

@@ -74,6 +74,8 @@ export interface Workspace {
  */
 interface Float32Workspace {
   input: Float32Array;
+  /** The float32 input the last forward read: `input`, or a caller's staged copy (run's Z32). */
+  input0: Float32Array | null;
   linear: Float32Array[];
   out: Float32Array[];
   delta: Float32Array[];
@@ -82,6 +84,12 @@ interface Float32Workspace {
   gradW: Float32Array;
   /** dLoss/dz^from (allocated on first use). */
   dInput: Float32Array | null;
+}
+
+/** A step's output and dLoss/dOutput arrays (float32 in a float32 step's wasm buffers, else the float64 ones). */
+export interface StepArrays {
+  out: Float64Array | Float32Array;
+  delta: Float64Array | Float32Array;
 }
 
 export class MLP {
@@ -337,13 +345,16 @@ export class MLP {
       b.push(this.bias[l] ? residentF32(d) : null);
       maxW = Math.max(maxW, d * w[l]);
     }
-    return { input: residentF32(n * Math.max(...w)), linear, out, delta, W, b, gradW: residentF32(maxW), dInput: null };
+    return { input: residentF32(n * Math.max(...w)), input0: null, linear, out, delta, W, b, gradW: residentF32(maxW), dInput: null };
   }
 
-  /** @internal Forward layers from..to-1 on Z (input of layer `from`); returns the last output buffer. */
-  run(ws: Workspace, Z: Matrix, from: number, mode: Mode, updateRunning: boolean, to = this.depth): Matrix {
+  /**
+   * @internal Forward layers from..to-1 on Z (input of layer `from`); returns the last output buffer. Z32, when
+   * given, is Z already rounded to float32 in wasm memory: a float32 step reads it in place instead of converting Z.
+   */
+  run(ws: Workspace, Z: Matrix, from: number, mode: Mode, updateRunning: boolean, to = this.depth, Z32?: Float32Array): Matrix {
     if (Z.cols !== this.widths[from]) throw new RangeError(`MLP.forward: input has ${Z.cols} columns, layer ${from} expects ${this.widths[from]}`);
-    if (ws.f32) return this.runF32(ws, ws.f32, Z, from, to);
+    if (ws.f32) return this.runF32(ws, ws.f32, Z, from, to, Z32, true);
     let z = Z;
     for (let l = from; l < to; l++) {
       checkStop(); // a stop request is seen between the products of a pass
@@ -379,11 +390,28 @@ export class MLP {
     return z;
   }
 
-  /** Forward in float32 on the resident buffers; the float64 output buffer of layer to-1 receives the result. */
-  private runF32(ws: Workspace, s: Float32Workspace, Z: Matrix, from: number, to: number): Matrix {
+  /**
+   * @internal Forward of a loss evaluation: run, except that a float32 step leaves its output in float32 (not
+   * widened). Returns the arrays the loss reads (the output) and writes (dLoss/dOutput: backprop's `deltaWritten`).
+   */
+  runForLoss(ws: Workspace, Z: Matrix, from: number, mode: Mode, updateRunning: boolean, Z32?: Float32Array): StepArrays {
+    const L = this.depth;
+    if (ws.f32 && from < L) {
+      if (Z.cols !== this.widths[from]) throw new RangeError(`MLP.forward: input has ${Z.cols} columns, layer ${from} expects ${this.widths[from]}`);
+      this.runF32(ws, ws.f32, Z, from, L, Z32, false);
+      return { out: ws.f32.out[L - 1], delta: ws.f32.delta[L - 1] };
+    }
+    return { out: this.run(ws, Z, from, mode, updateRunning, L, Z32).data, delta: ws.delta[L - 1].data };
+  }
+
+  /** Forward in float32 on the resident buffers; the float64 output buffer of layer to-1 receives the result when `widen`. */
+  private runF32(ws: Workspace, s: Float32Workspace, Z: Matrix, from: number, to: number, Z32: Float32Array | undefined, widen: boolean): Matrix {
     const n = ws.n;
-    let z = s.input.subarray(0, n * this.widths[from]);
-    z.set(Z.data);
+    const len = n * this.widths[from];
+    const staged = Z32 !== undefined && Z32.length >= len;
+    let z = staged ? Z32.subarray(0, len) : s.input.subarray(0, len);
+    if (!staged) z.set(Z.data);
+    s.input0 = z;
     for (let l = from; l < to; l++) {
       ws.inputs[l] = l === from ? Z : ws.out[l - 1];
       const d = this.widths[l + 1],
@@ -393,7 +421,7 @@ export class MLP {
       biasActivationF32(this.activations[l], n, d, s.linear[l], b, s.out[l]);
       z = s.out[l];
     }
-    if (to > from) ws.out[to - 1].data.set(z);
+    if (to > from && widen) ws.out[to - 1].data.set(z);
     return ws.out[to - 1];
   }
 
@@ -425,9 +453,10 @@ export class MLP {
   /**
    * @internal Backward from ws.delta[L-1] (= dLoss/dOutput, overwritten) down to layer `from`.
    * Writes parameter gradients into `grad` views (skipped when null) and, if asked, dLoss/dz^from.
+   * `deltaWritten`: dLoss/dOutput is in runForLoss's `delta` array (a float32 step's own buffer), not ws.delta.
    */
-  backprop(ws: Workspace, from: number, mode: Mode, grad: LayerViews[] | null, inputGrad: boolean): Matrix | null {
-    if (ws.f32) return this.backpropF32(ws, ws.f32, from, grad, inputGrad);
+  backprop(ws: Workspace, from: number, mode: Mode, grad: LayerViews[] | null, inputGrad: boolean, deltaWritten = false): Matrix | null {
+    if (ws.f32) return this.backpropF32(ws, ws.f32, from, grad, inputGrad, undefined, deltaWritten);
     const L = this.depth;
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
@@ -471,9 +500,9 @@ export class MLP {
   }
 
   /** @internal backprop of a float32 step from the output's ws.delta into the float32 master gradient (f32Master.grad). */
-  backpropToMaster(ws: Workspace): void {
+  backpropToMaster(ws: Workspace, deltaWritten = false): void {
     if (!ws.f32 || !this.f32Master) throw new Error('backpropToMaster: no float32 step or master parameters');
-    this.backpropF32(ws, ws.f32, 0, null, false, this.f32Master.grad);
+    this.backpropF32(ws, ws.f32, 0, null, false, this.f32Master.grad, deltaWritten);
   }
 
   /**
@@ -486,11 +515,12 @@ export class MLP {
     from: number,
     grad: LayerViews[] | null,
     inputGrad: boolean,
-    master?: Float32Array,
+    master: Float32Array | undefined,
+    deltaWritten: boolean,
   ): Matrix | null {
     const L = this.depth,
       n = ws.n;
-    s.delta[L - 1].set(ws.delta[L - 1].data);
+    if (!deltaWritten) s.delta[L - 1].set(ws.delta[L - 1].data);
     let dIn: Matrix | null = null;
     for (let l = L - 1; l >= from; l--) {
       const dz = s.delta[l],
@@ -502,7 +532,7 @@ export class MLP {
       activationBackwardF32(this.activations[l], n, d, s.linear[l], s.out[l], dz, gb); // dZ *= act', g_b = 1^T dZ
       if (g || master) {
         const gW = master ? master.subarray(o.W, o.W + d * k) : s.gradW.subarray(0, d * k);
-        gemmF32(d, k, n, 1, dz, true, l === from ? s.input.subarray(0, n * k) : s.out[l - 1], false, 0, gW); // dZ^T z_in
+        gemmF32(d, k, n, 1, dz, true, l === from ? s.input0!.subarray(0, n * k) : s.out[l - 1], false, 0, gW); // dZ^T z_in
         if (g) g.W.data.set(gW);
         else if (gb) master!.set(gb, o.b);
       }

@@ -192,7 +192,7 @@ export async function trainEpochs(
   const N = X.rows;
   const B = Math.min(t.batchSize, N);
   const from = opts.from ?? 0;
-  const full = new Objective(model, X, Y, { loss, weightDecay: opts.lambda, mode: 'eval', from });
+  const full = new Objective(model, X, Y, { loss, weightDecay: opts.lambda, mode: 'eval', from, staticData: true });
   const ck = (ctx.checkpoint ?? noCheckpoints).loop('epochs');
   const saved = ck.restored;
   if (saved?.done) {

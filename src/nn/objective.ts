@@ -1,7 +1,7 @@
 // Regularised training objective L_lambda (NRC Eq. 3) and its exact gradient by backpropagation.
-import { Matrix } from '../linalg/index.ts';
-import { type LossKind, type Target, lossValueAndGrad, targetRows } from './losses.ts';
-import type { MLP, Mode } from './mlp.ts';
+import { Matrix, residentF32, residentMatrix } from '../linalg/index.ts';
+import { type LossKind, type Target, lossValueAndGradRows, targetRows } from './losses.ts';
+import type { MLP, Mode, Workspace } from './mlp.ts';
 import { type LayerViews, sumSquares } from './params.ts';
 
 /**
@@ -40,16 +40,24 @@ export interface ObjectiveOptions {
   decayAll?: boolean;
   /** Update batchnorm running statistics on each evaluation (default true in train mode). */
   updateRunning?: boolean;
+  /**
+   * X and Y stay unchanged while the objective is in use (full-batch training): they are copied into wasm memory
+   * once (X rounded to float32 once for float32 steps), so no step copies or converts them. Default false: X and
+   * Y are read afresh on every evaluation (mini-batch buffers are rewritten in place between steps).
+   */
+  staticData?: boolean;
 }
 
 /** L_lambda(Theta) = data loss + lambda * ||Theta||^2 on a fixed data set, as a function of model.params. */
 export class Objective {
   readonly model: MLP;
-  X: Matrix;
-  Y: Target;
+  readonly X: Matrix;
+  readonly Y: Target;
   readonly opts: ObjectiveOptions;
   readonly lambdas: Float64Array;
   private readonly gradViewsCache = new WeakMap<Float64Array, LayerViews[]>();
+  /** With staticData: the copies in wasm memory, each made on first use. */
+  private readonly staged: { X?: Matrix; X32?: Float32Array; Y?: Target } = {};
 
   constructor(model: MLP, X: Matrix, Y: Target, opts: ObjectiveOptions) {
     if (X.rows !== targetRows(Y)) throw new RangeError(`Objective: X has ${X.rows} rows, targets ${targetRows(Y)}`);
@@ -84,8 +92,26 @@ export class Objective {
   dataLoss(): number {
     const ws = this.model.ensureWorkspace(this.X.rows);
     const mode = this.opts.mode ?? 'train';
-    const out = this.model.run(ws, this.X, this.opts.from ?? 0, mode, false);
-    return lossValueAndGrad(this.opts.loss, out, this.Y, null, this.opts.sampleWeights);
+    const d = this.stepData(ws);
+    const { out } = this.model.runForLoss(ws, d.X, this.opts.from ?? 0, mode, false, d.X32);
+    return lossValueAndGradRows(this.opts.loss, this.X.rows, this.model.widths.at(-1)!, out, d.Y, null, this.opts.sampleWeights);
+  }
+
+  /** X (and X in float32 for a float32 step) and Y as a step reads them: with staticData the staged copies, else X and Y. */
+  private stepData(ws: Workspace): { X: Matrix; X32?: Float32Array; Y: Target } {
+    if (!this.opts.staticData) return { X: this.X, Y: this.Y };
+    const st = this.staged;
+    if (!st.Y) {
+      const Y = this.Y;
+      st.Y = Y instanceof Matrix ? residentMatrix(Y.rows, Y.cols) : Y;
+      if (st.Y instanceof Matrix) st.Y.data.set((Y as Matrix).data);
+    }
+    if (ws.f32) {
+      if (!st.X32) (st.X32 = residentF32(this.X.data.length)).set(this.X.data);
+      return { X: this.X, X32: st.X32, Y: st.Y };
+    }
+    if (!st.X) (st.X = residentMatrix(this.X.rows, this.X.cols)).data.set(this.X.data);
+    return { X: st.X, Y: st.Y };
   }
 
   /**
@@ -98,9 +124,9 @@ export class Objective {
     const mode = this.opts.mode ?? 'train';
     const from = this.opts.from ?? 0;
     const ws = model.ensureWorkspace(this.X.rows);
-    const out = model.run(ws, this.X, from, mode, this.opts.updateRunning ?? true);
-    const L = model.depth;
-    const data = lossValueAndGrad(this.opts.loss, out, this.Y, g ? ws.delta[L - 1] : null, this.opts.sampleWeights);
+    const d = this.stepData(ws);
+    const { out, delta } = model.runForLoss(ws, d.X, from, mode, this.opts.updateRunning ?? true, d.X32);
+    const data = lossValueAndGradRows(this.opts.loss, this.X.rows, model.widths.at(-1)!, out, d.Y, g ? delta : null, this.opts.sampleWeights);
     if (!g) return data + this.penalty();
     let views = this.gradViewsCache.get(g);
     if (!views) {
@@ -108,7 +134,7 @@ export class Objective {
       this.gradViewsCache.set(g, views);
     }
     for (let l = 0; l < from; l++) g.fill(0, model.offsets[l].W, model.offsets[l].end);
-    model.backprop(ws, from, mode, views, false);
+    model.backprop(ws, from, mode, views, false, true);
     return data + this.penaltyAndGradient(g);
   }
 

@@ -4,7 +4,7 @@
 // model.params (float64) receives the master parameters at sync() (the trainer calls it at every report
 // and at the end); in between, model.params is stale. Only the data loss runs in float64.
 import { allFiniteF32, releaseResident, residentF32, sgdStepF32 } from '../linalg/index.ts';
-import { lossValueAndGrad } from './losses.ts';
+import { lossValueAndGradRows } from './losses.ts';
 import type { MLP } from './mlp.ts';
 import type { Objective } from './objective.ts';
 
@@ -47,9 +47,9 @@ export class Float32Sgd {
     const model = this.model,
       mode = obj.opts.mode ?? 'train';
     const ws = model.ensureWorkspace(obj.X.rows);
-    const out = model.run(ws, obj.X, 0, mode, obj.opts.updateRunning ?? true);
-    const data = lossValueAndGrad(obj.opts.loss, out, obj.Y, ws.delta[model.depth - 1], obj.opts.sampleWeights);
-    model.backpropToMaster(ws);
+    const { out, delta } = model.runForLoss(ws, obj.X, 0, mode, obj.opts.updateRunning ?? true);
+    const data = lossValueAndGradRows(obj.opts.loss, obj.X.rows, model.widths.at(-1)!, out, obj.Y, delta, obj.opts.sampleWeights);
+    model.backpropToMaster(ws, true);
     let penalty = 0;
     for (const [a, b, lam2] of this.segments) {
       if (lam2 === 0) continue;

@@ -98,7 +98,7 @@ function trainSteps(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Gener
   return trainFullBatch(model, X, Y, opts);
 }
 
-/** Train `model` in place on (X, Y), synchronously. */
+/** Train `model` in place on (X, Y), synchronously. X and Y must not change during training (they are staged into wasm memory once). */
 export function train(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): TrainResult {
   const steps = trainSteps(model, X, Y, opts);
   for (;;) {
@@ -241,6 +241,7 @@ class FullBatchRun {
       mode: opts.mode,
       sampleWeights: opts.sampleWeights,
       from: opts.from,
+      staticData: true, // (X, Y) are the training set: staged into wasm memory once
     });
     this.rep = new Reporter(opts, this.objective);
     const n = (this.n = model.params.length);
@@ -453,7 +454,13 @@ function miniBatchSpec(opts: TrainOptions, N: number): { spec: Extract<Optimizer
 function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   const N = X.rows;
   const { spec, rng, B } = miniBatchSpec(opts, N);
-  const full = new Objective(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, updateRunning: false });
+  const full = new Objective(model, X, Y, {
+    loss: opts.loss,
+    weightDecay: opts.weightDecay,
+    mode: opts.mode,
+    updateRunning: false,
+    staticData: true,
+  });
   const rep = new Reporter(opts, full);
   const gFull = new Float64Array(model.params.length);
   const useFull = opts.fullGradient ?? true;

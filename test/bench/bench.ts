@@ -342,7 +342,11 @@ for (const n of [200, 500, 1000]) {
           const rng = new Rng('bench');
           const X = new Matrix(n, widths[0], rng.normals(n * widths[0]));
           const Y = new Matrix(n, widths[4], rng.normals(n * widths[4]));
-          const obj = new Objective(new MLP({ widths, activation: 'tanh', dtype }, rng.child('model')), X, Y, { loss: 'squared', weightDecay: 1e-3 });
+          const obj = new Objective(new MLP({ widths, activation: 'tanh', dtype }, rng.child('model')), X, Y, {
+            loss: 'squared',
+            weightDecay: 1e-3,
+            staticData: true, // as full-batch training (src/nn/train.ts)
+          });
           const g = new Float64Array(obj.size);
           return () => obj.valueAndGrad(null, g);
         });

@@ -17,6 +17,8 @@ import {
   setThreads,
   sgdStepF32,
   sgdStepF32Reference,
+  squaredLoss,
+  squaredLossReference,
 } from '../../src/linalg/index.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
 import { Matrix, gemm } from '../../src/linalg/index.ts';
@@ -222,6 +224,51 @@ describe('layer kernels', () => {
           releaseResident(V);
           releaseResident(G);
           releaseResident(P);
+        }
+      }
+    });
+  }
+
+  for (const [n, c] of [
+    [37, 11],
+    [600, 785],
+  ] as const) {
+    it(`squared loss and its gradient on ${n} x ${c}: the reference bits in float64 and float32, on 1 and 2 threads`, () => {
+      const rng = new Rng(`sq${n}`);
+      const y = rng.normals(n * c),
+        o = rng.normals(n * c);
+      o[3] = NaN; // a NaN output gives a NaN loss and NaN gradient entries, as in the loop
+      const w = rng.uniforms(n);
+      for (const single of [false, true]) {
+        const out = single ? Float32Array.from(o) : Float64Array.from(o);
+        const ref = single ? new Float32Array(n * c) : new Float64Array(n * c);
+        const oNoNaN = out.slice();
+        oNoNaN[3] = 0;
+        const total = squaredLossReference(n, c, out, y, w, ref);
+        expect(total).toBeNaN();
+        const finite = squaredLossReference(n, c, oNoNaN, y, w, null);
+        // closed form: sum_i w_i ||o_i - y_i||^2 with the row sums in any order, to rounding
+        let direct = 0;
+        for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) direct += w[i] * (oNoNaN[i * c + j] - y[i * c + j]) ** 2;
+        expect(Math.abs(finite - direct)).toBeLessThan(1e-12 * Math.abs(direct));
+        expect(ref[5]).toBe(single ? Math.fround(2 * w[0] * (out[5] - y[5])) : 2 * w[0] * (out[5] - y[5]));
+        for (const t of [1, 2]) {
+          setThreads(t);
+          const O = single ? resident32(oNoNaN) : resident64(Float64Array.from(oNoNaN)),
+            Y = resident64(y),
+            D = single ? residentF32(n * c) : residentF64(n * c);
+          const refD = single ? new Float32Array(n * c) : new Float64Array(n * c);
+          const refTotal = squaredLossReference(n, c, oNoNaN, y, w, refD);
+          const sums = new Float64Array(n);
+          expect(getEngine()!.squaredLossRows(single ? 1 : 0, n, c, O, Y, w, D, sums)).toBe(true); // the kernel runs
+          D.fill(0);
+          expect(Object.is(squaredLoss(n, c, O, Y, w, D), refTotal)).toBe(true);
+          expect(sameBits(D, refD)).toBe(true);
+          expect(Object.is(squaredLoss(n, c, O, Y, w, null), refTotal)).toBe(true);
+          O[3] = NaN;
+          expect(squaredLoss(n, c, O, Y, w, D)).toBeNaN();
+          expect(sameBits(D, ref)).toBe(true);
+          for (const x of [D, Y, O]) releaseResident(x);
         }
       }
     });

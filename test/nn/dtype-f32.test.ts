@@ -2,7 +2,7 @@
 // (Placed under test/linalg/ because it exercises gemmF32 through the MLP; move to test/nn/ if preferred.)
 import { describe, expect, it } from 'vitest';
 import { Matrix, gemm, getThreads, maxAbsDiff, setThreads } from '../../src/linalg/index.ts';
-import { MLP, Objective, gemmDtype, train } from '../../src/nn/index.ts';
+import { MLP, Objective, gemmDtype, lossValueAndGrad, train } from '../../src/nn/index.ts';
 import { Rng } from '../../src/random/index.ts';
 
 function norm(v: Float64Array): number {
@@ -108,6 +108,48 @@ describe("MLP dtype 'f32'", () => {
             b = run(2);
           expect(Object.is(a.f, b.f)).toBe(true);
           expect(a.g.every((v, i) => Object.is(v, b.g[i]))).toBe(true);
+        }
+      }
+    } finally {
+      setThreads(t0);
+    }
+  });
+
+  it('an objective with staticData (X, Y staged in wasm memory once) gives the bits of one reading X and Y each step, f64 and f32, every loss, 1 and 2 threads', () => {
+    const rng = new Rng('static-data');
+    const n = 600,
+      c = 500; // n c above the loss kernel's parallel threshold
+    const X = new Matrix(n, 40, rng.normals(n * 40)),
+      Y = new Matrix(n, c, rng.normals(n * c)),
+      labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % c);
+    const sampleWeights = rng.uniforms(n);
+    const t0 = getThreads();
+    try {
+      for (const [loss, target, weights] of [
+        ['squared', Y, undefined],
+        ['mse', Y, sampleWeights],
+        ['squared', labels, undefined],
+        ['cross-entropy', labels, sampleWeights],
+      ] as const) {
+        const model = new MLP({ widths: [40, 64, c], activation: 'tanh' }, rng.child(loss));
+        const opts = { loss, weightDecay: 1e-3, sampleWeights: weights };
+        const plain = new Objective(model, X, target, opts),
+          staged = new Objective(model, X, target, { ...opts, staticData: true });
+        for (const dtype of ['f64', 'f32', 'f64'] as const) {
+          model.setDtype(dtype);
+          for (const t of [1, 2]) {
+            setThreads(t);
+            const ga = new Float64Array(plain.size),
+              gb = new Float64Array(plain.size);
+            const fa = plain.valueAndGrad(null, ga),
+              fb = staged.valueAndGrad(null, gb);
+            expect(Number.isFinite(fa)).toBe(true);
+            expect(Object.is(fa, fb)).toBe(true);
+            expect(ga.every((v, i) => Object.is(v, gb[i]))).toBe(true);
+            expect(Object.is(plain.dataLoss(), staged.dataLoss())).toBe(true);
+            // the loss read off the step's own (float32) output equals the loss of the widened output
+            expect(Object.is(lossValueAndGrad(loss, model.forward(X).output, target, null, weights), plain.dataLoss())).toBe(true);
+          }
         }
       }
     } finally {

@@ -72,6 +72,8 @@ interface KernelExports {
   actGrad32(act: number, c0: number, c1: number, n: number, d: number, pre: number, out: number, delta: number, gb: number): void;
   sgdStep32(i0: number, i1: number, p: number, g: number, v: number, lr: number, mu: number, lam2: number, first: number, nesterov: number): void;
   allFinite32(n: number, x: number): number;
+  squaredLoss64(r0: number, r1: number, c: number, out: number, y: number, w: number, delta: number, sums: number): void;
+  squaredLoss32(r0: number, r1: number, c: number, out: number, y: number, w: number, delta: number, sums: number): void;
 }
 
 // Minimal WebAssembly typings (tsconfig's lib is ES2022 without DOM, so the global is untyped).
@@ -1024,6 +1026,27 @@ class Engine {
     this.split(7, [pp, pg, pv, lr, mu, lam2, f, ne], p.length, 4, p.length >= ELEMENTWISE_PARALLEL_MIN, (i0, i1) =>
       this.ex.sgdStep32(i0, i1, pp, pg, pv, lr, mu, lam2, f, ne),
     );
+    return true;
+  }
+
+  /**
+   * Rows of the squared loss (layers.ts squaredLoss): sums[i] = sum_j (out_ij - y_ij)^2 and, when delta is given,
+   * delta_ij = 2 w_i (out_ij - y_ij), on n x c matrices; out and delta float64 (op 0) or float32 (op 1), y and w
+   * float64. Rows split across threads; each row's sum runs over the columns in order. False when out, y or delta
+   * are not resident (w is staged, the sums copied out).
+   */
+  squaredLossRows(op: 0 | 1, n: number, c: number, out: Float64Array | Float32Array, y: Float64Array, w: Float64Array, delta: Float64Array | Float32Array | null, sums: Float64Array): boolean {
+    if (!this.isResident(out) || !this.isResident(y) || (delta && !this.isResident(delta))) return false;
+    const offs = this.alloc(this.workers.length + 1, [n * 8, n * 8]);
+    if (!offs) return false;
+    const [pw, ps] = offs;
+    this.f64.set(w.subarray(0, n), pw >> 3);
+    const po = out.byteOffset,
+      py = y.byteOffset,
+      pd = delta ? delta.byteOffset : 0;
+    const fn = op === 0 ? this.ex.squaredLoss64 : this.ex.squaredLoss32;
+    this.split(14, [op, c, po, py, pw, pd, ps], n, 1, n * c >= ELEMENTWISE_PARALLEL_MIN, (r0, r1) => fn(r0, r1, c, po, py, pw, pd, ps));
+    sums.set(this.f64.subarray(ps >> 3, (ps >> 3) + n));
     return true;
   }
 

@@ -66,6 +66,9 @@ while (ex) {
     } else if (par[0] === 7) {
       // par: [7, p, g, v, lr, mu, lam2, first, nesterov]; [r0, r1) are elements: SGD step
       ex.sgdStep32(r0, r1, par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]);
+    } else if (par[0] === 14) {
+      // par: [14, op, c, out, y, w, delta, sums]; [r0, r1) are rows: squared loss row sums and gradient
+      (par[1] === 0 ? ex.squaredLoss64 : ex.squaredLoss32)(r0, r1, par[2], par[3], par[4], par[5], par[6], par[7]);
     } else if (par[0] === 13) {
       // par: [13, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
       (par[2] === 0 ? ex.fmaPeak64 : ex.fmaPeak32)(par[1], 1);

@@ -262,3 +262,67 @@ export function allFinite32(n: i32, x: usize): i32 {
   for (; i < n; i++) { const y = load<f32>(x + (<usize>i << 2)) * 0; if (y != y) return 0; }
   return 1;
 }
+
+/**
+ * Rows [r0, r1) of the squared loss on n x c matrices, float64 output: r = out - y, sums[i] = sum_j r^2 (columns in
+ * order, as the TypeScript loop), delta = (2 w[i]) r when delta != 0. y and w (per-row weights) are float64.
+ */
+export function squaredLoss64(r0: i32, r1: i32, c: i32, out: usize, y: usize, w: usize, delta: usize, sums: usize): void {
+  for (let i = r0; i < r1; i++) {
+    const row = <usize>i * <usize>c << 3;
+    const w2 = 2 * load<f64>(w + (<usize>i << 3));
+    const W2 = f64x2.splat(w2);
+    let s: f64 = 0;
+    let j = 0;
+    for (; j + 2 <= c; j += 2) {
+      const o = row + (<usize>j << 3);
+      const r = f64x2.sub(v128.load(out + o), v128.load(y + o));
+      const rr = f64x2.mul(r, r);
+      s += f64x2.extract_lane(rr, 0);
+      s += f64x2.extract_lane(rr, 1);
+      if (delta) v128.store(delta + o, f64x2.mul(W2, r));
+    }
+    if (j < c) {
+      const o = row + (<usize>j << 3);
+      const r = load<f64>(out + o) - load<f64>(y + o);
+      s += r * r;
+      if (delta) store<f64>(delta + o, w2 * r);
+    }
+    store<f64>(sums + (<usize>i << 3), s);
+  }
+}
+
+/** squaredLoss64 with a float32 output and delta: r = out - y in float64 (out widened exactly), delta rounded to float32. */
+export function squaredLoss32(r0: i32, r1: i32, c: i32, out: usize, y: usize, w: usize, delta: usize, sums: usize): void {
+  for (let i = r0; i < r1; i++) {
+    const row = <usize>i * <usize>c;
+    const w2 = 2 * load<f64>(w + (<usize>i << 3));
+    const W2 = f64x2.splat(w2);
+    let s: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const o4 = (row + <usize>j) << 2,
+        o8 = (row + <usize>j) << 3;
+      const v = v128.load(out + o4);
+      const ra = f64x2.sub(f64x2.promote_low_f32x4(v), v128.load(y + o8));
+      const rb = f64x2.sub(f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)), v128.load(y + o8, 16));
+      const qa = f64x2.mul(ra, ra),
+        qb = f64x2.mul(rb, rb);
+      s += f64x2.extract_lane(qa, 0);
+      s += f64x2.extract_lane(qa, 1);
+      s += f64x2.extract_lane(qb, 0);
+      s += f64x2.extract_lane(qb, 1);
+      if (delta) {
+        const da = f32x4.demote_f64x2_zero(f64x2.mul(W2, ra)),
+          db = f32x4.demote_f64x2_zero(f64x2.mul(W2, rb));
+        v128.store(delta + o4, i64x2.shuffle(da, db, 0, 2));
+      }
+    }
+    for (; j < c; j++) {
+      const r = <f64>load<f32>(out + ((row + <usize>j) << 2)) - load<f64>(y + ((row + <usize>j) << 3));
+      s += r * r;
+      if (delta) store<f32>(delta + ((row + <usize>j) << 2), <f32>(w2 * r));
+    }
+    store<f64>(sums + (<usize>i << 3), s);
+  }
+}

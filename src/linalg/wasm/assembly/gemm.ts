@@ -14,7 +14,7 @@
 // are compiled into the same module.
 import { madd64, madd32 } from './simd';
 export { dgemvT, dgemvN, rotationsApply } from './level2';
-export { biasAct64, biasAct32, actGrad64, actGrad32, sgdStep32, allFinite32 } from './elementwise';
+export { biasAct64, biasAct32, actGrad64, actGrad32, sgdStep32, allFinite32, squaredLoss64, squaredLoss32 } from './elementwise';
 
 // ---- float64: 3x6 tile, 9 f64x2 accumulators ----
 const MR: i32 = 3;
