@@ -51,8 +51,10 @@ interface KernelExports {
   workBytes32(): number;
   packedBLength64(k: number, n: number): number;
   packedBLength32(k: number, n: number): number;
-  packBAll64(k: number, n: number, b: number, transB: number, dst: number): void;
-  packBAll32(k: number, n: number, b: number, transB: number, dst: number): void;
+  packBSliceCount64(k: number, n: number): number;
+  packBSliceCount32(k: number, n: number): number;
+  packBSlices64(k: number, n: number, b: number, transB: number, dst: number, s0: number, s1: number): void;
+  packBSlices32(k: number, n: number, b: number, transB: number, dst: number, s0: number, s1: number): void;
   dgemmRows: RowsKernel;
   sgemmRows: RowsKernel;
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
@@ -255,7 +257,7 @@ class Engine {
     this.ex = new WA!.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
     this.workStride = Math.ceil(Math.max(this.ex.workBytes64(), this.ex.workBytes32()) / 64) * 64;
     this.ctl = new Int32Array(new SharedArrayBuffer(16 * 4 * 260));
-    this.par = new Float64Array(new SharedArrayBuffer(8 * 16));
+    this.par = new Float64Array(new SharedArrayBuffer(8 * 32));
     this.pipe = new Int32Array(new SharedArrayBuffer(4 * (16 + MAX_BLOCKS)));
   }
 
@@ -873,9 +875,9 @@ class Engine {
   }
 
   /**
-   * The product as a pipeline of row blocks (./pipeline.ts): op(B) is copied and packed here once (packBAll64/32,
-   * shared by the threads), A too when transposed (its rows are not contiguous); the rest is copied block by block
-   * while the workers compute. Each row of C is summed exactly as by dgemm/sgemm: same bits for any thread count.
+   * The product as a pipeline of row blocks (./pipeline.ts): op(B) is copied here and packed once by all the threads
+   * together (packBSlices64/32; shared by them), A copied too when transposed (its rows are not contiguous); the rest
+   * is copied block by block while the workers compute. Each row of C is summed exactly as by dgemm/sgemm: same bits for any thread count.
    */
   private gemmPipelined<T extends Float64Array | Float32Array>(
     op: 0 | 1,
@@ -914,7 +916,6 @@ class Engine {
       pb = rb ? b.byteOffset : offs[1],
       pc = rc ? c.byteOffset : offs[2];
     if (!rb) mem.set(b.length === k * n ? b : b.subarray(0, k * n), pb / size);
-    (op === 0 ? ex.packBAll64 : ex.packBAll32)(k, n, pb, transB ? 1 : 0, offs[3]);
     if (!ra && transA) mem.set(a.length === m * k ? a : a.subarray(0, m * k), pa / size);
     const stagedMs = timing ? performance.now() - t0 : 0;
     if (threads > 1) wasmStats.parallelCalls++;
@@ -929,6 +930,8 @@ class Engine {
         beta,
         pa,
         ta: transA ? 1 : 0,
+        pb,
+        tb: transB ? 1 : 0,
         pbp: offs[3],
         pc,
         mem,

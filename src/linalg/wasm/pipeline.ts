@@ -1,12 +1,12 @@
-// The threaded GEMM as a pipeline of row blocks (engine.ts gemmPipelined stages op(B), packed once and shared by
-// the threads as in Goto & van de Geijn 2008). Blocks are MC slabs of rows of C; every thread takes the next block
+// The threaded GEMM as a pipeline of row blocks (engine.ts gemmPipelined stages op(B); the threads first pack it
+// together, once, unit by unit from a shared counter, and then share it as in Goto & van de Geijn 2008). Blocks are MC slabs of rows of C; every thread takes the next block
 // from a shared counter, so the threads finish within a block of each other. The calling thread copies the rows of
 // A (and of C when beta != 0) into wasm memory block by block, publishing each, while the workers already compute
 // the published ones, and copies finished blocks of C out between its own blocks: the copies between JavaScript
 // arrays and wasm memory overlap the workers' compute. The worker side is in worker.mjs (ops 11 and 12).
 //
 // Control block `pipe` (Int32Array on a SharedArrayBuffer): [0] next block to claim, [1] blocks whose inputs are
-// in wasm memory, [16 + j] block j done (1) and copied out (2).
+// in wasm memory, [2] next unit of op(B) to pack, [3] units packed, [16 + j] block j done (1) and copied out (2).
 
 /** Most row blocks of one product (the size of the done flags). */
 export const MAX_BLOCKS = 4096;
@@ -30,9 +30,19 @@ export type RowsKernel = (
   work: number,
 ) => void;
 
+/** Units [s0, s1) of op(B) (k x n at b, transposed: tb = 1) packed into dst (assembly/gemm.ts packBSlices64 / 32). */
+export type PackKernel = (k: number, n: number, b: number, tb: number, dst: number, s0: number, s1: number) => void;
+
 /** The threads' shared state and the kernel entry points (owned by the engine). */
 export interface PipelineHost {
-  ex: { dgemmRows: RowsKernel; sgemmRows: RowsKernel };
+  ex: {
+    dgemmRows: RowsKernel;
+    sgemmRows: RowsKernel;
+    packBSliceCount64(k: number, n: number): number;
+    packBSliceCount32(k: number, n: number): number;
+    packBSlices64: PackKernel;
+    packBSlices32: PackKernel;
+  };
   pipe: Int32Array;
   par: Float64Array;
   ctl: Int32Array;
@@ -52,9 +62,11 @@ export interface PipelineJob<T extends Float64Array | Float32Array> {
   k: number;
   alpha: number;
   beta: number;
-  /** op(A) at byte offset pa (transposed: ta = 1), packed op(B) at pbp, C at pc. */
+  /** op(A) at byte offset pa (transposed: ta = 1), op(B) at pb (tb = 1: transposed) to be packed at pbp, C at pc. */
   pa: number;
   ta: number;
+  pb: number;
+  tb: number;
   pbp: number;
   pc: number;
   /** The wasm memory view of the dtype, and the JavaScript arrays to copy from / to (undefined: nothing to copy). */
@@ -84,7 +96,9 @@ export function runPipeline<T extends Float64Array | Float32Array>(
   const streamed = job.aRows !== undefined || job.cIn !== undefined;
   Atomics.store(host.pipe, 1, streamed ? 0 : nb);
   const workers = job.threads - 1;
-  if (workers > 0) postWorkers(host, job, rows, nb, workers);
+  const units = job.op === 0 ? host.ex.packBSliceCount64(job.k, job.n) : host.ex.packBSliceCount32(job.k, job.n);
+  if (workers > 0) postWorkers(host, job, rows, nb, units, workers);
+  packShare(host, job, units);
   const t0 = timing ? performance.now() : 0;
   if (streamed) copyIn(host, job, rows, nb, workers > 0);
   const inMs = timing ? performance.now() - t0 : 0;
@@ -93,11 +107,33 @@ export function runPipeline<T extends Float64Array | Float32Array>(
   return { inMs, outMs, ownBlocks: own, blocks: nb };
 }
 
+/**
+ * Pack units of op(B) from the shared counter until none is left, then wait until every unit is packed (the same
+ * loop runs on the workers, worker.mjs): every thread's blocks read all of op(B).
+ */
+function packShare<T extends Float64Array | Float32Array>(host: PipelineHost, job: PipelineJob<T>, units: number): void {
+  const pipe = host.pipe;
+  const fn = job.op === 0 ? host.ex.packBSlices64 : host.ex.packBSlices32;
+  for (;;) {
+    const s = Atomics.add(pipe, 2, 1);
+    if (s >= units) break;
+    fn(job.k, job.n, job.pb, job.tb, job.pbp, s, s + 1);
+    if (Atomics.add(pipe, 3, 1) + 1 === units) Atomics.notify(pipe, 3);
+  }
+  for (;;) {
+    const done = Atomics.load(pipe, 3);
+    if (done >= units) return;
+    if (Atomics.load(host.ctl, 1) !== 0) return; // a failed worker: join() reports it
+    Atomics.wait(pipe, 3, done, 1000);
+  }
+}
+
 function postWorkers<T extends Float64Array | Float32Array>(
   host: PipelineHost,
   job: PipelineJob<T>,
   rows: number,
   nb: number,
+  units: number,
   workers: number,
 ): void {
   const par = host.par;
@@ -109,12 +145,15 @@ function postWorkers<T extends Float64Array | Float32Array>(
   par[5] = job.pa;
   par[6] = job.ta;
   par[7] = job.pbp;
+  par[8] = job.tb;
   par[9] = job.beta;
   par[10] = job.pc;
   par[11] = host.workBase;
   par[12] = host.workStride;
   par[13] = rows;
   par[14] = nb;
+  par[15] = job.pb;
+  par[16] = units;
   Atomics.store(host.ctl, 1, 0);
   Atomics.store(host.ctl, 0, workers);
   for (let t = 1; t <= workers; t++) host.post(t);

@@ -73,12 +73,26 @@ while (ex) {
       // par: [13, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
       (par[2] === 0 ? ex.fmaPeak64 : ex.fmaPeak32)(par[1], 1);
     } else if (par[0] === 11 || par[0] === 12) {
-      // par: [11 | 12, m, n, k, alpha, a, transA, packed B, -, beta, c, work0, workStride, rows, blocks]: the row-block
-      // pipeline (engine.ts gemmPipelined). pipe: [0] next block, [1] blocks ready, [16 + j] block j done.
+      // par: [11 | 12, m, n, k, alpha, a, transA, packed B, transB, beta, c, work0, workStride, rows, blocks, B, units]:
+      // the row-block pipeline (pipeline.ts). pipe: [0] next block, [1] blocks ready, [2] next unit of B to pack,
+      // [3] units packed, [16 + j] block j done. First pack units of B with the other threads, then compute blocks.
       const fn = par[0] === 11 ? ex.dgemmRows : ex.sgemmRows;
+      const pack = par[0] === 11 ? ex.packBSlices64 : ex.packBSlices32;
       const m = par[1],
         rows = par[13],
-        nb = par[14];
+        nb = par[14],
+        units = par[16];
+      for (;;) {
+        const s = Atomics.add(pipe, 2, 1);
+        if (s >= units) break;
+        pack(par[3], par[2], par[15], par[8], par[7], s, s + 1);
+        if (Atomics.add(pipe, 3, 1) + 1 === units) Atomics.notify(pipe, 3);
+      }
+      for (;;) {
+        const done = Atomics.load(pipe, 3);
+        if (done >= units || Atomics.load(ctl, ERROR) !== 0) break; // (another thread failed: join() reports it)
+        Atomics.wait(pipe, 3, done, 1000);
+      }
       const work = par[11] + index * par[12];
       for (;;) {
         const j = Atomics.add(pipe, 0, 1);

@@ -447,7 +447,7 @@ export function sgemm(
 // =====================================================================================
 // Pre-packed op(B) and row blocks: the threaded pipeline (engine.ts, runPipelined). op(B) is packed
 // once for the whole product (all NC panels and K slices, Goto & van de Geijn 2008: the packed B
-// is shared by the threads), then threads take blocks of rows of C as they come. Within a block
+// is shared by the threads, which pack its units together), then threads take blocks of rows of C as they come. Within a block
 // every MC-row slab runs through all K slices in turn, so each element is summed exactly as in
 // dgemm / sgemm above (p ascending within a slice, slices added in order): same bits.
 // Layout of the packed B: panel jc starts at jc * k elements; within it, slice pc starts at
@@ -460,23 +460,31 @@ export function packedBLength64(k: i32, n: i32): i32 {
   return k * (full * NC + ((rest + NR - 1) / NR) * NR);
 }
 
-/** Pack all of op(B) (k x n) into dst (packedBLength64 elements). */
-export function packBAll64(k: i32, n: i32, b: usize, transB: i32, dst: usize): void {
+/** Units of packing op(B) for the pipeline: the (NC panel, K slice) pairs, which threads share (packBSlices64). */
+export function packBSliceCount64(k: i32, n: i32): i32 {
+  if (k <= 0 || n <= 0) return 0;
+  return ((n + NC - 1) / NC) * ((k + sliceDepth(k, KC) - 1) / sliceDepth(k, KC));
+}
+
+/** Pack units [s0, s1) of op(B) (k x n; panels in order, K slices within each) into dst (packedBLength64 elements). */
+export function packBSlices64(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
   const ldb = transB ? k : n;
   const kcs = sliceDepth(k, KC);
+  let s = 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     const ncp = ((nc + NR - 1) / NR) * NR;
     let d = dst + (<usize>jc * k << 3);
     for (let pc = 0; pc < k; pc += kcs) {
       const kc = min(kcs, k - pc);
-      packB64(b, ldb, transB, pc, kc, jc, nc, d);
+      if (s >= s0 && s < s1) packB64(b, ldb, transB, pc, kc, jc, nc, d);
       d += <usize>(kc * ncp) << 3;
+      s++;
     }
   }
 }
 
-/** Rows [r0, r1) of C = alpha op(A) op(B) + beta C with op(B) packed by packBAll64 at bp (see dgemm). */
+/** Rows [r0, r1) of C = alpha op(A) op(B) + beta C with op(B) packed by packBSlices64 at bp (see dgemm). */
 export function dgemmRows(
   m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, bp: usize,
   beta: f64, c: usize, r0: i32, r1: i32, work: usize,
@@ -517,18 +525,26 @@ export function packedBLength32(k: i32, n: i32): i32 {
   return k * (full * NC32 + ((rest + NR32 - 1) / NR32) * NR32);
 }
 
-/** Pack all of op(B) into dst, float32. */
-export function packBAll32(k: i32, n: i32, b: usize, transB: i32, dst: usize): void {
+/** Units of packing op(B) for the pipeline, float32: the (NC panel, K slice) pairs, which threads share (packBSlices32). */
+export function packBSliceCount32(k: i32, n: i32): i32 {
+  if (k <= 0 || n <= 0) return 0;
+  return ((n + NC32 - 1) / NC32) * ((k + sliceDepth(k, KC32) - 1) / sliceDepth(k, KC32));
+}
+
+/** Pack units [s0, s1) of op(B) (k x n; panels in order, K slices within each) into dst (packedBLength32 elements). */
+export function packBSlices32(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
   const ldb = transB ? k : n;
   const kcs = sliceDepth(k, KC32);
+  let s = 0;
   for (let jc = 0; jc < n; jc += NC32) {
     const nc = min(NC32, n - jc);
     const ncp = ((nc + NR32 - 1) / NR32) * NR32;
     let d = dst + (<usize>jc * k << 2);
     for (let pc = 0; pc < k; pc += kcs) {
       const kc = min(kcs, k - pc);
-      packB32(b, ldb, transB, pc, kc, jc, nc, d);
+      if (s >= s0 && s < s1) packB32(b, ldb, transB, pc, kc, jc, nc, d);
       d += <usize>(kc * ncp) << 2;
+      s++;
     }
   }
 }
