@@ -138,7 +138,17 @@ function packA64(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       const rs = <usize>lda << 3;
       if (h == MR) {
         const s1 = s0 + rs, s2 = s1 + rs;
-        for (let p = 0; p < kc; p++) {
+        let p = 0;
+        for (; p + 2 <= kc; p += 2) {
+          // two columns of the three rows at once: (a0 b0)(c0 a1)(b1 c1)
+          const o = <usize>p << 3;
+          const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o), x2 = v128.load(s2 + o);
+          v128.store(dst, i64x2.shuffle(x0, x1, 0, 2));
+          v128.store(dst, i64x2.shuffle(x2, x0, 0, 3), 16);
+          v128.store(dst, i64x2.shuffle(x1, x2, 1, 3), 32);
+          dst += 48;
+        }
+        if (p < kc) {
           const o = <usize>p << 3;
           store<f64>(dst, load<f64>(s0 + o));
           store<f64>(dst, load<f64>(s1 + o), 8);
@@ -312,7 +322,18 @@ function packA32(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc:
       const rs = <usize>lda << 2;
       if (h == MR32) {
         const s1 = s0 + rs, s2 = s1 + rs;
-        for (let p = 0; p < kc; p++) {
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          // four columns of the three rows a, b, c at once: (a0 b0 c0 a1)(b1 c1 a2 b2)(c2 a3 b3 c3)
+          const o = <usize>p << 2;
+          const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o), x2 = v128.load(s2 + o);
+          const t = i32x4.shuffle(x0, x1, 0, 4, 1, 5), u = i32x4.shuffle(x0, x1, 2, 6, 3, 7), v = i32x4.shuffle(x1, x2, 1, 5, 2, 6);
+          v128.store(dst, i32x4.shuffle(t, x2, 0, 1, 4, 2));
+          v128.store(dst, i32x4.shuffle(v, u, 0, 1, 4, 5), 16);
+          v128.store(dst, i32x4.shuffle(u, x2, 6, 2, 3, 7), 32);
+          dst += 48;
+        }
+        for (; p < kc; p++) {
           const o = <usize>p << 2;
           store<f32>(dst, load<f32>(s0 + o));
           store<f32>(dst, load<f32>(s1 + o), 4);
