@@ -160,15 +160,29 @@ export function biasAct32(act: i32, r0: i32, r1: i32, d: i32, x: usize, b: usize
   }
 }
 
-/** delta *= act'(pre) (tanh' = 1 - out^2, relu' = [pre > 0]), two float64 lanes. */
-@inline function grad64(act: i32, dz: v128, p: v128, t: v128): v128 {
-  if (act === 1) return f64x2.mul(dz, f64x2.sub(f64x2.splat(1), f64x2.mul(t, t)));
-  if (act === 2) return v128.bitselect(dz, f64x2.splat(0), f64x2.gt(p, f64x2.splat(0)));
+/**
+ * delta *= act'(pre) (tanh' = 1 - out^2, relu' = [pre > 0]), two float64 lanes at byte offset o: each activation
+ * reads only the array its derivative needs (tanh the output, relu the pre-activation).
+ */
+@inline function grad64(act: i32, dz: v128, pre: usize, out: usize, o: usize): v128 {
+  if (act === 1) { const t = v128.load(out + o); return f64x2.mul(dz, f64x2.sub(f64x2.splat(1), f64x2.mul(t, t))); }
+  if (act === 2) return v128.bitselect(dz, f64x2.splat(0), f64x2.gt(v128.load(pre + o), f64x2.splat(0)));
   return dz;
 }
-@inline function grad32(act: i32, dz: v128, p: v128, t: v128): v128 {
-  if (act === 1) return f32x4.mul(dz, f32x4.sub(f32x4.splat(1), f32x4.mul(t, t)));
-  if (act === 2) return v128.bitselect(dz, f32x4.splat(0), f32x4.gt(p, f32x4.splat(0)));
+@inline function grad32(act: i32, dz: v128, pre: usize, out: usize, o: usize): v128 {
+  if (act === 1) { const t = v128.load(out + o); return f32x4.mul(dz, f32x4.sub(f32x4.splat(1), f32x4.mul(t, t))); }
+  if (act === 2) return v128.bitselect(dz, f32x4.splat(0), f32x4.gt(v128.load(pre + o), f32x4.splat(0)));
+  return dz;
+}
+// The same on one element (row tails): the same IEEE operations as a lane, so the same bits.
+@inline function grad64s(act: i32, dz: f64, pre: usize, out: usize, o: usize): f64 {
+  if (act === 1) { const t = load<f64>(out + o); return dz * (1 - t * t); }
+  if (act === 2) return load<f64>(pre + o) > 0 ? dz : 0;
+  return dz;
+}
+@inline function grad32s(act: i32, dz: f32, pre: usize, out: usize, o: usize): f32 {
+  if (act === 1) { const t = load<f32>(out + o); return dz * (<f32>1 - t * t); }
+  if (act === 2) return load<f32>(pre + o) > 0 ? dz : <f32>0;
   return dz;
 }
 
@@ -183,13 +197,13 @@ export function actGrad64(act: i32, c0: i32, c1: i32, n: i32, d: i32, pre: usize
     let j = c0;
     for (; j + 2 <= c1; j += 2) {
       const o = row + (<usize>j << 3);
-      const dz = grad64(act, v128.load(delta + o), v128.load(pre + o), v128.load(out + o));
+      const dz = grad64(act, v128.load(delta + o), pre, out, o);
       v128.store(delta + o, dz);
       if (gb) { const g = gb + (<usize>j << 3); v128.store(g, f64x2.add(v128.load(g), dz)); }
     }
     if (j < c1) {
       const o = row + (<usize>j << 3);
-      const dz = f64x2.extract_lane(grad64(act, f64x2.splat(load<f64>(delta + o)), f64x2.splat(load<f64>(pre + o)), f64x2.splat(load<f64>(out + o))), 0);
+      const dz = grad64s(act, load<f64>(delta + o), pre, out, o);
       store<f64>(delta + o, dz);
       if (gb) { const g = gb + (<usize>j << 3); store<f64>(g, load<f64>(g) + dz); }
     }
@@ -204,7 +218,7 @@ export function actGrad32(act: i32, c0: i32, c1: i32, n: i32, d: i32, pre: usize
     let j = c0;
     for (; j + 4 <= c1; j += 4) {
       const o = row + (<usize>j << 2);
-      const dz = grad32(act, v128.load(delta + o), v128.load(pre + o), v128.load(out + o));
+      const dz = grad32(act, v128.load(delta + o), pre, out, o);
       v128.store(delta + o, dz);
       if (gb) {
         const g = gb + (<usize>j << 3);
@@ -214,7 +228,7 @@ export function actGrad32(act: i32, c0: i32, c1: i32, n: i32, d: i32, pre: usize
     }
     for (; j < c1; j++) {
       const o = row + (<usize>j << 2);
-      const dz = f32x4.extract_lane(grad32(act, f32x4.splat(load<f32>(delta + o)), f32x4.splat(load<f32>(pre + o)), f32x4.splat(load<f32>(out + o))), 0);
+      const dz = grad32s(act, load<f32>(delta + o), pre, out, o);
       store<f32>(delta + o, dz);
       if (gb) { const g = gb + (<usize>j << 3); store<f64>(g, load<f64>(g) + <f64>dz); }
     }
