@@ -204,6 +204,38 @@ for (const [m, k, n] of GEMM_SIZES) {
   }
 }
 
+// The same products on operands resident in wasm memory (src/linalg/resident.ts), as the MLP's steps and the
+// Deep RFM layer hold them: no copy between JavaScript arrays and wasm memory, the kernel and the threads alone.
+for (const [m, k, n] of GEMM_SIZES) {
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const t of [1, 2]) {
+      const key = `${m}x${k}x${n}`;
+      const operands = () =>
+        memo(`resident_${dtype}_${key}`, () => {
+          const res = dtype === 'f64' ? linalg.residentF64 : linalg.residentF32;
+          const a = res(m * k),
+            b = res(k * n);
+          a.set(randMatrix(m, k).data);
+          b.set(randMatrix(k, n).data);
+          return { a, b, c: res(m * n) };
+        });
+      BENCHES.push({
+        name: `gemm_${dtype}_${key}_resident_t${t}`,
+        flops: 2 * m * n * k,
+        threads: t,
+        setup: () => {
+          operands();
+        },
+        run: () => {
+          const { a, b, c } = operands();
+          if (dtype === 'f64') gemmWasm(m, n, k, 1, a as Float64Array, false, b as Float64Array, false, 0, c as Float64Array);
+          else gemmF32(m, n, k, 1, a as Float32Array, false, b as Float32Array, false, 0, c as Float32Array);
+        },
+      });
+    }
+  }
+}
+
 // SVD (the linalg engineer's functions; cost should be dominated by GEMM).
 function svdEntry(name: string, m: number, n: number, valuesOnly: boolean, baselines: boolean): Bench {
   const run = () => {
@@ -511,6 +543,7 @@ function torchReference(): { seconds: Map<string, number>; note: string } {
 
 /** A baseline's (numpy's, PyTorch's) time for the same operation, dtype and thread count as an nrc benchmark. */
 function numpySecondsFor(ref: Map<string, number>, name: string, threads: number): number | undefined {
+  name = name.replace('_resident', ''); // the baselines' operands live in their own memory: the same product
   return ref.get(/_t\d+$/.test(name) ? name : `${name}_t${threads}`);
 }
 
@@ -547,7 +580,7 @@ async function main(): Promise<void> {
       `nrc bench: node ${process.version}, ${os.availableParallelism()} cpus, load ${load.toFixed(2)}, kernel ${status.kernel}${peak ? ` (FMA ceiling per thread: f64x2 ${peak.toFixed(1)} GFLOP/s, f32x4 ${peak32?.toFixed(1)}; f64x2 on 2 threads at once ${peak2?.toFixed(1) ?? '-'})` : ''}; ${numpy.note}; ${torch.note}`,
     );
     console.log(
-      `${'name'.padEnd(30)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`,
+      `${'name'.padEnd(34)} ${'GFLOP/s'.padStart(8)} ${'seconds'.padStart(9)} ${'vs TS'.padStart(7)} ${'vs ml'.padStart(7)} ${'vs numpy'.padStart(8)} ${'vs torch'.padStart(8)}  notes`,
     );
   }
   const defaultThreads = getThreads();
@@ -603,7 +636,7 @@ async function main(): Promise<void> {
             .filter(Boolean)
             .join(', ');
       console.log(
-        `${b.name.padEnd(30)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)} ${fmt(rec.vs_torch as number).padStart(8)}  ${notes}`,
+        `${b.name.padEnd(34)} ${fmt(rec.gflops as number).padStart(8)} ${fmt(rec.seconds as number, 4).padStart(9)} ${fmt(rec.vs_ts as number).padStart(7)} ${fmt(rec.vs_mlmatrix as number).padStart(7)} ${fmt(rec.vs_numpy as number).padStart(8)} ${fmt(rec.vs_torch as number).padStart(8)}  ${notes}`,
       );
     }
   }
