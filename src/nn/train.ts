@@ -451,16 +451,15 @@ function miniBatchSpec(opts: TrainOptions, N: number): { spec: Extract<Optimizer
   return { spec, rng: opts.rng, B };
 }
 
+/** The full-batch objective a mini-batch run reports (its data staged once: X and Y are the training set). */
+function fullObjective(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Objective {
+  return new Objective(model, X, Y, { loss: opts.loss, weightDecay: opts.weightDecay, mode: opts.mode, updateRunning: false, staticData: true });
+}
+
 function* trainMiniBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): Generator<void, TrainResult> {
   const N = X.rows;
   const { spec, rng, B } = miniBatchSpec(opts, N);
-  const full = new Objective(model, X, Y, {
-    loss: opts.loss,
-    weightDecay: opts.weightDecay,
-    mode: opts.mode,
-    updateRunning: false,
-    staticData: true,
-  });
+  const full = fullObjective(model, X, Y, opts);
   const rep = new Reporter(opts, full);
   const gFull = new Float64Array(model.params.length);
   const useFull = opts.fullGradient ?? true;

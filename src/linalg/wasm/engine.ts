@@ -1038,7 +1038,16 @@ class Engine {
    * float64. Rows split across threads; each row's sum runs over the columns in order. False when out, y or delta
    * are not resident (w is staged, the sums copied out).
    */
-  squaredLossRows(op: 0 | 1, n: number, c: number, out: Float64Array | Float32Array, y: Float64Array, w: Float64Array, delta: Float64Array | Float32Array | null, sums: Float64Array): boolean {
+  squaredLossRows(
+    op: 0 | 1,
+    n: number,
+    c: number,
+    out: Float64Array | Float32Array,
+    y: Float64Array,
+    w: Float64Array,
+    delta: Float64Array | Float32Array | null,
+    sums: Float64Array,
+  ): boolean {
     if (!this.isResident(out) || !this.isResident(y) || (delta && !this.isResident(delta))) return false;
     const offs = this.alloc(this.workers.length + 1, [n * 8, n * 8]);
     if (!offs) return false;
