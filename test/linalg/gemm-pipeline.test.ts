@@ -6,6 +6,7 @@ import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { gemmTypeScript, gemmF32Reference } from '../../src/linalg/gemm.ts';
 import { gemmWasm, gemmF32Wasm, setThreads, getThreads, setGemmPipeline } from '../../src/linalg/fast.ts';
 import { getEngine } from '../../src/linalg/wasm/engine.ts';
+import { deepBlockRows } from '../../src/linalg/wasm/pipeline.ts';
 import { loadLinalgWith, parkMiller as rand, resetWasmBuild } from '../helpers/wasm-build.ts';
 
 const same = (x: Float64Array | Float32Array, y: Float64Array | Float32Array) =>
@@ -23,6 +24,7 @@ const shapes: [number, number, number][] = [
   [403, 157, 385],
   [133, 2100, 17],
   [97, 4100, 5],
+  [101, 1030, 2100], // deep: one block per thread, walked K slice by K slice in sub-panels (deepBlockRows)
 ];
 const modes = [
   ['off', 1],
@@ -39,6 +41,17 @@ afterAll(() => {
 });
 
 describe('pipelined GEMM', () => {
+  it('the deep kernels serve few rows of a large op(B) on several threads, and only those', () => {
+    for (const op of [0, 1] as const) {
+      expect(deepBlockRows(op, 101, 1030, 2100, 2)).toBe(51);
+      expect(deepBlockRows(op, 101, 1030, 2100, 3)).toBe(36);
+      expect(deepBlockRows(op, 101, 1030, 2100, 1)).toBe(0); // one thread: the row blocks
+      expect(deepBlockRows(op, 10000, 784, 4000, 2)).toBe(0); // many rows: their C would not stay in L2
+      expect(deepBlockRows(op, 400, 200, 300, 2)).toBe(0); // op(B) small enough for the cache
+    }
+    expect(deepBlockRows(0, 400, 784, 10000, 2)).toBe(201); // the autoencoder's weight gradients
+  });
+
   it('float64: bit-identical across thread counts and pipeline modes, all transposes, beta 0 and not', () => {
     for (const [m, n, k] of shapes)
       for (const tA of [false, true])

@@ -57,6 +57,8 @@ interface KernelExports {
   packBSlices32(k: number, n: number, b: number, transB: number, dst: number, s0: number, s1: number): void;
   dgemmRows: RowsKernel;
   sgemmRows: RowsKernel;
+  dgemmRowsDeep: RowsKernel;
+  sgemmRowsDeep: RowsKernel;
   dgemvT(h: number, w: number, a: number, lda: number, v: number, y: number): void;
   dgemvN(h: number, w: number, a: number, lda: number, u: number, x: number): void;
   rotationsApply(zt: number, ld: number, ops: number, nops: number, cs: number, js: number, c0: number, c1: number): void;

@@ -1,5 +1,6 @@
 // The threaded GEMM as a pipeline of row blocks (engine.ts gemmPipelined stages op(B); the threads first pack it
-// together, once, unit by unit from a shared counter, and then share it as in Goto & van de Geijn 2008). Blocks are MC slabs of rows of C; every thread takes the next block
+// together, once, unit by unit from a shared counter, and then share it as in Goto & van de Geijn 2008; for few rows
+// of a large op(B), deepBlockRows, each thread takes one block and walks it K slice by K slice). Blocks are MC slabs of rows of C; every thread takes the next block
 // from a shared counter, so the threads finish within a block of each other. The calling thread copies the rows of
 // A (and of C when beta != 0) into wasm memory block by block, publishing each, while the workers already compute
 // the published ones, and copies finished blocks of C out between its own blocks: the copies between JavaScript
@@ -12,6 +13,13 @@
 export const MAX_BLOCKS = 4096;
 /** Rows of a block: one MC slab of the kernels (assembly/gemm.ts), float64 and float32. */
 export const BLOCK_ROWS = [66, 96];
+/** The K slice depth (KC) and the L2 share of a packed-B sub-panel in dgemmRowsDeep / sgemmRowsDeep (assembly/gemm.ts). */
+const SLICE_MAX = [256, 384];
+const DEEP_B_BYTES = 786432;
+/** Largest C sub-block of a thread's rows in the deep kernels (it shares L2 with the B sub-panel). */
+const DEEP_C_BYTES = 1310720;
+/** Smallest packed op(B) for the deep kernels: below it op(B) stays in cache anyway. */
+const DEEP_MIN_B_BYTES = 8 << 20;
 const FLAGS = 16;
 
 /** A row-block kernel (assembly/gemm.ts dgemmRows / sgemmRows): rows [r0, r1) of C = alpha op(A) B + beta C, B packed at bp. */
@@ -38,6 +46,8 @@ export interface PipelineHost {
   ex: {
     dgemmRows: RowsKernel;
     sgemmRows: RowsKernel;
+    dgemmRowsDeep: RowsKernel;
+    sgemmRowsDeep: RowsKernel;
     packBSliceCount64(k: number, n: number): number;
     packBSliceCount32(k: number, n: number): number;
     packBSlices64: PackKernel;
@@ -84,25 +94,41 @@ export function blockRows(op: 0 | 1, m: number, threads: number): number {
   return rows;
 }
 
+/**
+ * Rows per block for the deep kernels, 0 when they do not apply: with several threads, a large op(B) (k of many
+ * slices) and few rows, every thread takes one block of ~m / threads rows and walks it K slice by K slice, so
+ * each slice of the packed B is read from memory once per thread instead of once per MC slab.
+ */
+export function deepBlockRows(op: 0 | 1, m: number, n: number, k: number, threads: number): number {
+  if (threads < 2 || k <= SLICE_MAX[op]) return 0;
+  const size = op === 0 ? 8 : 4;
+  if (k * n * size < DEEP_MIN_B_BYTES) return 0;
+  const kc = Math.ceil(k / Math.ceil(k / SLICE_MAX[op]));
+  const rows = Math.ceil(m / threads / 3) * 3;
+  return rows * (DEEP_B_BYTES / kc) <= DEEP_C_BYTES ? rows : 0;
+}
+
 /** Run the product; returns the calling thread's copy time (ms) in and out when `timing`, and the blocks it computed of all. */
 export function runPipeline<T extends Float64Array | Float32Array>(
   host: PipelineHost,
   job: PipelineJob<T>,
   timing: boolean,
 ): { inMs: number; outMs: number; ownBlocks: number; blocks: number } {
-  const rows = blockRows(job.op, job.m, job.threads);
+  const deepRows = deepBlockRows(job.op, job.m, job.n, job.k, job.threads);
+  const deep = deepRows > 0;
+  const rows = deep ? deepRows : blockRows(job.op, job.m, job.threads);
   const nb = Math.ceil(job.m / rows);
   host.pipe.fill(0, 0, FLAGS + nb);
   const streamed = job.aRows !== undefined || job.cIn !== undefined;
   Atomics.store(host.pipe, 1, streamed ? 0 : nb);
   const workers = job.threads - 1;
   const units = job.op === 0 ? host.ex.packBSliceCount64(job.k, job.n) : host.ex.packBSliceCount32(job.k, job.n);
-  if (workers > 0) postWorkers(host, job, rows, nb, units, workers);
+  if (workers > 0) postWorkers(host, job, rows, nb, units, deep, workers);
   packShare(host, job, units);
   const t0 = timing ? performance.now() : 0;
   if (streamed) copyIn(host, job, rows, nb, workers > 0);
   const inMs = timing ? performance.now() - t0 : 0;
-  const { outMs, own } = computeAndCopyOut(host, job, rows, nb, timing);
+  const { outMs, own } = computeAndCopyOut(host, job, rows, nb, deep, timing);
   if (workers > 0) host.join();
   return { inMs, outMs, ownBlocks: own, blocks: nb };
 }
@@ -134,6 +160,7 @@ function postWorkers<T extends Float64Array | Float32Array>(
   rows: number,
   nb: number,
   units: number,
+  deep: boolean,
   workers: number,
 ): void {
   const par = host.par;
@@ -154,6 +181,7 @@ function postWorkers<T extends Float64Array | Float32Array>(
   par[14] = nb;
   par[15] = job.pb;
   par[16] = units;
+  par[17] = deep ? 1 : 0;
   Atomics.store(host.ctl, 1, 0);
   Atomics.store(host.ctl, 0, workers);
   for (let t = 1; t <= workers; t++) host.post(t);
@@ -180,12 +208,14 @@ function computeAndCopyOut<T extends Float64Array | Float32Array>(
   job: PipelineJob<T>,
   rows: number,
   nb: number,
+  deep: boolean,
   timing: boolean,
 ): { outMs: number; own: number } {
   const { m, n, k, mem, cOut } = job;
   const pipe = host.pipe;
   const sc = job.pc / mem.BYTES_PER_ELEMENT;
-  const rowsFn = job.op === 0 ? host.ex.dgemmRows : host.ex.sgemmRows;
+  const ex = host.ex;
+  const rowsFn = deep ? (job.op === 0 ? ex.dgemmRowsDeep : ex.sgemmRowsDeep) : job.op === 0 ? ex.dgemmRows : ex.sgemmRows;
   let out = 0,
     outMs = 0,
     own = 0;

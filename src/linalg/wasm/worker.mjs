@@ -73,10 +73,10 @@ while (ex) {
       // par: [13, iters, dtype]: the multiply-add ceiling loop, run on all threads at once (engine.ts fmaPeakGflops)
       (par[2] === 0 ? ex.fmaPeak64 : ex.fmaPeak32)(par[1], 1);
     } else if (par[0] === 11 || par[0] === 12) {
-      // par: [11 | 12, m, n, k, alpha, a, transA, packed B, transB, beta, c, work0, workStride, rows, blocks, B, units]:
+      // par: [11 | 12, m, n, k, alpha, a, transA, packed B, transB, beta, c, work0, workStride, rows, blocks, B, units, deep]:
       // the row-block pipeline (pipeline.ts). pipe: [0] next block, [1] blocks ready, [2] next unit of B to pack,
       // [3] units packed, [16 + j] block j done. First pack units of B with the other threads, then compute blocks.
-      const fn = par[0] === 11 ? ex.dgemmRows : ex.sgemmRows;
+      const fn = par[17] ? (par[0] === 11 ? ex.dgemmRowsDeep : ex.sgemmRowsDeep) : par[0] === 11 ? ex.dgemmRows : ex.sgemmRows;
       const pack = par[0] === 11 ? ex.packBSlices64 : ex.packBSlices32;
       const m = par[1],
         rows = par[13],

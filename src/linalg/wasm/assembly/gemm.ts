@@ -22,6 +22,7 @@ const NR: i32 = 6;
 const MC: i32 = 66;
 const NC: i32 = 2046; // a multiple of NR (the pre-packed B's panels are NC wide)
 const KC: i32 = 256;
+const DEEP_B_BYTES: i32 = 786432; // the packed B sub-panel of one K slice that dgemmRowsDeep keeps in L2 (with its C rows)
 
 // ---- float32: 3x12 tile, 9 f32x4 accumulators ----
 const MR32: i32 = 3;
@@ -539,6 +540,54 @@ export function dgemmRows(
   }
 }
 
+/**
+ * dgemmRows for deep products (k of many slices, a packed op(B) larger than L2), one block of rows per thread: the
+ * rows are taken K slice by K slice within column sub-panels (about DEEP_B_BYTES of one slice of the packed B), so
+ * the sub-panel and the rows' C sub-block stay in L2 while every MC slab of the rows uses them, and each slice of
+ * the packed B is read from memory once per thread instead of once per slab. Each element is summed exactly as by
+ * dgemmRows (K slices in order onto the same C): same bits.
+ */
+export function dgemmRowsDeep(
+  m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, bp: usize,
+  beta: f64, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const lda = transA ? m : k;
+  const ldc = n;
+  const ap = (work + 15) & ~<usize>15;
+  const kcs = sliceDepth(k, KC);
+  const ncsMax = max(NR, (DEEP_B_BYTES / (kcs * 8) / NR) * NR);
+  const slabs = (r1 - r0 + MC - 1) / MC;
+  const mcs = (((r1 - r0 + slabs - 1) / slabs + MR - 1) / MR) * MR; // equal slabs of at most MC rows
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const ncp = ((nc + NR - 1) / NR) * NR;
+    const bjc = bp + (<usize>jc * k << 3);
+    const parts = (nc + ncsMax - 1) / ncsMax;
+    const ncs = (((nc + parts - 1) / parts + NR - 1) / NR) * NR; // equal sub-panels
+    for (let js = 0; js < nc; js += ncs) {
+      const je = min(nc, js + ncs);
+      let bq = bjc;
+      for (let pc = 0; pc < k; pc += kcs) {
+        const kc = min(kcs, k - pc);
+        const be = pc == 0 ? beta : 1.0;
+        for (let ic = r0; ic < r1; ic += mcs) {
+          const mc = min(mcs, r1 - ic);
+          packA64(a, lda, transA, ic, mc, pc, kc, ap);
+          for (let jr = js; jr < je; jr += NR) {
+            const w = min(NR, nc - jr);
+            const bpj = bq + <usize>(jr * kc) * 8;
+            const cj = c + ((<usize>ic * ldc + jc + jr) << 3);
+            for (let ir = 0; ir < mc; ir += MR) {
+              kernel64(kc, ap + <usize>(ir * kc) * 8, bpj, cj + ((<usize>ir * ldc) << 3), ldc, alpha, be, min(MR, mc - ir), w);
+            }
+          }
+        }
+        bq += <usize>(kc * ncp) << 3;
+      }
+    }
+  }
+}
+
 /** Elements of the packed op(B), float32. */
 export function packedBLength32(k: i32, n: i32): i32 {
   const full = n / NC32;
@@ -566,6 +615,48 @@ export function packBSlices32(k: i32, n: i32, b: usize, transB: i32, dst: usize,
       if (s >= s0 && s < s1) packB32(b, ldb, transB, pc, kc, jc, nc, d);
       d += <usize>(kc * ncp) << 2;
       s++;
+    }
+  }
+}
+
+/** float32 counterpart of dgemmRowsDeep. */
+export function sgemmRowsDeep(
+  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
+  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const lda = transA ? m : k;
+  const ldc = n;
+  const ap = (work + 15) & ~<usize>15;
+  const kcs = sliceDepth(k, KC32);
+  const ncsMax = max(NR32, (DEEP_B_BYTES / (kcs * 4) / NR32) * NR32);
+  const slabs = (r1 - r0 + MC32 - 1) / MC32;
+  const mcs = (((r1 - r0 + slabs - 1) / slabs + MR32 - 1) / MR32) * MR32; // equal slabs of at most MC rows
+  for (let jc = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
+    const bjc = bp + (<usize>jc * k << 2);
+    const parts = (nc + ncsMax - 1) / ncsMax;
+    const ncs = (((nc + parts - 1) / parts + NR32 - 1) / NR32) * NR32; // equal sub-panels
+    for (let js = 0; js < nc; js += ncs) {
+      const je = min(nc, js + ncs);
+      let bq = bjc;
+      for (let pc = 0; pc < k; pc += kcs) {
+        const kc = min(kcs, k - pc);
+        const be: f32 = pc == 0 ? beta : <f32>1;
+        for (let ic = r0; ic < r1; ic += mcs) {
+          const mc = min(mcs, r1 - ic);
+          packA32(a, lda, transA, ic, mc, pc, kc, ap);
+          for (let jr = js; jr < je; jr += NR32) {
+            const w = min(NR32, nc - jr);
+            const bpj = bq + <usize>(jr * kc) * 4;
+            const cj = c + ((<usize>ic * ldc + jc + jr) << 2);
+            for (let ir = 0; ir < mc; ir += MR32) {
+              kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
+            }
+          }
+        }
+        bq += <usize>(kc * ncp) << 2;
+      }
     }
   }
 }
