@@ -392,7 +392,7 @@ for (const n of [200, 500, 1000]) {
         run: () => {
           step()();
         },
-        timing: { warmup: true, maxReps: 2, minSeconds: 0 },
+        timing: { warmup: true, maxReps: 3, minSeconds: 0 }, // as torch-reference.py and numpy-reference.py: best of three
       });
     }
   }
@@ -424,7 +424,7 @@ for (const n of [200, 500, 1000]) {
           fullGradient: false,
         });
       },
-      timing: { warmup: false, maxReps: 1, minSeconds: 0 },
+      timing: { warmup: true, maxReps: 2, minSeconds: 0 }, // as torch-reference.py: one warm-up, best of two
     });
   }
   // One Deep RFM layer on 5000 digits (Laplace kernel, bandwidth 2, ridge 1e-3, 1024 ReLU features): kernel matrix,
