@@ -551,38 +551,60 @@ export function dgemmRowsDeep(
   m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, bp: usize,
   beta: f64, c: usize, r0: i32, r1: i32, work: usize,
 ): void {
+  rowsDeep<f64>(m, n, k, alpha, a, transA, bp, beta, c, r0, r1, work);
+}
+
+/** float32 counterpart of dgemmRowsDeep. */
+export function sgemmRowsDeep(
+  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
+  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  rowsDeep<f32>(m, n, k, alpha, a, transA, bp, beta, c, r0, r1, work);
+}
+
+// dgemmRowsDeep / sgemmRowsDeep for T = f64 / f32: the dtype's tile, blocking and kernels picked at compile time.
+@inline function rowsDeep<T>(
+  m: i32, n: i32, k: i32, alpha: T, a: usize, transA: i32, bp: usize,
+  beta: T, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const wide = sizeof<T>() == 8;
+  const mr = wide ? MR : MR32, nr = wide ? NR : NR32, mcMax = wide ? MC : MC32, ncMax = wide ? NC : NC32;
+  const size = <i32>sizeof<T>();
   const lda = transA ? m : k;
   const ldc = n;
   const ap = (work + 15) & ~<usize>15;
-  const kcs = sliceDepth(k, KC);
-  const ncsMax = max(NR, (DEEP_B_BYTES / (kcs * 8) / NR) * NR);
-  const slabs = (r1 - r0 + MC - 1) / MC;
-  const mcs = (((r1 - r0 + slabs - 1) / slabs + MR - 1) / MR) * MR; // equal slabs of at most MC rows
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    const ncp = ((nc + NR - 1) / NR) * NR;
-    const bjc = bp + (<usize>jc * k << 3);
+  const kcs = sliceDepth(k, wide ? KC : KC32);
+  const ncsMax = max(nr, (DEEP_B_BYTES / (kcs * size) / nr) * nr);
+  const slabs = (r1 - r0 + mcMax - 1) / mcMax;
+  const mcs = (((r1 - r0 + slabs - 1) / slabs + mr - 1) / mr) * mr; // equal slabs of at most MC rows
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
+    const ncp = ((nc + nr - 1) / nr) * nr;
+    const bjc = bp + <usize>jc * k * size;
     const parts = (nc + ncsMax - 1) / ncsMax;
-    const ncs = (((nc + parts - 1) / parts + NR - 1) / NR) * NR; // equal sub-panels
+    const ncs = (((nc + parts - 1) / parts + nr - 1) / nr) * nr; // equal sub-panels
     for (let js = 0; js < nc; js += ncs) {
       const je = min(nc, js + ncs);
       let bq = bjc;
       for (let pc = 0; pc < k; pc += kcs) {
         const kc = min(kcs, k - pc);
-        const be = pc == 0 ? beta : 1.0;
+        const be: T = pc == 0 ? beta : <T>1;
         for (let ic = r0; ic < r1; ic += mcs) {
           const mc = min(mcs, r1 - ic);
-          packA64(a, lda, transA, ic, mc, pc, kc, ap);
-          for (let jr = js; jr < je; jr += NR) {
-            const w = min(NR, nc - jr);
-            const bpj = bq + <usize>(jr * kc) * 8;
-            const cj = c + ((<usize>ic * ldc + jc + jr) << 3);
-            for (let ir = 0; ir < mc; ir += MR) {
-              kernel64(kc, ap + <usize>(ir * kc) * 8, bpj, cj + ((<usize>ir * ldc) << 3), ldc, alpha, be, min(MR, mc - ir), w);
+          if (wide) packA64(a, lda, transA, ic, mc, pc, kc, ap);
+          else packA32(a, lda, transA, ic, mc, pc, kc, ap);
+          for (let jr = js; jr < je; jr += nr) {
+            const w = min(nr, nc - jr);
+            const bpj = bq + <usize>(jr * kc) * size;
+            const cj = c + (<usize>ic * ldc + jc + jr) * size;
+            for (let ir = 0; ir < mc; ir += mr) {
+              const apr = ap + <usize>(ir * kc) * size, cr = cj + <usize>ir * ldc * size, h = min(mr, mc - ir);
+              if (wide) kernel64(kc, apr, bpj, cr, ldc, <f64>alpha, <f64>be, h, w);
+              else kernel32(kc, apr, bpj, cr, ldc, <f32>alpha, <f32>be, h, w);
             }
           }
         }
-        bq += <usize>(kc * ncp) << 3;
+        bq += <usize>(kc * ncp) * size;
       }
     }
   }
@@ -615,48 +637,6 @@ export function packBSlices32(k: i32, n: i32, b: usize, transB: i32, dst: usize,
       if (s >= s0 && s < s1) packB32(b, ldb, transB, pc, kc, jc, nc, d);
       d += <usize>(kc * ncp) << 2;
       s++;
-    }
-  }
-}
-
-/** float32 counterpart of dgemmRowsDeep. */
-export function sgemmRowsDeep(
-  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
-  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
-): void {
-  const lda = transA ? m : k;
-  const ldc = n;
-  const ap = (work + 15) & ~<usize>15;
-  const kcs = sliceDepth(k, KC32);
-  const ncsMax = max(NR32, (DEEP_B_BYTES / (kcs * 4) / NR32) * NR32);
-  const slabs = (r1 - r0 + MC32 - 1) / MC32;
-  const mcs = (((r1 - r0 + slabs - 1) / slabs + MR32 - 1) / MR32) * MR32; // equal slabs of at most MC rows
-  for (let jc = 0; jc < n; jc += NC32) {
-    const nc = min(NC32, n - jc);
-    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
-    const bjc = bp + (<usize>jc * k << 2);
-    const parts = (nc + ncsMax - 1) / ncsMax;
-    const ncs = (((nc + parts - 1) / parts + NR32 - 1) / NR32) * NR32; // equal sub-panels
-    for (let js = 0; js < nc; js += ncs) {
-      const je = min(nc, js + ncs);
-      let bq = bjc;
-      for (let pc = 0; pc < k; pc += kcs) {
-        const kc = min(kcs, k - pc);
-        const be: f32 = pc == 0 ? beta : <f32>1;
-        for (let ic = r0; ic < r1; ic += mcs) {
-          const mc = min(mcs, r1 - ic);
-          packA32(a, lda, transA, ic, mc, pc, kc, ap);
-          for (let jr = js; jr < je; jr += NR32) {
-            const w = min(NR32, nc - jr);
-            const bpj = bq + <usize>(jr * kc) * 4;
-            const cj = c + ((<usize>ic * ldc + jc + jr) << 2);
-            for (let ir = 0; ir < mc; ir += MR32) {
-              kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
-            }
-          }
-        }
-        bq += <usize>(kc * ncp) << 2;
-      }
     }
   }
 }
