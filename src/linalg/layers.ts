@@ -190,7 +190,8 @@ export function allFiniteF32(x: Float32Array): boolean {
 export function squaredLoss(n: number, c: number, out: Real, y: Float64Array, w: Float64Array, delta: Real | null): number {
   const sums = new Float64Array(n);
   const op = out instanceof Float32Array ? 1 : 0;
-  if ((delta === null || delta instanceof Float32Array === (op === 1)) && backend?.squaredLossRows(op, n, c, out, y, w, delta, sums)) {
+  const oneType = delta === null || delta instanceof Float32Array === (op === 1); // the kernels take out and delta of one dtype
+  if (oneType && backend?.squaredLossRows(op, n, c, out, y, w, delta, sums)) {
     let total = 0;
     for (let i = 0; i < n; i++) total += w[i] * sums[i];
     return total;

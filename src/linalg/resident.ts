@@ -9,6 +9,13 @@ export function residentMatrix(rows: number, cols: number): Matrix {
   return new Matrix(rows, cols, residentF64(rows * cols));
 }
 
+/** A copy of A in wasm memory (see residentMatrix). */
+export function residentCopy(A: Matrix): Matrix {
+  const R = residentMatrix(A.rows, A.cols);
+  R.data.set(A.data);
+  return R;
+}
+
 /** Free a matrix from residentMatrix now (no-op for ordinary matrices); it must not be used afterwards. */
 export function releaseMatrix(A: Matrix | undefined): void {
   if (A) releaseResident(A.data);

@@ -1,5 +1,5 @@
 // Regularised training objective L_lambda (NRC Eq. 3) and its exact gradient by backpropagation.
-import { Matrix, residentF32, residentMatrix } from '../linalg/index.ts';
+import { Matrix, residentCopy, residentF32 } from '../linalg/index.ts';
 import { type LossKind, type Target, lossValueAndGradRows, targetRows } from './losses.ts';
 import type { MLP, Mode, Workspace } from './mlp.ts';
 import { type LayerViews, sumSquares } from './params.ts';
@@ -101,16 +101,12 @@ export class Objective {
   private stepData(ws: Workspace): { X: Matrix; X32?: Float32Array; Y: Target } {
     if (!this.opts.staticData) return { X: this.X, Y: this.Y };
     const st = this.staged;
-    if (!st.Y) {
-      const Y = this.Y;
-      st.Y = Y instanceof Matrix ? residentMatrix(Y.rows, Y.cols) : Y;
-      if (st.Y instanceof Matrix) st.Y.data.set((Y as Matrix).data);
-    }
+    st.Y ??= this.Y instanceof Matrix ? residentCopy(this.Y) : this.Y; // (labels are read by the TypeScript loop)
     if (ws.f32) {
       if (!st.X32) (st.X32 = residentF32(this.X.data.length)).set(this.X.data);
       return { X: this.X, X32: st.X32, Y: st.Y };
     }
-    if (!st.X) (st.X = residentMatrix(this.X.rows, this.X.cols)).data.set(this.X.data);
+    st.X ??= residentCopy(this.X);
     return { X: st.X, Y: st.Y };
   }
 
