@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { getThreads } from '../threads.ts';
-import { BLOCK_ROWS, MAX_BLOCKS, runPipeline, type PipelineHost, type RowsKernel } from './pipeline.ts';
+import { BLOCK_ROWS, MAX_BLOCKS, SLICE_DEPTH, runPipeline, type PipelineHost, type RowsKernel } from './pipeline.ts';
 
 interface KernelExports {
   dgemm(
@@ -120,8 +120,6 @@ const MIN_ROWS_PER_THREAD = 8;
 /** Elementwise layer kernels over at least this many elements use all threads (below, a thread hand-off costs more than it saves). */
 const ELEMENTWISE_PARALLEL_MIN = 1 << 18;
 const FLAGS_RELAXED = '--experimental-wasm-relaxed-simd';
-/** KC of the kernels (assembly/gemm.ts), float64 and float32. */
-const SLICE_DEPTH = [256, 384];
 
 const buildDir = fileURLToPath(new URL('./build/', import.meta.url));
 const buildScript = fileURLToPath(new URL('./build.mjs', import.meta.url));
@@ -879,7 +877,8 @@ class Engine {
   /**
    * The product as a pipeline of row blocks (./pipeline.ts): op(B) is copied here and packed once by all the threads
    * together (packBSlices64/32; shared by them), A copied too when transposed (its rows are not contiguous); the rest
-   * is copied block by block while the workers compute. Each row of C is summed exactly as by dgemm/sgemm: same bits for any thread count.
+   * is copied block by block while the workers compute. Each row of C is summed exactly as by dgemm/sgemm: same bits
+   * for any thread count.
    */
   private gemmPipelined<T extends Float64Array | Float32Array>(
     op: 0 | 1,

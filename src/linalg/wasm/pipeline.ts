@@ -1,7 +1,8 @@
 // The threaded GEMM as a pipeline of row blocks (engine.ts gemmPipelined stages op(B); the threads first pack it
-// together, once, unit by unit from a shared counter, and then share it as in Goto & van de Geijn 2008; for few rows
-// of a large op(B), deepBlockRows, each thread takes one block and walks it K slice by K slice). Blocks are MC slabs of rows of C; every thread takes the next block
-// from a shared counter, so the threads finish within a block of each other. The calling thread copies the rows of
+// together, once, unit by unit from a shared counter, and then share it as in Goto & van de Geijn 2008). Blocks are
+// MC slabs of rows of C (for few rows of a large op(B), deepBlockRows: one block per thread, walked K slice by
+// K slice); every thread takes the next block from a shared counter, so the threads finish within a block of each
+// other. The calling thread copies the rows of
 // A (and of C when beta != 0) into wasm memory block by block, publishing each, while the workers already compute
 // the published ones, and copies finished blocks of C out between its own blocks: the copies between JavaScript
 // arrays and wasm memory overlap the workers' compute. The worker side is in worker.mjs (ops 11 and 12).
@@ -13,8 +14,9 @@
 export const MAX_BLOCKS = 4096;
 /** Rows of a block: one MC slab of the kernels (assembly/gemm.ts), float64 and float32. */
 export const BLOCK_ROWS = [66, 96];
-/** The K slice depth (KC) and the L2 share of a packed-B sub-panel in dgemmRowsDeep / sgemmRowsDeep (assembly/gemm.ts). */
-const SLICE_MAX = [256, 384];
+/** Deepest K slice of the kernels (KC of assembly/gemm.ts), float64 and float32. */
+export const SLICE_DEPTH = [256, 384];
+/** The packed-B sub-panel of one K slice that dgemmRowsDeep / sgemmRowsDeep keep in L2 (DEEP_B_BYTES there). */
 const DEEP_B_BYTES = 786432;
 /** Largest C sub-block of a thread's rows in the deep kernels (it shares L2 with the B sub-panel). */
 const DEEP_C_BYTES = 1310720;
@@ -100,10 +102,10 @@ export function blockRows(op: 0 | 1, m: number, threads: number): number {
  * each slice of the packed B is read from memory once per thread instead of once per MC slab.
  */
 export function deepBlockRows(op: 0 | 1, m: number, n: number, k: number, threads: number): number {
-  if (threads < 2 || k <= SLICE_MAX[op]) return 0;
+  if (threads < 2 || k <= SLICE_DEPTH[op]) return 0;
   const size = op === 0 ? 8 : 4;
   if (k * n * size < DEEP_MIN_B_BYTES) return 0;
-  const kc = Math.ceil(k / Math.ceil(k / SLICE_MAX[op]));
+  const kc = Math.ceil(k / Math.ceil(k / SLICE_DEPTH[op]));
   const rows = Math.ceil(m / threads / 3) * 3;
   return rows * (DEEP_B_BYTES / kc) <= DEEP_C_BYTES ? rows : 0;
 }
