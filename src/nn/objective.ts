@@ -181,16 +181,16 @@ export class Objective {
 
   /**
    * Stationarity residual per layer, ||grad_W L_0 + 2 lambda W||_F / ||2 lambda W||_F (NRC Eq. 4),
-   * from a gradient g of L_lambda at the current parameters (grad_W L_lambda = grad_W L_0 + 2 lambda W).
-   * NaN for a layer with lambda = 0.
+   * from a gradient g of L_lambda at the parameters `at` (params' layout; default the model's current ones),
+   * grad_W L_lambda = grad_W L_0 + 2 lambda W. NaN for a layer with lambda = 0.
    */
-  stationarity(g: Float64Array): Float64Array {
+  stationarity(g: Float64Array, at: Float64Array = this.model.params): Float64Array {
     const model = this.model;
     const out = new Float64Array(model.depth);
     model.offsets.forEach((o, l) => {
       const n = model.layers[l].W.data.length;
       const lam2 = 2 * this.lambdas[l];
-      out[l] = lam2 === 0 ? NaN : Math.sqrt(sumSquares(g.subarray(o.W, o.W + n))) / (lam2 * Math.sqrt(sumSquares(model.layers[l].W.data)));
+      out[l] = lam2 === 0 ? NaN : Math.sqrt(sumSquares(g.subarray(o.W, o.W + n))) / (lam2 * Math.sqrt(sumSquares(at.subarray(o.W, o.W + n))));
     });
     return out;
   }

@@ -131,12 +131,13 @@ class Reporter {
     readonly opts: TrainOptions,
     private readonly objective: Objective,
   ) {}
-  make(iter: number, loss: number, g: Float64Array | null, lr: number, precision?: Dtype): StepReport {
+  /** The report of a step; g is the gradient at the parameters `at` (default the model's: not so inside a line search's trials). */
+  make(iter: number, loss: number, g: Float64Array | null, lr: number, precision?: Dtype, at?: Float64Array): StepReport {
     return {
       iter,
       loss,
       gradNorm: g ? norm2(g) : NaN,
-      stationarity: g ? this.objective.stationarity(g) : new Float64Array(this.objective.model.depth).fill(NaN),
+      stationarity: g ? this.objective.stationarity(g, at) : new Float64Array(this.objective.model.depth).fill(NaN),
       lr,
       ...(precision ? { precision } : {}),
     };
@@ -409,7 +410,8 @@ function* trainFullBatch(model: MLP, X: Matrix, Y: Target, opts: TrainOptions): 
     checkStop();
     const finite = Number.isFinite(run.f) && allFinite(run.g);
     if (run.phase === 'f32' && finite && run.switchedToF64()) continue;
-    const report = rep.make(run.iter, run.f, run.g, run.lr, run.phase ?? undefined);
+    // (at run.x: model.params holds the last point evaluated, a line-search trial, or after a resume not yet x)
+    const report = rep.make(run.iter, run.f, run.g, run.lr, run.phase ?? undefined, run.x);
     const emitted = rep.due(run.iter);
     if (emitted) rep.emit(report);
     const end = (status: TrainStatus, message?: string): TrainResult => run.end(ck, report, status, !emitted, message);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, gemm, solveSPD } from '../../src/linalg/index.ts';
 import { Rng } from '../../src/random/index.ts';
-import { MLP, type OptimizerSpec, type StepReport, scheduledLr, train, trainAsync } from '../../src/nn/index.ts';
+import { MLP, Objective, type OptimizerSpec, type StepReport, scheduledLr, train, trainAsync } from '../../src/nn/index.ts';
 
 const randn = (rng: Rng, r: number, c: number, s = 1) => new Matrix(r, c, rng.normals(r * c, s));
 
@@ -67,6 +67,36 @@ describe('L-BFGS on a smooth nonlinear problem', () => {
     expect(history.at(-1)!.loss).toBeLessThan(history[0].loss);
     // the model holds the final parameters
     expect(Math.abs(res.loss - history.at(-1)!.loss)).toBe(0);
+  });
+
+  it("reports the stationarity of every step at that step's parameters, not at the line search's last trial", () => {
+    const rng = new Rng('lbfgs-stationarity');
+    const X = randn(rng, 40, 5);
+    const Y = randn(rng, 40, 3, 0.5);
+    const opts = { loss: 'squared' as const, weightDecay: 1e-2 };
+    const model = new MLP({ widths: [5, 9, 3], activation: 'tanh' }, rng.child('m'));
+    const start = model.clone();
+    const reports: StepReport[] = [];
+    for (let iters = 1; iters <= 6; iters++) {
+      const m = start.clone();
+      const res = train(m, X, Y, { ...opts, optimizer: { kind: 'lbfgs' }, maxIters: iters, onStep: (r) => reports.push(r) });
+      // the objective's own stationarity at the final parameters (where the last report's gradient was taken)
+      const obj = new Objective(m, X, Y, opts);
+      const g = new Float64Array(obj.size);
+      obj.valueAndGrad(null, g);
+      const want = obj.stationarity(g);
+      res.stationarity.forEach((s, l) => expect(Object.is(s, want[l])).toBe(true));
+    }
+    // stationarity(g, at) reads W from `at`: doubling W halves the residual's ratio
+    const obj = new Objective(model, X, Y, opts);
+    const g = new Float64Array(obj.size);
+    obj.valueAndGrad(null, g);
+    const twice = obj.stationarity(
+      g,
+      model.params.map((v) => 2 * v),
+    );
+    obj.stationarity(g).forEach((s, l) => expect(twice[l]).toBeCloseTo(s / 2, 14));
+    expect(reports.length).toBeGreaterThan(6);
   });
 });
 

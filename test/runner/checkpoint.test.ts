@@ -266,6 +266,39 @@ describe('nn training loops resume exactly (in process, through the checkpoint A
   }
 });
 
+describe('a full-batch run resumed at its last step', () => {
+  it('reports the same result as the uninterrupted run (the stationarity at the restored parameters, not at the fresh model)', () => {
+    const rng = new Rng('data-last');
+    const X = new Matrix(30, 4, rng.normals(120));
+    const build = () => new MLP({ widths: [4, 6, 4], activation: 'tanh' }, new Rng('init-last'));
+    const opts = { loss: 'squared' as const, weightDecay: 1e-2, optimizer: { kind: 'lbfgs' } as OptimizerSpec, maxIters: 6 };
+    const whole = build();
+    const ref = train(whole, X, X, opts);
+    expect(ref.status).toBe('max_iters');
+    for (let stopAt = 5; stopAt <= 8; stopAt++) {
+      const dir = tmp();
+      const meta = { outDir: dir, cellKey: 'k', configHash: 'h', everyMinutes: 0 };
+      const ck1 = new CellCheckpoint({ ...meta, stopAtPoint: stopAt });
+      let stopped = false;
+      try {
+        train(build(), X, X, { ...opts, checkpoint: ck1 });
+      } catch (e) {
+        if (!(e instanceof StopRequested)) throw e;
+        stopped = true;
+      }
+      clearStop();
+      if (!stopped) continue; // past the last point: nothing to resume
+      ck1.write();
+      const second = build();
+      const ck2 = new CellCheckpoint(meta);
+      expect(ck2.restore()).toHaveProperty('header');
+      const res = train(second, X, X, { ...opts, checkpoint: ck2 });
+      expect(encodeState(res)).toEqual(encodeState(ref));
+      expect(Buffer.from(second.params.buffer)).toEqual(Buffer.from(whole.params.buffer));
+    }
+  });
+});
+
 describe('stop checks inside long products', () => {
   it('a product long enough to run as row blocks equals the same rows computed in one call, bit for bit', async () => {
     const { gemm, gemmStopBlock, stopBlockRows } = await import('../../src/linalg/gemm.ts');

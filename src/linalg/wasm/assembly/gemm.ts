@@ -251,32 +251,7 @@ export function dgemm(
   m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, b: usize, transB: i32,
   beta: f64, c: usize, r0: i32, r1: i32, work: usize,
 ): void {
-  const lda = transA ? m : k;
-  const ldb = transB ? k : n;
-  const ldc = n;
-  const ap = (work + 15) & ~<usize>15;
-  const bp = ap + <usize>(MC * KC) * 8;
-  const kcs = sliceDepth(k, KC);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += kcs) {
-      const kc = min(kcs, k - pc);
-      const be = pc == 0 ? beta : 1.0;
-      packB64(b, ldb, transB, pc, kc, jc, nc, bp);
-      for (let ic = r0; ic < r1; ic += MC) {
-        const mc = min(MC, r1 - ic);
-        packA64(a, lda, transA, ic, mc, pc, kc, ap);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const w = min(NR, nc - jr);
-          const bpj = bp + <usize>(jr * kc) * 8;
-          const cj = c + ((<usize>ic * ldc + jc + jr) << 3);
-          for (let ir = 0; ir < mc; ir += MR) {
-            kernel64(kc, ap + <usize>(ir * kc) * 8, bpj, cj + ((<usize>ir * ldc) << 3), ldc, alpha, be, min(MR, mc - ir), w);
-          }
-        }
-      }
-    }
-  }
+  gemmRange<f64>(m, n, k, alpha, a, transA, b, transB, beta, c, r0, r1, work);
 }
 
 // =====================================================================================
@@ -438,29 +413,71 @@ export function sgemm(
   m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, b: usize, transB: i32,
   beta: f32, c: usize, r0: i32, r1: i32, work: usize,
 ): void {
+  gemmRange<f32>(m, n, k, alpha, a, transA, b, transB, beta, c, r0, r1, work);
+}
+
+// =====================================================================================
+// The loops shared by both dtypes: T = f64 or f32 picks the tile, the blocking and the kernels at compile time.
+
+@inline function isF64<T>(): bool { return sizeof<T>() == 8; }
+@inline function tileRows<T>(): i32 { return isF64<T>() ? MR : MR32; }
+@inline function tileCols<T>(): i32 { return isF64<T>() ? NR : NR32; }
+@inline function slabRows<T>(): i32 { return isF64<T>() ? MC : MC32; }
+@inline function panelCols<T>(): i32 { return isF64<T>() ? NC : NC32; }
+@inline function sliceMax<T>(): i32 { return isF64<T>() ? KC : KC32; }
+
+@inline function packA<T>(a: usize, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  if (isF64<T>()) packA64(a, lda, transA, i0, mc, p0, kc, dst);
+  else packA32(a, lda, transA, i0, mc, p0, kc, dst);
+}
+@inline function packB<T>(b: usize, ldb: i32, transB: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  if (isF64<T>()) packB64(b, ldb, transB, p0, kc, j0, nc, dst);
+  else packB32(b, ldb, transB, p0, kc, j0, nc, dst);
+}
+
+/**
+ * The micro-tiles of one K slice: C rows [ic, ic + mc) x columns jc + [j0, j1) of the panel (nc wide) from the
+ * packed A block at ap and the packed B slice at bq; be: the beta of this slice (1 after the first).
+ */
+@inline function sliceTiles<T>(
+  kc: i32, ap: usize, bq: usize, c: usize, ldc: i32, ic: i32, mc: i32, jc: i32, nc: i32, j0: i32, j1: i32, alpha: T, be: T,
+): void {
+  const mr = tileRows<T>(), nr = tileCols<T>();
+  const size = <usize>sizeof<T>();
+  for (let jr = j0; jr < j1; jr += nr) {
+    const w = min(nr, nc - jr);
+    const bpj = bq + <usize>(jr * kc) * size;
+    const cj = c + (<usize>ic * ldc + jc + jr) * size;
+    for (let ir = 0; ir < mc; ir += mr) {
+      const apr = ap + <usize>(ir * kc) * size, cr = cj + <usize>ir * ldc * size, h = min(mr, mc - ir);
+      if (isF64<T>()) kernel64(kc, apr, bpj, cr, ldc, <f64>alpha, <f64>be, h, w);
+      else kernel32(kc, apr, bpj, cr, ldc, <f32>alpha, <f32>be, h, w);
+    }
+  }
+}
+
+// dgemm / sgemm: per NC panel and K slice, op(B) packed into this thread's work area, then every MC slab of rows.
+@inline function gemmRange<T>(
+  m: i32, n: i32, k: i32, alpha: T, a: usize, transA: i32, b: usize, transB: i32,
+  beta: T, c: usize, r0: i32, r1: i32, work: usize,
+): void {
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const ldc = n;
   const ap = (work + 15) & ~<usize>15;
-  const bp = ap + <usize>(MC32 * KC32) * 4;
-  const kcs = sliceDepth(k, KC32);
-  for (let jc = 0; jc < n; jc += NC32) {
-    const nc = min(NC32, n - jc);
+  const bp = ap + <usize>(slabRows<T>() * sliceMax<T>()) * sizeof<T>();
+  const kcs = sliceDepth(k, sliceMax<T>());
+  const ncMax = panelCols<T>(), mcMax = slabRows<T>();
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
     for (let pc = 0; pc < k; pc += kcs) {
       const kc = min(kcs, k - pc);
-      const be: f32 = pc == 0 ? beta : <f32>1;
-      packB32(b, ldb, transB, pc, kc, jc, nc, bp);
-      for (let ic = r0; ic < r1; ic += MC32) {
-        const mc = min(MC32, r1 - ic);
-        packA32(a, lda, transA, ic, mc, pc, kc, ap);
-        for (let jr = 0; jr < nc; jr += NR32) {
-          const w = min(NR32, nc - jr);
-          const bpj = bp + <usize>(jr * kc) * 4;
-          const cj = c + ((<usize>ic * ldc + jc + jr) << 2);
-          for (let ir = 0; ir < mc; ir += MR32) {
-            kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
-          }
-        }
+      const be: T = pc == 0 ? beta : <T>1;
+      packB<T>(b, ldb, transB, pc, kc, jc, nc, bp);
+      for (let ic = r0; ic < r1; ic += mcMax) {
+        const mc = min(mcMax, r1 - ic);
+        packA<T>(a, lda, transA, ic, mc, pc, kc, ap);
+        sliceTiles<T>(kc, ap, bp, c, ldc, ic, mc, jc, nc, 0, nc, alpha, be);
       }
     }
   }
@@ -475,32 +492,53 @@ export function sgemm(
 // Layout of the packed B: panel jc starts at jc * k elements; within it, slice pc starts at
 // pc * ncp (ncp = nc rounded up to NR), holding packB64's micro-panels.
 
-/** Elements of the packed op(B) of a k x n op(B), float64. */
+/** Elements of the packed op(B) of a k x n op(B), float64 / float32. */
 export function packedBLength64(k: i32, n: i32): i32 {
-  const full = n / NC;
-  const rest = n - full * NC;
-  return k * (full * NC + ((rest + NR - 1) / NR) * NR);
+  return packedBLength<f64>(k, n);
+}
+export function packedBLength32(k: i32, n: i32): i32 {
+  return packedBLength<f32>(k, n);
+}
+@inline function packedBLength<T>(k: i32, n: i32): i32 {
+  const ncMax = panelCols<T>(), nr = tileCols<T>();
+  const full = n / ncMax;
+  const rest = n - full * ncMax;
+  return k * (full * ncMax + ((rest + nr - 1) / nr) * nr);
 }
 
-/** Units of packing op(B) for the pipeline: the (NC panel, K slice) pairs, which threads share (packBSlices64). */
+/** Units of packing op(B) for the pipeline: the (NC panel, K slice) pairs, which threads share (packBSlices64 / 32). */
 export function packBSliceCount64(k: i32, n: i32): i32 {
+  return packBSliceCount<f64>(k, n);
+}
+export function packBSliceCount32(k: i32, n: i32): i32 {
+  return packBSliceCount<f32>(k, n);
+}
+@inline function packBSliceCount<T>(k: i32, n: i32): i32 {
   if (k <= 0 || n <= 0) return 0;
-  return ((n + NC - 1) / NC) * ((k + sliceDepth(k, KC) - 1) / sliceDepth(k, KC));
+  const kcs = sliceDepth(k, sliceMax<T>()), ncMax = panelCols<T>();
+  return ((n + ncMax - 1) / ncMax) * ((k + kcs - 1) / kcs);
 }
 
-/** Pack units [s0, s1) of op(B) (k x n; panels in order, K slices within each) into dst (packedBLength64 elements). */
+/** Pack units [s0, s1) of op(B) (k x n; panels in order, K slices within each) into dst (packedBLength64 / 32 elements). */
 export function packBSlices64(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
+  packBSlices<f64>(k, n, b, transB, dst, s0, s1);
+}
+export function packBSlices32(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
+  packBSlices<f32>(k, n, b, transB, dst, s0, s1);
+}
+@inline function packBSlices<T>(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
   const ldb = transB ? k : n;
-  const kcs = sliceDepth(k, KC);
+  const kcs = sliceDepth(k, sliceMax<T>()), ncMax = panelCols<T>(), nr = tileCols<T>();
+  const size = <usize>sizeof<T>();
   let s = 0;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    const ncp = ((nc + NR - 1) / NR) * NR;
-    let d = dst + (<usize>jc * k << 3);
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
+    const ncp = ((nc + nr - 1) / nr) * nr;
+    let d = dst + <usize>jc * k * size;
     for (let pc = 0; pc < k; pc += kcs) {
       const kc = min(kcs, k - pc);
-      if (s >= s0 && s < s1) packB64(b, ldb, transB, pc, kc, jc, nc, d);
-      d += <usize>(kc * ncp) << 3;
+      if (s >= s0 && s < s1) packB<T>(b, ldb, transB, pc, kc, jc, nc, d);
+      d += <usize>(kc * ncp) * size;
       s++;
     }
   }
@@ -511,30 +549,39 @@ export function dgemmRows(
   m: i32, n: i32, k: i32, alpha: f64, a: usize, transA: i32, bp: usize,
   beta: f64, c: usize, r0: i32, r1: i32, work: usize,
 ): void {
+  rows<f64>(m, n, k, alpha, a, transA, bp, beta, c, r0, r1, work);
+}
+
+/** float32 counterpart of dgemmRows. */
+export function sgemmRows(
+  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
+  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  rows<f32>(m, n, k, alpha, a, transA, bp, beta, c, r0, r1, work);
+}
+
+// dgemmRows / sgemmRows: every MC slab of the rows through all K slices of the pre-packed B in turn.
+@inline function rows<T>(
+  m: i32, n: i32, k: i32, alpha: T, a: usize, transA: i32, bp: usize,
+  beta: T, c: usize, r0: i32, r1: i32, work: usize,
+): void {
+  const nr = tileCols<T>(), mcMax = slabRows<T>(), ncMax = panelCols<T>();
+  const size = <usize>sizeof<T>();
   const lda = transA ? m : k;
-  const ldc = n;
   const ap = (work + 15) & ~<usize>15;
-  const kcs = sliceDepth(k, KC);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    const ncp = ((nc + NR - 1) / NR) * NR;
-    const bjc = bp + (<usize>jc * k << 3);
-    for (let ic = r0; ic < r1; ic += MC) {
-      const mc = min(MC, r1 - ic);
+  const kcs = sliceDepth(k, sliceMax<T>());
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
+    const ncp = ((nc + nr - 1) / nr) * nr;
+    const bjc = bp + <usize>jc * k * size;
+    for (let ic = r0; ic < r1; ic += mcMax) {
+      const mc = min(mcMax, r1 - ic);
       let bq = bjc;
       for (let pc = 0; pc < k; pc += kcs) {
         const kc = min(kcs, k - pc);
-        const be = pc == 0 ? beta : 1.0;
-        packA64(a, lda, transA, ic, mc, pc, kc, ap);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const w = min(NR, nc - jr);
-          const bpj = bq + <usize>(jr * kc) * 8;
-          const cj = c + ((<usize>ic * ldc + jc + jr) << 3);
-          for (let ir = 0; ir < mc; ir += MR) {
-            kernel64(kc, ap + <usize>(ir * kc) * 8, bpj, cj + ((<usize>ir * ldc) << 3), ldc, alpha, be, min(MR, mc - ir), w);
-          }
-        }
-        bq += <usize>(kc * ncp) << 3;
+        packA<T>(a, lda, transA, ic, mc, pc, kc, ap);
+        sliceTiles<T>(kc, ap, bq, c, n, ic, mc, jc, nc, 0, nc, alpha, pc == 0 ? beta : <T>1);
+        bq += <usize>(kc * ncp) * size;
       }
     }
   }
@@ -567,14 +614,12 @@ export function sgemmRowsDeep(
   m: i32, n: i32, k: i32, alpha: T, a: usize, transA: i32, bp: usize,
   beta: T, c: usize, r0: i32, r1: i32, work: usize,
 ): void {
-  const wide = sizeof<T>() == 8;
-  const mr = wide ? MR : MR32, nr = wide ? NR : NR32, mcMax = wide ? MC : MC32, ncMax = wide ? NC : NC32;
-  const size = <i32>sizeof<T>();
+  const mr = tileRows<T>(), nr = tileCols<T>(), mcMax = slabRows<T>(), ncMax = panelCols<T>();
+  const size = <usize>sizeof<T>();
   const lda = transA ? m : k;
-  const ldc = n;
   const ap = (work + 15) & ~<usize>15;
-  const kcs = sliceDepth(k, wide ? KC : KC32);
-  const ncsMax = max(nr, (DEEP_B_BYTES / (kcs * size) / nr) * nr);
+  const kcs = sliceDepth(k, sliceMax<T>());
+  const ncsMax = max(nr, (DEEP_B_BYTES / (kcs * <i32>size) / nr) * nr);
   const slabs = (r1 - r0 + mcMax - 1) / mcMax;
   const mcs = (((r1 - r0 + slabs - 1) / slabs + mr - 1) / mr) * mr; // equal slabs of at most MC rows
   for (let jc = 0; jc < n; jc += ncMax) {
@@ -588,88 +633,12 @@ export function sgemmRowsDeep(
       let bq = bjc;
       for (let pc = 0; pc < k; pc += kcs) {
         const kc = min(kcs, k - pc);
-        const be: T = pc == 0 ? beta : <T>1;
         for (let ic = r0; ic < r1; ic += mcs) {
           const mc = min(mcs, r1 - ic);
-          if (wide) packA64(a, lda, transA, ic, mc, pc, kc, ap);
-          else packA32(a, lda, transA, ic, mc, pc, kc, ap);
-          for (let jr = js; jr < je; jr += nr) {
-            const w = min(nr, nc - jr);
-            const bpj = bq + <usize>(jr * kc) * size;
-            const cj = c + (<usize>ic * ldc + jc + jr) * size;
-            for (let ir = 0; ir < mc; ir += mr) {
-              const apr = ap + <usize>(ir * kc) * size, cr = cj + <usize>ir * ldc * size, h = min(mr, mc - ir);
-              if (wide) kernel64(kc, apr, bpj, cr, ldc, <f64>alpha, <f64>be, h, w);
-              else kernel32(kc, apr, bpj, cr, ldc, <f32>alpha, <f32>be, h, w);
-            }
-          }
+          packA<T>(a, lda, transA, ic, mc, pc, kc, ap);
+          sliceTiles<T>(kc, ap, bq, c, n, ic, mc, jc, nc, js, je, alpha, pc == 0 ? beta : <T>1);
         }
         bq += <usize>(kc * ncp) * size;
-      }
-    }
-  }
-}
-
-/** Elements of the packed op(B), float32. */
-export function packedBLength32(k: i32, n: i32): i32 {
-  const full = n / NC32;
-  const rest = n - full * NC32;
-  return k * (full * NC32 + ((rest + NR32 - 1) / NR32) * NR32);
-}
-
-/** Units of packing op(B) for the pipeline, float32: the (NC panel, K slice) pairs, which threads share (packBSlices32). */
-export function packBSliceCount32(k: i32, n: i32): i32 {
-  if (k <= 0 || n <= 0) return 0;
-  return ((n + NC32 - 1) / NC32) * ((k + sliceDepth(k, KC32) - 1) / sliceDepth(k, KC32));
-}
-
-/** Pack units [s0, s1) of op(B) (k x n; panels in order, K slices within each) into dst (packedBLength32 elements). */
-export function packBSlices32(k: i32, n: i32, b: usize, transB: i32, dst: usize, s0: i32, s1: i32): void {
-  const ldb = transB ? k : n;
-  const kcs = sliceDepth(k, KC32);
-  let s = 0;
-  for (let jc = 0; jc < n; jc += NC32) {
-    const nc = min(NC32, n - jc);
-    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
-    let d = dst + (<usize>jc * k << 2);
-    for (let pc = 0; pc < k; pc += kcs) {
-      const kc = min(kcs, k - pc);
-      if (s >= s0 && s < s1) packB32(b, ldb, transB, pc, kc, jc, nc, d);
-      d += <usize>(kc * ncp) << 2;
-      s++;
-    }
-  }
-}
-
-/** float32 counterpart of dgemmRows. */
-export function sgemmRows(
-  m: i32, n: i32, k: i32, alpha: f32, a: usize, transA: i32, bp: usize,
-  beta: f32, c: usize, r0: i32, r1: i32, work: usize,
-): void {
-  const lda = transA ? m : k;
-  const ldc = n;
-  const ap = (work + 15) & ~<usize>15;
-  const kcs = sliceDepth(k, KC32);
-  for (let jc = 0; jc < n; jc += NC32) {
-    const nc = min(NC32, n - jc);
-    const ncp = ((nc + NR32 - 1) / NR32) * NR32;
-    const bjc = bp + (<usize>jc * k << 2);
-    for (let ic = r0; ic < r1; ic += MC32) {
-      const mc = min(MC32, r1 - ic);
-      let bq = bjc;
-      for (let pc = 0; pc < k; pc += kcs) {
-        const kc = min(kcs, k - pc);
-        const be: f32 = pc == 0 ? beta : <f32>1;
-        packA32(a, lda, transA, ic, mc, pc, kc, ap);
-        for (let jr = 0; jr < nc; jr += NR32) {
-          const w = min(NR32, nc - jr);
-          const bpj = bq + <usize>(jr * kc) * 4;
-          const cj = c + ((<usize>ic * ldc + jc + jr) << 2);
-          for (let ir = 0; ir < mc; ir += MR32) {
-            kernel32(kc, ap + <usize>(ir * kc) * 4, bpj, cj + ((<usize>ir * ldc) << 2), ldc, alpha, be, min(MR32, mc - ir), w);
-          }
-        }
-        bq += <usize>(kc * ncp) << 2;
       }
     }
   }
