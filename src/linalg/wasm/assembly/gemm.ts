@@ -486,9 +486,10 @@ export function sgemm(
 // =====================================================================================
 // Pre-packed op(B) and row blocks: the threaded pipeline (engine.ts, runPipelined). op(B) is packed
 // once for the whole product (all NC panels and K slices, Goto & van de Geijn 2008: the packed B
-// is shared by the threads, which pack its units together), then threads take blocks of rows of C as they come. Within a block
-// every MC-row slab runs through all K slices in turn, so each element is summed exactly as in
-// dgemm / sgemm above (p ascending within a slice, slices added in order): same bits.
+// is shared by the threads, which pack its units together), then threads take blocks of rows of C
+// as they come. Within a block every MC-row slab runs through all K slices in turn, so each element
+// is summed exactly as in dgemm / sgemm above (p ascending within a slice, slices added in order):
+// same bits.
 // Layout of the packed B: panel jc starts at jc * k elements; within it, slice pc starts at
 // pc * ncp (ncp = nc rounded up to NR), holding packB64's micro-panels.
 
