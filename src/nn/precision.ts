@@ -1,8 +1,9 @@
 // Arithmetic precision of the MLP's forward and backward (`--dtype f32`): 'f64' (default) runs everything in
 // float64. 'f32': for networks without batchnorm, src/nn/mlp.ts runs the whole step in float32 on buffers
 // resident in wasm memory (weights rounded once per forward, float32 products, bias + activation and its
-// derivative as float32 SIMD kernels; the output is widened for the float64 loss, gradients widened once per
-// layer), and mini-batch SGD keeps float32 master parameters (src/nn/sgd-f32.ts). With batchnorm, gemmDtype
+// derivative as float32 SIMD kernels; the loss reads the float32 output in place and forms out - y in float64,
+// its gradient rounded to float32 as it is written; gradients widened once per layer), and mini-batch SGD keeps
+// float32 master parameters (src/nn/sgd-f32.ts). With batchnorm, gemmDtype
 // below rounds each product's operands to float32 and widens the result; everything else stays float64.
 import { type GemmOptions, Matrix, gemm, gemmF32 } from '../linalg/index.ts';
 
