@@ -2,7 +2,8 @@
 // the forward bias + activation and the backward activation derivative + bias gradient, on buffers
 // that stay in wasm memory across the step. Forward work is split by rows, backward by columns (the
 // bias gradient sums each column over the rows in order), and every element goes through the same
-// SIMD arithmetic whatever the split (row tails use the vector code on splatted scalars), so results
+// arithmetic whatever the split (row tails: the vector code on splatted scalars, or the same IEEE operations on
+// scalars), so results
 // are bit-identical for any thread count. No fused multiply-add here: both builds give the same bits.
 // act: 0 identity, 1 tanh, 2 relu (relu(v) = v > 0 ? v : 0, so NaN -> 0 as in the TypeScript path).
 
