@@ -2,9 +2,9 @@
 // the forward bias + activation and the backward activation derivative + bias gradient, on buffers
 // that stay in wasm memory across the step. Forward work is split by rows, backward by columns (the
 // bias gradient sums each column over the rows in order), and every element goes through the same
-// arithmetic whatever the split (row tails: the vector code on splatted scalars, or the same IEEE operations on
-// scalars), so results
-// are bit-identical for any thread count. No fused multiply-add here: both builds give the same bits.
+// arithmetic whatever the split (row tails: the vector code on splatted scalars, or the same IEEE
+// operations on scalars), so results are bit-identical for any thread count. No fused multiply-add
+// here: both builds give the same bits.
 // act: 0 identity, 1 tanh, 2 relu (relu(v) = v > 0 ? v : 0, so NaN -> 0 as in the TypeScript path).
 
 // tanh(x) = x + x^3 R(x^2) for |x| < 0.4 (R fitted by scripts/tanh-coefficients.py, residual 4e-16);
